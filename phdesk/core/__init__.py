@@ -1,0 +1,1 @@
+"""Domain and analysis code. Nothing below here imports Qt (checked by import-linter)."""

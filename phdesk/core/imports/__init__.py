@@ -1,0 +1,236 @@
+"""Importers for the files planners download, recognised by content, not by file name.
+
+Each importer is a module with:
+
+``KIND``
+    the name used by ``--kind`` (``deprivation``, ``boundaries``, …);
+``LABEL``
+    a human name for the wizard;
+``detect(sample: Sample) -> str | None``
+    the reason the file is of this kind (shown to the user), or None;
+``prepare(path: Path, ctx: ImportContext) -> Prepared``
+    read and validate the whole file, writing nothing; returns the report and a ``write`` function.
+
+:func:`prepare_import` + :func:`commit_import` are what the wizard calls (preview, then accept);
+:func:`run_import` does both for the command line. An import is one transaction: a failure or a
+cancel inside ``write`` rolls everything back, provenance included.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from phdesk import __version__
+from phdesk.core.errors import UserError
+from phdesk.core.imports.reading import EXCEL_SUFFIXES, Table, read_table
+from phdesk.core.imports.report import ImportRejected, ImportReport
+from phdesk.core.progress import CancelFn, Progress, ProgressFn, as_progress
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+    from phdesk.store.project import Project
+
+# Detection order: the most specific layouts first; the asset register (any columns) last.
+IMPORTERS = {
+    "boundaries": "phdesk.core.imports.boundaries",
+    "deprivation": "phdesk.core.imports.deprivation",
+    "ods": "phdesk.core.imports.ods",
+    "postcodes": "phdesk.core.imports.postcodes",
+    "gp-registrations": "phdesk.core.imports.gp_registrations",
+    "population": "phdesk.core.imports.population",
+    "segments": "phdesk.core.imports.segments",
+    "neighbourhoods": "phdesk.core.imports.neighbourhoods",
+    "assets": "phdesk.core.imports.assets",
+}
+KINDS = list(IMPORTERS)
+GEO_SUFFIXES = {".geojson", ".json", ".shp", ".zip", ".gpkg"}
+TABLE_SUFFIXES = {".csv", ".tsv", ".txt", *EXCEL_SUFFIXES}
+
+
+def importer(kind: str):
+    """The module implementing ``kind``."""
+    if kind not in IMPORTERS:
+        raise UserError(f"unknown kind '{kind}'; choose one of: {', '.join(KINDS)}")
+    return importlib.import_module(IMPORTERS[kind])
+
+
+@dataclass
+class Sample:
+    """What detection looks at: the file's suffix and, for tables, the first rows as text."""
+
+    path: Path
+
+    @property
+    def suffix(self) -> str:
+        return self.path.suffix.lower()
+
+    @cached_property
+    def table(self) -> Table | None:
+        """First 50 rows (None for spatial files)."""
+        if self.suffix in GEO_SUFFIXES:
+            return None
+        return read_table(self.path, nrows=50)
+
+    @cached_property
+    def columns(self) -> list[str]:
+        return list(self.table.df.columns) if self.table is not None else []
+
+    @property
+    def headerless(self) -> bool:
+        return self.table is not None and self.table.fmt.header_row == 0
+
+
+@dataclass
+class ImportContext:
+    """What an importer may know of the project, and the user's options (column mapping etc.)."""
+
+    project: Project | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    progress: Progress = field(default_factory=Progress)
+
+    @cached_property
+    def known_areas(self) -> set[str]:
+        """Area codes already in the project (unknown codes are a warning, not a rejection)."""
+        if self.project is None:
+            return set()
+        return set(self.project.query("SELECT code FROM areas")["code"])
+
+    def lookup_postcodes(self, normalised: pd.Series) -> pd.DataFrame:
+        """Easting, northing (EPSG:27700) and LSOA for normalised postcodes, aligned to the input.
+
+        Missing postcodes give NaN rows.
+        """
+        out = pd.DataFrame(index=normalised.index, columns=["easting", "northing", "lsoa_code"],
+                           dtype=object)
+        if self.project is None or normalised.dropna().empty:
+            return out.astype({"easting": float, "northing": float})
+        wanted = pd.Series(normalised.dropna().unique())
+        found = []
+        for start in range(0, len(wanted), 900):  # SQLite's parameter limit
+            chunk = wanted.iloc[start:start + 900].tolist()
+            marks = ",".join("?" * len(chunk))
+            found.append(self.project.query(
+                f"SELECT postcode, easting, northing, lsoa_code FROM postcodes "
+                f"WHERE postcode IN ({marks})", tuple(chunk)))
+        table = pd.concat(found).set_index("postcode")
+        res = table.reindex(normalised.values)
+        res.index = normalised.index
+        return res.astype({"easting": float, "northing": float})
+
+
+@dataclass
+class Prepared:
+    """A validated file, ready to be written by :func:`commit_import`."""
+
+    path: Path
+    report: ImportReport
+    write: Callable[[sqlite_utils.Database, int, Progress], None]
+    preview: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def detect(path: str | Path) -> tuple[str, str]:
+    """``(kind, reason)`` for a file, from its content. Raises UserError when nothing fits."""
+    path = _check_path(path)
+    sample = Sample(path)
+    for kind in KINDS:
+        reason = importer(kind).detect(sample)
+        if reason:
+            return kind, reason
+    cols = ", ".join(sample.columns[:8]) if sample.columns else "no header"
+    raise UserError(f"{path.name}: not a kind of file phdesk recognises (columns: {cols}); "
+                    f"use --kind to say what it is")
+
+
+def prepare_import(project: Project | None, path: str | Path, kind: str | None = None,
+                   options: dict[str, Any] | None = None, progress: ProgressFn | None = None,
+                   cancelled: CancelFn | None = None) -> Prepared:
+    """Read and validate a file; write nothing. ``kind`` None means detect it."""
+    path = _check_path(path)
+    prog = as_progress(progress, cancelled)
+    if kind is None:
+        kind, reason = detect(path)
+    else:
+        mod = importer(kind)
+        reason = mod.detect(Sample(path)) or "kind given by the user"
+    ctx = ImportContext(project, dict(options or {}), prog.sub(0.0, 0.9))
+    prepared = importer(kind).prepare(path, ctx)
+    rep = prepared.report
+    rep.file, rep.kind, rep.reason = path.name, kind, reason
+    rep.sha256 = sha256_of(path)
+    if rep.rows_accepted == 0 and rep.rows_read > 0 and rep.rows_rejected == 0:
+        rep.warn("no rows were accepted")
+    if project is not None:
+        before = project.query("SELECT imported_at FROM provenance WHERE sha256 = ? AND kind = ?",
+                               (rep.sha256, kind))
+        if len(before):
+            rep.warn(f"this file was imported before, at {before['imported_at'].iloc[-1]}")
+    prog(1.0, "checked")
+    return prepared
+
+
+def commit_import(project: Project, prepared: Prepared, accept_partial: bool = False,
+                  progress: ProgressFn | None = None, cancelled: CancelFn | None = None
+                  ) -> ImportReport:
+    """Write a prepared import in one transaction, with its provenance row."""
+    from phdesk.store.project import dumps, utc_now
+
+    rep = prepared.report
+    if rep.rows_rejected and not accept_partial:
+        raise ImportRejected(rep)
+    if rep.rows_accepted == 0:
+        raise UserError(f"{rep.file}: no rows to import")
+    prog = as_progress(progress, cancelled)
+    with project.transaction() as db:
+        pid = db["provenance"].insert({
+            "file_name": rep.file, "sha256": rep.sha256, "kind": rep.kind,
+            "rows_read": rep.rows_read, "rows_accepted": rep.rows_accepted,
+            "rows_rejected": rep.rows_rejected, "warnings": dumps(rep.warnings),
+            "details": dumps({"reason": rep.reason, **rep.details}),
+            "imported_at": utc_now(), "phdesk_version": __version__,
+        }).last_pk
+        prepared.write(db, pid, prog)
+        prog.check()  # a cancel during the last step still rolls back
+    rep.committed = True
+    return rep
+
+
+def run_import(project: Project, path: str | Path, kind: str | None = None,
+               accept_partial: bool = False, options: dict[str, Any] | None = None,
+               progress: ProgressFn | None = None, cancelled: CancelFn | None = None
+               ) -> ImportReport:
+    """Detect, validate and import one file (what ``phdesk import`` does)."""
+    prog = as_progress(progress, cancelled)
+    prepared = prepare_import(project, path, kind, options, prog.sub(0, 0.6))
+    return commit_import(project, prepared, accept_partial, prog.sub(0.6, 1.0))
+
+
+def _check_path(path: str | Path) -> Path:
+    path = Path(path)
+    if not path.exists():
+        raise UserError(f"{path}: no such file")
+    if path.is_dir():
+        raise UserError(f"{path}: is a folder; give a file")
+    if path.stat().st_size == 0:
+        raise UserError(f"{path.name}: the file is empty")
+    return path
+
+
+__all__ = ["KINDS", "ImportContext", "ImportRejected", "ImportReport", "Prepared", "Sample",
+           "commit_import", "detect", "importer", "prepare_import", "run_import"]
