@@ -43,7 +43,9 @@ CREATE TABLE IF NOT EXISTS areas (
 
 CREATE TABLE IF NOT EXISTS neighbourhoods (
     id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE
+    name TEXT NOT NULL UNIQUE,
+    geometry BLOB,                             -- optional polygon (EPSG:27700 WKB), for overlay
+    provenance_id INTEGER REFERENCES provenance(id)
 );
 
 CREATE TABLE IF NOT EXISTS area_neighbourhood (
