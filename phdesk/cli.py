@@ -78,7 +78,8 @@ def build_gui_parser() -> argparse.ArgumentParser:
     p.add_argument("--screenshot", type=Path, metavar="FILE.png",
                    help="render the main window to a PNG file and exit")
     p.add_argument("--selfcheck", action="store_true",
-                   help="build the demo, run mapping, render the window offscreen; exit 0 if all worked")
+                   help="build the demo, run mapping, render the window offscreen; "
+                        "exit 0 if all of it worked")
     return p
 
 
@@ -104,7 +105,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             raise UserError(f"{args.project}: already exists (use --force to overwrite)")
         args.project.unlink()
     summary = write_demo(args.project)
-    print(f"wrote demo project {args.project}: " + ", ".join(f"{v} {k}" for k, v in summary.items()))
+    what = ", ".join(f"{v} {k}" for k, v in summary.items())
+    print(f"wrote demo project {args.project}: {what}")
     return 0
 
 

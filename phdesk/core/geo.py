@@ -73,7 +73,7 @@ def in_gb_lonlat(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 
 
 def looks_swapped(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """True where the pair is outside GB as given but inside GB with latitude and longitude swapped."""
+    """True where a pair is outside GB as given but inside GB with lat/lon swapped."""
     return ~in_gb_lonlat(lon, lat) & in_gb_lonlat(lat, lon)
 
 

@@ -60,7 +60,8 @@ class Progress:
         return child
 
 
-def as_progress(progress: ProgressFn | Progress | None, cancelled: CancelFn | None = None) -> Progress:
+def as_progress(progress: ProgressFn | Progress | None,
+                cancelled: CancelFn | None = None) -> Progress:
     """Accept a callback, a Progress or None and return a Progress."""
     if isinstance(progress, Progress):
         return progress

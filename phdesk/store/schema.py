@@ -1,14 +1,14 @@
 """Schema of the .phdesk project file and its migrations.
 
-Geometries are stored as WKB in EPSG:27700 (British National Grid, metres). Population is stored in
-long form: one row per (dataset, area, age band, sex, group type, group name). A newer phdesk opens an
-older file by running the migrations in order, after a backup copy (see ``Project``).
+Geometries are stored as WKB in EPSG:27700 (British National Grid, metres). Population is stored
+in long form: one row per (dataset, area, age band, sex, group type, group name). A newer phdesk
+opens an older file by running the migrations in order, after a backup copy (see ``Project``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import sqlite3
+from collections.abc import Callable
 
 SCHEMA_VERSION = 1
 
@@ -58,7 +58,9 @@ CREATE TABLE IF NOT EXISTS area_neighbourhood (
 CREATE TABLE IF NOT EXISTS deprivation (
     area_code TEXT NOT NULL,
     edition INTEGER NOT NULL,                  -- 2019 | 2025
-    domain TEXT NOT NULL,                      -- imd | income | employment | education | health | crime | barriers | living_environment | idaci | idaopi
+    -- imd | income | employment | education | health | crime | barriers | living_environment
+    -- | idaci | idaopi
+    domain TEXT NOT NULL,
     score REAL, rank INTEGER, decile INTEGER,
     provenance_id INTEGER REFERENCES provenance(id),
     PRIMARY KEY (area_code, edition, domain)

@@ -215,7 +215,7 @@ def iter_chunks(path: str | Path, fmt: TableFormat, usecols: list[str] | None = 
 
 
 def _drop_trailing_empty(df: pd.DataFrame, headerless: bool = False) -> pd.DataFrame:
-    """Drop generated-name columns that hold nothing (Excel's trailing empty columns) and empty rows.
+    """Drop generated-name columns holding nothing (Excel's trailing empty columns), and empty rows.
 
     Headerless files keep every column: their meaning is their position.
     """

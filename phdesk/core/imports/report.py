@@ -103,5 +103,6 @@ class ImportRejected(UserError):
 
     def __init__(self, report: ImportReport) -> None:
         self.report = report
-        super().__init__(f"{report.file}: {report.rows_rejected} of {report.rows_read} rows rejected;"
-                         " nothing imported (use --accept-partial to import the good rows)")
+        super().__init__(f"{report.file}: {report.rows_rejected} of {report.rows_read} rows "
+                         "rejected; nothing imported "
+                         "(use --accept-partial to import the good rows)")
