@@ -126,7 +126,10 @@ def _looks_like_header(row: list[str]) -> bool:
     cells = [c.strip() for c in row if c.strip()]
     if not cells:
         return False
-    if any(_DATA_CELL.fullmatch(c.upper()) for c in cells):
+    # one postcode-shaped name among many (ONS's "OA11CD") is still a header; data rows of
+    # headerless files have several such cells (postcode + dates or GSS codes) or few cells
+    data_cells = sum(1 for c in cells if _DATA_CELL.fullmatch(c.upper()))
+    if data_cells >= 2 or (data_cells and len(cells) <= 3):
         return False
     numeric = sum(1 for c in cells if c.replace(".", "", 1).replace("-", "", 1).isdigit())
     return numeric / len(cells) < 0.25

@@ -1,0 +1,292 @@
+"""The user's own asset register: CSV, XLSX or a GeoJSON point file, with any column names.
+
+Columns are matched to the asset fields by :func:`suggest_mapping` (the import wizard shows the
+guess and lets the user change it); ``ctx.options`` may override any field (``{"name": "Org"}``)
+and give one category for the whole file (``category_value``; a ``category`` option that is not a
+column name is taken as a fixed value too). Rows are placed by latitude/longitude (WGS84, projected
+to EPSG:27700), easting/northing (metres) or a postcode looked up in the project's postcode table
+(see :mod:`phdesk.core.imports.placing`). New assets are appended; when the file has an id column,
+re-importing it updates the assets already imported from it (matched by file name and id).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from phdesk.core.errors import UserError
+from phdesk.core.imports import placing
+from phdesk.core.imports.reading import find_column, normalise_header, read_table, to_number
+from phdesk.core.imports.report import (
+    DUPLICATE_KEY,
+    MISSING_VALUE,
+    NEGATIVE_COUNT,
+    NOT_A_NUMBER,
+    ImportReport,
+)
+
+KIND = "assets"
+LABEL = "Asset register (your own list of services and places)"
+
+# (field, label, required)
+FIELDS: list[tuple[str, str, bool]] = [
+    ("name", "Name", True),
+    ("category", "Category (type of asset)", False),
+    ("latitude", "Latitude (WGS84 degrees)", False),
+    ("longitude", "Longitude (WGS84 degrees)", False),
+    ("easting", "Easting (metres, British National Grid)", False),
+    ("northing", "Northing (metres, British National Grid)", False),
+    ("postcode", "Postcode", False),
+    ("capacity", "Capacity (e.g. places, list size; default 1)", False),
+    ("source_id", "Identifier (e.g. ODS code)", False),
+    ("address", "Address", False),
+]
+FIELD_NAMES = [f for f, _, _ in FIELDS]
+
+NAME_NAMES = ("name", "organisation", "organisation name", "organization", "org name", "org",
+              "site name", "site", "pharmacy name", "practice name", "service name", "asset name",
+              "provider name", "establishment name", "venue", "venue name", "location name",
+              "distname", "title", "name of organisation", "facility name", "setting name")
+# "<geography> name" columns are not the asset's name
+GEOGRAPHY_WORDS = {"ward", "msoa", "lsoa", "la", "lad", "area", "ccg", "icb", "borough", "region",
+                   "authority", "locality", "county", "district", "constituency", "pcn", "oa",
+                   "health", "local", "parish", "country", "lsoa11", "lsoa21", "msoa11", "msoa21"}
+CATEGORY_NAMES = ("category", "type", "service", "service type", "asset type", "category name",
+                  "classification", "classifica", "asset category", "kind", "sector", "theme")
+CAPACITY_NAMES = ("capacity", "places", "beds", "size", "list size", "number of places")
+ID_NAMES = ("id", "ods code", "ods", "organisation code", "org code",
+            "organisation data service code", "code", "practice code", "asset id", "site id",
+            "urn", "unique reference number", "reference", "ref", "uprn")
+ADDRESS_NAMES = ("address", "full address", "address1", "address 1", "address line 1", "street")
+
+
+def name_column(columns: list[str]) -> str | None:
+    """The column holding an asset's name, ignoring geography names (``ward_name`` …)."""
+    col = find_column(columns, *NAME_NAMES)
+    if col is not None:
+        return col
+    for c in columns:
+        words = normalise_header(c).split()
+        if len(words) >= 2 and words[-1] == "name" and words[0] not in GEOGRAPHY_WORDS:
+            return c
+    return None
+
+
+def suggest_mapping(columns: list[str]) -> dict[str, str]:
+    """Best guess of field -> column from common names (fields without a match are left out)."""
+    loc = placing.location_columns(list(columns))
+    guess = {
+        "name": name_column(columns), "category": find_column(columns, *CATEGORY_NAMES),
+        "latitude": loc.lat, "longitude": loc.lon, "easting": loc.easting,
+        "northing": loc.northing, "postcode": loc.postcode,
+        "capacity": find_column(columns, *CAPACITY_NAMES),
+        "source_id": find_column(columns, *ID_NAMES),
+        "address": find_column(columns, *ADDRESS_NAMES),
+    }
+    if not (guess["latitude"] and guess["longitude"]):
+        guess["latitude"] = guess["longitude"] = None
+    if not (guess["easting"] and guess["northing"]):
+        guess["easting"] = guess["northing"] = None
+    others = [v for k, v in guess.items() if k != "category" and v]
+    if guess["category"] in others:
+        guess["category"] = None
+    return {k: v for k, v in guess.items() if v}
+
+
+def detect(sample) -> str | None:
+    if sample.suffix in (".geojson", ".json"):
+        info = placing.geojson_summary(sample.path)
+        if info and info["types"] and info["types"] <= placing.POINT_TYPES:
+            return "GeoJSON points (asset register)"
+        return None
+    if sample.table is None or sample.headerless:
+        return None
+    cols = sample.columns
+    mapping = suggest_mapping(cols)
+    if "name" not in mapping:
+        return None
+    if "latitude" in mapping:
+        return f"names ({mapping['name']}) with latitude/longitude"
+    if "easting" in mapping:
+        return f"names ({mapping['name']}) with easting/northing"
+    if "postcode" in mapping:
+        return f"names ({mapping['name']}) with postcodes"
+    return None
+
+
+def _load(path: Path, report: ImportReport) -> tuple[pd.DataFrame, np.ndarray, dict[str, str]]:
+    """The rows as text, their row numbers and any fixed location columns (GeoJSON)."""
+    if path.suffix.lower() in (".geojson", ".json"):
+        df, crs = placing.read_geojson_points(path, report)
+        fixed = ({"easting": "__x", "northing": "__y"} if crs == "bng"
+                 else {"longitude": "__x", "latitude": "__y"})
+        return df, np.arange(1, len(df) + 1), fixed
+    table = read_table(path)
+    return table.df, table.row_numbers(), {}
+
+
+def resolve_mapping(columns: list[str], options: dict, fixed: dict[str, str] | None = None
+                    ) -> tuple[dict[str, str], str | None]:
+    """``(mapping, category_value)`` from the guess, the GeoJSON geometry and the user's options."""
+    mapping = suggest_mapping([c for c in columns if not c.startswith("__")])
+    if fixed:
+        for k in ("latitude", "longitude", "easting", "northing"):
+            mapping.pop(k, None)
+        mapping.update(fixed)
+    category_value = options.get("category_value")
+    for field_name in FIELD_NAMES:
+        col = options.get(field_name)
+        if not col:
+            continue
+        if col not in columns:
+            if field_name == "category":  # a fixed value, not a column
+                category_value = col
+                mapping.pop("category", None)
+                continue
+            raise UserError(f"column '{col}' (chosen for {field_name}) is not in the file; "
+                            f"columns are: {', '.join(columns[:20])}")
+        mapping[field_name] = col
+    if category_value:
+        mapping.pop("category", None)
+    return mapping, category_value
+
+
+def prepare(path: Path, ctx):
+    from phdesk.core.imports import Prepared
+    from phdesk.store.project import utc_now
+
+    report = ImportReport(path.name)
+    df, rows, fixed = _load(path, report)
+    report.rows_read = len(df)
+    mapping, category_value = resolve_mapping(list(df.columns), ctx.options, fixed)
+    if "name" not in mapping:
+        raise UserError(f"{path.name}: no name column (expected e.g. Name, Organisation); "
+                        f"choose one with the option name=COLUMN")
+    loc = placing.LocationColumns(mapping.get("latitude"), mapping.get("longitude"),
+                                  mapping.get("easting"), mapping.get("northing"),
+                                  mapping.get("postcode"))
+    if not loc.any:
+        raise UserError(f"{path.name}: no location columns (latitude/longitude, easting/northing "
+                        f"or postcode)")
+    ok = np.ones(len(df), bool)
+    name = df[mapping["name"]].astype("string").str.strip()
+    empty = name.fillna("").eq("").to_numpy()
+    report.reject(rows[empty], mapping["name"], MISSING_VALUE)
+    ok &= ~empty
+    category = _category(df, mapping, category_value, path, rows, report)
+    ok &= category.notna().to_numpy()
+    capacity = pd.Series(1.0, index=df.index)
+    if "capacity" in mapping:
+        col = mapping["capacity"]
+        nums, bad = to_number(df[col])
+        bad = bad.to_numpy()
+        neg = (nums < 0).to_numpy()
+        report.reject(rows[bad], col, NOT_A_NUMBER, df[col][bad])
+        report.reject(rows[neg], col, NEGATIVE_COUNT, df[col][neg])
+        ok &= ~bad & ~neg
+        capacity = nums.fillna(1.0)
+    where = placing.place(df, loc, rows, ctx, report)
+    ok &= where["ok"].to_numpy()
+    source_id = (df[mapping["source_id"]].astype("string").str.strip().replace("", pd.NA)
+                 if "source_id" in mapping else pd.Series(pd.NA, index=df.index, dtype="string"))
+    dup = ok & source_id.notna().to_numpy() & source_id.where(ok).duplicated().to_numpy()
+    report.reject(rows[dup], mapping.get("source_id", ""), DUPLICATE_KEY, source_id[dup])
+    ok &= ~dup
+    out = pd.DataFrame({
+        "name": name, "category": category, "easting": where["easting"],
+        "northing": where["northing"], "postcode": where["postcode"], "capacity": capacity,
+        "source_id": source_id, "source": path.name, "address": _address(df, mapping),
+    }).loc[ok].reset_index(drop=True)
+    report.rows_accepted = len(out)
+    report.details.update({
+        "mapping": mapping, "category_value": category_value,
+        "placed_by": where.loc[ok, "placed_by"].value_counts().to_dict(),
+        "categories": out["category"].value_counts().to_dict()})
+    _warn_unknown_areas(report, where.loc[ok], ctx)
+
+    def write(db, provenance_id: int, prog) -> None:
+        now = utc_now()
+        recs = out.astype(object).where(out.notna(), None)
+        recs["provenance_id"], recs["updated_at"] = provenance_id, now
+        existing = set()
+        if out["source_id"].notna().any():
+            existing = {r[0] for r in db.conn.execute(
+                "SELECT source_id FROM assets WHERE source = ? AND source_id IS NOT NULL",
+                (path.name,))}
+        upd = recs["source_id"].isin(existing).to_numpy() if existing else np.zeros(len(recs), bool)
+        cols = ["name", "category", "easting", "northing", "postcode", "capacity", "address",
+                "provenance_id", "updated_at"]
+        if upd.any():
+            sets = ", ".join(f"{c} = ?" for c in cols)
+            db.conn.executemany(
+                f"UPDATE assets SET {sets} WHERE source = ? AND source_id = ?",
+                recs.loc[upd, cols + ["source", "source_id"]].itertuples(index=False, name=None))
+            report.details["updated"] = int(upd.sum())
+        prog(0.5, "writing assets")
+        db["assets"].insert_all(recs.loc[~upd].to_dict("records"), batch_size=1000)
+        report.details["added"] = int((~upd).sum())
+        prog(1.0, "assets written")
+
+    return Prepared(path, report, write, out.head(20))
+
+
+def _category(df: pd.DataFrame, mapping: dict, value: str | None, path: Path, rows: np.ndarray,
+              report: ImportReport) -> pd.Series:
+    """Category per row; spelling variants of one category ('Static library'/'Static Library')
+    are merged into the most common spelling."""
+    if value:
+        return pd.Series(value, index=df.index, dtype="string")
+    if "category" not in mapping:
+        stem = path.stem.replace("_", " ").replace("-", " ").strip().title()
+        report.warn(f"no category column: every asset gets the category '{stem}' "
+                    f"(give one with the option category=…)")
+        return pd.Series(stem, index=df.index, dtype="string")
+    col = mapping["category"]
+    cat = df[col].astype("string").str.strip().str.replace(r"\s+", " ", regex=True)
+    empty = cat.fillna("").eq("").to_numpy()
+    report.reject(rows[empty], col, MISSING_VALUE)
+    cat = cat.mask(empty)
+    key = cat.str.lower()
+    counts = pd.DataFrame({"key": key, "cat": cat}).dropna().value_counts()
+    best = counts.reset_index().drop_duplicates("key").set_index("key")["cat"]
+    merged = key.map(best).astype("string")
+    if (merged.fillna("") != cat.fillna("")).any():
+        report.warn(f"category spellings differing only in case were merged ({col})")
+    return merged
+
+
+def _address(df: pd.DataFrame, mapping: dict) -> pd.Series:
+    """The address column, or address1, address2, … joined with commas."""
+    if "address" not in mapping:
+        return pd.Series(pd.NA, index=df.index, dtype="string")
+    col = mapping["address"]
+    norm = normalise_header(col)
+    parts = [col]
+    if norm.endswith("1"):
+        stem = norm[:-1].strip()
+        parts += [c for c in df.columns if c != col and normalise_header(c).startswith(stem)
+                  and normalise_header(c)[-1:].isdigit()]
+    joined = pd.Series("", index=df.index, dtype="string")
+    for c in parts:
+        part = df[c].astype("string").str.strip().fillna("")
+        sep = ((joined != "") & (part != "")).map({True: ", ", False: ""}).astype("string")
+        joined = joined + sep + part
+    return joined.replace("", pd.NA).astype("string")
+
+
+def _warn_unknown_areas(report: ImportReport, where: pd.DataFrame, ctx) -> None:
+    """Assets far from every area of the project are suspicious (e.g. another borough)."""
+    if ctx.project is None or where.empty:
+        return
+    box = ctx.project.query("SELECT min(centroid_e) e0, max(centroid_e) e1, min(centroid_n) n0, "
+                            "max(centroid_n) n1 FROM areas")
+    if box.empty or pd.isna(box["e0"].iloc[0]):
+        return
+    b = box.iloc[0]
+    margin = 5000.0  # metres beyond the outermost area centroid
+    outside = ~(where["easting"].between(b.e0 - margin, b.e1 + margin)
+                & where["northing"].between(b.n0 - margin, b.n1 + margin))
+    if outside.any():
+        report.warn(f"{int(outside.sum())} assets lie more than 5 km outside the project's areas")
