@@ -1,0 +1,414 @@
+"""Reading the spatial files planners download: GeoJSON, Shapefile (plain or zipped), GeoPackage.
+
+Every reader returns shapely geometries projected to EPSG:27700 (British National Grid, metres) and
+the feature attributes as a data frame of text. Feature numbers in reports count from 1 in file
+order. The source CRS comes from the file (GeoJSON ``crs`` member, the shapefile's ``.prj``, the
+GeoPackage ``srs_id``); RFC 7946 GeoJSON without ``crs`` is EPSG:4326. When the file says nothing,
+the coordinates' range decides (degrees or metres) and a warning says so.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import shape as _shape
+
+from phdesk.core import geo
+from phdesk.core.errors import UserError
+
+GEOJSON_SUFFIXES = {".geojson", ".json"}
+PEEK_FEATURES = 50
+# GeoPackage header: envelope sizes (bytes) by the flags' envelope-contents indicator
+_GPKG_ENVELOPE = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
+_TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint",
+               5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection"}
+
+
+@dataclass
+class GeoData:
+    """Features of one layer: ``geometries`` (shapely, EPSG:27700; None where null) and text
+    ``attributes``, aligned by position (feature number = position + 1)."""
+
+    path: Path
+    geometries: np.ndarray
+    attributes: pd.DataFrame
+    source_epsg: int
+    fmt: str                      # "GeoJSON" | "Shapefile" | "GeoPackage"
+    layer: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def geom_types(self) -> set[str]:
+        """Geometry type names present (``Polygon``, ``MultiPolygon``, ``Point``…)."""
+        have = self.geometries[pd.notna(self.geometries)]
+        ids = np.unique(shapely.get_type_id(have)) if have.size else []
+        return {_TYPE_NAMES.get(int(i), "Unknown") for i in ids}
+
+
+@dataclass
+class GeoPeek:
+    """What detection looks at: format, attribute names, geometry types and the first features."""
+
+    fmt: str
+    columns: list[str]
+    geom_types: set[str]
+    sample: pd.DataFrame
+
+
+# -- CRS ------------------------------------------------------------------------------------
+def epsg_from_name(name: str) -> int | None:
+    """EPSG code from a GeoJSON ``crs`` name (``EPSG:27700``, ``urn:ogc:def:crs:EPSG::27700``,
+    ``urn:ogc:def:crs:OGC:1.3:CRS84`` = 4326)."""
+    if re.search(r"CRS84\b", name, re.I):
+        return geo.WGS84
+    m = re.search(r"EPSG[:/]+(?:[\d.]*:)?(\d+)$", name.strip(), re.I)
+    return int(m.group(1)) if m else None
+
+
+def epsg_from_wkt(wkt: str) -> int | None:
+    """EPSG code from a ``.prj`` (ESRI WKT). British National Grid and WGS84 are recognised
+    directly; other systems through pyproj."""
+    if re.search(r"British.?National.?Grid", wkt, re.I):
+        return geo.BNG
+    if wkt.lstrip().upper().startswith("GEOGCS") and re.search(r"WGS.?(19)?84", wkt, re.I):
+        return geo.WGS84
+    try:
+        from pyproj import CRS  # lazily: start-up speed
+
+        return CRS.from_wkt(wkt).to_epsg(min_confidence=60)
+    except Exception:  # pyproj raises its own error types for unreadable WKT
+        return None
+
+
+def _guess_epsg(geoms: np.ndarray) -> int | None:
+    """4326 or 27700 from the coordinates' range; None when neither fits."""
+    have = geoms[pd.notna(geoms)]
+    if have.size == 0:
+        return None
+    x0, y0, x1, y1 = shapely.total_bounds(have)
+    if geo.in_gb_lonlat([x0, x1], [y0, y1]).all():
+        return geo.WGS84
+    if geo.in_gb_bng([x0, x1], [y0, y1]).all():
+        return geo.BNG
+    return None
+
+
+def _to_bng(data: GeoData, declared: int | None, path: Path) -> None:
+    """Project ``data.geometries`` to EPSG:27700 in place, checking the coordinates' range."""
+    guess = _guess_epsg(data.geometries)
+    epsg = declared
+    if epsg is None:
+        if guess is None:
+            raise UserError(f"{path.name}: the file does not say its coordinate system and the "
+                            "coordinates are neither longitude/latitude nor British National Grid")
+        epsg = guess
+        data.warnings.append(f"coordinate system not stated; EPSG:{epsg} assumed from the "
+                             "coordinates' range")
+    elif epsg in (geo.WGS84, geo.BNG) and guess is not None and guess != epsg:
+        raise UserError(f"{path.name}: the file says EPSG:{epsg} but its coordinates look like "
+                        f"EPSG:{guess}; fix the file's coordinate system")
+    data.source_epsg = epsg
+    if epsg != geo.BNG:
+        try:
+            data.geometries = shapely.transform(
+                data.geometries, lambda xy: geo.transform_coords(xy, epsg, geo.BNG))
+        except Exception as exc:  # pyproj: unknown EPSG code
+            raise UserError(f"{path.name}: cannot convert from EPSG:{epsg} ({exc})") from None
+
+
+# -- GeoJSON ---------------------------------------------------------------------------------
+def _load_json(path: Path) -> dict:
+    try:
+        with open(path, "rb") as fh:
+            doc = json.loads(fh.read().decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UserError(f"{path.name}: cannot read as GeoJSON ({exc})") from None
+    if not isinstance(doc, dict) or doc.get("type") not in ("FeatureCollection", "Feature"):
+        raise UserError(f"{path.name}: not GeoJSON (no FeatureCollection)")
+    return doc
+
+
+def _features(doc: dict) -> list[dict]:
+    feats = doc.get("features", []) if doc.get("type") == "FeatureCollection" else [doc]
+    return [f for f in feats if isinstance(f, dict)]
+
+
+def _geojson_geoms(feats: list[dict]) -> np.ndarray:
+    out = np.full(len(feats), None, dtype=object)
+    for i, f in enumerate(feats):
+        g = f.get("geometry")
+        if g:
+            try:
+                out[i] = _shape(g)
+            except Exception:  # malformed coordinates: reported as an empty geometry
+                out[i] = None
+    return out
+
+
+def read_geojson(path: Path, epsg: int | None = None) -> GeoData:
+    doc = _load_json(path)
+    feats = _features(doc)
+    declared = epsg
+    if declared is None:
+        crs = (doc.get("crs") or {}).get("properties", {}).get("name")
+        declared = epsg_from_name(crs) if crs else geo.WGS84  # RFC 7946 default
+    attrs = pd.DataFrame.from_records([f.get("properties") or {} for f in feats])
+    data = GeoData(path, _geojson_geoms(feats), _as_text(attrs), 0, "GeoJSON")
+    _to_bng(data, declared, path)
+    return data
+
+
+def _peek_geojson(path: Path) -> GeoPeek:
+    feats = _features(_load_json(path))
+    head = feats[:PEEK_FEATURES]
+    types = {(f.get("geometry") or {}).get("type") for f in feats} - {None}
+    sample = pd.DataFrame.from_records([f.get("properties") or {} for f in head])
+    return GeoPeek("GeoJSON", list(sample.columns), types, _as_text(sample))
+
+
+# -- Shapefile -------------------------------------------------------------------------------
+_SHP_POLYGON = {5, 15, 25}
+_SHP_TYPES = {1: "Point", 3: "LineString", 5: "Polygon", 8: "MultiPoint", 11: "Point",
+              13: "LineString", 15: "Polygon", 18: "MultiPoint", 21: "Point", 23: "LineString",
+              25: "Polygon", 28: "MultiPoint"}
+
+
+def _shp_reader(path: Path):
+    import shapefile  # pyshp
+
+    if not path.with_suffix(".dbf").exists() and not path.with_suffix(".DBF").exists():
+        raise UserError(f"{path.name}: the shapefile's .dbf (attributes) is missing next to it")
+    try:
+        # pyshp reads the .cpg (code page) itself; UTF-8 otherwise
+        return shapefile.Reader(str(path), encodingErrors="replace")
+    except Exception as exc:  # pyshp raises ShapefileException and struct errors
+        raise UserError(f"{path.name}: cannot read as a shapefile ({exc})") from None
+
+
+def _shp_columns(reader) -> list[str]:
+    return [f[0] for f in reader.fields[1:]]
+
+
+def read_shapefile(path: Path, epsg: int | None = None) -> GeoData:
+    reader = _shp_reader(path)
+    try:
+        shapes = reader.shapes()
+        records = reader.records()
+    except Exception as exc:  # truncated files
+        raise UserError(f"{path.name}: cannot read as a shapefile ({exc})") from None
+    finally:
+        reader.close()
+    geoms = np.full(len(shapes), None, dtype=object)
+    for i, s in enumerate(shapes):
+        if s.shapeType != 0 and len(s.points):  # 0 = null shape
+            try:
+                geoms[i] = _shape(s.__geo_interface__)
+            except Exception:  # rings too short to be polygons
+                geoms[i] = None
+    attrs = pd.DataFrame([list(r) for r in records], columns=_shp_columns(reader))
+    declared = epsg
+    prj = next((p for p in (path.with_suffix(".prj"), path.with_suffix(".PRJ")) if p.exists()),
+               None)
+    data = GeoData(path, geoms, _as_text(attrs), 0, "Shapefile")
+    if declared is None and prj is not None:
+        declared = epsg_from_wkt(prj.read_text(errors="replace"))
+        if declared is None:
+            raise UserError(f"{path.name}: the .prj names a coordinate system phdesk does not "
+                            "know; reproject to EPSG:27700 or EPSG:4326")
+    _to_bng(data, declared, path)
+    return data
+
+
+def _peek_shapefile(path: Path) -> GeoPeek:
+    reader = _shp_reader(path)
+    try:
+        cols = _shp_columns(reader)
+        n = min(len(reader), PEEK_FEATURES)
+        sample = pd.DataFrame([list(reader.record(i)) for i in range(n)], columns=cols)
+        gtype = _SHP_TYPES.get(reader.shapeType, "Unknown")
+    finally:
+        reader.close()
+    return GeoPeek("Shapefile", cols, {gtype}, _as_text(sample))
+
+
+# -- GeoPackage ------------------------------------------------------------------------------
+def _gpkg_connect(path: Path) -> sqlite3.Connection:
+    try:
+        con = sqlite3.connect(f"file:{path.as_posix()}?mode=ro", uri=True)
+        con.execute("SELECT count(*) FROM gpkg_geometry_columns").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise UserError(f"{path.name}: not a GeoPackage ({exc})") from None
+    return con
+
+
+def _gpkg_layers(con: sqlite3.Connection) -> pd.DataFrame:
+    cur = con.execute(
+        """SELECT g.table_name, g.column_name, upper(g.geometry_type_name), g.srs_id,
+                  s.organization, s.organization_coordsys_id
+           FROM gpkg_geometry_columns g
+           LEFT JOIN gpkg_spatial_ref_sys s ON s.srs_id = g.srs_id ORDER BY g.table_name""")
+    return pd.DataFrame(cur.fetchall(), columns=["table", "column", "type", "srs_id", "org",
+                                                 "org_id"])
+
+
+def _gpkg_layer(con: sqlite3.Connection, path: Path, layer: str | None,
+                warnings: list[str] | None = None) -> pd.Series:
+    layers = _gpkg_layers(con)
+    if layers.empty:
+        raise UserError(f"{path.name}: the GeoPackage has no feature layers")
+    if layer is not None:
+        hit = layers[layers["table"] == layer]
+        if hit.empty:
+            raise UserError(f"{path.name}: no layer '{layer}' (layers: "
+                            f"{', '.join(layers['table'])})")
+        return hit.iloc[0]
+    polys = layers[layers["type"].str.contains("POLYGON|GEOMETRY", na=False)]
+    chosen = (polys if len(polys) else layers).iloc[0]
+    if len(layers) > 1 and warnings is not None:
+        warnings.append(f"the GeoPackage has {len(layers)} layers; read '{chosen['table']}' "
+                        "(use option layer=NAME for another)")
+    return chosen
+
+
+def gpkg_to_wkb(blob: bytes | None) -> bytes | None:
+    """Standard WKB from a GeoPackage geometry blob (strips the ``GP`` header and envelope)."""
+    if blob is None or len(blob) < 8 or blob[:2] != b"GP":
+        return None
+    flags = blob[3]
+    if flags & 0x10:  # empty geometry flag
+        return None
+    env = _GPKG_ENVELOPE.get((flags >> 1) & 0x07)
+    if env is None:
+        return None
+    return bytes(blob[8 + env:])
+
+
+def read_geopackage(path: Path, epsg: int | None = None, layer: str | None = None) -> GeoData:
+    con = _gpkg_connect(path)
+    warnings: list[str] = []
+    try:
+        info = _gpkg_layer(con, path, layer, warnings)
+        cur = con.execute(f'SELECT * FROM "{info["table"]}"')
+        cols = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+    finally:
+        con.close()
+    df = pd.DataFrame(rows, columns=cols)
+    blobs = [gpkg_to_wkb(b) for b in df.pop(info["column"])]
+    wkb = np.array(blobs, dtype=object)
+    geoms = np.full(len(wkb), None, dtype=object)
+    have = np.array([b is not None for b in blobs], dtype=bool)
+    if have.any():
+        geoms[have] = shapely.from_wkb(wkb[have], on_invalid="ignore")
+    fid = [c for c in df.columns if c.lower() == "fid"]
+    attrs = _as_text(df.drop(columns=fid))
+    data = GeoData(path, geoms, attrs, 0, "GeoPackage", str(info["table"]), warnings)
+    declared = epsg
+    if declared is None and str(info["org"]).upper() == "EPSG":
+        declared = int(info["org_id"])
+    _to_bng(data, declared, path)
+    return data
+
+
+def _peek_geopackage(path: Path) -> GeoPeek:
+    con = _gpkg_connect(path)
+    try:
+        info = _gpkg_layer(con, path, None)
+        cur = con.execute(f'SELECT * FROM "{info["table"]}" LIMIT {PEEK_FEATURES}')
+        cols = [d[0] for d in cur.description]
+        df = pd.DataFrame(cur.fetchall(), columns=cols).drop(columns=[info["column"]])
+    finally:
+        con.close()
+    gtype = str(info["type"]).title().replace("Multipolygon", "MultiPolygon")
+    df = df.drop(columns=[c for c in df.columns if c.lower() == "fid"])
+    return GeoPeek("GeoPackage", list(df.columns), {gtype}, _as_text(df))
+
+
+# -- zip and dispatch ------------------------------------------------------------------------
+def _unzip_member(path: Path, tmp: Path) -> Path:
+    """Extract the spatial layer of a zip (a shapefile with its side files, a GeoPackage or a
+    GeoJSON) into ``tmp``, by base name only (no paths from the archive are trusted)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = [n for n in zf.namelist() if not n.endswith("/")
+                     and not Path(n).name.startswith(".") and "__MACOSX" not in n]
+            for suffixes in ([".shp"], [".gpkg"], sorted(GEOJSON_SUFFIXES)):
+                hits = sorted(n for n in names if Path(n).suffix.lower() in suffixes)
+                if not hits:
+                    continue
+                main = hits[0]
+                stem = main[: -len(Path(main).suffix)]
+                for n in names:
+                    if n == main or (n.startswith(stem + ".") and suffixes == [".shp"]):
+                        (tmp / Path(n).name).write_bytes(zf.read(n))
+                return tmp / Path(main).name
+    except zipfile.BadZipFile as exc:
+        raise UserError(f"{path.name}: cannot open the zip ({exc})") from None
+    raise UserError(f"{path.name}: the zip holds no shapefile, GeoPackage or GeoJSON")
+
+
+def _dispatch(path: Path, fn_json, fn_shp, fn_gpkg):
+    suffix = path.suffix.lower()
+    if suffix == ".zip":
+        with tempfile.TemporaryDirectory(prefix="phdesk-zip-") as tmp:
+            inner = _unzip_member(path, Path(tmp))
+            result = _dispatch(inner, fn_json, fn_shp, fn_gpkg)
+            if isinstance(result, GeoData):
+                result.path = path
+            return result
+    if suffix in GEOJSON_SUFFIXES:
+        return fn_json(path)
+    if suffix == ".shp":
+        return fn_shp(path)
+    if suffix == ".gpkg":
+        return fn_gpkg(path)
+    raise UserError(f"{path.name}: not a spatial file (expected .geojson, .json, .shp, .zip or "
+                    ".gpkg)")
+
+
+def read_geo(path: str | Path, epsg: int | None = None, layer: str | None = None) -> GeoData:
+    """Read every feature of a GeoJSON / Shapefile / zipped Shapefile / GeoPackage.
+
+    Parameters
+    ----------
+    path
+        The file.
+    epsg
+        The source CRS, overriding what the file says.
+    layer
+        GeoPackage layer (table) name; default the first polygon layer.
+
+    Returns
+    -------
+    GeoData with geometries in EPSG:27700 (metres).
+    """
+    path = Path(path)
+    return _dispatch(path, lambda p: read_geojson(p, epsg), lambda p: read_shapefile(p, epsg),
+                     lambda p: read_geopackage(p, epsg, layer))
+
+
+def peek_geo(path: str | Path) -> GeoPeek | None:
+    """Attribute names, geometry types and the first features, cheaply; None if unreadable."""
+    try:
+        return _dispatch(Path(path), _peek_geojson, _peek_shapefile, _peek_geopackage)
+    except UserError:
+        return None
+
+
+def _as_text(df: pd.DataFrame) -> pd.DataFrame:
+    """Attributes as text (codes and names are compared as strings; numbers stay parseable)."""
+    out = df.copy()
+    for c in out.columns:
+        col = out[c]
+        out[c] = col.where(col.isna(), col.astype(str)).astype("string").str.strip()
+    out.columns = [str(c) for c in out.columns]
+    return out.reset_index(drop=True)
