@@ -1,0 +1,219 @@
+"""NHS ODS organisation files (epraccur, egdpprac, edispensary …): headerless, 27 columns.
+
+The published column order (1-based): 1 organisation code, 2 name, 3 national grouping, 4 high
+level health geography (ICB), 5-9 address lines, 10 postcode, 11 open date, 12 close date,
+13 status code (A active, C closed, D dormant, P proposed), 14 organisation sub-type,
+15 commissioner, 16 join date, 17 left date, 18 telephone, … 26 prescribing setting
+(epraccur: 4 = GP practice).
+
+Only active organisations are imported (status A and no close date); in GP practice files only
+prescribing setting 4 (other cost centres — out-of-hours, walk-in centres, prisons — are skipped
+with a warning, not rejected). The category comes from the codes (V12345 dental, F1234
+pharmacy, A12345 GP practice) or the option ``category``. Options ``icb`` and ``commissioner``
+(comma-separated codes) keep only matching rows (columns 4 and 15).
+
+Placement is by postcode through the project's postcode table. National files are usually
+imported into a local project, so without an ``icb``/``commissioner`` filter organisations whose
+postcode is not in the project's lookup are skipped and counted in a warning; with a filter the
+user asked for exactly those organisations, so an unknown postcode is a rejected row. A re-import
+updates the assets that came from an ODS file (matched by ODS code) and removes those now closed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from phdesk.core import geo
+from phdesk.core.errors import UserError
+from phdesk.core.imports import placing
+from phdesk.core.imports.reading import read_table
+from phdesk.core.imports.report import (
+    DUPLICATE_KEY,
+    MALFORMED_POSTCODE,
+    MISSING_VALUE,
+    POSTCODE_NOT_FOUND,
+    ImportReport,
+)
+
+KIND = "ods"
+LABEL = "NHS ODS organisation file (GP practices, dentists, pharmacies)"
+
+CODE, NAME, ICB, POSTCODE, CLOSE, STATUS, SUBTYPE, COMMISSIONER, SETTING = (
+    "column_1", "column_2", "column_4", "column_10", "column_12", "column_13", "column_14",
+    "column_15", "column_26")
+ADDRESS = [f"column_{i}" for i in range(5, 10)]
+GP_SETTING = "4"
+CATEGORY_BY_SHAPE = [  # (regex on the ODS code, category)
+    (r"V\d{5}", "Dentist"),
+    (r"F[A-Z0-9]{4}", "Pharmacy"),
+    (r"[A-Z]\d{5}", "GP practice"),
+]
+# words kept upper case (or lower case) when names are title-cased
+ACRONYMS = ["NHS", "GP", "GPS", "PCN", "UK", "CIC", "LLP", "WIC", "HMP", "YOI", "UCC", "PMS", "GMS",
+            "APMS", "OOH", "CCG", "ICB", "UTC", "MIU", "IDS", "PCT", "HC", "MC", "II", "III", "IV"]
+SMALL_WORDS = ["and", "of", "the", "on", "in", "at", "for", "upon", "with", "by"]
+
+
+def detect(sample) -> str | None:
+    if sample.table is None or not sample.headerless or len(sample.columns) < 20:
+        return None
+    df = sample.table.df
+    codes = df[CODE].fillna("").str.fullmatch(r"[A-Z0-9]{3,10}").mean()
+    pcs = geo.valid_postcode(geo.normalise_postcode(df[POSTCODE].fillna(""))).mean()
+    opened = df["column_11"].fillna("").str.fullmatch(r"(19|20)\d{6}").mean()
+    if codes > 0.9 and pcs > 0.8 and opened > 0.8:
+        return f"headerless ODS organisation file ({len(sample.columns)} columns: code, name, " \
+               f"…, postcode, open/close dates, status)"
+    return None
+
+
+def title_case(names: pd.Series) -> pd.Series:
+    """'ST JOHN'S SURGERY OF THE NHS' -> "St John's Surgery of the NHS" (vectorised)."""
+    s = names.astype("string").str.strip().str.replace(r"\s+", " ", regex=True).str.title()
+    s = s.str.replace(r"(?<=[A-Za-z])'S\b", "'s", regex=True)
+    s = s.str.replace(r"\b(" + "|".join(w.title() for w in ACRONYMS) + r")\b",
+                      lambda m: m.group(1).upper(), regex=True)
+    return s.str.replace(r"(?<=\s)(" + "|".join(w.title() for w in SMALL_WORDS) + r")(?=\s)",
+                         lambda m: m.group(1).lower(), regex=True)
+
+
+def _category(codes: pd.Series, options: dict) -> str:
+    if options.get("category"):
+        return str(options["category"])
+    best, share = "Organisation", 0.0
+    for pattern, cat in CATEGORY_BY_SHAPE:
+        s = codes.fillna("").str.fullmatch(pattern).mean()
+        if s > share:
+            best, share = cat, s
+    return best if share > 0.5 else "Organisation"
+
+
+def _codes_option(options: dict, key: str) -> set[str] | None:
+    value = options.get(key)
+    if not value:
+        return None
+    items = value if isinstance(value, list | tuple | set) else str(value).split(",")
+    return {str(v).strip().upper() for v in items if str(v).strip()}
+
+
+def prepare(path: Path, ctx):
+    from phdesk.core.imports import Prepared
+    from phdesk.store.project import utc_now
+
+    report = ImportReport(path.name)
+    table = read_table(path, headerless=True)
+    df = table.df
+    if len(df.columns) < 15:
+        raise UserError(f"{path.name}: expected the 27-column ODS layout, found "
+                        f"{len(df.columns)} columns")
+    rows = table.row_numbers()
+    report.rows_read = len(df)
+    category = _category(df[CODE], ctx.options)
+    text = {c: df[c].fillna("").str.strip() for c in df.columns}
+    active = (text[STATUS] == "A") & (text[CLOSE] == "")
+    inactive_codes = set(text[CODE][~active])
+    keep = active.to_numpy().copy()
+    notes = {"inactive": int((~active).sum())}
+    if category == "GP practice" and SETTING in df.columns:
+        other = keep & (text[SETTING] != GP_SETTING).to_numpy()
+        notes["not_gp_practice"] = int(other.sum())
+        keep &= ~other
+    filters = {}
+    for key, col in (("icb", ICB), ("commissioner", COMMISSIONER)):
+        wanted = _codes_option(ctx.options, key)
+        if wanted:
+            filters[key] = sorted(wanted)
+            match = text[col].str.upper().isin(wanted).to_numpy()
+            notes[f"outside_{key}"] = int((keep & ~match).sum())
+            keep &= match
+    if filters and not keep.any():
+        raise UserError(f"{path.name}: no active organisations match "
+                        + ", ".join(f"{k} {', '.join(v)}" for k, v in filters.items()))
+    ok = keep.copy()
+    missing_name = ok & (text[NAME] == "").to_numpy()
+    report.reject(rows[missing_name], "column 2 (name)", MISSING_VALUE)
+    ok &= ~missing_name
+    dup = ok & text[CODE].where(ok).duplicated().to_numpy() & (text[CODE] != "").to_numpy()
+    report.reject(rows[dup], "column 1 (code)", DUPLICATE_KEY, text[CODE][dup])
+    ok &= ~dup
+    pc = geo.normalise_postcode(text[POSTCODE])
+    valid = geo.valid_postcode(pc).to_numpy()
+    bad_pc = ok & ~valid
+    report.reject(rows[bad_pc], "column 10 (postcode)", MALFORMED_POSTCODE, text[POSTCODE][bad_pc])
+    ok &= valid
+    if not placing.has_postcode_lookup(ctx):
+        raise UserError(f"{path.name}: the project has no postcode lookup; import a postcode "
+                        f"directory (ONSPD, NSPL or Code-Point Open) first so that organisations "
+                        f"can be placed")
+    coords = placing.lookup_coordinates(ctx, pc.where(ok))
+    got = ok & coords["easting"].notna().to_numpy()
+    unplaced = ok & ~got
+    if filters:
+        report.reject(rows[unplaced], "column 10 (postcode)", POSTCODE_NOT_FOUND,
+                      text[POSTCODE][unplaced])
+    elif unplaced.any():
+        if not got.any():
+            raise UserError(
+                f"{path.name}: none of the {int(unplaced.sum()):,} active organisations has a "
+                f"postcode in the project's postcode lookup; import the postcode directory for "
+                f"the area first, or choose organisations with the option icb=… or commissioner=…")
+        report.warn(f"{int(unplaced.sum()):,} organisations outside the project's postcode lookup "
+                    f"were skipped")
+    ok &= got
+    _warn_skipped(report, notes, category)
+    addr_text = pd.Series("", index=df.index, dtype="string")
+    for c in ADDRESS:
+        part = title_case(text[c]).fillna("")
+        addr_text = addr_text + ((addr_text != "") & (part != "")).map(
+            {True: ", ", False: ""}).astype("string") + part
+    addr_text = addr_text + ", " + placing.display_postcode(pc)
+    out = pd.DataFrame({
+        "name": title_case(text[NAME]), "category": category,
+        "easting": coords["easting"].to_numpy(), "northing": coords["northing"].to_numpy(),
+        "postcode": placing.display_postcode(pc), "capacity": 1.0, "source_id": text[CODE],
+        "source": path.name, "address": addr_text.str.strip(", "),
+    }).loc[ok].reset_index(drop=True)
+    report.rows_accepted = len(out)
+    report.details.update({"category": category, "filters": filters, **notes})
+
+    def write(db, provenance_id: int, prog) -> None:
+        ods_ids = "SELECT id FROM provenance WHERE kind = 'ods'"
+        existing = {r[0] for r in db.conn.execute(
+            f"SELECT source_id FROM assets WHERE provenance_id IN ({ods_ids})")}
+        recs = out.astype(object).where(out.notna(), None)
+        recs["provenance_id"], recs["updated_at"] = provenance_id, utc_now()
+        upd = recs["source_id"].isin(existing).to_numpy()
+        cols = ["name", "category", "easting", "northing", "postcode", "address", "source",
+                "provenance_id", "updated_at"]
+        db.conn.executemany(
+            f"UPDATE assets SET {', '.join(c + ' = ?' for c in cols)} WHERE source_id = ? "
+            f"AND provenance_id IN ({ods_ids})",
+            recs.loc[upd, cols + ["source_id"]].itertuples(index=False, name=None))
+        prog(0.4, "updating organisations")
+        db["assets"].insert_all(recs.loc[~upd].to_dict("records"), batch_size=1000)
+        closed = sorted((inactive_codes & existing) - set(out["source_id"]))
+        for lo in range(0, len(closed), 900):
+            part = closed[lo:lo + 900]
+            db.conn.execute(f"DELETE FROM assets WHERE source_id IN ({','.join('?' * len(part))})"
+                            f" AND provenance_id IN ({ods_ids})", part)
+        report.details.update(updated=int(upd.sum()), added=int((~upd).sum()),
+                              removed_closed=len(closed))
+        if closed:
+            report.warn(f"{len(closed)} organisations closed since an earlier import were removed")
+        prog(1.0, "organisations written")
+
+    return Prepared(path, report, write, out.head(20))
+
+
+def _warn_skipped(report: ImportReport, notes: dict, category: str) -> None:
+    if notes.get("inactive"):
+        report.warn(f"{notes['inactive']:,} closed, dormant or proposed organisations were skipped")
+    if notes.get("not_gp_practice"):
+        report.warn(f"{notes['not_gp_practice']:,} active organisations are not GP practices "
+                    f"(prescribing setting other than 4, e.g. out-of-hours, walk-in centres, "
+                    f"prisons) and were skipped")
+    for key in ("icb", "commissioner"):
+        if notes.get(f"outside_{key}"):
+            report.details[f"skipped_outside_{key}"] = notes[f"outside_{key}"]
