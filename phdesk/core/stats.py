@@ -285,10 +285,15 @@ def rate(x, n, multiplier: float = 100000, confidence: float = 0.95) -> Estimate
     c = scale_confidence(confidence)
     xa, na = np.broadcast_arrays(xa, na)
     lo, up = _count_limits(xa, c)
-    method = np.where(xa < SMALL_COUNT, "Exact", "Byars")
+    method = _count_method(xa)
     return Estimate(_out(xa / na * multiplier, scalar), _out(lo / na * multiplier, scalar),
                     _out(up / na * multiplier, scalar), c, _out_str(method, scalar),
                     f"rate per {multiplier:g}", _out(xa.copy(), scalar), _out(na.copy(), scalar))
+
+
+def _count_method(x: np.ndarray) -> np.ndarray:
+    """"Exact" below SMALL_COUNT, "Byars" from it, "" where the count is missing."""
+    return np.where(np.isnan(x), "", np.where(x < SMALL_COUNT, "Exact", "Byars"))
 
 
 def _count_limits(x: np.ndarray, c: float) -> tuple[np.ndarray, np.ndarray]:
@@ -371,7 +376,7 @@ def smr(x, n, x_ref, n_ref, refvalue: float = 1, confidence: float = 0.95) -> Es
         lo, up = _count_limits(observed, c)
         value = observed / expected * refvalue
         lower, upper = lo / expected * refvalue, up / expected * refvalue
-    method = np.where(observed < SMALL_COUNT, "Exact", "Byars")
+    method = _count_method(observed)
     return Estimate(_out(value, scalar), _out(lower, scalar), _out(upper, scalar), c,
                     _out_str(method, scalar), f"indirectly standardised ratio x {refvalue:g}",
                     _out(observed, scalar), _out(expected, scalar))
