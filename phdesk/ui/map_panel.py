@@ -1,0 +1,522 @@
+"""MapPanel: the map with its own toolbar, layer list, legend and details box.
+
+Why it exists: the one map screen of the app. A choropleth of areas or neighbourhoods by a base
+measure (population, IMD decile) or a mapping-result measure for a segment and category, asset
+markers per category (each a layer the user can hide), catchment circles on demand, hover
+tooltips, click-to-select (signals), and PNG export. Geometry work lives in ``map_layers`` (plain
+data in, arrays and paths out) so ``set_base`` stays fast and can be split off the GUI thread
+(``build_base_layers`` on a worker, then ``set_base_layers`` on the GUI thread).
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from phdesk.ui import map_layers as ml
+from phdesk.ui import palettes
+from phdesk.ui.map_legend import Legend
+from phdesk.ui.map_view import MapView
+
+LEVELS = {"Areas": "areas", "Neighbourhoods": "neighbourhoods"}
+BASE_FILL = "#c6dbef"  # no measure to show: a light, neutral blue
+
+
+class MapPanel(QtWidgets.QWidget):
+    """The map screen. See the contract in helper_brief: set_base, set_profile, set_result,
+    select_neighbourhood, export_png, and the three selection signals."""
+
+    area_selected = QtCore.Signal(str)
+    neighbourhood_selected = QtCore.Signal(str)
+    asset_selected = QtCore.Signal(int)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.setAccessibleName("Map panel")
+        self._layers: ml.BaseLayers | None = None
+        self._profile: pd.DataFrame | None = None
+        self._result = None
+        self._values = np.zeros(0)
+        self._nb_values: pd.Series | None = None
+        self._measure: ml.Measure | None = None
+        self._edges = np.array([])
+        self._selected_nbhd: str | None = None
+        self._build_ui()
+
+    # ---- UI -------------------------------------------------------------------------------
+    def _combo(self, name: str, tip: str) -> QtWidgets.QComboBox:
+        c = QtWidgets.QComboBox()
+        c.setAccessibleName(name)
+        c.setToolTip(tip)
+        c.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
+        return c
+
+    def _build_ui(self) -> None:
+        self.level_combo = self._combo("Map level", "Colour small areas or whole neighbourhoods")
+        self.level_combo.addItems(list(LEVELS))
+        self.measure_combo = self._combo("Measure", "What the colours show")
+        self.segment_combo = self._combo("Segment", "Population segment for result measures")
+        self.category_combo = self._combo("Category", "Asset category for result measures "
+                                                      "and catchment circles")
+        self.breaks_combo = self._combo("Class breaks", "How values are grouped into colours")
+        self.breaks_combo.addItems([m.capitalize() for m in palettes.BREAK_METHODS])
+        self.catchment_check = QtWidgets.QCheckBox("Catchment circles")
+        self.catchment_check.setAccessibleName("Show catchment circles")
+        self.catchment_check.setToolTip("Circles of the catchment radius around the selected "
+                                        "category's assets")
+        self.labels_check = QtWidgets.QCheckBox("Labels")
+        self.labels_check.setAccessibleName("Show neighbourhood labels")
+        self.labels_check.setChecked(True)
+        self.export_button = QtWidgets.QPushButton("Export PNG…")
+        self.export_button.setAccessibleName("Export map as PNG")
+        bar = QtWidgets.QHBoxLayout()
+        for label, w in (("Show", self.level_combo), ("Measure", self.measure_combo),
+                         ("Segment", self.segment_combo), ("Category", self.category_combo),
+                         ("Classes", self.breaks_combo)):
+            lab = QtWidgets.QLabel(label)
+            lab.setBuddy(w)
+            bar.addWidget(lab)
+            bar.addWidget(w)
+        bar.addWidget(self.catchment_check)
+        bar.addWidget(self.labels_check)
+        bar.addStretch(1)
+        bar.addWidget(self.export_button)
+
+        self.view = MapView()
+        self.layer_list = QtWidgets.QListWidget()
+        self.layer_list.setAccessibleName("Asset layers")
+        self.layer_list.setToolTip("Tick a category to show its assets (Space toggles)")
+        self.legend = Legend()
+        self.details = QtWidgets.QLabel("Click an area, neighbourhood or asset for details.")
+        self.details.setAccessibleName("Selection details")
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details.setStyleSheet(f"color: {palettes.TEXT}; background: #ffffff;"
+                                   "border: 1px solid #bdbdbd; padding: 6px;")
+        self.details.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
+        side = QtWidgets.QVBoxLayout()
+        layers_title = QtWidgets.QLabel("<b>Asset layers</b>")
+        layers_title.setBuddy(self.layer_list)
+        side.addWidget(layers_title)
+        side.addWidget(self.layer_list, 3)
+        side.addWidget(self.legend, 0)
+        side.addWidget(self.details, 2)
+        side_w = QtWidgets.QWidget()
+        side_w.setLayout(side)
+        side_w.setFixedWidth(300)
+        side_w.setStyleSheet(f"QLabel {{ color: {palettes.TEXT}; }}")
+        self.canvas = QtWidgets.QWidget()   # what export_png grabs: map + legend side column
+        self.canvas.setStyleSheet("background: #ffffff;")
+        row = QtWidgets.QHBoxLayout(self.canvas)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.view, 1)
+        row.addWidget(side_w)
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.addLayout(bar)
+        outer.addWidget(self.canvas, 1)
+
+        for c in (self.level_combo, self.breaks_combo):
+            c.currentIndexChanged.connect(self._on_level_changed if c is self.level_combo
+                                          else self._recolour)
+        self.measure_combo.currentIndexChanged.connect(self._recolour)
+        self.segment_combo.currentIndexChanged.connect(self._recolour)
+        self.category_combo.currentIndexChanged.connect(self._on_category_changed)
+        self.catchment_check.toggled.connect(self._update_catchments)
+        self.labels_check.toggled.connect(self.view.set_labels_visible)
+        self.layer_list.itemChanged.connect(self._on_layer_item)
+        self.export_button.clicked.connect(self._export_dialog)
+        self.view.mouse_moved.connect(self._on_hover)
+        self.view.mouse_left.connect(lambda: QtWidgets.QToolTip.hideText())
+        self.view.mouse_clicked.connect(self.click_at)
+
+    # ---- contract -------------------------------------------------------------------------
+    def set_base(self, areas: pd.DataFrame, assets: pd.DataFrame) -> None:
+        """Areas (queries.areas_frame) and assets (queries.assets_frame) to draw."""
+        self.set_base_layers(ml.build_base_layers(areas, assets))
+
+    def set_base_layers(self, layers: ml.BaseLayers) -> None:
+        """Show layers built by ``map_layers.build_base_layers`` (e.g. on a worker thread)."""
+        self._layers = layers
+        self._selected_nbhd = None
+        self.view.highlight.setPath(QtGui.QPainterPath())
+        self.view.outlines.setPath(layers.nbhd_outline)
+        show_labels = len(layers.nbhd) <= 300   # beyond that labels only clutter
+        self.view.set_labels(layers.nbhd["group"] if show_labels else [],
+                             layers.nbhd["label_x"] if show_labels else [],
+                             layers.nbhd["label_y"] if show_labels else [])
+        self.view.set_labels_visible(self.labels_check.isChecked())
+        self._build_asset_layers()
+        self._refill_combos()
+        x0, y0, x1, y1 = layers.extent
+        self.view.set_home(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
+
+    def set_profile(self, profile: pd.DataFrame | None) -> None:
+        """area_code, neighbourhood, imd_decile, population (service.area_profile())."""
+        self._profile = profile
+        self._refill_combos()
+
+    def set_result(self, result) -> None:
+        """A MappingResult (or None): adds result measures, segments and categories."""
+        self._result = result
+        self._refill_combos()
+        self._update_catchments()
+
+    def select_neighbourhood(self, name: str | None) -> None:
+        """Outline one neighbourhood in bold and show its details (None clears)."""
+        self._selected_nbhd = name
+        path = QtGui.QPainterPath()
+        if name and self._layers is not None:
+            hit = self._layers.nbhd[self._layers.nbhd["group"] == name]
+            if len(hit):
+                path = ml.boundary_path(hit["geometry"].to_numpy())
+                self._show_details(self._nbhd_details(name))
+        self.view.highlight.setPath(path)
+
+    def export_png(self, path) -> Path:
+        """Save the map and its legend as a PNG at screen resolution; returns the path."""
+        path = Path(path)
+        if path.suffix.lower() != ".png":
+            path = path.with_suffix(".png")
+        if not self.canvas.grab().save(str(path), "PNG"):
+            raise OSError(f"Could not write {path}")
+        return path
+
+    # ---- queries used by tests and other panels -----------------------------------------
+    def area_count(self) -> int:
+        return 0 if self._layers is None else int(self._layers.rings.n)
+
+    def categories(self) -> list[str]:
+        return list(self.view.scatters)
+
+    def asset_count(self, category: str | None = None, visible_only: bool = True) -> int:
+        """Markers drawn, for one category or all (hidden layers count 0 when visible_only)."""
+        items = [self.view.scatters[category]] if category else list(self.view.scatters.values())
+        return sum(len(s.data) for s in items if s.isVisible() or not visible_only)
+
+    def set_layer_visible(self, category: str, on: bool) -> None:
+        for i in range(self.layer_list.count()):
+            item = self.layer_list.item(i)
+            if item.data(QtCore.Qt.ItemDataRole.UserRole) == category:
+                item.setCheckState(QtCore.Qt.CheckState.Checked if on
+                                   else QtCore.Qt.CheckState.Unchecked)
+
+    def legend_breaks(self) -> np.ndarray:
+        return self._edges.copy()
+
+    def current_measure(self) -> ml.Measure | None:
+        return self._measure
+
+    def set_measure(self, key: str, level: str = "areas", source: str | None = None) -> bool:
+        """Choose a measure by key (and level); False if it is not available now."""
+        self.level_combo.setCurrentIndex(list(LEVELS.values()).index(level))
+        for i in range(self.measure_combo.count()):
+            m = self.measure_combo.itemData(i)
+            if m is not None and m.key == key and (source is None or m.source == source):
+                self.measure_combo.setCurrentIndex(i)
+                return True
+        return False
+
+    # ---- hit testing ----------------------------------------------------------------------
+    def hit_test(self, x: float, y: float) -> tuple[str, object] | None:
+        """What is under a map point (metres): ("asset", id), ("area", row) or None.
+
+        Visible asset markers win within 8 pixels; otherwise the area polygon containing it.
+        """
+        if self._layers is None:
+            return None
+        tol = 8 * self.view.metres_per_pixel()
+        best, best_d = None, tol
+        for s in self.view.scatters.values():
+            if not s.isVisible() or not len(s.data):
+                continue
+            d = np.hypot(s.data["x"] - x, s.data["y"] - y)
+            i = int(np.argmin(d))
+            if d[i] <= best_d:
+                best, best_d = int(s.data["data"][i]), float(d[i])
+        if best is not None:
+            return "asset", best
+        row = ml.area_at(self._layers, x, y)
+        return None if row is None else ("area", row)
+
+    def hover_text(self, x: float, y: float) -> str:
+        """Tooltip text for a map point: area name/code + value, or asset name + category."""
+        hit = self.hit_test(x, y)
+        if hit is None:
+            return ""
+        kind, key = hit
+        if kind == "asset":
+            a = self._asset_row(key)
+            return f"{a['name']}\n{a['category']}"
+        row = int(key)
+        a = self._layers.areas.iloc[row]
+        label = self._measure.label if self._measure else ""
+        value = palettes.format_value(self._values[row]) if len(self._values) else ""
+        if self._measure is not None and self._measure.level == "neighbourhoods":
+            return f"{a['neighbourhood'] or 'No neighbourhood'}\n{label}: {value}"
+        name = a["name"] if isinstance(a["name"], str) and a["name"] else a["code"]
+        text = f"{name} ({a['code']})" if name != a["code"] else str(a["code"])
+        if a["neighbourhood"]:
+            text += f"\n{a['neighbourhood']}"
+        return text + (f"\n{label}: {value}" if label else "")
+
+    def click_at(self, x: float, y: float) -> None:
+        """Select what is at a map point (metres): emits the matching signal."""
+        hit = self.hit_test(x, y)
+        if hit is None:
+            return
+        kind, key = hit
+        if kind == "asset":
+            a = self._asset_row(key)
+            self._show_details(
+                f"<b>{html.escape(str(a['name']))}</b><br>{html.escape(str(a['category']))}"
+                f"<br>Asset id {int(key)}<br>Easting {a['easting']:,.0f} m, "
+                f"northing {a['northing']:,.0f} m")
+            self.asset_selected.emit(int(key))
+            return
+        a = self._layers.areas.iloc[int(key)]
+        nb = a["neighbourhood"]
+        if self._measure is not None and self._measure.level == "neighbourhoods" and nb:
+            self.select_neighbourhood(nb)
+            self.neighbourhood_selected.emit(str(nb))
+            return
+        self.view.highlight.setPath(ml.path_for(self._layers.rings,
+                                                np.arange(self._layers.rings.n) == int(key)))
+        self._show_details(self._area_details(int(key)))
+        self.area_selected.emit(str(a["code"]))
+        if nb:
+            self.neighbourhood_selected.emit(str(nb))
+
+    # ---- internals ------------------------------------------------------------------------
+    def _asset_row(self, asset_id) -> pd.Series:
+        s = self._layers.assets
+        return s[s["id"] == asset_id].iloc[0]
+
+    def _area_details(self, row: int) -> str:
+        a = self._layers.areas.iloc[row]
+        parts = [f"<b>{html.escape(str(a['name'] or a['code']))}</b>", f"Area {a['code']}"]
+        if a["neighbourhood"]:
+            parts.append(f"Neighbourhood: {html.escape(str(a['neighbourhood']))}")
+        if self._profile is not None:
+            p = self._profile[self._profile["area_code"] == a["code"]]
+            if len(p):
+                parts.append(f"Population: {palettes.format_value(float(p['population'].iloc[0]))}")
+                parts.append(f"IMD decile: {palettes.format_value(float(p['imd_decile'].iloc[0]))}")
+        if self._measure is not None and len(self._values):
+            parts.append(f"{html.escape(self._measure.label)}: "
+                         f"{palettes.format_value(self._values[row])}")
+        return "<br>".join(parts)
+
+    def _nbhd_details(self, name: str) -> str:
+        areas = self._layers.areas
+        n = int((areas["neighbourhood"] == name).sum())
+        parts = [f"<b>{html.escape(name)}</b>", f"{n} areas"]
+        if self._nb_values is not None and name in self._nb_values.index:
+            parts.append(f"{html.escape(self._measure.label)}: "
+                         f"{palettes.format_value(float(self._nb_values[name]))}")
+        return "<br>".join(parts)
+
+    def _show_details(self, text: str) -> None:
+        self.details.setText(text)
+
+    def _build_asset_layers(self) -> None:
+        self.view.clear_scatters()
+        self.layer_list.blockSignals(True)
+        self.layer_list.clear()
+        s = self._layers.assets
+        for i, (cat, part) in enumerate(s.groupby("category", sort=True)):
+            colour, symbol = palettes.category_style(i)
+            self.view.set_scatter(cat, part["easting"].to_numpy(float),
+                                  part["northing"].to_numpy(float), colour, symbol,
+                                  part["id"].to_numpy())
+            item = QtWidgets.QListWidgetItem(_marker_icon(colour, symbol), f"{cat} ({len(part)})")
+            item.setData(QtCore.Qt.ItemDataRole.UserRole, cat)
+            item.setFlags(item.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(QtCore.Qt.CheckState.Checked)
+            item.setData(QtCore.Qt.ItemDataRole.AccessibleTextRole, f"{cat}, {len(part)} assets")
+            self.layer_list.addItem(item)
+        self.layer_list.blockSignals(False)
+
+    def _on_layer_item(self, item: QtWidgets.QListWidgetItem) -> None:
+        cat = item.data(QtCore.Qt.ItemDataRole.UserRole)
+        if cat in self.view.scatters:
+            self.view.scatters[cat].setVisible(item.checkState() == QtCore.Qt.CheckState.Checked)
+
+    def _refill_combos(self) -> None:
+        """Offer the measures, segments and categories the current data supports."""
+        level = LEVELS[self.level_combo.currentText()]
+        has_profile = self._profile is not None and len(self._profile) > 0
+        has_result = self._result is not None
+        keep_m = self.measure_combo.currentText()
+        combos = (self.measure_combo, self.segment_combo, self.category_combo)
+        for c in combos:
+            c.blockSignals(True)
+        keep_s, keep_c = self.segment_combo.currentText(), self.category_combo.currentText()
+        self.measure_combo.clear()
+        for m in ml.available_measures(level, has_profile, has_result):
+            self.measure_combo.addItem(m.label, m)
+        if self.measure_combo.count() == 0:
+            self.measure_combo.addItem("Outlines only (no data yet)", None)
+        segs, cats = [], []
+        if has_result:
+            segs = list(dict.fromkeys(self._result.neighbourhood_segments["segment"].tolist()))
+            cats = sorted(set(self._result.neighbourhood_segments["category"].tolist()))
+        elif self._layers is not None:
+            cats = sorted(self._layers.assets["category"].unique().tolist())
+        self.segment_combo.clear()
+        self.segment_combo.addItems(segs)
+        self.segment_combo.setEnabled(bool(segs))
+        self.category_combo.clear()
+        self.category_combo.addItems(cats)
+        for combo, keep in ((self.measure_combo, keep_m), (self.segment_combo, keep_s),
+                            (self.category_combo, keep_c)):
+            i = combo.findText(keep)
+            if i >= 0:
+                combo.setCurrentIndex(i)
+        for c in combos:
+            c.blockSignals(False)
+        self._recolour()
+
+    def _on_level_changed(self, *_):
+        self._refill_combos()
+
+    def _on_category_changed(self, *_):
+        self._recolour()
+        self._update_catchments()
+
+    def _recolour(self, *_):
+        """Compute values for the chosen measure, class them, rebuild the fill paths."""
+        if self._layers is None:
+            return
+        self._measure = self.measure_combo.currentData()
+        n = self._layers.rings.n
+        brush = pg.mkBrush
+        if self._measure is None:
+            self._values, self._nb_values, self._edges = np.full(n, np.nan), None, np.array([])
+            self.view.fill.set_paths([(ml.path_for(self._layers.rings), brush(BASE_FILL))],
+                                     self._layers.outline)
+            self.legend.set_entries("Areas", [(BASE_FILL, "Area (no measure)")])
+            return
+        seg = self.segment_combo.currentText() or None
+        cat = self.category_combo.currentText() or None
+        self._values, self._nb_values = ml.measure_values(
+            self._measure, self._layers.areas, self._profile, self._result, seg, cat)
+        colours, labels, classes = self._classify()
+        paths = ml.class_paths(self._layers.rings, classes, len(colours))
+        fills = [(p, brush(c)) for p, c in zip(paths, colours + [palettes.NO_DATA], strict=True)]
+        outline = self._layers.outline if self._measure.level == "areas" else QtGui.QPainterPath()
+        self.view.fill.set_paths(fills, outline)
+        entries = list(zip(colours, labels, strict=True))
+        if (classes < 0).any():
+            entries.append((palettes.NO_DATA, "No data"))
+        title = self._measure.label
+        if self._measure.source == "result":
+            title += f"\n{seg or ''} · {cat or ''}"
+        self.legend.set_entries(title, entries)
+        if self._selected_nbhd:
+            self.select_neighbourhood(self._selected_nbhd)
+
+    def _classify(self) -> tuple[list[str], list[str], np.ndarray]:
+        m, v = self._measure, self._values
+        if m.key == "imd_decile":
+            # fixed national deciles: 1 (most deprived) darkest
+            self._edges = np.arange(0.5, 11.0, 1.0)
+            colours = palettes.sequential(10)[::-1]
+            labels = [f"{d}" + (" most deprived" if d == 1 else " least deprived" if d == 10
+                                else "") for d in range(1, 11)]
+            return colours, labels, palettes.classify(v, self._edges)
+        method = palettes.BREAK_METHODS[self.breaks_combo.currentIndex()]
+        finite = v[np.isfinite(v)]
+        if m.diverging and len(finite) and finite.min() < 0 < finite.max():
+            lim = float(np.abs(finite).max())
+            self._edges = np.linspace(-lim, lim, 6)
+            colours = palettes.diverging(5)
+        else:
+            self._edges = palettes.class_breaks(v, 5, method)
+            colours = palettes.sequential(max(0, len(self._edges) - 1))
+        return colours, palettes.legend_labels(self._edges), palettes.classify(v, self._edges)
+
+    def _update_catchments(self, *_):
+        """Circles of the catchment radius around the chosen category's assets."""
+        path = QtGui.QPainterPath()
+        cat = self.category_combo.currentText()
+        if self.catchment_check.isChecked() and self._layers is not None and cat:
+            s = self._layers.assets[self._layers.assets["category"] == cat]
+            radius = ml.catchment_radius(getattr(self._result, "params", None), cat) or 1000.0
+            path = ml.circle_path(s["easting"].to_numpy(float), s["northing"].to_numpy(float),
+                                  radius)
+            i = sorted(self._layers.assets["category"].unique()).index(cat) \
+                if cat in set(self._layers.assets["category"]) else 0
+            # hatching, not a tint: a translucent fill would shift the choropleth's colours
+            colour = QtGui.QColor(palettes.category_style(i)[0]).darker(130)
+            self.view.catchments.setBrush(QtGui.QBrush(colour,
+                                                       QtCore.Qt.BrushStyle.BDiagPattern))
+        self.view.catchments.setPath(path)
+
+    def _on_hover(self, x: float, y: float) -> None:
+        text = self.hover_text(x, y)
+        if text:
+            QtWidgets.QToolTip.showText(QtGui.QCursor.pos(), text, self.view)
+        else:
+            QtWidgets.QToolTip.hideText()
+
+    def _export_dialog(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export map", "map.png",
+                                                        "PNG image (*.png)")
+        if path:
+            self.export_png(path)
+
+
+def _marker_icon(colour: str, symbol: str, size: int = 18) -> QtGui.QIcon:
+    """The category's marker drawn as an icon for the layer list."""
+    pix = QtGui.QPixmap(size, size)
+    pix.fill(QtCore.Qt.GlobalColor.transparent)
+    p = QtGui.QPainter(pix)
+    p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+    p.translate(size / 2, size / 2)
+    p.scale(size * 0.7, size * 0.7)
+    p.setPen(pg.mkPen("#1a1a1a", width=1.5 / (size * 0.7)))
+    p.setBrush(pg.mkBrush(colour))
+    p.drawPath(pg.graphicsItems.ScatterPlotItem.Symbols[symbol])
+    p.end()
+    return QtGui.QIcon(pix)
+
+
+def _preview() -> int:
+    import argparse
+    import sys
+
+    from phdesk.ui.preview_data import demo_inputs
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--shot", help="save a PNG of the panel and exit")
+    ap.add_argument("--measure", default="gap_score")
+    args = ap.parse_args()
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv)
+    d = demo_inputs()
+    panel = MapPanel()
+    panel.resize(1400, 860)
+    panel.set_base(d["areas"], d["assets"])
+    panel.set_profile(d["profile"])
+    panel.set_result(d["result"])
+    level = "neighbourhoods" if args.measure in ("gap_score", "coverage_pct") else "areas"
+    panel.set_measure(args.measure, level)
+    panel.show()
+    if args.shot:
+        panel.catchment_check.setChecked(True)
+        panel.select_neighbourhood(d["areas"]["neighbourhood"].dropna().iloc[0])
+        for _ in range(5):
+            app.processEvents()
+        QtCore.QTimer.singleShot(300, app.quit)
+        app.exec()
+        panel.grab().save(args.shot)
+        return 0
+    return app.exec()
+
+
+if __name__ == "__main__":
+    raise SystemExit(_preview())

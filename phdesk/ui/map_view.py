@@ -1,0 +1,227 @@
+"""The map canvas: a pyqtgraph plot in EPSG:27700 metres with a few bulk-drawn graphics items.
+
+Why it exists: MapPanel (toolbar, legend, data) stays separate from the drawing. The canvas
+holds a ``FillItem`` (the choropleth: one cached QPainterPath per colour class, so a repaint is a
+handful of ``drawPath`` calls whatever the number of areas), an outline item for neighbourhoods,
+a highlight, catchment circles, asset scatter layers and labels. It reports mouse moves and
+clicks in map coordinates and handles the keyboard: + / - zoom, arrow keys pan, Home resets.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from phdesk.ui import palettes
+
+
+class FillItem(pg.GraphicsObject):
+    """Filled paths, each with its own brush, plus an optional thin outline path on top.
+
+    Paths are in map coordinates (metres). The outline pen is cosmetic (constant pixel width)
+    and is skipped when zoomed out so far that area edges would be a grey smear.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._fills: list[tuple[QtGui.QPainterPath, QtGui.QBrush]] = []
+        self._outline = QtGui.QPainterPath()
+        self._outline_pen = pg.mkPen(QtGui.QColor(255, 255, 255, 200), width=0.6)
+        self._rect = QtCore.QRectF()
+        self.outline_min_pixels_per_km = 25.0  # draw area edges only when zoomed in this far
+
+    def set_paths(self, fills: list[tuple[QtGui.QPainterPath, QtGui.QBrush]],
+                  outline: QtGui.QPainterPath | None = None) -> None:
+        """Replace the cached paths (cheap: no geometry work happens here)."""
+        self.prepareGeometryChange()
+        self._fills = [(p, b) for p, b in fills if not p.isEmpty()]
+        if outline is not None:
+            self._outline = outline
+        rect = QtCore.QRectF()
+        for p, _ in self._fills:
+            rect = rect.united(p.boundingRect())
+        self._rect = rect.united(self._outline.boundingRect())
+        self.update()
+
+    def boundingRect(self) -> QtCore.QRectF:
+        return self._rect
+
+    def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
+        painter.setPen(QtCore.Qt.PenStyle.NoPen)
+        for path, brush in self._fills:
+            painter.setBrush(brush)
+            painter.drawPath(path)
+        if self._outline.isEmpty():
+            return
+        # device pixels per metre from the painter transform: skip edges when zoomed far out
+        scale = abs(painter.transform().m11())
+        if scale * 1000 >= self.outline_min_pixels_per_km:
+            painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+            painter.setPen(self._outline_pen)
+            painter.drawPath(self._outline)
+
+
+class MapView(pg.PlotWidget):
+    """Equal-aspect map canvas without axes. Emits positions in metres (EPSG:27700)."""
+
+    mouse_moved = QtCore.Signal(float, float)
+    mouse_clicked = QtCore.Signal(float, float)
+    mouse_left = QtCore.Signal()
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent, background="w")
+        self.setAccessibleName("Map")
+        self.setAccessibleDescription(
+            "Map of areas, neighbourhoods and assets. Plus and minus zoom, arrow keys pan, "
+            "Home shows everything.")
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
+        plot = self.getPlotItem()
+        plot.setAspectLocked(True)
+        plot.hideAxis("left")
+        plot.hideAxis("bottom")
+        plot.hideButtons()
+        plot.setMenuEnabled(False)
+        plot.getViewBox().setDefaultPadding(0.02)
+        self.vb = plot.getViewBox()
+        self.fill = FillItem()
+        self.fill.setZValue(0)
+        self.vb.addItem(self.fill)
+        self.outlines = QtWidgets.QGraphicsPathItem()
+        self.outlines.setPen(pg.mkPen(palettes.TEXT, width=1.6))
+        self.outlines.setZValue(2)
+        self.vb.addItem(self.outlines)
+        self.highlight = QtWidgets.QGraphicsPathItem()
+        self.highlight.setPen(pg.mkPen("#000000", width=3.2))
+        self.highlight.setZValue(3)
+        self.vb.addItem(self.highlight)
+        self.catchments = QtWidgets.QGraphicsPathItem()
+        self.catchments.setZValue(4)
+        self.catchments.setPen(pg.mkPen(QtGui.QColor(0, 0, 0, 140), width=1,
+                                        style=QtCore.Qt.PenStyle.DashLine))
+        self.vb.addItem(self.catchments)
+        self.scale_bar = pg.ScaleBar(size=1000, suffix="m", brush=palettes.TEXT,
+                                     pen=pg.mkPen(palettes.TEXT))
+        self.scale_bar.text.setColor(palettes.TEXT)
+        self.scale_bar.setParentItem(self.vb)
+        self.scale_bar.anchor((1, 1), (1, 1), offset=(-24, -24))
+        self.labels: list[pg.TextItem] = []
+        self.scatters: dict[str, pg.ScatterPlotItem] = {}
+        self._home = QtCore.QRectF()
+        self.scene().sigMouseMoved.connect(self._on_moved)
+        self.scene().sigMouseClicked.connect(self._on_clicked)
+        self.vb.sigRangeChanged.connect(self._update_scale_bar)
+
+    # ---- view -----------------------------------------------------------------------------
+    def set_home(self, rect: QtCore.QRectF) -> None:
+        """Remember the full extent (metres) and show it."""
+        self._home = QtCore.QRectF(rect)
+        self.reset_view()
+
+    def reset_view(self) -> None:
+        if self._home.isValid() and not self._home.isEmpty():
+            self.vb.setRange(self._home, padding=0.02)
+
+    def zoom(self, factor: float) -> None:
+        """factor < 1 zooms in, about the centre of the view."""
+        self.vb.scaleBy((factor, factor))
+
+    def pan(self, fx: float, fy: float) -> None:
+        """Move the view by a fraction of its width/height."""
+        (x0, x1), (y0, y1) = self.vb.viewRange()
+        self.vb.translateBy(x=fx * (x1 - x0), y=fy * (y1 - y0))
+
+    def metres_per_pixel(self) -> float:
+        (x0, x1), _ = self.vb.viewRange()
+        return (x1 - x0) / max(1.0, self.vb.width())
+
+    def map_to_widget(self, x: float, y: float) -> QtCore.QPoint:
+        """Widget pixel position of a map point (for tests and tooltips)."""
+        scene = self.vb.mapViewToScene(QtCore.QPointF(x, y))
+        return self.mapFromScene(scene)
+
+    def _update_scale_bar(self, *_):
+        # a round length (1, 2 or 5 x 10^k metres) about a fifth of the view width
+        (x0, x1), _ = self.vb.viewRange()
+        target = max((x1 - x0) / 5, 1.0)
+        mag = 10 ** int(f"{target:e}".split("e")[1])
+        size = max((m * mag for m in (1, 2, 5) if m * mag <= target), default=mag)
+        if size != self.scale_bar.size:
+            self.scale_bar.size = size
+            text = f"{size / 1000:g} km" if size >= 1000 else f"{size:g} m"
+            self.scale_bar.text.setText(text)
+        self.scale_bar.updateBar()
+
+    # ---- input ----------------------------------------------------------------------------
+    def keyPressEvent(self, ev: QtGui.QKeyEvent) -> None:
+        key = ev.key()
+        k = QtCore.Qt.Key
+        moves = {k.Key_Left: (-0.1, 0), k.Key_Right: (0.1, 0), k.Key_Up: (0, 0.1),
+                 k.Key_Down: (0, -0.1)}
+        if key in (k.Key_Plus, k.Key_Equal):
+            self.zoom(0.8)
+        elif key in (k.Key_Minus, k.Key_Underscore):
+            self.zoom(1.25)
+        elif key in moves:
+            self.pan(*moves[key])
+        elif key == k.Key_Home:
+            self.reset_view()
+        else:
+            super().keyPressEvent(ev)
+            return
+        ev.accept()
+
+    def _on_moved(self, scene_pos: QtCore.QPointF) -> None:
+        if not self.vb.sceneBoundingRect().contains(scene_pos):
+            self.mouse_left.emit()
+            return
+        p = self.vb.mapSceneToView(scene_pos)
+        self.mouse_moved.emit(p.x(), p.y())
+
+    def _on_clicked(self, ev) -> None:
+        if ev.button() != QtCore.Qt.MouseButton.LeftButton:
+            return
+        p = self.vb.mapSceneToView(ev.scenePos())
+        self.mouse_clicked.emit(p.x(), p.y())
+
+    def leaveEvent(self, ev) -> None:
+        self.mouse_left.emit()
+        super().leaveEvent(ev)
+
+    # ---- layers ---------------------------------------------------------------------------
+    def set_labels(self, names, xs, ys) -> None:
+        """Neighbourhood labels (dark text on a translucent white box: contrast >= 4.5)."""
+        for item in self.labels:
+            self.vb.removeItem(item)
+        self.labels = []
+        font = QtGui.QFont(self.font())
+        font.setBold(True)
+        for name, x, y in zip(names, xs, ys, strict=True):
+            t = pg.TextItem(str(name), color=palettes.TEXT, anchor=(0.5, 0.5),
+                            fill=pg.mkBrush(255, 255, 255, 215))
+            t.setFont(font)
+            t.setPos(float(x), float(y))
+            t.setZValue(6)
+            self.vb.addItem(t)
+            self.labels.append(t)
+
+    def set_labels_visible(self, on: bool) -> None:
+        for t in self.labels:
+            t.setVisible(on)
+
+    def set_scatter(self, name: str, x, y, colour: str, symbol: str, data) -> pg.ScatterPlotItem:
+        """One scatter layer (one asset category): markers sized in pixels, dark outline."""
+        old = self.scatters.pop(name, None)
+        if old is not None:
+            self.vb.removeItem(old)
+        s = pg.ScatterPlotItem(x=x, y=y, data=data, symbol=symbol, size=11,
+                               brush=pg.mkBrush(colour), pen=pg.mkPen("#1a1a1a", width=1),
+                               pxMode=True, hoverable=False)
+        s.setZValue(5)
+        self.vb.addItem(s)
+        self.scatters[name] = s
+        return s
+
+    def clear_scatters(self) -> None:
+        for s in self.scatters.values():
+            self.vb.removeItem(s)
+        self.scatters = {}
