@@ -100,7 +100,7 @@ def _codes_option(options: dict, key: str) -> set[str] | None:
 
 def prepare(path: Path, ctx):
     from phdesk.core.imports import Prepared
-    from phdesk.store.project import utc_now
+    from phdesk.store.project import dumps, utc_now
 
     report = ImportReport(path.name)
     table = read_table(path, headerless=True)
@@ -202,6 +202,7 @@ def prepare(path: Path, ctx):
                               removed_closed=len(closed))
         if closed:
             report.warn(f"{len(closed)} organisations closed since an earlier import were removed")
+            db["provenance"].update(provenance_id, {"warnings": dumps(report.warnings)})
         prog(1.0, "organisations written")
 
     return Prepared(path, report, write, out.head(20))
