@@ -1,0 +1,296 @@
+"""The one object the desktop app talks to: an open project and the jobs that can be run on it.
+
+Plain Python (no Qt), so every method can be tested without a window and called from the UI's
+worker thread. The :class:`~phdesk.store.project.Project` lock serialises access to the file;
+frames that are costly to build (areas with their polygons, the neighbourhood summary) are cached
+here and dropped whenever an import or an edit changes what they are built from.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from phdesk.core import imports
+from phdesk.core.progress import CancelFn, ProgressFn
+from phdesk.store import edits, queries
+from phdesk.store.project import Project, dumps
+
+if TYPE_CHECKING:
+    from phdesk.core.imports import ImportReport, Prepared
+    from phdesk.core.mapping import MappingParams, MappingResult
+
+log = logging.getLogger(__name__)
+
+CORE20_MAX_DECILE = 2   # Core20: the most deprived 20% of LSOAs nationally = IMD deciles 1 and 2
+SUMMARY_COLUMNS = ["neighbourhood", "areas", "population", "core20_pct", "assets"]
+
+
+class ProjectService:
+    """An open project plus cached views of it for the UI.
+
+    Parameters
+    ----------
+    project
+        The open project; the service owns it and closes it in :meth:`close`.
+    """
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.path = Path(project.path)
+        self.last_result: MappingResult | None = None
+        self._cache: dict[str, Any] = {}
+        self._cache_lock = threading.RLock()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | Path) -> ProjectService:
+        """Open an existing project (migrating an older file after a backup copy)."""
+        return cls(Project(path))
+
+    @classmethod
+    def create(cls, path: str | Path) -> ProjectService:
+        """Create a new, empty project file; refuses to overwrite."""
+        return cls(Project.create(path))
+
+    def close(self) -> None:
+        self.project.close()
+
+    def title(self) -> str:
+        """The project's display name (its ``name`` meta value, else the file name)."""
+        return self.project.meta("name") or self.path.stem
+
+    def invalidate(self) -> None:
+        """Forget cached frames (after an import, an edit or a mapping run)."""
+        with self._cache_lock:
+            self._cache.clear()
+
+    def _cached(self, key: str, build):
+        with self._cache_lock:
+            if key not in self._cache:
+                self._cache[key] = build()
+            return self._cache[key]
+
+    # -- reads -------------------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        """Row counts of the main tables (areas, neighbourhoods, assets, population, …)."""
+        return self.project.counts()
+
+    def last_run(self) -> dict | None:
+        """The last recorded mapping run (id, started_at, finished_at, parameters, summary)."""
+        return queries.last_mapping_run(self.project)
+
+    def areas(self) -> pd.DataFrame:
+        """Areas with neighbourhood and shapely polygons in EPSG:27700 (cached)."""
+        return self._cached("areas", lambda: queries.areas_frame(self.project))
+
+    def assets(self) -> pd.DataFrame:
+        """The asset register (eastings/northings in EPSG:27700 metres)."""
+        return self._cached("assets", lambda: queries.assets_frame(self.project))
+
+    def neighbourhoods(self) -> list[str]:
+        return queries.neighbourhoods(self.project)
+
+    def categories(self) -> list[str]:
+        """Asset categories in the register or with saved settings, sorted."""
+        cats = set(self.assets()["category"].dropna().astype(str))
+        cats |= set(self.category_settings()["category"].astype(str))
+        return sorted(cats, key=str.casefold)
+
+    def segments(self) -> list[str]:
+        """The population segments the project can map (from :meth:`segment_population`)."""
+        seg = self.segment_population()
+        return list(dict.fromkeys(seg["segment"].astype(str))) if len(seg) else []
+
+    def segment_population(self) -> pd.DataFrame:
+        """area_code, segment, population (see ``phdesk.core.segments``)."""
+        def build() -> pd.DataFrame:
+            from phdesk.core.segments import segment_population
+
+            return segment_population(self.project)
+        return self._cached("segment_population", build)
+
+    def area_population(self) -> pd.Series:
+        """Base population per area code: the ``All`` segment of :meth:`segment_population`."""
+        def build() -> pd.Series:
+            seg = self.segment_population()
+            base = seg[seg["segment"] == "All"]
+            return base.groupby(base["area_code"].astype(str))["population"].sum().astype(float)
+        return self._cached("area_population", build)
+
+    def imd_deciles(self) -> pd.Series:
+        """IMD decile (1 = most deprived 10% nationally) per area, latest edition."""
+        def build() -> pd.Series:
+            dep = queries.deprivation_frame(self.project, "imd")
+            return pd.Series(pd.to_numeric(dep["decile"]).to_numpy(dtype=float),
+                             index=dep["area_code"].astype(str), name="imd_decile")
+        return self._cached("imd", build)
+
+    def area_profile(self) -> pd.DataFrame:
+        """area_code, neighbourhood, imd_decile, population: one row per area."""
+        def build() -> pd.DataFrame:
+            areas = self.areas()
+            codes = areas["code"].astype(str)
+            return pd.DataFrame({
+                "area_code": codes.to_numpy(),
+                "neighbourhood": areas["neighbourhood"].to_numpy(dtype=object),
+                "imd_decile": self.imd_deciles().reindex(codes).to_numpy(),
+                "population": self.area_population().reindex(codes).fillna(0.0).to_numpy(),
+            })
+        return self._cached("area_profile", build)
+
+    def asset_areas(self) -> pd.Series:
+        """Area code containing each placed asset (index: asset id; unplaced assets absent)."""
+        def build() -> pd.Series:
+            return assign_points(self.assets(), self.areas())
+        return self._cached("asset_areas", build)
+
+    def neighbourhood_summary(self) -> pd.DataFrame:
+        """One row per neighbourhood: areas, population, core20_pct (0-100), assets.
+
+        ``core20_pct`` is the share of the neighbourhood's population living in IMD deciles 1-2;
+        NaN where the project has no deprivation data. ``assets`` counts placed assets inside the
+        neighbourhood's areas.
+        """
+        return self._cached("summary", self._build_summary)
+
+    def _build_summary(self) -> pd.DataFrame:
+        prof = self.area_profile()
+        prof = prof[prof["neighbourhood"].notna()]
+        if prof.empty:
+            return pd.DataFrame(columns=SUMMARY_COLUMNS)
+        core20 = prof["imd_decile"] <= CORE20_MAX_DECILE
+        have_imd = prof["imd_decile"].notna()
+        grouped = prof.assign(
+            core20_pop=np.where(core20, prof["population"], 0.0),
+            imd_pop=np.where(have_imd, prof["population"], 0.0),
+        ).groupby("neighbourhood", sort=True)
+        out = grouped.agg(areas=("area_code", "size"), population=("population", "sum"),
+                          core20_pop=("core20_pop", "sum"), imd_pop=("imd_pop", "sum"))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["core20_pct"] = np.where(out["imd_pop"] > 0,
+                                         100.0 * out["core20_pop"] / out["imd_pop"], np.nan)
+        area_nbh = prof.set_index("area_code")["neighbourhood"]
+        asset_nbh = self.asset_areas().map(area_nbh)
+        out["assets"] = asset_nbh.value_counts().reindex(out.index).fillna(0).astype(int)
+        out = out.reset_index()
+        return out[SUMMARY_COLUMNS]
+
+    def biggest_gaps(self, result: MappingResult | None = None) -> pd.DataFrame:
+        """neighbourhood, segment, category, gap_score: the highest gap per neighbourhood."""
+        result = result or self.last_result
+        cols = ["neighbourhood", "segment", "category", "gap_score"]
+        if result is None or result.neighbourhood_segments is None:
+            return pd.DataFrame(columns=cols)
+        ns = result.neighbourhood_segments
+        ns = ns[pd.to_numeric(ns["gap_score"], errors="coerce").notna()]
+        if ns.empty:
+            return pd.DataFrame(columns=cols)
+        top = ns.sort_values("gap_score", ascending=False, kind="stable") \
+            .drop_duplicates("neighbourhood")
+        return top[cols].reset_index(drop=True)
+
+    def provenance(self) -> pd.DataFrame:
+        return self.project.provenance()
+
+    def category_settings(self) -> pd.DataFrame:
+        """category, radius_m (metres), serves (list of segment names)."""
+        return queries.category_settings(self.project)
+
+    def save_category_settings(self, df: pd.DataFrame) -> None:
+        """Replace the saved per-category radius (metres) and served segments.
+
+        Raises ``ValueError`` for a radius that is not a positive number.
+        """
+        radius = pd.to_numeric(df["radius_m"], errors="coerce")
+        bad = df.loc[~(radius > 0), "category"].tolist()
+        if bad:
+            raise ValueError(f"radius must be a positive number of metres for: {', '.join(bad)}")
+        rows = [{"category": str(c), "radius_m": float(r),
+                 "serves": dumps(list(s) if s is not None else ["All"])}
+                for c, r, s in zip(df["category"], radius, df["serves"], strict=True)]
+        with self.project.transaction() as db:
+            db["category_settings"].delete_where()
+            if rows:
+                db["category_settings"].insert_all(rows, pk="category")
+
+    # -- jobs ----------------------------------------------------------------------------------
+    def run_mapping(self, params: MappingParams, progress: ProgressFn | None = None,
+                    cancelled: CancelFn | None = None) -> MappingResult:
+        """Run asset mapping (``phdesk.core.mapping.run_mapping``) and keep the result."""
+        from phdesk.core.mapping import run_mapping
+
+        result = run_mapping(self.project, params, progress=progress, cancelled=cancelled)
+        self.last_result = result
+        return result
+
+    def prepare_import(self, path: str | Path, kind: str | None = None,
+                       options: dict[str, Any] | None = None, progress: ProgressFn | None = None,
+                       cancelled: CancelFn | None = None) -> Prepared:
+        """Read and validate a file; writes nothing."""
+        return imports.prepare_import(self.project, path, kind, options, progress, cancelled)
+
+    def commit_import(self, prepared: Prepared, accept_partial: bool = False,
+                      progress: ProgressFn | None = None, cancelled: CancelFn | None = None
+                      ) -> ImportReport:
+        """Write a prepared import in one transaction (a cancel rolls it all back)."""
+        try:
+            return imports.commit_import(self.project, prepared, accept_partial, progress,
+                                         cancelled)
+        finally:
+            self.invalidate()
+
+    def add_asset(self, values: dict[str, Any]) -> int:
+        try:
+            return edits.add_asset(self.project, values)
+        finally:
+            self._drop_asset_caches()
+
+    def update_asset(self, asset_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return edits.update_asset(self.project, asset_id, changes)
+        finally:
+            self._drop_asset_caches()
+
+    def delete_asset(self, asset_id: int) -> dict[str, Any]:
+        try:
+            return edits.delete_asset(self.project, asset_id)
+        finally:
+            self._drop_asset_caches()
+
+    def restore_asset(self, row: dict[str, Any]) -> int:
+        try:
+            return edits.restore_asset(self.project, row)
+        finally:
+            self._drop_asset_caches()
+
+    def _drop_asset_caches(self) -> None:
+        with self._cache_lock:
+            for key in ("assets", "asset_areas", "summary"):
+                self._cache.pop(key, None)
+
+
+def assign_points(assets: pd.DataFrame, areas: pd.DataFrame) -> pd.Series:
+    """Code of the area polygon containing each asset (one STRtree query for all points).
+
+    Eastings/northings and polygons are EPSG:27700 metres. Assets without coordinates or outside
+    every polygon are left out; a point on a shared boundary goes to the first area found.
+    """
+    placed = assets.dropna(subset=["easting", "northing"])
+    geoms = areas["geometry"].to_numpy(dtype=object) if "geometry" in areas else np.array([])
+    have = np.array([g is not None for g in geoms], dtype=bool)
+    if placed.empty or not have.any():
+        return pd.Series(dtype=object, name="area_code")
+    tree = shapely.STRtree(geoms[have])
+    codes = areas["code"].to_numpy(dtype=object)[have]
+    points = shapely.points(placed["easting"].to_numpy(float), placed["northing"].to_numpy(float))
+    pt_idx, area_idx = tree.query(points, predicate="intersects")
+    first = pd.Series(area_idx, index=pt_idx).groupby(level=0).first()
+    return pd.Series(codes[first.to_numpy()], index=placed["id"].to_numpy()[first.index],
+                     name="area_code")

@@ -1,0 +1,192 @@
+"""Start-up of the desktop app: the QApplication, crash hygiene, and the first window.
+
+Qt's own messages go to the log (``qInstallMessageHandler``); an uncaught exception is logged and
+shown in a dialog naming the log file (``sys.excepthook``). Fonts and colours are the system's:
+phdesk sets no pixel font sizes and no palette, so the user's text size and high-contrast theme
+apply. ``phdesk`` with no project opens the last one, or the demo project (written on first run).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import sys
+from pathlib import Path
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from phdesk import __version__, paths
+from phdesk.core.errors import UserError
+
+log = logging.getLogger(__name__)
+qt_log = logging.getLogger("qt")
+
+SCREENSHOT_SIZE = (1440, 900)   # logical pixels
+_QT_LEVELS = {
+    QtCore.QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtCore.QtMsgType.QtInfoMsg: logging.INFO,
+    QtCore.QtMsgType.QtWarningMsg: logging.WARNING,
+    QtCore.QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtCore.QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+
+
+def qt_message_handler(mode: QtCore.QtMsgType, context: QtCore.QMessageLogContext,
+                       message: str) -> None:
+    """Route Qt's warnings into phdesk's log."""
+    where = f" ({context.file}:{context.line})" if context.file else ""
+    qt_log.log(_QT_LEVELS.get(mode, logging.WARNING), "%s%s", message, where)
+
+
+def excepthook(exc_type, exc, tb) -> None:
+    """Log an uncaught exception and tell the user where the log is."""
+    if issubclass(exc_type, KeyboardInterrupt):
+        sys.__excepthook__(exc_type, exc, tb)
+        return
+    log.critical("uncaught exception", exc_info=(exc_type, exc, tb))
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        sys.__excepthook__(exc_type, exc, tb)
+        return
+    from phdesk.ui.errors import show_error
+
+    exc.__traceback__ = tb
+    try:
+        show_error(app.activeWindow(), "Unexpected error", exc)
+    except Exception:  # noqa: BLE001 - never raise from the hook itself
+        log.exception("could not show the error dialog")
+
+
+def app_icon() -> QtGui.QIcon:
+    icon = QtGui.QIcon()
+    for name in ("phdesk.svg", "phdesk.ico"):
+        path = paths.resources_dir() / name
+        if path.exists():
+            icon.addFile(str(path))
+    return icon
+
+
+def make_app(argv: list[str] | None = None) -> QtWidgets.QApplication:
+    """The QApplication (created once), with logging, the exception hook and the icon."""
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        # Fractional scaling (125%, 150% on laptops) without rounding: crisp, right-sized text.
+        QtGui.QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+            QtCore.Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QtWidgets.QApplication(argv or ["phdesk"])
+    QtCore.qInstallMessageHandler(qt_message_handler)
+    sys.excepthook = excepthook
+    app.setApplicationName("phdesk")
+    app.setApplicationDisplayName("phdesk")
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("phdesk")
+    app.setWindowIcon(app_icon())
+    if sys.platform == "win32":
+        _set_app_user_model_id()
+    return app
+
+
+def _set_app_user_model_id() -> None:
+    """Group phdesk's windows under its own taskbar icon (not python.exe's)."""
+    try:
+        import ctypes
+
+        ctypes.windll.shell32.SetCurrentProcessExplicitAppUserModelID("phdesk.phdesk")
+    except (OSError, AttributeError) as exc:
+        log.info("no AppUserModelID: %s", exc)
+
+
+def ensure_demo() -> Path:
+    """The demo project's path, writing it on first use."""
+    path = paths.demo_project()
+    if not path.exists():
+        from phdesk.core.demo import write_demo
+
+        log.info("writing the demo project to %s", path)
+        write_demo(path)
+    return path
+
+
+def choose_project(project_path: Path | None, settings) -> Path:
+    """The project to open: the one given, else the last one used, else the demo."""
+    if project_path is not None:
+        path = Path(project_path)
+        if not path.exists():
+            raise UserError(f"{path}: no such project file")
+        return path
+    if settings.last_project and Path(settings.last_project).exists():
+        return Path(settings.last_project)
+    return ensure_demo()
+
+
+def _has_display() -> bool:
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def take_screenshot(window, path: Path, size: tuple[int, int] = SCREENSHOT_SIZE,
+                    timeout_ms: int = 120_000) -> Path:
+    """Show ``window`` with its map and charts filled (running mapping if needed), save a PNG.
+
+    Waits for the background work; raises ``RuntimeError`` if it does not finish in time.
+    """
+    app = QtWidgets.QApplication.instance()
+    window.resize(*size)
+    window.show()
+    if not window.tasks.wait(timeout_ms):
+        raise RuntimeError("the project did not load in time for the screenshot")
+    if window.service.last_result is None:
+        from phdesk.core.mapping import MappingParams
+
+        window.run_mapping(MappingParams())
+        if not window.tasks.wait(timeout_ms):
+            raise RuntimeError("mapping did not finish in time for the screenshot")
+    if window.service.last_result is None:
+        raise RuntimeError("mapping failed; see the log")
+    for _ in range(5):   # let layouts and repaints settle
+        app.processEvents()
+        QtCore.QThread.msleep(40)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(path), "PNG"):
+        raise RuntimeError(f"could not write {path}")
+    return path
+
+
+def run_app(project_path: Path | None, screenshot: Path | None = None) -> int:
+    """Open the desktop app on ``project_path`` (None: the last project or the demo).
+
+    With ``screenshot``, render the main window to that PNG file and return 0 without waiting
+    for the user (offscreen when there is no display).
+    """
+    from phdesk.logging_setup import setup_logging
+    from phdesk.services.project_service import ProjectService
+    from phdesk.settings import Settings
+    from phdesk.ui.main_window import MainWindow
+
+    setup_logging()
+    if screenshot is not None and not _has_display():
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    app = make_app(sys.argv[:1])
+    settings = Settings.load()
+    path = choose_project(project_path, settings)
+    service = ProjectService.open(path)
+    if screenshot is not None:
+        # the default layout, and nothing of this run saved over the user's settings
+        settings = dataclasses.replace(settings, window_geometry="", window_state="")
+        settings.rerun_mapping_on_open = True
+    settings.add_recent(path)
+    window = MainWindow(service, settings)
+    window.persist_settings = screenshot is None
+    log.info("phdesk %s opened %s", __version__, path)
+    if screenshot is not None:
+        try:
+            out = take_screenshot(window, Path(screenshot))
+        finally:
+            window.close()
+        print(f"saved {out}")
+        return 0
+    window.show()
+    return app.exec()

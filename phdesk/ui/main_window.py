@@ -1,0 +1,371 @@
+"""The main window: neighbourhood list (left), map (centre), charts and tables in docks.
+
+It holds no analysis: it asks the :class:`~phdesk.services.project_service.ProjectService` for
+frames on the background DB worker (:class:`~phdesk.ui.tasks.TaskRunner`) and hands them to the
+panels. Menus and commands are in :mod:`phdesk.ui.window_actions`; panels are built by
+:mod:`phdesk.ui.panels`.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from phdesk.services.project_service import ProjectService
+from phdesk.settings import Settings
+from phdesk.ui import panels, window_actions
+from phdesk.ui.actions import ActionRegistry
+from phdesk.ui.errors import show_error
+from phdesk.ui.neighbourhood_panel import NeighbourhoodPanel
+from phdesk.ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ProjectData:
+    """Everything the panels show, read in one background job."""
+
+    counts: dict[str, int]
+    areas: pd.DataFrame
+    assets: pd.DataFrame
+    summary: pd.DataFrame
+    area_profile: pd.DataFrame
+    segment_population: pd.DataFrame
+    categories: list[str]
+    segments: list[str]
+    category_settings: pd.DataFrame
+    last_run: dict | None
+
+
+def load_project_data(service: ProjectService) -> ProjectData:
+    """Read what the window shows (runs on the DB worker)."""
+    return ProjectData(
+        counts=service.counts(), areas=service.areas(), assets=service.assets(),
+        summary=service.neighbourhood_summary(), area_profile=service.area_profile(),
+        segment_population=service.segment_population(), categories=service.categories(),
+        segments=service.segments(), category_settings=service.category_settings(),
+        last_run=service.last_run())
+
+
+def params_from_run(run: dict | None):
+    """MappingParams rebuilt from a recorded run's parameters (None if there is no run)."""
+    if not run or not isinstance(run.get("parameters"), dict):
+        return None
+    from phdesk.core.mapping import MappingParams
+
+    known = {f.name for f in fields(MappingParams)}
+    values: dict[str, Any] = {k: v for k, v in run["parameters"].items() if k in known}
+    if "e2sfca_weights" in values:
+        values["e2sfca_weights"] = tuple(values["e2sfca_weights"])
+    try:
+        return MappingParams(**values)
+    except (TypeError, ValueError):
+        log.warning("could not rebuild mapping parameters from run %s", run.get("id"))
+        return None
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    """The window for one open project (File ▸ Open replaces the project, not the window)."""
+
+    project_loaded = QtCore.Signal()
+    mapping_finished = QtCore.Signal(object)   # MappingResult
+
+    def __init__(self, service: ProjectService, settings: Settings | None = None) -> None:
+        super().__init__()
+        self.service = service
+        self.settings = settings or Settings.load()
+        self.data: ProjectData | None = None
+        self.persist_settings = True    # False: leave the user's settings file alone
+        self.setObjectName("phdesk-main-window")
+        self.setAcceptDrops(True)
+        self.setDockNestingEnabled(True)
+        self.tasks = TaskRunner(self, self.statusBar())
+
+        self.neighbourhood_panel = NeighbourhoodPanel(self)
+        self.map_panel = panels.make_map_panel(self)
+        self.charts_panel = panels.make_charts_panel(self)
+        self.results_panel = panels.make_results_panel(self)
+        self.asset_panel = panels.make_asset_panel(service, self.tasks, self)
+        self.provenance_panel = panels.make_provenance_panel(service, self)
+        self.setCentralWidget(self.map_panel)
+        self.docks = panels.add_docks(self)
+
+        self.counts_label = QtWidgets.QLabel(self)
+        self.counts_label.setAccessibleName("Project contents")
+        self.run_label = QtWidgets.QLabel(self)
+        self.run_label.setAccessibleName("Last mapping run")
+        self.statusBar().addWidget(self.counts_label)
+        self.statusBar().addWidget(self.run_label)
+
+        self.commands = ActionRegistry(self)
+        window_actions.build(self)
+        self._connect_panels()
+        self._restore_layout()
+        self._update_title()
+        self.reload(rerun_mapping=self.settings.rerun_mapping_on_open)
+
+    # -- wiring --------------------------------------------------------------------------------
+    def _connect_panels(self) -> None:
+        self.neighbourhood_panel.neighbourhood_selected.connect(self.select_neighbourhood)
+        sig = getattr(self.map_panel, "neighbourhood_selected", None)
+        if sig is not None:
+            sig.connect(self._map_selected_neighbourhood)
+        changed = getattr(self.asset_panel, "assets_changed", None)
+        if changed is not None:
+            changed.connect(self._assets_changed)
+
+    def select_neighbourhood(self, name: str | None) -> None:
+        """Show one neighbourhood (None: all) on the map and charts."""
+        panels.call(self.map_panel, "select_neighbourhood", name)
+        panels.call(self.charts_panel, "set_neighbourhood", name)
+
+    def _map_selected_neighbourhood(self, name: str | None) -> None:
+        self.neighbourhood_panel.select(name or None, emit=False)
+        panels.call(self.charts_panel, "set_neighbourhood", name or None)
+
+    def _assets_changed(self) -> None:
+        self.reload()
+
+    # -- loading -------------------------------------------------------------------------------
+    def reload(self, rerun_mapping: bool = False) -> None:
+        """Re-read the project in the background and refresh every panel."""
+        service = self.service
+
+        def done(data: ProjectData) -> None:
+            if service is not self.service:   # the project was replaced meanwhile
+                return
+            self._apply_data(data)
+            if rerun_mapping and service.last_result is None:
+                params = params_from_run(data.last_run)
+                if params is not None:
+                    self.run_mapping(params)
+
+        self.tasks.run(lambda progress, cancelled: load_project_data(service), done,
+                       "Reading the project", cancellable=False)
+
+    def _apply_data(self, data: ProjectData) -> None:
+        self.data = data
+        panels.call(self.map_panel, "set_base", data.areas, data.assets)
+        self._refresh_result_views()
+        for panel in (self.asset_panel, self.provenance_panel):
+            panels.call(panel, "reload")
+        self._update_status()
+        self.project_loaded.emit()
+
+    def _refresh_result_views(self) -> None:
+        result = self.service.last_result
+        if self.data is not None:
+            self.neighbourhood_panel.set_data(self.data.summary, self.service.biggest_gaps())
+            panels.call(self.charts_panel, "set_data", result, self.data.area_profile,
+                        self.data.segment_population)
+        panels.call(self.map_panel, "set_result", result)
+        panels.call(self.results_panel, "set_result", result)
+        chosen = self.neighbourhood_panel.selected()
+        if chosen:
+            self.select_neighbourhood(chosen)
+
+    def _update_status(self) -> None:
+        c = self.data.counts if self.data else {}
+        parts = [f"{c.get('areas', 0):,} areas", f"{c.get('neighbourhoods', 0):,} neighbourhoods",
+                 f"{c.get('assets', 0):,} assets", f"{c.get('provenance', 0):,} imports"]
+        self.counts_label.setText(" · ".join(parts))
+        run = self.data.last_run if self.data else None
+        if run is None:
+            self.run_label.setText("Mapping not run yet (F5)")
+        else:
+            when = str(run.get("finished_at") or run.get("started_at") or "")
+            self.run_label.setText(f"Last mapping run: {when.replace('T', ' ')[:16]} UTC")
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.service.title()} — phdesk")
+        self.setWindowFilePath(str(self.service.path))
+
+    # -- mapping ---------------------------------------------------------------------------------
+    def run_mapping(self, params, category_table: pd.DataFrame | None = None) -> None:
+        """Run mapping in the background (saving the category table first, if given)."""
+        service = self.service
+
+        def job(progress, cancelled):
+            if category_table is not None:
+                service.save_category_settings(category_table)
+            result = service.run_mapping(params, progress=progress, cancelled=cancelled)
+            return result, service.last_run()
+
+        def done(out) -> None:
+            if service is not self.service:
+                return
+            result, run = out
+            if self.data is not None:
+                self.data.last_run = run
+                if category_table is not None:
+                    self.data.category_settings = category_table
+            self._refresh_result_views()
+            self._update_status()
+            self.statusBar().showMessage("Mapping finished; the map, charts and tables show the "
+                                         "new results.", 8000)
+            self.mapping_finished.emit(result)
+
+        self.tasks.run(job, done, "Running mapping")
+
+    def mapping_dialog(self):
+        """The mapping dialog filled from the project (not shown)."""
+        from phdesk.ui.mapping_dialog import MappingChoices, MappingDialog
+
+        d = self.data
+        last = self.service.last_result.params if self.service.last_result else \
+            params_from_run(d.last_run if d else None)
+        choices = MappingChoices(
+            categories=d.categories if d else [], segments=d.segments if d else [],
+            settings=d.category_settings if d else pd.DataFrame(
+                columns=["category", "radius_m", "serves"]))
+        if last is not None:
+            choices.default_radius_m = float(last.default_radius_m)
+            choices.selected_categories = last.categories
+            choices.selected_segments = last.segments
+            choices.weights = tuple(last.e2sfca_weights)
+        return MappingDialog(choices, self)
+
+    def open_mapping_dialog(self) -> None:
+        """File ▸ Run mapping…: choose parameters, then run."""
+        if self.data is None:
+            self.statusBar().showMessage("The project is still loading; try again shortly.", 5000)
+            return
+        dialog = self.mapping_dialog()
+        if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
+            self.run_mapping(dialog.params(), dialog.category_table())
+
+    # -- projects ------------------------------------------------------------------------------
+    def set_service(self, service: ProjectService) -> None:
+        """Show another project in this window (the old one is closed)."""
+        self.tasks.cancel_all()
+        if not self.tasks.wait(60_000):
+            show_error(self, "Open project", RuntimeError("a background job did not stop"))
+            service.close()
+            return
+        old, self.service = self.service, service
+        old.close()
+        self.asset_panel = panels.replace_dock_widget(
+            self, "assets", panels.make_asset_panel(service, self.tasks, self))
+        self.provenance_panel = panels.replace_dock_widget(
+            self, "sources", panels.make_provenance_panel(service, self))
+        changed = getattr(self.asset_panel, "assets_changed", None)
+        if changed is not None:
+            changed.connect(self._assets_changed)
+        self.data = None
+        self.neighbourhood_panel.select(None, emit=False)
+        self.settings.add_recent(service.path)
+        if self.persist_settings:
+            self.settings.save()
+        window_actions.refresh_recent_menu(self)
+        window_actions.refresh_edit_menu(self)
+        self._update_title()
+        self.reload(rerun_mapping=self.settings.rerun_mapping_on_open)
+
+    def open_path(self, path: str | Path, create: bool = False) -> bool:
+        """Open (or create) a project file here; a readable dialog if that fails."""
+        try:
+            service = ProjectService.create(path) if create else ProjectService.open(path)
+        except Exception as exc:  # noqa: BLE001 - shown to the user, logged by show_error
+            show_error(self, "Open project", exc)
+            return False
+        self.set_service(service)
+        return True
+
+    # -- import and export ----------------------------------------------------------------------
+    def open_import_wizard(self, files: list[Path] | None = None) -> None:
+        """File ▸ Import…: the import wizard (for dropped files too)."""
+        wizard = panels.make_import_wizard(self.service, self.tasks, files, self)
+        if wizard is None:
+            return
+        imported = getattr(wizard, "imported", None)
+        if imported is not None:
+            imported.connect(lambda _report: self._after_import())
+        if files:
+            self.settings.last_import_dir = str(Path(files[0]).parent)
+        wizard.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.open()
+
+    def _after_import(self) -> None:
+        self.service.invalidate()
+        self.service.last_result = None
+        self.reload()
+
+    def export_png(self, which: str, path: str | Path | None = None) -> Path | None:
+        """File ▸ Export ▸ map or charts as PNG; asks for a file name when none is given."""
+        panel = self.map_panel if which == "map" else self.charts_panel
+        if not hasattr(panel, "export_png"):
+            self.statusBar().showMessage(f"The {which} cannot be exported yet.", 5000)
+            return None
+        if path is None:
+            start = Path(self.settings.last_export_dir or Path.home()) / \
+                f"{self.service.path.stem}-{which}.png"
+            chosen, _ = QtWidgets.QFileDialog.getSaveFileName(
+                self, f"Export the {which} as PNG", str(start), "PNG image (*.png)")
+            if not chosen:
+                return None
+            path = chosen
+        try:
+            out = Path(panel.export_png(Path(path)) or path)
+        except Exception as exc:  # noqa: BLE001 - shown to the user, logged by show_error
+            show_error(self, f"Export {which}", exc)
+            return None
+        self.settings.last_export_dir = str(out.parent)
+        self.statusBar().showMessage(f"Saved {out}", 8000)
+        return out
+
+    # -- drag and drop -----------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:
+        if any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QtGui.QDropEvent) -> None:
+        files = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.open_import_wizard(files)
+
+    # -- layout and closing ----------------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        s = self.settings
+        self._size_docks_on_show = True
+        try:
+            if s.window_geometry:
+                self.restoreGeometry(QtCore.QByteArray(base64.b64decode(s.window_geometry)))
+            else:
+                self.resize(1400, 900)
+            if s.window_state and self.restoreState(
+                    QtCore.QByteArray(base64.b64decode(s.window_state))):
+                self._size_docks_on_show = False
+        except ValueError:
+            log.warning("saved window layout unreadable; using the default")
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        if self._size_docks_on_show:   # first show without a saved layout
+            self._size_docks_on_show = False
+            panels.size_docks(self)
+
+    def save_layout(self) -> None:
+        self.settings.window_geometry = base64.b64encode(bytes(self.saveGeometry())).decode()
+        self.settings.window_state = base64.b64encode(bytes(self.saveState())).decode()
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        if self.persist_settings:
+            self.save_layout()
+            self.settings.add_recent(self.service.path)
+            try:
+                self.settings.save()
+            except OSError as exc:
+                log.warning("could not save settings: %s", exc)
+        self.tasks.cancel_all()
+        self.tasks.wait(30_000)
+        self.tasks.shutdown()
+        self.service.close()
+        super().closeEvent(event)

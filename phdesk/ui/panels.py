@@ -1,0 +1,164 @@
+"""Building the main window's panels and docks.
+
+The map, charts, tables and import wizard live in their own modules; they are imported here, and a
+plain placeholder stands in for any that is missing, so one unfinished panel never stops the app
+opening. Docks have fixed object names so that the saved layout (``QMainWindow.saveState``) can
+be restored.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6 import QtCore, QtWidgets
+
+log = logging.getLogger(__name__)
+
+LEFT = QtCore.Qt.DockWidgetArea.LeftDockWidgetArea
+RIGHT = QtCore.Qt.DockWidgetArea.RightDockWidgetArea
+BOTTOM = QtCore.Qt.DockWidgetArea.BottomDockWidgetArea
+
+# dock key, title (with mnemonic for the View menu), attribute on the window, area
+DOCKS = [
+    ("neighbourhoods", "&Neighbourhoods", "neighbourhood_panel", LEFT),
+    ("charts", "&Charts", "charts_panel", RIGHT),
+    ("results", "&Results tables", "results_panel", BOTTOM),
+    ("assets", "&Asset register", "asset_panel", BOTTOM),
+    ("sources", "&Sources (provenance)", "provenance_panel", BOTTOM),
+]
+
+
+class Placeholder(QtWidgets.QLabel):
+    """Stands in for a panel whose module is not available."""
+
+    def __init__(self, what: str, reason: str, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(f"{what} is not available in this build.\n({reason})", parent)
+        self.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.setWordWrap(True)
+        self.setAccessibleName(f"{what} (not available)")
+
+
+def _load(module: str, name: str):
+    """The class ``name`` of ``phdesk.ui.<module>``, or (None, reason) if it is missing."""
+    try:
+        mod = importlib.import_module(f"phdesk.ui.{module}")
+        return getattr(mod, name), ""
+    except ImportError as exc:
+        if getattr(exc, "name", None) not in (f"phdesk.ui.{module}", None):
+            raise   # the module exists but one of its own imports failed: a real fault
+        return None, f"phdesk.ui.{module} is missing"
+    except AttributeError:
+        return None, f"phdesk.ui.{module} has no {name}"
+
+
+def _make(module: str, name: str, what: str, parent: QtWidgets.QWidget, *args: Any
+          ) -> QtWidgets.QWidget:
+    cls, reason = _load(module, name)
+    if cls is None:
+        log.warning("%s: %s; showing a placeholder", what, reason)
+        return Placeholder(what, reason, parent)
+    return cls(*args, parent=parent) if args else cls(parent)
+
+
+def make_map_panel(parent: QtWidgets.QWidget) -> QtWidgets.QWidget:
+    return _make("map_panel", "MapPanel", "The map", parent)
+
+
+def make_charts_panel(parent: QtWidgets.QWidget) -> QtWidgets.QWidget:
+    return _make("charts", "ChartsPanel", "The charts", parent)
+
+
+def make_results_panel(parent: QtWidgets.QWidget) -> QtWidgets.QWidget:
+    return _make("tables", "ResultsPanel", "The results tables", parent)
+
+
+def make_asset_panel(service, tasks, parent: QtWidgets.QWidget) -> QtWidgets.QWidget:
+    return _make("asset_register", "AssetRegisterPanel", "The asset register", parent,
+                 service, tasks)
+
+
+def make_provenance_panel(service, parent: QtWidgets.QWidget) -> QtWidgets.QWidget:
+    return _make("provenance_panel", "ProvenancePanel", "The sources list", parent, service)
+
+
+def make_import_wizard(service, tasks, files: list[Path] | None, parent: QtWidgets.QWidget):
+    """The import wizard, or None (with a status message) if it is not available."""
+    cls, reason = _load("import_wizard", "ImportWizard")
+    if cls is None:
+        parent.statusBar().showMessage(f"Import is not available in this build ({reason}).",
+                                       8000)
+        return None
+    return cls(service, tasks, [Path(f) for f in files] if files else None, parent=parent)
+
+
+def call(panel: QtWidgets.QWidget, method: str, *args: Any) -> None:
+    """Call ``panel.method(*args)`` if the panel has it (placeholders have nothing)."""
+    fn = getattr(panel, method, None)
+    if fn is not None:
+        fn(*args)
+
+
+def add_docks(window: QtWidgets.QMainWindow) -> dict[str, QtWidgets.QDockWidget]:
+    """Put the side panels in docks: list left, charts right, tables tabbed at the bottom."""
+    docks: dict[str, QtWidgets.QDockWidget] = {}
+    bottom: list[QtWidgets.QDockWidget] = []
+    for key, title, attr, area in DOCKS:
+        dock = QtWidgets.QDockWidget(title.replace("&", ""), window)
+        dock.setObjectName(f"dock-{key}")
+        dock.setWidget(getattr(window, attr))
+        dock.setAccessibleName(title.replace("&", ""))
+        window.addDockWidget(area, dock)
+        docks[key] = dock
+        if area == BOTTOM:
+            bottom.append(dock)
+    for other in bottom[1:]:
+        window.tabifyDockWidget(bottom[0], other)
+    bottom[0].raise_()
+    return docks
+
+
+def size_docks(window: QtWidgets.QMainWindow) -> None:
+    """Starting dock sizes, in proportion to the window and the font (call once it is shown)."""
+    em = window.fontMetrics().averageCharWidth()
+    width, height = window.width(), window.height()
+    docks = window.docks
+    window.resizeDocks([docks["neighbourhoods"], docks["charts"]],
+                       [max(em * 52, width // 4), max(em * 50, width * 3 // 10)],
+                       QtCore.Qt.Orientation.Horizontal)
+    window.resizeDocks([docks["results"]], [height // 4], QtCore.Qt.Orientation.Vertical)
+
+
+def replace_dock_widget(window, key: str, widget: QtWidgets.QWidget) -> QtWidgets.QWidget:
+    """Put ``widget`` in dock ``key`` and dispose of the old one."""
+    dock = window.docks[key]
+    old = dock.widget()
+    dock.setWidget(widget)
+    if old is not None:
+        old.deleteLater()
+    return widget
+
+
+def focus_dock(window, key: str | None) -> None:
+    """Show and focus a dock (None: the map in the centre)."""
+    if key is None:
+        target = window.centralWidget()
+    else:
+        dock = window.docks[key]
+        dock.show()
+        dock.raise_()
+        target = dock.widget()
+    focus = target.focusProxy() or _first_focusable(target) or target
+    focus.setFocus(QtCore.Qt.FocusReason.ShortcutFocusReason)
+
+
+def _first_focusable(widget: QtWidgets.QWidget) -> QtWidgets.QWidget | None:
+    if widget.focusPolicy() & QtCore.Qt.FocusPolicy.TabFocus:
+        return widget
+    for child in widget.findChildren(QtWidgets.QWidget):
+        if child.isVisible() and child.isEnabled() and \
+                child.focusPolicy() & QtCore.Qt.FocusPolicy.TabFocus:
+            return child
+    return None

@@ -1,0 +1,164 @@
+"""The main window's commands and menus (every command has a mnemonic; the main ones have a
+shortcut, listed under Help ▸ Keyboard shortcuts)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from phdesk import paths
+from phdesk.store.project import SUFFIX
+from phdesk.ui import panels
+from phdesk.ui.about import AboutDialog, ShortcutsDialog
+
+if TYPE_CHECKING:
+    from phdesk.ui.main_window import MainWindow
+
+Key = QtGui.QKeySequence.StandardKey
+PROJECT_FILTER = f"phdesk project (*{SUFFIX})"
+# dock focus shortcuts: Ctrl+1 … Ctrl+6 (None = the map in the centre)
+FOCUS = [("neighbourhoods", "&Neighbourhood list"), (None, "&Map"), ("charts", "&Charts"),
+         ("results", "&Results tables"), ("assets", "&Asset register"),
+         ("sources", "&Sources")]
+
+
+def build(win: MainWindow) -> None:
+    """Create the actions and the menu bar of ``win``."""
+    a = win.commands
+    a.add("file.new", "&New project…", lambda: new_project(win), Key.New,
+          "Create an empty project file")
+    a.add("file.open", "&Open project…", lambda: open_project(win), Key.Open,
+          "Open a project file")
+    a.add("file.demo", "Open the &demo project", lambda: open_demo(win),
+          tip="Open the Kingsbridge demo project (a synthetic borough)")
+    a.add("file.import", "&Import data…", lambda: win.open_import_wizard(), "Ctrl+I",
+          "Import downloaded data or your asset register (you can also drop files on the window)")
+    a.add("file.export_map", "Export &map as PNG…", lambda: win.export_png("map"), "Ctrl+E",
+          "Save the map as a PNG image")
+    a.add("file.export_charts", "Export &charts as PNG…", lambda: win.export_png("charts"),
+          "Ctrl+Shift+E", "Save the charts as a PNG image")
+    a.add("file.quit", "&Quit", win.close, Key.Quit, "Close phdesk")
+    a.add("analysis.run", "&Run mapping…", win.open_mapping_dialog, "F5",
+          "Choose mapping settings and run asset mapping")
+    a.add("analysis.reload", "Re&load project", win.reload, "Ctrl+Shift+R",
+          "Read the project file again")
+    for i, (key, text) in enumerate(FOCUS, start=1):
+        a.add(f"view.focus.{key or 'map'}", f"Go to {text}",
+              lambda _=False, k=key: panels.focus_dock(win, k), f"Ctrl+{i}",
+              f"Move the keyboard focus to the {text.replace('&', '').lower()}")
+    a.add("view.reset_layout", "Reset &layout", lambda: reset_layout(win),
+          tip="Put every panel back where it started")
+    a.add("help.shortcuts", "&Keyboard shortcuts", lambda: ShortcutsDialog(
+        a.shortcut_table(), win).exec(), "F1", "List the keyboard shortcuts")
+    a.add("help.logs", "Open &log folder", lambda: QtGui.QDesktopServices.openUrl(
+        QtCore.QUrl.fromLocalFile(str(paths.log_dir()))), tip="Show the folder with the log file")
+    a.add("help.about", "&About phdesk", lambda: AboutDialog(str(win.service.path), win).exec(),
+          tip="Version and where phdesk keeps its files")
+
+    bar = win.menuBar()
+    m = bar.addMenu("&File")
+    for name in ("file.new", "file.open"):
+        m.addAction(a[name])
+    win.recent_menu = m.addMenu("Open &recent")
+    m.addAction(a["file.demo"])
+    m.addSeparator()
+    m.addAction(a["file.import"])
+    export = m.addMenu("&Export")
+    export.addAction(a["file.export_map"])
+    export.addAction(a["file.export_charts"])
+    m.addSeparator()
+    m.addAction(a["file.quit"])
+
+    win.edit_menu = bar.addMenu("&Edit")
+    refresh_edit_menu(win)
+
+    m = bar.addMenu("&Analysis")
+    m.addAction(a["analysis.run"])
+    m.addAction(a["analysis.reload"])
+
+    m = bar.addMenu("&View")
+    for key in FOCUS:
+        m.addAction(a[f"view.focus.{key[0] or 'map'}"])
+    m.addSeparator()
+    panels_menu = m.addMenu("&Panels")
+    for dock in win.docks.values():
+        panels_menu.addAction(dock.toggleViewAction())
+    m.addAction(a["view.reset_layout"])
+
+    m = bar.addMenu("&Help")
+    for name in ("help.shortcuts", "help.logs", "help.about"):
+        m.addAction(a[name])
+    refresh_recent_menu(win)
+    win._default_state = win.saveState()
+
+
+def refresh_edit_menu(win: MainWindow) -> None:
+    """Undo/redo of the asset register's edits (rebuilt when the project changes)."""
+    menu = win.edit_menu
+    for act in menu.actions():
+        win.removeAction(act)
+    menu.clear()
+    stack = getattr(win.asset_panel, "undo_stack", None)
+    menu.setEnabled(isinstance(stack, QtGui.QUndoStack))
+    if isinstance(stack, QtGui.QUndoStack):
+        undo = stack.createUndoAction(menu, "&Undo")
+        undo.setShortcut(Key.Undo)
+        redo = stack.createRedoAction(menu, "&Redo")
+        redo.setShortcut(Key.Redo)
+        menu.addActions([undo, redo])
+
+
+def refresh_recent_menu(win: MainWindow) -> None:
+    """Rebuild File ▸ Open recent from the settings (missing files are left out)."""
+    menu = win.recent_menu
+    menu.clear()
+    recent = win.settings.existing_recent()
+    for i, path in enumerate(recent[:9], start=1):
+        act = menu.addAction(f"&{i} {path.name}")
+        act.setToolTip(str(path))
+        act.setStatusTip(str(path))
+        act.triggered.connect(lambda _=False, p=path: win.open_path(p))
+    if not recent:
+        menu.addAction("(none)").setEnabled(False)
+    menu.addSeparator()
+    clear = menu.addAction("&Clear list")
+    clear.triggered.connect(lambda: (win.settings.clear_recent(), refresh_recent_menu(win)))
+
+
+def _start_dir(win: MainWindow) -> str:
+    return str(Path(win.service.path).parent)
+
+
+def new_project(win: MainWindow) -> None:
+    """File ▸ New project…"""
+    name, _ = QtWidgets.QFileDialog.getSaveFileName(
+        win, "New project", str(Path(_start_dir(win)) / f"new{SUFFIX}"), PROJECT_FILTER)
+    if name:
+        path = Path(name)
+        if path.suffix.lower() != SUFFIX:
+            path = path.with_suffix(SUFFIX)
+        win.open_path(path, create=True)
+
+
+def open_project(win: MainWindow) -> None:
+    """File ▸ Open project…"""
+    name, _ = QtWidgets.QFileDialog.getOpenFileName(win, "Open project", _start_dir(win),
+                                                    f"{PROJECT_FILTER};;All files (*)")
+    if name:
+        win.open_path(Path(name))
+
+
+def open_demo(win: MainWindow) -> None:
+    """File ▸ Open the demo project (written on first use)."""
+    from phdesk.ui.app import ensure_demo
+
+    win.open_path(ensure_demo())
+
+
+def reset_layout(win: MainWindow) -> None:
+    win.restoreState(win._default_state)
+    for dock in win.docks.values():
+        dock.show()
+    panels.size_docks(win)
