@@ -86,7 +86,7 @@ class DataFrameModel(QtCore.QAbstractTableModel):
 
     def _set(self, frame: pd.DataFrame) -> None:
         self._df = frame
-        self._values = [frame.iloc[:, i].to_numpy(dtype=object, na_value=None)
+        self._values = [frame.iloc[:, i].to_numpy(dtype=object, na_value=None, copy=True)
                         for i in range(frame.shape[1])]
         self._numeric = [pd.api.types.is_numeric_dtype(frame.dtypes.iloc[i])
                          and not pd.api.types.is_bool_dtype(frame.dtypes.iloc[i])
@@ -298,6 +298,8 @@ def make_table_view(model: QtCore.QAbstractItemModel, name: str,
     """A sortable, keyboard-navigable table view with an accessible name."""
     view = QtWidgets.QTableView(parent)
     view.setModel(model)
+    # no sort until the user asks (enabling sorting would otherwise sort by column 0 at once)
+    view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
     view.setSortingEnabled(True)
     view.horizontalHeader().setSortIndicatorShown(True)
     view.horizontalHeader().setSectionsMovable(True)

@@ -1,0 +1,185 @@
+"""The asset register: edits, adds and deletes are saved to the file at once and undo restores it.
+
+The test (not the UI) reads the project file back with ``Project`` to check what was saved.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+from phdesk.services.project_service import ProjectService
+from phdesk.store import edits
+from phdesk.store.project import Project
+from phdesk.ui.asset_register import COLUMNS, AssetRegisterPanel
+from phdesk.ui.tasks import TaskRunner
+
+Qt = QtCore.Qt
+
+
+@pytest.fixture
+def setup(qtbot, tmp_path):
+    path = tmp_path / "reg.phdesk"
+    with Project.create(path) as p:
+        edits.add_asset(p, {"name": "Hill Surgery", "category": "GP practice",
+                            "easting": 531000.0, "northing": 179000.0, "capacity": 6})
+        edits.add_asset(p, {"name": "Corner Pharmacy", "category": "Pharmacy",
+                            "easting": 531500.0, "northing": 179200.0})
+        edits.add_asset(p, {"name": "Food bank", "category": "Food bank",
+                            "postcode": "SW1A 1AA"})
+    service = ProjectService.open(path)
+    window = QtWidgets.QMainWindow()
+    qtbot.addWidget(window)
+    tasks = TaskRunner(window)
+    panel = AssetRegisterPanel(service, tasks, window)
+    window.setCentralWidget(panel)
+    assert tasks.wait(10_000)
+    yield panel, tasks, path
+    tasks.shutdown()
+    service.close()
+
+
+def saved(path, asset_id=None):
+    """What the file holds (read by the test, not the UI)."""
+    with Project(path) as p:
+        if asset_id is None:
+            return p.query("SELECT * FROM assets ORDER BY id")
+        rows = p.query("SELECT * FROM assets WHERE id = ?", (asset_id,))
+        return rows.iloc[0].to_dict() if len(rows) else None
+
+
+def cell(panel, asset_id, field):
+    row = panel.model.row_of(asset_id)
+    src = panel.model.index(row, COLUMNS.index(field))
+    return panel.table.proxy.mapFromSource(src)
+
+
+def test_loads_register(setup):
+    panel, _, _ = setup
+    assert panel.model.rowCount() == 3
+    assert panel.model.index(0, COLUMNS.index("name")).data() == "Hill Surgery"
+
+
+def test_in_cell_edit_saved_and_undone(setup):
+    panel, tasks, path = setup
+    changes = []
+    panel.assets_changed.connect(lambda: changes.append(1))
+    idx = cell(panel, 1, "name")
+    assert idx.flags() & Qt.ItemFlag.ItemIsEditable
+    panel.table.proxy.setData(idx, "Hill Surgery (branch)")   # what the cell editor does
+    assert tasks.wait(5000)
+    assert saved(path, 1)["name"] == "Hill Surgery (branch)"
+    assert cell(panel, 1, "name").data() == "Hill Surgery (branch)"
+    assert changes == [1]
+
+    panel.undo_stack.undo()
+    assert tasks.wait(5000)
+    assert saved(path, 1)["name"] == "Hill Surgery"
+    assert cell(panel, 1, "name").data() == "Hill Surgery"
+    panel.undo_stack.redo()
+    assert tasks.wait(5000)
+    assert saved(path, 1)["name"] == "Hill Surgery (branch)"
+
+
+def test_keyboard_undo_redo(setup, qtbot):
+    panel, tasks, path = setup
+    panel.window().show()
+    panel.edit_asset(2, "capacity", "3.5")
+    assert tasks.wait(5000)
+    assert saved(path, 2)["capacity"] == 3.5
+    panel.view.setFocus()
+    qtbot.keyClick(panel.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert tasks.wait(5000)
+    assert saved(path, 2)["capacity"] == 1.0
+    qtbot.keyClick(panel.view, Qt.Key.Key_Z,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert tasks.wait(5000)
+    assert saved(path, 2)["capacity"] == 3.5
+
+
+@pytest.mark.parametrize(("field", "value", "words"), [
+    ("name", "  ", "name"),
+    ("capacity", "-2", "0 or more"),
+    ("capacity", "lots", "number"),
+    ("easting", "950000", "outside Great Britain"),
+    ("northing", "-5", "outside Great Britain"),
+    ("postcode", "NOT A CODE", "postcode"),
+])
+def test_invalid_edit_rejected_with_message(setup, field, value, words):
+    panel, tasks, path = setup
+    before = saved(path)
+    panel.table.proxy.setData(cell(panel, 1, field), value)
+    assert tasks.wait(5000)
+    assert words in panel.message_label.text()
+    assert not panel.message_label.isHidden()
+    assert panel.undo_stack.count() == 0
+    after = saved(path)
+    assert after.equals(before)
+
+
+def test_add_then_undo_removes_it(setup):
+    panel, tasks, path = setup
+    ok = panel.add_asset({"name": "Library", "category": "Library", "easting": "530000",
+                          "northing": "180000"})
+    assert ok and tasks.wait(5000)
+    rows = saved(path)
+    assert len(rows) == 4
+    new = rows[rows["name"] == "Library"].iloc[0]
+    assert new["easting"] == 530000.0 and new["capacity"] == 1.0
+    assert panel.model.rowCount() == 4
+
+    panel.undo_stack.undo()
+    assert tasks.wait(5000)
+    assert len(saved(path)) == 3 and panel.model.rowCount() == 3
+    panel.undo_stack.redo()           # comes back with the same id
+    assert tasks.wait(5000)
+    assert saved(path, int(new["id"]))["name"] == "Library"
+
+
+def test_add_rejects_asset_without_location(setup):
+    panel, tasks, path = setup
+    assert not panel.add_asset({"name": "Somewhere", "category": "Library"})
+    assert "easting" in panel.message_label.text()
+    assert len(saved(path)) == 3
+
+
+def test_delete_key_then_undo_restores_same_id(setup, qtbot):
+    panel, tasks, path = setup
+    panel.window().show()
+    full = saved(path, 2)
+    panel.view.setFocus()
+    # select through the selection model: selectRow() depends on the keyboard modifiers that
+    # an earlier test's key clicks may have left behind
+    flags = (QtCore.QItemSelectionModel.SelectionFlag.ClearAndSelect
+             | QtCore.QItemSelectionModel.SelectionFlag.Rows)
+    panel.view.selectionModel().select(cell(panel, 2, "name"), flags)
+    qtbot.keyClick(panel.view, Qt.Key.Key_Delete)
+    assert tasks.wait(5000)
+    assert saved(path, 2) is None
+    assert panel.model.row_of(2) is None and panel.model.rowCount() == 2
+
+    panel.undo_stack.undo()
+    assert tasks.wait(5000)
+    back = saved(path, 2)
+    assert back == full           # same id, same values (updated_at included)
+    assert panel.model.row_of(2) is not None
+
+
+def test_delete_several_is_one_undo_step(setup):
+    panel, tasks, path = setup
+    panel.delete_assets([1, 3])
+    assert tasks.wait(5000)
+    assert list(saved(path)["id"]) == [2]
+    assert panel.undo_stack.count() == 1
+    panel.undo_stack.undo()
+    assert tasks.wait(5000)
+    assert list(saved(path)["id"]) == [1, 2, 3]
+
+
+def test_category_editor_offers_known_categories(setup):
+    panel, tasks, _ = setup
+    delegate = panel.view.itemDelegateForColumn(COLUMNS.index("category"))
+    editor = delegate.createEditor(panel.view, None, cell(panel, 1, "category"))
+    items = [editor.itemText(i) for i in range(editor.count())]
+    assert items == ["Food bank", "GP practice", "Pharmacy"]
+    assert editor.isEditable()     # free text for a new category
