@@ -76,7 +76,7 @@ class MapPanel(QtWidgets.QWidget):
         self.export_button.setAccessibleName("Export map as PNG")
         bar = QtWidgets.QHBoxLayout()
         for label, w in (("Show", self.level_combo), ("Measure", self.measure_combo),
-                         ("Segment", self.segment_combo), ("Category", self.category_combo),
+                         ("Category", self.category_combo), ("Segment", self.segment_combo),
                          ("Classes", self.breaks_combo)):
             lab = QtWidgets.QLabel(label)
             lab.setBuddy(w)
@@ -361,30 +361,43 @@ class MapPanel(QtWidgets.QWidget):
             self.measure_combo.addItem(m.label, m)
         if self.measure_combo.count() == 0:
             self.measure_combo.addItem("Outlines only (no data yet)", None)
-        segs, cats = [], []
+        cats = []
         if has_result:
-            segs = list(dict.fromkeys(self._result.neighbourhood_segments["segment"].tolist()))
             cats = sorted(set(self._result.neighbourhood_segments["category"].tolist()))
         elif self._layers is not None:
             cats = sorted(self._layers.assets["category"].unique().tolist())
-        self.segment_combo.clear()
-        self.segment_combo.addItems(segs)
-        self.segment_combo.setEnabled(bool(segs))
         self.category_combo.clear()
         self.category_combo.addItems(cats)
-        for combo, keep in ((self.measure_combo, keep_m), (self.segment_combo, keep_s),
-                            (self.category_combo, keep_c)):
+        for combo, keep in ((self.measure_combo, keep_m), (self.category_combo, keep_c)):
             i = combo.findText(keep)
             if i >= 0:
                 combo.setCurrentIndex(i)
+        self._refill_segments(keep_s)
         for c in combos:
             c.blockSignals(False)
         self._recolour()
+
+    def _refill_segments(self, keep: str | None = None) -> None:
+        """Segments the result has for the chosen category (a category serves some segments)."""
+        keep = keep if keep is not None else self.segment_combo.currentText()
+        segs = []
+        if self._result is not None:
+            ns = self._result.neighbourhood_segments
+            cat = self.category_combo.currentText()
+            segs = list(dict.fromkeys(ns.loc[ns["category"] == cat, "segment"].tolist()))
+        blocked = self.segment_combo.blockSignals(True)
+        self.segment_combo.clear()
+        self.segment_combo.addItems(segs)
+        self.segment_combo.setEnabled(bool(segs))
+        if self.segment_combo.findText(keep) >= 0:
+            self.segment_combo.setCurrentIndex(self.segment_combo.findText(keep))
+        self.segment_combo.blockSignals(blocked)
 
     def _on_level_changed(self, *_):
         self._refill_combos()
 
     def _on_category_changed(self, *_):
+        self._refill_segments()
         self._recolour()
         self._update_catchments()
 

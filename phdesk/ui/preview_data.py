@@ -54,7 +54,9 @@ def fake_result(areas: pd.DataFrame, assets: pd.DataFrame, profile: pd.DataFrame
     ae, an = a["centroid_e"].to_numpy(float), a["centroid_n"].to_numpy(float)
     s = assets.dropna(subset=["easting", "northing"]).reset_index(drop=True)
     cats = sorted(s["category"].dropna().unique().tolist())
-    segs = segment_population["segment"].drop_duplicates().tolist()[:max_segments]
+    have = segment_population["segment"].drop_duplicates().tolist()
+    liked = ["All", "Core20", "Age 65+", "Long-term condition", "Frailty", "Age 0-15"]
+    segs = ([x for x in liked if x in have] or have)[:max_segments]
     sp = segment_population[segment_population["segment"].isin(segs)]
     nb_of = dict(zip(a["code"], a["neighbourhood"], strict=True))
     rows = []

@@ -1,0 +1,156 @@
+"""Building blocks for phdesk's charts: a chart box that shows a plot or a message, and helpers
+for labelled bar charts, error bars and readable styling with pyqtgraph.
+
+Why it exists: ChartsPanel draws six charts; they share the same look (application font, dark
+text on white, units in axis titles) and the same "nothing to show yet" behaviour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from phdesk.ui import palettes
+
+AXIS_PEN = "#333333"    # axis lines and ticks on white: 12.6:1
+
+
+def app_font() -> QtGui.QFont:
+    app = QtWidgets.QApplication.instance()
+    return QtGui.QFont(app.font()) if app is not None else QtGui.QFont()
+
+
+class ChartBox(QtWidgets.QStackedWidget):
+    """One chart: a pyqtgraph layout, or a centred message when there is nothing to plot."""
+
+    def __init__(self, name: str, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.setAccessibleName(name)
+        self.message = QtWidgets.QLabel()
+        self.message.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet(f"color: {palettes.MUTED_TEXT}; background: #ffffff;"
+                                   "border: 1px solid #d0d0d0; padding: 12px;")
+        self.message.setAccessibleName(f"{name}: message")
+        self.layout_widget = pg.GraphicsLayoutWidget()
+        self.layout_widget.setBackground("w")
+        self.layout_widget.setAccessibleName(name)
+        self.addWidget(self.message)
+        self.addWidget(self.layout_widget)
+        self.setMinimumSize(320, 240)
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.layout_widget.clear()
+        self.setCurrentWidget(self.message)
+
+    def showing_message(self) -> bool:
+        return self.currentWidget() is self.message
+
+    def new_plot(self, title: str, x_label: str = "", y_label: str = "", col: int | None = None
+                 ) -> pg.PlotItem:
+        """Clear (unless adding a column) and return a styled plot."""
+        if col is None or col == 0:
+            self.layout_widget.clear()
+        self.setCurrentWidget(self.layout_widget)
+        plot = self.layout_widget.addPlot(row=0, col=col or 0)
+        style_plot(plot, title, x_label, y_label)
+        return plot
+
+
+def style_plot(plot: pg.PlotItem, title: str, x_label: str, y_label: str) -> None:
+    """Readable defaults: the application font, dark text, no mouse zoom (charts are static)."""
+    font = app_font()
+    pt = max(9, font.pointSize())
+    plot.setTitle(title, color=palettes.TEXT, size=f"{pt + 1}pt", bold=True)
+    for side, text in (("bottom", x_label), ("left", y_label)):
+        ax = plot.getAxis(side)
+        ax.setPen(pg.mkPen(AXIS_PEN))
+        ax.setTextPen(pg.mkPen(palettes.TEXT))
+        ax.setStyle(tickFont=font)
+        ax.enableAutoSIPrefix(False)   # "(x0.001)" in an axis title only confuses
+        if text:
+            plot.setLabel(side, text, color=palettes.TEXT, **{"font-size": f"{pt}pt"})
+    plot.setMenuEnabled(False)
+    plot.hideButtons()
+    plot.getViewBox().setMouseEnabled(x=False, y=False)
+    plot.showGrid(x=False, y=False)
+
+
+def hbars(plot: pg.PlotItem, labels: Sequence[str], values, colour: str = "#0072B2",
+          offset: float = 0.0, height: float = 0.7, name: str | None = None) -> pg.BarGraphItem:
+    """Horizontal bars, one per label, top to bottom, with the labels on the left axis."""
+    v = np.nan_to_num(np.asarray(values, dtype=float))
+    y = np.arange(len(labels), dtype=float) + offset
+    bars = pg.BarGraphItem(x0=np.zeros(len(v)), y=y, width=v, height=height,
+                           brush=pg.mkBrush(colour), pen=pg.mkPen("#1a1a1a", width=0.5),
+                           name=name)
+    plot.addItem(bars)
+    set_row_labels(plot, labels)
+    plot.setYRange(-0.6, len(labels) - 0.4, padding=0)
+    top = float(np.nanmax(v)) if len(v) else 1.0
+    plot.setXRange(0, top * 1.08 if top > 0 else 1.0, padding=0)
+    return bars
+
+
+def set_row_labels(plot: pg.PlotItem, labels: Sequence[str]) -> None:
+    """Text labels for rows 0..n-1 on the left axis, first row at the top. The axis is sized to
+    the longest label now (pyqtgraph would otherwise widen it only after a repaint)."""
+    ax = plot.getAxis("left")
+    ax.setTicks([[(float(i), str(s)) for i, s in enumerate(labels)]])
+    fm = QtGui.QFontMetrics(app_font())
+    ax.setWidth(max((fm.horizontalAdvance(str(s)) for s in labels), default=20) + 18)
+    plot.invertY(True)
+
+
+def vbars(plot: pg.PlotItem, labels: Sequence[str], values, colours: Sequence[str]
+          ) -> pg.BarGraphItem:
+    """Vertical bars with text ticks on the bottom axis; one colour per bar."""
+    v = np.nan_to_num(np.asarray(values, dtype=float))
+    x = np.arange(len(labels), dtype=float)
+    bars = pg.BarGraphItem(x=x, height=v, width=0.75, brushes=[pg.mkBrush(c) for c in colours],
+                           pen=pg.mkPen("#1a1a1a", width=0.5))
+    plot.addItem(bars)
+    plot.getAxis("bottom").setTicks([[(float(i), str(s)) for i, s in enumerate(labels)]])
+    top = float(np.nanmax(v)) if len(v) else 1.0
+    plot.setYRange(0, top * 1.1 if top > 0 else 1.0, padding=0)
+    plot.setXRange(-0.6, len(labels) - 0.4, padding=0)
+    return bars
+
+
+def hintervals(plot: pg.PlotItem, centre, lower, upper, y=None) -> pg.ErrorBarItem:
+    """Horizontal error bars (lower..upper) at rows 0..n-1 (or ``y``)."""
+    c = np.asarray(centre, dtype=float)
+    lo = np.asarray(lower, dtype=float)
+    hi = np.asarray(upper, dtype=float)
+    y = np.arange(len(c), dtype=float) if y is None else np.asarray(y, dtype=float)
+    item = pg.ErrorBarItem(x=c, y=y, left=np.nan_to_num(c - lo), right=np.nan_to_num(hi - c),
+                           beam=0.25, pen=pg.mkPen("#1a1a1a", width=1.5))
+    plot.addItem(item)
+    return item
+
+
+def text(plot: pg.PlotItem, s: str, x: float, y: float, anchor=(0, 0.5), bold: bool = False,
+         colour: str = palettes.TEXT) -> pg.TextItem:
+    """A label in data coordinates, in the application font."""
+    item = pg.TextItem(s, color=colour, anchor=anchor)
+    font = app_font()
+    font.setBold(bold)
+    item.setFont(font)
+    item.setPos(x, y)
+    plot.addItem(item)
+    return item
+
+
+def legend(plot: pg.PlotItem, entries: Sequence[tuple[str, str]]) -> pg.LegendItem:
+    """A small legend of (colour, label) swatches, top right, dark text on white."""
+    leg = pg.LegendItem(offset=(-10, 10), labelTextColor=palettes.TEXT,
+                        brush=pg.mkBrush(255, 255, 255, 230), pen=pg.mkPen("#bdbdbd"))
+    leg.setParentItem(plot.getViewBox())
+    for colour, label in entries:
+        sample = pg.BarGraphItem(x=[0], height=[1], width=1, brush=pg.mkBrush(colour))
+        leg.addItem(sample, label)
+    return leg

@@ -1,0 +1,395 @@
+"""ChartsPanel: need, provision, gaps and inequality as charts, per neighbourhood and across them.
+
+Why it exists: the charts planners take into a workshop. "This neighbourhood" shows need against
+provision by segment, the segment mix and the deprivation profile; "All neighbourhoods" shows the
+gap chart (need against access with labelled quadrants), coverage with 95% confidence intervals,
+and the slope index of inequality by category. Charts that need a mapping run say so instead of
+showing empty axes. Colours come from ``palettes`` (colour-blind safe).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from phdesk.ui import chart_items as ci
+from phdesk.ui import palettes
+
+NEED = palettes.CATEGORICAL[4]        # blue: population / need
+PROVISION = palettes.CATEGORICAL[0]   # orange: assets / access
+MAX_BARS = 15
+RUN_FIRST = "Run mapping to see {what}."
+
+
+class ChartsPanel(QtWidgets.QWidget):
+    """Charts of a MappingResult plus the area profile and segment populations."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.setAccessibleName("Charts panel")
+        self._result = None
+        self._profile = pd.DataFrame(columns=["area_code", "neighbourhood", "imd_decile",
+                                              "population"])
+        self._segpop = pd.DataFrame(columns=["area_code", "segment", "population"])
+        self.neighbourhood_combo = self._combo("Neighbourhood", "Neighbourhood for the charts "
+                                               "on the first tab")
+        self.segment_combo = self._combo("Segment", "Population segment")
+        self.category_combo = self._combo("Category", "Asset category")
+        self.export_button = QtWidgets.QPushButton("Export PNG…")
+        self.export_button.setAccessibleName("Export charts as PNG")
+        bar = QtWidgets.QHBoxLayout()
+        for label, w in (("Neighbourhood", self.neighbourhood_combo),
+                         ("Category", self.category_combo), ("Segment", self.segment_combo)):
+            lab = QtWidgets.QLabel(label)
+            lab.setBuddy(w)
+            bar.addWidget(lab)
+            bar.addWidget(w)
+        bar.addStretch(1)
+        bar.addWidget(self.export_button)
+        self.need_chart = ci.ChartBox("Need against provision by segment")
+        self.composition_chart = ci.ChartBox("Segment composition")
+        self.decile_chart = ci.ChartBox("Deprivation decile profile")
+        self.gap_chart = ci.ChartBox("Gap chart")
+        self.coverage_chart = ci.ChartBox("Coverage with confidence intervals")
+        self.sii_chart = ci.ChartBox("Slope index of inequality")
+        self.tabs = QtWidgets.QTabWidget()
+        self.tabs.setAccessibleName("Chart pages")
+        self.tabs.addTab(_grid([self.need_chart, self.composition_chart, self.decile_chart]),
+                         "This neighbourhood")
+        self.tabs.addTab(_grid([self.gap_chart, self.coverage_chart, self.sii_chart]),
+                         "All neighbourhoods")
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.addLayout(bar)
+        outer.addWidget(self.tabs, 1)
+        self.neighbourhood_combo.currentIndexChanged.connect(self._on_neighbourhood)
+        self.segment_combo.currentIndexChanged.connect(self.redraw)
+        self.category_combo.currentIndexChanged.connect(self._on_category)
+        self.export_button.clicked.connect(self._export_dialog)
+        self.redraw()
+
+    def _combo(self, name: str, tip: str) -> QtWidgets.QComboBox:
+        c = QtWidgets.QComboBox()
+        c.setAccessibleName(name)
+        c.setToolTip(tip)
+        c.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
+        return c
+
+    # ---- contract -------------------------------------------------------------------------
+    def set_data(self, result, area_profile: pd.DataFrame | None,
+                 segment_population: pd.DataFrame | None) -> None:
+        """A MappingResult (or None), service.area_profile() and service.segment_population()."""
+        self._result = result
+        if area_profile is not None:
+            self._profile = area_profile
+        if segment_population is not None:
+            self._segpop = segment_population
+        nbs = sorted(set(self._profile["neighbourhood"].dropna().astype(str)))
+        cats = []
+        if result is not None:
+            ns = result.neighbourhood_segments
+            nbs = sorted(set(nbs) | set(ns["neighbourhood"].dropna().astype(str)))
+            cats = sorted(set(ns["category"].tolist()))
+        for combo, items in ((self.neighbourhood_combo, nbs), (self.category_combo, cats),
+                             (self.segment_combo, None)):
+            items = self._segments_for(None) if items is None else items
+            keep = combo.currentText()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems(items)
+            if combo.findText(keep) >= 0:
+                combo.setCurrentIndex(combo.findText(keep))
+            combo.setEnabled(bool(items))
+            combo.blockSignals(False)
+        self.redraw()
+
+    def _segments_for(self, category: str | None) -> list[str]:
+        """Segments the result has for a category (a category serves only some segments)."""
+        if self._result is None:
+            return []
+        ns = self._result.neighbourhood_segments
+        cat = category or self.category_combo.currentText()
+        return list(dict.fromkeys(ns.loc[ns["category"] == cat, "segment"].tolist()))
+
+    def _on_category(self, *_) -> None:
+        keep = self.segment_combo.currentText()
+        self.segment_combo.blockSignals(True)
+        self.segment_combo.clear()
+        self.segment_combo.addItems(self._segments_for(None))
+        self.segment_combo.setEnabled(self.segment_combo.count() > 0)
+        if self.segment_combo.findText(keep) >= 0:
+            self.segment_combo.setCurrentIndex(self.segment_combo.findText(keep))
+        self.segment_combo.blockSignals(False)
+        self.redraw()
+
+    def set_neighbourhood(self, name: str | None) -> None:
+        """Show the first tab's charts for this neighbourhood (and mark it on the gap chart)."""
+        i = self.neighbourhood_combo.findText(name) if name else -1
+        if i >= 0:
+            self.neighbourhood_combo.setCurrentIndex(i)
+
+    def export_png(self, path) -> Path:
+        """Save the panel as it is shown (the current tab) to a PNG; returns the path."""
+        path = Path(path)
+        if path.suffix.lower() != ".png":
+            path = path.with_suffix(".png")
+        if not self.grab().save(str(path), "PNG"):
+            raise OSError(f"Could not write {path}")
+        return path
+
+    # ---- drawing --------------------------------------------------------------------------
+    def redraw(self, *_) -> None:
+        self._draw_neighbourhood()
+        self._draw_gap()
+        self._draw_coverage()
+        self._draw_sii()
+
+    def _selection(self) -> tuple[str | None, str | None, str | None]:
+        return (self.neighbourhood_combo.currentText() or None,
+                self.segment_combo.currentText() or None,
+                self.category_combo.currentText() or None)
+
+    def _ns(self, segment: str | None = None, category: str | None = None) -> pd.DataFrame:
+        df = self._result.neighbourhood_segments
+        keep = np.ones(len(df), dtype=bool)
+        if segment is not None:
+            keep &= (df["segment"] == segment).to_numpy(dtype=bool)
+        if category is not None:
+            keep &= (df["category"] == category).to_numpy(dtype=bool)
+        return df[keep]
+
+    def _on_neighbourhood(self, *_) -> None:
+        self._draw_neighbourhood()
+        self._draw_gap()   # the chosen neighbourhood is marked there too
+
+    def _draw_neighbourhood(self, *_) -> None:
+        nb, _, cat = self._selection()
+        self._draw_need(nb, cat)
+        self._draw_composition(nb)
+        self._draw_deciles(nb)
+
+    def _draw_need(self, nb: str | None, cat: str | None) -> None:
+        box = self.need_chart
+        if self._result is None:
+            box.show_message(RUN_FIRST.format(what="need against provision by segment"))
+            return
+        df = self._ns(category=cat)
+        df = df[df["neighbourhood"] == nb]
+        total = float(df.loc[df["segment"] == "All", "population"].sum()) \
+            if (df["segment"] == "All").any() else _nb_population(self._profile, nb)
+        df = df[df["segment"] != "All"].sort_values("population", ascending=False).head(MAX_BARS)
+        if df.empty or total <= 0:
+            box.show_message(f"No segment results for {nb or 'this neighbourhood'}.")
+            return
+        labels = df["segment"].astype(str).tolist()
+        p1 = box.new_plot(f"Need: share of {nb} residents", "Population share (%)", col=0)
+        ci.hbars(p1, labels, 100 * df["population"].to_numpy(float) / total, NEED)
+        p2 = box.new_plot(f"Provision: {cat}", "Assets per 10,000 people", col=1)
+        ci.hbars(p2, labels, df["assets_per_10k"].to_numpy(float), PROVISION)
+        p2.getAxis("left").setStyle(showValues=False)
+        p2.getAxis("left").setWidth(12)   # rows are named on the left-hand plot
+        p2.setYLink(p1)
+
+    def _draw_composition(self, nb: str | None) -> None:
+        box = self.composition_chart
+        sp = self._segpop
+        if sp.empty or nb is None:
+            box.show_message("No segment populations in this project yet: import population "
+                             "or segment data to see the segment mix.")
+            return
+        codes = self._profile.loc[self._profile["neighbourhood"] == nb, "area_code"]
+        part = sp[sp["area_code"].isin(set(codes)) & (sp["segment"] != "All")]
+        pop = part.groupby("segment", sort=False)["population"].sum()
+        pop = pop[pop > 0].sort_values(ascending=False)
+        if pop.empty:
+            box.show_message(f"No segment populations for {nb}.")
+            return
+        title = f"Segment composition of {nb}"
+        if len(pop) > MAX_BARS:
+            title += f" (largest {MAX_BARS} of {len(pop)})"
+        plot = box.new_plot(title, "Population (people)")
+        ci.hbars(plot, pop.index[:MAX_BARS].astype(str).tolist(), pop.to_numpy()[:MAX_BARS], NEED)
+
+    def _draw_deciles(self, nb: str | None) -> None:
+        box = self.decile_chart
+        p = self._profile[self._profile["neighbourhood"] == nb] if nb else self._profile
+        dec = pd.to_numeric(p["imd_decile"], errors="coerce")
+        if dec.notna().sum() == 0:
+            box.show_message("No deprivation data yet: import IMD deciles to see the profile.")
+            return
+        pop = pd.to_numeric(p["population"], errors="coerce").fillna(0).groupby(dec).sum()
+        pop = pop.reindex(np.arange(1, 11), fill_value=0.0)
+        plot = box.new_plot(f"Deprivation profile of {nb or 'all areas'}",
+                            "IMD decile (1 = most deprived 10% nationally)", "Population (people)")
+        ci.vbars(plot, [str(d) for d in range(1, 11)], pop.to_numpy(float),
+                 palettes.sequential(10)[::-1])
+
+    def _draw_gap(self) -> None:
+        box = self.gap_chart
+        if self._result is None:
+            box.show_message(RUN_FIRST.format(what="the gap chart (need against access)"))
+            return
+        nb, seg, cat = self._selection()
+        df = self._ns(seg, cat).dropna(subset=["access_2sfca"])
+        if df.empty:
+            box.show_message("No results for this segment and category.")
+            return
+        totals = _nb_totals(self._result, self._profile, cat)
+        share = 100 * df["population"].to_numpy(float) / df["neighbourhood"].map(totals).to_numpy(
+            float)
+        if np.all(np.isfinite(share)) and np.ptp(share) > 1e-9:
+            x, x_label = share, f"Need: {seg} as % of residents"
+        else:
+            x, x_label = df["population"].to_numpy(float), f"Need: {seg} population (people)"
+        y = df["access_2sfca"].to_numpy(float)
+        plot = box.new_plot(f"Gaps: need against access to {cat}", x_label,
+                            "Access score (2SFCA, per 1,000 people)")
+        names = df["neighbourhood"].astype(str).tolist()
+        sel = np.array([n == nb for n in names])
+        plot.addItem(pg.ScatterPlotItem(x=x[~sel], y=y[~sel], size=11, symbol="o",
+                                        brush=pg.mkBrush(NEED), pen=pg.mkPen("#1a1a1a")))
+        plot.addItem(pg.ScatterPlotItem(x=x[sel], y=y[sel], size=15, symbol="d",
+                                        brush=pg.mkBrush(PROVISION), pen=pg.mkPen("#1a1a1a")))
+        mx, my = float(np.median(x)), float(np.median(y))
+        for line in (pg.InfiniteLine(mx, angle=90), pg.InfiniteLine(my, angle=0)):
+            line.setPen(pg.mkPen("#666666", style=QtCore.Qt.PenStyle.DashLine))
+            plot.addItem(line)
+        for name, px, py in zip(names, x, y, strict=True):
+            ci.text(plot, f" {name}", px, py, anchor=(0, 0.5), bold=(name == nb))
+        x0, x1 = float(x.min()), float(x.max())
+        y0, y1 = float(y.min()), float(y.max())
+        dx, dy = (x1 - x0) or 1.0, (y1 - y0) or 1.0
+        plot.setXRange(x0 - 0.08 * dx, x1 + 0.30 * dx, padding=0)
+        plot.setYRange(y0 - 0.12 * dy, y1 + 0.12 * dy, padding=0)
+        muted = palettes.MUTED_TEXT
+        ci.text(plot, "High need, low provision", x1 + 0.30 * dx, y0 - 0.12 * dy, (1, 1),
+                True, muted)
+        ci.text(plot, "High need, high provision", x1 + 0.30 * dx, y1 + 0.12 * dy, (1, 0),
+                False, muted)
+        ci.text(plot, "Low need, low provision", x0 - 0.08 * dx, y0 - 0.12 * dy, (0, 1),
+                False, muted)
+        ci.text(plot, "Low need, high provision", x0 - 0.08 * dx, y1 + 0.12 * dy, (0, 0),
+                False, muted)
+
+    def _draw_coverage(self) -> None:
+        box = self.coverage_chart
+        if self._result is None:
+            box.show_message(RUN_FIRST.format(what="coverage with confidence intervals"))
+            return
+        _, seg, cat = self._selection()
+        df = self._ns(seg, cat).sort_values("coverage_pct", ascending=False)
+        if df.empty:
+            box.show_message("No results for this segment and category.")
+            return
+        plot = box.new_plot(f"Coverage of {seg} by {cat} (95% CI)",
+                            "Residents within a catchment (%)")
+        labels = df["neighbourhood"].astype(str).tolist()
+        ci.hbars(plot, labels, df["coverage_pct"], NEED, height=0.6)
+        ci.hintervals(plot, df["coverage_pct"], df["coverage_lower"], df["coverage_upper"])
+        plot.setXRange(0, 100, padding=0.02)
+
+    def _draw_sii(self) -> None:
+        box = self.sii_chart
+        if self._result is None:
+            box.show_message(RUN_FIRST.format(what="the slope index of inequality"))
+            return
+        _, seg, _ = self._selection()
+        ineq = self._result.inequality
+        df = ineq[ineq["segment"] == seg] if seg is not None else ineq
+        notes = df["note"].dropna().astype(str) if "note" in df else pd.Series(dtype=str)
+        df = df.dropna(subset=["sii"])
+        if df.empty:
+            if len(notes) and notes.iloc[0]:
+                box.show_message(f"No slope index of inequality for {seg}: {notes.iloc[0]}.")
+                return
+            box.show_message(f"No slope index of inequality for {seg or 'this segment'} in "
+                             "this mapping run (it needs areas across several IMD deciles).")
+            return
+        measure = str(df["measure"].iloc[0])
+        df = df[df["measure"] == measure].sort_values("sii")
+        plot = box.new_plot(f"Slope index of inequality: {measure} ({seg}, 95% CI)",
+                            f"SII ({measure}: most minus least deprived)")
+        labels = df["category"].astype(str).tolist()
+        y = np.arange(len(labels), dtype=float)
+        ci.hintervals(plot, df["sii"], df["sii_lower"], df["sii_upper"], y)
+        plot.addItem(pg.ScatterPlotItem(x=df["sii"].to_numpy(float), y=y, size=10, symbol="s",
+                                        brush=pg.mkBrush(PROVISION), pen=pg.mkPen("#1a1a1a")))
+        zero = pg.InfiniteLine(0, angle=90, pen=pg.mkPen("#666666",
+                                                         style=QtCore.Qt.PenStyle.DashLine))
+        plot.addItem(zero)
+        ci.set_row_labels(plot, labels)
+        plot.setYRange(-0.6, len(labels) - 0.4, padding=0)
+        lo = np.nanmin(np.r_[df["sii_lower"].to_numpy(float), df["sii"].to_numpy(float), 0])
+        hi = np.nanmax(np.r_[df["sii_upper"].to_numpy(float), df["sii"].to_numpy(float), 0])
+        plot.setXRange(lo, hi, padding=0.08)
+
+    def _export_dialog(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export charts", "charts.png",
+                                                        "PNG image (*.png)")
+        if path:
+            self.export_png(path)
+
+
+def _grid(boxes: list[ci.ChartBox]) -> QtWidgets.QWidget:
+    """First chart on the left at full height, the other two stacked on the right."""
+    w = QtWidgets.QWidget()
+    g = QtWidgets.QGridLayout(w)
+    g.addWidget(boxes[0], 0, 0, 2, 1)
+    g.addWidget(boxes[1], 0, 1)
+    g.addWidget(boxes[2], 1, 1)
+    g.setColumnStretch(0, 1)
+    g.setColumnStretch(1, 1)
+    return w
+
+
+def _nb_population(profile: pd.DataFrame, nb: str | None) -> float:
+    p = profile[profile["neighbourhood"] == nb]
+    return float(pd.to_numeric(p["population"], errors="coerce").sum())
+
+
+def _nb_totals(result, profile: pd.DataFrame, category: str | None) -> pd.Series:
+    """Residents per neighbourhood: the "All" segment if the result has it, else the profile."""
+    ns = result.neighbourhood_segments
+    allseg = ns[(ns["segment"] == "All") & (ns["category"] == category)]
+    if len(allseg):
+        return allseg.groupby("neighbourhood")["population"].sum()
+    return pd.to_numeric(profile["population"], errors="coerce").groupby(
+        profile["neighbourhood"]).sum()
+
+
+def _preview() -> int:
+    import argparse
+    import sys
+
+    from phdesk.ui.preview_data import demo_inputs
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--shot", help="save PNGs FILE (first tab) and FILE-2 (second tab), exit")
+    ap.add_argument("--none", action="store_true", help="show the panel with no result")
+    args = ap.parse_args()
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv)
+    d = demo_inputs()
+    panel = ChartsPanel()
+    panel.resize(1400, 860)
+    panel.set_data(None if args.none else d["result"], d["profile"], d["segment_population"])
+    if not args.none:
+        panel.category_combo.setCurrentIndex(max(0, panel.category_combo.findText("GP practice")))
+        panel.segment_combo.setCurrentIndex(max(0, panel.segment_combo.findText("Age 65+")))
+        panel.set_neighbourhood("Riverside")
+    panel.show()
+    if args.shot:
+        for tab in range(2):
+            panel.tabs.setCurrentIndex(tab)
+            QtCore.QTimer.singleShot(300, app.quit)
+            app.exec()
+            shot = Path(args.shot)
+            panel.export_png(shot if tab == 0 else shot.with_name(shot.stem + "-2.png"))
+        return 0
+    return app.exec()
+
+
+if __name__ == "__main__":
+    raise SystemExit(_preview())
