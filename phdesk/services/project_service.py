@@ -20,7 +20,7 @@ import shapely
 from phdesk.core import imports
 from phdesk.core.progress import CancelFn, ProgressFn
 from phdesk.store import edits, queries
-from phdesk.store.project import Project, dumps
+from phdesk.store.project import Project
 
 if TYPE_CHECKING:
     from phdesk.core.imports import ImportReport, Prepared
@@ -100,7 +100,7 @@ class ProjectService:
     def categories(self) -> list[str]:
         """Asset categories in the register or with saved settings, sorted."""
         cats = set(self.assets()["category"].dropna().astype(str))
-        cats |= set(self.category_settings()["category"].astype(str))
+        cats |= set(queries.category_settings(self.project)["category"].astype(str))
         return sorted(cats, key=str.casefold)
 
     def segments(self) -> list[str]:
@@ -200,25 +200,23 @@ class ProjectService:
         return self.project.provenance()
 
     def category_settings(self) -> pd.DataFrame:
-        """category, radius_m (metres), serves (list of segment names)."""
-        return queries.category_settings(self.project)
+        """Effective settings per category: category, radius_m (metres), serves (segment names),
+        source (``saved`` | ``default``) — see ``phdesk.core.categories.category_table``."""
+        from phdesk.core.categories import category_table
+
+        cats = set(self.assets()["category"].dropna().astype(str))
+        saved = queries.category_settings(self.project)
+        cats |= set(saved["category"].astype(str))
+        return category_table(sorted(cats, key=str.casefold), saved, self.segments())
 
     def save_category_settings(self, df: pd.DataFrame) -> None:
-        """Replace the saved per-category radius (metres) and served segments.
+        """Save radius (metres, > 0) and served segments for each row of ``df``.
 
-        Raises ``ValueError`` for a radius that is not a positive number.
+        Raises :class:`~phdesk.core.errors.UserError` for a bad row; nothing is saved then.
         """
-        radius = pd.to_numeric(df["radius_m"], errors="coerce")
-        bad = df.loc[~(radius > 0), "category"].tolist()
-        if bad:
-            raise ValueError(f"radius must be a positive number of metres for: {', '.join(bad)}")
-        rows = [{"category": str(c), "radius_m": float(r),
-                 "serves": dumps(list(s) if s is not None else ["All"])}
-                for c, r, s in zip(df["category"], radius, df["serves"], strict=True)]
-        with self.project.transaction() as db:
-            db["category_settings"].delete_where()
-            if rows:
-                db["category_settings"].insert_all(rows, pk="category")
+        from phdesk.core.categories import save_category_settings
+
+        save_category_settings(self.project, df[["category", "radius_m", "serves"]])
 
     # -- jobs ----------------------------------------------------------------------------------
     def run_mapping(self, params: MappingParams, progress: ProgressFn | None = None,

@@ -47,7 +47,9 @@ def show_error(parent: QtWidgets.QWidget | None, title: str, exc: BaseException,
         folder.clicked.disconnect()  # keep the box open after opening the folder
         folder.clicked.connect(lambda: QtGui.QDesktopServices.openUrl(
             QtCore.QUrl.fromLocalFile(str(paths.log_dir()))))
-    box.addButton(QtWidgets.QMessageBox.StandardButton.Ok)
+    ok = box.addButton(QtWidgets.QMessageBox.StandardButton.Ok)
+    box.setDefaultButton(ok)
+    box.setEscapeButton(ok)   # Esc and the title bar's close button work
     box.setAccessibleName(f"Error: {title}")
     box.setAccessibleDescription(text)
     box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)

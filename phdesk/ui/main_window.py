@@ -42,16 +42,21 @@ class ProjectData:
     segments: list[str]
     category_settings: pd.DataFrame
     last_run: dict | None
+    map_layers: Any = None      # prebuilt map geometry (paths), when the map panel can take it
 
 
-def load_project_data(service: ProjectService) -> ProjectData:
-    """Read what the window shows (runs on the DB worker)."""
-    return ProjectData(
+def load_project_data(service: ProjectService, build_layers=None) -> ProjectData:
+    """Read what the window shows (runs on the DB worker); ``build_layers(areas, assets)``
+    prepares the map's geometry off the GUI thread too."""
+    data = ProjectData(
         counts=service.counts(), areas=service.areas(), assets=service.assets(),
         summary=service.neighbourhood_summary(), area_profile=service.area_profile(),
         segment_population=service.segment_population(), categories=service.categories(),
         segments=service.segments(), category_settings=service.category_settings(),
         last_run=service.last_run())
+    if build_layers is not None:
+        data.map_layers = build_layers(data.areas, data.assets)
+    return data
 
 
 def params_from_run(run: dict | None):
@@ -147,12 +152,17 @@ class MainWindow(QtWidgets.QMainWindow):
                 if params is not None:
                     self.run_mapping(params)
 
-        self.tasks.run(lambda progress, cancelled: load_project_data(service), done,
-                       "Reading the project", cancellable=False)
+        build_layers = panels.map_layer_builder(self.map_panel)
+        self.tasks.run(lambda progress, cancelled: load_project_data(service, build_layers),
+                       done, "Reading the project", cancellable=False)
 
     def _apply_data(self, data: ProjectData) -> None:
         self.data = data
-        panels.call(self.map_panel, "set_base", data.areas, data.assets)
+        if data.map_layers is not None:
+            self.map_panel.set_base_layers(data.map_layers)
+        else:
+            panels.call(self.map_panel, "set_base", data.areas, data.assets)
+        panels.call(self.map_panel, "set_profile", data.area_profile)
         self._refresh_result_views()
         for panel in (self.asset_panel, self.provenance_panel):
             panels.call(panel, "reload")

@@ -94,6 +94,15 @@ def make_import_wizard(service, tasks, files: list[Path] | None, parent: QtWidge
     return cls(service, tasks, [Path(f) for f in files] if files else None, parent=parent)
 
 
+def map_layer_builder(map_panel: QtWidgets.QWidget):
+    """``build_base_layers(areas, assets)`` for a worker thread, if the map panel takes layers."""
+    if not hasattr(map_panel, "set_base_layers"):
+        return None
+    from phdesk.ui.map_layers import build_base_layers
+
+    return build_base_layers
+
+
 def call(panel: QtWidgets.QWidget, method: str, *args: Any) -> None:
     """Call ``panel.method(*args)`` if the panel has it (placeholders have nothing)."""
     fn = getattr(panel, method, None)

@@ -1,0 +1,52 @@
+"""UI fixtures: a demo project (built once per session, copied per test) and main windows on it."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory):
+    """The demo project, written once; tests get copies (see ``demo_path``)."""
+    from phdesk.core.demo import write_demo
+
+    path = tmp_path_factory.mktemp("demo_template") / "demo.phdesk"
+    write_demo(path)
+    return path
+
+
+@pytest.fixture
+def demo_path(demo_template, tmp_path):
+    """A fresh copy of the demo project in this test's folder."""
+    path = tmp_path / "demo.phdesk"
+    shutil.copy(demo_template, path)
+    return path
+
+
+@pytest.fixture
+def make_main_window(qtbot, demo_path):
+    """Factory: ``make_main_window(path=None, settings=None, wait=True)`` -> a shown MainWindow
+    on the demo project (or ``path``), with its first background load finished."""
+    from phdesk.services.project_service import ProjectService
+    from phdesk.settings import Settings
+    from phdesk.ui.main_window import MainWindow
+
+    windows = []
+
+    def make(path=None, settings=None, wait=True):
+        service = ProjectService.open(path or demo_path)
+        win = MainWindow(service, settings or Settings())
+        qtbot.addWidget(win)
+        win.resize(1200, 800)
+        win.show()
+        windows.append(win)
+        if wait:
+            assert win.tasks.wait(60_000), "the window's background load did not finish"
+        return win
+
+    yield make
+    for win in windows:
+        if win.isVisible():
+            win.close()
