@@ -149,7 +149,11 @@ def save_category_settings(project: Project, settings: pd.DataFrame) -> None:
         if not radius > 0 or math.isinf(radius):
             raise UserError(f"category {c!r}: radius must be a positive number of metres")
         if isinstance(s, str):
-            s = json.loads(s)
+            try:
+                s = json.loads(s)
+            except ValueError:
+                raise UserError(f"category {c!r}: serves must be a list of segment names, "
+                                f"not {s!r}") from None
         if not isinstance(s, list) or not all(isinstance(x, str) for x in s):
             raise UserError(f"category {c!r}: serves must be a list of segment names")
         rows.append({"category": str(c), "radius_m": radius, "serves": json.dumps(s)})

@@ -162,8 +162,8 @@ def compute_mapping(inputs: MappingInputs, params: MappingParams | None = None,
     geoms = (areas["geometry"].to_numpy(dtype=object) if "geometry" in areas
              else np.full(n, None, dtype=object))
     ax, ay, point_src = area_points(areas)
-    nb_names = areas["neighbourhood"].astype(object).to_numpy() if "neighbourhood" in areas \
-        else np.full(n, None, dtype=object)
+    nb_names = (areas["neighbourhood"].to_numpy(dtype=object, copy=True)
+                if "neighbourhood" in areas else np.full(n, None, dtype=object))
     nb_missing = pd.isna(nb_names)
     nbh = inputs.neighbourhoods
     nb_geoms = None

@@ -185,6 +185,8 @@ def _latest(rows: pd.DataFrame, per: list[str]) -> pd.DataFrame:
     if rows.empty:
         return rows
     pid = rows["provenance_id"].fillna(-1)
+    if not per:
+        return rows[pid == pid.max()]
     best = rows.assign(_pid=pid).groupby(per)["_pid"].transform("max")
     return rows[pid.to_numpy() == best.to_numpy()]
 
