@@ -1,0 +1,441 @@
+"""The pages of the import wizard (see :mod:`phdesk.ui.import_wizard`, which holds the state).
+
+Pages only show the wizard's state and pass the user's choices back to it; all reading, checking
+and writing is done by the wizard's jobs on the DB worker.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from phdesk.core.errors import UserError
+from phdesk.core.imports import KINDS, importer
+from phdesk.ui.tables import FrameView
+
+if TYPE_CHECKING:
+    from phdesk.ui.import_wizard import ImportWizard
+
+Qt = QtCore.Qt
+WizardButton = QtWidgets.QWizard.WizardButton
+AUTOMATIC = "(automatic)"
+FILE_FILTER = ("Data files (*.csv *.tsv *.txt *.xlsx *.xlsm *.geojson *.json *.shp *.zip *.gpkg);;"
+               "All files (*)")
+SAMPLE_CSV = """Name,Type,Latitude,Longitude,Places
+Kingsbridge Library,Library,51.4930,-0.1290,1
+Riverside Food Bank,Food bank,51.4962,-0.1201,2
+St Anne's Family Hub,Family hub,51.4895,-0.1350,1
+Millbrook Advice Centre,Advice,151.49,-0.13,1
+Eastfield Youth Club,Youth,51.5010,-0.1105,lots
+"""
+
+
+PAGE_FILES, PAGE_KIND, PAGE_MAPPING, PAGE_REPORT, PAGE_DONE = range(5)
+
+
+def kind_labels() -> dict[str, str]:
+    """kind -> human label, for the importers that are installed."""
+    out = {}
+    for kind in KINDS:
+        try:
+            out[kind] = str(getattr(importer(kind), "LABEL", kind))
+        except ImportError:   # an importer not written yet: leave it out of the list
+            continue
+    return out
+
+
+def mapping_fields(kind: str) -> list[tuple[str, str, bool]] | None:
+    """``(field, label, required)`` for importers that map columns (``FIELDS`` and
+    ``suggest_mapping``), else None."""
+    try:
+        mod = importer(kind)
+    except (ImportError, UserError):
+        return None
+    fields = getattr(mod, "FIELDS", None)
+    if not fields or not callable(getattr(mod, "suggest_mapping", None)):
+        return None
+    if isinstance(fields, dict):
+        return [(str(k), str(v), False) for k, v in fields.items()]
+    out = []
+    for f in fields:
+        if isinstance(f, str):
+            out.append((f, f, False))
+        else:
+            f = tuple(f)
+            out.append((str(f[0]), str(f[1]) if len(f) > 1 else str(f[0]),
+                        bool(f[2]) if len(f) > 2 else False))
+    return out
+
+
+class JobStrip(QtWidgets.QWidget):
+    """Progress of the wizard's running job, with a Stop button."""
+
+    def __init__(self, wizard: ImportWizard, parent: QtWidgets.QWidget) -> None:
+        super().__init__(parent)
+        self.label = QtWidgets.QLabel(self)
+        self.bar = QtWidgets.QProgressBar(self)
+        self.bar.setRange(0, 1000)
+        self.bar.setAccessibleName("Progress")
+        self.stop = QtWidgets.QPushButton("&Stop", self)
+        self.stop.setAccessibleName("Stop the running step")
+        self.stop.clicked.connect(wizard.cancel_job)
+        lay = QtWidgets.QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.label, 1)
+        lay.addWidget(self.bar, 1)
+        lay.addWidget(self.stop)
+        self.hide()
+
+    def set_running(self, running: bool) -> None:
+        self.bar.setValue(0)
+        self.label.setText("Working…" if running else "")
+        self.setVisible(running)
+
+    def show_progress(self, fraction: float, message: str) -> None:
+        self.bar.setValue(int(fraction * 1000))
+        if message:
+            self.label.setText(message)
+
+
+def _wrap_label(parent: QtWidgets.QWidget, text: str = "", name: str = "") -> QtWidgets.QLabel:
+    label = QtWidgets.QLabel(text, parent)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if name:
+        label.setAccessibleName(name)
+    return label
+
+
+class _Page(QtWidgets.QWizardPage):
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__(wizard)
+        self.wiz = wizard
+        self.strip = JobStrip(wizard, self)
+        wizard.busy_changed.connect(lambda _busy: self._on_prepared())
+        wizard.prepared_changed.connect(self._on_prepared)
+
+    def _on_prepared(self) -> None:
+        if self.wiz.currentPage() is self:
+            self.refresh()
+        self.completeChanged.emit()
+
+    def refresh(self) -> None:
+        """Show the wizard's state."""
+
+
+class FilesPage(_Page):
+    """Page 1: drop files here or pick them; they are imported one after another."""
+
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__(wizard)
+        self.setTitle("Choose files")
+        self.setSubTitle("Drop files on this page, or choose them. Several files are imported "
+                         "one after another.")
+        self.setAcceptDrops(True)
+        self.list = QtWidgets.QListWidget(self)
+        self.list.setAccessibleName("Files to import")
+        self.add_button = QtWidgets.QPushButton("&Add files…", self)
+        self.add_button.setAccessibleName("Add files to import")
+        self.add_button.clicked.connect(self.pick_files)
+        self.remove_button = QtWidgets.QPushButton("&Remove", self)
+        self.remove_button.setAccessibleName("Remove the selected file from the list")
+        self.remove_button.clicked.connect(self._remove_selected)
+        hint = _wrap_label(self, "Deprivation indices, boundaries, census and GP registration "
+                                 "tables, ODS lists, postcode directories, your asset register "
+                                 "or a neighbourhood lookup: phdesk recognises them by content.")
+        buttons = QtWidgets.QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.addWidget(hint)
+        lay.addWidget(self.list, 1)
+        lay.addLayout(buttons)
+
+    def refresh(self) -> None:
+        self.list.clear()
+        for i, path in enumerate(self.wiz.queue):
+            done = i < self.wiz.position
+            item = QtWidgets.QListWidgetItem(("✓ " if done else "") + path.name, self.list)
+            item.setToolTip(str(path))
+            item.setData(Qt.ItemDataRole.UserRole, str(path))
+            if done:
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:
+        return self.wiz.current_path is not None
+
+    def pick_files(self) -> None:
+        """Choose files with the system dialog."""
+        names, _ = QtWidgets.QFileDialog.getOpenFileNames(self, "Files to import", "",
+                                                          FILE_FILTER)
+        self.wiz.add_files([Path(n) for n in names])
+
+    def _remove_selected(self) -> None:
+        for item in self.list.selectedItems():
+            self.wiz.remove_file(Path(item.data(Qt.ItemDataRole.UserRole)))
+
+    def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event: QtGui.QDragMoveEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QtGui.QDropEvent) -> None:
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        self.wiz.add_files(paths)
+        event.acceptProposedAction()
+
+
+class KindPage(_Page):
+    """Page 2: what phdesk thinks the file is, and why; force another kind; a preview."""
+
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__(wizard)
+        self.setTitle("What is this file?")
+        self.file_label = _wrap_label(self, name="File being checked")
+        self.reason_label = _wrap_label(self, name="Detected kind and reason")
+        self.error_label = _wrap_label(self, name="Problem with the file")
+        self.error_label.setForegroundRole(QtGui.QPalette.ColorRole.Highlight)
+        self.kind_combo = QtWidgets.QComboBox(self)
+        self.kind_combo.setAccessibleName("Kind of file")
+        self.kind_combo.addItem("Detect automatically", None)
+        for kind, label in kind_labels().items():
+            self.kind_combo.addItem(f"{label} [{kind}]", kind)
+        self.kind_combo.activated.connect(self._kind_chosen)
+        self.preview = FrameView("Preview", save_label=None, parent=self)
+        form = QtWidgets.QFormLayout()
+        kind_label = QtWidgets.QLabel("&Kind:", self)
+        kind_label.setBuddy(self.kind_combo)
+        form.addRow(kind_label, self.kind_combo)
+        lay = QtWidgets.QVBoxLayout(self)
+        for w in (self.file_label, self.reason_label, self.error_label):
+            lay.addWidget(w)
+        lay.addLayout(form)
+        lay.addWidget(self.preview, 1)
+        lay.addWidget(self.strip)
+
+    def initializePage(self) -> None:
+        wiz = self.wiz
+        n, total = wiz.position + 1, len(wiz.queue)
+        self.file_label.setText(f"File {n} of {total}: <b>{wiz.current_path.name}</b>"
+                                if total > 1 else f"File: <b>{wiz.current_path.name}</b>")
+        if wiz.prepared is None and not wiz.busy:
+            wiz.prepare(wiz.kind, wiz.options)
+        self.refresh()
+
+    def _kind_chosen(self, index: int) -> None:
+        kind = self.kind_combo.itemData(index)
+        self.wiz.prepare(kind, {})   # another kind: its own columns, so no mapping options
+
+    def refresh(self) -> None:
+        prepared = self.wiz.prepared
+        self.error_label.setText(self.wiz.error)
+        self.error_label.setVisible(bool(self.wiz.error))
+        if prepared is None:
+            self.reason_label.setText("Checking the file…" if self.wiz.busy else "")
+            self.preview.set_frame(None)
+            return
+        rep = prepared.report
+        label = kind_labels().get(rep.kind, rep.kind)
+        how = "chosen by you" if self.wiz.kind else "detected"
+        self.reason_label.setText(f"{label} — {how}: {rep.reason}")
+        i = self.kind_combo.findData(rep.kind) if self.wiz.kind else 0
+        self.kind_combo.setCurrentIndex(max(i, 0))
+        self.preview.set_frame(prepared.preview)
+
+    def isComplete(self) -> bool:
+        return self.wiz.prepared is not None and not self.wiz.busy
+
+    def nextId(self) -> int:
+        prepared = self.wiz.prepared
+        if prepared is not None and self.wiz.columns and mapping_fields(prepared.report.kind):
+            return PAGE_MAPPING
+        return PAGE_REPORT
+
+
+class MappingPage(_Page):
+    """Page 3: which column holds which field; every change checks the file again."""
+
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__(wizard)
+        self.setTitle("Match the columns")
+        self.setSubTitle("phdesk has guessed which column holds what. Change any guess; the file "
+                         "is checked again at once.")
+        self.form = QtWidgets.QFormLayout()
+        self.combos: dict[str, QtWidgets.QComboBox] = {}
+        self.summary = _wrap_label(self, name="Result of the column mapping")
+        self.error_label = _wrap_label(self, name="Problem with the mapping")
+        self.preview = FrameView("Rows as they will be imported", save_label=None, parent=self)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.addLayout(self.form)
+        lay.addWidget(self.summary)
+        lay.addWidget(self.error_label)
+        lay.addWidget(self.preview, 1)
+        lay.addWidget(self.strip)
+        self._kind = None
+
+    def initializePage(self) -> None:
+        kind = self.wiz.prepared.report.kind
+        if kind != self._kind or set(self._columns()) != set(self.wiz.columns):
+            self._build(mapping_fields(kind) or [])
+            self._kind = kind
+        self.refresh()
+
+    def _columns(self) -> list[str]:
+        combo = next(iter(self.combos.values()), None)
+        return [combo.itemText(i) for i in range(1, combo.count())] if combo else []
+
+    def _build(self, fields: list[tuple[str, str, bool]]) -> None:
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.combos = {}
+        for field, label, required in fields:
+            combo = QtWidgets.QComboBox(self)
+            combo.addItem(AUTOMATIC)
+            combo.addItems(self.wiz.columns)
+            combo.setAccessibleName(f"Column for {label}")
+            if field == "category":   # a column, or one category typed for the whole file
+                combo.setEditable(True)
+                combo.setToolTip("Choose a column, or type one category for every row")
+                combo.lineEdit().editingFinished.connect(self._changed)
+            combo.activated.connect(self._changed)
+            self.combos[field] = combo
+            self.form.addRow(f"{label}{' *' if required else ''}:", combo)
+
+    def mapping(self) -> dict[str, str]:
+        """The user's choices (fields left automatic are not included)."""
+        return {f: c.currentText() for f, c in self.combos.items()
+                if c.currentText() and c.currentText() != AUTOMATIC}
+
+    def _changed(self, *_: Any) -> None:
+        if self.wiz.busy:
+            return
+        options = self.mapping()
+        if options != self.wiz.options:
+            self.wiz.prepare(self.wiz.prepared.report.kind if self.wiz.prepared else self.wiz.kind,
+                             options)
+
+    def refresh(self) -> None:
+        prepared = self.wiz.prepared
+        self.error_label.setText(self.wiz.error)
+        self.error_label.setVisible(bool(self.wiz.error))
+        if prepared is None:
+            return
+        used = prepared.report.details.get("mapping") or {}
+        fixed = prepared.report.details.get("category_value")
+        for field, combo in self.combos.items():
+            col = used.get(field)
+            if field == "category" and fixed:
+                combo.setCurrentText(str(fixed))
+            else:
+                i = combo.findText(str(col)) if col else 0
+                combo.setCurrentIndex(max(i, 0))
+        rep = prepared.report
+        self.summary.setText(f"With these columns: {rep.rows_accepted:,} of {rep.rows_read:,} "
+                             f"rows can be imported, {rep.rows_rejected:,} rejected.")
+        self.preview.set_frame(prepared.preview)
+
+    def isComplete(self) -> bool:
+        return self.wiz.prepared is not None and not self.wiz.busy
+
+
+class ReportPage(_Page):
+    """Page 4: rows read/accepted/rejected, warnings, the rejected rows; then import."""
+
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__(wizard)
+        self.setTitle("Check the report")
+        self.setCommitPage(True)
+        self.counts = _wrap_label(self, name="Rows read, accepted and rejected")
+        self.warnings = QtWidgets.QListWidget(self)
+        self.warnings.setAccessibleName("Warnings")
+        self.warnings.setMaximumHeight(self.fontMetrics().height() * 5)
+        self.error_label = _wrap_label(self, name="Problem with the import")
+        self.rejected = FrameView("Rejected rows", save_label="Save rejected rows as CSV…",
+                                  parent=self)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.addWidget(self.counts)
+        lay.addWidget(QtWidgets.QLabel("Warnings:", self))
+        lay.addWidget(self.warnings)
+        lay.addWidget(self.error_label)
+        lay.addWidget(self.rejected, 1)
+        lay.addWidget(self.strip)
+
+    def initializePage(self) -> None:
+        self.wiz.error = ""
+        self.refresh()
+
+    def refresh(self) -> None:
+        prepared = self.wiz.prepared
+        self.error_label.setText(self.wiz.error)
+        self.error_label.setVisible(bool(self.wiz.error))
+        if prepared is None:
+            return
+        rep = prepared.report
+        self.counts.setText(f"<b>{rep.file}</b> ({rep.kind}): {rep.rows_read:,} rows read, "
+                            f"{rep.rows_accepted:,} accepted, {rep.rows_rejected:,} rejected.")
+        self.warnings.clear()
+        self.warnings.addItems(rep.warnings or ["none"])
+        self.rejected.set_frame(rep.sorted_rejections())
+        self.rejected.setVisible(rep.rows_rejected > 0)
+        text = (f"Import {rep.rows_accepted:,} good rows" if rep.rows_rejected else "Import")
+        self.setButtonText(WizardButton.CommitButton, text)
+        if rep.rows_accepted == 0:
+            self.error_label.setText("No rows can be imported from this file.")
+            self.error_label.show()
+
+    def save_rejected(self, path: str | Path | None = None) -> Path | None:
+        """Write the rejected rows (row, column, value, reason) to a CSV file."""
+        return self.rejected.save_csv(path)
+
+    def isComplete(self) -> bool:
+        p = self.wiz.prepared
+        return p is not None and p.report.rows_accepted > 0 and not self.wiz.busy
+
+    def validatePage(self) -> bool:
+        if self.wiz.committed is not None:
+            return True
+        self.wiz.commit()   # goes on to the last page when the import is done
+        return False
+
+
+class DonePage(_Page):
+    """Page 5: what was imported; go on with the next queued file."""
+
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__(wizard)
+        self.setTitle("Done")
+        self.setFinalPage(True)
+        self.summary = _wrap_label(self, name="Summary of the import")
+        self.next_button = QtWidgets.QPushButton(self)
+        self.next_button.setAccessibleName("Import the next file")
+        self.next_button.clicked.connect(wizard.start_next_file)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.addWidget(self.summary)
+        lay.addWidget(self.next_button, 0, Qt.AlignmentFlag.AlignLeft)
+        lay.addStretch(1)
+
+    def initializePage(self) -> None:
+        lines = []
+        for o in self.wiz.outcomes:
+            rep = o.report
+            lines.append(f"• {o.path.name}: {rep.rows_accepted:,} rows imported as {rep.kind}"
+                         + (f", {rep.rows_rejected:,} rejected rows left out"
+                            if rep.rows_rejected else "")
+                         + (f" ({len(rep.warnings)} warnings)" if rep.warnings else ""))
+        self.summary.setText("Imported:\n" + "\n".join(lines) if lines else "Nothing imported.")
+        rest = self.wiz.remaining()
+        self.next_button.setVisible(bool(rest))
+        if rest:
+            self.next_button.setText(f"Import the &next file: {rest[0].name} "
+                                     f"({len(rest)} left)")
+
+    def nextId(self) -> int:
+        return -1
+
