@@ -1,0 +1,133 @@
+"""ChartsPanel: builds from a MappingResult-shaped fixture and from None (offscreen Qt)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from phdesk.ui.charts import ChartsPanel
+from tests.ui.map_fixtures import grid_profile, grid_result, grid_segment_population
+
+
+def _items(box, kind):
+    out = []
+    for plot in box.layout_widget.ci.items:
+        if isinstance(plot, pg.PlotItem):
+            out += [i for i in plot.items if isinstance(i, kind)]
+    return out
+
+
+@pytest.fixture
+def panel(qtbot):
+    p = ChartsPanel()
+    qtbot.addWidget(p)
+    p.resize(1200, 800)
+    return p
+
+
+def test_without_result_shows_run_mapping_messages(panel):
+    panel.set_data(None, grid_profile(), grid_segment_population())
+    for box in (panel.need_chart, panel.gap_chart, panel.coverage_chart, panel.sii_chart):
+        assert box.showing_message()
+        assert box.message.text().startswith("Run mapping to see")
+    # charts that need no mapping run are drawn from the profile and segment populations
+    assert not panel.decile_chart.showing_message()
+    assert not panel.composition_chart.showing_message()
+
+
+def test_with_nothing_at_all(panel):
+    panel.set_data(None, None, None)
+    assert all(b.showing_message() for b in (panel.need_chart, panel.decile_chart,
+                                             panel.composition_chart, panel.gap_chart))
+
+
+def test_decile_profile_sums_population(panel):
+    panel.set_data(None, grid_profile(), grid_segment_population())
+    panel.set_neighbourhood("South")   # areas 0-3: deciles 1-4, population 1000..1300
+    (bars,) = _items(panel.decile_chart, pg.BarGraphItem)
+    heights = bars.opts["height"]
+    assert list(heights[:4]) == [1000, 1100, 1200, 1300]
+    assert float(np.sum(heights)) == 4600
+
+
+def test_composition_excludes_all_and_sorts(panel):
+    panel.set_data(None, grid_profile(), grid_segment_population())
+    panel.set_neighbourhood("North")
+    (bars,) = _items(panel.composition_chart, pg.BarGraphItem)
+    assert list(bars.opts["width"]) == [0.5 * 14000, 0.2 * 14000]   # Core20, Age 65+
+
+
+def test_result_charts_build(panel):
+    panel.set_data(grid_result(), grid_profile(), grid_segment_population())
+    panel.category_combo.setCurrentText("GP practice")
+    panel.segment_combo.setCurrentText("All")
+    for box in (panel.need_chart, panel.gap_chart, panel.coverage_chart, panel.sii_chart):
+        assert not box.showing_message(), box.accessibleName()
+    # coverage: sorted high -> low with the CI as error bars
+    (bars,) = _items(panel.coverage_chart, pg.BarGraphItem)
+    assert list(bars.opts["width"]) == [80.0, 40.0]
+    (err,) = _items(panel.coverage_chart, pg.ErrorBarItem)
+    assert list(err.opts["left"]) == [5.0, 5.0] and list(err.opts["right"]) == [4.0, 4.0]
+    # SII: one row per category, sorted by SII
+    (sii_err,) = _items(panel.sii_chart, pg.ErrorBarItem)
+    assert list(sii_err.opts["x"]) == [-12.0, 4.0]
+    # gap chart: quadrant labels and a label per neighbourhood
+    texts = {t.textItem.toPlainText().strip() for t in _items(panel.gap_chart, pg.TextItem)}
+    assert {"North", "South", "High need, low provision", "Low need, high provision"} <= texts
+
+
+def test_need_chart_shares_and_provision(panel):
+    panel.set_data(grid_result(), grid_profile(), grid_segment_population())
+    panel.category_combo.setCurrentText("GP practice")
+    panel.set_neighbourhood("South")
+    need, prov = _items(panel.need_chart, pg.BarGraphItem)
+    # South: Core20 2300 and Age 65+ 920 of 4600 residents
+    assert list(need.opts["width"]) == pytest.approx([50.0, 20.0])
+    assert list(prov.opts["width"]) == pytest.approx([2e4 / 2300, 2e4 / 920])
+
+
+def test_segments_follow_category(panel):
+    result = grid_result()
+    ns = result.neighbourhood_segments
+    result.neighbourhood_segments = ns[~((ns["category"] == "Pharmacy")
+                                         & (ns["segment"] == "Age 65+"))]
+    panel.set_data(result, grid_profile(), grid_segment_population())
+    panel.category_combo.setCurrentText("Pharmacy")
+    items = [panel.segment_combo.itemText(i) for i in range(panel.segment_combo.count())]
+    assert items == ["All", "Core20"]
+
+
+def test_fonts_and_text_colour_readable(panel):
+    from phdesk.ui import palettes
+
+    panel.set_data(grid_result(), grid_profile(), grid_segment_population())
+    plot = panel.coverage_chart.layout_widget.ci.items
+    plot = next(i for i in plot if isinstance(i, pg.PlotItem))
+    axis = plot.getAxis("bottom")
+    assert axis.style["tickFont"].pointSize() >= QtWidgets.QApplication.font().pointSize()
+    colour = axis.textPen().color().name()
+    assert palettes.contrast_ratio(colour, "#ffffff") >= 4.5
+    assert palettes.contrast_ratio(palettes.MUTED_TEXT, "#ffffff") >= 4.5
+
+
+def test_controls_accessible(panel):
+    controls = [panel.neighbourhood_combo, panel.category_combo, panel.segment_combo,
+                panel.export_button, panel.tabs]
+    for w in controls:
+        assert w.accessibleName()
+        assert w.focusPolicy() & QtCore.Qt.FocusPolicy.TabFocus, w.accessibleName()
+    charts = panel.findChildren(type(panel.gap_chart))
+    assert len(charts) == 6 and all(c.accessibleName() for c in charts)
+
+
+def test_export_png_has_widget_size(panel, tmp_path, qtbot):
+    panel.set_data(grid_result(), grid_profile(), grid_segment_population())
+    panel.show()
+    qtbot.waitExposed(panel)
+    out = panel.export_png(tmp_path / "charts.png")
+    img = QtGui.QImage(str(out))
+    dpr = panel.devicePixelRatioF()
+    assert (img.width(), img.height()) == (round(panel.width() * dpr),
+                                           round(panel.height() * dpr))
