@@ -74,7 +74,7 @@ def detect(sample: Sample) -> str | None:
     code = _code_column(peek.sample)
     if code is not None:
         codes = ac.clean_codes(peek.sample[code]).dropna()
-        if codes.duplicated().mean() > 0.1:
+        if codes.duplicated().mean() > 0.5:
             return None  # many features per code: buildings or sites tagged with their area
         level = geo.area_level(codes.iloc[0])
         vintage = ac.vintage_of_column(code)
