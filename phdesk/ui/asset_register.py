@@ -462,7 +462,7 @@ class AssetRegisterPanel(QtWidgets.QWidget):
         try:
             changes = validate({field: value}, current)
         except InvalidEdit as exc:
-            self.show_message(str(exc))
+            self.show_message(f"Not saved: {exc}")
             return False
         before = {k: current.get(k) for k in changes}
         if before == changes:
@@ -476,7 +476,7 @@ class AssetRegisterPanel(QtWidgets.QWidget):
         try:
             clean = validate_new(values)
         except InvalidEdit as exc:
-            self.show_message(str(exc))
+            self.show_message(f"Not saved: {exc}")
             return False
         self.clear_message()
         self.undo_stack.push(AddAssetCommand(self, clean))
@@ -573,6 +573,8 @@ def _preview() -> int:  # pragma: no cover - manual preview
     window.show()
     if len(sys.argv) > 1:
         def shoot() -> None:
+            tasks.wait()
+            panel.edit_asset(panel.model.asset_id(0), "capacity", "4")
             tasks.wait()
             panel.edit_asset(panel.model.asset_id(1), "capacity", "-3")
             panel.view.selectRow(2)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 Qt = QtCore.Qt
 WizardButton = QtWidgets.QWizard.WizardButton
-AUTOMATIC = "(automatic)"
+AUTOMATIC = "(not used)"   # shown for fields the importer found no column for
 FILE_FILTER = ("Data files (*.csv *.tsv *.txt *.xlsx *.xlsm *.geojson *.json *.shp *.zip *.gpkg);;"
                "All files (*)")
 SAMPLE_CSV = """Name,Type,Latitude,Longitude,Places
@@ -198,6 +198,8 @@ class KindPage(_Page):
     def __init__(self, wizard: ImportWizard) -> None:
         super().__init__(wizard)
         self.setTitle("What is this file?")
+        self.setSubTitle("phdesk recognises files by their content. If it is wrong, choose the "
+                         "kind yourself.")
         self.file_label = _wrap_label(self, name="File being checked")
         self.reason_label = _wrap_label(self, name="Detected kind and reason")
         self.error_label = _wrap_label(self, name="Problem with the file")
@@ -209,6 +211,7 @@ class KindPage(_Page):
             self.kind_combo.addItem(f"{label} [{kind}]", kind)
         self.kind_combo.activated.connect(self._kind_chosen)
         self.preview = FrameView("Preview", save_label=None, parent=self)
+        preview_label = QtWidgets.QLabel("Rows as they will be imported (the first few):", self)
         form = QtWidgets.QFormLayout()
         kind_label = QtWidgets.QLabel("&Kind:", self)
         kind_label.setBuddy(self.kind_combo)
@@ -217,6 +220,7 @@ class KindPage(_Page):
         for w in (self.file_label, self.reason_label, self.error_label):
             lay.addWidget(w)
         lay.addLayout(form)
+        lay.addWidget(preview_label)
         lay.addWidget(self.preview, 1)
         lay.addWidget(self.strip)
 
@@ -267,7 +271,7 @@ class MappingPage(_Page):
         self.setTitle("Match the columns")
         self.setSubTitle("phdesk has guessed which column holds what. Change any guess; the file "
                          "is checked again at once.")
-        self.form = QtWidgets.QFormLayout()
+        self.form = QtWidgets.QGridLayout()   # two fields a row: the preview keeps its room
         self.combos: dict[str, QtWidgets.QComboBox] = {}
         self.summary = _wrap_label(self, name="Result of the column mapping")
         self.error_label = _wrap_label(self, name="Problem with the mapping")
@@ -292,10 +296,12 @@ class MappingPage(_Page):
         return [combo.itemText(i) for i in range(1, combo.count())] if combo else []
 
     def _build(self, fields: list[tuple[str, str, bool]]) -> None:
-        while self.form.rowCount():
-            self.form.removeRow(0)
+        while self.form.count():
+            item = self.form.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
         self.combos = {}
-        for field, label, required in fields:
+        for i, (field, label, required) in enumerate(fields):
             combo = QtWidgets.QComboBox(self)
             combo.addItem(AUTOMATIC)
             combo.addItems(self.wiz.columns)
@@ -306,7 +312,14 @@ class MappingPage(_Page):
                 combo.lineEdit().editingFinished.connect(self._changed)
             combo.activated.connect(self._changed)
             self.combos[field] = combo
-            self.form.addRow(f"{label}{' *' if required else ''}:", combo)
+            text = QtWidgets.QLabel(f"{label}{' (required)' if required else ''}:", self)
+            text.setBuddy(combo)
+            text.setWordWrap(True)
+            row, col = divmod(i, 2)
+            self.form.addWidget(text, row, col * 2)
+            self.form.addWidget(combo, row, col * 2 + 1)
+        self.form.setColumnStretch(1, 1)
+        self.form.setColumnStretch(3, 1)
 
     def mapping(self) -> dict[str, str]:
         """The user's choices (fields left automatic are not included)."""
@@ -351,17 +364,21 @@ class ReportPage(_Page):
     def __init__(self, wizard: ImportWizard) -> None:
         super().__init__(wizard)
         self.setTitle("Check the report")
+        self.setSubTitle("Nothing has been written yet. Rejected rows are left out; save them to "
+                         "fix them in the source file.")
         self.setCommitPage(True)
         self.counts = _wrap_label(self, name="Rows read, accepted and rejected")
+        self.warnings_label = QtWidgets.QLabel("Warnings:", self)
         self.warnings = QtWidgets.QListWidget(self)
         self.warnings.setAccessibleName("Warnings")
+        self.warnings.setWordWrap(True)
         self.warnings.setMaximumHeight(self.fontMetrics().height() * 5)
         self.error_label = _wrap_label(self, name="Problem with the import")
         self.rejected = FrameView("Rejected rows", save_label="Save rejected rows as CSV…",
                                   parent=self)
         lay = QtWidgets.QVBoxLayout(self)
         lay.addWidget(self.counts)
-        lay.addWidget(QtWidgets.QLabel("Warnings:", self))
+        lay.addWidget(self.warnings_label)
         lay.addWidget(self.warnings)
         lay.addWidget(self.error_label)
         lay.addWidget(self.rejected, 1)
@@ -381,7 +398,10 @@ class ReportPage(_Page):
         self.counts.setText(f"<b>{rep.file}</b> ({rep.kind}): {rep.rows_read:,} rows read, "
                             f"{rep.rows_accepted:,} accepted, {rep.rows_rejected:,} rejected.")
         self.warnings.clear()
-        self.warnings.addItems(rep.warnings or ["none"])
+        self.warnings.addItems(rep.warnings)
+        self.warnings.setVisible(bool(rep.warnings))
+        self.warnings_label.setText(f"Warnings ({len(rep.warnings)}):" if rep.warnings
+                                    else "No warnings.")
         self.rejected.set_frame(rep.sorted_rejections())
         self.rejected.setVisible(rep.rows_rejected > 0)
         text = (f"Import {rep.rows_accepted:,} good rows" if rep.rows_rejected else "Import")
@@ -411,6 +431,7 @@ class DonePage(_Page):
     def __init__(self, wizard: ImportWizard) -> None:
         super().__init__(wizard)
         self.setTitle("Done")
+        self.setSubTitle("The project has been saved.")
         self.setFinalPage(True)
         self.summary = _wrap_label(self, name="Summary of the import")
         self.next_button = QtWidgets.QPushButton(self)

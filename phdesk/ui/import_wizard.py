@@ -67,6 +67,7 @@ class ImportWizard(QtWidgets.QWizard):
         self.setWindowTitle("Import files")
         self.setWizardStyle(QtWidgets.QWizard.WizardStyle.ClassicStyle)
         self.setOption(QtWidgets.QWizard.WizardOption.NoBackButtonOnStartPage, True)
+        self.setOption(QtWidgets.QWizard.WizardOption.NoCancelButtonOnLastPage, True)
         self.queue: list[Path] = []
         self.position = 0                       # index in queue of the file being imported
         self.outcomes: list[Outcome] = []
@@ -91,8 +92,8 @@ class ImportWizard(QtWidgets.QWizard):
                           (PAGE_DONE, self.done_page)]:
             self.setPage(pid, page)
         self.setStartId(PAGE_FILES)
-        self.resize(self.fontMetrics().averageCharWidth() * 110,
-                    self.fontMetrics().height() * 34)
+        line = self.fontMetrics().height()   # sized in text lines: no fixed pixels or fonts
+        self.resize(line * 60, line * 36)
         if paths:
             self.add_files(paths)
             # start on the kind page straight away: the user has already chosen the files

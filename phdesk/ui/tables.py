@@ -25,7 +25,8 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 1   # the raw value (numbers stay numbers
 # Columns whose numbers are codes or years, shown without thousands separators.
 _PLAIN_NUMBER = re.compile(r"(^|_)(id|row|year|vintage|edition|rank_id|code)$|^(easting|northing)$"
                            r"|_(e|n)$")
-_PERCENT = re.compile(r"(pct|percent|_share)($|_)")
+_PERCENT = re.compile(r"(pct|percent|_share)($|_)|^coverage_(lower|upper)$")
+_COORD_OR_METRES = re.compile(r"^(easting|northing)$|_(e|n|m)$")
 _COMPARISON = re.compile(r"^\s*(<=|>=|<|>|=)\s*(-?[\d,]*\.?\d+)\s*$")
 
 
@@ -51,6 +52,8 @@ def format_value(value: Any, column: str = "") -> str:
         name = str(column).lower()
         if _PERCENT.search(name):
             return f"{v:,.1f}"
+        if _COORD_OR_METRES.search(name):   # metres: whole metres are plenty
+            return f"{v:.0f}" if _PLAIN_NUMBER.search(name) else f"{v:,.0f}"
         if _PLAIN_NUMBER.search(name):
             return f"{v:.0f}" if v.is_integer() else f"{v:.1f}"
         if v.is_integer() and abs(v) < 1e15:
@@ -307,6 +310,8 @@ def make_table_view(model: QtCore.QAbstractItemModel, name: str,
     view.setAlternatingRowColors(True)
     view.setTabKeyNavigation(False)   # Tab leaves the table; arrow keys move inside it
     view.setWordWrap(False)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.verticalHeader().hide()    # the row count is shown above; ids are real columns
     view.setAccessibleName(name)
     view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
     return view
@@ -375,7 +380,7 @@ class FrameView(QtWidgets.QWidget):
         self._apply_filter()
         self.view.resizeColumnsToContents()
         hdr = self.view.horizontalHeader()
-        widest = 24 * self.fontMetrics().averageCharWidth()
+        widest = 36 * self.fontMetrics().averageCharWidth()
         for c in range(self.model.columnCount()):   # long text columns must not push others away
             hdr.resizeSection(c, min(hdr.sectionSize(c), widest))
 
@@ -451,25 +456,24 @@ class ResultsPanel(QtWidgets.QWidget):
 
 
 def _preview() -> int:  # pragma: no cover - manual preview
-    """``python -m phdesk.ui.tables [PNG]``: the results panel on demo-like frames."""
+    """``python -m phdesk.ui.tables [PNG]``: the results panel on the demo project's mapping."""
     import sys
-    from types import SimpleNamespace
+    import tempfile
+
+    from phdesk.core.demo import write_demo
+    from phdesk.core.mapping import MappingParams
+    from phdesk.services.project_service import ProjectService
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv)
-    rng = np.random.default_rng(1)
-    n = 400
-    hoods = ["Northgate", "Riverside", "Millbrook", "Eastfield"]
-    seg = pd.DataFrame({
-        "neighbourhood": rng.choice(hoods, n), "segment": rng.choice(["All", "Core20", "65+"], n),
-        "category": rng.choice(["GP practice", "Pharmacy", "Food bank"], n),
-        "population": rng.integers(500, 40000, n), "coverage_pct": rng.uniform(0, 100, n),
-        "access_2sfca": rng.uniform(0, 3, n), "gap_rank": rng.integers(1, 50, n)})
-    seg.loc[::7, "coverage_pct"] = np.nan
-    result = SimpleNamespace(neighbourhood_segments=seg, area_access=seg.head(50),
-                             cold_spots=seg.head(10), inequality=pd.DataFrame(), assets=seg.head(5))
+    path = Path(tempfile.mkdtemp()) / "demo.phdesk"
+    write_demo(path)
+    result = ProjectService.open(path).run_mapping(MappingParams())
     panel = ResultsPanel()
     panel.set_result(result)
-    panel.resize(1000, 600)
+    view = panel.views["neighbourhood_segments"]
+    view.view.sortByColumn(view.model.frame().columns.get_loc("gap_score"),
+                           Qt.SortOrder.DescendingOrder)
+    panel.resize(1100, 600)
     panel.show()
     if len(sys.argv) > 1:
         QtCore.QTimer.singleShot(500, lambda: (panel.grab().save(sys.argv[1]), app.quit()))

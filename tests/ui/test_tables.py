@@ -138,7 +138,7 @@ def test_results_panel_tabs(qtbot, frame):
 
 
 def test_proxy_sort_and_filter_big_frame(qtbot):
-    n = 100_000
+    n = 20_000
     rng = np.random.default_rng(0)
     df = pd.DataFrame({"a": rng.integers(0, 1000, n), "b": rng.choice(["x", "y", "z"], n)})
     model = DataFrameModel(df)
