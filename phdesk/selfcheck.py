@@ -15,6 +15,7 @@ outputs (project, CSVs, PNGs) in that folder instead of a temporary one that is 
 
 from __future__ import annotations
 
+import importlib
 import io
 import logging
 import os
@@ -36,6 +37,7 @@ FATAL_MARKERS = (
     "Traceback (most recent call last)",
 )
 READY = "phdesk ready"
+MODULES_MANIFEST = "phdesk_modules.txt"  # written into the bundle by build_scripts/phdesk.spec
 WINDOW_SIZE = (1280, 800)
 
 
@@ -135,6 +137,27 @@ def _check_png(path: Path, what: str) -> str:
     return _check_image(QtGui.QImage(str(path)), what)
 
 
+def phdesk_modules() -> list[str]:
+    """Every phdesk module: from the list the build bundled (frozen), else from the source tree."""
+    import phdesk
+
+    root = Path(phdesk.__file__).resolve().parent
+    manifest = root / MODULES_MANIFEST
+    if getattr(sys, "frozen", False):
+        if not manifest.exists():
+            raise SelfcheckFailed(f"modules: {manifest} is missing from the bundle")
+        return [n for n in manifest.read_text(encoding="utf-8").split() if n]
+    names = []
+    for f in sorted(root.rglob("*.py")):
+        parts = ["phdesk", *f.relative_to(root).with_suffix("").parts]
+        if parts[-1] == "__main__":
+            continue
+        if parts[-1] == "__init__":
+            parts.pop()
+        names.append(".".join(parts))
+    return names
+
+
 def _settle(app, seconds: float) -> None:
     """Let queued events, timers and background tasks finish (up to ``seconds``)."""
     end = time.monotonic() + seconds
@@ -156,6 +179,11 @@ def _run_steps(work: Path, report: _Reporter, qt_messages: list[str]) -> str:
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["phdesk", "--selfcheck"])
     platform = QtWidgets.QApplication.platformName()
     report.line(f"selfcheck: qt ok (Qt {QtCore.qVersion()}, platform {platform})")
+
+    names = phdesk_modules()
+    for name in names:
+        importlib.import_module(name)  # ModuleNotFoundError here = a module left out of the bundle
+    report.line(f"selfcheck: modules ok ({len(names)} phdesk modules import)")
 
     from phdesk.core.demo import write_demo
 
@@ -187,7 +215,7 @@ def _run_steps(work: Path, report: _Reporter, qt_messages: list[str]) -> str:
     from phdesk.ui.main_window import MainWindow
 
     service = ProjectService.open(project_path)
-    win = None
+    win, shown = None, "?"
     try:
         try:
             from phdesk.settings import Settings
@@ -201,6 +229,7 @@ def _run_steps(work: Path, report: _Reporter, qt_messages: list[str]) -> str:
         shot = work / "window.png"
         img = win.grab().toImage()
         info = _check_image(img, "window")
+        shown = f"{img.width()}x{img.height()}"
         if not img.save(str(shot)):
             raise SelfcheckFailed(f"window: could not save {shot}")
         report.line(f"selfcheck: window ok ({info})")
@@ -214,7 +243,7 @@ def _run_steps(work: Path, report: _Reporter, qt_messages: list[str]) -> str:
             _settle(app, 0.2)
         service.close()
     return (f"demo {sum(int(v) for v in counts.values())} records, mapping {rows} rows, "
-            f"window {WINDOW_SIZE[0]}x{WINDOW_SIZE[1]}, {time.monotonic() - t0:.1f} s")
+            f"window {shown}, {time.monotonic() - t0:.1f} s")
 
 
 def _export_map(win, path: Path) -> str:
@@ -249,7 +278,10 @@ def selfcheck() -> int:
     keep = os.environ.get("PHDESK_SELFCHECK_DIR")
     tmp = None if keep else tempfile.TemporaryDirectory(prefix="phdesk-selfcheck-",
                                                         ignore_cleanup_errors=True)
-    work = Path(keep) if keep else Path(tmp.name)
+    # A kept folder gets a fresh subfolder per run, so repeated checks never meet old files.
+    work = Path(keep) / time.strftime("run-%Y%m%d-%H%M%S") if keep else Path(tmp.name)
+    while keep and work.exists():
+        work = work.with_name(work.name + "x")
     work.mkdir(parents=True, exist_ok=True)
     # Settings and recent files written while checking go to the work folder, not the user's.
     os.environ["PHDESK_HOME"] = str(work / "home")
