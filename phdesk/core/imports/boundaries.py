@@ -200,6 +200,7 @@ def prepare(path: Path, ctx: ImportContext) -> Prepared:
         "centroid_e": e, "centroid_n": n,
     })
     report.rows_accepted = int(ok.sum())
+    _warn_vintage_change(ctx, frame, report)
     report.details.update({"code_column": code_col, "name_column": name_col,
                            "vintage": None if frame.empty else frame["vintage"].iloc[0],
                            "levels": frame["level"].value_counts().to_dict()})
@@ -217,6 +218,20 @@ def prepare(path: Path, ctx: ImportContext) -> Prepared:
 
     preview = frame.assign(area_m2=shapely.area(geoms) if len(geoms) else []).head(200)
     return Prepared(path, report, write, preview)
+
+
+def _warn_vintage_change(ctx: ImportContext, frame: pd.DataFrame, report: ImportReport) -> None:
+    """Areas are keyed by code alone, and most LSOA codes are the same in 2011 and 2021: say
+    when this file replaces boundaries of another vintage."""
+    if ctx.project is None or frame.empty or pd.isna(frame["vintage"].iloc[0]):
+        return
+    stored = ctx.project.query("SELECT code, vintage FROM areas WHERE vintage IS NOT NULL "
+                               "AND vintage != ?", (int(frame["vintage"].iloc[0]),))
+    hit = stored[stored["code"].isin(set(frame["code"]))]
+    if len(hit):
+        old = ", ".join(str(v) for v in sorted(hit["vintage"].unique()))
+        report.warn(f"{len(hit)} areas already stored with {old} boundaries will be replaced "
+                    f"by these {int(frame['vintage'].iloc[0])} boundaries (same codes)")
 
 
 def _prepare_neighbourhoods(path: Path, ctx: ImportContext, data: GeoData, report: ImportReport,

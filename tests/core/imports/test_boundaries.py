@@ -217,3 +217,13 @@ def test_failing_write_rolls_back(project, tmp_path, monkeypatch):
     with pytest.raises(Cancelled):
         commit_import(project, prepared, cancelled=cancelled)
     assert (project.counts(), areas_frame(project)["centroid_e"].tolist()) == before
+
+
+def test_replacing_boundaries_of_another_vintage_warns(project, tmp_path):
+    run_import(project, fx.write_geojson(tmp_path / "a.geojson", fx.squares(2),
+                                         [{"LSOA11CD": c} for c in fx.CODES[:2]],
+                                         crs="EPSG:27700"))
+    rep = prepare_import(project, fx.write_geojson(
+        tmp_path / "b.geojson", fx.squares(3), [{"LSOA21CD": c} for c in fx.CODES[:3]],
+        crs="EPSG:27700")).report
+    assert any("2 areas already stored with 2011 boundaries" in w for w in rep.warnings)
