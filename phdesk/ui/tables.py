@@ -368,15 +368,16 @@ class FrameView(QtWidgets.QWidget):
     def set_frame(self, frame: pd.DataFrame | None) -> None:
         """Show ``frame`` (None = empty); the filter text is kept."""
         frame = pd.DataFrame() if frame is None else frame
+        self.model.set_frame(frame)
         current = self.column_combo.currentText()
         self.column_combo.blockSignals(True)
         self.column_combo.clear()
         self.column_combo.addItem("all columns")
-        self.column_combo.addItems([pretty_header(c) for c in frame.columns])
+        # the model's columns: a model may show only some of the frame's (the asset register)
+        self.column_combo.addItems([pretty_header(c) for c in self.model.frame().columns])
         idx = self.column_combo.findText(current)
         self.column_combo.setCurrentIndex(max(idx, 0))
         self.column_combo.blockSignals(False)
-        self.model.set_frame(frame)
         self._apply_filter()
         self.view.resizeColumnsToContents()
         hdr = self.view.horizontalHeader()

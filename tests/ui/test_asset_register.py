@@ -183,3 +183,41 @@ def test_category_editor_offers_known_categories(setup):
     items = [editor.itemText(i) for i in range(editor.count())]
     assert items == ["Food bank", "GP practice", "Pharmacy"]
     assert editor.isEditable()     # free text for a new category
+
+
+def test_insert_key_opens_add_dialog_which_checks_values(setup, qtbot):
+    from phdesk.ui.asset_register import AddAssetDialog
+
+    panel, tasks, path = setup
+    panel.window().show()
+    seen = []
+
+    def fill_dialog():
+        dialog = panel.findChild(AddAssetDialog)
+        dialog.name.setText("Youth club")
+        dialog.category.setCurrentText("Youth")
+        dialog.easting.setText("531200")
+        dialog.northing.setText("9999999")          # outside GB: refused, dialog stays open
+        dialog.accept()
+        seen.append(dialog.error.text())
+        assert dialog.isVisible()
+        dialog.northing.setText("179100")
+        dialog.accept()
+
+    QtCore.QTimer.singleShot(0, fill_dialog)
+    qtbot.keyClick(panel.view, Qt.Key.Key_Insert)
+    assert tasks.wait(5000)
+    assert "outside Great Britain" in seen[0]
+    rows = saved(path)
+    added = rows[rows["name"] == "Youth club"].iloc[0]
+    assert (added["category"], added["northing"]) == ("Youth", 179100.0)
+
+
+def test_filter_by_column_in_register(setup):
+    panel, _, _ = setup
+    combo = panel.table.column_combo
+    assert combo.count() == len(COLUMNS) + 1
+    combo.setCurrentIndex(combo.findText("category"))
+    panel.table.filter_edit.setText("pharm")
+    assert panel.table.proxy.rowCount() == 1
+    assert cell(panel, 2, "name").data() == "Corner Pharmacy"
