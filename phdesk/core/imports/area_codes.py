@@ -21,7 +21,7 @@ CODE_COLUMNS = [
     "WD22CD", "WD21CD", "WD19CD", "LAD24CD", "LAD23CD", "LAD22CD", "LAD21CD", "LAD19CD",
     "area_code", "geography code", "geography_code", "area code", "gss_code", "code",
 ]
-_CODE_RE = re.compile(r"^(lsoa|msoa|wd|lad|ltla|utla|oa)\s?(\d{2})\s?cd$")
+_CODE_RE = re.compile(r"^(lsoa|msoa|wd|lad|ltla|utla|oa)\s?(\d{2})\s?(?:cd|code)$")
 
 
 def clean_codes(values: pd.Series) -> pd.Series:

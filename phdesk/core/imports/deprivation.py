@@ -45,7 +45,13 @@ DOMAIN_PREFIXES = [
     ("living environment", "living_environment"),
 ]
 MEASURES = ("score", "rank", "decile")
-_SIMPLE = re.compile(r"^imd ?(?:20\d{2} )?(score|rank|decile)$")
+# short headings of re-published tables: IMD_rank, Income_score, Housing_and_Services_rank
+_SIMPLE = re.compile(r"^(imd|income|employment|education|health|crime|barriers|housing and "
+                     r"services|environment|living environment|idaci|idaopi) ?(?:20\d{2} )?"
+                     r"(score|rank|decile)$")
+_SIMPLE_DOMAIN = {"imd": "imd", "barriers": "barriers", "housing and services": "barriers",
+                  "environment": "living_environment",
+                  "living environment": "living_environment"}
 _VINTAGE_EDITION = {2011: 2019, 2021: 2025}
 
 
@@ -58,7 +64,8 @@ def _measure_columns(columns: list[str]) -> dict[tuple[str, str], str]:
             continue
         m = _SIMPLE.match(n)
         if m:
-            out.setdefault(("imd", m.group(1)), col)
+            domain = _SIMPLE_DOMAIN.get(m.group(1), m.group(1))
+            out.setdefault((domain, m.group(2)), col)
             continue
         if n in ("imd overall", "imd income"):  # HoCL lookup: deciles
             out.setdefault(("imd" if n.endswith("overall") else "income", "decile"), col)

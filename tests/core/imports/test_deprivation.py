@@ -206,3 +206,30 @@ def test_preview_is_long_form(project, tmp_path):
     assert isinstance(prepared.preview, pd.DataFrame)
     assert {"area_code", "edition", "domain", "score", "rank", "decile"} <= set(
         prepared.preview.columns)
+
+
+def test_2025_domain_wording(project, tmp_path):
+    header = ["LSOA code (2021)", "LSOA name (2021)"]
+    names = ["Index of Multiple Deprivation (IMD)", "Income Deprivation", "Employment Deprivation",
+             "Living Environment Deprivation",
+             "Income Deprivation Affecting Older People (IDAOPI)"]
+    for d in names:
+        header += [f"{d} Score", f"{d} Rank {fx.WHERE}", f"{d} Decile {fx.WHERE10}"]
+    rows = [[c, "n", *[v for k in range(len(names)) for v in (1.5 + k, 100 + i, 1 + i)]]
+            for i, c in enumerate(fx.CODES)]
+    rep = run_import(project, fx.write_csv(tmp_path / "iod2025.csv", header, rows))
+    assert rep.details["edition"] == 2025
+    assert sorted(rep.details["domains"]) == sorted(
+        ["imd", "income", "employment", "living_environment", "idaopi"])
+    assert dep(project, "idaopi")["score"].tolist() == [5.5] * len(fx.CODES)
+
+
+def test_short_headings_for_every_domain(project, tmp_path):
+    header = ["lsoa21_code", "IMD_decile", "Income_decile", "Housing_and_Services_rank",
+              "Environment_score"]
+    rows = [[c, 3, 4, 500 + i, 0.25] for i, c in enumerate(fx.CODES)]
+    rep = run_import(project, fx.write_csv(tmp_path / "imd2025_england_lsoa21.csv", header,
+                                           rows))
+    assert rep.details["edition"] == 2025  # lsoa21 codes
+    assert dep(project, "barriers")["rank"].tolist() == [500 + i for i in range(len(fx.CODES))]
+    assert dep(project, "living_environment")["score"].tolist() == [0.25] * len(fx.CODES)
