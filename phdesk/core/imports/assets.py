@@ -98,8 +98,13 @@ def suggest_mapping(columns: list[str]) -> dict[str, str]:
 def detect(sample) -> str | None:
     if sample.suffix in (".geojson", ".json"):
         info = placing.geojson_summary(sample.path)
-        if info and info["types"] and info["types"] <= placing.POINT_TYPES:
-            return "GeoJSON points (asset register)"
+        if not info or not info["types"] or name_column(info["properties"]) is None:
+            return None  # e.g. LSOA centroids: points without names are not assets
+        if info["types"] <= placing.POINT_TYPES:
+            return "GeoJSON points with names (asset register)"
+        # building footprints with names (boundary files were claimed earlier in the order)
+        if info["types"] <= placing.POINT_TYPES | placing.AREA_TYPES:
+            return "GeoJSON named places (polygons are placed at a point inside each)"
         return None
     if sample.table is None or sample.headerless:
         return None

@@ -108,7 +108,7 @@ def detect(sample) -> str | None:
     if not (cols["easting"] or cols["lat"] or cols["lsoa"]):
         return None
     pcs = geo.normalise_postcode(sample.table.df[cols["postcode"]])
-    if geo.valid_postcode(pcs).mean() < 0.9 or pcs.duplicated().mean() > 0.1:
+    if geo.valid_postcode(pcs).mean() < 0.8 or pcs.duplicated().mean() > 0.2:
         return None
     has = [n for n, k in (("coordinates", "easting"), ("latitude/longitude", "lat"),
                           ("LSOA", "lsoa")) if cols[k]]
