@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from phdesk import __version__
 from phdesk.core.categories import DEFAULT_RADIUS_M, category_table
@@ -96,7 +97,6 @@ class MappingInputs:
 
 def load_inputs(project: Project) -> MappingInputs:
     """Read a project's areas, assets, segments and settings through ``phdesk.store.queries``."""
-    import shapely
 
     from phdesk.core.segments import project_segments
     from phdesk.store import queries
@@ -182,7 +182,10 @@ def compute_mapping(inputs: MappingInputs, params: MappingParams | None = None,
               if "imd_decile" in areas else np.full(n, np.nan))
 
     # -- segment populations as an areas x segments matrix --------------------------------
-    available = list(dict.fromkeys(seg["segment"].astype(str)))
+    # factorise once: per-row Python work on the long frame (~700k rows for England) is slow
+    seg_codes, seg_names = pd.factorize(seg["segment"].astype(str))
+    area_codes_f, area_uniques = pd.factorize(seg["area_code"].astype(str))
+    available = [str(s) for s in seg_names]
     if params.segments:
         unknown = [s for s in params.segments if s not in available]
         if unknown:
@@ -192,13 +195,13 @@ def compute_mapping(inputs: MappingInputs, params: MappingParams | None = None,
         wanted = available
     seg_pos = {s: k for k, s in enumerate(wanted)}
     a_pos = pd.Series(np.arange(n), index=codes)
-    ri = a_pos.reindex(seg["area_code"].astype(str)).to_numpy()
-    si = seg["segment"].astype(str).map(seg_pos).to_numpy(dtype=float)
+    ri = a_pos.reindex(area_uniques).to_numpy(dtype=float)[area_codes_f]
+    si = np.array([seg_pos.get(s, np.nan) for s in available], dtype=float)[seg_codes]
     ok = np.isfinite(ri) & np.isfinite(si)
     pop = np.bincount(ri[ok].astype(np.int64) * len(wanted) + si[ok].astype(np.int64),
                       weights=seg["population"].to_numpy(dtype=float)[ok],
                       minlength=n * len(wanted)).reshape(n, len(wanted))
-    outside = seg.loc[~np.isfinite(ri), "area_code"].nunique()
+    outside = int((~np.isfinite(a_pos.reindex(area_uniques).to_numpy(dtype=float))).sum())
     if outside:
         notes.append(f"population for {outside} areas without boundaries was left out")
     if ALL not in seg_pos or pop[:, seg_pos[ALL]].sum() <= 0:
@@ -224,7 +227,8 @@ def compute_mapping(inputs: MappingInputs, params: MappingParams | None = None,
     cap = pd.to_numeric(assets.get("capacity"), errors="coerce").to_numpy(dtype=float) \
         if "capacity" in assets else np.ones(len(assets))
     cap = np.clip(np.where(np.isfinite(cap), cap, 1.0), 0.0, None)
-    in_area = points_in_polygons(bx, by, geoms)
+    a_pts, b_pts = shapely.points(ax, ay), shapely.points(bx, by)  # built once, used thrice
+    in_area = points_in_polygons(bx, by, geoms, b_pts)
     asset_nb_name = np.where(in_area >= 0, nb_names[np.maximum(in_area, 0)], None)
     if nb_geoms is not None and (in_area < 0).any():  # outside every area: try the polygons
         out = np.flatnonzero(in_area < 0)
@@ -248,7 +252,7 @@ def compute_mapping(inputs: MappingInputs, params: MappingParams | None = None,
 
     # -- pairs within each category's radius (one STRtree over the asset points) -------------
     prog(0.1, "Finding catchments")
-    pi, pj, pd_ = pairs_within(ax, ay, bx, by, radius[cat_codes])
+    pi, pj, pd_ = pairs_within(ax, ay, bx, by, radius[cat_codes], a_pts, b_pts)
     order = np.argsort(cat_codes[pj], kind="stable")
     pi, pj, pd_ = pi[order], pj[order], pd_[order]
     bounds = np.searchsorted(cat_codes[pj], np.arange(len(categories) + 1))
@@ -268,7 +272,7 @@ def compute_mapping(inputs: MappingInputs, params: MappingParams | None = None,
         a2 = fca(p, cap, i, j, np.ones(len(d)))
         a3 = fca(p, cap, i, j, step_weights(d, radius[c], params.e2sfca_weights))
         mine = cat_codes == c
-        near = nearest_distance(ax, ay, bx[mine], by[mine])
+        near = nearest_distance(ax, ay, bx[mine], by[mine], i, d, a_pts, b_pts[mine])
         inside = np.bincount(a_nb[mine & (a_nb >= 0)], minlength=n_nb).astype(float)
         for k, s in enumerate(serves[c]):
             for key, val in (("seg", np.full(n, seg_pos[s])), ("cat", np.full(n, c)),
@@ -340,11 +344,16 @@ def _area_table(parts: dict[str, list], codes: np.ndarray, nb_cat: pd.Categorica
         return pd.DataFrame(columns=cols)
     reps = len(parts["seg"])
     within = np.concatenate(parts["within"])
+    # categorical text columns: building 1M+ Python strings would dominate at England scale
+    area = (pd.Categorical.from_codes(np.tile(np.arange(len(codes)), reps), categories=codes)
+            if len(set(codes)) == len(codes) else np.tile(codes, reps))
     out = pd.DataFrame({
-        "area_code": np.tile(codes, reps),
-        "neighbourhood": np.tile(np.asarray(nb_cat, dtype=object), reps),
-        "segment": np.asarray(segments, dtype=object)[np.concatenate(parts["seg"])],
-        "category": np.asarray(categories, dtype=object)[np.concatenate(parts["cat"])],
+        "area_code": area,
+        "neighbourhood": pd.Categorical.from_codes(np.tile(nb_cat.codes, reps),
+                                                   categories=nb_cat.categories),
+        "segment": pd.Categorical.from_codes(np.concatenate(parts["seg"]), categories=segments),
+        "category": pd.Categorical.from_codes(np.concatenate(parts["cat"]),
+                                              categories=categories),
         "population": np.concatenate(parts["pop"]),
         "assets_within": within.astype(np.int64),
         "nearest_m": np.concatenate(parts["near"]),

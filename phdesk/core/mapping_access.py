@@ -59,11 +59,12 @@ def area_points(areas: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return x, y, source
 
 
-def points_in_polygons(x: np.ndarray, y: np.ndarray, polygons: np.ndarray) -> np.ndarray:
+def points_in_polygons(x: np.ndarray, y: np.ndarray, polygons: np.ndarray,
+                       points: np.ndarray | None = None) -> np.ndarray:
     """Index of the polygon containing each point (-1 for none), with one STRtree.
 
     A point on a shared boundary goes to the polygon with the lowest index, so every point gets
-    exactly one polygon.
+    exactly one polygon. ``points``: the same points as shapely geometries, if already built.
     """
     out = np.full(len(x), -1, dtype=np.int64)
     ok = np.isfinite(x) & np.isfinite(y)
@@ -73,7 +74,7 @@ def points_in_polygons(x: np.ndarray, y: np.ndarray, polygons: np.ndarray) -> np
         return out
     poly_idx = np.flatnonzero(valid)
     tree = shapely.STRtree(polygons[valid])
-    pts = shapely.points(x[ok], y[ok])
+    pts = points[ok] if points is not None else shapely.points(x[ok], y[ok])
     pi, ti = tree.query(pts, predicate="intersects")
     if len(pi):
         order = np.lexsort((ti, pi))  # lowest polygon index first for each point
@@ -105,19 +106,22 @@ def overlay_largest(areas: np.ndarray, targets: np.ndarray) -> np.ndarray:
 
 
 def pairs_within(ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.ndarray,
-                 radius_b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 radius_b: np.ndarray, a_pts: np.ndarray | None = None,
+                 b_pts: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All (area i, asset j) pairs with distance d_ij <= radius_b[j] (inclusive), metres.
 
     One STRtree over the asset points, queried once per distinct radius with the area points
     (``dwithin``). Returns i, j, d (sorted by j, then i). Points with NaN coordinates are skipped.
+    ``a_pts``/``b_pts``: the points as shapely geometries, if already built.
     """
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
     a_ok = np.flatnonzero(np.isfinite(ax) & np.isfinite(ay))
     b_ok = np.flatnonzero(np.isfinite(bx) & np.isfinite(by))
     if not len(a_ok) or not len(b_ok):
         return empty
-    tree = shapely.STRtree(shapely.points(bx[b_ok], by[b_ok]))
-    a_pts = shapely.points(ax[a_ok], ay[a_ok])
+    tree = shapely.STRtree(b_pts[b_ok] if b_pts is not None else
+                           shapely.points(bx[b_ok], by[b_ok]))
+    a_pts = a_pts[a_ok] if a_pts is not None else shapely.points(ax[a_ok], ay[a_ok])
     rb = radius_b[b_ok]
     parts_i, parts_j = [], []
     for r in np.unique(rb):
@@ -170,17 +174,30 @@ def fca(pop: np.ndarray, capacity: np.ndarray, i: np.ndarray, j: np.ndarray, w: 
     return out * 1000.0
 
 
-def nearest_distance(ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.ndarray
+def nearest_distance(ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.ndarray,
+                     i: np.ndarray | None = None, d: np.ndarray | None = None,
+                     a_pts: np.ndarray | None = None, b_pts: np.ndarray | None = None
                      ) -> np.ndarray:
     """Distance (metres) from each area point to the nearest of the given asset points; NaN when
-    there are no assets (or the area has no point)."""
+    there are no assets (or the area has no point).
+
+    ``i``, ``d``: pairs already known to be within a radius (area index, distance). An area with
+    such a pair has its nearest asset among them, so only the others are searched (STRtree
+    ``query_nearest`` over these asset points). ``a_pts``/``b_pts``: the points as shapely
+    geometries, if already built.
+    """
     out = np.full(len(ax), np.nan)
-    a_ok = np.flatnonzero(np.isfinite(ax) & np.isfinite(ay))
+    if i is not None and len(i):
+        best = np.full(len(ax), np.inf)
+        np.minimum.at(best, i, d)
+        out = np.where(np.isfinite(best), best, np.nan)
+    a_ok = np.flatnonzero(np.isfinite(ax) & np.isfinite(ay) & np.isnan(out))
     b_ok = np.isfinite(bx) & np.isfinite(by)
     if not len(a_ok) or not b_ok.any():
         return out
-    tree = shapely.STRtree(shapely.points(bx[b_ok], by[b_ok]))
-    (qi, _), dist = tree.query_nearest(shapely.points(ax[a_ok], ay[a_ok]), return_distance=True,
-                                       all_matches=False)
+    tree = shapely.STRtree(b_pts[b_ok] if b_pts is not None else
+                           shapely.points(bx[b_ok], by[b_ok]))
+    query = a_pts[a_ok] if a_pts is not None else shapely.points(ax[a_ok], ay[a_ok])
+    (qi, _), dist = tree.query_nearest(query, return_distance=True, all_matches=False)
     out[a_ok[qi]] = dist
     return out
