@@ -10,7 +10,7 @@ stored set is chosen so that summing rows never double counts:
 * male and female are stored, and persons only where the file has no split by sex;
 * ethnic groups are stored at the detailed level (``group_type`` ethnicity, ``group_name`` as
   published, e.g. "Asian, Asian British or Asian Welsh: Bangladeshi"), totals never;
-* ``age_band`` is ``all`` only when the file gives no ages.
+* ``age_band`` is ``all`` only when the file gives no ages for that area.
 
 Where the file gives a grand total, the stored rows are checked against it (a warning names the
 areas that differ). Re-importing a dataset label replaces that dataset's rows for the areas in the
@@ -161,16 +161,21 @@ def _reduce(cells: pd.DataFrame, report: ImportReport, path: Path) -> pd.DataFra
     split = area.isin(np.intersect1d(male, female)).to_numpy()
     cells = cells[~(split & (sex == "all"))]
     lo, hi = cells["lo"].to_numpy(float), cells["hi"].to_numpy(float)
+    all_age = (lo == 0) & np.isinf(hi)
+    # an all-ages count is kept only for areas the file gives no age bands for
+    banded = cells["area_code"].isin(cells["area_code"][~all_age].unique()).to_numpy()
     ikey = lo * 1000 + np.where(np.isinf(hi), 999, hi)  # one number per age interval
-    uniq, first = np.unique(ikey, return_index=True)
-    fine = pl.minimal_intervals([(lo[i], hi[i]) for i in first])
+    uniq, first = np.unique(ikey[~all_age], return_index=True)
+    lo_b, hi_b = lo[~all_age][first], hi[~all_age][first]
+    fine = pl.minimal_intervals(list(zip(lo_b, hi_b, strict=True)))
     for a, b in zip(fine, fine[1:], strict=False):
         if b[0] <= a[1]:
             raise UserError(f"{path.name}: age bands overlap ({a[0]:g}-{a[1]:g} and "
                             f"{b[0]:g}-{b[1]:g}); give non-overlapping bands")
-    labels = age_labels(fine)
-    label_of = {k: labels.get((lo[i], hi[i])) for k, i in zip(uniq, first, strict=True)}
+    labels = age_labels(fine) if fine else {}
+    label_of = {k: labels.get((a, b)) for k, a, b in zip(uniq, lo_b, hi_b, strict=True)}
     band = pd.Series(ikey).map(label_of).to_numpy(dtype=object)
+    band[all_age & ~banded] = "all"
     keep = pd.notna(band)
     cells = cells[keep].assign(age_band=band[keep])
     stored = cells.groupby(KEY, as_index=False, sort=False)["count"].sum()

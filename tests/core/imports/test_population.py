@@ -267,3 +267,13 @@ def test_segment_tables_are_left_to_the_segments_importer(tmp_path):
     path = fx.write_csv(tmp_path / "seg.csv", ["lsoa_code", "segment", "count"],
                         [[fx.CODES[0], "Frailty", 3]])
     assert population.detect(Sample(path)) is None
+
+
+def test_all_ages_total_kept_only_for_areas_without_bands(project, tmp_path):
+    rows = [[fx.CODES[0], "all", 30], [fx.CODES[0], "0-15", 10], [fx.CODES[0], "16+", 20],
+            [fx.CODES[1], "All ages", 50]]
+    path = fx.write_csv(tmp_path / "t.csv", ["area_code", "age_band", "count"], rows)
+    run_import(project, path, kind="population", options={"dataset": "mixed"})
+    df = pop(project).set_index(["area_code", "age_band"])["count"]
+    assert df.to_dict() == {(fx.CODES[0], "0-15"): 10, (fx.CODES[0], "16+"): 20,
+                            (fx.CODES[1], "all"): 50}
