@@ -227,3 +227,44 @@ def test_replacing_boundaries_of_another_vintage_warns(project, tmp_path):
         tmp_path / "b.geojson", fx.squares(3), [{"LSOA21CD": c} for c in fx.CODES[:3]],
         crs="EPSG:27700")).report
     assert any("2 areas already stored with 2011 boundaries" in w for w in rep.warnings)
+
+
+def test_zip_holding_geojson_and_gpkg_in_4326(project, tmp_path):
+    import zipfile
+
+    gj = fx.write_geojson(tmp_path / "inner.geojson", [fx.to_lonlat(g) for g in fx.squares(2)],
+                          [{"LSOA21CD": c} for c in fx.CODES[:2]])
+    z = tmp_path / "download.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.write(gj, "data/inner.geojson")
+        zf.writestr("readme.txt", "ONS boundaries")
+    rep = run_import(project, z)
+    assert rep.details["format"] == "GeoJSON" and rep.rows_accepted == 2
+
+    lonlat = [shapely.MultiPolygon([fx.to_lonlat(g)]) for g in fx.squares(2, x0=545000)]
+    gpkg = fx.write_gpkg(tmp_path / "w.gpkg", lonlat, [{"WD22CD": f"E0501371{i}"}
+                                                        for i in range(2)], srs_id=4326)
+    rep = run_import(project, gpkg)
+    assert rep.details["source_epsg"] == 4326
+    wards = areas_frame(project, level="ward")
+    assert wards["geometry"].iloc[0].symmetric_difference(fx.squares(1, x0=545000)[0]).area < 800
+
+
+def test_shapefile_without_prj_or_dbf(project, tmp_path):
+    shp = fx.write_shapefile(tmp_path / "noprj.shp", fx.squares(2),
+                             [{"LSOA11CD": c} for c in fx.CODES[:2]], prj=None)
+    rep = prepare_import(project, shp).report
+    assert any("EPSG:27700 assumed" in w for w in rep.warnings)
+    shp.with_suffix(".dbf").unlink()
+    with pytest.raises(UserError, match=r"\.dbf .*missing"):
+        prepare_import(project, shp, kind="boundaries")
+
+
+def test_zip_without_spatial_layer(project, tmp_path):
+    import zipfile
+
+    z = tmp_path / "x.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("notes.txt", "nothing here")
+    with pytest.raises(UserError, match="holds no shapefile"):
+        prepare_import(project, z, kind="boundaries")
