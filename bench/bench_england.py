@@ -183,7 +183,7 @@ def baseline(inputs: MappingInputs, serves: dict[str, list[str]], sii_reps: int)
 
 def check_agree(result, base: dict) -> None:
     key = ["category", "segment", "area_code"]
-    mine = result.area_access.set_index(key).sort_index()
+    mine = result.area_access.astype({k: str for k in key}).set_index(key).sort_index()
     peer = base["area"].set_index(key).sort_index()
     assert mine.index.equals(peer.index), "different area rows"
     for col in ("access_2sfca", "access_e2sfca", "nearest_m", "population"):
