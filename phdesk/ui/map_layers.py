@@ -93,16 +93,20 @@ def dissolve(geoms, groups) -> pd.DataFrame:
     geometry are skipped.
 
     Areas are a coverage (edge-matched, non-overlapping), so ``coverage_union_all`` is tried
-    first (much faster); ``union_all`` is the fallback if the coverage union fails.
+    first (much faster); ``union_all`` is the fallback if the coverage union fails. Hairline
+    holes left where boundaries do not quite meet are removed.
     """
     df = pd.DataFrame({"group": pd.Series(groups, dtype=object).to_numpy(),
                        "geometry": np.asarray(geoms, dtype=object)})
     df = df[df["group"].notna() & df["geometry"].notna()]
+    # Snap to 1 cm first: shared edges that differ only by floating-point noise then match
+    # exactly, which coverage_union needs (it is ~10x faster than union_all).
+    df["snapped"] = shapely.transform(df["geometry"].to_numpy(), lambda c: np.round(c, 2))
     rows = []
     for name, part in df.groupby("group", sort=True):
         arr = part["geometry"].to_numpy()
         try:
-            geom = shapely.coverage_union_all(arr)
+            geom = shapely.coverage_union_all(part["snapped"].to_numpy())
         except shapely.errors.GEOSException:
             geom = shapely.union_all(arr)
         if not shapely.is_valid(geom):

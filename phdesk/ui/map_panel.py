@@ -145,7 +145,7 @@ class MapPanel(QtWidgets.QWidget):
         self._selected_nbhd = None
         self.view.highlight.setPath(QtGui.QPainterPath())
         self.view.outlines.setPath(layers.nbhd_outline)
-        show_labels = len(layers.nbhd) <= 300   # beyond that labels only clutter
+        show_labels = len(layers.nbhd) <= 120   # beyond that labels only clutter (and cost)
         self.view.set_labels(layers.nbhd["group"] if show_labels else [],
                              layers.nbhd["label_x"] if show_labels else [],
                              layers.nbhd["label_y"] if show_labels else [])

@@ -60,6 +60,10 @@ class FillItem(pg.GraphicsObject):
             painter.setPen(self._outline_pen)
             painter.drawPath(self._outline)
 
+    def set_outline_visible_from(self, pixels_per_km: float) -> None:
+        self.outline_min_pixels_per_km = pixels_per_km
+        self.update()
+
 
 class MapView(pg.PlotWidget):
     """Equal-aspect map canvas without axes. Emits positions in metres (EPSG:27700)."""
@@ -85,6 +89,9 @@ class MapView(pg.PlotWidget):
         self.vb = plot.getViewBox()
         self.fill = FillItem()
         self.fill.setZValue(0)
+        # Panning only translates the view: with a device-coordinate cache the filled map is
+        # blitted instead of re-filled (zooming re-renders it once per step).
+        self.fill.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.vb.addItem(self.fill)
         self.outlines = QtWidgets.QGraphicsPathItem()
         self.outlines.setPen(pg.mkPen(palettes.TEXT, width=1.6))
