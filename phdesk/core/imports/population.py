@@ -76,8 +76,10 @@ def find_layout(table: Table, options: dict | None = None) -> pl.Layout | None:
         return None
     year = _year(table)
     if not {"count", "age_band", "sex", "group"} & set(options):
-        for rec in (lambda: pl.ethnicity_wide(df, code_col), lambda: pl.ons_wide(df, code_col,
-                    year), lambda: pl.sex_rows(df, code_col, year),
+        for rec in (lambda: pl.ethnicity_wide(df, code_col),
+                    lambda: pl.iod_denominators(df, code_col),
+                    lambda: pl.ons_wide(df, code_col, year),
+                    lambda: pl.sex_rows(df, code_col, year),
                     lambda: pl.census_age_wide(df, code_col, year)):
             layout = rec()
             if layout is not None:

@@ -166,6 +166,32 @@ def ethnicity_wide(df: pd.DataFrame, code_col: str) -> Layout | None:
                   {"groups": "detailed" if detailed else "high-level", "group_count": len(chosen)})
 
 
+def iod_denominators(df: pd.DataFrame, code_col: str) -> Layout | None:
+    """IoD File 6 (or File 7's last columns): ``Total population: mid 2015 (excluding
+    prisoners)``, ``Dependent Children aged 0-15: mid 2015 …``, ``Population aged 16-59 …``,
+    ``Older population aged 60 and over …``. The working-age column (18-59/64) overlaps the
+    others and is not stored."""
+    ages: dict[str, tuple[float, float]] = {}
+    year = None
+    for c in df.columns:
+        n = c.lower()
+        m = re.search(r"mid[ -]?(\d{4}) \(excluding prisoners\)", n)
+        if not m or "working age" in n:
+            continue
+        year = m.group(1)
+        if n.startswith("total population"):
+            ages[c] = ALL_AGES
+        elif r := re.search(r"aged (\d+) ?- ?(\d+):", n):
+            ages[c] = (float(r.group(1)), float(r.group(2)))
+        elif r := re.search(r"aged (\d+) and over", n):
+            ages[c] = (float(r.group(1)), INF)
+    if len(ages) < 3:
+        return None
+    spec = [(c, "all", ages[c], "none", "") for c in select_columns(ages)]
+    return Layout("IoD population denominators layout", next(iter(ages)), code_col,
+                  f"IoD population denominators (mid-{year})", lambda d: _cells_wide(d, spec))
+
+
 def ons_wide(df: pd.DataFrame, code_col: str, year: str | None) -> Layout | None:
     """ONS small-area estimates: ``Persons_All-Ages``, ``Males_0-15``, ``Females_65+`` …"""
     cols: dict[str, tuple[str, tuple[float, float]]] = {}

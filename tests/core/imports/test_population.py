@@ -277,3 +277,17 @@ def test_all_ages_total_kept_only_for_areas_without_bands(project, tmp_path):
     df = pop(project).set_index(["area_code", "age_band"])["count"]
     assert df.to_dict() == {(fx.CODES[0], "0-15"): 10, (fx.CODES[0], "16+"): 20,
                             (fx.CODES[1], "all"): 50}
+
+
+def test_iod_population_denominators(project, tmp_path):
+    header = ["LSOA code (2011)", "LSOA name (2011)",
+              *[d.format(y=2015) for d in fx.DENOMINATORS]]
+    rows = [[c, "n", "1,296", 175, "656", 465, 715] for c in fx.CODES]
+    path = fx.write_csv(tmp_path / "File_6_-_IoD2019_Population_Denominators.csv", header, rows)
+    kind, reason = detect(path)
+    assert kind == "population" and "IoD population denominators (mid-2015)" in reason
+    rep = run_import(project, path)
+    df = pop(project)
+    assert sorted(set(df["age_band"])) == ["0-15", "16-59", "60+"]  # working age not stored
+    assert df.groupby("area_code")["count"].sum().eq(1296).all()
+    assert rep.warnings == []
