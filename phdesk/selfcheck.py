@@ -166,16 +166,11 @@ def _settle(app, seconds: float) -> None:
         time.sleep(0.02)
 
 
-def _run_steps(work: Path, report: _Reporter, qt_messages: list[str]) -> str:
+def _run_steps(work: Path, report: _Reporter) -> str:
     """The checks themselves; returns the summary text. Raises on any failure."""
     t0 = time.monotonic()
     from PySide6 import QtCore, QtWidgets
 
-    def on_qt_message(mode, context, message) -> None:  # noqa: ARG001
-        qt_messages.append(message)
-        log.info("qt: %s", message)
-
-    QtCore.qInstallMessageHandler(on_qt_message)
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["phdesk", "--selfcheck"])
     platform = QtWidgets.QApplication.platformName()
     report.line(f"selfcheck: qt ok (Qt {QtCore.qVersion()}, platform {platform})")
@@ -285,13 +280,21 @@ def selfcheck() -> int:
     work.mkdir(parents=True, exist_ok=True)
     # Settings and recent files written while checking go to the work folder, not the user's.
     os.environ["PHDESK_HOME"] = str(work / "home")
-    status = 1
+    status, handler_installed, previous_handler = 1, False, None
     try:
         from phdesk import __version__
 
         frozen = " (frozen)" if getattr(sys, "frozen", False) else ""
         report.line(f"selfcheck: phdesk {__version__}{frozen}, Python {sys.version.split()[0]}")
-        summary = _run_steps(work, report, qt_messages)
+        from PySide6 import QtCore
+
+        def on_qt_message(mode, context, message) -> None:  # noqa: ARG001
+            qt_messages.append(message)
+            log.info("qt: %s", message)
+
+        previous_handler = QtCore.qInstallMessageHandler(on_qt_message)
+        handler_installed = True
+        summary = _run_steps(work, report)
         _scan("\n".join(qt_messages), "Qt messages")
         _scan(tee.text(), "stderr")
         _scan(capture.text(), "the log")
@@ -304,6 +307,10 @@ def selfcheck() -> int:
         if sys.stdout is not None:
             traceback.print_exc(file=sys.stdout)
     finally:
+        if handler_installed:
+            from PySide6 import QtCore
+
+            QtCore.qInstallMessageHandler(previous_handler)
         logging.getLogger().removeHandler(capture)
         sys.stderr = saved_stderr
         if saved_home is None:

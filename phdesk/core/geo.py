@@ -35,9 +35,12 @@ LEVEL_BY_PREFIX = {
 
 @lru_cache(maxsize=4)
 def _transformer(src: int, dst: int):
-    from pyproj import Transformer  # imported lazily: keeps start-up fast
+    import pyproj  # imported lazily: keeps start-up fast
 
-    return Transformer.from_crs(src, dst, always_xy=True)
+    # phdesk never downloads anything: PROJ would fetch grid files over the network if the
+    # machine had PROJ_NETWORK=ON set (tests/core/test_no_network.py).
+    pyproj.network.set_network_enabled(False)
+    return pyproj.Transformer.from_crs(src, dst, always_xy=True)
 
 
 def lonlat_to_bng(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
