@@ -56,6 +56,7 @@ MAX_RAW_AGE_BANDS = 25  # more bands than this (single years) are shown as broad
 USER_KEYS = {"age_bands", "sex", "imd_deciles", "segments", "ethnicity"}
 # broad age groups: (low, high) in years; high None = "and over"
 BROAD_AGE_GROUPS = [(0, 4), (0, 15), (18, None), (65, None)]
+AGE_TOLERANCE = 5  # years a broad group's edge may sit from its target (16+ for 18+, not 5+)
 _TOTAL_NAME = re.compile(r"^\s*(all\b|total\b|all categories|registered population)", re.I)
 
 
@@ -130,13 +131,13 @@ def age_groups(bands: list[str]) -> dict[str, list[str]]:
         return groups
     for lo_t, hi_t in BROAD_AGE_GROUPS:
         if hi_t is None:  # "and over": start at the band boundary nearest the target age
-            starts = [lo for _, lo, _ in part if lo > 0]
+            starts = [lo for _, lo, _ in part if lo > 0 and abs(lo - lo_t) <= AGE_TOLERANCE]
             if not starts:
                 continue
             s = min(starts, key=lambda v: (abs(v - lo_t), v))
             chosen = [(b, lo, hi) for b, lo, hi in part if lo >= s]
         else:  # children: from 0 to the band boundary nearest the target age
-            ends = [hi for _, _, hi in part if hi != math.inf]
+            ends = [hi for _, _, hi in part if hi != math.inf and abs(hi - hi_t) <= AGE_TOLERANCE]
             if not ends:
                 continue
             e = min(ends, key=lambda v: (abs(v - hi_t), v))
@@ -276,12 +277,22 @@ def build_segments(population: pd.DataFrame, deciles: pd.Series | None = None,
     none = population[population["group_type"] == "none"]
     if info.get("population_source") == "population":
         none = none[none["dataset"] == info["population_dataset"]]
-        bands = list(none.loc[none["age_band"].str.lower() != "all", "age_band"].unique())
+        bands = sorted(none.loc[none["age_band"].str.lower() != "all", "age_band"].unique(),
+                       key=lambda b: (parse_age_band(b) or (math.inf, math.inf), b))
         for name, members in age_groups(bands).items():
             add(name, "age", collapse(none, ["area_code"], bands=members))
     eth = _latest(population[population["group_type"] == "ethnicity"], ["group_name"])
-    for g, rows in eth.groupby("group_name", sort=True):
-        add(f"{ETHNICITY_PREFIX}{g}", "ethnicity", collapse(rows, ["area_code"]))
+    if not eth.empty:
+        # Census tables list sub-groups ("Asian, Asian British…: Indian"); where the broad group
+        # has no row of its own, it is the sum of its sub-groups
+        head = eth["group_name"].str.split(":").str[0].str.strip()
+        names = set(eth["group_name"])
+        broad = {h for h, n in zip(head, eth["group_name"], strict=True) if h != n} - names
+        for g in sorted(names | broad):
+            rows = eth[(head == g) & (eth["group_name"] != g)] if g in broad else \
+                eth[eth["group_name"] == g]
+            values = collapse(rows, ["area_code", "group_name"]).groupby(level=0).sum()
+            add(f"{ETHNICITY_PREFIX}{g}", "ethnicity", values)
     seg = _latest(population[population["group_type"] == "segment"], ["group_name"])
     for g, rows in seg.groupby("group_name", sort=True):
         add(str(g), "segment", collapse(rows, ["area_code"]))

@@ -163,3 +163,25 @@ def test_segment_population_from_a_project(project):
     got = df.set_index(["segment", "area_code"])["population"]
     assert got["Core20"].to_dict() == {"A": 110, "B": 0}     # the 2019 edition, not 2015
     assert got["Babies"].to_dict() == {"A": 11, "B": 22}
+
+
+def test_broad_ethnic_groups_are_made_from_census_subgroups():
+    eth = rows([("A", "all", "all", "Asian: Indian", 20), ("A", "all", "all", "Asian: Other", 5),
+                ("A", "all", "all", "White: Irish", 7), ("A", "all", "all", "White", 70),
+                ("B", "all", "all", "Asian: Indian", 1)], group_type="ethnicity")
+    t = build_segments(pd.concat([AGE_SEX, eth]))
+    assert seg(t, "Ethnicity: Asian").to_dict() == {"A": 25, "B": 1}
+    assert seg(t, "Ethnicity: Asian: Indian").to_dict() == {"A": 20, "B": 1}
+    assert seg(t, "Ethnicity: White").to_dict() == {"A": 70, "B": 0}   # its own row, not summed
+    assert seg(t, "All").to_dict() == {"A": 110, "B": 220}             # population, not ethnicity
+
+
+def test_age_segments_are_in_age_order():
+    shuffled = AGE_SEX.sort_values("age_band", ascending=False)
+    names = [s for s in build_segments(shuffled).kinds if s.startswith("Age ")]
+    assert names[:3] == ["Age 0-4", "Age 5-64", "Age 65+"]
+
+
+def test_broad_age_groups_need_a_band_edge_near_their_target():
+    groups = age_groups(["0-4", "5-64", "65+"])
+    assert "Age 5+" not in groups and "Age 65+" in groups
