@@ -27,6 +27,7 @@ from phdesk.core.errors import UserError
 
 GEOJSON_SUFFIXES = {".geojson", ".json"}
 PEEK_FEATURES = 50
+PEEK_FULL_BYTES = 8 * 1024 * 1024  # bigger GeoJSON files are detected from their first 8 MB
 # GeoPackage header: envelope sizes (bytes) by the flags' envelope-contents indicator
 _GPKG_ENVELOPE = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
 _TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint",
@@ -70,7 +71,7 @@ def epsg_from_name(name: str) -> int | None:
     ``urn:ogc:def:crs:OGC:1.3:CRS84`` = 4326)."""
     if re.search(r"CRS84\b", name, re.I):
         return geo.WGS84
-    m = re.search(r"EPSG[:/]+(?:[\d.]*:)?(\d+)$", name.strip(), re.I)
+    m = re.search(r"EPSG[:/]+(?:[\d.]*[:/]+)?(\d+)$", name.strip(), re.I)
     return int(m.group(1)) if m else None
 
 
@@ -117,6 +118,7 @@ def _to_bng(data: GeoData, declared: int | None, path: Path) -> None:
         raise UserError(f"{path.name}: the file says EPSG:{epsg} but its coordinates look like "
                         f"EPSG:{guess}; fix the file's coordinate system")
     data.source_epsg = epsg
+    data.geometries = shapely.force_2d(data.geometries)  # heights are not used
     if epsg != geo.BNG:
         try:
             data.geometries = shapely.transform(
@@ -168,10 +170,35 @@ def read_geojson(path: Path, epsg: int | None = None) -> GeoData:
 
 
 def _peek_geojson(path: Path) -> GeoPeek:
+    if path.stat().st_size > PEEK_FULL_BYTES:
+        return _peek_geojson_prefix(path)
     feats = _features(_load_json(path))
     head = feats[:PEEK_FEATURES]
     types = {(f.get("geometry") or {}).get("type") for f in feats} - {None}
     sample = pd.DataFrame.from_records([f.get("properties") or {} for f in head])
+    return GeoPeek("GeoJSON", list(sample.columns), types, _as_text(sample))
+
+
+def _peek_geojson_prefix(path: Path) -> GeoPeek:
+    """Detection on a big GeoJSON without parsing it all: the geometry types and the
+    ``properties`` objects found in its first few megabytes."""
+    with open(path, "rb") as fh:
+        text = fh.read(PEEK_FULL_BYTES).decode("utf-8-sig", errors="replace")
+    if '"FeatureCollection"' not in text and '"Feature"' not in text:
+        raise UserError(f"{path.name}: not GeoJSON (no FeatureCollection)")
+    types = set(re.findall(r'"type"\s*:\s*"((?:Multi)?(?:Polygon|Point|LineString))"', text))
+    decoder = json.JSONDecoder()
+    props: list[dict] = []
+    start = max(text.find('"features"'), 0)  # the crs member has "properties" too
+    for m in re.compile(r'"properties"\s*:\s*(?=\{)').finditer(text, start):
+        try:
+            obj, _ = decoder.raw_decode(text, m.end())
+        except json.JSONDecodeError:  # cut off at the end of the prefix
+            break
+        props.append(obj if isinstance(obj, dict) else {})
+        if len(props) >= PEEK_FEATURES:
+            break
+    sample = pd.DataFrame.from_records(props)
     return GeoPeek("GeoJSON", list(sample.columns), types, _as_text(sample))
 
 
@@ -325,12 +352,15 @@ def _peek_geopackage(path: Path) -> GeoPeek:
         info = _gpkg_layer(con, path, None)
         cur = con.execute(f'SELECT * FROM "{info["table"]}" LIMIT {PEEK_FEATURES}')
         cols = [d[0] for d in cur.description]
-        df = pd.DataFrame(cur.fetchall(), columns=cols).drop(columns=[info["column"]])
+        df = pd.DataFrame(cur.fetchall(), columns=cols)
     finally:
         con.close()
-    gtype = str(info["type"]).title().replace("Multipolygon", "MultiPolygon")
+    # the declared type may be the generic GEOMETRY: look at the features themselves
+    wkb = [b for b in (gpkg_to_wkb(g) for g in df.pop(info["column"])) if b is not None]
+    geoms = shapely.from_wkb(wkb, on_invalid="ignore") if wkb else np.array([])
+    types = {g.geom_type for g in geoms if g is not None}
     df = df.drop(columns=[c for c in df.columns if c.lower() == "fid"])
-    return GeoPeek("GeoPackage", list(df.columns), {gtype}, _as_text(df))
+    return GeoPeek("GeoPackage", list(df.columns), types, _as_text(df))
 
 
 # -- zip and dispatch ------------------------------------------------------------------------

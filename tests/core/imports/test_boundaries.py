@@ -268,3 +268,28 @@ def test_zip_without_spatial_layer(project, tmp_path):
         zf.writestr("notes.txt", "nothing here")
     with pytest.raises(UserError, match="holds no shapefile"):
         prepare_import(project, z, kind="boundaries")
+
+
+def test_big_geojson_detected_from_its_beginning(tmp_path, monkeypatch):
+    from phdesk.core.imports import geofiles
+
+    props = [{"area_code": c, "area_name": "n"} for c in fx.CODES]
+    path = fx.write_geojson(tmp_path / "big.geojson", [fx.to_lonlat(g) for g in fx.squares(6)],
+                            props, crs="urn:ogc:def:crs:OGC:1.3:CRS84")
+    monkeypatch.setattr(geofiles, "PEEK_FULL_BYTES", path.stat().st_size // 2)
+    peek = geofiles.peek_geo(path)
+    assert peek.columns == ["area_code", "area_name"]  # not the crs member's "name"
+    assert 1 <= len(peek.sample) < 6 and peek.geom_types == {"Polygon"}
+    assert boundaries.detect(Sample(path)) == "LSOA polygons (GeoJSON): 'area_code' column"
+
+
+def test_gpkg_declared_generic_geometry(tmp_path):
+    import sqlite3
+
+    path = fx.write_gpkg(tmp_path / "g.gpkg", fx.squares(2), [{"LSOA21CD": c}
+                                                              for c in fx.CODES[:2]])
+    con = sqlite3.connect(path)
+    con.execute("UPDATE gpkg_geometry_columns SET geometry_type_name = 'GEOMETRY'")
+    con.commit()
+    con.close()
+    assert "LSOA 2021 polygons (GeoPackage)" in boundaries.detect(Sample(path))
