@@ -223,6 +223,8 @@ def fingerprint(ids: np.ndarray) -> np.ndarray:
     bijection: two different ids of up to 8 bytes never collide, longer ones with probability
     about n^2 / 2^65 (1e-7 for two million people). Far faster than hashing Python strings.
     """
+    if len(ids) == 0:
+        return np.empty(0, np.uint64)
     try:
         b = ids.astype("S")
     except UnicodeEncodeError:  # non-ASCII ids: pandas' string hash

@@ -74,8 +74,9 @@ def _roles(columns: list[str], sample: pd.DataFrame | None, options: dict) -> di
         r["flags"] = [f.strip() for f in (flags.split(",") if isinstance(flags, str) else flags)]
     elif sample is not None and not r["segment"]:
         allowed = pl.TRUE_VALUES | pl.FALSE_VALUES
+        # flag columns: (almost) only 0/1, Y/N values; the odd bad cell is rejected later
         r["flags"] = [c for c in columns if c not in used and sample[c].fillna("").astype(str)
-                      .str.strip().str.upper().isin(allowed).all()]
+                      .str.strip().str.upper().isin(allowed).mean() >= 0.8]
     else:
         r["flags"] = []
     missing = [c for c in used | set(r["flags"]) if c not in columns]
