@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -24,12 +23,11 @@ from shapely.geometry import shape as _shape
 
 from phdesk.core import geo
 from phdesk.core.errors import UserError
+from phdesk.core.imports import geopackage as gpkg
 
 GEOJSON_SUFFIXES = {".geojson", ".json"}
 PEEK_FEATURES = 50
 PEEK_FULL_BYTES = 8 * 1024 * 1024  # bigger GeoJSON files are detected from their first 8 MB
-# GeoPackage header: envelope sizes (bytes) by the flags' envelope-contents indicator
-_GPKG_ENVELOPE = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
 _TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint",
                5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection"}
 
@@ -268,77 +266,10 @@ def _peek_shapefile(path: Path) -> GeoPeek:
 
 
 # -- GeoPackage ------------------------------------------------------------------------------
-def _gpkg_connect(path: Path) -> sqlite3.Connection:
-    try:
-        con = sqlite3.connect(f"file:{path.as_posix()}?mode=ro", uri=True)
-        con.execute("SELECT count(*) FROM gpkg_geometry_columns").fetchone()
-    except sqlite3.DatabaseError as exc:
-        raise UserError(f"{path.name}: not a GeoPackage ({exc})") from None
-    return con
-
-
-def _gpkg_layers(con: sqlite3.Connection) -> pd.DataFrame:
-    cur = con.execute(
-        """SELECT g.table_name, g.column_name, upper(g.geometry_type_name), g.srs_id,
-                  s.organization, s.organization_coordsys_id
-           FROM gpkg_geometry_columns g
-           LEFT JOIN gpkg_spatial_ref_sys s ON s.srs_id = g.srs_id ORDER BY g.table_name""")
-    return pd.DataFrame(cur.fetchall(), columns=["table", "column", "type", "srs_id", "org",
-                                                 "org_id"])
-
-
-def _gpkg_layer(con: sqlite3.Connection, path: Path, layer: str | None,
-                warnings: list[str] | None = None) -> pd.Series:
-    layers = _gpkg_layers(con)
-    if layers.empty:
-        raise UserError(f"{path.name}: the GeoPackage has no feature layers")
-    if layer is not None:
-        hit = layers[layers["table"] == layer]
-        if hit.empty:
-            raise UserError(f"{path.name}: no layer '{layer}' (layers: "
-                            f"{', '.join(layers['table'])})")
-        return hit.iloc[0]
-    polys = layers[layers["type"].str.contains("POLYGON|GEOMETRY", na=False)]
-    chosen = (polys if len(polys) else layers).iloc[0]
-    if len(layers) > 1 and warnings is not None:
-        warnings.append(f"the GeoPackage has {len(layers)} layers; read '{chosen['table']}' "
-                        "(use option layer=NAME for another)")
-    return chosen
-
-
-def gpkg_to_wkb(blob: bytes | None) -> bytes | None:
-    """Standard WKB from a GeoPackage geometry blob (strips the ``GP`` header and envelope)."""
-    if blob is None or len(blob) < 8 or blob[:2] != b"GP":
-        return None
-    flags = blob[3]
-    if flags & 0x10:  # empty geometry flag
-        return None
-    env = _GPKG_ENVELOPE.get((flags >> 1) & 0x07)
-    if env is None:
-        return None
-    return bytes(blob[8 + env:])
-
-
 def read_geopackage(path: Path, epsg: int | None = None, layer: str | None = None) -> GeoData:
-    con = _gpkg_connect(path)
     warnings: list[str] = []
-    try:
-        info = _gpkg_layer(con, path, layer, warnings)
-        cur = con.execute(f'SELECT * FROM "{info["table"]}"')
-        cols = [d[0] for d in cur.description]
-        rows = cur.fetchall()
-    finally:
-        con.close()
-    df = pd.DataFrame(rows, columns=cols)
-    blobs = [gpkg_to_wkb(b) for b in df.pop(info["column"])]
-    wkb = np.array(blobs, dtype=object)
-    geoms = np.full(len(wkb), None, dtype=object)
-    have = np.array([b is not None for b in blobs], dtype=bool)
-    if have.any():
-        geoms[have] = shapely.from_wkb(wkb[have], on_invalid="ignore")
-    fid = [c for c in df.columns if c.lower() == "fid"]
-    attrs = _as_text(df.drop(columns=fid))
-    data = GeoData(path, geoms, attrs, 0, "GeoPackage", str(info["table"]), warnings)
+    info, attrs, geoms = gpkg.read_layer(path, layer, warnings=warnings)
+    data = GeoData(path, geoms, _as_text(attrs), 0, "GeoPackage", str(info["table"]), warnings)
     declared = epsg
     if declared is None and str(info["org"]).upper() == "EPSG":
         declared = int(info["org_id"])
@@ -347,20 +278,10 @@ def read_geopackage(path: Path, epsg: int | None = None, layer: str | None = Non
 
 
 def _peek_geopackage(path: Path) -> GeoPeek:
-    con = _gpkg_connect(path)
-    try:
-        info = _gpkg_layer(con, path, None)
-        cur = con.execute(f'SELECT * FROM "{info["table"]}" LIMIT {PEEK_FEATURES}')
-        cols = [d[0] for d in cur.description]
-        df = pd.DataFrame(cur.fetchall(), columns=cols)
-    finally:
-        con.close()
+    _, attrs, geoms = gpkg.read_layer(path, None, limit=PEEK_FEATURES)
     # the declared type may be the generic GEOMETRY: look at the features themselves
-    wkb = [b for b in (gpkg_to_wkb(g) for g in df.pop(info["column"])) if b is not None]
-    geoms = shapely.from_wkb(wkb, on_invalid="ignore") if wkb else np.array([])
     types = {g.geom_type for g in geoms if g is not None}
-    df = df.drop(columns=[c for c in df.columns if c.lower() == "fid"])
-    return GeoPeek("GeoPackage", list(df.columns), types, _as_text(df))
+    return GeoPeek("GeoPackage", list(attrs.columns), types, _as_text(attrs))
 
 
 # -- zip and dispatch ------------------------------------------------------------------------

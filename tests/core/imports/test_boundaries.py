@@ -15,7 +15,7 @@ from phdesk.core.imports import (
     prepare_import,
     run_import,
 )
-from phdesk.core.imports.geofiles import gpkg_to_wkb
+from phdesk.core.imports.geopackage import gpkg_to_wkb
 from phdesk.core.imports.report import DUPLICATE_KEY, MALFORMED_AREA_CODE
 from phdesk.store.queries import areas_frame
 from tests.core.imports import fixtures_a as fx
