@@ -441,6 +441,7 @@ class ResultsPanel(QtWidgets.QWidget):
             view = FrameView(title, parent=self.tabs)
             self.views[attr] = view
             self.tabs.addTab(view, title)
+        self._result: Any | None = None
         self.empty_label = QtWidgets.QLabel(
             "No mapping result yet: run the mapping to see the tables.", self)
         layout = QtWidgets.QVBoxLayout(self)
@@ -450,10 +451,15 @@ class ResultsPanel(QtWidgets.QWidget):
 
     def set_result(self, result: Any | None) -> None:
         """Show a MappingResult's frames (None clears the tables)."""
+        self._result = result
         self.empty_label.setVisible(result is None)
         for attr, view in self.views.items():
             frame = getattr(result, attr, None) if result is not None else None
             view.set_frame(frame if isinstance(frame, pd.DataFrame) else None)
+
+    def result(self) -> Any | None:
+        """The MappingResult shown (None if none)."""
+        return self._result
 
 
 def _preview() -> int:  # pragma: no cover - manual preview
