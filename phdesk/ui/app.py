@@ -58,6 +58,50 @@ def excepthook(exc_type, exc, tb) -> None:
         log.exception("could not show the error dialog")
 
 
+_R = QtGui.QPalette.ColorRole
+# (text, background) colour roles read together; each pair needs 4.5:1 (WCAG 2.2 AA, normal text)
+TEXT_PAIRS = [(_R.Text, _R.Base), (_R.Text, _R.AlternateBase), (_R.WindowText, _R.Window),
+              (_R.ButtonText, _R.Button), (_R.HighlightedText, _R.Highlight),
+              (_R.ToolTipText, _R.ToolTipBase)]
+AA_NORMAL_TEXT = 4.5
+
+
+def _luminance(c: QtGui.QColor) -> float:
+    def ch(v: float) -> float:
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+    return 0.2126 * ch(c.redF()) + 0.7152 * ch(c.greenF()) + 0.0722 * ch(c.blueF())
+
+
+def contrast_ratio(a: QtGui.QColor, b: QtGui.QColor) -> float:
+    """WCAG contrast ratio of two colours (1 to 21)."""
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def accessible_palette(palette: QtGui.QPalette) -> QtGui.QPalette:
+    """The system palette, with any text/background pair under 4.5:1 fixed.
+
+    Only failing pairs change: the background moves away from the text in lightness, keeping its
+    hue (e.g. the Fusion selection blue #308cc6 under white text becomes a darker blue), so a
+    Windows high-contrast or dark theme is kept as it is.
+    """
+    out = QtGui.QPalette(palette)
+    for group in (QtGui.QPalette.ColorGroup.Active, QtGui.QPalette.ColorGroup.Inactive):
+        for fg_role, bg_role in TEXT_PAIRS:
+            fg, bg = out.color(group, fg_role), out.color(group, bg_role)
+            if contrast_ratio(fg, bg) >= AA_NORMAL_TEXT:
+                continue
+            darker = _luminance(fg) > _luminance(bg)
+            h, s, lightness, a = bg.getHslF()
+            for _ in range(100):
+                lightness = max(0.0, lightness - 0.01) if darker else min(1.0, lightness + 0.01)
+                bg = QtGui.QColor.fromHslF(max(h, 0.0), s, lightness, a)
+                if contrast_ratio(fg, bg) >= AA_NORMAL_TEXT:
+                    break
+            out.setColor(group, bg_role, bg)
+    return out
+
+
 def app_icon() -> QtGui.QIcon:
     icon = QtGui.QIcon()
     for name in ("phdesk.svg", "phdesk.ico"):
@@ -82,6 +126,7 @@ def make_app(argv: list[str] | None = None) -> QtWidgets.QApplication:
     app.setApplicationVersion(__version__)
     app.setOrganizationName("phdesk")
     app.setWindowIcon(app_icon())
+    app.setPalette(accessible_palette(app.palette()))
     if sys.platform == "win32":
         _set_app_user_model_id()
     return app

@@ -360,7 +360,7 @@ class MainWindow(QtWidgets.QMainWindow):
         super().showEvent(event)
         if self._size_docks_on_show:   # first show without a saved layout
             self._size_docks_on_show = False
-            panels.size_docks(self)
+            QtCore.QTimer.singleShot(0, self, lambda: panels.size_docks(self))
 
     def save_layout(self) -> None:
         self.settings.window_geometry = base64.b64encode(bytes(self.saveGeometry())).decode()

@@ -9,8 +9,16 @@ import math
 import pandas as pd
 from PySide6 import QtCore, QtGui, QtWidgets
 
-COLUMNS = ["Neighbourhood", "Population", "% Core20", "Assets", "Biggest gap"]
+# The biggest gap is a second line under the name: five columns do not fit beside the map on a
+# laptop screen, and a wrapped line keeps every figure readable without scrolling sideways.
+COLUMNS = ["Neighbourhood", "People", "Core20", "Assets"]
+HEADER_TIPS = ["Neighbourhood name; after mapping, its biggest gap (asset category · segment)",
+               "Population (residents)",
+               "Percentage of residents living in LSOAs among the most deprived 20% in England "
+               "(IMD deciles 1–2)",
+               "Assets placed inside the neighbourhood"]
 SORT_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
+NAME_ROLE = QtCore.Qt.ItemDataRole.UserRole + 2
 
 
 def _number_item(value: float, text: str) -> QtGui.QStandardItem:
@@ -30,6 +38,9 @@ class NeighbourhoodPanel(QtWidgets.QWidget):
         super().__init__(parent)
         self.model = QtGui.QStandardItemModel(0, len(COLUMNS), self)
         self.model.setHorizontalHeaderLabels(COLUMNS)
+        for i, tip in enumerate(HEADER_TIPS):
+            self.model.setHeaderData(i, QtCore.Qt.Orientation.Horizontal, tip,
+                                     QtCore.Qt.ItemDataRole.ToolTipRole)
         self.model.setSortRole(SORT_ROLE)
         self.view = QtWidgets.QTableView(self)
         self.view.setModel(self.model)
@@ -38,15 +49,20 @@ class NeighbourhoodPanel(QtWidgets.QWidget):
         self.view.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setAlternatingRowColors(True)
-        self.view.setWordWrap(False)
+        self.view.setWordWrap(True)
         self.view.verticalHeader().hide()
-        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.verticalHeader().setSectionResizeMode(
+            QtWidgets.QHeaderView.ResizeMode.ResizeToContents)   # two-line rows after mapping
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        header.setSortIndicatorShown(True)
+        self.view.sortByColumn(0, QtCore.Qt.SortOrder.AscendingOrder)
         self.view.setTabKeyNavigation(False)  # Tab moves on to the next control
         self.view.setAccessibleName("Neighbourhoods")
         self.view.setAccessibleDescription(
-            "One row per neighbourhood: population, percentage living in Core20 areas (the most "
-            "deprived 20% nationally), assets, and the biggest gap found by mapping. Select a row "
-            "to show that neighbourhood on the map and charts.")
+            "One row per neighbourhood: its name and the biggest gap found by mapping, population, "
+            "percentage living in Core20 areas (the most deprived 20% nationally) and assets. "
+            "Select a row to show that neighbourhood on the map and charts.")
         self.view.selectionModel().selectionChanged.connect(self._on_selection)
 
         self.all_button = QtWidgets.QPushButton("Show &all neighbourhoods", self)
@@ -79,19 +95,24 @@ class NeighbourhoodPanel(QtWidgets.QWidget):
             for row in summary.itertuples(index=False):
                 name = str(row.neighbourhood)
                 pct = row.core20_pct
+                gap = gap_text.get(name)
+                first = QtGui.QStandardItem(f"{name}\nGap: {gap}" if gap else name)
+                first.setData(name, NAME_ROLE)
+                first.setData(name.casefold(), SORT_ROLE)
+                first.setToolTip(f"{name}: biggest gap {gap} (asset category · segment)" if gap
+                                 else name)
                 items = [
-                    QtGui.QStandardItem(name),
+                    first,
                     _number_item(row.population, f"{row.population:,.0f}"),
                     _number_item(pct, "–" if pd.isna(pct) else f"{pct:.0f}%"),
                     _number_item(row.assets, f"{int(row.assets):,}"),
-                    QtGui.QStandardItem(gap_text.get(name, "–")),
                 ]
-                items[0].setData(name.casefold(), SORT_ROLE)
-                items[4].setData(gap_text.get(name, ""), SORT_ROLE)
                 items[2].setToolTip("Share of residents living in LSOAs among the most deprived "
                                     "20% in England (IMD deciles 1–2)")
                 self.model.appendRow(items)
-            self.view.resizeColumnsToContents()
+            header = self.view.horizontalHeader()
+            self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
+            self._fit_number_columns()
         finally:
             self._blocking = False
         if not len(summary):
@@ -100,9 +121,18 @@ class NeighbourhoodPanel(QtWidgets.QWidget):
         elif not gap_text:
             self.caption.setText("Run mapping (F5) to find each neighbourhood's biggest gap.")
         else:
-            self.caption.setText("Biggest gap: the category and segment with the highest gap "
-                                 "score (high need, low provision).")
+            self.caption.setText("Gap: the asset category and population segment with the "
+                                 "highest gap score (high need, low provision).")
         self.select(selected, emit=False)
+
+    def _fit_number_columns(self) -> None:
+        """Number columns just wide enough for their text; the name column takes the rest."""
+        fm = self.view.fontMetrics()
+        pad = fm.averageCharWidth() * 3   # cell margins and the sort arrow
+        for col in range(1, len(COLUMNS)):
+            texts = [COLUMNS[col]] + [self.model.item(r, col).text()
+                                      for r in range(self.model.rowCount())]
+            self.view.setColumnWidth(col, max(fm.horizontalAdvance(t) for t in texts) + pad)
 
     def row_count(self) -> int:
         return self.model.rowCount()
@@ -110,7 +140,20 @@ class NeighbourhoodPanel(QtWidgets.QWidget):
     # -- selection ---------------------------------------------------------------------------
     def selected(self) -> str | None:
         rows = self.view.selectionModel().selectedRows(0)
-        return rows[0].data() if rows else None
+        return rows[0].data(NAME_ROLE) if rows else None
+
+    def names(self) -> list[str]:
+        """Neighbourhood names in the order shown."""
+        return [self.model.item(r, 0).data(NAME_ROLE) for r in range(self.model.rowCount())]
+
+    def gap_text(self, name: str) -> str | None:
+        """The biggest-gap line shown for ``name`` (None before mapping)."""
+        for r in range(self.model.rowCount()):
+            item = self.model.item(r, 0)
+            if item.data(NAME_ROLE) == name:
+                lines = item.text().split("\n")
+                return lines[1].removeprefix("Gap: ") if len(lines) > 1 else None
+        return None
 
     def select(self, name: str | None, emit: bool = True) -> None:
         """Select a neighbourhood by name (None clears); ``emit=False`` for echoes from the map."""
@@ -119,10 +162,11 @@ class NeighbourhoodPanel(QtWidgets.QWidget):
             if name is None:
                 self.view.clearSelection()
                 return
-            hits = self.model.findItems(name, QtCore.Qt.MatchFlag.MatchExactly, 0)
-            if hits:
-                self.view.selectRow(hits[0].row())
-                self.view.scrollTo(hits[0].index())
+            rows = [r for r in range(self.model.rowCount())
+                    if self.model.item(r, 0).data(NAME_ROLE) == name]
+            if rows:
+                self.view.selectRow(rows[0])
+                self.view.scrollTo(self.model.index(rows[0], 0))
             else:
                 self.view.clearSelection()
         finally:

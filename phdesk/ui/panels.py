@@ -21,14 +21,17 @@ LEFT = QtCore.Qt.DockWidgetArea.LeftDockWidgetArea
 RIGHT = QtCore.Qt.DockWidgetArea.RightDockWidgetArea
 BOTTOM = QtCore.Qt.DockWidgetArea.BottomDockWidgetArea
 
-# dock key, title (with mnemonic for the View menu), attribute on the window, area
+# dock key, title (with mnemonic for the View menu), attribute on the window, area.
+# The charts share the bottom tabs with the tables: beside a map on a 1366-1920 px laptop screen
+# there is no room for them on the right; users with wide screens can drag them there.
 DOCKS = [
     ("neighbourhoods", "&Neighbourhoods", "neighbourhood_panel", LEFT),
-    ("charts", "&Charts", "charts_panel", RIGHT),
+    ("charts", "&Charts", "charts_panel", BOTTOM),
     ("results", "&Results tables", "results_panel", BOTTOM),
     ("assets", "&Asset register", "asset_panel", BOTTOM),
     ("sources", "&Sources (provenance)", "provenance_panel", BOTTOM),
 ]
+SCROLLED = {"charts"}   # docks whose content may be taller/wider than the dock: scroll, not grow
 
 
 class Placeholder(QtWidgets.QLabel):
@@ -113,11 +116,22 @@ def call(panel: QtWidgets.QWidget, method: str, *args: Any) -> None:
 def add_docks(window: QtWidgets.QMainWindow) -> dict[str, QtWidgets.QDockWidget]:
     """Put the side panels in docks: list left, charts right, tables tabbed at the bottom."""
     docks: dict[str, QtWidgets.QDockWidget] = {}
+    # the neighbourhood list runs the full height; the tabs sit under the map only
+    window.setCorner(QtCore.Qt.Corner.BottomLeftCorner, LEFT)
+    window.setCorner(QtCore.Qt.Corner.TopLeftCorner, LEFT)
     bottom: list[QtWidgets.QDockWidget] = []
     for key, title, attr, area in DOCKS:
         dock = QtWidgets.QDockWidget(title.replace("&", ""), window)
         dock.setObjectName(f"dock-{key}")
-        dock.setWidget(getattr(window, attr))
+        content = getattr(window, attr)
+        if key in SCROLLED:
+            area_widget = QtWidgets.QScrollArea(window)
+            area_widget.setWidgetResizable(True)
+            area_widget.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+            area_widget.setAccessibleName(title.replace("&", ""))
+            area_widget.setWidget(content)
+            content = area_widget
+        dock.setWidget(content)
         dock.setAccessibleName(title.replace("&", ""))
         window.addDockWidget(area, dock)
         docks[key] = dock
@@ -134,10 +148,9 @@ def size_docks(window: QtWidgets.QMainWindow) -> None:
     em = window.fontMetrics().averageCharWidth()
     width, height = window.width(), window.height()
     docks = window.docks
-    window.resizeDocks([docks["neighbourhoods"], docks["charts"]],
-                       [max(em * 52, width // 4), max(em * 50, width * 3 // 10)],
+    window.resizeDocks([docks["neighbourhoods"]], [max(em * 46, width // 4)],
                        QtCore.Qt.Orientation.Horizontal)
-    window.resizeDocks([docks["results"]], [height // 4], QtCore.Qt.Orientation.Vertical)
+    window.resizeDocks([docks["charts"]], [height * 9 // 20], QtCore.Qt.Orientation.Vertical)
 
 
 def replace_dock_widget(window, key: str, widget: QtWidgets.QWidget) -> QtWidgets.QWidget:

@@ -39,7 +39,7 @@ def build(win: MainWindow) -> None:
           "Save the map as a PNG image")
     a.add("file.export_charts", "Export &charts as PNG…", lambda: win.export_png("charts"),
           "Ctrl+Shift+E", "Save the charts as a PNG image")
-    a.add("file.quit", "&Quit", win.close, Key.Quit, "Close phdesk")
+    a.add("file.quit", "&Quit", win.close, "Ctrl+Q", "Close phdesk")
     a.add("analysis.run", "&Run mapping…", win.open_mapping_dialog, "F5",
           "Choose mapping settings and run asset mapping")
     a.add("analysis.reload", "Re&load project", win.reload, "Ctrl+Shift+R",

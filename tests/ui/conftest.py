@@ -37,9 +37,11 @@ def make_main_window(qtbot, demo_path):
 
     def make(path=None, settings=None, wait=True):
         service = ProjectService.open(path or demo_path)
-        win = MainWindow(service, settings or Settings())
+        settings = settings or Settings()
+        win = MainWindow(service, settings)
         qtbot.addWidget(win)
-        win.resize(1200, 800)
+        if not settings.window_geometry:
+            win.resize(1440, 900)
         win.show()
         windows.append(win)
         if wait:

@@ -1,0 +1,429 @@
+"""The app shell: the main window on the demo project, mapping from the window, cancel, errors,
+settings and recent files, keyboard access, and ``--screenshot``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+
+import pytest
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from phdesk import paths
+from phdesk.core.errors import UserError
+from phdesk.settings import MAX_RECENT, SCHEMA_VERSION, Settings, settings_path
+
+Qt = QtCore.Qt
+
+
+def visible_boxes() -> list[QtWidgets.QMessageBox]:
+    return [w for w in QtWidgets.QApplication.topLevelWidgets()
+            if isinstance(w, QtWidgets.QMessageBox) and w.isVisible()]
+
+
+@pytest.fixture(autouse=True)
+def _close_popups():
+    yield
+    for w in QtWidgets.QApplication.topLevelWidgets():
+        if isinstance(w, QtWidgets.QDialog) and w.isVisible():
+            w.close()
+
+
+# -- the window on the demo ---------------------------------------------------------------------
+def test_main_window_shows_demo(make_main_window):
+    win = make_main_window()
+    counts = win.service.counts()
+    assert win.map_panel.area_count() == counts["areas"] > 100
+    assert win.map_panel.asset_count() == counts["assets"]
+    assert win.neighbourhood_panel.row_count() == 8
+    assert sorted(win.neighbourhood_panel.names()) == sorted(win.service.neighbourhoods())
+    assert f"{counts['areas']} areas" in win.counts_label.text()
+    assert "not run yet" in win.run_label.text()
+    assert win.windowTitle() == "Kingsbridge (demo) — phdesk" == f"{win.service.title()} — phdesk"
+    for name, cls in (("map_panel", "MapPanel"), ("charts_panel", "ChartsPanel"),
+                      ("results_panel", "ResultsPanel"), ("asset_panel", "AssetRegisterPanel"),
+                      ("provenance_panel", "ProvenancePanel")):
+        assert type(getattr(win, name)).__name__ == cls   # the real panels, no placeholders
+
+
+def test_selecting_a_neighbourhood_tells_map_and_charts(make_main_window, monkeypatch):
+    win = make_main_window()
+    seen = []
+    monkeypatch.setattr(win.map_panel, "select_neighbourhood", lambda n: seen.append(("map", n)))
+    monkeypatch.setattr(win.charts_panel, "set_neighbourhood",
+                        lambda n: seen.append(("charts", n)))
+    win.neighbourhood_panel.select("Riverside")
+    assert seen == [("map", "Riverside"), ("charts", "Riverside")]
+    seen.clear()
+    win.neighbourhood_panel.all_button.click()
+    assert seen == [("map", None), ("charts", None)]
+
+
+def test_run_mapping_from_dialog_refreshes_panels(make_main_window, qtbot):
+    win = make_main_window()
+    results = []
+    win.mapping_finished.connect(results.append)
+    first = win.data.categories[0]
+
+    def fill_and_run():
+        dialog = QtWidgets.QApplication.activeModalWidget()
+        dialog.radius[first].setValue(1500)
+        dialog.run_button.click()
+
+    QtCore.QTimer.singleShot(0, fill_and_run)
+    win.open_mapping_dialog()            # modal; the timer fills it in and presses Run
+    assert win.tasks.wait(60_000)
+    assert len(results) == 1 and win.service.last_result is results[0]
+    # what serves whom / radius was saved through the service
+    saved = win.service.category_settings().set_index("category")
+    assert saved.loc[first, "radius_m"] == 1500 and saved.loc[first, "source"] == "saved"
+    assert results[0].params.radius_m[first] == 1500
+    # the list shows each neighbourhood's biggest gap, the status bar the run
+    gaps = win.service.biggest_gaps()
+    for row in gaps.itertuples():
+        assert win.neighbourhood_panel.gap_text(row.neighbourhood) == \
+            f"{row.category} · {row.segment}"
+    assert "Last mapping run" in win.run_label.text()
+    # tables and map have the result
+    table = win.results_panel.views["neighbourhood_segments"].model
+    assert table.rowCount() == len(results[0].neighbourhood_segments) > 0
+    assert win.map_panel._result is results[0]
+
+
+def test_mapping_reruns_on_open_when_project_has_a_run(make_main_window, demo_path):
+    from phdesk.core.mapping import MappingParams
+    from phdesk.services.project_service import ProjectService
+
+    svc = ProjectService.open(demo_path)
+    svc.run_mapping(MappingParams(default_radius_m=800.0))
+    svc.close()
+    win = make_main_window(demo_path)
+    assert win.service.last_result is not None
+    assert win.service.last_result.params.default_radius_m == 800.0
+
+
+def test_cancelled_import_leaves_project_unchanged(make_main_window, tmp_path, qtbot):
+    win = make_main_window()
+    before = win.service.counts()
+    csv = tmp_path / "clubs.csv"
+    csv.write_text("Name,Category,Easting,Northing\n" + "".join(
+        f"Club {i},Lunch club,{529000 + 10 * i},{178000 + 10 * i}\n" for i in range(50)))
+    prepared = win.service.prepare_import(csv, kind="assets")
+    written = threading.Event()
+    service = win.service
+
+    def job(progress, cancelled):
+        def cancel_check():
+            # rows are in the open transaction: let the user press Cancel now
+            if service.project.scalar("SELECT count(*) FROM assets") > before["assets"]:
+                written.set()
+                for _ in range(500):
+                    if cancelled():
+                        return True
+                    threading.Event().wait(0.01)
+            return cancelled()
+        return service.commit_import(prepared, progress=progress, cancelled=cancel_check)
+
+    done = []
+    task = win.tasks.run(job, done.append, "Importing clubs.csv")
+    qtbot.waitUntil(written.is_set, timeout=10_000)
+    qtbot.waitUntil(win.tasks.strip.isVisible, timeout=5_000)
+    qtbot.mouseClick(win.tasks.strip.button, Qt.MouseButton.LeftButton)
+    assert win.tasks.wait(10_000)
+    assert task.status == "cancelled" and done == []
+    assert win.service.counts() == before
+    assert visible_boxes() == []
+    assert "cancelled" in win.statusBar().currentMessage()
+
+
+def test_failed_job_shows_dialog_with_log_location(make_main_window):
+    win = make_main_window()
+
+    def job(progress, cancelled):
+        raise KeyError("segment")
+
+    win.tasks.run(job, lambda r: None, "Running mapping")
+    assert win.tasks.wait(5_000)
+    [box] = visible_boxes()
+    assert "Running mapping" in box.windowTitle()
+    assert str(paths.log_file()) in box.informativeText()
+    assert "segment" in box.text()
+
+
+def test_excepthook_logs_and_shows_dialog(make_main_window, caplog):
+    from phdesk.ui.app import excepthook
+
+    make_main_window()
+    try:
+        raise RuntimeError("paint failed")
+    except RuntimeError as exc:
+        excepthook(type(exc), exc, exc.__traceback__)
+    assert any("uncaught exception" in r.message for r in caplog.records)
+    [box] = visible_boxes()
+    assert "paint failed" in box.text() and str(paths.log_file()) in box.informativeText()
+
+
+def test_opening_a_bad_file_keeps_the_project(make_main_window, tmp_path):
+    win = make_main_window()
+    bad = tmp_path / "notes.phdesk"
+    bad.write_text("not a database")
+    assert not win.open_path(bad)
+    [box] = visible_boxes()
+    assert "not a phdesk project" in box.text()
+    assert win.service.path.name == "demo.phdesk"
+
+
+# -- projects, settings, recent files ---------------------------------------------------------
+def test_new_project_and_recent_menu(make_main_window, tmp_path):
+    settings = Settings()
+    win = make_main_window(settings=settings)
+    demo = win.service.path
+    assert win.open_path(tmp_path / "empty.phdesk", create=True)
+    assert win.tasks.wait(10_000)
+    assert win.windowTitle().startswith("empty")
+    assert win.neighbourhood_panel.row_count() == 0
+    assert win.map_panel.area_count() == 0
+    titles = [a.text() for a in win.recent_menu.actions()]
+    assert titles[0] == "&1 empty.phdesk"
+    # back to the demo through the recent menu
+    assert win.open_path(demo)
+    assert win.tasks.wait(10_000)
+    assert win.neighbourhood_panel.row_count() == 8
+    assert [a.text() for a in win.recent_menu.actions()][:2] == ["&1 demo.phdesk",
+                                                                 "&2 empty.phdesk"]
+    assert Settings.load().recent_files[:2] == [str(demo.resolve()),
+                                                str((tmp_path / "empty.phdesk").resolve())]
+
+
+def test_settings_round_trip(tmp_path):
+    s = Settings()
+    s.window_geometry = "AQID"
+    s.last_import_dir = str(tmp_path)
+    s.rerun_mapping_on_open = False
+    for i in range(MAX_RECENT + 3):
+        (tmp_path / f"p{i}.phdesk").write_text("x")
+        s.add_recent(tmp_path / f"p{i}.phdesk")
+    s.add_recent(tmp_path / "p5.phdesk")           # again: moves to the front, no duplicate
+    path = s.save()
+    assert path == settings_path() and path.parent == paths.config_dir()
+    assert str(path).startswith(os.environ["PHDESK_HOME"])   # never beside the program
+    back = Settings.load()
+    assert back == s
+    assert len(back.recent_files) == MAX_RECENT
+    assert back.recent_files[0].endswith("p5.phdesk")
+    assert len(set(back.recent_files)) == MAX_RECENT
+    (tmp_path / "p5.phdesk").unlink()
+    assert all(p.exists() for p in back.existing_recent())
+    assert len(back.existing_recent()) == MAX_RECENT - 1
+
+
+def test_settings_bad_values_damaged_file_and_migration():
+    path = settings_path()
+    path.write_text(json.dumps({"schema_version": SCHEMA_VERSION, "recent_files": "oops",
+                                "rerun_mapping_on_open": "yes", "last_export_dir": "C:/out",
+                                "unknown": 1}))
+    s = Settings.load()
+    assert s.recent_files == [] and s.rerun_mapping_on_open is True
+    assert s.last_export_dir == "C:/out"
+    path.write_text("{ not json")
+    assert Settings.load() == Settings()
+    assert path.with_name("settings.json.bad").exists()
+    path.write_text(json.dumps({"recent": ["a.phdesk"], "geometry": "AAAA"}))   # version 1
+    s = Settings.load()
+    assert s.recent_files == ["a.phdesk"] and s.window_geometry == "AAAA"
+    assert s.schema_version == SCHEMA_VERSION
+
+
+def test_window_layout_is_remembered(make_main_window, demo_path):
+    settings = Settings()
+    win = make_main_window(settings=settings)
+    win.docks["charts"].hide()
+    win.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, win.docks["neighbourhoods"])
+    win.close()
+    saved = Settings.load()
+    assert saved.window_geometry and saved.window_state
+    again = make_main_window(demo_path, settings=saved)
+    assert not again.docks["charts"].isVisible()
+    assert again.docks["neighbourhoods"].isVisible()
+    assert again.dockWidgetArea(again.docks["neighbourhoods"]) == \
+        Qt.DockWidgetArea.RightDockWidgetArea
+
+
+def test_choose_project(tmp_path):
+    from phdesk.ui.app import choose_project
+
+    with pytest.raises(UserError, match="no such project"):
+        choose_project(tmp_path / "missing.phdesk", Settings())
+    last = tmp_path / "last.phdesk"
+    last.write_text("x")
+    assert choose_project(None, Settings(last_project=str(last))) == last
+    demo = choose_project(None, Settings(last_project=str(tmp_path / "gone.phdesk")))
+    assert demo == paths.demo_project() and demo.exists()    # written on first run
+
+
+# -- screens, import, export -------------------------------------------------------------------
+def test_every_screen_opens(make_main_window, qtbot):
+    from phdesk.ui.about import AboutDialog, ShortcutsDialog
+
+    win = make_main_window()
+    dialog = win.mapping_dialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.table.rowCount() == len(win.data.categories)
+    assert dialog.segments.count() == len(win.data.segments)
+    about = AboutDialog(str(win.service.path), win)
+    about.show()
+    assert str(paths.log_file()) in about.findChild(QtWidgets.QLabel).text()
+    shortcuts = ShortcutsDialog(win.commands.shortcut_table(), win)
+    shortcuts.show()
+    assert shortcuts.table.rowCount() == len(win.commands.shortcut_table()) >= 10
+    win.commands["file.import"].trigger()
+    wizard = next(w for w in QtWidgets.QApplication.topLevelWidgets()
+                  if isinstance(w, QtWidgets.QWizard) and w.isVisible())
+    wizard.close()
+    for d in (about, shortcuts):
+        d.close()
+
+
+def test_dropped_files_open_the_import_wizard(make_main_window, tmp_path, monkeypatch):
+    win = make_main_window()
+    opened = []
+    monkeypatch.setattr(win, "open_import_wizard", opened.append)
+    f = tmp_path / "assets.csv"
+    f.write_text("Name,Postcode\nLibrary,SE13 6LH\n")
+    mime = QtCore.QMimeData()
+    mime.setUrls([QtCore.QUrl.fromLocalFile(str(f))])
+    pos = QtCore.QPointF(win.width() / 2, win.height() / 2)
+    enter = QtGui.QDragEnterEvent(pos.toPoint(), Qt.DropAction.CopyAction, mime,
+                                  Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    win.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    drop = QtGui.QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    win.dropEvent(drop)
+    assert opened == [[f]]
+
+
+def test_export_map_and_charts_png(make_main_window, tmp_path):
+    win = make_main_window()
+    for which in ("map", "charts"):
+        out = win.export_png(which, tmp_path / f"{which}.png")
+        img = QtGui.QImage(str(out))
+        assert out.exists() and not img.isNull() and img.width() > 100
+
+
+# -- keyboard and accessibility ------------------------------------------------------------------
+MAIN_ACTIONS = ["file.new", "file.open", "file.import", "file.export_map", "file.quit",
+                "analysis.run", "view.focus.neighbourhoods", "view.focus.map",
+                "view.focus.charts", "view.focus.results", "help.shortcuts"]
+
+
+def test_main_actions_have_shortcuts_and_menus_mnemonics(make_main_window):
+    win = make_main_window()
+    keys = [win.commands[name].shortcut() for name in MAIN_ACTIONS]
+    assert [n for n, k in zip(MAIN_ACTIONS, keys, strict=True) if k.isEmpty()] == []
+    assert len({k.toString() for k in keys}) == len(keys)      # no two share a key
+    for menu_action in win.menuBar().actions():
+        assert "&" in menu_action.text(), menu_action.text()
+        for action in menu_action.menu().actions():
+            if not action.isSeparator() and action.text() != "(none)":
+                assert "&" in action.text(), action.text()
+
+
+@pytest.mark.parametrize("key, dock", [("Ctrl+1", "neighbourhoods"), ("Ctrl+3", "charts"),
+                                       ("Ctrl+5", "assets"), ("Ctrl+2", None)])
+def test_dock_focus_shortcuts(make_main_window, qtbot, key, dock):
+    win = make_main_window()
+    win.activateWindow()
+    action = next(a for _, a in win.commands if a.shortcut() == QtGui.QKeySequence(key))
+    action.trigger()
+    target = win.centralWidget() if dock is None else win.docks[dock]
+    focus = QtWidgets.QApplication.focusWidget()
+    assert focus is not None and (focus is target or target.isAncestorOf(focus))
+
+
+def _accessible_name(widget: QtWidgets.QWidget) -> str:
+    iface = QtGui.QAccessible.queryAccessibleInterface(widget)
+    return iface.text(QtGui.QAccessible.Text.Name).strip() if iface else ""
+
+
+def test_every_visible_control_has_an_accessible_name(make_main_window):
+    from phdesk.core.mapping import MappingParams
+
+    win = make_main_window()
+    win.run_mapping(MappingParams())
+    assert win.tasks.wait(60_000)
+    missing = []
+    for w in win.findChildren(QtWidgets.QWidget):
+        if not w.isVisible() or not w.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            continue
+        parent = w.parentWidget()
+        if isinstance(parent, QtWidgets.QAbstractScrollArea) and parent.viewport() is w:
+            w = parent                       # a view's viewport speaks for its view
+        if isinstance(w, QtWidgets.QHeaderView):
+            continue
+        if not _accessible_name(w):
+            missing.append(f"{type(w).__name__} in {type(w.parentWidget()).__name__}")
+    assert missing == []
+
+
+def contrast(a: QtGui.QColor, b: QtGui.QColor) -> float:
+    def lum(c: QtGui.QColor) -> float:
+        def ch(v: float) -> float:
+            return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+        return 0.2126 * ch(c.redF()) + 0.7152 * ch(c.greenF()) + 0.0722 * ch(c.blueF())
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_palette_text_contrast(make_main_window):
+    # phdesk keeps the system's colours, darkening only a pair that fails WCAG 2.2 AA (4.5:1
+    # for normal text): the list, its alternating rows, the selection and the status bar.
+    from phdesk.ui.app import TEXT_PAIRS, accessible_palette
+
+    original = QtWidgets.QApplication.palette()
+    fixed = accessible_palette(original)
+    QtWidgets.QApplication.setPalette(fixed)
+    try:
+        win = make_main_window()
+        pal = win.neighbourhood_panel.view.palette()
+        for group in (QtGui.QPalette.ColorGroup.Active, QtGui.QPalette.ColorGroup.Inactive):
+            for fg, bg in TEXT_PAIRS:
+                assert contrast(pal.color(group, fg), pal.color(group, bg)) >= 4.5, (fg, bg)
+                if contrast(original.color(group, fg), original.color(group, bg)) >= 4.5:
+                    assert pal.color(group, bg) == original.color(group, bg)  # left alone
+    finally:
+        QtWidgets.QApplication.setPalette(original)
+
+
+def test_no_pixel_fonts(make_main_window):
+    win = make_main_window()
+    app_size = QtWidgets.QApplication.font().pointSizeF()
+    for w in [win, win.neighbourhood_panel, *win.neighbourhood_panel.findChildren(
+            QtWidgets.QWidget), win.counts_label, win.run_label]:
+        assert w.font().pixelSize() == -1          # sizes in points follow the system setting
+        assert w.font().pointSizeF() == app_size
+
+
+# -- --screenshot, first run --------------------------------------------------------------------
+@pytest.mark.slow
+def test_screenshot_first_run_writes_demo_and_png(tmp_path):
+    from phdesk.ui.app import SCREENSHOT_SIZE
+
+    home = tmp_path / "home"
+    out = tmp_path / "shot.png"
+    env = {**os.environ, "PHDESK_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.run([sys.executable, "-m", "phdesk", "--screenshot", str(out)],
+                          env=env, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr
+    assert (home / "demo.phdesk").exists()        # first run wrote the demo project
+    img = QtGui.QImage(str(out))
+    assert (img.width(), img.height()) == SCREENSHOT_SIZE
+    small = img.scaled(48, 30)
+    colours = {small.pixel(x, y) for x in range(48) for y in range(30)}
+    assert len(colours) > 20                       # a populated window, not a blank one
+    assert not (home / "config" / "settings.json").exists() or \
+        not json.loads((home / "config" / "settings.json").read_text())["window_geometry"]
