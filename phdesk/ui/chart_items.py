@@ -40,7 +40,7 @@ class ChartBox(QtWidgets.QStackedWidget):
         self.layout_widget.setAccessibleName(name)
         self.addWidget(self.message)
         self.addWidget(self.layout_widget)
-        self.setMinimumSize(320, 240)
+        self.setMinimumSize(360, 300)
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)
@@ -81,8 +81,10 @@ def style_plot(plot: pg.PlotItem, title: str, x_label: str, y_label: str) -> Non
 
 
 def hbars(plot: pg.PlotItem, labels: Sequence[str], values, colour: str = "#0072B2",
-          offset: float = 0.0, height: float = 0.7, name: str | None = None) -> pg.BarGraphItem:
-    """Horizontal bars, one per label, top to bottom, with the labels on the left axis."""
+          offset: float = 0.0, height: float = 0.7, name: str | None = None,
+          value_labels: bool = True) -> pg.BarGraphItem:
+    """Horizontal bars, one per label, top to bottom, with the labels on the left axis and
+    each value written at the end of its bar (so a zero still reads as "0")."""
     v = np.nan_to_num(np.asarray(values, dtype=float))
     y = np.arange(len(labels), dtype=float) + offset
     bars = pg.BarGraphItem(x0=np.zeros(len(v)), y=y, width=v, height=height,
@@ -92,7 +94,12 @@ def hbars(plot: pg.PlotItem, labels: Sequence[str], values, colour: str = "#0072
     set_row_labels(plot, labels)
     plot.setYRange(-0.6, len(labels) - 0.4, padding=0)
     top = float(np.nanmax(v)) if len(v) else 1.0
-    plot.setXRange(0, top * 1.08 if top > 0 else 1.0, padding=0)
+    top = top if top > 0 else 1.0
+    plot.setXRange(0, top * 1.3, padding=0)   # room for the value labels
+    if value_labels:
+        for yi, vi in zip(y, v, strict=True):
+            text(plot, " " + palettes.format_value(float(vi)), float(vi), float(yi),
+                 anchor=(0, 0.5), colour=palettes.MUTED_TEXT)
     return bars
 
 

@@ -21,7 +21,7 @@ from phdesk.ui import palettes
 
 NEED = palettes.CATEGORICAL[4]        # blue: population / need
 PROVISION = palettes.CATEGORICAL[0]   # orange: assets / access
-MAX_BARS = 15
+MAX_BARS = 12
 RUN_FIRST = "Run mapping to see {what}."
 
 
@@ -75,7 +75,9 @@ class ChartsPanel(QtWidgets.QWidget):
         c = QtWidgets.QComboBox()
         c.setAccessibleName(name)
         c.setToolTip(tip)
-        c.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
+        c.setSizeAdjustPolicy(
+            QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        c.setMinimumContentsLength(16)
         return c
 
     # ---- contract -------------------------------------------------------------------------
@@ -187,11 +189,14 @@ class ChartsPanel(QtWidgets.QWidget):
         labels = df["segment"].astype(str).tolist()
         p1 = box.new_plot(f"Need: share of {nb} residents", "Population share (%)", col=0)
         ci.hbars(p1, labels, 100 * df["population"].to_numpy(float) / total, NEED)
-        p2 = box.new_plot(f"Provision: {cat}", "Assets per 10,000 people", col=1)
+        p2 = box.new_plot("Provision", f"{cat}: assets per 10,000 people", col=1)
         ci.hbars(p2, labels, df["assets_per_10k"].to_numpy(float), PROVISION)
         p2.getAxis("left").setStyle(showValues=False)
         p2.getAxis("left").setWidth(12)   # rows are named on the left-hand plot
         p2.setYLink(p1)
+        grid = box.layout_widget.ci.layout
+        grid.setColumnStretchFactor(0, 3)   # the left plot also carries the row labels
+        grid.setColumnStretchFactor(1, 2)
 
     def _draw_composition(self, nb: str | None) -> None:
         box = self.composition_chart
@@ -207,7 +212,7 @@ class ChartsPanel(QtWidgets.QWidget):
         if pop.empty:
             box.show_message(f"No segment populations for {nb}.")
             return
-        title = f"Segment composition of {nb}"
+        title = f"Segments in {nb}"
         if len(pop) > MAX_BARS:
             title += f" (largest {MAX_BARS} of {len(pop)})"
         plot = box.new_plot(title, "Population (people)")
@@ -287,7 +292,7 @@ class ChartsPanel(QtWidgets.QWidget):
         plot = box.new_plot(f"Coverage of {seg} by {cat} (95% CI)",
                             "Residents within a catchment (%)")
         labels = df["neighbourhood"].astype(str).tolist()
-        ci.hbars(plot, labels, df["coverage_pct"], NEED, height=0.6)
+        ci.hbars(plot, labels, df["coverage_pct"], NEED, height=0.6, value_labels=False)
         ci.hintervals(plot, df["coverage_pct"], df["coverage_lower"], df["coverage_upper"])
         plot.setXRange(0, 100, padding=0.02)
 

@@ -53,13 +53,16 @@ class MapPanel(QtWidgets.QWidget):
         c = QtWidgets.QComboBox()
         c.setAccessibleName(name)
         c.setToolTip(tip)
-        c.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
+        c.setSizeAdjustPolicy(
+            QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        c.setMinimumContentsLength(14)
         return c
 
     def _build_ui(self) -> None:
         self.level_combo = self._combo("Map level", "Colour small areas or whole neighbourhoods")
         self.level_combo.addItems(list(LEVELS))
         self.measure_combo = self._combo("Measure", "What the colours show")
+        self.measure_combo.setMinimumContentsLength(30)
         self.segment_combo = self._combo("Segment", "Population segment for result measures")
         self.category_combo = self._combo("Category", "Asset category for result measures "
                                                       "and catchment circles")
@@ -74,18 +77,26 @@ class MapPanel(QtWidgets.QWidget):
         self.labels_check.setChecked(True)
         self.export_button = QtWidgets.QPushButton("Export PNG…")
         self.export_button.setAccessibleName("Export map as PNG")
-        bar = QtWidgets.QHBoxLayout()
-        for label, w in (("Show", self.level_combo), ("Measure", self.measure_combo),
-                         ("Category", self.category_combo), ("Segment", self.segment_combo),
-                         ("Classes", self.breaks_combo)):
+        # two rows, so the combos keep readable widths in a window shared with docks
+        row1, row2 = QtWidgets.QHBoxLayout(), QtWidgets.QHBoxLayout()
+        for row, label, w in ((row1, "&Show", self.level_combo),
+                              (row1, "&Measure", self.measure_combo),
+                              (row1, "C&lasses", self.breaks_combo),
+                              (row2, "&Category", self.category_combo),
+                              (row2, "Se&gment", self.segment_combo)):
             lab = QtWidgets.QLabel(label)
             lab.setBuddy(w)
-            bar.addWidget(lab)
-            bar.addWidget(w)
-        bar.addWidget(self.catchment_check)
-        bar.addWidget(self.labels_check)
-        bar.addStretch(1)
-        bar.addWidget(self.export_button)
+            row.addWidget(lab)
+            row.addWidget(w)
+        row1.addStretch(1)
+        row1.addWidget(self.export_button)
+        row2.addWidget(self.catchment_check)
+        row2.addWidget(self.labels_check)
+        row2.addStretch(1)
+        bar = QtWidgets.QVBoxLayout()
+        bar.setSpacing(2)
+        bar.addLayout(row1)
+        bar.addLayout(row2)
 
         self.view = MapView()
         self.layer_list = QtWidgets.QListWidget()

@@ -192,6 +192,8 @@ def format_value(x: float) -> str:
         return f"{x:,.0f}"
     if a >= 100 or x == int(x):
         return f"{x:.0f}" if x == int(x) else f"{x:.1f}"
+    if a >= 10:
+        return f"{x:.1f}"
     if a >= 1:
         return f"{x:.2f}".rstrip("0").rstrip(".")
     return f"{x:.3g}"
