@@ -293,3 +293,14 @@ def test_gpkg_declared_generic_geometry(tmp_path):
     con.commit()
     con.close()
     assert "LSOA 2021 polygons (GeoPackage)" in boundaries.detect(Sample(path))
+
+
+def test_polygon_that_cannot_be_repaired_is_rejected(project, tmp_path):
+    x, y = 537000, 172000
+    flat = shapely.Polygon([(x, y), (x + 100, y + 100), (x + 200, y + 200), (x, y)])
+    assert not flat.is_valid
+    path = fx.write_geojson(tmp_path / "flat.geojson", [fx.squares(1)[0], flat],
+                            [{"LSOA11CD": c} for c in fx.CODES[:2]], crs="EPSG:27700")
+    rep = prepare_import(project, path).report
+    got = [(int(r.row), r.reason) for r in rep.sorted_rejections().itertuples()]
+    assert got == [(2, boundaries.UNREPAIRABLE)]

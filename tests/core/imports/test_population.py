@@ -291,3 +291,18 @@ def test_iod_population_denominators(project, tmp_path):
     assert sorted(set(df["age_band"])) == ["0-15", "16-59", "60+"]  # working age not stored
     assert df.groupby("area_code")["count"].sum().eq(1296).all()
     assert rep.warnings == []
+
+
+def test_detect_each_layout(tmp_path):
+    ts007 = tmp_path / "ts007.csv"
+    fx.ts007_frame().to_csv(ts007, index=False)
+    ts021 = tmp_path / "ts021.csv"
+    fx.ts021_frame().to_csv(ts021, index=False)
+    ons, _ = ons_wide(tmp_path / "london-mid2020-pop.csv")
+    tidy = fx.write_csv(tmp_path / "tidy.csv", ["area_code", "period", "indicator", "value"],
+                        [[c, "2021-03-21", "Aged 5 to 9 years", 4] for c in fx.CODES])
+    cases = {ons: "ONS mid-2020 estimates", ts007: "Census 2021 TS007",
+             ts021: "Census 2021 TS021", tidy: "Census 2021 TS007A"}
+    for path, label in cases.items():
+        kind, reason = detect(path)
+        assert kind == "population" and f"({label})" in reason, (path.name, reason)
