@@ -221,3 +221,18 @@ def test_filter_by_column_in_register(setup):
     panel.table.filter_edit.setText("pharm")
     assert panel.table.proxy.rowCount() == 1
     assert cell(panel, 2, "name").data() == "Corner Pharmacy"
+
+
+def test_validate_tidies_values():
+    from phdesk.ui.asset_table import InvalidEdit, validate, validate_new
+
+    assert validate({"postcode": "sw1a1aa"}) == {"postcode": "SW1A 1AA"}
+    assert validate({"name": "  Hub "}) == {"name": "Hub"}
+    assert validate({"capacity": "1,200"}) == {"capacity": 1200.0}
+    # a new easting is checked with the asset's current northing
+    with pytest.raises(InvalidEdit, match="outside Great Britain"):
+        validate({"easting": "531000"}, {"northing": 5_000_000.0})
+    assert validate({"easting": "531000"}, {"northing": 179000.0}) == {"easting": 531000.0}
+    with pytest.raises(InvalidEdit, match="both an easting and a northing"):
+        validate_new({"name": "A", "category": "B", "easting": "531000"})
+    assert validate_new({"name": "A", "category": "B", "postcode": "N1 0AA"})["capacity"] == 1.0
