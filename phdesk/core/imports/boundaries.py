@@ -187,8 +187,9 @@ def prepare(path: Path, ctx: ImportContext) -> Prepared:
     attrs = data.attributes
     ok = check_geometries(data, report, rows)
     codes = ac.clean_codes(attrs[code_col])
-    ok = ac.reject_malformed(report, codes, rows, code_col, ok)
-    ok = ac.reject_duplicates(report, codes, rows, code_col, ok)
+    coded = ac.reject_malformed(report, codes, rows, code_col)
+    # a code given twice is rejected in every copy, whatever else is wrong with either
+    ok &= ac.reject_duplicates(report, codes, rows, code_col, coded)
     name_col = _name_column(list(attrs.columns), code_col)
     geoms = data.geometries[ok]
     e, n = centroids(geoms) if len(geoms) else (np.array([]), np.array([]))

@@ -188,10 +188,8 @@ def prepare(path: Path, ctx: ImportContext) -> Prepared:
             out = ok & ((nums < 1) | (nums % 1 != 0)).to_numpy()
             report.reject(rows[out], col, RANK_RANGE, df[col][out])
         values[(domain, measure)] = nums
-    rejected = np.isin(rows, report.rejections["row"].to_numpy()) if report.rows_rejected else \
-        np.zeros(len(df), dtype=bool)
-    accepted = ac.reject_duplicates(report, codes, rows, code_col, keep & ~rejected)
-    # a duplicate's other copy may have been rejected for another reason: still not accepted
+    # an area listed twice is rejected in every copy, whatever else is wrong with either
+    accepted = ac.reject_duplicates(report, codes, rows, code_col, keep)
     accepted &= ~np.isin(rows, report.rejections["row"].to_numpy())
     report.rows_accepted = int(accepted.sum())
 
