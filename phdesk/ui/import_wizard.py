@@ -38,8 +38,7 @@ class Outcome:
     """What happened to one queued file (for the summary page)."""
 
     path: Path
-    report: Any | None = None      # ImportReport when imported
-    message: str = ""
+    report: Any    # ImportReport
 
 
 class ImportWizard(QtWidgets.QWizard):

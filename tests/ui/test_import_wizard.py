@@ -263,3 +263,27 @@ def test_kind_is_detected(qtbot, env, tmp_path):
     wiz = make_wizard(qtbot, env, [csv])
     assert wiz.prepared is not None and wiz.prepared.report.kind == "assets"
     assert "detected" in wiz.kind_page.reason_label.text()
+
+
+def test_stop_while_checking_shows_cancelled(qtbot, env, tmp_path):
+    service, tasks, _, _ = env
+    csv = tmp_path / "assets.csv"
+    csv.write_text(CLEAN_CSV, encoding="utf-8")
+    wiz = make_wizard(qtbot, env, [csv])
+    gate, real_prepare = threading.Event(), service.prepare_import
+
+    def held_prepare(*args, **kwargs):
+        assert gate.wait(10)
+        return real_prepare(*args, **kwargs)
+
+    service.prepare_import = held_prepare
+    combo = wiz.kind_page.kind_combo
+    combo.setCurrentIndex(combo.findData("assets"))
+    combo.activated.emit(combo.currentIndex())
+    assert wiz.busy and not wiz.button(WizardButton.NextButton).isEnabled()
+    wiz.kind_page.strip.stop.click()
+    gate.set()
+    assert tasks.wait(10_000)
+    assert wiz.prepared is None and not wiz.busy
+    assert "Cancelled" in wiz.kind_page.error_label.text()
+    assert wiz.isVisible()
