@@ -109,7 +109,11 @@ def age_labels(intervals: list[tuple[float, float]]) -> dict[tuple[float, float]
     finite = [a for a in intervals if a[1] != pl.INF]
     opens = [a[0] for a in intervals if a[1] == pl.INF]
     cap = min([FIVE_YEAR_CAP, *opens])
-    if len(finite) >= 10 and all(lo == hi for lo, hi in finite) and cap % 5 == 0:
+    ages = {int(lo) for lo, _ in finite}
+    whole_bands = all(b + k in ages for b in {a // 5 * 5 for a in ages if a < cap}
+                      for k in range(5) if b + k < cap)  # no 5-year band only partly given
+    singles = all(lo == hi for lo, hi in finite)
+    if len(finite) >= 10 and singles and cap % 5 == 0 and whole_bands:
         return {a: f"{int(cap)}+" if a[0] >= cap else
                 f"{int(a[0]) // 5 * 5}-{int(a[0]) // 5 * 5 + 4}" for a in intervals}
     return {a: f"{int(a[0])}+" if a[1] == pl.INF else

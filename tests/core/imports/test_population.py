@@ -306,3 +306,9 @@ def test_detect_each_layout(tmp_path):
     for path, label in cases.items():
         kind, reason = detect(path)
         assert kind == "population" and f"({label})" in reason, (path.name, reason)
+
+
+def test_single_years_not_grouped_when_bands_would_be_partial():
+    adults = [(float(a), float(a)) for a in range(16, 90)] + [(90.0, INF)]
+    labels = age_labels(adults)
+    assert labels[(16.0, 16.0)] == "16"  # not "15-19", which would claim ages 15 and under
