@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from phdesk.core import geo
+from phdesk.core.errors import UserError
 from phdesk.core.imports.reading import normalise_header
 from phdesk.core.imports.report import DUPLICATE_KEY, MALFORMED_AREA_CODE, ImportReport
 
@@ -97,3 +98,13 @@ def warn_unknown(report: ImportReport, codes: pd.Series, known: set[str]) -> Non
 def positions(mask: np.ndarray) -> np.ndarray:
     """Positional indices where ``mask`` is True."""
     return np.flatnonzero(np.asarray(mask, dtype=bool))
+
+
+def check_option_columns(path_name: str, columns: list[str], options: dict,
+                         keys: tuple[str, ...]) -> None:
+    """UserError when a column-mapping option names a column the file does not have."""
+    for key in keys:
+        name = options.get(key)
+        if name and name not in columns:
+            raise UserError(f"{path_name}: option {key}={name}: no such column (columns: "
+                            f"{', '.join(columns[:12])})")

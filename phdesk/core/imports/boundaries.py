@@ -166,15 +166,18 @@ def _vintage(code_col: str, path: Path, ctx: ImportContext, report: ImportReport
 
 def prepare(path: Path, ctx: ImportContext) -> Prepared:
     opts = ctx.options
-    epsg = opts.get("epsg") or opts.get("crs")
-    data = read_geo(path, epsg=int(str(epsg).split(":")[-1]) if epsg else None,
-                    layer=opts.get("layer"))
+    epsg = str(opts.get("epsg") or opts.get("crs") or "").split(":")[-1].strip()
+    if epsg and not epsg.isdigit():
+        raise UserError(f"{path.name}: option epsg must be an EPSG code such as 27700 or 4326")
+    data = read_geo(path, epsg=int(epsg) if epsg else None, layer=opts.get("layer"))
     report = ImportReport(file=path.name, rows_read=len(data.geometries))
     for w in data.warnings:
         report.warn(w)
     report.details.update({"format": data.fmt, "source_epsg": data.source_epsg})
     if data.layer:
         report.details["layer"] = data.layer
+    ac.check_option_columns(path.name, list(data.attributes.columns), opts,
+                            ("area", "neighbourhood"))
     level_opt = opts.get("level")
     if level_opt is not None and level_opt not in LEVELS:
         raise UserError(f"{path.name}: option level must be one of {', '.join(sorted(LEVELS))}")

@@ -149,6 +149,7 @@ def prepare(path: Path, ctx: ImportContext) -> Prepared:
     df = table.df
     cols = list(df.columns)
     report = ImportReport(file=path.name, rows_read=len(df))
+    ac.check_option_columns(path.name, cols, ctx.options, ("area",))
     code_col = ac.find_code_column(cols, ctx.options.get("area"))
     if code_col is None:
         raise UserError(f"{path.name}: no LSOA code column (expected e.g. 'LSOA code (2011)' or "

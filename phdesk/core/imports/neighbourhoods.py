@@ -58,6 +58,7 @@ def detect(sample: Sample) -> str | None:
 def prepare(path: Path, ctx: ImportContext) -> Prepared:
     table = read_table(path)
     df = table.df
+    ac.check_option_columns(path.name, list(df.columns), ctx.options, ("area", "neighbourhood"))
     area_col, name_col = _columns(table, ctx.options)
     if area_col is None:
         raise UserError(f"{path.name}: no LSOA code column (expected e.g. LSOA21CD, LSOA11CD, "

@@ -203,6 +203,8 @@ def prepare(path: Path, ctx: ImportContext) -> Prepared:
     opts = ctx.options
     if opts.get("group_type") and opts["group_type"] not in GROUP_TYPES:
         raise UserError(f"{path.name}: option group_type must be one of none, ethnicity, segment")
+    ac.check_option_columns(path.name, list(table.df.columns), opts,
+                            ("area", "count", "age_band", "sex", "group"))
     layout = find_layout(table, opts)
     if layout is None:
         code_col = ac.find_code_column(list(table.df.columns), opts.get("area"))

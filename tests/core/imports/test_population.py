@@ -312,3 +312,9 @@ def test_single_years_not_grouped_when_bands_would_be_partial():
     adults = [(float(a), float(a)) for a in range(16, 90)] + [(90.0, INF)]
     labels = age_labels(adults)
     assert labels[(16.0, 16.0)] == "16"  # not "15-19", which would claim ages 15 and under
+
+
+def test_option_naming_a_missing_column(project, tmp_path):
+    path = fx.write_csv(tmp_path / "t.csv", ["area_code", "count"], [[fx.CODES[0], 3]])
+    with pytest.raises(UserError, match=r"t\.csv: option count=People: no such column"):
+        prepare_import(project, path, kind="population", options={"count": "People"})
