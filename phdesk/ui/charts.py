@@ -189,14 +189,14 @@ class ChartsPanel(QtWidgets.QWidget):
         labels = df["segment"].astype(str).tolist()
         p1 = box.new_plot(f"Need: share of {nb} residents", "Population share (%)", col=0)
         ci.hbars(p1, labels, 100 * df["population"].to_numpy(float) / total, NEED)
-        p2 = box.new_plot("Provision", f"{cat}: assets per 10,000 people", col=1)
+        p2 = box.new_plot(f"Provision: {cat}", "Assets per 10,000 people", col=1)
         ci.hbars(p2, labels, df["assets_per_10k"].to_numpy(float), PROVISION)
         p2.getAxis("left").setStyle(showValues=False)
         p2.getAxis("left").setWidth(12)   # rows are named on the left-hand plot
         p2.setYLink(p1)
         grid = box.layout_widget.ci.layout
-        grid.setColumnStretchFactor(0, 3)   # the left plot also carries the row labels
-        grid.setColumnStretchFactor(1, 2)
+        grid.setColumnStretchFactor(0, 1)
+        grid.setColumnStretchFactor(1, 1)
 
     def _draw_composition(self, nb: str | None) -> None:
         box = self.composition_chart
@@ -262,11 +262,15 @@ class ChartsPanel(QtWidgets.QWidget):
         for line in (pg.InfiniteLine(mx, angle=90), pg.InfiniteLine(my, angle=0)):
             line.setPen(pg.mkPen("#666666", style=QtCore.Qt.PenStyle.DashLine))
             plot.addItem(line)
-        for name, px, py in zip(names, x, y, strict=True):
-            ci.text(plot, f" {name}", px, py, anchor=(0, 0.5), bold=(name == nb))
         x0, x1 = float(x.min()), float(x.max())
         y0, y1 = float(y.min()), float(y.max())
         dx, dy = (x1 - x0) or 1.0, (y1 - y0) or 1.0
+        # a label goes to the left of its point when another point sits just to its right
+        near = (np.abs(y[:, None] - y[None, :]) < 0.05 * dy) & \
+            ((x[None, :] - x[:, None]) > 0) & ((x[None, :] - x[:, None]) < 0.25 * dx)
+        for name, px, py, left in zip(names, x, y, near.any(axis=1), strict=True):
+            ci.text(plot, f"{name} " if left else f" {name}", px, py,
+                    anchor=(1, 0.5) if left else (0, 0.5), bold=(name == nb))
         plot.setXRange(x0 - 0.08 * dx, x1 + 0.30 * dx, padding=0)
         plot.setYRange(y0 - 0.12 * dy, y1 + 0.12 * dy, padding=0)
         muted = palettes.MUTED_TEXT
@@ -316,7 +320,8 @@ class ChartsPanel(QtWidgets.QWidget):
         measure = str(df["measure"].iloc[0])
         df = df[df["measure"] == measure].sort_values("sii")
         plot = box.new_plot(f"Slope index of inequality: {measure} ({seg}, 95% CI)",
-                            f"SII ({measure}: most minus least deprived)")
+                            f"SII ({measure}): least minus most deprived; "
+                            "above 0 = less deprived areas better served")
         labels = df["category"].astype(str).tolist()
         y = np.arange(len(labels), dtype=float)
         ci.hintervals(plot, df["sii"], df["sii_lower"], df["sii_upper"], y)

@@ -516,9 +516,15 @@ def _preview() -> int:
 
     from phdesk.ui.preview_data import demo_inputs
 
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description="The map panel on the demo project.")
     ap.add_argument("--shot", help="save a PNG of the panel and exit")
     ap.add_argument("--measure", default="gap_score")
+    ap.add_argument("--level", default="neighbourhoods", choices=list(LEVELS.values()))
+    ap.add_argument("--category", default="GP practice")
+    ap.add_argument("--segment", default="Age 65+")
+    ap.add_argument("--only", action="store_true", help="show only the chosen category's assets")
+    ap.add_argument("--catchments", action="store_true")
+    ap.add_argument("--select", help="neighbourhood to outline")
     args = ap.parse_args()
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv)
     d = demo_inputs()
@@ -527,15 +533,18 @@ def _preview() -> int:
     panel.set_base(d["areas"], d["assets"])
     panel.set_profile(d["profile"])
     panel.set_result(d["result"])
-    level = "neighbourhoods" if args.measure in ("gap_score", "coverage_pct") else "areas"
-    panel.set_measure(args.measure, level)
+    panel.set_measure(args.measure, args.level)
+    panel.category_combo.setCurrentText(args.category)
+    panel.segment_combo.setCurrentText(args.segment)
+    if args.only:
+        for cat in panel.categories():
+            panel.set_layer_visible(cat, cat == args.category)
+    panel.catchment_check.setChecked(args.catchments)
+    if args.select:
+        panel.select_neighbourhood(args.select)
     panel.show()
     if args.shot:
-        panel.catchment_check.setChecked(True)
-        panel.select_neighbourhood(d["areas"]["neighbourhood"].dropna().iloc[0])
-        for _ in range(5):
-            app.processEvents()
-        QtCore.QTimer.singleShot(300, app.quit)
+        QtCore.QTimer.singleShot(400, app.quit)
         app.exec()
         panel.grab().save(args.shot)
         return 0

@@ -220,11 +220,17 @@ class MapView(pg.PlotWidget):
         old = self.scatters.pop(name, None)
         if old is not None:
             self.vb.removeItem(old)
-        s = pg.ScatterPlotItem(x=x, y=y, data=data, symbol=symbol, size=11,
+        s = pg.ScatterPlotItem(x=x, y=y, data=data, symbol=symbol, size=12,
                                brush=pg.mkBrush(colour), pen=pg.mkPen("#1a1a1a", width=1),
                                pxMode=True, hoverable=False)
         s.setZValue(5)
         self.vb.addItem(s)
+        # a white halo behind each marker keeps it visible on dark fills as well as light ones;
+        # as a child it hides and shows with its layer
+        halo = pg.ScatterPlotItem(x=x, y=y, symbol=symbol, size=17, brush=pg.mkBrush("#ffffff"),
+                                  pen=None, pxMode=True, hoverable=False)
+        halo.setParentItem(s)
+        halo.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemStacksBehindParent)
         self.scatters[name] = s
         return s
 
