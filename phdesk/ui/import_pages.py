@@ -404,7 +404,8 @@ class ReportPage(_Page):
                                     else "No warnings.")
         self.rejected.set_frame(rep.sorted_rejections())
         self.rejected.setVisible(rep.rows_rejected > 0)
-        text = (f"Import {rep.rows_accepted:,} good rows" if rep.rows_rejected else "Import")
+        text = (f"Import {rep.rows_accepted:,} good rows" if rep.rows_rejected
+                and rep.rows_accepted else "Import")
         self.setButtonText(WizardButton.CommitButton, text)
         if rep.rows_accepted == 0:
             self.error_label.setText("No rows can be imported from this file.")
@@ -446,11 +447,14 @@ class DonePage(_Page):
         lines = []
         for o in self.wiz.outcomes:
             rep = o.report
+            if rep is None:
+                lines.append(f"• {o.path.name}: skipped, nothing imported")
+                continue
             lines.append(f"• {o.path.name}: {rep.rows_accepted:,} rows imported as {rep.kind}"
                          + (f", {rep.rows_rejected:,} rejected rows left out"
                             if rep.rows_rejected else "")
                          + (f" ({len(rep.warnings)} warnings)" if rep.warnings else ""))
-        self.summary.setText("Imported:\n" + "\n".join(lines) if lines else "Nothing imported.")
+        self.summary.setText("\n".join(lines) if lines else "Nothing imported.")
         rest = self.wiz.remaining()
         self.next_button.setVisible(bool(rest))
         if rest:

@@ -38,7 +38,7 @@ class Outcome:
     """What happened to one queued file (for the summary page)."""
 
     path: Path
-    report: Any    # ImportReport
+    report: Any | None    # ImportReport; None when the user skipped the file
 
 
 class ImportWizard(QtWidgets.QWizard):
@@ -67,6 +67,14 @@ class ImportWizard(QtWidgets.QWizard):
         self.setWizardStyle(QtWidgets.QWizard.WizardStyle.ClassicStyle)
         self.setOption(QtWidgets.QWizard.WizardOption.NoBackButtonOnStartPage, True)
         self.setOption(QtWidgets.QWizard.WizardOption.NoCancelButtonOnLastPage, True)
+        # "Skip this file": with several files queued, one bad file must not block the rest
+        self.setOption(QtWidgets.QWizard.WizardOption.HaveCustomButton1, True)
+        self.setButtonText(QtWidgets.QWizard.WizardButton.CustomButton1, "S&kip this file")
+        self.button(QtWidgets.QWizard.WizardButton.CustomButton1).setAccessibleName(
+            "Skip this file and go on with the next one")
+        self.button(QtWidgets.QWizard.WizardButton.CustomButton1).clicked.connect(
+            lambda: self.skip_file())
+        self.currentIdChanged.connect(lambda _id: self._update_skip())
         self.queue: list[Path] = []
         self.position = 0                       # index in queue of the file being imported
         self.outcomes: list[Outcome] = []
@@ -133,6 +141,19 @@ class ImportWizard(QtWidgets.QWizard):
         self.restart()
         self.next()
 
+    def skip_file(self) -> None:
+        """Leave the current file out and go on with the next queued one."""
+        if self.busy or not self.remaining():
+            return
+        self.outcomes.append(Outcome(self.current_path, None))
+        self.start_next_file()
+
+    def _update_skip(self) -> None:
+        button = self.button(QtWidgets.QWizard.WizardButton.CustomButton1)
+        button.setVisible(bool(self.remaining()) and self.currentId() in
+                          (PAGE_KIND, PAGE_MAPPING, PAGE_REPORT))
+        button.setEnabled(not self.busy)
+
     def _reset_file(self) -> None:
         self.kind, self.options, self.prepared, self.columns = None, {}, None, []
         self.error, self.committed = "", None
@@ -175,10 +196,13 @@ class ImportWizard(QtWidgets.QWizard):
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
-        page = self.currentPage()
-        if hasattr(page, "strip"):
-            page.strip.set_running(busy)
+        # every page's strip: a commit ends after the wizard has moved on to the last page
+        for pid in self.pageIds():
+            strip = getattr(self.page(pid), "strip", None)
+            if strip is not None:
+                strip.set_running(busy and self.page(pid) is self.currentPage())
         self.busy_changed.emit(busy)
+        self._update_skip()
 
     def cancel_job(self) -> None:
         """Ask the running prepare/commit to stop (the core rolls back a commit)."""
@@ -214,7 +238,7 @@ class ImportWizard(QtWidgets.QWizard):
     def commit(self) -> None:
         """Import the checked file's accepted rows."""
         prepared = self.prepared
-        if prepared is None or self.busy:
+        if prepared is None or self.busy or prepared.report.rows_accepted == 0:
             return
         partial = prepared.report.rows_rejected > 0
         service = self.service

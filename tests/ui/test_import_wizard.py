@@ -287,3 +287,30 @@ def test_stop_while_checking_shows_cancelled(qtbot, env, tmp_path):
     assert wiz.prepared is None and not wiz.busy
     assert "Cancelled" in wiz.kind_page.error_label.text()
     assert wiz.isVisible()
+
+
+def test_skip_a_file_that_cannot_be_imported(qtbot, env, tmp_path):
+    service, tasks, _, _ = env
+    bad, good = tmp_path / "bad.csv", tmp_path / "good.csv"
+    bad.write_text("Name,Category,Latitude,Longitude\nA,Library,151.0,-0.1\n", encoding="utf-8")
+    good.write_text(CLEAN_CSV, encoding="utf-8")
+    wiz = make_wizard(qtbot, env, [bad, good])
+    choose_kind(wiz, tasks, "assets")
+    click(wiz, WizardButton.NextButton, tasks)
+    click(wiz, WizardButton.NextButton, tasks)
+    assert wiz.currentId() == PAGE_REPORT
+    assert not wiz.button(WizardButton.CommitButton).isEnabled()     # 0 rows accepted
+    skip = wiz.button(WizardButton.CustomButton1)
+    assert skip.isVisible() and skip.isEnabled()
+    skip.click()
+    assert tasks.wait(10_000)
+    assert wiz.current_path == good and wiz.currentId() == PAGE_KIND
+    assert not wiz.button(WizardButton.CustomButton1).isVisible()    # the last file
+    choose_kind(wiz, tasks, "assets")
+    click(wiz, WizardButton.NextButton, tasks)
+    click(wiz, WizardButton.NextButton, tasks)
+    click(wiz, WizardButton.CommitButton, tasks)
+    text = wiz.done_page.summary.text()
+    assert "bad.csv: skipped" in text and "good.csv: 2 rows imported" in text
+    assert counts(service.path)["assets"] == 2
+    assert not wiz.report_page.strip.isVisibleTo(wiz.report_page)    # no stale progress
