@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from phdesk.core import geo
-from phdesk.core.errors import UserError
-from phdesk.core.imports.reading import TableFormat, sniff
+from phdesk.core.imports.fastparse import read_chunks
+from phdesk.core.imports.reading import sniff
 from phdesk.core.imports.report import MALFORMED_AREA_CODE, MISSING_VALUE, ImportReport
 
 IMPOSSIBLE_AGE = "impossible age (expected a whole number of years from 0 to 120)"
@@ -101,7 +101,7 @@ def aggregate(path: Path, roles: Roles, report: ImportReport, progress) -> pd.Da
     hashes, keys, segs, rownums = [], [], [], []
     expected = max(1, _estimate_rows(path))
     start, read = fmt.first_data_row, 0
-    for chunk in _chunks(path, fmt, cols, {roles.person: object, **dtypes}):
+    for chunk in read_chunks(path, fmt, cols, {roles.person: object, **dtypes}, CHUNK):
         n = len(chunk)
         rows = np.arange(start, start + n)
         start += n
@@ -244,19 +244,6 @@ def _mix(z: np.ndarray) -> np.ndarray:
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     return z ^ (z >> np.uint64(31))
-
-
-def _chunks(path: Path, fmt: TableFormat, cols: list[str], dtypes: dict):
-    """Chunks of the needed columns, categoricals where values repeat (C parser)."""
-    reader = pd.read_csv(
-        path, sep=fmt.delimiter, encoding=fmt.encoding, header=None, names=fmt.columns,
-        skiprows=max(fmt.header_row, 0), usecols=cols, dtype=dtypes, keep_default_na=False,
-        na_values=[""], chunksize=CHUNK, engine="c", index_col=False)
-    try:
-        yield from reader
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        raise UserError(f"{path.name}: cannot read as a table ({str(exc).splitlines()[0]})"
-                        ) from None
 
 
 def _estimate_rows(path: Path) -> int:

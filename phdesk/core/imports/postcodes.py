@@ -28,7 +28,8 @@ from pandas.api.types import union_categoricals
 
 from phdesk.core import geo
 from phdesk.core.errors import UserError
-from phdesk.core.imports.reading import find_column, iter_chunks, sniff, to_number
+from phdesk.core.imports import fastparse
+from phdesk.core.imports.reading import find_column, sniff, to_number
 from phdesk.core.imports.report import (
     DUPLICATE_KEY,
     MALFORMED_AREA_CODE,
@@ -118,7 +119,6 @@ def detect(sample) -> str | None:
 def prepare(path: Path, ctx):
     from phdesk.core.imports import Prepared
 
-    report = ImportReport(path.name)
     fmt = sniff(path)
     if fmt.header_row == 0:
         names = CODEPOINT + [f"column_{i + 1}" for i in range(len(CODEPOINT), len(fmt.columns))]
@@ -132,29 +132,26 @@ def prepare(path: Path, ctx):
     if not (cols["easting"] or cols["lat"] or cols["lsoa"]):
         raise UserError(f"{path.name}: no coordinates (oseast1m/osnrth1m, lat/long) and no LSOA "
                         f"column: nothing to look postcodes up to")
-    usecols = [c for c in cols.values() if c]
-    parts, rows_read, start = [], 0, fmt.first_data_row
-    counts = {"terminated": 0, "no_grid": 0, "pseudo_lsoa": 0}
-    expected = estimate_rows(path)
-    for chunk in iter_chunks(path, fmt, usecols, CHUNK):
-        rows = np.arange(start, start + len(chunk))
-        start += len(chunk)
-        rows_read += len(chunk)
-        part = _validate(chunk, cols, rows, report, counts)
-        parts.append(part)
-        ctx.progress(min(0.95, rows_read / expected), f"checked {rows_read:,} postcodes")
-    report.rows_read = rows_read
+    try:  # numbers parsed by the C parser; a file with a bad number is read again as text
+        report, parts, counts = _scan(path, fmt, cols, ctx, numeric=True)
+    except fastparse.NotNumeric:
+        report, parts, counts = _scan(path, fmt, cols, ctx, numeric=False)
     table = _combine(parts)
-    dup = table["postcode"].duplicated(keep="first").to_numpy()
+    del parts
+    # sorted by postcode: duplicates sit together, and SQLite appends to its index
+    order = np.argsort(table["postcode"], kind="stable")
+    table = {k: v[order] for k, v in table.items()}
+    pcs = table["postcode"]
+    dup = np.zeros(len(pcs), bool)
+    dup[1:] = pcs[1:] == pcs[:-1]
     if dup.any():
-        report.reject(table["row"].to_numpy()[dup], cols["postcode"], DUPLICATE_KEY,
-                      table["postcode"][dup])
-        table = table.loc[~dup]
-    table = table.reset_index(drop=True)
-    report.rows_accepted = len(table)
+        report.reject(table["row"][dup], cols["postcode"], DUPLICATE_KEY, pcs[dup].astype(object))
+        table = {k: v[~dup] for k, v in table.items()}
+    total = len(table["postcode"])
+    report.rows_accepted = total
     _warn(report, counts, cols, ctx)
     report.details.update({"columns": {k: v for k, v in cols.items() if v},
-                           "with_coordinates": int(table["easting"].notna().sum()),
+                           "with_coordinates": int((~np.isnan(table["easting"])).sum()),
                            "with_lsoa": int(table["lsoa_code"].notna().sum())})
 
     def write(db, provenance_id: int, prog) -> None:
@@ -164,17 +161,41 @@ def prepare(path: Path, ctx):
                "northing = coalesce(excluded.northing, northing), "
                "lsoa_code = coalesce(excluded.lsoa_code, lsoa_code), "
                "provenance_id = excluded.provenance_id")
-        total = len(table)
+        cache = db.conn.execute("PRAGMA cache_size").fetchone()[0]
+        db.conn.execute("PRAGMA cache_size = -262144")  # 256 MB for the index, restored below
         for lo in range(0, total, BATCH):
-            part = table.iloc[lo:lo + BATCH]
-            lsoa = part["lsoa_code"].astype(object)
+            hi = min(lo + BATCH, total)
+            lsoa = table["lsoa_code"][lo:hi]
             db.conn.executemany(sql, zip(
-                part["postcode"].tolist(), part["easting"].tolist(), part["northing"].tolist(),
-                lsoa.where(lsoa.notna(), None).tolist(), repeat(provenance_id)))
-            prog(min(1.0, (lo + BATCH) / max(total, 1)), f"writing postcodes {lo + len(part):,}")
+                table["postcode"][lo:hi].tolist(), table["easting"][lo:hi].tolist(),
+                table["northing"][lo:hi].tolist(),
+                np.asarray(lsoa.astype(object)).tolist(), repeat(provenance_id)))
+            prog(hi / max(total, 1), f"writing postcodes {hi:,}")
+        db.conn.execute(f"PRAGMA cache_size = {int(cache)}")
 
-    preview = table.head(20).drop(columns="row")
+    preview = pd.DataFrame({k: np.asarray(v[:20], dtype=object) for k, v in table.items()
+                            if k != "row"})
     return Prepared(path, report, write, preview)
+
+
+def _scan(path: Path, fmt, cols: dict, ctx, numeric: bool):
+    """Read and check every chunk: ``(report, parts, counts)``."""
+    report = ImportReport(path.name)
+    usecols = [c for c in cols.values() if c]
+    nums = {cols[k] for k in ("easting", "northing", "lat", "lon") if cols[k]}
+    dtypes = {c: (float if numeric and c in nums else object) for c in usecols}
+    parts, rows_read, start = [], 0, fmt.first_data_row
+    counts = {"terminated": 0, "no_grid": 0, "pseudo_lsoa": 0}
+    expected = estimate_rows(path)
+    for chunk in fastparse.read_chunks(path, fmt, usecols, dtypes, CHUNK,
+                                       strict_numbers=numeric):
+        rows = np.arange(start, start + len(chunk))
+        start += len(chunk)
+        rows_read += len(chunk)
+        parts.append(_validate(chunk, cols, rows, report, counts))
+        ctx.progress(min(0.95, rows_read / expected), f"checked {rows_read:,} postcodes")
+    report.rows_read = rows_read
+    return report, parts, counts
 
 
 def estimate_rows(path: Path) -> int:
@@ -186,81 +207,93 @@ def estimate_rows(path: Path) -> int:
 
 
 def _validate(chunk: pd.DataFrame, cols: dict, rows: np.ndarray, report: ImportReport,
-              counts: dict) -> pd.DataFrame:
+              counts: dict) -> dict[str, np.ndarray]:
     """Accepted rows of one chunk: postcode, easting, northing, lsoa_code, row (vectorised)."""
     n = len(chunk)
     keep = np.ones(n, bool)
+
+    def reject(mask, column, reason, values):
+        nonlocal keep
+        mask = mask & keep
+        if mask.any():
+            report.reject(rows[mask], column, reason, np.asarray(values, dtype=object)[mask])
+            keep &= ~mask
+
     if cols["terminated"]:
-        term = chunk[cols["terminated"]].fillna("").str.strip() != ""
+        term = ~pd.isna(chunk[cols["terminated"]].to_numpy(object))
         counts["terminated"] += int(term.sum())
-        keep &= ~term.to_numpy()
-    raw = chunk[cols["postcode"]]
-    pc = raw.str.upper().str.replace(" ", "", regex=False)
-    ok_pc = pc.str.fullmatch(geo.POSTCODE_RE.pattern).fillna(False).to_numpy(bool)
-    bad = keep & ~ok_pc
-    report.reject(rows[bad], cols["postcode"], MALFORMED_POSTCODE, raw[bad])
-    keep &= ok_pc
+        keep &= ~term
+    raw = chunk[cols["postcode"]].to_numpy(object)
+    pc, ok_pc = fastparse.postcodes(raw)
+    reject(~ok_pc, cols["postcode"], MALFORMED_POSTCODE, raw)
     e = np.full(n, np.nan)
     nn = np.full(n, np.nan)
     if cols["easting"]:
-        x, bx = to_number(chunk[cols["easting"]])
-        y, by = to_number(chunk[cols["northing"]])
-        for col, b, v in ((cols["easting"], bx, chunk[cols["easting"]]),
-                          (cols["northing"], by, chunk[cols["northing"]])):
-            m = keep & b.to_numpy()
-            report.reject(rows[m], col, NOT_A_NUMBER, v[m])
-            keep &= ~m
-        x, y = x.to_numpy(), y.to_numpy()
+        ex, ny = (chunk[cols[k]].to_numpy() for k in ("easting", "northing"))
+        x, bx = fastparse.numbers(ex)
+        y, by = fastparse.numbers(ny)
+        reject(bx, cols["easting"], NOT_A_NUMBER, ex)
+        reject(by, cols["northing"], NOT_A_NUMBER, ny)
         # no grid reference: empty, or 0/0 (Code-Point PQ 90, ONSPD 'no grid reference')
         grid = ~np.isnan(x) & ~np.isnan(y) & ~((x == 0) & (y == 0))
-        out = keep & grid & ~geo.in_gb_bng(x, y)
-        report.reject(rows[out], f"{cols['easting']}/{cols['northing']}", OUTSIDE_GB,
-                      pd.Series(x[out]).astype(str) + ", " + pd.Series(y[out]).astype(str))
-        keep &= ~out
+        reject(grid & ~geo.in_gb_bng(x, y), f"{cols['easting']}/{cols['northing']}", OUTSIDE_GB,
+               _pairs(x, y))
         use = keep & grid
         e[use], nn[use] = x[use], y[use]
     if cols["lat"]:
-        lat, blat = to_number(chunk[cols["lat"]])
-        lon, blon = to_number(chunk[cols["lon"]])
-        m = keep & (blat | blon).to_numpy()
-        report.reject(rows[m], f"{cols['lat']}/{cols['lon']}", NOT_A_NUMBER,
-                      chunk[cols["lat"]][m].fillna("") + ", " + chunk[cols["lon"]][m].fillna(""))
-        keep &= ~m
-        lat, lon = lat.to_numpy(), lon.to_numpy()
-        # ONSPD writes 99.999999 / 0 for postcodes without a grid reference
-        has = keep & np.isnan(e) & ~np.isnan(lat) & ~np.isnan(lon) & (lat < 99)
-        swapped = has & geo.looks_swapped(lon, lat)
-        out = has & ~swapped & ~geo.in_gb_lonlat(lon, lat)
+        la, lo = (chunk[cols[k]].to_numpy() for k in ("lat", "lon"))
+        lat, blat = fastparse.numbers(la)
+        lon, blon = fastparse.numbers(lo)
         label = f"{cols['lat']}/{cols['lon']}"
-        pair = pd.Series(lat).astype(str) + ", " + pd.Series(lon).astype(str)
-        report.reject(rows[swapped], label, SWAPPED_LATLON, pair[swapped])
-        report.reject(rows[out], label, OUTSIDE_GB, pair[out])
-        keep &= ~(swapped | out)
+        reject(blat | blon, label, NOT_A_NUMBER, _pairs(la, lo))
+        # ONSPD writes 99.999999 / 0 for postcodes without a grid reference
+        has = np.isnan(e) & ~np.isnan(lat) & ~np.isnan(lon) & (lat < 99)
+        swapped = has & geo.looks_swapped(lon, lat)
+        reject(swapped, label, SWAPPED_LATLON, _pairs(lat, lon))
+        reject(has & ~geo.in_gb_lonlat(lon, lat), label, OUTSIDE_GB, _pairs(lat, lon))
         use = has & keep
         if use.any():
             e[use], nn[use] = geo.lonlat_to_bng(lon[use], lat[use])
-    counts["no_grid"] += int((keep & np.isnan(e)).sum()) if (cols["easting"] or cols["lat"]) else 0
-    lsoa = pd.Series(pd.NA, index=chunk.index, dtype="string")
+    if cols["easting"] or cols["lat"]:
+        counts["no_grid"] += int((keep & np.isnan(e)).sum())
     if cols["lsoa"]:
-        lsoa = chunk[cols["lsoa"]].astype("string").str.strip()
-        pseudo = lsoa.str.endswith("99999999").fillna(False).to_numpy(bool)
+        lraw = chunk[cols["lsoa"]].to_numpy(object)
+        lsoa, bad, pseudo = fastparse.area_codes(lraw)
+        reject(bad, cols["lsoa"], MALFORMED_AREA_CODE, lraw)
         counts["pseudo_lsoa"] += int((keep & pseudo).sum())
-        lsoa = lsoa.mask(pseudo | (lsoa == ""))
-        bad = keep & lsoa.notna().to_numpy() & ~geo.valid_area_code(lsoa).to_numpy()
-        report.reject(rows[bad], cols["lsoa"], MALFORMED_AREA_CODE, lsoa[bad])
-        keep &= ~bad
-    return pd.DataFrame({
-        "postcode": pc[keep].to_numpy(object), "easting": e[keep], "northing": nn[keep],
-        "lsoa_code": pd.Categorical(lsoa[keep].to_numpy(object)), "row": rows[keep]})
+    else:
+        lsoa = pd.Categorical.from_codes(np.full(n, -1), categories=pd.Index([], dtype=object))
+    return {"postcode": pc[keep].astype("U7"), "easting": e[keep], "northing": nn[keep],
+            "lsoa_code": lsoa[keep], "row": rows[keep]}
 
 
-def _combine(parts: list[pd.DataFrame]) -> pd.DataFrame:
+def _pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """'a, b' texts, built lazily by ``reject`` only for the rejected rows."""
+    return _Pairs(a, b)
+
+
+class _Pairs:
+    """Two columns shown as one value ('lat, lon') in rejections, formatted on demand."""
+
+    def __init__(self, a, b) -> None:
+        self.a, self.b = np.asarray(a, dtype=object), np.asarray(b, dtype=object)
+
+    def __array__(self, dtype=None, copy=None):
+        return (pd.Series(self.a).astype(str) + ", " + pd.Series(self.b).astype(str)).to_numpy(
+            object)
+
+    def __getitem__(self, mask):
+        return _Pairs(self.a[mask], self.b[mask]).__array__()
+
+
+def _combine(parts: list[dict]) -> dict[str, np.ndarray]:
+    """One set of columns from the chunks' (numpy arrays; LSOA codes stay categorical)."""
     if not parts:
-        return pd.DataFrame(columns=["postcode", "easting", "northing", "lsoa_code", "row"])
-    lsoa = union_categoricals([p["lsoa_code"].array for p in parts])
-    table = pd.concat([p.drop(columns="lsoa_code") for p in parts], ignore_index=True)
-    table["lsoa_code"] = lsoa
-    return table
+        parts = [{"postcode": np.empty(0, "U7"), "easting": np.empty(0), "northing": np.empty(0),
+                  "lsoa_code": pd.Categorical([]), "row": np.empty(0, np.int64)}]
+    out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0] if k != "lsoa_code"}
+    out["lsoa_code"] = union_categoricals([p["lsoa_code"] for p in parts])
+    return out
 
 
 def _warn(report: ImportReport, counts: dict, cols: dict, ctx) -> None:

@@ -1,0 +1,112 @@
+"""Fast paths for files with millions of rows (postcode directories, patient-level extracts).
+
+pandas' default text dtype keeps one Python object per cell and runs ``.str`` methods as Python
+loops; at millions of rows that dominates an import. Here cells are read as plain object arrays
+and checked with numpy's C string functions (``np.strings``), ``pd.to_numeric`` and
+``pd.factorize`` (validating each distinct value once). Results match the slower helpers in
+:mod:`phdesk.core.geo` and :mod:`phdesk.core.imports.reading` (tests compare them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from phdesk.core import geo
+from phdesk.core.errors import UserError
+from phdesk.core.imports.reading import TableFormat, to_number
+
+
+class NotNumeric(Exception):
+    """A column read as numbers holds text: read the file again as text to report the cells."""
+
+
+def read_chunks(path: Path, fmt: TableFormat, cols: list[str], dtypes: dict | type = object,
+                chunksize: int = 250_000, strict_numbers: bool = False
+                ) -> Iterator[pd.DataFrame]:
+    """Chunks of the needed columns with the C parser; ``dtypes`` per column (default object).
+
+    With ``strict_numbers`` a cell that is not a number in a float column raises
+    :class:`NotNumeric` (the caller falls back to text and reports the cell).
+    """
+    reader = pd.read_csv(
+        path, sep=fmt.delimiter, encoding=fmt.encoding, header=None, names=fmt.columns,
+        skiprows=max(fmt.header_row, 0), usecols=cols, dtype=dtypes, keep_default_na=False,
+        na_values=[""], chunksize=chunksize, engine="c", index_col=False)
+    try:
+        yield from reader
+    except ValueError as exc:
+        if strict_numbers and not isinstance(exc, UnicodeDecodeError | pd.errors.ParserError):
+            raise NotNumeric(str(exc)) from None
+        raise UserError(f"{path.name}: cannot read as a table ({str(exc).splitlines()[0]})"
+                        ) from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path.name}: cannot read as a table ({str(exc).splitlines()[0]})"
+                        ) from None
+
+
+def numbers(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Floats from text cells and a mask of non-empty cells that are not numbers.
+
+    Plain numbers are parsed in C; only the cells that fail (``"29,199"``, stray spaces) go
+    through :func:`reading.to_number`.
+    """
+    if np.asarray(values).dtype.kind == "f":  # already parsed by the C parser
+        nums = np.asarray(values, dtype=float)
+        return nums, np.zeros(len(nums), bool)
+    values = np.asarray(values, dtype=object)
+    present = ~pd.isna(values)
+    nums = pd.to_numeric(values, errors="coerce").astype(float)
+    retry = present & np.isnan(nums)
+    bad = np.zeros(len(values), bool)
+    if retry.any():
+        fixed, still_bad = to_number(pd.Series(values[retry]))
+        nums[retry] = fixed.to_numpy()
+        bad[retry] = still_bad.to_numpy() | fixed.isna().to_numpy() & (
+            pd.Series(values[retry]).astype(str).str.strip() != "").to_numpy()
+    return nums, bad
+
+
+def postcodes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Normalised postcodes (upper case, no spaces) as a numpy string array, and validity.
+
+    Validity is the shape ``[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}`` (as :func:`geo.valid_postcode`),
+    checked on the characters' code points in bulk.
+    """
+    values = np.asarray(values, dtype=object)
+    empty = pd.isna(values)
+    text = np.where(empty, "", values).astype(str)
+    norm = np.strings.upper(np.strings.replace(text, " ", ""))
+    n = len(norm)
+    length = np.strings.str_len(norm)
+    cp = norm.astype("U7").view(np.uint32).reshape(n, 7) if n else np.zeros((0, 7), np.uint32)
+    letter = (cp >= 65) & (cp <= 90)
+    digit = (cp >= 48) & (cp <= 57)
+    rows = np.arange(n)
+    end = np.clip(length, 3, 7)
+    inward = digit[rows, end - 3] & letter[rows, end - 2] & letter[rows, end - 1]
+    k = length - 3  # outward code length
+    first = letter[:, 0]
+    out2 = (k == 2) & first & digit[:, 1]
+    out3 = (k == 3) & first & ((letter[:, 1] & digit[:, 2])
+                               | (digit[:, 1] & (letter[:, 2] | digit[:, 2])))
+    out4 = (k == 4) & first & letter[:, 1] & digit[:, 2] & (letter[:, 3] | digit[:, 3])
+    valid = ~empty & (length >= 5) & (length <= 7) & inward & (out2 | out3 | out4)
+    return norm, valid
+
+
+def area_codes(values: np.ndarray) -> tuple[pd.Categorical, np.ndarray, np.ndarray]:
+    """GSS codes as a categorical (empty and ``…99999999`` pseudo codes -> missing), a mask of
+    malformed codes and a mask of pseudo codes; each distinct value is checked once."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    u = pd.Series(uniques, dtype=object).astype(str)
+    pseudo_u = u.str.endswith("99999999").to_numpy(bool)
+    good_u = geo.valid_area_code(u).to_numpy(bool) & ~pseudo_u
+    bad = ~np.append(good_u | pseudo_u, True)[codes]   # code -1 (empty) is not malformed
+    pseudo = np.append(pseudo_u, False)[codes]
+    keep = np.where(np.append(good_u, False)[codes], codes, -1)
+    return pd.Categorical.from_codes(keep, categories=pd.Index(u.to_numpy(), dtype=object)), \
+        bad, pseudo
