@@ -21,6 +21,8 @@ from phdesk.ui.asset_table import (
     AssetTableModel,
     CategoryDelegate,
     InvalidEdit,
+    normalise_assets,
+    same_assets,
     validate,
     validate_new,
 )
@@ -138,14 +140,13 @@ class AssetRegisterPanel(QtWidgets.QWidget):
         self.delete_button.setAccessibleName("Delete selected assets")
         self.delete_button.setToolTip("Delete the selected assets (Delete); undo brings them back")
         self.delete_button.clicked.connect(self.delete_selected)
+        # No shortcuts on these actions: the main window's Edit menu has Undo/Redo on the same
+        # stack, and two actions on one key would make the key ambiguous (neither fires). The
+        # table handles the keys itself when no window action has taken them (eventFilter).
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcuts([QtGui.QKeySequence.StandardKey.Undo])
+        self.undo_action.setToolTip("Undo (Ctrl+Z)")
         self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts([QtGui.QKeySequence("Ctrl+Shift+Z"),
-                                       QtGui.QKeySequence.StandardKey.Redo])
-        for action in (self.undo_action, self.redo_action):
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            self.addAction(action)
+        self.redo_action.setToolTip("Redo (Ctrl+Shift+Z)")
         undo_btn, redo_btn = QtWidgets.QToolButton(self), QtWidgets.QToolButton(self)
         undo_btn.setDefaultAction(self.undo_action)
         redo_btn.setDefaultAction(self.redo_action)
@@ -173,8 +174,17 @@ class AssetRegisterPanel(QtWidgets.QWidget):
         self.reload()
 
     def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:
-        if obj is self.view and event.type() == QtCore.QEvent.Type.KeyPress \
-                and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+        if obj is not self.view or event.type() != QtCore.QEvent.Type.KeyPress:
+            return super().eventFilter(obj, event)
+        ctrl, shift = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
+        if event.matches(QtGui.QKeySequence.StandardKey.Redo) or (
+                event.key() == Qt.Key.Key_Z and event.modifiers() == ctrl | shift):
+            self.undo_stack.redo()
+            return True
+        if event.matches(QtGui.QKeySequence.StandardKey.Undo):
+            self.undo_stack.undo()
+            return True
+        if event.modifiers() == Qt.KeyboardModifier.NoModifier:
             if event.key() == Qt.Key.Key_Delete:
                 self.delete_selected()
                 return True
@@ -185,10 +195,17 @@ class AssetRegisterPanel(QtWidgets.QWidget):
 
     # -- loading -------------------------------------------------------------------------------
     def reload(self) -> None:
-        """Read the register from the project again (after an import); clears undo history."""
+        """Read the register from the project again.
+
+        When the register is as the table shows it (the reload that follows this panel's own
+        saves) the table, its sort and the undo history are kept; when it changed underneath
+        (an import) the table is replaced and the undo history cleared.
+        """
         def done(result: tuple[pd.DataFrame, list[str]]) -> None:
             frame, categories = result
             self._known_categories = categories
+            if same_assets(normalise_assets(frame), self.model.frame()):
+                return
             self.undo_stack.clear()
             self.table.set_frame(frame)
 

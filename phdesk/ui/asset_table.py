@@ -100,21 +100,38 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+def normalise_assets(frame: pd.DataFrame) -> pd.DataFrame:
+    """The register's columns with fixed dtypes (so cells can be set in place)."""
+    frame = frame.reindex(columns=COLUMNS).copy()
+    for c in frame.columns:
+        if c in NUMERIC:
+            frame[c] = pd.to_numeric(frame[c], errors="coerce").astype(float)
+        elif c == "id":
+            frame[c] = frame[c].astype("int64")
+        else:
+            frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
+    return frame
+
+
+def same_assets(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    """True when two register frames hold the same rows, whatever their order or dtypes."""
+    if len(a) != len(b) or list(a.columns) != list(b.columns):
+        return False
+
+    def rows(df: pd.DataFrame) -> list[list[Any]]:
+        df = df.sort_values("id", kind="stable").astype(object)
+        return df.where(df.notna(), None).to_numpy().tolist()
+
+    return rows(a) == rows(b)
+
+
 class AssetTableModel(DataFrameModel):
     """The register as a table; edits in a cell are passed to the panel, not written here."""
 
     edit_requested = QtCore.Signal(int, str, object)   # asset id, field, new value
 
     def set_frame(self, frame: pd.DataFrame) -> None:
-        frame = frame.reindex(columns=COLUMNS).copy()
-        for c in frame.columns:  # fixed dtypes, so cells can be set in place
-            if c in NUMERIC:
-                frame[c] = pd.to_numeric(frame[c], errors="coerce").astype(float)
-            elif c == "id":
-                frame[c] = frame[c].astype("int64")
-            else:
-                frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
-        super().set_frame(frame)
+        super().set_frame(normalise_assets(frame))
 
     def flags(self, index: QtCore.QModelIndex) -> Qt.ItemFlag:
         flags = super().flags(index)

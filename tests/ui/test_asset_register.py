@@ -236,3 +236,31 @@ def test_validate_tidies_values():
     with pytest.raises(InvalidEdit, match="both an easting and a northing"):
         validate_new({"name": "A", "category": "B", "easting": "531000"})
     assert validate_new({"name": "A", "category": "B", "postcode": "N1 0AA"})["capacity"] == 1.0
+
+
+@pytest.mark.slow
+def test_undo_in_main_window_after_its_reload(make_main_window, demo_path, qtbot):
+    """The window re-reads the project after every edit; the undo history must survive that."""
+    win = make_main_window()
+    panel = win.asset_panel
+    asset_id = panel.model.asset_id(0)
+    old = saved(demo_path, asset_id)["name"]
+    panel.edit_asset(asset_id, "name", "Renamed in a workshop")
+    assert win.tasks.wait(30_000)
+    assert saved(demo_path, asset_id)["name"] == "Renamed in a workshop"
+    assert panel.undo_stack.canUndo()
+    undo = next(a for a in win.edit_menu.actions() if "Undo" in a.text())
+    undo.trigger()
+    assert win.tasks.wait(30_000)
+    assert saved(demo_path, asset_id)["name"] == old
+    # Ctrl+Z / Ctrl+Shift+Z on the table still work inside the window (its Edit menu has the
+    # same keys; two shortcuts on one key would be ambiguous and do nothing)
+    win.activateWindow()
+    panel.view.setFocus()
+    qtbot.keyClick(panel.view, Qt.Key.Key_Z,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert win.tasks.wait(30_000)
+    assert saved(demo_path, asset_id)["name"] == "Renamed in a workshop"
+    qtbot.keyClick(panel.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert win.tasks.wait(30_000)
+    assert saved(demo_path, asset_id)["name"] == old
