@@ -241,10 +241,7 @@ def area_at(layers: BaseLayers, x: float, y: float) -> int | None:
     """
     if not len(layers.geoms):
         return None
-    # (bound method: the architecture check forbids the text ".query(" under phdesk/ui, which
-    # is meant for SQL; this is a spatial-index lookup)
-    lookup = layers.tree.query
-    hits = lookup(shapely.Point(x, y), predicate="intersects")
+    hits = layers.tree.query(shapely.Point(x, y), predicate="intersects")
     return int(np.min(hits)) if len(hits) else None
 
 
