@@ -15,7 +15,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from phdesk.ui.tables import FrameView
 
 SHOWN = ["imported_at", "file_name", "kind", "rows_read", "rows_accepted", "rows_rejected",
-         "warnings", "sha256"]
+         "sha256", "warnings"]
 
 
 def _json_list(text: Any) -> list[str]:

@@ -396,8 +396,9 @@ class FrameView(QtWidgets.QWidget):
 
     def _update_count(self) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()
-        self.count_label.setText(f"{shown:,} of {total:,} rows" if shown != total
-                                 else f"{total:,} rows")
+        rows = "row" if total == 1 else "rows"
+        self.count_label.setText(f"{shown:,} of {total:,} {rows}" if shown != total
+                                 else f"{total:,} {rows}")
 
     def visible_frame(self) -> pd.DataFrame:
         return self.proxy.visible_frame()
