@@ -43,7 +43,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from phdesk.core.age_bands import age_groups, parse_age_band
 from phdesk.core.errors import UserError
+from phdesk.core.segment_rows import PopulationRows
 
 if TYPE_CHECKING:
     from phdesk.store.project import Project
@@ -52,11 +54,7 @@ ALL = "All"
 CORE20 = "Core20"
 QUINTILES = ["IMD Q1 (most deprived)", "IMD Q2", "IMD Q3", "IMD Q4", "IMD Q5"]
 ETHNICITY_PREFIX = "Ethnicity: "
-MAX_RAW_AGE_BANDS = 25  # more bands than this (single years) are shown as broad groups only
 USER_KEYS = {"age_bands", "sex", "imd_deciles", "segments", "ethnicity"}
-# broad age groups: (low, high) in years; high None = "and over"
-BROAD_AGE_GROUPS = [(0, 4), (0, 15), (18, None), (65, None)]
-AGE_TOLERANCE = 5  # years a broad group's edge may sit from its target (16+ for 18+, not 5+)
 _TOTAL_NAME = re.compile(r"^\s*(all\b|total\b|all categories|registered population)", re.I)
 
 
@@ -69,171 +67,100 @@ class SegmentTable:
     info: dict = field(default_factory=dict)   # base dataset, notes
 
 
-# -- age bands -------------------------------------------------------------------------------
-def parse_age_band(text: str) -> tuple[float, float] | None:
-    """Ages (low, high) in whole years covered by a band label; high is inf for "85+".
-
-    Understands ``0-4``, ``0 to 4``, ``Aged 0 to 4``, ``85+``, ``85 and over``, ``under 1``, ``7``.
-    Returns None for ``all`` and for labels it cannot read.
-    """
-    t = str(text).strip().lower()
-    if not t or t == "all":
-        return None
-    m = re.search(r"(\d+)\s*(?:-|–|to)\s*(\d+)", t)
-    if m:
-        return float(m.group(1)), float(m.group(2))
-    m = re.search(r"(\d+)\s*(?:\+|plus|and over|or over|years and over|and older)", t)
-    if m:
-        return float(m.group(1)), math.inf
-    m = re.search(r"under\s*(\d+)", t)
-    if m:
-        return 0.0, float(m.group(1)) - 1
-    m = re.fullmatch(r"\D*(\d+)\D*", t)
-    if m:
-        return float(m.group(1)), float(m.group(1))
-    return None
-
-
-def _partition(bands: list[str]) -> list[tuple[str, float, float]]:
-    """A set of disjoint bands covering the ages from 0 upwards (narrowest band at each step)."""
-    parsed = sorted((lo, hi, b) for b in bands if (r := parse_age_band(b)) for lo, hi in [r])
-    out, cursor = [], 0.0
-    while True:
-        starting = [(hi, b) for lo, hi, b in parsed if lo == cursor]
-        if not starting:
-            return out
-        hi, b = min(starting)
-        out.append((b, cursor, hi))
-        if hi == math.inf:
-            return out
-        cursor = hi + 1
-
-
-def age_label(lo: float, hi: float) -> str:
-    """Segment name for ages lo..hi years: ``Age 0-4`` / ``Age 65+``."""
-    return f"Age {int(lo)}+" if hi == math.inf else f"Age {int(lo)}-{int(hi)}"
-
-
-def age_groups(bands: list[str]) -> dict[str, list[str]]:
-    """Age segments available from the raw bands: segment name -> raw bands it adds up.
-
-    Raw bands first (unless there are more than ``MAX_RAW_AGE_BANDS``), then the broad groups
-    (children, adults, older people) made of whole bands, named for the ages really covered.
-    """
-    bands = [b for b in dict.fromkeys(bands) if str(b).strip().lower() != "all"]
-    groups: dict[str, list[str]] = {}
-    if len(bands) <= MAX_RAW_AGE_BANDS:
-        for b in bands:
-            r = parse_age_band(b)
-            groups[age_label(*r) if r else f"Age {b}"] = [b]
-    part = _partition(bands)
-    if len(part) < 2:
-        return groups
-    for lo_t, hi_t in BROAD_AGE_GROUPS:
-        if hi_t is None:  # "and over": start at the band boundary nearest the target age
-            starts = [lo for _, lo, _ in part if lo > 0 and abs(lo - lo_t) <= AGE_TOLERANCE]
-            if not starts:
-                continue
-            s = min(starts, key=lambda v: (abs(v - lo_t), v))
-            chosen = [(b, lo, hi) for b, lo, hi in part if lo >= s]
-        else:  # children: from 0 to the band boundary nearest the target age
-            ends = [hi for _, _, hi in part if hi != math.inf and abs(hi - hi_t) <= AGE_TOLERANCE]
-            if not ends:
-                continue
-            e = min(ends, key=lambda v: (abs(v - hi_t), v))
-            chosen = [(b, lo, hi) for b, lo, hi in part if hi <= e]
-        name = age_label(chosen[0][1], chosen[-1][2])
-        groups.setdefault(name, [b for b, _, _ in chosen])
-    return groups
-
-
-# -- collapsing long rows without double counting ---------------------------------------------
+# -- sums without double counting (see phdesk.core.segment_rows) -------------------------------
 def collapse(rows: pd.DataFrame, keys: list[str], bands: list[str] | None = None,
              sex: str | None = None) -> pd.Series:
-    """Sum ``count`` per ``keys`` using the most aggregated rows available per key.
+    """Sum ``count`` per area (``keys=["area_code"]``) or per area and group
+    (``["area_code", "group_name"]``), using the most aggregated rows available for each.
 
     With no filter: ``all``/``all`` rows where present, else age bands (sex ``all``), else sexes
     (age ``all``), else age × sex. With ``bands``/``sex``: only rows for them, preferring
     ``all`` for the dimension not asked about.
     """
-    age_all = rows["age_band"].astype(str).str.lower().eq("all").to_numpy()
-    sex_l = rows["sex"].astype(str).str.lower()
-    sex_all = sex_l.eq("all").to_numpy()
-    group = list(keys)
-    if bands is None and sex is None:
-        prio = np.select([age_all & sex_all, ~age_all & sex_all, age_all & ~sex_all], [0, 1, 2], 3)
-        keep = np.ones(len(rows), dtype=bool)
-    elif sex is None:
-        keep = rows["age_band"].isin(bands).to_numpy()
-        prio = np.where(sex_all, 0, 1)
-        group.append("age_band")
-    elif bands is None:
-        keep = sex_l.eq(sex.lower()).to_numpy()
-        prio = np.where(age_all, 0, 1)
-    else:
-        keep = rows["age_band"].isin(bands).to_numpy() & sex_l.eq(sex.lower()).to_numpy()
-        prio = np.zeros(len(rows), dtype=int)
-    r = rows.loc[keep, [*group, "count"]].assign(_p=prio[keep])
-    if r.empty:
-        return pd.Series(dtype=float, index=pd.MultiIndex.from_arrays([[]] * len(keys),
-                                                                      names=keys))
-    r = r[r["_p"] == r.groupby(group)["_p"].transform("min")]
-    return r.groupby(keys)["count"].sum().astype(float)
+    areas = pd.Index(pd.unique(rows["area_code"].astype(str)))
+    r = PopulationRows(rows, areas)
+    if keys == ["area_code"]:
+        return pd.Series(r.total(bands, sex), index=areas.rename("area_code"))
+    wide = pd.DataFrame(r.by_group(bands, sex)[:, :len(r.group_names)], index=areas,
+                        columns=r.group_names)
+    return wide.rename_axis(index="area_code", columns="group_name").stack()
 
 
-def _latest(rows: pd.DataFrame, per: list[str]) -> pd.DataFrame:
-    """Rows of the most recently imported dataset per ``per`` (by provenance id)."""
+def _latest(rows: pd.DataFrame, per_group: bool) -> pd.DataFrame:
+    """Rows of the most recently imported dataset (by provenance id), per group name if asked."""
     if rows.empty:
         return rows
-    pid = rows["provenance_id"].fillna(-1)
-    if not per:
+    pid = rows["provenance_id"].fillna(-1).to_numpy(dtype=float)
+    if not per_group:
         return rows[pid == pid.max()]
-    best = rows.assign(_pid=pid).groupby(per)["_pid"].transform("max")
-    return rows[pid.to_numpy() == best.to_numpy()]
+    codes, _ = pd.factorize(rows["group_name"].astype(str))
+    best = np.full(codes.max() + 1, -np.inf)
+    np.maximum.at(best, codes, pid)
+    return rows[pid == best[codes]]
 
 
-def _top_level_groups(names: pd.Series) -> pd.Series:
-    """Mask of group names to add up: not totals, and not sub-groups ("Asian: Indian") of a
-    group that is also present ("Asian")."""
-    uniq = set(names.unique())
-    sub = {n for n in uniq if ":" in n and n.split(":")[0].strip() in uniq}
-    ok = {n for n in uniq if not _TOTAL_NAME.match(n) and n not in sub}
-    return names.isin(ok)
+def _top_level(names: list[str]) -> np.ndarray:
+    """Which group names to add up: not totals, and not sub-groups ("Asian: Indian") of a group
+    that is also present ("Asian")."""
+    present = set(names)
+    return np.array([not _TOTAL_NAME.match(n) and
+                     not (":" in n and n.split(":")[0].strip() in present) for n in names],
+                    dtype=bool)
 
 
-def base_population(population: pd.DataFrame) -> tuple[pd.Series, dict]:
+def _by_type(population: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    codes, uniques = pd.factorize(population["group_type"].astype(str))  # one pass, not three
+    lookup = {str(u): k for k, u in enumerate(uniques)}
+    return {t: population[codes == lookup.get(t, -2)] for t in ("none", "ethnicity", "segment")}
+
+
+def base_population(population: pd.DataFrame, areas: pd.Index | None = None
+                    ) -> tuple[pd.Series, dict]:
     """Base population per area (Series indexed by area_code) and where it came from.
 
     Population rows with group_type ``none`` of the most recently imported dataset; without any,
     the sum of the (latest) ethnic groups; without those, a total row of a segment extract.
     """
-    info: dict = {}
-    none = population[population["group_type"] == "none"]
+    if "provenance_id" not in population:
+        population = population.assign(provenance_id=np.nan)
+    if areas is None:
+        areas = pd.Index(pd.unique(population["area_code"].astype(str)))
+    parts = _by_type(population)
+    values, info, _ = _base(parts, areas)
+    return pd.Series(values, index=areas.rename("area_code")), info
+
+
+def _base(parts: dict[str, pd.DataFrame], areas: pd.Index
+          ) -> tuple[np.ndarray | None, dict, pd.DataFrame]:
+    """Base population array, its description, and the base dataset's rows (for age bands)."""
+    none = parts["none"]
     if not none.empty:
-        pid = none["provenance_id"].fillna(-1)
-        latest = none.loc[pid == pid.max(), "dataset"].iloc[0]
-        rows = none[none["dataset"] == latest]
-        info.update(population_dataset=str(latest), population_source="population")
-        if none["dataset"].nunique() > 1:
-            info["population_note"] = (f"{none['dataset'].nunique()} population datasets; "
+        pid = none["provenance_id"].fillna(-1).to_numpy(dtype=float)
+        ds, ds_names = pd.factorize(none["dataset"].astype(str))
+        latest_code = ds[np.argmax(pid)]
+        latest = str(ds_names[latest_code])
+        rows = none[ds == latest_code]
+        info = {"population_dataset": latest, "population_source": "population"}
+        if len(ds_names) > 1:
+            info["population_note"] = (f"{len(ds_names)} population datasets; "
                                        f"used the most recently imported: {latest}")
-        return collapse(rows, ["area_code"]), info
-    eth = _latest(population[population["group_type"] == "ethnicity"], ["group_name"])
+        return PopulationRows(rows, areas).total(), info, rows
+    eth = _latest(parts["ethnicity"], per_group=True)
     if not eth.empty:
-        eth = eth[_top_level_groups(eth["group_name"])]
-        info.update(population_dataset=", ".join(sorted(eth["dataset"].unique())),
-                    population_source="sum of ethnic groups")
-        return collapse(eth, ["area_code", "group_name"]).groupby(level=0).sum(), info
-    seg = population[population["group_type"] == "segment"]
-    seg = _latest(seg[seg["group_name"].map(lambda n: bool(_TOTAL_NAME.match(n)))], [])
+        r = PopulationRows(eth, areas)
+        keep = _top_level(r.group_names)
+        info = {"population_dataset": ", ".join(sorted(eth["dataset"].astype(str).unique())),
+                "population_source": "sum of ethnic groups"}
+        return r.by_group()[:, :len(keep)][:, keep].sum(axis=1), info, none
+    seg = parts["segment"]
+    seg = _latest(seg[seg["group_name"].astype(str).str.match(_TOTAL_NAME).to_numpy()], False)
     if not seg.empty:
         first = seg["group_name"].iloc[0]
-        seg = seg[seg["group_name"] == first]
-        info.update(population_dataset=str(seg["dataset"].iloc[0]),
-                    population_source=f"segment extract total ({first})")
-        return collapse(seg, ["area_code"]), info
-    return pd.Series(dtype=float, name="count"), {"population_dataset": None,
-                                                   "population_source": None}
+        seg = seg[(seg["group_name"] == first).to_numpy()]
+        info = {"population_dataset": str(seg["dataset"].iloc[0]),
+                "population_source": f"segment extract total ({first})"}
+        return PopulationRows(seg, areas).total(), info, none
+    return None, {"population_dataset": None, "population_source": None}, none
 
 
 # -- building the segment table ---------------------------------------------------------------
@@ -252,97 +179,110 @@ def build_segments(population: pd.DataFrame, deciles: pd.Series | None = None,
     """
     if "provenance_id" not in population:
         population = population.assign(provenance_id=np.nan)
-    deciles = deciles if deciles is not None else pd.Series(dtype=float)
-    base, info = base_population(population)
-    parts: list[pd.Series] = []
+    areas = pd.Index(pd.unique(population["area_code"].astype(str)), name="area_code")
+    parts = _by_type(population)
+    base, info, base_rows = _base(parts, areas)
+    names: list[str] = []
+    cols: list[np.ndarray] = []
     kinds: dict[str, str] = {}
     notes: list[str] = []
 
-    def add(name: str, kind: str, values: pd.Series) -> None:
+    def add(name: str, kind: str, values: np.ndarray) -> None:
         if name in kinds:
             notes.append(f"segment {name!r} defined twice; kept the first")
             return
         kinds[name] = kind
-        parts.append(values.rename(name))
+        names.append(name)
+        cols.append(np.asarray(values, dtype=float))
 
-    if base.empty:
-        return SegmentTable(_long(parts), kinds, {**info, "notes": notes})
+    if base is None:
+        return SegmentTable(_long(areas, names, cols), kinds, {**info, "notes": notes})
     add(ALL, "all", base)
-    dec = deciles.reindex(base.index)
-    if dec.notna().any():
-        add(CORE20, "imd", base.where(dec <= 2, 0.0))
+    dec = (deciles if deciles is not None else pd.Series(dtype=float)).reindex(areas)
+    dec = dec.to_numpy(dtype=float)
+    if np.isfinite(dec).any():
+        add(CORE20, "imd", np.where(dec <= 2, base, 0.0))
         quint = np.ceil(dec / 2)
         for q, name in enumerate(QUINTILES, start=1):
-            add(name, "imd", base.where(quint == q, 0.0))
-    none = population[population["group_type"] == "none"]
-    if info.get("population_source") == "population":
-        none = none[none["dataset"] == info["population_dataset"]]
-        bands = sorted(none.loc[none["age_band"].str.lower() != "all", "age_band"].unique(),
-                       key=lambda b: (parse_age_band(b) or (math.inf, math.inf), b))
-        for name, members in age_groups(bands).items():
-            add(name, "age", collapse(none, ["area_code"], bands=members))
-    eth = _latest(population[population["group_type"] == "ethnicity"], ["group_name"])
-    if not eth.empty:
+            add(name, "imd", np.where(quint == q, base, 0.0))
+    none = PopulationRows(base_rows, areas) if info.get("population_source") == "population" \
+        else None
+    age_map: dict[str, list[str]] = {}
+    if none is not None:
+        bands = sorted(none.bands(), key=lambda b: (parse_age_band(b) or (math.inf,) * 2, b))
+        age_map = age_groups(bands)
+        by_band = none.by_band()
+        pos = {b: k for k, b in enumerate(none.band_names)}
+        for name, members in age_map.items():
+            add(name, "age", by_band[:, [pos[b] for b in members]].sum(axis=1))
+    eth_rows = _latest(parts["ethnicity"], per_group=True)
+    eth = PopulationRows(eth_rows, areas)
+    if eth.group_names:
         # Census tables list sub-groups ("Asian, Asian British…: Indian"); where the broad group
         # has no row of its own, it is the sum of its sub-groups
-        head = eth["group_name"].str.split(":").str[0].str.strip()
-        names = set(eth["group_name"])
-        broad = {h for h, n in zip(head, eth["group_name"], strict=True) if h != n} - names
-        for g in sorted(names | broad):
-            rows = eth[(head == g) & (eth["group_name"] != g)] if g in broad else \
-                eth[eth["group_name"] == g]
-            values = collapse(rows, ["area_code", "group_name"]).groupby(level=0).sum()
+        m = eth.by_group()
+        gpos = {g: k for k, g in enumerate(eth.group_names)}
+        heads = {g: g.split(":")[0].strip() for g in eth.group_names}
+        broad = {h for g, h in heads.items() if h != g} - set(gpos)
+        for g in sorted(set(gpos) | broad):
+            values = (m[:, [gpos[s] for s, h in heads.items() if h == g and s != g]].sum(axis=1)
+                      if g in broad else m[:, gpos[g]])
             add(f"{ETHNICITY_PREFIX}{g}", "ethnicity", values)
-    seg = _latest(population[population["group_type"] == "segment"], ["group_name"])
-    for g, rows in seg.groupby("group_name", sort=True):
-        add(str(g), "segment", collapse(rows, ["area_code"]))
+    seg = PopulationRows(_latest(parts["segment"], per_group=True), areas)
+    if seg.group_names:
+        m = seg.by_group()
+        for k, g in sorted(enumerate(seg.group_names), key=lambda t: t[1]):
+            add(g, "segment", m[:, k])
     for name, definition in (user_segments or {}).items():
-        values, note = _user_segment(definition, none, eth, seg, deciles, base.index)
+        values, note = _user_segment(definition, none, eth, seg, age_map, dec, len(areas))
         if note:
             notes.append(f"{name}: {note}")
         add(name, "user", values)
     info["notes"] = notes
-    return SegmentTable(_long(parts), kinds, info)
+    return SegmentTable(_long(areas, names, cols), kinds, info)
 
 
-def _long(parts: list[pd.Series]) -> pd.DataFrame:
-    if not parts:
+def _long(areas: pd.Index, names: list[str], cols: list[np.ndarray]) -> pd.DataFrame:
+    """area_code, segment, population; categorical text (England: ~2 million rows)."""
+    n = len(areas)
+    if not names:
         return pd.DataFrame({"area_code": pd.Series(dtype=str), "segment": pd.Series(dtype=str),
                              "population": pd.Series(dtype=float)})
-    wide = pd.concat(parts, axis=1).fillna(0.0)
-    wide.index.name = "area_code"
-    out = wide.reset_index().melt(id_vars="area_code", var_name="segment",
-                                  value_name="population")
-    return out.astype({"area_code": str, "segment": str, "population": float})
+    return pd.DataFrame({
+        "area_code": pd.Categorical.from_codes(np.tile(np.arange(n), len(names)),
+                                               categories=areas.astype(str)),
+        "segment": pd.Categorical.from_codes(np.repeat(np.arange(len(names)), n),
+                                             categories=names),
+        "population": np.concatenate(cols)})
 
 
-def _user_segment(definition: dict, none: pd.DataFrame, eth: pd.DataFrame, seg: pd.DataFrame,
-                  deciles: pd.Series, index: pd.Index) -> tuple[pd.Series, str | None]:
+def _user_segment(definition: dict, none: PopulationRows | None, eth: PopulationRows,
+                  seg: PopulationRows, age_map: dict[str, list[str]], deciles: np.ndarray,
+                  n: int) -> tuple[np.ndarray, str | None]:
     """One user-defined segment per area, and a note when the data cannot honour a filter."""
     sex = definition.get("sex")
-    bands = definition.get("age_bands")
-    note = None
+    bands = definition.get("age_bands") or None
     if bands:  # built-in age segment names stand for their raw bands
-        raw_groups = age_groups(list(none["age_band"].unique()) if not none.empty else [])
-        bands = [b for x in bands for b in raw_groups.get(x, [x])]
+        bands = [b for x in bands for b in age_map.get(x, [x])]
     if definition.get("segments"):
-        rows = seg[seg["group_name"].isin(definition["segments"])]
+        rows, wanted = seg, definition["segments"]
     elif definition.get("ethnicity"):
-        rows = eth[eth["group_name"].isin(definition["ethnicity"])]
+        rows, wanted = eth, definition["ethnicity"]
     else:
-        rows = none.assign(group_name="")
-    if rows.empty:
-        note = "no population rows match its groups"
-        values = pd.Series(0.0, index=index)
+        rows, wanted = none, None
+    note = None
+    if rows is None or (wanted is not None and not set(wanted) & set(rows.group_names)):
+        values, note = np.zeros(n), "no population rows match its groups"
+    elif wanted is None:
+        values = rows.total(bands, sex)
     else:
-        values = collapse(rows, ["area_code", "group_name"], bands=bands or None, sex=sex)
-        values = values.groupby(level=0).sum() if len(values) else pd.Series(0.0, index=index)
-        if (bands or sex) and values.sum() == 0:
-            note = "the data has no age/sex breakdown for its groups"
-    values = values.reindex(index, fill_value=0.0)
+        cols = [k for k, g in enumerate(rows.group_names) if g in set(wanted)]
+        values = rows.by_group(bands, sex)[:, cols].sum(axis=1)
+    if note is None and (bands or sex) and values.sum() == 0:
+        note = "the data has no age/sex breakdown for its groups"
     if definition.get("imd_deciles"):
-        keep = deciles.reindex(index).isin([int(d) for d in definition["imd_deciles"]])
-        values = values.where(keep.to_numpy(), 0.0)
+        keep = np.isin(deciles, [float(d) for d in definition["imd_deciles"]])
+        values = np.where(keep, values, 0.0)
     return values, note
 
 
