@@ -58,7 +58,8 @@ CATEGORY_NAMES = ("category", "type", "service", "service type", "asset type", "
 CAPACITY_NAMES = ("capacity", "places", "beds", "size", "list size", "number of places")
 ID_NAMES = ("id", "ods code", "ods", "organisation code", "org code",
             "organisation data service code", "code", "practice code", "asset id", "site id",
-            "urn", "unique reference number", "reference", "ref", "uprn")
+            "urn", "unique reference number", "reference", "ref")
+# not an id of the asset: UPRN identifies a building, which several services may share
 ADDRESS_NAMES = ("address", "full address", "address1", "address 1", "address line 1", "street")
 
 
@@ -194,6 +195,7 @@ def prepare(path: Path, ctx):
         capacity = nums.fillna(1.0)
     where = placing.place(df, loc, rows, ctx, report)
     ok &= where["ok"].to_numpy()
+    placing.summarise_missing_postcodes(report, int(ok.sum()))
     source_id = (df[mapping["source_id"]].astype("string").str.strip().replace("", pd.NA)
                  if "source_id" in mapping else pd.Series(pd.NA, index=df.index, dtype="string"))
     dup = ok & source_id.notna().to_numpy() & source_id.where(ok).duplicated().to_numpy()

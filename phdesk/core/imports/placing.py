@@ -153,7 +153,8 @@ def place(df: pd.DataFrame, loc: LocationColumns, rows: np.ndarray, ctx,
     need_pc = ~bad & np.isnan(e)
     if loc.postcode is not None:
         raw = df[loc.postcode].astype("string").str.strip()
-        norm = geo.normalise_postcode(raw)
+        # stray punctuation ('NE26 1EJ.') is not part of a postcode
+        norm = geo.normalise_postcode(raw.str.replace(r"[^A-Za-z0-9\s]", "", regex=True))
         valid = geo.valid_postcode(norm).to_numpy()
         pc_disp = display_postcode(norm).where(valid, raw)
         has_pc = raw.notna().to_numpy() & (raw.fillna("") != "").to_numpy()
@@ -183,6 +184,21 @@ def place(df: pd.DataFrame, loc: LocationColumns, rows: np.ndarray, ctx,
     bad |= nowhere
     return pd.DataFrame({"easting": e, "northing": nn, "postcode": pc_disp.to_numpy(),
                          "placed_by": placed_by, "ok": ~bad}, index=df.index)
+
+
+def summarise_missing_postcodes(report: ImportReport, placed: int) -> None:
+    """One warning that sums up many 'postcode not found' rejections (a national list against a
+    local postcode lookup), naming the postcode areas they are in."""
+    rej = report.rejections
+    missing = rej.loc[rej["reason"] == POSTCODE_NOT_FOUND, "value"] if len(rej) else rej
+    if len(missing) < 10:
+        return
+    areas = missing.astype(str).str.upper().str.extract(r"^([A-Z]{1,2})")[0].value_counts()
+    top = ", ".join(f"{a} {n}" for a, n in areas.head(6).items())
+    report.warn(f"{len(missing):,} rows have postcodes that are not in the project's postcode "
+                f"lookup (postcode areas: {top}{', …' if len(areas) > 6 else ''}); import a "
+                f"postcode directory that covers them, or accept the {placed:,} rows that could "
+                f"be placed")
 
 
 def _pair(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> pd.Series:

@@ -263,3 +263,17 @@ def test_cancel_and_failure_leave_project_unchanged(project, tmp_path):
     with pytest.raises(RuntimeError):
         commit_import(project, prepared)
     assert project.counts()["assets"] == 0 and project.counts()["provenance"] == 0
+
+
+def test_many_unknown_postcodes_are_summarised(with_postcodes, tmp_path):
+    rows = [f"Library {i},Library,S{i} 1AA" for i in range(1, 13)]
+    f = write(tmp_path / "libraries_england.csv", ["name,type,postcode", *rows,
+                                                   "Here,Library,M31 4BU.", "Mobile,Library,n/a"])
+    with pytest.raises(ImportRejected) as err:
+        run_import(with_postcodes, f)
+    rep = err.value.report
+    assert rep.rows_rejected == 13
+    assert any("12 rows have postcodes that are not in the project's postcode lookup "
+               "(postcode areas: S 12)" in w and "accept the 1 rows" in w for w in rep.warnings)
+    rep = run_import(with_postcodes, f, accept_partial=True)
+    assert assets(with_postcodes)[["name", "postcode"]].values.tolist() == [["Here", "M31 4BU"]]
