@@ -267,3 +267,26 @@ def test_checksum_files(tmp_path):
     expected = f"{hashlib.sha256(f.read_bytes()).hexdigest()}  {f.name}\n"
     assert sums.read_text(encoding="ascii") == expected
     assert (tmp_path / f"{f.name}.sha256").read_text(encoding="ascii") == expected
+
+
+def test_freeze_pins_cover_and_satisfy_pyproject():
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    pins = {}
+    for line in (SCRIPTS / "requirements-freeze.txt").read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, version = line.split("==")
+            pins[canonicalize_name(name)] = version
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    for text in meta["dependencies"] + meta["optional-dependencies"]["build"]:
+        req = Requirement(text)
+        name = canonicalize_name(req.name)
+        assert name in pins, f"{req.name} has no pin in requirements-freeze.txt"
+        assert req.specifier.contains(pins[name], prereleases=True), (text, pins[name])
+    for peer in ("geopandas", "scipy", "pytest", "access", "pyogrio"):
+        assert peer not in pins  # test-only peers never reach the build
+    assert "-c build_scripts/requirements-freeze.txt" in WORKFLOW.read_text(encoding="utf-8")
