@@ -183,8 +183,10 @@ def compute_mapping(inputs: MappingInputs, params: MappingParams | None = None,
 
     # -- segment populations as an areas x segments matrix --------------------------------
     # factorise once: per-row Python work on the long frame (~700k rows for England) is slow
-    seg_codes, seg_names = pd.factorize(seg["segment"].astype(str))
-    area_codes_f, area_uniques = pd.factorize(seg["area_code"].astype(str))
+    # (categorical columns, as segment_population gives, factorise from their codes: no strings)
+    seg_codes, seg_names = pd.factorize(seg["segment"])
+    area_codes_f, area_uniques = pd.factorize(seg["area_code"])
+    seg_names, area_uniques = pd.Index(seg_names).astype(str), pd.Index(area_uniques).astype(str)
     available = [str(s) for s in seg_names]
     if params.segments:
         unknown = [s for s in params.segments if s not in available]

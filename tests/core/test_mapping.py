@@ -204,3 +204,24 @@ def test_step_weight_zones_are_inclusive_at_their_outer_edge():
 
 def test_square_helper_geometry():
     assert square(0, 0).area == 1_000_000
+
+
+def test_categorical_segment_frame_gives_the_same_result():
+    plain = compute_mapping(tiny_inputs(), MappingParams())
+    inputs = tiny_inputs()
+    inputs.segments = inputs.segments.astype({"area_code": "category", "segment": "category"})
+    cat = compute_mapping(inputs, MappingParams())
+    cols = ["access_2sfca", "access_e2sfca", "population", "nearest_m"]
+    assert np.allclose(cat.area_access[cols], plain.area_access[cols])
+
+
+def test_areas_of_the_population_level_are_used():
+    inputs = tiny_inputs()
+    inputs.areas["level"] = "lsoa"
+    inputs.areas.loc[2] = {"code": "M1", "neighbourhood": "N1", "level": "msoa",
+                           "geometry": shapely.box(-500, -500, 1500, 500),
+                           "centroid_e": 500.0, "centroid_n": 0.0}
+    r = compute_mapping(inputs, MappingParams())
+    assert set(r.area_access.area_code) == {"A", "B"}
+    assert set(r.assets.area_code) == {"A", "B"}
+    assert any("lsoa" in n for n in r.summary["notes"])
