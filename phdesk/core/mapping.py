@@ -61,7 +61,11 @@ class MappingParams:
 
 @dataclass
 class MappingResult:
-    """The tables of one mapping run (columns: see ``phdesk.core.mapping_output.COLUMNS``)."""
+    """The tables of one mapping run (columns: see ``phdesk.core.mapping_output.COLUMNS``).
+
+    The text columns of ``area_access`` (area_code, neighbourhood, segment, category) are pandas
+    categoricals (England: 1M+ rows); compare them with strings as usual.
+    """
 
     params: MappingParams
     neighbourhood_segments: pd.DataFrame

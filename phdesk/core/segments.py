@@ -345,5 +345,9 @@ def project_segments(project: Project) -> SegmentTable:
 
 
 def segment_population(project: Project) -> pd.DataFrame:
-    """area_code, segment, population for every segment available in the project."""
+    """area_code, segment, population for every segment available in the project.
+
+    Segment-major order (every area for ``All``, then the next segment …); area_code and segment
+    are categoricals (``frame["segment"].cat.categories`` lists the segments in order).
+    """
     return project_segments(project).population
