@@ -316,6 +316,7 @@ def compute_mapping(inputs: MappingInputs, params: MappingParams | None = None,
         areas=n, areas_without_location=int((point_src == "none").sum()),
         area_points={str(k): int(v) for k, v in zip(*np.unique(point_src, return_counts=True),
                                                      strict=True)},
+        areas_without_imd_decile=int((~np.isfinite(decile)).sum()),
         neighbourhoods=n_nb, assets_mapped=len(assets), catchment_pairs=int(len(pi)),
         population_total=float(pop[:, seg_pos[ALL]].sum()), segments=wanted,
         categories={c: {"radius_m": float(r), "serves": sv, "assets": int((cat_codes == k).sum())}

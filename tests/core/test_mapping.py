@@ -156,6 +156,7 @@ def test_population_weighted_centroid_is_preferred():
     r = compute_mapping(inputs, MappingParams())
     assert _area(r, "B").nearest_m == pytest.approx(500.0)
     assert r.summary["area_points"] == {"polygon": 2}
+    assert r.summary["areas_without_imd_decile"] == 0
 
 
 def test_assets_without_coordinates_are_skipped_with_a_note():
