@@ -202,3 +202,29 @@ def test_no_postcode_column_is_a_user_error(project, tmp_path):
     f = write(tmp_path / "x.csv", ["code,easting,northing", "A,1,2"])
     with pytest.raises(UserError, match="no postcode column"):
         run_import(project, f, kind="postcodes")
+
+
+def test_fast_postcode_check_matches_the_regex():
+    import pandas as pd
+
+    from phdesk.core.imports import fastparse
+
+    rng = np.random.default_rng(7)
+    alphabet = np.array(list("AB019 Z"))
+    made = ["".join(rng.choice(alphabet, rng.integers(0, 10))) for _ in range(20_000)]
+    real = ["N1 0AA", "EC1A 1BB", "W1A 0AX", "M1 1AE", "B33 8TH", "CR2 6XH", "DN55 1PT",
+            "n1  0aa", "GIR 0AA", "N1 0A", "1N 0AA", "N1AA 0AA", "AA9A9A", None, ""]
+    values = np.array(made + real, dtype=object)
+    norm, valid = fastparse.postcodes(values)
+    slow = geo.normalise_postcode(pd.Series(values, dtype="string"))
+    assert np.array_equal(valid, geo.valid_postcode(slow).to_numpy())
+    assert valid[len(made):].tolist() == [True] * 8 + [False] * 7
+    assert norm[len(made) + 7] == "N10AA"
+
+
+def test_fast_numbers_fall_back_for_thousands_separators():
+    from phdesk.core.imports import fastparse
+
+    nums, bad = fastparse.numbers(np.array(["1", "2,500", " 3 ", "x", None, "4.5"], dtype=object))
+    assert nums[:3].tolist() == [1.0, 2500.0, 3.0] and nums[5] == 4.5
+    assert np.isnan(nums[4]) and bad.tolist() == [False, False, False, True, False, False]
