@@ -101,6 +101,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.provenance_panel = panels.make_provenance_panel(service, self)
         self.setCentralWidget(self.map_panel)
         self.docks = panels.add_docks(self)
+        self._results_stale = False
+        self.docks["results"].visibilityChanged.connect(
+            lambda visible: visible and QtCore.QTimer.singleShot(0, self._update_results_panel))
 
         self.counts_label = QtWidgets.QLabel(self)
         self.counts_label.setAccessibleName("Project contents")
@@ -176,10 +179,19 @@ class MainWindow(QtWidgets.QMainWindow):
             panels.call(self.charts_panel, "set_data", result, self.data.area_profile,
                         self.data.segment_population)
         panels.call(self.map_panel, "set_result", result)
-        panels.call(self.results_panel, "set_result", result)
+        self._results_stale = True
+        self._update_results_panel()
         chosen = self.neighbourhood_panel.selected()
         if chosen:
             self.select_neighbourhood(chosen)
+
+    def _update_results_panel(self, *_: object) -> None:
+        """Fill the results tables when their tab is showing: filling them takes a while, and a
+        hidden tab need not hold up the map and charts after every run."""
+        dock = self.docks.get("results")
+        if self._results_stale and (dock is None or not dock.visibleRegion().isEmpty()):
+            self._results_stale = False
+            panels.call(self.results_panel, "set_result", self.service.last_result)
 
     def _update_status(self) -> None:
         c = self.data.counts if self.data else {}
