@@ -25,6 +25,7 @@ from phdesk.ui.map_view import MapView
 
 LEVELS = {"Areas": "areas", "Neighbourhoods": "neighbourhoods"}
 BASE_FILL = "#c6dbef"  # no measure to show: a light, neutral blue
+HALO_MAX_MARKERS = 3000  # white halos behind markers up to this many (they double paint time)
 
 
 class MapPanel(QtWidgets.QWidget):
@@ -155,7 +156,7 @@ class MapPanel(QtWidgets.QWidget):
         self._layers = layers
         self._selected_nbhd = None
         self.view.highlight.setPath(QtGui.QPainterPath())
-        self.view.outlines.setPath(layers.nbhd_outline)
+        self.view.fill.set_borders(layers.nbhd_outline)
         show_labels = len(layers.nbhd) <= 120   # beyond that labels only clutter (and cost)
         self.view.set_labels(layers.nbhd["group"] if show_labels else [],
                              layers.nbhd["label_x"] if show_labels else [],
@@ -326,6 +327,14 @@ class MapPanel(QtWidgets.QWidget):
         areas = self._layers.areas
         n = int((areas["neighbourhood"] == name).sum())
         parts = [f"<b>{html.escape(name)}</b>", f"{n} areas"]
+        if self._profile is not None and len(self._profile):
+            p = self._profile[self._profile["neighbourhood"] == name]
+            pop = pd.to_numeric(p["population"], errors="coerce")
+            if pop.notna().any():
+                parts.append(f"Population: {palettes.format_value(float(pop.sum()))}")
+                core = pop[pd.to_numeric(p["imd_decile"], errors="coerce") <= 2].sum()
+                if pop.sum() > 0:
+                    parts.append(f"In IMD deciles 1-2 (Core20): {100 * core / pop.sum():.0f}%")
         if self._nb_values is not None and name in self._nb_values.index:
             parts.append(f"{html.escape(self._measure.label)}: "
                          f"{palettes.format_value(float(self._nb_values[name]))}")
@@ -339,11 +348,12 @@ class MapPanel(QtWidgets.QWidget):
         self.layer_list.blockSignals(True)
         self.layer_list.clear()
         s = self._layers.assets
+        halo = len(s) <= HALO_MAX_MARKERS
         for i, (cat, part) in enumerate(s.groupby("category", sort=True)):
             colour, symbol = palettes.category_style(i)
             self.view.set_scatter(cat, part["easting"].to_numpy(float),
                                   part["northing"].to_numpy(float), colour, symbol,
-                                  part["id"].to_numpy())
+                                  part["id"].to_numpy(), halo=halo)
             item = QtWidgets.QListWidgetItem(_marker_icon(colour, symbol), f"{cat} ({len(part)})")
             item.setData(QtCore.Qt.ItemDataRole.UserRole, cat)
             item.setFlags(item.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
@@ -446,6 +456,7 @@ class MapPanel(QtWidgets.QWidget):
 
     def _classify(self) -> tuple[list[str], list[str], np.ndarray]:
         m, v = self._measure, self._values
+        self.breaks_combo.setEnabled(m.key != "imd_decile")   # deciles are fixed classes
         if m.key == "imd_decile":
             # fixed national deciles: 1 (most deprived) darkest
             self._edges = np.arange(0.5, 11.0, 1.0)

@@ -1,10 +1,10 @@
 """The map canvas: a pyqtgraph plot in EPSG:27700 metres with a few bulk-drawn graphics items.
 
 Why it exists: MapPanel (toolbar, legend, data) stays separate from the drawing. The canvas
-holds a ``FillItem`` (the choropleth: one cached QPainterPath per colour class, so a repaint is a
-handful of ``drawPath`` calls whatever the number of areas), an outline item for neighbourhoods,
-a highlight, catchment circles, asset scatter layers and labels. It reports mouse moves and
-clicks in map coordinates and handles the keyboard: + / - zoom, arrow keys pan, Home resets.
+holds a ``FillItem`` (the choropleth and neighbourhood borders: one QPainterPath per colour
+class, drawn through an image cache so panning is a blit), a highlight, catchment circles,
+asset scatter layers and labels. It reports mouse moves and clicks in map coordinates and
+handles the keyboard: + / - zoom, arrow keys pan, Home resets.
 """
 
 from __future__ import annotations
@@ -16,10 +16,14 @@ from phdesk.ui import palettes
 
 
 class FillItem(pg.GraphicsObject):
-    """Filled paths, each with its own brush, plus an optional thin outline path on top.
+    """The choropleth: filled paths (one per colour class), thin area edges and neighbourhood
+    borders, all in map coordinates (metres), drawn through an image cache.
 
-    Paths are in map coordinates (metres). The outline pen is cosmetic (constant pixel width)
-    and is skipped when zoomed out so far that area edges would be a grey smear.
+    Filling a few hundred thousand vertices takes tens of milliseconds, too slow to repeat on
+    every frame of a pan. So the item renders the view plus a margin of half a view on each side
+    into an image once, and while the scale stays the same and the view stays inside that image,
+    a repaint is one ``drawImage``. Zooming re-renders. The edge pen is cosmetic (constant pixel
+    width) and edges are skipped when zoomed out so far that they would be a grey smear.
     """
 
     def __init__(self):
@@ -27,42 +31,97 @@ class FillItem(pg.GraphicsObject):
         self._fills: list[tuple[QtGui.QPainterPath, QtGui.QBrush]] = []
         self._outline = QtGui.QPainterPath()
         self._outline_pen = pg.mkPen(QtGui.QColor(255, 255, 255, 200), width=0.6)
+        self._borders = QtGui.QPainterPath()
+        self._border_pen = pg.mkPen(palettes.TEXT, width=1.6)
         self._rect = QtCore.QRectF()
         self.outline_min_pixels_per_km = 25.0  # draw area edges only when zoomed in this far
+        self._cache: tuple[tuple[float, float], QtCore.QRectF, QtGui.QImage] | None = None
+        self.renders = 0   # how many times the paths were really drawn (for tests and tuning)
 
     def set_paths(self, fills: list[tuple[QtGui.QPainterPath, QtGui.QBrush]],
                   outline: QtGui.QPainterPath | None = None) -> None:
-        """Replace the cached paths (cheap: no geometry work happens here)."""
+        """Replace the fill paths (and the area edges if given). No geometry work happens here."""
         self.prepareGeometryChange()
         self._fills = [(p, b) for p, b in fills if not p.isEmpty()]
         if outline is not None:
             self._outline = outline
+        self._update_rect()
+
+    def set_borders(self, path: QtGui.QPainterPath) -> None:
+        """Neighbourhood borders, drawn over the fills in a dark, heavier line."""
+        self.prepareGeometryChange()
+        self._borders = path
+        self._update_rect()
+
+    def set_outline_visible_from(self, pixels_per_km: float) -> None:
+        self.outline_min_pixels_per_km = pixels_per_km
+        self.invalidate()
+
+    def invalidate(self) -> None:
+        self._cache = None
+        self.update()
+
+    def _update_rect(self) -> None:
         rect = QtCore.QRectF()
         for p, _ in self._fills:
             rect = rect.united(p.boundingRect())
-        self._rect = rect.united(self._outline.boundingRect())
-        self.update()
+        self._rect = rect.united(self._outline.boundingRect()).united(
+            self._borders.boundingRect())
+        self.invalidate()
 
     def boundingRect(self) -> QtCore.QRectF:
         return self._rect
 
     def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
+        t = painter.worldTransform()
+        # (isRotating, not an enum ">" comparison: that crashes PySide6 6.11 on Python 3.11)
+        if t.isRotating() or widget is None:
+            self._draw(painter, abs(t.m11()))   # rotated or printing: draw directly
+            return
+        inv, ok = t.inverted()
+        view = inv.mapRect(QtCore.QRectF(widget.rect())).intersected(self._rect)
+        if view.isEmpty():
+            return
+        key = (round(t.m11(), 12), round(t.m22(), 12))
+        if self._cache is None or self._cache[0] != key or not self._cache[1].contains(view):
+            self._cache = self._render(t, view, widget.devicePixelRatioF())
+        _, area, image = self._cache
+        target = t.mapRect(area)
+        painter.save()
+        painter.resetTransform()
+        painter.drawImage(QtCore.QPointF(round(target.left()), round(target.top())), image)
+        painter.restore()
+
+    def _render(self, t: QtGui.QTransform, view: QtCore.QRectF, dpr: float):
+        """Draw the view plus a half-view margin each side into an image at the current scale."""
+        area = view.adjusted(-view.width() / 2, -view.height() / 2, view.width() / 2,
+                             view.height() / 2).intersected(self._rect)
+        target = t.mapRect(area)
+        left, top = round(target.left()), round(target.top())
+        size = QtCore.QSize(int(target.width() * dpr) + 2, int(target.height() * dpr) + 2)
+        image = QtGui.QImage(size, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+        image.setDevicePixelRatio(dpr)
+        image.fill(QtCore.Qt.GlobalColor.transparent)
+        p = QtGui.QPainter(image)
+        p.setTransform(t * QtGui.QTransform.fromTranslate(-left, -top))
+        self._draw(p, abs(t.m11()))
+        p.end()
+        self.renders += 1
+        return (round(t.m11(), 12), round(t.m22(), 12)), area, image
+
+    def _draw(self, painter: QtGui.QPainter, pixels_per_metre: float) -> None:
         painter.setPen(QtCore.Qt.PenStyle.NoPen)
         for path, brush in self._fills:
             painter.setBrush(brush)
             painter.drawPath(path)
-        if self._outline.isEmpty():
-            return
-        # device pixels per metre from the painter transform: skip edges when zoomed far out
-        scale = abs(painter.transform().m11())
-        if scale * 1000 >= self.outline_min_pixels_per_km:
-            painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+        painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+        if not self._outline.isEmpty() and \
+                pixels_per_metre * 1000 >= self.outline_min_pixels_per_km:
             painter.setPen(self._outline_pen)
             painter.drawPath(self._outline)
-
-    def set_outline_visible_from(self, pixels_per_km: float) -> None:
-        self.outline_min_pixels_per_km = pixels_per_km
-        self.update()
+        if not self._borders.isEmpty():
+            painter.setPen(self._border_pen)
+            painter.drawPath(self._borders)
 
 
 class MapView(pg.PlotWidget):
@@ -89,14 +148,7 @@ class MapView(pg.PlotWidget):
         self.vb = plot.getViewBox()
         self.fill = FillItem()
         self.fill.setZValue(0)
-        # Panning only translates the view: with a device-coordinate cache the filled map is
-        # blitted instead of re-filled (zooming re-renders it once per step).
-        self.fill.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.vb.addItem(self.fill)
-        self.outlines = QtWidgets.QGraphicsPathItem()
-        self.outlines.setPen(pg.mkPen(palettes.TEXT, width=1.6))
-        self.outlines.setZValue(2)
-        self.vb.addItem(self.outlines)
         self.highlight = QtWidgets.QGraphicsPathItem()
         self.highlight.setPen(pg.mkPen("#000000", width=3.2))
         self.highlight.setZValue(3)
@@ -215,7 +267,8 @@ class MapView(pg.PlotWidget):
         for t in self.labels:
             t.setVisible(on)
 
-    def set_scatter(self, name: str, x, y, colour: str, symbol: str, data) -> pg.ScatterPlotItem:
+    def set_scatter(self, name: str, x, y, colour: str, symbol: str, data, halo: bool = True
+                    ) -> pg.ScatterPlotItem:
         """One scatter layer (one asset category): markers sized in pixels, dark outline."""
         old = self.scatters.pop(name, None)
         if old is not None:
@@ -225,8 +278,11 @@ class MapView(pg.PlotWidget):
                                pxMode=True, hoverable=False)
         s.setZValue(5)
         self.vb.addItem(s)
+        if not halo:
+            return s
         # a white halo behind each marker keeps it visible on dark fills as well as light ones;
-        # as a child it hides and shows with its layer
+        # as a child it hides and shows with its layer. It doubles the drawing cost, so MapPanel
+        # asks for it only when markers are few enough to pick out one by one.
         halo = pg.ScatterPlotItem(x=x, y=y, symbol=symbol, size=17, brush=pg.mkBrush("#ffffff"),
                                   pen=None, pxMode=True, hoverable=False)
         halo.setParentItem(s)

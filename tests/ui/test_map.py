@@ -225,3 +225,19 @@ def test_dissolve_removes_hairline_gaps_but_keeps_real_holes():
     holes = dict(zip(out["group"], shapely.get_num_interior_rings(out["geometry"]),
                      strict=True))
     assert holes == {"N": 0, "E": 1}
+
+
+def test_panning_reuses_the_rendered_fill_zooming_redraws(panel):
+    vp = panel.view.viewport()
+    vp.repaint()
+    fill = panel.view.fill
+    before = fill.renders
+    panel.view.pan(0.05, 0)
+    vp.repaint()
+    assert fill.renders == before            # a small pan stays inside the cached margin
+    panel.view.zoom(0.8)
+    vp.repaint()
+    assert fill.renders == before + 1        # a new scale is drawn afresh
+    fill.set_paths([])                       # new data invalidates the cache
+    vp.repaint()
+    assert fill.renders == before + 2
