@@ -166,8 +166,11 @@ def prepare(path: Path, ctx: ImportContext) -> Prepared:
 
     # Welsh rows of the HoCL lookup carry 'Wales' instead of a decile: not English IoD, skipped
     wales = np.zeros(len(df), dtype=bool)
-    for col in found.values():
-        wales |= df[col].astype("string").str.strip().str.lower().eq("wales").fillna(False)
+    welsh = codes.str.startswith("W").fillna(False).to_numpy()
+    if welsh.any():
+        for col in found.values():
+            wales |= welsh & df[col].astype("string").str.strip().str.lower().eq(
+                "wales").fillna(False).to_numpy()
     if wales.any():
         report.warn(f"{int(wales.sum())} Welsh rows skipped (the English indices cover England "
                     "only)")
