@@ -233,5 +233,8 @@ def run_app(project_path: Path | None, screenshot: Path | None = None) -> int:
             window.close()
         print(f"saved {out}")
         return 0
-    window.show()
+    if window.prefers_maximised:
+        window.showMaximized()
+    else:
+        window.show()
     return app.exec()

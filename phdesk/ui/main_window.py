@@ -88,6 +88,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.settings = settings or Settings.load()
         self.data: ProjectData | None = None
         self.persist_settings = True    # False: leave the user's settings file alone
+        self.prefers_maximised = False  # first run on a small screen
         self.setObjectName("phdesk-main-window")
         self.setAcceptDrops(True)
         self.setDockNestingEnabled(True)
@@ -109,8 +110,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.counts_label.setAccessibleName("Project contents")
         self.run_label = QtWidgets.QLabel(self)
         self.run_label.setAccessibleName("Last mapping run")
-        self.statusBar().addWidget(self.counts_label)
-        self.statusBar().addWidget(self.run_label)
+        # permanent (right-hand) so that passing messages on the left never hide them
+        self.statusBar().insertPermanentWidget(0, self.counts_label)
+        self.statusBar().insertPermanentWidget(1, self.run_label)
 
         self.commands = ActionRegistry(self)
         window_actions.build(self)
@@ -361,12 +363,26 @@ class MainWindow(QtWidgets.QMainWindow):
             if s.window_geometry:
                 self.restoreGeometry(QtCore.QByteArray(base64.b64decode(s.window_geometry)))
             else:
-                self.resize(1400, 900)
+                self._first_run_geometry()
             if s.window_state and self.restoreState(
                     QtCore.QByteArray(base64.b64decode(s.window_state))):
                 self._size_docks_on_show = False
         except ValueError:
             log.warning("saved window layout unreadable; using the default")
+
+    def _first_run_geometry(self) -> None:
+        """Most of the screen, centred; a small laptop screen is better used maximised."""
+        self.prefers_maximised = False
+        screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
+        if screen is None:
+            self.resize(1400, 900)
+            return
+        avail = screen.availableGeometry()
+        size = QtCore.QSize(min(1440, int(avail.width() * 0.92)),
+                            min(920, int(avail.height() * 0.92)))
+        self.resize(size)
+        self.move(avail.center() - QtCore.QPoint(size.width() // 2, size.height() // 2))
+        self.prefers_maximised = avail.width() < 1280 or avail.height() < 760
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)

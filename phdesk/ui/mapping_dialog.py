@@ -123,7 +123,9 @@ class MappingDialog(QtWidgets.QDialog):
             weight_row.addWidget(w)
             self.weights.append(w)
 
+        weight_row.addStretch(1)
         form = QtWidgets.QFormLayout()
+        form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         lbl = QtWidgets.QLabel("&Default radius:")
         lbl.setBuddy(self.default_radius)
         form.addRow(lbl, self.default_radius)
@@ -137,6 +139,14 @@ class MappingDialog(QtWidgets.QDialog):
         cats_label.setBuddy(self.table)
         seg_label = QtWidgets.QLabel("Se&gments to map:")
         seg_label.setBuddy(self.segments)
+        seg_buttons = QtWidgets.QHBoxLayout()
+        for text, name, state in (("Tick a&ll", "Tick every segment", True),
+                                  ("Untick all", "Untick every segment", False)):
+            b = QtWidgets.QPushButton(text)
+            b.setAccessibleName(name)
+            b.clicked.connect(lambda _=False, on=state: self._tick_all_segments(on))
+            seg_buttons.addWidget(b)
+        seg_buttons.addStretch(1)
         grid = QtWidgets.QGridLayout()
         grid.addWidget(cats_label, 0, 0)
         grid.addWidget(self.serves_label, 0, 1)
@@ -144,6 +154,7 @@ class MappingDialog(QtWidgets.QDialog):
         grid.addWidget(self.table, 1, 0)
         grid.addWidget(self.serves, 1, 1)
         grid.addWidget(self.segments, 1, 2)
+        grid.addLayout(seg_buttons, 2, 2)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
         grid.setColumnStretch(2, 2)
@@ -161,7 +172,14 @@ class MappingDialog(QtWidgets.QDialog):
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Problems with the settings")
 
+        intro = QtWidgets.QLabel(
+            "An area counts as served by an asset when its population-weighted centre lies within "
+            "the category's radius (straight line). Radii and whom each category serves are saved "
+            "in the project when you run mapping.")
+        intro.setWordWrap(True)
+        intro.setAccessibleName("About these settings")
         lay = QtWidgets.QVBoxLayout(self)
+        lay.addWidget(intro)
         lay.addLayout(form)
         lay.addLayout(grid, 1)
         lay.addWidget(self.message)
@@ -169,8 +187,13 @@ class MappingDialog(QtWidgets.QDialog):
         if choices.categories:
             self.table.setCurrentCell(0, 0)
             self._show_serves(0, 0, -1, -1)
-        self.resize(self.fontMetrics().averageCharWidth() * 130,
-                    self.fontMetrics().height() * 30)
+        self.resize(self.fontMetrics().averageCharWidth() * 150,
+                    self.fontMetrics().height() * 38)
+
+    def _tick_all_segments(self, on: bool) -> None:
+        state = QtCore.Qt.CheckState.Checked if on else QtCore.Qt.CheckState.Unchecked
+        for i in range(self.segments.count()):
+            self.segments.item(i).setCheckState(state)
 
     # -- serves editing ------------------------------------------------------------------------
     def current_category(self) -> str | None:
