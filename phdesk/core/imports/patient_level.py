@@ -19,7 +19,7 @@ import pandas as pd
 
 from phdesk.core import geo
 from phdesk.core.imports.fastparse import read_chunks
-from phdesk.core.imports.reading import sniff
+from phdesk.core.imports.reading import read_table, sniff
 from phdesk.core.imports.report import MALFORMED_AREA_CODE, MISSING_VALUE, ImportReport
 
 IMPOSSIBLE_AGE = "impossible age (expected a whole number of years from 0 to 120)"
@@ -101,7 +101,13 @@ def aggregate(path: Path, roles: Roles, report: ImportReport, progress) -> pd.Da
     hashes, keys, segs, rownums = [], [], [], []
     expected = max(1, _estimate_rows(path))
     start, read = fmt.first_data_row, 0
-    for chunk in read_chunks(path, fmt, cols, {roles.person: object, **dtypes}, CHUNK):
+    if fmt.encoding == "xlsx":  # a workbook holds at most a million rows: one chunk
+        table = read_table(path)
+        fmt.header_row = table.fmt.header_row
+        start, chunks = fmt.first_data_row, [table.df[cols]]
+    else:
+        chunks = read_chunks(path, fmt, cols, {roles.person: object, **dtypes}, CHUNK)
+    for chunk in chunks:
         n = len(chunk)
         rows = np.arange(start, start + n)
         start += n

@@ -204,3 +204,15 @@ def test_fingerprint_tells_long_ids_apart():
     assert len(set(h.tolist())) == 5
     accents = fingerprint(np.array(["Zoë", "Zoe", "Zoë"], dtype=object))
     assert accents[0] == accents[2] != accents[1]
+
+
+def test_patient_level_workbook(project, tmp_path):
+    f = tmp_path / "extract.xlsx"
+    df = patients(40)
+    df.to_excel(f, index=False)
+    assert detect(f)[0] == "segments"
+    rep = run_import(project, f)
+    assert rep.rows_accepted == 40
+    got = population(project)
+    want = expected_counts(df)
+    assert got["count"].sum() == want["count"].sum() and len(got) == len(want)
