@@ -51,7 +51,7 @@ def _time_phdesk(areas, assets) -> float:
     layers = ml.build_base_layers(areas, assets)
     values = np.random.default_rng(2).lognormal(3, 1, layers.rings.n)
     edges = palettes.class_breaks(values, 5)
-    ml.class_paths(layers.rings, palettes.classify(values, edges), len(edges) - 1)
+    ml.class_paths(layers.rings, palettes.classify(values, edges), layers.tiles)
     return time.perf_counter() - t0
 
 

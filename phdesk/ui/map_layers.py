@@ -78,13 +78,54 @@ def path_for(rings: RingArrays, polygons: np.ndarray | None = None) -> QtGui.QPa
     return path
 
 
-def class_paths(rings: RingArrays, classes: np.ndarray, n_classes: int
-                ) -> list[QtGui.QPainterPath]:
-    """One path per class 0..n_classes-1, plus a last path for class -1 (no data)."""
-    classes = np.asarray(classes)
-    out = [path_for(rings, classes == k) for k in range(n_classes)]
-    out.append(path_for(rings, classes < 0))
+def tile_ids(rings: RingArrays, per_tile: int = 500) -> np.ndarray:
+    """A square-grid tile number for each polygon (by the mean of its vertices), about
+    ``per_tile`` polygons to a tile, so the map can skip paths outside the part on screen."""
+    n = rings.n
+    k = max(1, int(np.ceil(np.sqrt(n / per_tile))))
+    if k == 1 or len(rings.x) == 0:
+        return np.zeros(n, dtype=np.int64)
+    owner = np.repeat(np.arange(n), rings.count)
+    cnt = np.maximum(rings.count, 1)
+    mx = np.bincount(owner, weights=rings.x, minlength=n) / cnt
+    my = np.bincount(owner, weights=rings.y, minlength=n) / cnt
+    gx = np.clip(((mx - rings.x.min()) / (np.ptp(rings.x) or 1) * k).astype(np.int64), 0, k - 1)
+    gy = np.clip(((my - rings.y.min()) / (np.ptp(rings.y) or 1) * k).astype(np.int64), 0, k - 1)
+    return gy * k + gx
+
+
+def grouped_paths(rings: RingArrays, key: np.ndarray) -> list[tuple[int, QtGui.QPainterPath]]:
+    """One path per distinct ``key`` value (int per polygon), built from contiguous slices after
+    one reordering of the vertex arrays (no per-group masking of all vertices)."""
+    key = np.asarray(key, dtype=np.int64)
+    order = np.argsort(key, kind="stable")
+    counts = rings.count[order]
+    # vertex index of every vertex of the reordered polygons: start of its polygon + offset
+    total = int(counts.sum())
+    first = np.repeat(rings.start[order] - (np.cumsum(counts) - counts), counts)
+    idx = first + np.arange(total)
+    x, y, c = rings.x[idx], rings.y[idx], rings.connect[idx]
+    keys_sorted = key[order]
+    bounds = np.concatenate([[0], np.cumsum(counts)])
+    out = []
+    for k in np.unique(keys_sorted):
+        lo, hi = np.searchsorted(keys_sorted, [k, k + 1])
+        a, b = int(bounds[lo]), int(bounds[hi])
+        if b > a:
+            path = pg.arrayToQPath(x[a:b], y[a:b], connect=c[a:b], finiteCheck=False)
+            path.setFillRule(QtCore.Qt.FillRule.OddEvenFill)
+            out.append((int(k), path))
     return out
+
+
+def class_paths(rings: RingArrays, classes: np.ndarray, tiles: np.ndarray | None = None
+                ) -> list[tuple[int, QtGui.QPainterPath]]:
+    """(class, path) pairs: one path per colour class (-1 = no data) and tile."""
+    classes = np.asarray(classes, dtype=np.int64)
+    tiles = np.zeros(len(classes), dtype=np.int64) if tiles is None else tiles
+    n_tiles = int(tiles.max()) + 1 if len(tiles) else 1
+    pairs = grouped_paths(rings, (classes + 1) * n_tiles + tiles)
+    return [(k // n_tiles - 1, p) for k, p in pairs]
 
 
 def dissolve(geoms, groups) -> pd.DataFrame:
@@ -181,15 +222,17 @@ class BaseLayers:
     """Everything the map needs from the areas and assets, built off the GUI thread if wanted.
 
     ``areas``: code, name, neighbourhood (row order = polygon order of ``rings``);
-    ``outline``: all area edges; ``nbhd``: dissolved neighbourhoods (group, geometry, label_x,
-    label_y); ``nbhd_outline``: their borders; ``assets``: id, name, category, easting,
-    northing (placed assets only); ``extent``: (xmin, ymin, xmax, ymax) metres.
+    ``tiles``: tile number per area; ``outline``: area edges, one path per tile;
+    ``nbhd``: dissolved neighbourhoods (group, geometry, label_x, label_y); ``nbhd_outline``:
+    their borders; ``assets``: id, name, category, easting, northing (placed assets only);
+    ``extent``: (xmin, ymin, xmax, ymax) metres.
     """
 
     areas: pd.DataFrame
     geoms: np.ndarray
     rings: RingArrays
-    outline: QtGui.QPainterPath
+    tiles: np.ndarray
+    outline: list[QtGui.QPainterPath]
     nbhd: pd.DataFrame
     nbhd_outline: QtGui.QPainterPath
     assets: pd.DataFrame
@@ -208,7 +251,8 @@ def build_base_layers(areas: pd.DataFrame, assets: pd.DataFrame) -> BaseLayers:
     geoms = (a["geometry"].to_numpy(dtype=object) if "geometry" in a
              else np.full(len(a), None, dtype=object))
     rings = ring_arrays(geoms)
-    outline = path_for(rings)
+    tiles = tile_ids(rings)
+    outline = [p for _, p in grouped_paths(rings, tiles)]
     nb = a["neighbourhood"] if "neighbourhood" in a else pd.Series([None] * len(a))
     nbhd = dissolve(geoms, nb.astype(object).where(nb.notna(), None).to_numpy())
     nbhd_outline = boundary_path(nbhd["geometry"].to_numpy()) if len(nbhd) else \
@@ -231,7 +275,7 @@ def build_base_layers(areas: pd.DataFrame, assets: pd.DataFrame) -> BaseLayers:
     ys = np.concatenate([rings.y, s["northing"].to_numpy(float)])
     extent = ((float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()))
               if len(xs) else (0.0, 0.0, 1000.0, 1000.0))
-    return BaseLayers(frame, geoms, rings, outline, nbhd, nbhd_outline, s, tree, extent)
+    return BaseLayers(frame, geoms, rings, tiles, outline, nbhd, nbhd_outline, s, tree, extent)
 
 
 def area_at(layers: BaseLayers, x: float, y: float) -> int | None:
@@ -350,6 +394,6 @@ if __name__ == "__main__":
     polys = shapely.get_parts(voronoi_polygons(pts, extend_to=shapely.box(0, 0, 40_000, 40_000)))
     t0 = time.perf_counter()
     r = ring_arrays(polys)
-    paths = class_paths(r, rng.integers(0, 5, len(polys)), 5)
+    paths = class_paths(r, rng.integers(0, 5, len(polys)), tile_ids(r))
     print(f"{len(polys)} polygons, {len(r.x)} vertices, {len(paths)} paths in "
           f"{time.perf_counter() - t0:.3f} s")

@@ -431,7 +431,7 @@ class MapPanel(QtWidgets.QWidget):
         brush = pg.mkBrush
         if self._measure is None:
             self._values, self._nb_values, self._edges = np.full(n, np.nan), None, np.array([])
-            self.view.fill.set_paths([(ml.path_for(self._layers.rings), brush(BASE_FILL))],
+            self.view.fill.set_paths([(p, brush(BASE_FILL)) for p in self._layers.outline],
                                      self._layers.outline)
             self.legend.set_entries("Areas", [(BASE_FILL, "Area (no measure)")])
             return
@@ -440,9 +440,10 @@ class MapPanel(QtWidgets.QWidget):
         self._values, self._nb_values = ml.measure_values(
             self._measure, self._layers.areas, self._profile, self._result, seg, cat)
         colours, labels, classes = self._classify()
-        paths = ml.class_paths(self._layers.rings, classes, len(colours))
-        fills = [(p, brush(c)) for p, c in zip(paths, colours + [palettes.NO_DATA], strict=True)]
-        outline = self._layers.outline if self._measure.level == "areas" else QtGui.QPainterPath()
+        paths = ml.class_paths(self._layers.rings, classes, self._layers.tiles)
+        brushes = [brush(c) for c in colours] + [brush(palettes.NO_DATA)]   # [-1] = no data
+        fills = [(p, brushes[k]) for k, p in paths]
+        outline = self._layers.outline if self._measure.level == "areas" else []
         self.view.fill.set_paths(fills, outline)
         entries = list(zip(colours, labels, strict=True))
         if (classes < 0).any():

@@ -29,7 +29,7 @@ class FillItem(pg.GraphicsObject):
     def __init__(self):
         super().__init__()
         self._fills: list[tuple[QtGui.QPainterPath, QtGui.QBrush]] = []
-        self._outline = QtGui.QPainterPath()
+        self._outline: list[QtGui.QPainterPath] = []
         self._outline_pen = pg.mkPen(QtGui.QColor(255, 255, 255, 200), width=0.6)
         self._borders = QtGui.QPainterPath()
         self._border_pen = pg.mkPen(palettes.TEXT, width=1.6)
@@ -39,12 +39,14 @@ class FillItem(pg.GraphicsObject):
         self.renders = 0   # how many times the paths were really drawn (for tests and tuning)
 
     def set_paths(self, fills: list[tuple[QtGui.QPainterPath, QtGui.QBrush]],
-                  outline: QtGui.QPainterPath | None = None) -> None:
-        """Replace the fill paths (and the area edges if given). No geometry work happens here."""
+                  outline: list[QtGui.QPainterPath] | None = None) -> None:
+        """Replace the fill paths (and the area edges if given). No geometry work happens here.
+
+        Paths split by map tile let a zoomed-in render skip everything off screen."""
         self.prepareGeometryChange()
-        self._fills = [(p, b) for p, b in fills if not p.isEmpty()]
+        self._fills = [(p, b, p.boundingRect()) for p, b in fills if not p.isEmpty()]
         if outline is not None:
-            self._outline = outline
+            self._outline = [(p, p.boundingRect()) for p in outline if not p.isEmpty()]
         self._update_rect()
 
     def set_borders(self, path: QtGui.QPainterPath) -> None:
@@ -63,10 +65,9 @@ class FillItem(pg.GraphicsObject):
 
     def _update_rect(self) -> None:
         rect = QtCore.QRectF()
-        for p, _ in self._fills:
-            rect = rect.united(p.boundingRect())
-        self._rect = rect.united(self._outline.boundingRect()).united(
-            self._borders.boundingRect())
+        for *_, r in self._fills + self._outline:
+            rect = rect.united(r)
+        self._rect = rect.united(self._borders.boundingRect())
         self.invalidate()
 
     def boundingRect(self) -> QtCore.QRectF:
@@ -76,7 +77,7 @@ class FillItem(pg.GraphicsObject):
         t = painter.worldTransform()
         # (isRotating, not an enum ">" comparison: that crashes PySide6 6.11 on Python 3.11)
         if t.isRotating() or widget is None:
-            self._draw(painter, abs(t.m11()))   # rotated or printing: draw directly
+            self._draw(painter, abs(t.m11()), self._rect)   # rotated or printing: direct
             return
         inv, ok = t.inverted()
         view = inv.mapRect(QtCore.QRectF(widget.rect())).intersected(self._rect)
@@ -104,21 +105,24 @@ class FillItem(pg.GraphicsObject):
         image.fill(QtCore.Qt.GlobalColor.transparent)
         p = QtGui.QPainter(image)
         p.setTransform(t * QtGui.QTransform.fromTranslate(-left, -top))
-        self._draw(p, abs(t.m11()))
+        self._draw(p, abs(t.m11()), area)
         p.end()
         self.renders += 1
         return (round(t.m11(), 12), round(t.m22(), 12)), area, image
 
-    def _draw(self, painter: QtGui.QPainter, pixels_per_metre: float) -> None:
+    def _draw(self, painter: QtGui.QPainter, pixels_per_metre: float, area: QtCore.QRectF
+              ) -> None:
         painter.setPen(QtCore.Qt.PenStyle.NoPen)
-        for path, brush in self._fills:
-            painter.setBrush(brush)
-            painter.drawPath(path)
+        for path, brush, rect in self._fills:
+            if rect.intersects(area):
+                painter.setBrush(brush)
+                painter.drawPath(path)
         painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
-        if not self._outline.isEmpty() and \
-                pixels_per_metre * 1000 >= self.outline_min_pixels_per_km:
+        if pixels_per_metre * 1000 >= self.outline_min_pixels_per_km:
             painter.setPen(self._outline_pen)
-            painter.drawPath(self._outline)
+            for path, rect in self._outline:
+                if rect.intersects(area):
+                    painter.drawPath(path)
         if not self._borders.isEmpty():
             painter.setPen(self._border_pen)
             painter.drawPath(self._borders)

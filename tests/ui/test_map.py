@@ -241,3 +241,17 @@ def test_panning_reuses_the_rendered_fill_zooming_redraws(panel):
     fill.set_paths([])                       # new data invalidates the cache
     vp.repaint()
     assert fill.renders == before + 2
+
+
+def test_class_paths_split_by_tile_cover_each_polygon_once():
+    areas = grid_areas()
+    rings = ml.ring_arrays(areas["geometry"].to_numpy())
+    tiles = ml.tile_ids(rings, per_tile=2)
+    assert len(np.unique(tiles)) > 1
+    classes = np.array([0, 1, 2, -1] * 3)
+    pairs = ml.class_paths(rings, classes, tiles)
+    assert sum(p.elementCount() for _, p in pairs) == len(rings.x)
+    for i in range(len(areas)):
+        pt = QtCore.QPointF(*centroid(i))
+        owners = [k for k, p in pairs if p.contains(pt)]
+        assert owners == [classes[i]]
