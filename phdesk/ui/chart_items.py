@@ -161,3 +161,16 @@ def legend(plot: pg.PlotItem, entries: Sequence[tuple[str, str]]) -> pg.LegendIt
         sample = pg.BarGraphItem(x=[0], height=[1], width=1, brush=pg.mkBrush(colour))
         leg.addItem(sample, label)
     return leg
+
+
+if __name__ == "__main__":
+    import sys
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv)
+    box = ChartBox("Example")
+    plot = box.new_plot("Example bars with intervals", "Value (units)")
+    hbars(plot, ["First", "Second", "Third"], [3, 5, 2], value_labels=False)
+    hintervals(plot, [3, 5, 2], [2.5, 4, 1.2], [3.4, 6, 2.9])
+    box.resize(600, 400)
+    box.show()
+    sys.exit(app.exec())

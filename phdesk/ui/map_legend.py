@@ -58,3 +58,15 @@ class Legend(QtWidgets.QFrame):
 
     def sizeHint(self) -> QtCore.QSize:
         return self._layout.sizeHint()
+
+
+if __name__ == "__main__":
+    import sys
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv)
+    legend = Legend()
+    edges = palettes.class_breaks([1, 5, 9, 20, 40, 80, 160], 5)
+    legend.set_entries("Example (people)", list(zip(palettes.sequential(len(edges) - 1),
+                                                    palettes.legend_labels(edges), strict=True)))
+    legend.show()
+    sys.exit(app.exec())

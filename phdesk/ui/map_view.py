@@ -298,3 +298,25 @@ class MapView(pg.PlotWidget):
         for s in self.scatters.values():
             self.vb.removeItem(s)
         self.scatters = {}
+
+
+if __name__ == "__main__":
+    import sys
+
+    from phdesk.ui import map_layers
+    from phdesk.ui.preview_data import demo_inputs
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv)
+    areas = demo_inputs()["areas"]
+    layers = map_layers.build_base_layers(areas, areas.iloc[:0].assign(id=[], category=[]))
+    view = MapView()
+    colours = palettes.sequential(len(layers.outline))
+    view.fill.set_paths([(p, pg.mkBrush(c)) for p, c in zip(layers.outline, colours,
+                                                           strict=True)], layers.outline)
+    view.fill.set_borders(layers.nbhd_outline)
+    view.set_labels(layers.nbhd["group"], layers.nbhd["label_x"], layers.nbhd["label_y"])
+    x0, y0, x1, y1 = layers.extent
+    view.set_home(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
+    view.resize(900, 700)
+    view.show()
+    sys.exit(app.exec())
