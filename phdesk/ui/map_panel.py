@@ -47,6 +47,7 @@ class MapPanel(QtWidgets.QWidget):
         self._measure: ml.Measure | None = None
         self._edges = np.array([])
         self._selected_nbhd: str | None = None
+        self._last_tip = ""
         self._build_ui()
 
     # ---- UI -------------------------------------------------------------------------------
@@ -143,7 +144,7 @@ class MapPanel(QtWidgets.QWidget):
         self.layer_list.itemChanged.connect(self._on_layer_item)
         self.export_button.clicked.connect(self._export_dialog)
         self.view.mouse_moved.connect(self._on_hover)
-        self.view.mouse_left.connect(lambda: QtWidgets.QToolTip.hideText())
+        self.view.mouse_left.connect(self._hide_tip)
         self.view.mouse_clicked.connect(self.click_at)
 
     # ---- contract -------------------------------------------------------------------------
@@ -495,10 +496,17 @@ class MapPanel(QtWidgets.QWidget):
 
     def _on_hover(self, x: float, y: float) -> None:
         text = self.hover_text(x, y)
+        if text == self._last_tip:
+            return   # same thing under the mouse: leave the tooltip alone (no flicker)
+        self._last_tip = text
         if text:
             QtWidgets.QToolTip.showText(QtGui.QCursor.pos(), text, self.view)
         else:
             QtWidgets.QToolTip.hideText()
+
+    def _hide_tip(self) -> None:
+        self._last_tip = ""
+        QtWidgets.QToolTip.hideText()
 
     def _export_dialog(self) -> None:
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export map", "map.png",

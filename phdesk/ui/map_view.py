@@ -14,6 +14,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from phdesk.ui import palettes
 
+# translucent white behind text on the map: dark text stays >= 4.5:1 over any fill colour
+LABEL_BACKGROUND = (255, 255, 255, 215)
+
 
 class FillItem(pg.GraphicsObject):
     """The choropleth: filled paths (one per colour class), thin area edges and neighbourhood
@@ -165,6 +168,7 @@ class MapView(pg.PlotWidget):
         self.scale_bar = pg.ScaleBar(size=1000, suffix="m", brush=palettes.TEXT,
                                      pen=pg.mkPen(palettes.TEXT))
         self.scale_bar.text.setColor(palettes.TEXT)
+        self.scale_bar.text.fill = pg.mkBrush(LABEL_BACKGROUND)   # readable over dark fills
         self.scale_bar.setParentItem(self.vb)
         self.scale_bar.anchor((1, 1), (1, 1), offset=(-24, -24))
         self.labels: list[pg.TextItem] = []
@@ -260,7 +264,7 @@ class MapView(pg.PlotWidget):
         font.setBold(True)
         for name, x, y in zip(names, xs, ys, strict=True):
             t = pg.TextItem(str(name), color=palettes.TEXT, anchor=(0.5, 0.5),
-                            fill=pg.mkBrush(255, 255, 255, 215))
+                            fill=pg.mkBrush(LABEL_BACKGROUND))
             t.setFont(font)
             t.setPos(float(x), float(y))
             t.setZValue(6)

@@ -255,3 +255,24 @@ def test_class_paths_split_by_tile_cover_each_polygon_once():
         pt = QtCore.QPointF(*centroid(i))
         owners = [k for k, p in pairs if p.contains(pt)]
         assert owners == [classes[i]]
+
+
+def test_map_text_backgrounds_keep_contrast_over_every_fill():
+    from phdesk.ui.map_view import LABEL_BACKGROUND
+
+    *rgb, alpha = LABEL_BACKGROUND
+    a = alpha / 255
+    fills = palettes.sequential(10) + palettes.diverging(11) + palettes.CATEGORICAL + ["#000000"]
+    for colour in fills:
+        under = palettes.to_rgb(colour)
+        blended = [a * c + (1 - a) * u for c, u in zip(rgb, under, strict=True)]
+        assert palettes.contrast_ratio(palettes.TEXT, blended) >= 4.5, colour
+
+
+def test_result_can_be_cleared(panel):
+    panel.set_result(grid_result())
+    assert panel.set_measure("gap_score", "neighbourhoods")
+    panel.set_result(None)
+    keys = {panel.measure_combo.itemData(i).key for i in range(panel.measure_combo.count())}
+    assert keys == {"population", "core20_pct"}
+    assert not panel.segment_combo.isEnabled()
