@@ -287,7 +287,8 @@ def test_every_screen_opens(make_main_window, qtbot):
     wizard = next(w for w in QtWidgets.QApplication.topLevelWidgets()
                   if isinstance(w, QtWidgets.QWizard) and w.isVisible())
     wizard.close()
-    for d in (about, shortcuts):
+    for d in (dialog, about, shortcuts):
+        assert unnamed_controls(d) == []
         d.close()
 
 
@@ -348,6 +349,30 @@ def test_dock_focus_shortcuts(make_main_window):
         assert focus is not None and (focus is target or target.isAncestorOf(focus)), key
 
 
+def _control(w: QtWidgets.QWidget) -> QtWidgets.QWidget | None:
+    """The control a focusable widget belongs to (a view for its viewport, a spin box for its
+    line edit); None for parts that are not controls of their own (table headers)."""
+    parent = w.parentWidget()
+    if isinstance(parent, QtWidgets.QAbstractScrollArea) and parent.viewport() is w:
+        return parent
+    if isinstance(parent, QtWidgets.QAbstractSpinBox | QtWidgets.QComboBox):
+        return parent
+    if isinstance(w, QtWidgets.QHeaderView):
+        return None
+    return w
+
+
+def unnamed_controls(root: QtWidgets.QWidget) -> list[str]:
+    out = []
+    for w in root.findChildren(QtWidgets.QWidget):
+        if not w.isVisible() or not w.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            continue
+        control = _control(w)
+        if control is not None and not _accessible_name(control):
+            out.append(f"{type(control).__name__} in {type(control.parentWidget()).__name__}")
+    return out
+
+
 def _accessible_name(widget: QtWidgets.QWidget) -> str:
     iface = QtGui.QAccessible.queryAccessibleInterface(widget)
     return iface.text(QtGui.QAccessible.Text.Name).strip() if iface else ""
@@ -359,18 +384,7 @@ def test_every_visible_control_has_an_accessible_name(make_main_window):
     win = make_main_window()
     win.run_mapping(MappingParams())
     assert win.tasks.wait(60_000)
-    missing = []
-    for w in win.findChildren(QtWidgets.QWidget):
-        if not w.isVisible() or not w.focusPolicy() & Qt.FocusPolicy.TabFocus:
-            continue
-        parent = w.parentWidget()
-        if isinstance(parent, QtWidgets.QAbstractScrollArea) and parent.viewport() is w:
-            w = parent                       # a view's viewport speaks for its view
-        if isinstance(w, QtWidgets.QHeaderView):
-            continue
-        if not _accessible_name(w):
-            missing.append(f"{type(w).__name__} in {type(w.parentWidget()).__name__}")
-    assert missing == []
+    assert unnamed_controls(win) == []
 
 
 def contrast(a: QtGui.QColor, b: QtGui.QColor) -> float:
@@ -430,3 +444,43 @@ def test_screenshot_first_run_writes_demo_and_png(tmp_path):
     assert len(colours) > 20                       # a populated window, not a blank one
     assert not (home / "config" / "settings.json").exists() or \
         not json.loads((home / "config" / "settings.json").read_text())["window_geometry"]
+
+
+def test_tab_key_reaches_every_panel_and_comes_back(make_main_window, qtbot):
+    from PySide6.QtTest import QTest
+
+    win = make_main_window()
+    win.activateWindow()
+    start = win.neighbourhood_panel.view
+    start.setFocus()
+    visited = []
+    for _ in range(120):
+        QTest.keyClick(QtWidgets.QApplication.focusWidget(), Qt.Key.Key_Tab)
+        focus = QtWidgets.QApplication.focusWidget()
+        visited.append(focus)
+        if focus is start:
+            break
+    assert visited[-1] is start                           # no control traps the Tab key
+    for panel in (win.map_panel, win.charts_panel, win.neighbourhood_panel):
+        assert any(panel.isAncestorOf(w) or w is panel for w in visited), type(panel).__name__
+
+
+def test_mapping_dialog_controls_are_named(make_main_window, qtbot):
+    win = make_main_window()
+    dialog = win.mapping_dialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert unnamed_controls(dialog) == []
+    dialog.close()
+
+
+def test_closing_while_mapping_runs(make_main_window, qtbot):
+    from phdesk.core.mapping import MappingParams
+
+    win = make_main_window()
+    service = win.service
+    win.run_mapping(MappingParams())
+    win.close()                         # cancels, waits for the worker, closes the project
+    assert not win.tasks.busy()
+    with pytest.raises(Exception):       # noqa: B017 - the connection is closed
+        service.counts()
