@@ -286,6 +286,7 @@ class MapView(pg.PlotWidget):
                                pxMode=True, hoverable=False)
         s.setZValue(5)
         self.vb.addItem(s)
+        self.scatters[name] = s
         if not halo:
             return s
         # a white halo behind each marker keeps it visible on dark fills as well as light ones;
@@ -295,7 +296,6 @@ class MapView(pg.PlotWidget):
                                   pen=None, pxMode=True, hoverable=False)
         halo.setParentItem(s)
         halo.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemStacksBehindParent)
-        self.scatters[name] = s
         return s
 
     def clear_scatters(self) -> None:

@@ -43,6 +43,18 @@ def test_counts_areas_and_assets_per_layer(panel):
     assert panel.layer_list.count() == 2
 
 
+@pytest.mark.parametrize("halo_max", [0, 3000])
+def test_layers_with_and_without_halos(qtbot, monkeypatch, halo_max):
+    monkeypatch.setattr("phdesk.ui.map_panel.HALO_MAX_MARKERS", halo_max)
+    p = MapPanel()
+    qtbot.addWidget(p)
+    p.set_base(grid_areas(), grid_assets())
+    assert p.asset_count("Pharmacy") == 2
+    assert bool(p.view.scatters["Pharmacy"].childItems()) == (halo_max > 0)
+    p.set_layer_visible("Pharmacy", False)
+    assert p.asset_count() == 3 and p.hit_test(X0 + 1100, Y0 + 2100) == ("area", 9)
+
+
 def test_toggling_a_layer_hides_its_markers(panel):
     item = panel.layer_list.item(1)
     assert item.data(QtCore.Qt.ItemDataRole.UserRole) == "Pharmacy"
