@@ -121,17 +121,35 @@ def _header_index(rows: list[list[str]]) -> int:
 _DATA_CELL = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]? *[0-9][A-Z]{2}|[EWSN][0-9]{8}|(19|20)[0-9]{6}")
 
 
-def _looks_like_header(row: list[str]) -> bool:
-    """False when a first row is data (headerless ODS / Code-Point files): codes, numbers, dates."""
+def _is_number(cell: str) -> bool:
+    return cell.replace(",", "").replace(".", "", 1).replace("-", "", 1).isdigit()
+
+
+def _looks_like_header(row: list[str], below: list[list[str]] | None = None) -> bool:
+    """False when a first row is data (headerless ODS / Code-Point files): codes, numbers, dates.
+
+    A row is a header when some column has text in it above numbers in every row below (the
+    Trafford population header names columns "0" … "89", and ONS lookups have "WD19CD", which is
+    shaped like a postcode, above numbers in "FID").
+    """
     cells = [c.strip() for c in row if c.strip()]
     if not cells:
         return False
+    below = [r for r in (below or []) if any(c.strip() for c in r)][:20]
+    if below:
+        for j, cell in enumerate(row):
+            cell = cell.strip()
+            if not cell or _is_number(cell) or _DATA_CELL.fullmatch(cell.upper()):
+                continue
+            col = [r[j].strip() for r in below if j < len(r) and r[j].strip()]
+            if len(col) >= min(3, len(below)) and all(_is_number(c) for c in col):
+                return True
     # one postcode-shaped name among many (ONS's "OA11CD") is still a header; data rows of
     # headerless files have several such cells (postcode + dates or GSS codes) or few cells
     data_cells = sum(1 for c in cells if _DATA_CELL.fullmatch(c.upper()))
     if data_cells >= 2 or (data_cells and len(cells) <= 3):
         return False
-    numeric = sum(1 for c in cells if c.replace(".", "", 1).replace("-", "", 1).isdigit())
+    numeric = sum(1 for c in cells if _is_number(c))
     return numeric / len(cells) < 0.25
 
 
@@ -174,7 +192,7 @@ def sniff(path: str | Path, headerless: bool | None = None) -> TableFormat:
         rows = rows[:-1]
     hi = _header_index(rows)
     if headerless is None:
-        headerless = not _looks_like_header(rows[hi]) if rows else False
+        headerless = not _looks_like_header(rows[hi], rows[hi + 1:]) if rows else False
     if headerless:
         width = max((len(r) for r in rows), default=0)
         return TableFormat(enc, delim, 0, [f"column_{i + 1}" for i in range(width)])
@@ -248,7 +266,7 @@ def _read_excel(path: Path, headerless: bool | None, nrows: int | None,
     rows = raw.head(40).fillna("").astype(str).values.tolist()
     hi = _header_index(rows)
     if headerless is None:
-        headerless = not _looks_like_header(rows[hi]) if rows else False
+        headerless = not _looks_like_header(rows[hi], rows[hi + 1:]) if rows else False
     if headerless:
         cols = [f"column_{i + 1}" for i in range(raw.shape[1])]
         df, header_row = raw.copy(), 0

@@ -92,3 +92,17 @@ def test_find_column_is_loose():
     assert find_column(cols, "decile", contains=True) is None
     assert find_column(cols, "imd rank") is None  # exact match needs the whole name
     assert find_column(cols, "(IMD) Rank", contains=True) == cols[1]
+
+
+def test_header_of_numbers_above_numbers_is_a_header(tmp_path):
+    # the Trafford mid-year layout names single-year columns "0" … "89"; ONS lookups have
+    # postcode-shaped names such as "WD19CD" above a numeric FID column
+    f = tmp_path / "g.csv"
+    f.write_text("area_code,all_ages,0,1,2\nE01000001,1500,20,21,19\nE01000002,1400,18,17,22\n"
+                 "E01000003,1450,19,20,21\n")
+    assert read_table(f).fmt.header_row == 1
+    h = tmp_path / "h.csv"
+    h.write_text("FID,LSOA11CD,WD19CD,WD19NM\n1,E01012057,E05009862,Linthorpe\n"
+                 "2,E01012054,E05009862,Linthorpe\n3,E01012055,E05009863,Park\n")
+    t = read_table(h)
+    assert t.fmt.header_row == 1 and list(t.df.columns) == ["FID", "LSOA11CD", "WD19CD", "WD19NM"]
