@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from phdesk.core import geo
-from phdesk.core.imports.fastparse import read_chunks
+from phdesk.core.imports.fastparse import NotNumeric, read_chunks
 from phdesk.core.imports.reading import read_table, sniff
 from phdesk.core.imports.report import MALFORMED_AREA_CODE, MISSING_VALUE, ImportReport
 
@@ -34,6 +34,7 @@ SEX_CODES = {"M": "male", "MALE": "male", "1": "male", "F": "female", "FEMALE": 
 SEXES = ["male", "female", "all"]
 TOP_AGE = 90  # 5-year bands 0-4 … 85-89, then 90+
 CHUNK = 500_000
+ID_BYTES = 64  # ids read as bytes up to this length on the fast path; longer: read as text
 
 
 def five_year_band(age: np.ndarray) -> np.ndarray:
@@ -89,12 +90,70 @@ def _codes(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return cat.cat.codes.to_numpy(), cat.cat.categories
 
 
+def _ages(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Whole ages in years and a mask of impossible ones (below 0, above 120, fractions, text)."""
+    if col.dtype.kind == "f":
+        nums = col.to_numpy(float)
+        fine = ~np.isnan(nums) & (nums >= 0) & (nums <= 120) & (nums == np.floor(nums))
+        return np.where(fine, nums, 0).astype(np.int64), ~fine
+    codes, cats = _codes(col)
+    nums = pd.to_numeric(pd.Series(cats, dtype="string").str.strip(), errors="coerce")
+    nums = nums.to_numpy(float)
+    fine = ~np.isnan(nums) & (nums >= 0) & (nums <= 120) & (nums == np.floor(nums))
+    age = np.append(np.where(fine, nums, 0), 0)[codes].astype(np.int64)
+    return age, ~np.append(fine, False)[codes]
+
+
+def _flags(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """True where a condition flag is set, and a mask of values that are not flags."""
+    if col.dtype.kind in "ui":
+        values = col.to_numpy()
+        return values == 1, values > 1
+    codes, cats = _codes(col)
+    up = pd.Series(cats, dtype="string").str.strip().str.upper()
+    truth = np.append(up.isin(TRUE_VALUES).to_numpy(), False)
+    known = np.append((up.isin(TRUE_VALUES) | up.isin(FALSE_VALUES)).to_numpy(), True)
+    return truth[codes], ~known[codes]
+
+
 def aggregate(path: Path, roles: Roles, report: ImportReport, progress) -> pd.DataFrame:
-    """Counts per (area_code, age_band, sex, group_name) for a patient-level file."""
+    """Counts per (area_code, age_band, sex, group_name) for a patient-level file.
+
+    First pass with numbers parsed by the C parser (ages as floats, 0/1 flags as bytes, ids as
+    bytes); a file where that fails (text in a number column, very long ids) is read again with
+    every column as text, and only that pass's report counts.
+    """
+    fast = sniff(path).encoding != "xlsx"
+    if fast:
+        try:
+            sub = ImportReport(report.file)
+            out = _aggregate(path, roles, sub, progress, fast=True)
+        except NotNumeric:
+            fast = False
+    if not fast:
+        sub = ImportReport(report.file)
+        out = _aggregate(path, roles, sub, progress, fast=False)
+    report.rows_read, report.rows_accepted = sub.rows_read, sub.rows_accepted
+    report.rejections = sub.rejections
+    report.details.update(sub.details)
+    return out
+
+
+def _aggregate(path: Path, roles: Roles, report: ImportReport, progress, fast: bool
+               ) -> pd.DataFrame:
     fmt = sniff(path)
     cols = [c for c in (roles.person, roles.area, roles.age, roles.band, roles.sex,
                         roles.segment) if c] + roles.flags
     dtypes = {c: "category" for c in cols if c != roles.person}
+    dtypes[roles.person] = object
+    if fast:
+        sample = read_table(path, nrows=200, usecols=cols).df
+        dtypes[roles.person] = f"S{ID_BYTES}"
+        if roles.age:
+            dtypes[roles.age] = np.float64
+        for c in roles.flags:
+            if sample[c].fillna("").isin(["0", "1"]).all():
+                dtypes[c] = np.uint8
     areas, bands, segments = _Index(), _Index(), _Index()
     if roles.age:
         bands.take(pd.Index(FIVE_YEAR_LABELS))
@@ -106,7 +165,7 @@ def aggregate(path: Path, roles: Roles, report: ImportReport, progress) -> pd.Da
         fmt.header_row = table.fmt.header_row
         start, chunks = fmt.first_data_row, [table.df[cols]]
     else:
-        chunks = read_chunks(path, fmt, cols, {roles.person: object, **dtypes}, CHUNK)
+        chunks = read_chunks(path, fmt, cols, dtypes, CHUNK, strict_numbers=fast)
     for chunk in chunks:
         n = len(chunk)
         rows = np.arange(start, start + n)
@@ -122,22 +181,22 @@ def aggregate(path: Path, roles: Roles, report: ImportReport, progress) -> pd.Da
                 report.reject(rows[mask], column, reason, vals)
                 ok &= ~mask
 
-        pid = chunk[roles.person]
-        pid = pid.to_numpy(object)
-        reject(pd.isna(pid), roles.person, MISSING_VALUE)
+        pid = chunk[roles.person].to_numpy()
+        if pid.dtype.kind == "S":
+            length = np.strings.str_len(pid)
+            if (length >= ID_BYTES).any():
+                raise NotNumeric("ids too long for the fast path")  # may have been cut short
+            reject(length == 0, roles.person, MISSING_VALUE)
+        else:
+            reject(pd.isna(pid), roles.person, MISSING_VALUE)
         codes, cats = _codes(chunk[roles.area])
         good = geo.valid_area_code(pd.Series(cats, dtype="string")).to_numpy()
         bad_area = (codes < 0) | ~np.append(good, False)[codes]
         reject(bad_area, roles.area, MALFORMED_AREA_CODE, chunk[roles.area])
         area_idx = np.append(areas.take(cats), -1)[codes]
         if roles.age:
-            codes, cats = _codes(chunk[roles.age])
-            nums = pd.to_numeric(pd.Series(cats, dtype="string").str.strip(), errors="coerce")
-            nums = nums.to_numpy(float)
-            fine = ~np.isnan(nums) & (nums >= 0) & (nums <= 120) & (nums == np.floor(nums))
-            age = np.append(np.where(fine, nums, 0), 0)[codes].astype(np.int64)
-            reject(~np.append(fine, False)[codes], roles.age, IMPOSSIBLE_AGE,
-                   chunk[roles.age])
+            age, bad_age = _ages(chunk[roles.age])
+            reject(bad_age, roles.age, IMPOSSIBLE_AGE, chunk[roles.age])
             band_idx = five_year_band(age)
         elif roles.band:
             codes, cats = _codes(chunk[roles.band])
@@ -166,12 +225,9 @@ def aggregate(path: Path, roles: Roles, report: ImportReport, progress) -> pd.Da
         else:
             seg = np.zeros(n, np.int64)
             for bit, col in enumerate(roles.flags):
-                codes, cats = _codes(chunk[col])
-                up = pd.Series(cats, dtype="string").str.strip().str.upper()
-                truth = np.append(up.isin(TRUE_VALUES).to_numpy(), False)
-                known = np.append((up.isin(TRUE_VALUES) | up.isin(FALSE_VALUES)).to_numpy(), True)
-                reject(~known[codes], col, BAD_FLAG, chunk[col])
-                seg |= truth[codes].astype(np.int64) << bit
+                truth, bad_flag = _flags(chunk[col])
+                reject(bad_flag, col, BAD_FLAG, chunk[col])
+                seg |= truth.astype(np.int64) << bit
         keep = ok
         hashes.append(fingerprint(pid[keep]))
         keys.append((area_idx[keep] << 12) | (band_idx[keep] << 2) | sex_idx[keep])
@@ -223,7 +279,8 @@ def _rank(values: np.ndarray) -> np.ndarray:
 
 
 def fingerprint(ids: np.ndarray) -> np.ndarray:
-    """A 64-bit fingerprint per id (exact for ids up to 8 ASCII characters).
+    """A 64-bit fingerprint per id (exact for ids up to 8 bytes), the same for an id whatever
+    the array's width (padding is skipped), from text or bytes (UTF-8) arrays.
 
     The id's bytes are read as 64-bit words and folded with the splitmix64 mixer, which is a
     bijection: two different ids of up to 8 bytes never collide, longer ones with probability
@@ -231,17 +288,15 @@ def fingerprint(ids: np.ndarray) -> np.ndarray:
     """
     if len(ids) == 0:
         return np.empty(0, np.uint64)
-    try:
-        b = ids.astype("S")
-    except UnicodeEncodeError:  # non-ASCII ids: pandas' string hash
-        return pd.util.hash_array(ids.astype(str))
+    b = ids if ids.dtype.kind == "S" else np.strings.encode(ids.astype(str), "utf-8")
     width = max(b.dtype.itemsize, 1)
     b = b.astype(f"S{width + (-width) % 8}")
     words = np.frombuffer(b.tobytes(), dtype="<u8").reshape(len(b), -1)
-    h = np.zeros(len(b), np.uint64)
     with np.errstate(over="ignore"):
-        for j in range(words.shape[1]):
-            h = _mix(h ^ words[:, j])
+        h = _mix(words[:, 0].copy())
+        for j in range(1, words.shape[1]):
+            w = words[:, j]
+            h = np.where(w != 0, _mix(h ^ w), h)  # a zero word is padding: ids hold no NUL
     return h
 
 

@@ -35,7 +35,7 @@ def population(project):
                          "FROM population ORDER BY area_code, age_band, sex, group_name")
 
 
-def patients(n: int, seed: int = 3) -> pd.DataFrame:
+def patients(n: int, seed: int = 3, flag_values=("0", "1", "Y", "N")) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     return pd.DataFrame({
         "patient_id": [f"PSEUDO{v:012d}" for v in rng.choice(10**12, n, replace=False)],
@@ -43,7 +43,7 @@ def patients(n: int, seed: int = 3) -> pd.DataFrame:
         "age": rng.integers(0, 101, n),
         "sex": rng.choice(["M", "F", "Male", "female", "1", "2"], n),
         "practice": "F83004",
-        **{f: rng.choice(["0", "1", "Y", "N"], n) for f in FLAGS},
+        **{f: rng.choice(list(flag_values), n) for f in FLAGS},
     })
 
 
@@ -64,9 +64,11 @@ def expected_counts(df: pd.DataFrame) -> pd.DataFrame:
         ["area_code", "age_band", "sex", "group_name"]).reset_index(drop=True)
 
 
-def test_patient_level_flags_aggregated_and_ids_never_stored(project, tmp_path, monkeypatch):
+@pytest.mark.parametrize("flag_values", [("0", "1", "Y", "N"), ("0", "1")])
+def test_patient_level_flags_aggregated_and_ids_never_stored(project, tmp_path, monkeypatch,
+                                                              flag_values):
     monkeypatch.setattr(patient_level, "CHUNK", 97)  # several chunks
-    df = patients(1000)
+    df = patients(1000, flag_values=flag_values)  # 0/1 only: flags parsed as numbers
     f = tmp_path / "gp_extract_2024.csv"
     df.to_csv(f, index=False)
     kind, reason = detect(f)
@@ -216,3 +218,45 @@ def test_patient_level_workbook(project, tmp_path):
     got = population(project)
     want = expected_counts(df)
     assert got["count"].sum() == want["count"].sum() and len(got) == len(want)
+
+
+def test_numeric_flags_other_than_0_1_are_rejected():
+    truth, bad = patient_level._flags(pd.Series([0, 1, 2, 1], dtype="uint8"))
+    assert truth.tolist() == [False, True, False, True]
+    assert bad.tolist() == [False, False, True, False]
+
+
+def test_fingerprint_ignores_padding_and_input_type():
+    one = fingerprint(np.array(["abc123456789"], dtype=object))[0]
+    wide = fingerprint(np.array(["abc123456789", "x" * 40], dtype=object))[0]
+    as_bytes = fingerprint(np.array([b"abc123456789"], dtype="S64"))[0]
+    assert one == wide == as_bytes
+
+
+def test_fast_path_numeric_flags_and_long_ids(project, tmp_path, monkeypatch):
+    monkeypatch.setattr(patient_level, "CHUNK", 2)
+    f = write(tmp_path / "numeric.csv", [
+        "patient_id,lsoa_code,age,sex,diabetes,copd",
+        "a,E01000001,40,M,1,0",
+        "b,E01000001,40,M,0,1",
+        "c,E01000001,40,M,2,0",      # 4: flag 2 is not a flag
+        "a,E01000001,50,F,1,1",      # 5: duplicate of row 2, in another chunk
+        "d,E01000001,40,M,0,0",
+        "e,E01000001,40,M,0,0",
+    ])
+    rep = run_import(project, f, accept_partial=True)
+    rej = rep.sorted_rejections()
+    assert rej[["row", "reason"]].values.tolist() == [[4, BAD_FLAG], [5, DUPLICATE_PERSON]]
+    assert population(project)[["group_name", "count"]].values.tolist() == [
+        ["copd", 1.0], ["diabetes", 1.0]]
+    assert rep.details["persons_in_no_segment"] == 2
+    long_id = "L" * 80
+    g = write(tmp_path / "long_ids.csv", [
+        "patient_id,lsoa_code,age,sex,diabetes",
+        f"{long_id}1,E01000001,40,M,1", f"{long_id}2,E01000001,40,M,1",
+        f"{long_id}1,E01000001,41,M,1"])
+    rep = run_import(project, g, accept_partial=True)
+    assert rep.rows_accepted == 2
+    assert rep.sorted_rejections()["reason"].tolist() == [DUPLICATE_PERSON]
+    project.close()
+    assert long_id.encode() not in (tmp_path / "test.phdesk").read_bytes()
