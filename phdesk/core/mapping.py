@@ -135,6 +135,17 @@ def _select_categories(assets: pd.DataFrame, wanted: list[str] | None) -> pd.Dat
     return assets[assets["category"].isin(keep)]
 
 
+def _check_params(params: MappingParams) -> None:
+    radii = {"default": params.default_radius_m, **params.radius_m}
+    bad = [f"{k} ({v!r})" for k, v in radii.items()
+           if not isinstance(v, int | float) or not 0 < float(v) < float("inf")]
+    if bad:
+        raise UserError(f"catchment radius must be a positive number of metres: {', '.join(bad)}")
+    w = params.e2sfca_weights
+    if len(w) != 3 or any(not 0 <= float(x) < float("inf") for x in w) or not any(w):
+        raise UserError(f"E2SFCA weights must be three numbers >= 0, not all 0 (got {w!r})")
+
+
 def compute_mapping(inputs: MappingInputs, params: MappingParams | None = None,
                     progress: ProgressFn | Progress | None = None) -> MappingResult:
     """Compute every mapping table from plain inputs (no project, nothing written).
@@ -142,6 +153,7 @@ def compute_mapping(inputs: MappingInputs, params: MappingParams | None = None,
     Raises UserError when there are no areas, no population or no placed assets.
     """
     params = params or MappingParams()
+    _check_params(params)
     prog = as_progress(progress)
     t0 = time.perf_counter()
     notes: list[str] = []

@@ -226,3 +226,13 @@ def test_areas_of_the_population_level_are_used():
     assert set(r.area_access.area_code) == {"A", "B"}
     assert set(r.assets.area_code) == {"A", "B"}
     assert any("lsoa" in n for n in r.summary["notes"])
+
+
+@pytest.mark.parametrize("params,match", [
+    (MappingParams(default_radius_m=0), "radius"),
+    (MappingParams(radius_m={"Pharmacy": -5.0}), "Pharmacy"),
+    (MappingParams(e2sfca_weights=(1.0, -0.5, 0.2)), "weights"),
+])
+def test_bad_parameters_are_user_errors(params, match):
+    with pytest.raises(UserError, match=match):
+        compute_mapping(tiny_inputs(), params)
