@@ -20,13 +20,15 @@ import shapely
 from phdesk.core import imports
 from phdesk.core.progress import CancelFn, ProgressFn
 from phdesk.store import edits, queries
-from phdesk.store.project import Project
+from phdesk.store.project import SUFFIX, Project
 
 if TYPE_CHECKING:
     from phdesk.core.imports import ImportReport, Prepared
     from phdesk.core.mapping import MappingParams, MappingResult
 
 log = logging.getLogger(__name__)
+
+__all__ = ["SUFFIX", "ProjectService", "assign_points"]   # SUFFIX: the project file extension
 
 CORE20_MAX_DECILE = 2   # Core20: the most deprived 20% of LSOAs nationally = IMD deciles 1 and 2
 SUMMARY_COLUMNS = ["neighbourhood", "areas", "population", "core20_pct", "assets"]

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -23,57 +21,10 @@ from phdesk.ui import panels, window_actions
 from phdesk.ui.actions import ActionRegistry
 from phdesk.ui.errors import show_error
 from phdesk.ui.neighbourhood_panel import NeighbourhoodPanel
+from phdesk.ui.project_data import ProjectData, load_project_data, params_from_run
 from phdesk.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class ProjectData:
-    """Everything the panels show, read in one background job."""
-
-    counts: dict[str, int]
-    areas: pd.DataFrame
-    assets: pd.DataFrame
-    summary: pd.DataFrame
-    area_profile: pd.DataFrame
-    segment_population: pd.DataFrame
-    categories: list[str]
-    segments: list[str]
-    category_settings: pd.DataFrame
-    last_run: dict | None
-    map_layers: Any = None      # prebuilt map geometry (paths), when the map panel can take it
-
-
-def load_project_data(service: ProjectService, build_layers=None) -> ProjectData:
-    """Read what the window shows (runs on the DB worker); ``build_layers(areas, assets)``
-    prepares the map's geometry off the GUI thread too."""
-    data = ProjectData(
-        counts=service.counts(), areas=service.areas(), assets=service.assets(),
-        summary=service.neighbourhood_summary(), area_profile=service.area_profile(),
-        segment_population=service.segment_population(), categories=service.categories(),
-        segments=service.segments(), category_settings=service.category_settings(),
-        last_run=service.last_run())
-    if build_layers is not None:
-        data.map_layers = build_layers(data.areas, data.assets)
-    return data
-
-
-def params_from_run(run: dict | None):
-    """MappingParams rebuilt from a recorded run's parameters (None if there is no run)."""
-    if not run or not isinstance(run.get("parameters"), dict):
-        return None
-    from phdesk.core.mapping import MappingParams
-
-    known = {f.name for f in fields(MappingParams)}
-    values: dict[str, Any] = {k: v for k, v in run["parameters"].items() if k in known}
-    if "e2sfca_weights" in values:
-        values["e2sfca_weights"] = tuple(values["e2sfca_weights"])
-    try:
-        return MappingParams(**values)
-    except (TypeError, ValueError):
-        log.warning("could not rebuild mapping parameters from run %s", run.get("id"))
-        return None
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -103,6 +54,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setCentralWidget(self.map_panel)
         self.docks = panels.add_docks(self)
         self._results_stale = False
+        self._import_refresh = QtCore.QTimer(self, singleShot=True, interval=400)
+        self._import_refresh.timeout.connect(self._refresh_after_import)
         self.docks["results"].visibilityChanged.connect(
             lambda visible: visible and QtCore.QTimer.singleShot(0, self._update_results_panel))
 
@@ -317,9 +270,15 @@ class MainWindow(QtWidgets.QMainWindow):
         wizard.open()
 
     def _after_import(self) -> None:
+        """Refresh once the wizard has finished a batch (one refresh for several files)."""
+        self._import_refresh.start()
+
+    def _refresh_after_import(self) -> None:
+        # The old result no longer matches the data: repeat the last run on the new data.
+        had_result = self.service.last_result is not None
         self.service.invalidate()
         self.service.last_result = None
-        self.reload()
+        self.reload(rerun_mapping=had_result)
 
     def export_png(self, which: str, path: str | Path | None = None) -> Path | None:
         """File ▸ Export ▸ map or charts as PNG; asks for a file name when none is given."""

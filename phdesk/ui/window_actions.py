@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from phdesk import paths
-from phdesk.store.project import SUFFIX
+from phdesk.services.project_service import SUFFIX
 from phdesk.ui import panels
 from phdesk.ui.about import AboutDialog, ShortcutsDialog
 

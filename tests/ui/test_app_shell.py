@@ -484,3 +484,27 @@ def test_closing_while_mapping_runs(make_main_window, qtbot):
     assert not win.tasks.busy()
     with pytest.raises(Exception):       # noqa: B017 - the connection is closed
         service.counts()
+
+
+def test_import_refreshes_window_and_repeats_mapping(make_main_window, tmp_path, qtbot):
+    from phdesk.core.mapping import MappingParams
+
+    win = make_main_window()
+    win.run_mapping(MappingParams())
+    assert win.tasks.wait(60_000)
+    first_run = win.service.last_result.run_id
+    csv = tmp_path / "clubs.csv"
+    csv.write_text("Name,Category,Easting,Northing\n" + "".join(
+        f"Club {i},Lunch club,{529000 + 40 * i},{178000 + 30 * i}\n" for i in range(20)))
+    loads = []
+    win.project_loaded.connect(lambda: loads.append(1))
+    win.service.commit_import(win.service.prepare_import(csv, kind="assets"))
+    win._after_import()
+    win._after_import()                     # two files in one wizard batch: one refresh
+    qtbot.waitUntil(lambda: bool(loads) and not win.tasks.busy(), timeout=30_000)
+    assert win.tasks.wait(60_000)
+    assert len(loads) == 1
+    assert f"{win.service.counts()['assets']} assets" in win.counts_label.text()
+    assert win.map_panel.asset_count() == win.service.counts()["assets"]
+    assert win.service.last_result.run_id > first_run
+    assert "Lunch club" in set(win.service.last_result.assets["category"])
