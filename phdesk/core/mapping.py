@@ -35,7 +35,13 @@ from phdesk.core.mapping_access import (
     step_weights,
 )
 from phdesk.core.mapping_measures import inequality_block, neighbourhood_block
-from phdesk.core.mapping_output import COLUMNS, write_outputs
+from phdesk.core.mapping_output import (
+    COLUMNS,
+    area_table,
+    frame_of,
+    neighbourhood_table,
+    write_outputs,
+)
 from phdesk.core.progress import CancelFn, Progress, ProgressFn, as_progress
 from phdesk.core.segments import ALL
 
@@ -314,14 +320,14 @@ def compute_mapping(inputs: MappingInputs, params: MappingParams | None = None,
     prog(0.95, "Assembling tables")
     result = MappingResult(
         params=params,
-        neighbourhood_segments=_neighbourhood_table(nb_parts, nb_list),
-        area_access=_area_table(area_parts, codes, nb_cat, wanted, list(categories)),
+        neighbourhood_segments=neighbourhood_table(nb_parts, nb_list),
+        area_access=area_table(area_parts, codes, nb_cat, wanted, list(categories)),
         assets=pd.DataFrame({
             "asset_id": assets["id"].to_numpy(), "source_id": assets.get("source_id"),
             "name": assets["name"].to_numpy(), "category": assets["category"].to_numpy(),
             "area_code": np.where(in_area >= 0, codes[np.maximum(in_area, 0)], None),
             "neighbourhood": asset_nb_name, "easting": bx, "northing": by}),
-        cold_spots=_frame(cold_parts, COLUMNS["cold_spots"]),
+        cold_spots=frame_of(cold_parts, COLUMNS["cold_spots"]),
         inequality=pd.DataFrame(ineq_rows, columns=COLUMNS["inequality"]),
         run_id=None, finished_at="", summary=summary)
     summary.update(
@@ -336,51 +342,6 @@ def compute_mapping(inputs: MappingInputs, params: MappingParams | None = None,
         seconds=round(time.perf_counter() - t0, 3), notes=notes)
     prog(1.0, "Mapping done")
     return result
-
-
-def _frame(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(parts, ignore_index=True)[columns]
-
-
-def _neighbourhood_table(parts: list[dict], nb_list: list[str]) -> pd.DataFrame:
-    cols = COLUMNS["neighbourhood_segments"]
-    if not parts:
-        return pd.DataFrame(columns=cols)
-    out = pd.concat([pd.DataFrame(p) for p in parts], ignore_index=True)
-    out["neighbourhood"] = np.asarray(nb_list, dtype=object)[out["neighbourhood"].to_numpy()]
-    out["assets_inside"] = out["assets_inside"].astype(np.int64)
-    out["gap_rank"] = out["gap_rank"].astype("Int64")
-    return out[cols]
-
-
-def _area_table(parts: dict[str, list], codes: np.ndarray, nb_cat: pd.Categorical,
-                segments: list[str], categories: list[str]) -> pd.DataFrame:
-    cols = COLUMNS["area_access"]
-    if not parts["seg"]:
-        return pd.DataFrame(columns=cols)
-    reps = len(parts["seg"])
-    within = np.concatenate(parts["within"])
-    # categorical text columns: building 1M+ Python strings would dominate at England scale
-    area = (pd.Categorical.from_codes(np.tile(np.arange(len(codes)), reps), categories=codes)
-            if len(set(codes)) == len(codes) else np.tile(codes, reps))
-    out = pd.DataFrame({
-        "area_code": area,
-        "neighbourhood": pd.Categorical.from_codes(np.tile(nb_cat.codes, reps),
-                                                   categories=nb_cat.categories),
-        "segment": pd.Categorical.from_codes(np.concatenate(parts["seg"]), categories=segments),
-        "category": pd.Categorical.from_codes(np.concatenate(parts["cat"]),
-                                              categories=categories),
-        "population": np.concatenate(parts["pop"]),
-        "assets_within": within.astype(np.int64),
-        "nearest_m": np.concatenate(parts["near"]),
-        "covered": within > 0,
-        "access_2sfca": np.concatenate(parts["a2"]),
-        "access_e2sfca": np.concatenate(parts["a3"]),
-    })
-    return out[cols]
 
 
 def run_mapping(project: Project, params: MappingParams | None = None,

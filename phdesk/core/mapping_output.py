@@ -1,4 +1,4 @@
-"""The CSV tables written by ``phdesk map`` (and the Export menu): their columns and meanings.
+"""The mapping tables: their columns and meanings, assembling them, writing them as CSV.
 
 ``DESCRIPTIONS`` is the single source for the column documentation (docs/mapping.md repeats it
 for readers; a test checks the two agree). Files are UTF-8 with a header row; numbers are written
@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
 
 from phdesk.core.errors import UserError
 
@@ -83,6 +86,54 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
     },
 }
 COLUMNS: dict[str, list[str]] = {k: list(v) for k, v in DESCRIPTIONS.items()}
+
+
+def frame_of(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    """The parts stacked, in ``columns`` order (an empty frame with them if none)."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True)[columns]
+
+
+def neighbourhood_table(parts: list[dict], nb_list: list[str]) -> pd.DataFrame:
+    """neighbourhood_segments from per category x segment blocks of arrays."""
+    cols = COLUMNS["neighbourhood_segments"]
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat([pd.DataFrame(p) for p in parts], ignore_index=True)
+    out["neighbourhood"] = np.asarray(nb_list, dtype=object)[out["neighbourhood"].to_numpy()]
+    out["assets_inside"] = out["assets_inside"].astype(np.int64)
+    out["gap_rank"] = out["gap_rank"].astype("Int64")
+    return out[cols]
+
+
+def area_table(parts: dict[str, list], codes: np.ndarray, nb_cat: pd.Categorical,
+               segments: list[str], categories: list[str]) -> pd.DataFrame:
+    """area_access from per category x segment blocks of area arrays."""
+    cols = COLUMNS["area_access"]
+    if not parts["seg"]:
+        return pd.DataFrame(columns=cols)
+    reps = len(parts["seg"])
+    within = np.concatenate(parts["within"])
+    # categorical text columns: building 1M+ Python strings would dominate at England scale
+    area = (pd.Categorical.from_codes(np.tile(np.arange(len(codes)), reps), categories=codes)
+            if len(set(codes)) == len(codes) else np.tile(codes, reps))
+    out = pd.DataFrame({
+        "area_code": area,
+        "neighbourhood": pd.Categorical.from_codes(np.tile(nb_cat.codes, reps),
+                                                   categories=nb_cat.categories),
+        "segment": pd.Categorical.from_codes(np.concatenate(parts["seg"]), categories=segments),
+        "category": pd.Categorical.from_codes(np.concatenate(parts["cat"]),
+                                              categories=categories),
+        "population": np.concatenate(parts["pop"]),
+        "assets_within": within.astype(np.int64),
+        "nearest_m": np.concatenate(parts["near"]),
+        "covered": within > 0,
+        "access_2sfca": np.concatenate(parts["a2"]),
+        "access_e2sfca": np.concatenate(parts["a3"]),
+    })
+    return out[cols]
 
 
 def write_outputs(result: MappingResult, out_dir: str | Path) -> list[Path]:
