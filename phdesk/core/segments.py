@@ -13,7 +13,8 @@ Built-in segments (when the data allows them):
     built from whole bands (children ``Age 0-4``/``Age 0-15``, adults ``Age 18+``, older people
     ``Age 65+``; named for the ages the bands really cover, e.g. ``Age 16+``);
 ``Ethnicity: <group>``
-    each ethnic group imported (population rows with group_type ``ethnicity``);
+    each ethnic group imported (population rows with group_type ``ethnicity``), plus the broad
+    groups of census sub-groups ("Asian, Asian British or Asian Welsh: Indian" -> "Asian, …");
 ``<segment>``
     each segment of an imported extract (group_type ``segment``), under its own name.
 
@@ -267,7 +268,12 @@ def _user_segment(definition: dict, none: PopulationRows | None, eth: Population
     if definition.get("segments"):
         rows, wanted = seg, definition["segments"]
     elif definition.get("ethnicity"):
-        rows, wanted = eth, definition["ethnicity"]
+        # "Ethnicity: X" segment names work too; a broad group stands for its sub-groups
+        asked = {str(g).removeprefix(ETHNICITY_PREFIX) for g in definition["ethnicity"]}
+        rows = eth
+        wanted = [g for g in eth.group_names if g in asked
+                  or (g.split(":")[0].strip() in asked and g.split(":")[0].strip()
+                      not in eth.group_names)]
     else:
         rows, wanted = none, None
     note = None

@@ -185,3 +185,13 @@ def test_age_segments_are_in_age_order():
 def test_broad_age_groups_need_a_band_edge_near_their_target():
     groups = age_groups(["0-4", "5-64", "65+"])
     assert "Age 5+" not in groups and "Age 65+" in groups
+
+
+def test_user_segment_by_broad_ethnic_group():
+    eth = rows([("A", "all", "all", "Asian: Indian", 20), ("A", "all", "all", "Asian: Other", 5),
+                ("A", "all", "all", "White: Irish", 7)], group_type="ethnicity")
+    t = build_segments(pd.concat([AGE_SEX, eth]),
+                       user_segments={"Asian": {"ethnicity": ["Ethnicity: Asian"]},
+                                      "Indian": {"ethnicity": ["Asian: Indian"]}})
+    assert seg(t, "Asian").to_dict() == {"A": 25, "B": 0}
+    assert seg(t, "Indian").to_dict() == {"A": 20, "B": 0}
