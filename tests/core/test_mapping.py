@@ -236,3 +236,29 @@ def test_areas_of_the_population_level_are_used():
 def test_bad_parameters_are_user_errors(params, match):
     with pytest.raises(UserError, match=match):
         compute_mapping(tiny_inputs(), params)
+
+
+def test_inequality_rows_are_sii_of_decile_aggregates():
+    from phdesk.core.mapping import SII_SEED
+    from phdesk.stats import sii, wilson_ci
+    from tests.core.mapping_data import random_inputs
+
+    inputs = random_inputs(8, n_areas=150, n_assets=40, extent=8000.0)
+    r = compute_mapping(inputs, MappingParams(sii_repetitions=2000))
+    a = r.area_access[(r.area_access.category == "Pharmacy") & (r.area_access.segment == "All")]
+    a = a.merge(inputs.areas[["code", "imd_decile"]], left_on="area_code", right_on="code")
+    g = a.assign(cov=a.population * a.covered, pa=a.population * a.access_2sfca).groupby(
+        "imd_decile")[["population", "cov", "pa"]].sum()
+    lo, hi = wilson_ci(g["cov"].to_numpy(), g["population"].to_numpy())
+    want = sii(100 * g["cov"] / g["population"], g["population"], lower_cl=100 * lo,
+               upper_cl=100 * hi, repetitions=2000, seed=SII_SEED)
+    got = r.inequality.set_index(["category", "segment", "measure"]).loc[
+        ("Pharmacy", "All", "coverage")]
+    assert got["deciles"] == 10
+    for f in ("sii", "sii_lower", "sii_upper", "rii", "intercept"):
+        assert got[f] == pytest.approx(getattr(want, f)), f
+    acc = r.inequality.set_index(["category", "segment", "measure"]).loc[
+        ("Pharmacy", "All", "access_2sfca")]
+    assert acc["intercept"] == pytest.approx(
+        sii(g["pa"] / g["population"], g["population"], se=np.ones(10),
+            repetitions=2000, seed=SII_SEED).intercept)
