@@ -9,7 +9,6 @@ import pytest
 import shapely
 
 from phdesk.core.mapping import MappingParams, compute_mapping
-from phdesk.core.mapping_access import area_points
 from tests.core.mapping_data import random_inputs
 
 gpd = pytest.importorskip("geopandas")
@@ -24,8 +23,11 @@ CONFIGS = [  # seed, areas, assets, extent (m), radius (m), capacities
 
 
 def _points(inputs):
-    x, y, _ = area_points(inputs.areas)
-    return gpd.GeoDataFrame({"code": inputs.areas["code"]}, geometry=gpd.points_from_xy(x, y),
+    """Area points for the peers: the population-weighted centroids (all set in random_inputs)."""
+    a = inputs.areas
+    assert a["pw_centroid_e"].notna().all()
+    return gpd.GeoDataFrame({"code": a["code"]},
+                            geometry=gpd.points_from_xy(a.pw_centroid_e, a.pw_centroid_n),
                             crs=27700)
 
 
