@@ -133,15 +133,15 @@ def prepare(path: Path, ctx):
                         + ", ".join(f"{k} {', '.join(v)}" for k, v in filters.items()))
     ok = keep.copy()
     missing_name = ok & (text[NAME] == "").to_numpy()
-    report.reject(rows[missing_name], "column 2 (name)", MISSING_VALUE)
+    report.reject(rows[missing_name], "2 (name)", MISSING_VALUE)
     ok &= ~missing_name
     dup = ok & text[CODE].where(ok).duplicated().to_numpy() & (text[CODE] != "").to_numpy()
-    report.reject(rows[dup], "column 1 (code)", DUPLICATE_KEY, text[CODE][dup])
+    report.reject(rows[dup], "1 (code)", DUPLICATE_KEY, text[CODE][dup])
     ok &= ~dup
     pc = geo.normalise_postcode(text[POSTCODE])
     valid = geo.valid_postcode(pc).to_numpy()
     bad_pc = ok & ~valid
-    report.reject(rows[bad_pc], "column 10 (postcode)", MALFORMED_POSTCODE, text[POSTCODE][bad_pc])
+    report.reject(rows[bad_pc], "10 (postcode)", MALFORMED_POSTCODE, text[POSTCODE][bad_pc])
     ok &= valid
     if not placing.has_postcode_lookup(ctx):
         raise UserError(f"{path.name}: the project has no postcode lookup; import a postcode "
@@ -151,7 +151,7 @@ def prepare(path: Path, ctx):
     got = ok & coords["easting"].notna().to_numpy()
     unplaced = ok & ~got
     if filters:
-        report.reject(rows[unplaced], "column 10 (postcode)", POSTCODE_NOT_FOUND,
+        report.reject(rows[unplaced], "10 (postcode)", POSTCODE_NOT_FOUND,
                       text[POSTCODE][unplaced])
     elif unplaced.any():
         if not got.any():
