@@ -216,8 +216,19 @@ def run_app(project_path: Path | None, screenshot: Path | None = None) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = make_app(sys.argv[:1])
     settings = Settings.load()
-    path = choose_project(project_path, settings)
-    service = ProjectService.open(path)
+    try:
+        path = choose_project(project_path, settings)
+        service = ProjectService.open(path)
+    except UserError as exc:
+        if screenshot is not None or project_path is None:
+            raise            # headless: the command line reports it (exit status 2)
+        # Opened from Explorer there is no console to read: say so in a dialog, then carry on
+        # with the last project or the demo.
+        from phdesk.ui.errors import show_error
+
+        show_error(None, "Open project", exc, modal_wait=True)
+        path = choose_project(None, settings)
+        service = ProjectService.open(path)
     if screenshot is not None:
         # the default layout, and nothing of this run saved over the user's settings
         settings = dataclasses.replace(settings, window_geometry="", window_state="")

@@ -44,6 +44,11 @@ def build(win: MainWindow) -> None:
           "Choose mapping settings and run asset mapping")
     a.add("analysis.reload", "Re&load project", win.reload, "Ctrl+Shift+R",
           "Read the project file again")
+    rerun = a.add("analysis.rerun_on_open", "Re&peat the last run when a project opens",
+                  tip="Run mapping again with the project's last settings whenever it is opened",
+                  checkable=True)
+    rerun.setChecked(win.settings.rerun_mapping_on_open)
+    rerun.toggled.connect(lambda on: setattr(win.settings, "rerun_mapping_on_open", on))
     for i, (key, text) in enumerate(FOCUS, start=1):
         a.add(f"view.focus.{key or 'map'}", f"Go to {text}",
               lambda _=False, k=key: panels.focus_dock(win, k), f"Ctrl+{i}",
@@ -77,6 +82,8 @@ def build(win: MainWindow) -> None:
     m = bar.addMenu("&Analysis")
     m.addAction(a["analysis.run"])
     m.addAction(a["analysis.reload"])
+    m.addSeparator()
+    m.addAction(a["analysis.rerun_on_open"])
 
     m = bar.addMenu("&View")
     for key in FOCUS:

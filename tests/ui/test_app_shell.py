@@ -508,3 +508,27 @@ def test_import_refreshes_window_and_repeats_mapping(make_main_window, tmp_path,
     assert win.map_panel.asset_count() == win.service.counts()["assets"]
     assert win.service.last_result.run_id > first_run
     assert "Lunch club" in set(win.service.last_result.assets["category"])
+
+
+def test_run_app_with_a_bad_file_says_so_and_opens_the_demo(qapp, tmp_path, monkeypatch):
+    import phdesk.ui.app as app_module
+    import phdesk.ui.errors as errors
+    from phdesk.ui.main_window import MainWindow
+
+    bad = tmp_path / "report.phdesk"
+    bad.write_text("not a project")
+    shown = []
+    monkeypatch.setattr(errors, "show_error", lambda parent, title, exc, **kw: shown.append(
+        str(exc)))
+    monkeypatch.setattr(app_module, "make_app", lambda argv=None: qapp)
+    monkeypatch.setattr(type(qapp), "exec", lambda self: 0)
+    assert app_module.run_app(bad) == 0
+    windows = [w for w in QtWidgets.QApplication.topLevelWidgets()
+               if isinstance(w, MainWindow) and w.isVisible()]
+    try:
+        assert len(shown) == 1 and "not a phdesk project" in shown[0]
+        assert [w.service.path for w in windows] == [paths.demo_project()]
+    finally:
+        for w in windows:
+            w.tasks.wait(30_000)
+            w.close()
