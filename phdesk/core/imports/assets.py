@@ -209,8 +209,8 @@ def prepare(path: Path, ctx):
     report.rows_accepted = len(out)
     report.details.update({
         "mapping": mapping, "category_value": category_value,
-        "placed_by": where.loc[ok, "placed_by"].value_counts().to_dict(),
-        "categories": out["category"].value_counts().to_dict()})
+        "placed_by": {k: int(v) for k, v in where.loc[ok, "placed_by"].value_counts().items()},
+        "categories": {k: int(v) for k, v in out["category"].value_counts().items()}})
     _warn_unknown_areas(report, where.loc[ok], ctx)
 
     def write(db, provenance_id: int, prog) -> None:

@@ -52,7 +52,8 @@ LON_NAMES = ("long", "lon", "longitude", "lng")
 LSOA21_NAMES = ("lsoa21", "lsoa21cd", "lsoa 2021", "lsoa21 code")
 LSOA11_NAMES = ("lsoa11", "lsoa11cd", "lsoa 2011", "lsoa11 code")
 LSOA_NAMES = ("lsoa code", "lsoa", "lsoa cd", "lsoacd")
-TERM_NAMES = ("doterm", "terminationdate", "termination date", "date of termination", "dot")
+TERM_NAMES = ("doterm", "terminationdate", "termination date", "termination", "date of termination",
+              "dot")
 CODEPOINT = ["PC", "PQ", "EA", "NO", "CY", "RH", "LH", "CC", "DC", "WC"]
 CHUNK = 250_000
 BATCH = 100_000
