@@ -251,7 +251,7 @@ class ChartsPanel(QtWidgets.QWidget):
             x, x_label = df["population"].to_numpy(float), f"Need: {seg} population (people)"
         y = df["access_2sfca"].to_numpy(float)
         plot = box.new_plot(f"Gaps: need against access to {cat}", x_label,
-                            "Access score (2SFCA, per 1,000 people)")
+                            "Access (2SFCA: capacity per 1,000 residents)")
         names = df["neighbourhood"].astype(str).tolist()
         sel = np.array([n == nb for n in names])
         plot.addItem(pg.ScatterPlotItem(x=x[~sel], y=y[~sel], size=11, symbol="o",

@@ -304,7 +304,7 @@ class Measure:
 MEASURES = [
     Measure("population", "Population (people)", "areas", "profile"),
     Measure("imd_decile", "IMD decile (1 = most deprived)", "areas", "profile"),
-    Measure("access_2sfca", "Access score (2SFCA, per 1,000 people)", "areas", "result"),
+    Measure("access_2sfca", "Access (2SFCA: capacity per 1,000 residents)", "areas", "result"),
     Measure("access_e2sfca", "Access score (enhanced 2SFCA)", "areas", "result"),
     Measure("nearest_m", "Distance to nearest asset (m)", "areas", "result"),
     Measure("assets_within", "Assets within catchment (count)", "areas", "result"),
@@ -312,13 +312,15 @@ MEASURES = [
     Measure("population", "Population (people)", "neighbourhoods", "profile"),
     Measure("core20_pct", "Population in IMD deciles 1-2 (Core20, %)", "neighbourhoods",
             "profile"),
-    Measure("gap_score", "Gap score (high = high need, low provision)", "neighbourhoods",
+    Measure("gap_score", "Gap score (points; above 0 = need exceeds provision)", "neighbourhoods",
             "result", diverging=True),
     Measure("coverage_pct", "Coverage (% of segment within catchment)", "neighbourhoods",
             "result"),
     Measure("assets_per_10k", "Assets per 10,000 people", "neighbourhoods", "result"),
-    Measure("access_2sfca", "Access score (2SFCA, per 1,000 people)", "neighbourhoods", "result"),
-    Measure("overlap_pct", "Overlap (% covered by 2+ assets)", "neighbourhoods", "result"),
+    Measure("access_2sfca", "Access (2SFCA: capacity per 1,000 residents)", "neighbourhoods",
+            "result"),
+    Measure("overlap_pct", "Overlap (% of covered residents near 2+ assets)", "neighbourhoods",
+            "result"),
 ]
 
 
