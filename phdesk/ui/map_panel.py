@@ -64,7 +64,7 @@ class MapPanel(QtWidgets.QWidget):
         self.level_combo = self._combo("Map level", "Colour small areas or whole neighbourhoods")
         self.level_combo.addItems(list(LEVELS))
         self.measure_combo = self._combo("Measure", "What the colours show")
-        self.measure_combo.setMinimumContentsLength(30)
+        self.measure_combo.setMinimumContentsLength(44)
         self.segment_combo = self._combo("Segment", "Population segment for result measures")
         self.category_combo = self._combo("Category", "Asset category for result measures "
                                                       "and catchment circles")
