@@ -58,10 +58,12 @@ def generate(path: Path, n: int, seed: int = SEED) -> int:
     for lo in range(0, n, 300_000):
         m = min(300_000, n - lo)
         seq = np.arange(lo, lo + m)
-        outward = np.char.add(areas[seq % len(areas)], ((seq // len(areas)) % 99 + 1).astype(str))
-        inward = np.char.add(((seq // 1287) % 10).astype(str),
-                             np.char.add(np.array(list("ABDEFGHJLNPQRSTUWXYZ"))[seq % 20],
-                                         np.array(list("ABDEFGHJLNPQRSTUWXYZ"))[(seq // 20) % 20]))
+        # mixed radix over area (13) x district (99) x sector (10) x unit (400): unique
+        letters = np.array(list("ABDEFGHJLNPQRSTUWXYZ"))
+        unit = np.char.add(letters[seq % 20], letters[(seq // 20) % 20])
+        inward = np.char.add(((seq // 400) % 10).astype(str), unit)
+        outward = np.char.add(areas[(seq // 396_000) % len(areas)],
+                              ((seq // 4000) % 99 + 1).astype(str))
         pcds = np.char.add(np.char.add(outward, " "), inward)
         e = rng.uniform(100_000, 650_000, m).round()
         n_ = rng.uniform(10_000, 1_200_000, m).round()
