@@ -53,7 +53,12 @@ def main(argv: list[str] | None = None) -> int:
             continue
         t0 = time.perf_counter()
         try:
-            line = load(path).run(quick=args.quick)
+            module = load(path)
+            if not callable(getattr(module, "run", None)):
+                print(f"{name}: skipped (no run(quick) function; run {path.name} as a script)",
+                      flush=True)
+                continue
+            line = module.run(quick=args.quick)
         except Exception as exc:  # report and go on with the others
             traceback.print_exc(file=sys.stderr)
             line = f"FAILED after {time.perf_counter() - t0:.1f} s: {exc}"
