@@ -1,7 +1,7 @@
 """A national postcode directory: phdesk's import of a 2.7-million-row ONSPD-shaped file.
 
 The synthetic file has the ONS Postcode Directory's 52 columns (``pcd`` … ``lsoa21``, about
-900 MB; quick: 50,000 rows) with live and terminated postcodes, grid references, WGS84
+620 MB; quick: 50,000 rows) with live and terminated postcodes, grid references, WGS84
 latitude/longitude and LSOA codes. phdesk's side is the whole core import on a fresh project
 (detect, read in chunks, validate, write 2.5 million postcodes, commit) in a child process whose
 peak resident memory comes from ``wait4``; the goal is under 1 GB. There is no external tool
