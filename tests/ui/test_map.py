@@ -288,3 +288,17 @@ def test_result_can_be_cleared(panel):
     keys = {panel.measure_combo.itemData(i).key for i in range(panel.measure_combo.count())}
     assert keys == {"population", "core20_pct"}
     assert not panel.segment_combo.isEnabled()
+
+
+def test_tab_reaches_every_control(panel):
+    wanted = [panel.level_combo, panel.measure_combo, panel.breaks_combo, panel.category_combo,
+              panel.segment_combo, panel.catchment_check, panel.labels_check,
+              panel.export_button, panel.view, panel.layer_list]
+    seen, w = [], panel.level_combo
+    for _ in range(200):
+        if w.focusPolicy() & QtCore.Qt.FocusPolicy.TabFocus and w.isEnabled():
+            seen.append(w)
+        w = w.nextInFocusChain()
+        if w is panel.level_combo:
+            break
+    assert [c for c in wanted if c.isEnabled() and c not in seen] == []
