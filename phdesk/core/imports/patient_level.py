@@ -2,10 +2,12 @@
 
 One row per pseudonymised person: an id column, the area (LSOA code), age (years) or an age
 band, sex, and either a segment column or condition flag columns (0/1, Y/N, true/false). The file
-is read in chunks by pandas' C parser with only the needed columns as categoricals, so that
-validation works on each chunk's few distinct values rather than on millions of cells; each valid
-row is reduced to a 64-bit hash of its id (for the duplicate check), an integer key for
-(area, age band, sex) and its segment number or flag bits. Counts come from ``np.unique`` over
+is read in chunks by pandas' C parser with only the needed columns: ages and 0/1 flags as
+numbers, ids as bytes, the rest as categoricals, so that validation works on each chunk's few
+distinct values rather than on millions of cells (a file where a number column holds text is read
+again with every column as text). Each valid row is reduced to a 64-bit fingerprint of its id (for
+the duplicate check), an integer key for (area, age band, sex) and its segment number or flag
+bits. Counts come from ``np.unique`` over
 the keys. The ids themselves are dropped chunk by chunk and never reach the project or the report.
 """
 

@@ -116,6 +116,9 @@ def prepare(path: Path, ctx):
         if not (r["segment"] or r["flags"]):
             raise UserError(f"{path.name}: patient-level file without a segment column or "
                             f"condition flag columns (0/1, Y/N)")
+        if len(r["flags"]) > 62:  # one bit per flag in a 64-bit word
+            raise UserError(f"{path.name}: {len(r['flags'])} condition flag columns; at most 62 "
+                            f"(choose them with the option flags=a,b,c)")
         roles = pl.Roles(r["person"], r["area"], r["age"], r["band"], r["sex"], r["segment"],
                          r["flags"])
         ignored = [c for c in head.df.columns if c not in
