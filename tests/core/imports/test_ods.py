@@ -7,7 +7,12 @@ import pytest
 
 from phdesk.core.errors import UserError
 from phdesk.core.imports import ImportRejected, detect, ods, run_import
-from phdesk.core.imports.report import DUPLICATE_KEY, MALFORMED_POSTCODE, POSTCODE_NOT_FOUND
+from phdesk.core.imports.report import (
+    DUPLICATE_KEY,
+    MALFORMED_POSTCODE,
+    MISSING_VALUE,
+    POSTCODE_NOT_FOUND,
+)
 
 POSTCODES = {"N10AA": (530920.0, 183630.0), "N10AB": (530950.0, 183700.0),
              "E10AA": (535267.0, 181084.0), "E10AD": (535042.0, 181124.0)}
@@ -151,11 +156,13 @@ def test_rejections_malformed_postcode_and_duplicate_code(with_postcodes, tmp_pa
         ods_row("F83004", "A SURGERY", "N1 0AA"),
         ods_row("F83005", "B SURGERY", "NOT A PC"),
         ods_row("F83004", "A SURGERY AGAIN", "N1 0AA"),
+        ods_row("F83009", "", "N1 0AA"),
     ])
     with pytest.raises(ImportRejected) as err:
         run_import(with_postcodes, f)
     rej = err.value.report.sorted_rejections()
-    assert rej[["row", "reason"]].values.tolist() == [[2, MALFORMED_POSTCODE], [3, DUPLICATE_KEY]]
+    assert rej[["row", "reason"]].values.tolist() == [[2, MALFORMED_POSTCODE], [3, DUPLICATE_KEY],
+                                                      [4, MISSING_VALUE]]
     assert with_postcodes.counts()["assets"] == 0
     rep = run_import(with_postcodes, f, accept_partial=True)
     assert rep.rows_accepted == 1 and assets(with_postcodes).loc["F83004", "name"] == "A Surgery"

@@ -114,10 +114,15 @@ def test_lonlat_extract_is_projected_and_swaps_rejected(project, tmp_path):
         "-2.26046,53.465578",
         "M15 4AD,E05015253,Old Trafford,E02001259,E01006112,Trafford 001D,E08000009,Trafford,"
         "53.464903,-2.260757",
+        "M15 4AE,E05015253,Old Trafford,E02001259,E01006112,Trafford 001D,E08000009,Trafford,"
+        "2.35,48.85",
+        "M15 4AF,E05015253,Old Trafford,E02001259,E01006112,Trafford 001D,E08000009,Trafford,"
+        "west,53.46",
     ])
     assert detect(f)[0] == "postcodes"
     rep = run_import(project, f, accept_partial=True)
-    assert rep.sorted_rejections()["reason"].tolist() == [SWAPPED_LATLON]
+    assert rep.sorted_rejections()["reason"].tolist() == [SWAPPED_LATLON, OUTSIDE_GB,
+                                                          NOT_A_NUMBER]
     t = table(project)
     e, n = geo.lonlat_to_bng(np.array([-2.26046]), np.array([53.465578]))
     assert t.loc["M154AB", "easting"] == pytest.approx(e[0], abs=0.01)

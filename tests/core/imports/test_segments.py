@@ -8,6 +8,7 @@ import pytest
 
 from phdesk.core.imports import ImportRejected, detect, patient_level, run_import
 from phdesk.core.imports.patient_level import (
+    BAD_BAND,
     BAD_FLAG,
     DUPLICATE_PERSON,
     IMPOSSIBLE_AGE,
@@ -17,6 +18,7 @@ from phdesk.core.imports.patient_level import (
 from phdesk.core.imports.report import (
     DUPLICATE_KEY,
     MALFORMED_AREA_CODE,
+    MISSING_VALUE,
     NEGATIVE_COUNT,
     NOT_A_NUMBER,
 )
@@ -165,18 +167,40 @@ def test_aggregated_long_and_wide(project, tmp_path):
 
 def test_aggregated_rejections(project, tmp_path):
     f = write(tmp_path / "segment_counts.csv", [
-        "lsoa_code,segment,count",
-        "E01000001,Frailty,10",
-        "E0100001,Frailty,10",
-        "E01000002,Frailty,-1",
-        "E01000003,Frailty,many",
-        "E01000001,Frailty,12",
+        "lsoa_code,segment,age_band,sex,count",
+        "E01000001,Frailty,all,all,10",
+        "E0100001,Frailty,all,all,10",
+        "E01000002,Frailty,all,all,-1",
+        "E01000003,Frailty,all,all,many",
+        "E01000001,Frailty,all,all,12",
+        "E01000004,Frailty,all,all,",
+        "E01000005,,all,all,3",
+        "E01000006,Frailty,elderly,all,3",
+        "E01000007,Frailty,all,X,3",
     ])
     with pytest.raises(ImportRejected) as err:
         run_import(project, f, kind="segments")
     rej = err.value.report.sorted_rejections()
     assert dict(zip(rej["row"], rej["reason"], strict=True)) == {
-        3: MALFORMED_AREA_CODE, 4: NEGATIVE_COUNT, 5: NOT_A_NUMBER, 6: DUPLICATE_KEY}
+        3: MALFORMED_AREA_CODE, 4: NEGATIVE_COUNT, 5: NOT_A_NUMBER, 6: DUPLICATE_KEY,
+        7: MISSING_VALUE, 8: MISSING_VALUE, 9: BAD_BAND, 10: UNKNOWN_SEX}
+
+
+def test_patient_level_missing_id_segment_and_bad_band(project, tmp_path):
+    f = write(tmp_path / "people.csv", [
+        "person_id,lsoa_code,age_band,sex,segment",
+        "a,E01000001,65-69,F,Frailty",
+        ",E01000001,65-69,F,Frailty",
+        "c,E01000001,65-69,F,",
+        "d,E01000001,old,F,Frailty",
+        "e,E01000001,70-74,F,Frailty",
+    ])
+    rep = run_import(project, f, accept_partial=True)
+    rej = rep.sorted_rejections()
+    assert dict(zip(rej["row"], rej["reason"], strict=True)) == {
+        3: MISSING_VALUE, 4: MISSING_VALUE, 5: BAD_BAND}
+    assert population(project)[["age_band", "count"]].values.tolist() == [["65-69", 1.0],
+                                                                          ["70-74", 1.0]]
 
 
 def test_reimport_replaces_dataset(project, tmp_path):
