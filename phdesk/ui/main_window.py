@@ -158,7 +158,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.run_label.setText("Mapping not run yet (F5)")
         else:
             when = str(run.get("finished_at") or run.get("started_at") or "")
-            self.run_label.setText(f"Last mapping run: {when.replace('T', ' ')[:16]} UTC")
+            self.run_label.setText(f"Mapped {when.replace('T', ' ')[:16]} UTC")
+            self.run_label.setToolTip("When mapping last ran on this project")
 
     def _update_title(self) -> None:
         self.setWindowTitle(f"{self.service.title()} — phdesk")
@@ -185,8 +186,7 @@ class MainWindow(QtWidgets.QMainWindow):
                     self.data.category_settings = category_table
             self._refresh_result_views()
             self._update_status()
-            self.statusBar().showMessage("Mapping finished; the map, charts and tables show the "
-                                         "new results.", 8000)
+            self.statusBar().showMessage("Mapping finished.", 8000)
             self.mapping_finished.emit(result)
 
         self.tasks.run(job, done, "Running mapping")

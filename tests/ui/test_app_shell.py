@@ -86,7 +86,7 @@ def test_run_mapping_from_dialog_refreshes_panels(make_main_window, qtbot):
     for row in gaps.itertuples():
         assert win.neighbourhood_panel.gap_text(row.neighbourhood) == \
             f"{row.category} · {row.segment}"
-    assert "Last mapping run" in win.run_label.text()
+    assert win.run_label.text().startswith("Mapped 20")
     # tables and map have the result
     table = win.results_panel.views["neighbourhood_segments"].model
     assert table.rowCount() == 0          # a hidden tab is filled when it is shown

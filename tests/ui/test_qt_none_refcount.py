@@ -9,6 +9,7 @@ import pytest
 from PySide6 import QtCore, QtGui
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.version_info >= (3, 12),
                     reason="None is immortal on Python 3.12+, so its refcount cannot show the bug")
 def test_draw_polygon_keeps_none_refcount(qapp):
