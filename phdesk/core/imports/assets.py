@@ -208,7 +208,9 @@ def prepare(path: Path, ctx):
     }).loc[ok].reset_index(drop=True)
     report.rows_accepted = len(out)
     report.details.update({
-        "mapping": mapping, "category_value": category_value,
+        # coordinates taken from GeoJSON geometry are not columns the user could choose
+        "mapping": {k: v for k, v in mapping.items() if not v.startswith("__")},
+        "coordinates_from_geometry": bool(fixed), "category_value": category_value,
         "placed_by": {k: int(v) for k, v in where.loc[ok, "placed_by"].value_counts().items()},
         "categories": {k: int(v) for k, v in out["category"].value_counts().items()}})
     _warn_unknown_areas(report, where.loc[ok], ctx)
