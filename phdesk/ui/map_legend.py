@@ -1,4 +1,5 @@
-"""The map legend: a title and one swatch + class-break label per colour.
+"""The map legend (a title and one swatch + class-break label per colour) and the marker icons
+of the asset layer list.
 
 Why it exists: a plain widget (not drawn inside the plot) so screen readers can read it, it
 follows the application font, and it is included in the exported PNG next to the map.
@@ -6,6 +7,7 @@ follows the application font, and it is included in the exported PNG next to the
 
 from __future__ import annotations
 
+import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from phdesk.ui import palettes
@@ -58,6 +60,21 @@ class Legend(QtWidgets.QFrame):
 
     def sizeHint(self) -> QtCore.QSize:
         return self._layout.sizeHint()
+
+
+def marker_icon(colour: str, symbol: str, size: int = 18) -> QtGui.QIcon:
+    """The category's marker drawn as an icon for the layer list."""
+    pix = QtGui.QPixmap(size, size)
+    pix.fill(QtCore.Qt.GlobalColor.transparent)
+    p = QtGui.QPainter(pix)
+    p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+    p.translate(size / 2, size / 2)
+    p.scale(size * 0.7, size * 0.7)
+    p.setPen(pg.mkPen("#1a1a1a", width=1.5 / (size * 0.7)))
+    p.setBrush(pg.mkBrush(colour))
+    p.drawPath(pg.graphicsItems.ScatterPlotItem.Symbols[symbol])
+    p.end()
+    return QtGui.QIcon(pix)
 
 
 if __name__ == "__main__":

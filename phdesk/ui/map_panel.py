@@ -10,7 +10,6 @@ data in, arrays and paths out) so ``set_base`` stays fast and can be split off t
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import numpy as np
@@ -19,8 +18,9 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from phdesk.ui import map_layers as ml
+from phdesk.ui import map_text as mt
 from phdesk.ui import palettes
-from phdesk.ui.map_legend import Legend
+from phdesk.ui.map_legend import Legend, marker_icon
 from phdesk.ui.map_view import MapView
 
 LEVELS = {"Areas": "areas", "Neighbourhoods": "neighbourhoods"}
@@ -187,7 +187,9 @@ class MapPanel(QtWidgets.QWidget):
             hit = self._layers.nbhd[self._layers.nbhd["group"] == name]
             if len(hit):
                 path = ml.boundary_path(hit["geometry"].to_numpy())
-                self._show_details(self._nbhd_details(name))
+                n = int((self._layers.areas["neighbourhood"] == name).sum())
+                self._show_details(mt.neighbourhood_details(
+                    name, n, self._profile, self._measure, self._nb_values))
         self.view.highlight.setPath(path)
 
     def export_png(self, path) -> Path:
@@ -266,16 +268,7 @@ class MapPanel(QtWidgets.QWidget):
             a = self._asset_row(key)
             return f"{a['name']}\n{a['category']}"
         row = int(key)
-        a = self._layers.areas.iloc[row]
-        label = self._measure.label if self._measure else ""
-        value = palettes.format_value(self._values[row]) if len(self._values) else ""
-        if self._measure is not None and self._measure.level == "neighbourhoods":
-            return f"{a['neighbourhood'] or 'No neighbourhood'}\n{label}: {value}"
-        name = a["name"] if isinstance(a["name"], str) and a["name"] else a["code"]
-        text = f"{name} ({a['code']})" if name != a["code"] else str(a["code"])
-        if a["neighbourhood"]:
-            text += f"\n{a['neighbourhood']}"
-        return text + (f"\n{label}: {value}" if label else "")
+        return mt.area_tooltip(self._layers.areas.iloc[row], self._measure, self._value(row))
 
     def click_at(self, x: float, y: float) -> None:
         """Select what is at a map point (metres): emits the matching signal."""
@@ -284,11 +277,7 @@ class MapPanel(QtWidgets.QWidget):
             return
         kind, key = hit
         if kind == "asset":
-            a = self._asset_row(key)
-            self._show_details(
-                f"<b>{html.escape(str(a['name']))}</b><br>{html.escape(str(a['category']))}"
-                f"<br>Asset id {int(key)}<br>Easting {a['easting']:,.0f} m, "
-                f"northing {a['northing']:,.0f} m")
+            self._show_details(mt.asset_details(self._asset_row(key)))
             self.asset_selected.emit(int(key))
             return
         a = self._layers.areas.iloc[int(key)]
@@ -299,7 +288,8 @@ class MapPanel(QtWidgets.QWidget):
             return
         self.view.highlight.setPath(ml.path_for(self._layers.rings,
                                                 np.arange(self._layers.rings.n) == int(key)))
-        self._show_details(self._area_details(int(key)))
+        self._show_details(mt.area_details(a, self._profile, self._measure,
+                                           self._value(int(key))))
         self.area_selected.emit(str(a["code"]))
         if nb:
             self.neighbourhood_selected.emit(str(nb))
@@ -309,37 +299,8 @@ class MapPanel(QtWidgets.QWidget):
         s = self._layers.assets
         return s[s["id"] == asset_id].iloc[0]
 
-    def _area_details(self, row: int) -> str:
-        a = self._layers.areas.iloc[row]
-        parts = [f"<b>{html.escape(str(a['name'] or a['code']))}</b>", f"Area {a['code']}"]
-        if a["neighbourhood"]:
-            parts.append(f"Neighbourhood: {html.escape(str(a['neighbourhood']))}")
-        if self._profile is not None:
-            p = self._profile[self._profile["area_code"] == a["code"]]
-            if len(p):
-                parts.append(f"Population: {palettes.format_value(float(p['population'].iloc[0]))}")
-                parts.append(f"IMD decile: {palettes.format_value(float(p['imd_decile'].iloc[0]))}")
-        if self._measure is not None and len(self._values):
-            parts.append(f"{html.escape(self._measure.label)}: "
-                         f"{palettes.format_value(self._values[row])}")
-        return "<br>".join(parts)
-
-    def _nbhd_details(self, name: str) -> str:
-        areas = self._layers.areas
-        n = int((areas["neighbourhood"] == name).sum())
-        parts = [f"<b>{html.escape(name)}</b>", f"{n} areas"]
-        if self._profile is not None and len(self._profile):
-            p = self._profile[self._profile["neighbourhood"] == name]
-            pop = pd.to_numeric(p["population"], errors="coerce")
-            if pop.notna().any():
-                parts.append(f"Population: {palettes.format_value(float(pop.sum()))}")
-                core = pop[pd.to_numeric(p["imd_decile"], errors="coerce") <= 2].sum()
-                if pop.sum() > 0:
-                    parts.append(f"In IMD deciles 1-2 (Core20): {100 * core / pop.sum():.0f}%")
-        if self._nb_values is not None and name in self._nb_values.index:
-            parts.append(f"{html.escape(self._measure.label)}: "
-                         f"{palettes.format_value(float(self._nb_values[name]))}")
-        return "<br>".join(parts)
+    def _value(self, row: int) -> float:
+        return float(self._values[row]) if row < len(self._values) else float("nan")
 
     def _show_details(self, text: str) -> None:
         self.details.setText(text)
@@ -355,7 +316,7 @@ class MapPanel(QtWidgets.QWidget):
             self.view.set_scatter(cat, part["easting"].to_numpy(float),
                                   part["northing"].to_numpy(float), colour, symbol,
                                   part["id"].to_numpy(), halo=halo)
-            item = QtWidgets.QListWidgetItem(_marker_icon(colour, symbol), f"{cat} ({len(part)})")
+            item = QtWidgets.QListWidgetItem(marker_icon(colour, symbol), f"{cat} ({len(part)})")
             item.setData(QtCore.Qt.ItemDataRole.UserRole, cat)
             item.setFlags(item.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(QtCore.Qt.CheckState.Checked)
@@ -440,7 +401,10 @@ class MapPanel(QtWidgets.QWidget):
         cat = self.category_combo.currentText() or None
         self._values, self._nb_values = ml.measure_values(
             self._measure, self._layers.areas, self._profile, self._result, seg, cat)
-        colours, labels, classes = self._classify()
+        self.breaks_combo.setEnabled(self._measure.key != "imd_decile")  # deciles are fixed
+        method = palettes.BREAK_METHODS[self.breaks_combo.currentIndex()]
+        cls = mt.classify_measure(self._measure, self._values, method)
+        self._edges, colours, labels, classes = cls.edges, cls.colours, cls.labels, cls.of_value
         paths = ml.class_paths(self._layers.rings, classes, self._layers.tiles)
         brushes = [brush(c) for c in colours] + [brush(palettes.NO_DATA)]   # [-1] = no data
         fills = [(p, brushes[k]) for k, p in paths]
@@ -455,27 +419,6 @@ class MapPanel(QtWidgets.QWidget):
         self.legend.set_entries(title, entries)
         if self._selected_nbhd:
             self.select_neighbourhood(self._selected_nbhd)
-
-    def _classify(self) -> tuple[list[str], list[str], np.ndarray]:
-        m, v = self._measure, self._values
-        self.breaks_combo.setEnabled(m.key != "imd_decile")   # deciles are fixed classes
-        if m.key == "imd_decile":
-            # fixed national deciles: 1 (most deprived) darkest
-            self._edges = np.arange(0.5, 11.0, 1.0)
-            colours = palettes.sequential(10)[::-1]
-            labels = [f"{d}" + (" most deprived" if d == 1 else " least deprived" if d == 10
-                                else "") for d in range(1, 11)]
-            return colours, labels, palettes.classify(v, self._edges)
-        method = palettes.BREAK_METHODS[self.breaks_combo.currentIndex()]
-        finite = v[np.isfinite(v)]
-        if m.diverging and len(finite) and finite.min() < 0 < finite.max():
-            lim = float(np.abs(finite).max())
-            self._edges = np.linspace(-lim, lim, 6)
-            colours = palettes.diverging(5)
-        else:
-            self._edges = palettes.class_breaks(v, 5, method)
-            colours = palettes.sequential(max(0, len(self._edges) - 1))
-        return colours, palettes.legend_labels(self._edges), palettes.classify(v, self._edges)
 
     def _update_catchments(self, *_):
         """Circles of the catchment radius around the chosen category's assets."""
@@ -515,61 +458,7 @@ class MapPanel(QtWidgets.QWidget):
             self.export_png(path)
 
 
-def _marker_icon(colour: str, symbol: str, size: int = 18) -> QtGui.QIcon:
-    """The category's marker drawn as an icon for the layer list."""
-    pix = QtGui.QPixmap(size, size)
-    pix.fill(QtCore.Qt.GlobalColor.transparent)
-    p = QtGui.QPainter(pix)
-    p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
-    p.translate(size / 2, size / 2)
-    p.scale(size * 0.7, size * 0.7)
-    p.setPen(pg.mkPen("#1a1a1a", width=1.5 / (size * 0.7)))
-    p.setBrush(pg.mkBrush(colour))
-    p.drawPath(pg.graphicsItems.ScatterPlotItem.Symbols[symbol])
-    p.end()
-    return QtGui.QIcon(pix)
-
-
-def _preview() -> int:
-    import argparse
-    import sys
-
-    from phdesk.ui.preview_data import demo_inputs
-
-    ap = argparse.ArgumentParser(description="The map panel on the demo project.")
-    ap.add_argument("--shot", help="save a PNG of the panel and exit")
-    ap.add_argument("--measure", default="gap_score")
-    ap.add_argument("--level", default="neighbourhoods", choices=list(LEVELS.values()))
-    ap.add_argument("--category", default="GP practice")
-    ap.add_argument("--segment", default="Age 65+")
-    ap.add_argument("--only", action="store_true", help="show only the chosen category's assets")
-    ap.add_argument("--catchments", action="store_true")
-    ap.add_argument("--select", help="neighbourhood to outline")
-    args = ap.parse_args()
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv)
-    d = demo_inputs()
-    panel = MapPanel()
-    panel.resize(1400, 860)
-    panel.set_base(d["areas"], d["assets"])
-    panel.set_profile(d["profile"])
-    panel.set_result(d["result"])
-    panel.set_measure(args.measure, args.level)
-    panel.category_combo.setCurrentText(args.category)
-    panel.segment_combo.setCurrentText(args.segment)
-    if args.only:
-        for cat in panel.categories():
-            panel.set_layer_visible(cat, cat == args.category)
-    panel.catchment_check.setChecked(args.catchments)
-    if args.select:
-        panel.select_neighbourhood(args.select)
-    panel.show()
-    if args.shot:
-        QtCore.QTimer.singleShot(400, app.quit)
-        app.exec()
-        panel.grab().save(args.shot)
-        return 0
-    return app.exec()
-
-
 if __name__ == "__main__":
-    raise SystemExit(_preview())
+    from phdesk.ui.preview_data import preview_map
+
+    raise SystemExit(preview_map())

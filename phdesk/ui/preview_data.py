@@ -130,3 +130,47 @@ def fake_result(areas: pd.DataFrame, assets: pd.DataFrame, profile: pd.DataFrame
                            area_access=acc.drop(columns=["pop_cov", "pop_acc", "pop_over"]),
                            assets=res_assets, cold_spots=cold, inequality=inequality,
                            run_id=None, finished_at="preview")
+
+
+def preview_map() -> int:
+    """``python -m phdesk.ui.map_panel [--shot FILE] ...``: the map panel on the demo project."""
+    import argparse
+    import sys
+
+    from PySide6 import QtCore, QtWidgets
+
+    from phdesk.ui.map_panel import LEVELS, MapPanel
+
+    ap = argparse.ArgumentParser(description="The map panel on the demo project.")
+    ap.add_argument("--shot", help="save a PNG of the panel and exit")
+    ap.add_argument("--measure", default="gap_score")
+    ap.add_argument("--level", default="neighbourhoods", choices=list(LEVELS.values()))
+    ap.add_argument("--category", default="GP practice")
+    ap.add_argument("--segment", default="Age 65+")
+    ap.add_argument("--only", action="store_true", help="show only the chosen category's assets")
+    ap.add_argument("--catchments", action="store_true")
+    ap.add_argument("--select", help="neighbourhood to outline")
+    args = ap.parse_args()
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv)
+    d = demo_inputs()
+    panel = MapPanel()
+    panel.resize(1400, 860)
+    panel.set_base(d["areas"], d["assets"])
+    panel.set_profile(d["profile"])
+    panel.set_result(d["result"])
+    panel.set_measure(args.measure, args.level)
+    panel.category_combo.setCurrentText(args.category)
+    panel.segment_combo.setCurrentText(args.segment)
+    if args.only:
+        for cat in panel.categories():
+            panel.set_layer_visible(cat, cat == args.category)
+    panel.catchment_check.setChecked(args.catchments)
+    if args.select:
+        panel.select_neighbourhood(args.select)
+    panel.show()
+    if args.shot:
+        QtCore.QTimer.singleShot(400, app.quit)
+        app.exec()
+        panel.grab().save(args.shot)
+        return 0
+    return app.exec()
