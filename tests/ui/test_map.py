@@ -302,3 +302,15 @@ def test_tab_reaches_every_control(panel):
         if w is panel.level_combo:
             break
     assert [c for c in wanted if c.isEnabled() and c not in seen] == []
+
+
+def test_areas_without_boundaries_still_show_assets(qtbot):
+    areas = grid_areas().assign(geometry=None)
+    p = MapPanel()
+    qtbot.addWidget(p)
+    p.set_base(areas, grid_assets())
+    p.set_profile(grid_profile())
+    assert p.asset_count() == 5
+    assert p.hit_test(*centroid(5)) is None
+    assert p.hit_test(X0 + 250, Y0 + 250) == ("asset", 1)
+    assert p.view.fill.boundingRect().isEmpty()
