@@ -83,6 +83,7 @@ class MainWindow(QtWidgets.QMainWindow):
         changed = getattr(self.asset_panel, "assets_changed", None)
         if changed is not None:
             changed.connect(self._assets_changed)
+        panels.link_choices(self.map_panel, self.charts_panel)
 
     def select_neighbourhood(self, name: str | None) -> None:
         """Show one neighbourhood (None: all) on the map and charts."""

@@ -106,6 +106,27 @@ def map_layer_builder(map_panel: QtWidgets.QWidget):
     return build_base_layers
 
 
+def link_choices(a: QtWidgets.QWidget, b: QtWidgets.QWidget,
+                 names: tuple[str, ...] = ("category_combo", "segment_combo")) -> None:
+    """Keep the category and segment chosen on the map and on the charts the same.
+
+    Each panel keeps its own combo boxes; a choice in one is copied to the other when the other
+    offers it (text match), so the workshop sees one story in both.
+    """
+    for name in names:
+        first, second = getattr(a, name, None), getattr(b, name, None)
+        if isinstance(first, QtWidgets.QComboBox) and isinstance(second, QtWidgets.QComboBox):
+            first.currentTextChanged.connect(lambda text, dst=second: _copy_choice(text, dst))
+            second.currentTextChanged.connect(lambda text, dst=first: _copy_choice(text, dst))
+
+
+def _copy_choice(text: str, target: QtWidgets.QComboBox) -> None:
+    if text and target.currentText() != text:
+        index = target.findText(text)
+        if index >= 0:
+            target.setCurrentIndex(index)
+
+
 def call(panel: QtWidgets.QWidget, method: str, *args: Any) -> None:
     """Call ``panel.method(*args)`` if the panel has it (placeholders have nothing)."""
     fn = getattr(panel, method, None)

@@ -87,6 +87,14 @@ def test_run_mapping_from_dialog_refreshes_panels(make_main_window, qtbot):
         assert win.neighbourhood_panel.gap_text(row.neighbourhood) == \
             f"{row.category} · {row.segment}"
     assert win.run_label.text().startswith("Mapped 20")
+    # the map and the charts show the same category and segment
+    map_cat, charts_cat = win.map_panel.category_combo, win.charts_panel.category_combo
+    assert map_cat.currentText() == charts_cat.currentText()
+    map_cat.setCurrentIndex(map_cat.findText("Food bank"))
+    assert charts_cat.currentText() == "Food bank"
+    charts_seg = win.charts_panel.segment_combo
+    charts_seg.setCurrentIndex(charts_seg.findText("Core20"))
+    assert win.map_panel.segment_combo.currentText() == "Core20"
     # tables and map have the result
     table = win.results_panel.views["neighbourhood_segments"].model
     assert table.rowCount() == 0          # a hidden tab is filled when it is shown
