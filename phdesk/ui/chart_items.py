@@ -50,13 +50,13 @@ class ChartBox(QtWidgets.QStackedWidget):
     def showing_message(self) -> bool:
         return self.currentWidget() is self.message
 
-    def new_plot(self, title: str, x_label: str = "", y_label: str = "", col: int | None = None
+    def new_plot(self, title: str, x_label: str = "", y_label: str = "", row: int = 0
                  ) -> pg.PlotItem:
-        """Clear (unless adding a column) and return a styled plot."""
-        if col is None or col == 0:
+        """Clear (unless adding a further row) and return a styled plot."""
+        if row == 0:
             self.layout_widget.clear()
         self.setCurrentWidget(self.layout_widget)
-        plot = self.layout_widget.addPlot(row=0, col=col or 0)
+        plot = self.layout_widget.addPlot(row=row, col=0)
         style_plot(plot, title, x_label, y_label)
         return plot
 

@@ -187,16 +187,13 @@ class ChartsPanel(QtWidgets.QWidget):
             box.show_message(f"No segment results for {nb or 'this neighbourhood'}.")
             return
         labels = df["segment"].astype(str).tolist()
-        p1 = box.new_plot(f"Need: share of {nb} residents", "Population share (%)", col=0)
+        # two plots stacked, the same rows in each: need above, provision below
+        p1 = box.new_plot(f"Need: share of {nb} residents", "Population share (%)")
         ci.hbars(p1, labels, 100 * df["population"].to_numpy(float) / total, NEED)
-        p2 = box.new_plot(f"Provision: {cat}", "Assets per 10,000 people", col=1)
+        p2 = box.new_plot(f"Provision: {cat} in {nb}", "Assets per 10,000 people in the segment",
+                          row=1)
         ci.hbars(p2, labels, df["assets_per_10k"].to_numpy(float), PROVISION)
-        p2.getAxis("left").setStyle(showValues=False)
-        p2.getAxis("left").setWidth(12)   # rows are named on the left-hand plot
-        p2.setYLink(p1)
-        grid = box.layout_widget.ci.layout
-        grid.setColumnStretchFactor(0, 1)
-        grid.setColumnStretchFactor(1, 1)
+        p2.getAxis("left").setWidth(p1.getAxis("left").width())
 
     def _draw_composition(self, nb: str | None) -> None:
         box = self.composition_chart
