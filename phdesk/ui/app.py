@@ -32,11 +32,18 @@ _QT_LEVELS = {
 }
 
 
+# Harmless platform chatter that would otherwise fill the log at WARNING level
+_QT_NOISE = ("does not support propagateSizeHints",)
+
+
 def qt_message_handler(mode: QtCore.QtMsgType, context: QtCore.QMessageLogContext,
                        message: str) -> None:
     """Route Qt's warnings into phdesk's log."""
     where = f" ({context.file}:{context.line})" if context.file else ""
-    qt_log.log(_QT_LEVELS.get(mode, logging.WARNING), "%s%s", message, where)
+    level = _QT_LEVELS.get(mode, logging.WARNING)
+    if any(noise in message for noise in _QT_NOISE):
+        level = logging.DEBUG
+    qt_log.log(level, "%s%s", message, where)
 
 
 def excepthook(exc_type, exc, tb) -> None:

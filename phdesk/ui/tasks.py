@@ -218,7 +218,7 @@ class TaskRunner(QtCore.QObject):
             elif isinstance(exc, Cancelled):
                 task.status = "cancelled"
                 log.info("job cancelled: %s", task.label)
-                self._message(f"{task.label}: cancelled; nothing was changed.")
+                self._message(f"{task.label}: cancelled.")
             else:
                 task.status = "failed"
                 if on_error is not None:

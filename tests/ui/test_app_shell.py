@@ -540,3 +540,16 @@ def test_run_app_with_a_bad_file_says_so_and_opens_the_demo(qapp, tmp_path, monk
         for w in windows:
             w.tasks.wait(30_000)
             w.close()
+
+
+def test_qt_messages_go_to_the_log(caplog):
+    from phdesk.ui.app import qt_message_handler
+
+    context = QtCore.QMessageLogContext()
+    with caplog.at_level("DEBUG", logger="qt"):
+        qt_message_handler(QtCore.QtMsgType.QtCriticalMsg, context, "QPainter::begin failed")
+        qt_message_handler(QtCore.QtMsgType.QtWarningMsg, context,
+                           "This plugin does not support propagateSizeHints()")
+    levels = {r.getMessage(): r.levelname for r in caplog.records if r.name == "qt"}
+    assert levels == {"QPainter::begin failed": "ERROR",
+                      "This plugin does not support propagateSizeHints()": "DEBUG"}
