@@ -133,7 +133,9 @@ def make_app(argv: list[str] | None = None) -> QtWidgets.QApplication:
     app.setApplicationVersion(__version__)
     app.setOrganizationName("phdesk")
     app.setWindowIcon(app_icon())
-    app.setPalette(accessible_palette(app.palette()))
+    fixed = accessible_palette(app.palette())
+    if fixed != app.palette():   # set only when needed: a set palette stops following the theme
+        app.setPalette(fixed)
     if sys.platform == "win32":
         _set_app_user_model_id()
     return app
