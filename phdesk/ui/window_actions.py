@@ -161,7 +161,9 @@ def open_demo(win: MainWindow) -> None:
     """File ▸ Open the demo project (written on first use)."""
     from phdesk.ui.app import ensure_demo
 
-    win.open_path(ensure_demo())
+    # writing it the first time takes a moment: off the GUI thread
+    win.tasks.run(lambda progress, cancelled: ensure_demo(), win.open_path,
+                  "Writing the demo project", cancellable=False)
 
 
 def reset_layout(win: MainWindow) -> None:

@@ -553,3 +553,13 @@ def test_qt_messages_go_to_the_log(caplog):
     levels = {r.getMessage(): r.levelname for r in caplog.records if r.name == "qt"}
     assert levels == {"QPainter::begin failed": "ERROR",
                       "This plugin does not support propagateSizeHints()": "DEBUG"}
+
+
+def test_open_demo_from_the_file_menu(make_main_window, tmp_path):
+    win = make_main_window()
+    assert win.open_path(tmp_path / "blank.phdesk", create=True)
+    assert win.tasks.wait(10_000)
+    win.commands["file.demo"].trigger()
+    assert win.tasks.wait(60_000)
+    assert win.service.path == paths.demo_project()
+    assert win.neighbourhood_panel.row_count() == 8
