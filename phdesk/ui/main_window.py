@@ -51,7 +51,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.results_panel = panels.make_results_panel(self)
         self.asset_panel = panels.make_asset_panel(service, self.tasks, self)
         self.provenance_panel = panels.make_provenance_panel(service, self)
-        self.setCentralWidget(self.map_panel)
+        self.empty_banner = panels.EmptyProjectBanner(self)
+        centre = QtWidgets.QWidget(self)
+        centre_layout = QtWidgets.QVBoxLayout(centre)
+        centre_layout.setContentsMargins(0, 0, 0, 0)
+        centre_layout.addWidget(self.empty_banner)
+        centre_layout.addWidget(self.map_panel, 1)
+        self.setCentralWidget(centre)
         self.docks = panels.add_docks(self)
         self._results_stale = False
         self._import_refresh = QtCore.QTimer(self, singleShot=True, interval=400)
@@ -151,6 +157,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _update_status(self) -> None:
         c = self.data.counts if self.data else {}
+        self.empty_banner.setVisible(self.data is not None and not c.get("areas") and
+                                     not c.get("assets"))
         parts = [f"{c.get('areas', 0):,} areas", f"{c.get('neighbourhoods', 0):,} neighbourhoods",
                  f"{c.get('assets', 0):,} assets", f"{c.get('provenance', 0):,} imports"]
         self.counts_label.setText(" · ".join(parts))

@@ -44,6 +44,31 @@ class Placeholder(QtWidgets.QLabel):
         self.setAccessibleName(f"{what} (not available)")
 
 
+class EmptyProjectBanner(QtWidgets.QFrame):
+    """Shown above the map while a project holds no areas and no assets: what to do first."""
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
+        text = QtWidgets.QLabel(
+            "<b>This project has no data yet.</b> Import the files you downloaded (boundaries, "
+            "deprivation, population, GP practices…) and your asset register: "
+            "File ▸ Import data… (Ctrl+I), or drop the files on this window.")
+        text.setWordWrap(True)
+        text.setAccessibleName("This project has no data yet")
+        self.import_button = QtWidgets.QPushButton("&Import data…")
+        self.import_button.setAccessibleName("Import data")
+        self.import_button.clicked.connect(lambda: window.open_import_wizard())
+        self.demo_button = QtWidgets.QPushButton("Open the &demo project")
+        self.demo_button.setAccessibleName("Open the demo project")
+        self.demo_button.clicked.connect(lambda: window.commands["file.demo"].trigger())
+        lay = QtWidgets.QHBoxLayout(self)
+        lay.addWidget(text, 1)
+        lay.addWidget(self.import_button)
+        lay.addWidget(self.demo_button)
+        self.hide()
+
+
 def _load(module: str, name: str):
     """The class ``name`` of ``phdesk.ui.<module>``, or (None, reason) if it is missing."""
     try:

@@ -197,12 +197,14 @@ def test_new_project_and_recent_menu(make_main_window, tmp_path):
     assert win.windowTitle().startswith("empty")
     assert win.neighbourhood_panel.row_count() == 0
     assert win.map_panel.area_count() == 0
+    assert win.empty_banner.isVisible()          # tells the user what to do first
     titles = [a.text() for a in win.recent_menu.actions()]
     assert titles[0] == "&1 empty.phdesk"
     # back to the demo through the recent menu
     assert win.open_path(demo)
     assert win.tasks.wait(10_000)
     assert win.neighbourhood_panel.row_count() == 8
+    assert not win.empty_banner.isVisible()
     assert [a.text() for a in win.recent_menu.actions()][:2] == ["&1 demo.phdesk",
                                                                  "&2 empty.phdesk"]
     assert Settings.load().recent_files[:2] == [str(demo.resolve()),
