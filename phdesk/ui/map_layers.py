@@ -217,6 +217,9 @@ def naive_polygons(geoms) -> list[QtGui.QPolygonF]:
     return out
 
 
+LOD_MIN_VERTICES = 300_000   # below this, drawing every vertex is fast enough at any zoom
+
+
 @dataclass
 class BaseLayers:
     """Everything the map needs from the areas and assets, built off the GUI thread if wanted.
@@ -238,6 +241,8 @@ class BaseLayers:
     assets: pd.DataFrame
     tree: shapely.STRtree
     extent: tuple[float, float, float, float]
+    lod: RingArrays | None = None   # simplified rings for zoomed-out views (big data only)
+    lod_m_per_px: float = float("inf")   # use ``lod`` at this many metres per pixel or more
 
 
 def build_base_layers(areas: pd.DataFrame, assets: pd.DataFrame) -> BaseLayers:
@@ -275,7 +280,14 @@ def build_base_layers(areas: pd.DataFrame, assets: pd.DataFrame) -> BaseLayers:
     ys = np.concatenate([rings.y, s["northing"].to_numpy(float)])
     extent = ((float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()))
               if len(xs) else (0.0, 0.0, 1000.0, 1000.0))
-    return BaseLayers(frame, geoms, rings, tiles, outline, nbhd, nbhd_outline, s, tree, extent)
+    lod, lod_m = None, float("inf")
+    if len(rings.x) > LOD_MIN_VERTICES:
+        # Zoomed out, most areas are a few pixels: polygons simplified to half a pixel of the
+        # view that shows everything draw the same picture from a fraction of the vertices.
+        lod_m = max(extent[2] - extent[0], extent[3] - extent[1]) / 2000
+        lod = ring_arrays(shapely.simplify(geoms, lod_m, preserve_topology=False))
+    return BaseLayers(frame, geoms, rings, tiles, outline, nbhd, nbhd_outline, s, tree, extent,
+                      lod, lod_m)
 
 
 def area_at(layers: BaseLayers, x: float, y: float) -> int | None:

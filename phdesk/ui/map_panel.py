@@ -393,8 +393,9 @@ class MapPanel(QtWidgets.QWidget):
         brush = pg.mkBrush
         if self._measure is None:
             self._values, self._nb_values, self._edges = np.full(n, np.nan), None, np.array([])
+            lod = self._lod_fills(np.zeros(n, dtype=np.int64), [brush(BASE_FILL)])
             self.view.fill.set_paths([(p, brush(BASE_FILL)) for p in self._layers.outline],
-                                     self._layers.outline)
+                                     self._layers.outline, lod)
             self.legend.set_entries("Areas", [(BASE_FILL, "Area (no measure)")])
             return
         seg = self.segment_combo.currentText() or None
@@ -409,7 +410,7 @@ class MapPanel(QtWidgets.QWidget):
         brushes = [brush(c) for c in colours] + [brush(palettes.NO_DATA)]   # [-1] = no data
         fills = [(p, brushes[k]) for k, p in paths]
         outline = self._layers.outline if self._measure.level == "areas" else []
-        self.view.fill.set_paths(fills, outline)
+        self.view.fill.set_paths(fills, outline, self._lod_fills(classes, brushes))
         entries = list(zip(colours, labels, strict=True))
         if (classes < 0).any():
             entries.append((palettes.NO_DATA, "No data"))
@@ -419,6 +420,14 @@ class MapPanel(QtWidgets.QWidget):
         self.legend.set_entries(title, entries)
         if self._selected_nbhd:
             self.select_neighbourhood(self._selected_nbhd)
+
+    def _lod_fills(self, classes: np.ndarray, brushes: list) -> tuple[list, float] | None:
+        """Fill paths from the simplified rings, for zoomed-out views of big data."""
+        lay = self._layers
+        if lay.lod is None:
+            return None
+        pairs = ml.class_paths(lay.lod, classes, lay.tiles)
+        return [(p, brushes[k]) for k, p in pairs], lay.lod_m_per_px
 
     def _update_catchments(self, *_):
         """Circles of the catchment radius around the chosen category's assets."""

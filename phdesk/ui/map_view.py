@@ -31,7 +31,10 @@ class FillItem(pg.GraphicsObject):
 
     def __init__(self):
         super().__init__()
-        self._fills: list[tuple[QtGui.QPainterPath, QtGui.QBrush]] = []
+        self._fills: list[tuple[QtGui.QPainterPath, QtGui.QBrush, QtCore.QRectF]] = []
+        self._lod_fills: list[tuple[QtGui.QPainterPath, QtGui.QBrush, QtCore.QRectF]] = []
+        self._lod_m_per_px = float("inf")
+        self.used_lod = False   # whether the last render used the simplified fills
         self._outline: list[QtGui.QPainterPath] = []
         self._outline_pen = pg.mkPen(QtGui.QColor(255, 255, 255, 200), width=0.6)
         self._borders = QtGui.QPainterPath()
@@ -42,12 +45,18 @@ class FillItem(pg.GraphicsObject):
         self.renders = 0   # how many times the paths were really drawn (for tests and tuning)
 
     def set_paths(self, fills: list[tuple[QtGui.QPainterPath, QtGui.QBrush]],
-                  outline: list[QtGui.QPainterPath] | None = None) -> None:
+                  outline: list[QtGui.QPainterPath] | None = None,
+                  lod: tuple[list[tuple[QtGui.QPainterPath, QtGui.QBrush]], float] | None = None
+                  ) -> None:
         """Replace the fill paths (and the area edges if given). No geometry work happens here.
 
-        Paths split by map tile let a zoomed-in render skip everything off screen."""
+        Paths split by map tile let a zoomed-in render skip everything off screen. ``lod``:
+        simplified fills and the metres per pixel from which to use them instead."""
         self.prepareGeometryChange()
         self._fills = [(p, b, p.boundingRect()) for p, b in fills if not p.isEmpty()]
+        self._lod_fills = [] if lod is None else \
+            [(p, b, p.boundingRect()) for p, b in lod[0] if not p.isEmpty()]
+        self._lod_m_per_px = float("inf") if lod is None else float(lod[1])
         if outline is not None:
             self._outline = [(p, p.boundingRect()) for p in outline if not p.isEmpty()]
         self._update_rect()
@@ -116,7 +125,9 @@ class FillItem(pg.GraphicsObject):
     def _draw(self, painter: QtGui.QPainter, pixels_per_metre: float, area: QtCore.QRectF
               ) -> None:
         painter.setPen(QtCore.Qt.PenStyle.NoPen)
-        for path, brush, rect in self._fills:
+        self.used_lod = bool(self._lod_fills) and \
+            pixels_per_metre > 0 and 1 / pixels_per_metre >= self._lod_m_per_px
+        for path, brush, rect in self._lod_fills if self.used_lod else self._fills:
             if rect.intersects(area):
                 painter.setBrush(brush)
                 painter.drawPath(path)

@@ -239,11 +239,13 @@ def test_dissolve_removes_hairline_gaps_but_keeps_real_holes():
     assert holes == {"N": 0, "E": 1}
 
 
-def test_panning_reuses_the_rendered_fill_zooming_redraws(panel):
+def test_panning_reuses_the_rendered_fill_zooming_redraws(panel, qtbot):
+    qtbot.wait(20)                           # let the first layout and paint happen
     vp = panel.view.viewport()
     vp.repaint()
     fill = panel.view.fill
     before = fill.renders
+    assert before >= 1
     panel.view.pan(0.05, 0)
     vp.repaint()
     assert fill.renders == before            # a small pan stays inside the cached margin
@@ -314,3 +316,27 @@ def test_areas_without_boundaries_still_show_assets(qtbot):
     assert p.hit_test(*centroid(5)) is None
     assert p.hit_test(X0 + 250, Y0 + 250) == ("asset", 1)
     assert p.view.fill.boundingRect().isEmpty()
+
+
+def test_zoomed_out_big_maps_draw_simplified_polygons(qtbot, monkeypatch):
+    monkeypatch.setattr(ml, "LOD_MIN_VERTICES", 0)     # treat the small grid as big data
+    p = MapPanel()
+    qtbot.addWidget(p)
+    p.resize(800, 600)
+    p.set_base(grid_areas(), grid_assets())
+    p.set_profile(grid_profile())
+    assert p.set_measure("population", "areas")
+    assert p._layers.lod is not None and p._layers.lod_m_per_px == pytest.approx(4000 / 2000)
+    p.show()
+    qtbot.waitExposed(p)
+    qtbot.wait(20)                                    # let the first layout and paint happen
+    vp = p.view.viewport()
+    p.view.reset_view()
+    vp.repaint()
+    assert p.view.fill.renders >= 1
+    assert p.view.metres_per_pixel() > 2
+    assert p.view.fill.used_lod                       # everything in view: simplified
+    p.view.zoom(0.1)
+    vp.repaint()
+    assert p.view.metres_per_pixel() < 2
+    assert not p.view.fill.used_lod                   # zoomed in: every vertex
