@@ -75,6 +75,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.commands = ActionRegistry(self)
         window_actions.build(self)
+        panels.resolve_mnemonic_clashes(self)
         self._connect_panels()
         self._restore_layout()
         self._update_title()
@@ -251,6 +252,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.settings.save()
         window_actions.refresh_recent_menu(self)
         window_actions.refresh_edit_menu(self)
+        panels.resolve_mnemonic_clashes(self)
         self._update_title()
         self.reload(rerun_mapping=self.settings.rerun_mapping_on_open)
 

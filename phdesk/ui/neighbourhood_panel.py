@@ -65,7 +65,7 @@ class NeighbourhoodPanel(QtWidgets.QWidget):
             "Select a row to show that neighbourhood on the map and charts.")
         self.view.selectionModel().selectionChanged.connect(self._on_selection)
 
-        self.all_button = QtWidgets.QPushButton("Show &all neighbourhoods", self)
+        self.all_button = QtWidgets.QPushButton("Sho&w all neighbourhoods", self)
         self.all_button.setAccessibleName("Show all neighbourhoods")
         self.all_button.setAccessibleDescription("Clears the selection so the map and charts "
                                                  "show every neighbourhood")

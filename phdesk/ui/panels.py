@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +151,43 @@ def _copy_choice(text: str, target: QtWidgets.QComboBox) -> None:
         index = target.findText(text)
         if index >= 0:
             target.setCurrentIndex(index)
+
+
+_MNEMONIC = re.compile(r"&([^&\s])")
+
+
+def mnemonic(text: str) -> str | None:
+    """The Alt+letter of a label or button text ("&File" -> "f"), None if it has none."""
+    m = _MNEMONIC.search(text or "")
+    return m.group(1).lower() if m else None
+
+
+def resolve_mnemonic_clashes(window: QtWidgets.QMainWindow) -> list[str]:
+    """Drop Alt+letter mnemonics in the panels that clash with the menu bar or with each other.
+
+    Several panels are written separately; two controls with the same Alt+letter make Qt cycle
+    between them, and one that shares a menu's letter stops Alt+F opening the File menu. The menu
+    bar keeps its letters; in the panels the first control (centre, then docks in order) keeps a
+    letter and later ones lose their ``&`` (they stay reachable with Tab). Returns what changed.
+    """
+    used = {mnemonic(a.text()) for a in window.menuBar().actions()} - {None}
+    roots = [window.centralWidget(), *[d.widget() for d in window.docks.values()]]
+    changed = []
+    for root in roots:
+        if root is None:
+            continue
+        for w in [root, *root.findChildren(QtWidgets.QWidget)]:
+            if not isinstance(w, QtWidgets.QAbstractButton | QtWidgets.QLabel):
+                continue
+            key = mnemonic(w.text())
+            if key is None:
+                continue
+            if key in used:
+                w.setText(_MNEMONIC.sub(r"\1", w.text(), count=1))
+                changed.append(w.text())
+            else:
+                used.add(key)
+    return changed
 
 
 def call(panel: QtWidgets.QWidget, method: str, *args: Any) -> None:

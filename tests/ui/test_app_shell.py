@@ -565,3 +565,27 @@ def test_open_demo_from_the_file_menu(make_main_window, tmp_path):
     assert win.tasks.wait(60_000)
     assert win.service.path == paths.demo_project()
     assert win.neighbourhood_panel.row_count() == 8
+
+
+def test_alt_letters_open_menus_and_are_not_shared(make_main_window):
+    import re
+
+    from PySide6.QtTest import QTest
+
+    win = make_main_window()
+    win.activateWindow()
+    win.neighbourhood_panel.view.setFocus()
+    for menu_action in win.menuBar().actions():
+        letter = re.search(r"&(\w)", menu_action.text()).group(1)
+        QTest.keyClick(QtWidgets.QApplication.focusWidget(), Qt.Key(ord(letter.upper())),
+                       Qt.KeyboardModifier.AltModifier)
+        popup = QtWidgets.QApplication.activePopupWidget()
+        assert popup is menu_action.menu(), menu_action.text()
+        popup.close()
+        win.neighbourhood_panel.view.setFocus()
+    letters = [re.search(r"&(\w)", a.text()).group(1).lower() for a in win.menuBar().actions()]
+    for w in win.findChildren(QtWidgets.QAbstractButton) + win.findChildren(QtWidgets.QLabel):
+        m = re.search(r"&(\w)", w.text())
+        if m and w.isVisible():
+            letters.append(m.group(1).lower())
+    assert len(letters) == len(set(letters)), sorted(letters)
