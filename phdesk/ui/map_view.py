@@ -129,6 +129,10 @@ class FillItem(pg.GraphicsObject):
             pixels_per_metre > 0 and 1 / pixels_per_metre >= self._lod_m_per_px
         for path, brush, rect in self._lod_fills if self.used_lod else self._fills:
             if rect.intersects(area):
+                if self.used_lod:
+                    # simplified neighbours no longer meet exactly: a hairline in the fill
+                    # colour closes the sub-pixel gaps that would show as white specks
+                    painter.setPen(pg.mkPen(brush.color(), width=1))
                 painter.setBrush(brush)
                 painter.drawPath(path)
         painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
