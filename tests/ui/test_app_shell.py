@@ -589,3 +589,14 @@ def test_alt_letters_open_menus_and_are_not_shared(make_main_window):
         if m and w.isVisible():
             letters.append(m.group(1).lower())
     assert len(letters) == len(set(letters)), sorted(letters)
+
+
+def test_app_icon_has_every_size(qapp):
+    from phdesk.ui.app import app_icon
+
+    icon = app_icon()
+    assert not icon.isNull()
+    for size in (16, 32, 48, 256):
+        image = icon.pixmap(size, size).toImage()
+        assert image.width() == size
+        assert image.pixelColor(size // 2, size // 2).alpha() == 255   # drawn, not blank
