@@ -187,6 +187,9 @@ class MappingDialog(QtWidgets.QDialog):
         if choices.categories:
             self.table.setCurrentCell(0, 0)
             self._show_serves(0, 0, -1, -1)
+        else:
+            self.message.setText(" ".join(self.problems()))
+            self.run_button.setEnabled(False)
         self.resize(self.fontMetrics().averageCharWidth() * 150,
                     self.fontMetrics().height() * 38)
 
@@ -256,7 +259,10 @@ class MappingDialog(QtWidgets.QDialog):
 
     def problems(self) -> list[str]:
         out = []
-        if self.radius and not self.selected_categories():
+        if not self.radius:
+            out.append("This project has no assets yet: import an asset register or an ODS "
+                       "list first (File ▸ Import data…).")
+        elif not self.selected_categories():
             out.append("Tick at least one category to map.")
         if self.segments.count() and not self.selected_segments():
             out.append("Tick at least one segment to map.")

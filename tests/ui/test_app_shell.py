@@ -600,3 +600,18 @@ def test_app_icon_has_every_size(qapp):
         image = icon.pixmap(size, size).toImage()
         assert image.width() == size
         assert image.pixelColor(size // 2, size // 2).alpha() == 255   # drawn, not blank
+
+
+def test_mapping_dialog_without_assets_explains_and_cannot_run(qtbot):
+    from phdesk.ui.mapping_dialog import MappingChoices, MappingDialog
+
+    dialog = MappingDialog(MappingChoices(categories=[], segments=["All", "Core20"]))
+    qtbot.addWidget(dialog)
+    assert not dialog.run_button.isEnabled()
+    assert "no assets yet" in dialog.message.text()
+    full = MappingDialog(MappingChoices(categories=["Library"], segments=["All"]))
+    qtbot.addWidget(full)
+    full.table.item(0, 0).setCheckState(Qt.CheckState.Unchecked)
+    full.run_button.click()
+    assert full.result() != QtWidgets.QDialog.DialogCode.Accepted
+    assert "Tick at least one category" in full.message.text()
