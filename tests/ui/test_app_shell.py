@@ -60,6 +60,10 @@ def test_selecting_a_neighbourhood_tells_map_and_charts(make_main_window, monkey
     seen.clear()
     win.neighbourhood_panel.all_button.click()
     assert seen == [("map", None), ("charts", None)]
+    seen.clear()
+    win.map_panel.neighbourhood_selected.emit("Northgate")      # a click on the map
+    assert win.neighbourhood_panel.selected() == "Northgate"
+    assert seen == [("charts", "Northgate")]
 
 
 def test_run_mapping_from_dialog_refreshes_panels(make_main_window, qtbot):
