@@ -102,27 +102,36 @@ class MainWindow(QtWidgets.QMainWindow):
         panels.call(self.charts_panel, "set_neighbourhood", name or None)
 
     def _assets_changed(self) -> None:
-        self.reload()
+        # the register made the change and shows it already: refresh the rest only
+        self.reload(refresh_register=False)
 
     # -- loading -------------------------------------------------------------------------------
-    def reload(self, rerun_mapping: bool = False) -> None:
-        """Re-read the project in the background and refresh every panel."""
+    def reload(self, rerun_mapping: bool = False, fresh: bool = False,
+               refresh_register: bool = True) -> None:
+        """Re-read the project in the background and refresh every panel.
+
+        ``fresh`` drops the service's cached frames first (Analysis ▸ Reload project).
+        """
         service = self.service
+
+        def read(progress, cancelled) -> ProjectData:
+            if fresh:
+                service.invalidate()
+            return load_project_data(service, build_layers)
 
         def done(data: ProjectData) -> None:
             if service is not self.service:   # the project was replaced meanwhile
                 return
-            self._apply_data(data)
+            self._apply_data(data, refresh_register)
             if rerun_mapping and service.last_result is None:
                 params = params_from_run(data.last_run)
                 if params is not None:
                     self.run_mapping(params)
 
         build_layers = panels.map_layer_builder(self.map_panel)
-        self.tasks.run(lambda progress, cancelled: load_project_data(service, build_layers),
-                       done, "Reading the project", cancellable=False)
+        self.tasks.run(read, done, "Reading the project", cancellable=False)
 
-    def _apply_data(self, data: ProjectData) -> None:
+    def _apply_data(self, data: ProjectData, refresh_register: bool = True) -> None:
         self.data = data
         if data.map_layers is not None:
             self.map_panel.set_base_layers(data.map_layers)
@@ -130,7 +139,7 @@ class MainWindow(QtWidgets.QMainWindow):
             panels.call(self.map_panel, "set_base", data.areas, data.assets)
         panels.call(self.map_panel, "set_profile", data.area_profile)
         self._refresh_result_views()
-        for panel in (self.asset_panel, self.provenance_panel):
+        for panel in ((self.asset_panel,) if refresh_register else ()) + (self.provenance_panel,):
             panels.call(panel, "reload")
         self._update_status()
         self.project_loaded.emit()

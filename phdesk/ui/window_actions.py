@@ -42,7 +42,7 @@ def build(win: MainWindow) -> None:
     a.add("file.quit", "&Quit", win.close, "Ctrl+Q", "Close phdesk")
     a.add("analysis.run", "&Run mapping…", win.open_mapping_dialog, "F5",
           "Choose mapping settings and run asset mapping")
-    a.add("analysis.reload", "Re&load project", win.reload, "Ctrl+Shift+R",
+    a.add("analysis.reload", "Re&load project", lambda: win.reload(fresh=True), "Ctrl+Shift+R",
           "Read the project file again")
     rerun = a.add("analysis.rerun_on_open", "Re&peat the last run when a project opens",
                   tip="Run mapping again with the project's last settings whenever it is opened",

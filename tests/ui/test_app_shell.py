@@ -619,3 +619,27 @@ def test_mapping_dialog_without_assets_explains_and_cannot_run(qtbot):
     full.run_button.click()
     assert full.result() != QtWidgets.QDialog.DialogCode.Accepted
     assert "Tick at least one category" in full.message.text()
+
+
+def test_asset_edits_and_reload_refresh_the_window(make_main_window, demo_path):
+    from phdesk.store import edits
+    from phdesk.store.project import Project
+
+    win = make_main_window()
+    n = win.service.counts()["assets"]
+    row = win.data.assets.iloc[0]
+    assert win.asset_panel.add_asset({"name": "Pop-up clinic", "category": "Clinic",
+                                      "easting": float(row["easting"]),
+                                      "northing": float(row["northing"])})
+    assert win.tasks.wait(30_000)
+    assert win.map_panel.asset_count() == n + 1
+    assert f"{n + 1} assets" in win.counts_label.text()
+    # a change made elsewhere (another copy of phdesk, the command line) shows after Reload
+    with Project(demo_path) as other:
+        edits.add_asset(other, {"name": "Youth club", "category": "Youth service",
+                                "easting": float(row["easting"]),
+                                "northing": float(row["northing"])})
+    win.commands["analysis.reload"].trigger()
+    assert win.tasks.wait(30_000)
+    assert win.map_panel.asset_count() == n + 2
+    assert "Youth service" in win.data.categories
