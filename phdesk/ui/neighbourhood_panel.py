@@ -57,6 +57,7 @@ class NeighbourhoodPanel(QtWidgets.QWidget):
         header.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
         header.setSortIndicatorShown(True)
         self.view.sortByColumn(0, QtCore.Qt.SortOrder.AscendingOrder)
+        header.sortIndicatorChanged.connect(self._on_sorted)
         self.view.setTabKeyNavigation(False)  # Tab moves on to the next control
         self.view.setAccessibleName("Neighbourhoods")
         self.view.setAccessibleDescription(
@@ -128,10 +129,12 @@ class NeighbourhoodPanel(QtWidgets.QWidget):
     def _fit_number_columns(self) -> None:
         """Number columns just wide enough for their text; the name column takes the rest."""
         fm = self.view.fontMetrics()
-        pad = fm.averageCharWidth() * 3   # cell margins and the sort arrow
+        em = fm.averageCharWidth()
+        sorted_col = self.view.horizontalHeader().sortIndicatorSection()
         for col in range(1, len(COLUMNS)):
             texts = [COLUMNS[col]] + [self.model.item(r, col).text()
                                       for r in range(self.model.rowCount())]
+            pad = em * (4 if col == sorted_col else 2)   # cell margins (+ the sort arrow)
             self.view.setColumnWidth(col, max(fm.horizontalAdvance(t) for t in texts) + pad)
 
     def row_count(self) -> int:
@@ -174,6 +177,9 @@ class NeighbourhoodPanel(QtWidgets.QWidget):
 
     def clear_selection(self) -> None:
         self.view.clearSelection()
+
+    def _on_sorted(self, *_: object) -> None:
+        self._fit_number_columns()
 
     def _on_selection(self, *_: object) -> None:
         if not self._blocking:
