@@ -89,6 +89,7 @@ class DataFrameModel(QtCore.QAbstractTableModel):
 
     def _set(self, frame: pd.DataFrame) -> None:
         self._df = frame
+        self._shape = frame.shape   # Qt asks for the counts tens of thousands of times
         self._values = [frame.iloc[:, i].to_numpy(dtype=object, na_value=None, copy=True)
                         for i in range(frame.shape[1])]
         self._numeric = [pd.api.types.is_numeric_dtype(frame.dtypes.iloc[i])
@@ -108,10 +109,10 @@ class DataFrameModel(QtCore.QAbstractTableModel):
 
     # -- Qt model interface ------------------------------------------------------------------
     def rowCount(self, parent: QtCore.QModelIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._df)
+        return 0 if parent.isValid() else self._shape[0]
 
     def columnCount(self, parent: QtCore.QModelIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else self._df.shape[1]
+        return 0 if parent.isValid() else self._shape[1]
 
     def data(self, index: QtCore.QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -314,6 +315,9 @@ def make_table_view(model: QtCore.QAbstractItemModel, name: str,
     view.verticalHeader().hide()    # the row count is shown above; ids are real columns
     view.setAccessibleName(name)
     view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
+    # size columns from the first rows only: measuring every cell of a 5,000-row result froze the
+    # window for seconds (Qt's default looks at 1,000 rows)
+    view.horizontalHeader().setResizeContentsPrecision(60)
     return view
 
 
