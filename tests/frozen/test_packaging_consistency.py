@@ -129,7 +129,7 @@ def test_file_association_is_dot_phdesk_everywhere(tmp_path, monkeypatch):
 
 def test_workflow_paths_exist_and_actions_are_pinned():
     flow = WORKFLOW.read_text(encoding="utf-8")
-    referenced = set(re.findall(r"build_scripts[/\\][\w.\-]+", flow))
+    referenced = set(re.findall(r"(?:build_scripts|bench)[/\\][\w.\-]+", flow))
     assert referenced, "the workflow should use the build scripts"
     for rel in referenced:
         assert (ROOT / rel.replace("\\", "/")).exists(), rel
