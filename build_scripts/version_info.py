@@ -22,6 +22,7 @@ DEFAULT_OUT = ROOT / "build" / "file_version_info.txt"
 
 APP_NAME = "phdesk"
 EXE_NAME = "phdesk.exe"
+CLI_NAME = "phdesk-cli"  # Windows only: the same program with a console, for the command line
 DESCRIPTION = "phdesk - offline neighbourhood health and care planning"
 COMPANY = "phdesk contributors"
 COPYRIGHT = "Copyright (c) phdesk contributors. MIT licence."
@@ -52,7 +53,7 @@ def version_tuple(version: str) -> tuple[int, int, int, int]:
     return (nums[0], nums[1], nums[2], nums[3])
 
 
-def render(version: str) -> str:
+def render(version: str, exe_name: str = EXE_NAME) -> str:
     """PyInstaller's version-file text (a Python expression it evaluates)."""
     t = version_tuple(version)
     strings = {
@@ -61,7 +62,7 @@ def render(version: str) -> str:
         "FileVersion": version,
         "InternalName": APP_NAME,
         "LegalCopyright": COPYRIGHT,
-        "OriginalFilename": EXE_NAME,
+        "OriginalFilename": exe_name,
         "ProductName": APP_NAME,
         "ProductVersion": version,
     }
@@ -93,10 +94,11 @@ VSVersionInfo(
 """
 
 
-def write_version_file(out: Path = DEFAULT_OUT, root: Path = ROOT) -> Path:
-    """Write the version file; returns its path."""
+def write_version_file(out: Path = DEFAULT_OUT, root: Path = ROOT,
+                       exe_name: str = EXE_NAME) -> Path:
+    """Write the version file (for ``exe_name``); returns its path."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(read_version(root)), encoding="utf-8")
+    out.write_text(render(read_version(root), exe_name), encoding="utf-8")
     return out
 
 

@@ -87,3 +87,15 @@ def test_bundle_carries_its_module_list_and_resources():
     bundled = sorted(str(p.relative_to(bundled_dir)) for p in bundled_dir.rglob("*")
                      if p.is_file()) if bundled_dir.is_dir() else []
     assert bundled == shipped
+
+
+def test_console_twin_prints_the_version(tmp_path):
+    """phdesk-cli(.exe): built on Windows (or with PHDESK_CLI_EXE=1), a console for the CLI."""
+    from phdesk import __version__
+
+    cli = BUNDLE / ("phdesk-cli.exe" if sys.platform == "win32" else "phdesk-cli")
+    if not cli.exists():
+        pytest.skip("no phdesk-cli in this bundle (Windows builds have it)")
+    proc = subprocess.run([str(cli), "--version"], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PHDESK_HOME": str(tmp_path)})
+    assert proc.returncode == 0 and proc.stdout.strip() == f"phdesk {__version__}"

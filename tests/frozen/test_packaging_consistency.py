@@ -94,6 +94,10 @@ def test_app_and_exe_names_agree(spec):
     assert defines["DistDir"] == r"..\dist\phdesk"
     doc = IT_DOC.read_text(encoding="utf-8")
     assert "phdesk.exe" in doc and "unins000.exe" in doc
+    # the console twin for the command line on Windows
+    assert spec["CLI_NAME"] == version_info.CLI_NAME == "phdesk-cli"
+    assert r"dist\phdesk\phdesk-cli.exe --version" in flow and "phdesk-cli.exe" in doc
+    assert "OriginalFilename', 'phdesk-cli.exe'" in version_info.render("1.0", "phdesk-cli.exe")
 
 
 def test_install_dirs_agree():
@@ -210,17 +214,22 @@ def test_spec_excludes_test_peers_but_not_what_pyqtgraph_imports(spec):
 
 def test_spec_is_onedir_windowed_without_upx_or_strip():
     tree = ast.parse(SPEC.read_text(encoding="utf-8"))
-    calls = {n.func.id: {k.arg: k.value for k in n.keywords} for n in ast.walk(tree)
-             if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-             and n.func.id in ("EXE", "COLLECT")}
-    assert set(calls) == {"EXE", "COLLECT"}  # COLLECT = one folder, never onefile
-    exe, coll = calls["EXE"], calls["COLLECT"]
-    assert ast.literal_eval(exe["exclude_binaries"]) is True
-    for kw in (exe, coll):
+    calls: dict[str, list[dict]] = {}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) \
+                and n.func.id in ("EXE", "COLLECT"):
+            calls.setdefault(n.func.id, []).append({k.arg: k.value for k in n.keywords})
+    assert len(calls["COLLECT"]) == 1  # COLLECT = one folder, never onefile
+    exes = {ast.unparse(kw["name"]): kw for kw in calls["EXE"]}
+    assert set(exes) == {"APP_NAME", "CLI_NAME"}
+    for kw in [*calls["EXE"], *calls["COLLECT"]]:
         assert ast.literal_eval(kw["upx"]) is False and ast.literal_eval(kw["strip"]) is False
-    assert ast.unparse(exe["console"]) == "not WINDOWS"
-    assert ast.literal_eval(exe["uac_admin"]) is False
-    assert ast.unparse(exe["version"]) == "str(version_file)"
+    for kw in calls["EXE"]:
+        assert ast.literal_eval(kw["exclude_binaries"]) is True
+        assert ast.literal_eval(kw["uac_admin"]) is False
+    assert ast.unparse(exes["APP_NAME"]["console"]) == "not WINDOWS"  # windowed on Windows
+    assert ast.literal_eval(exes["CLI_NAME"]["console"]) is True
+    assert ast.unparse(exes["APP_NAME"]["version"]) == "str(version_file)"
 
 
 def test_spec_module_list_matches_the_package(spec):
