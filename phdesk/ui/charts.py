@@ -18,6 +18,7 @@ from PySide6 import QtCore, QtWidgets
 
 from phdesk.ui import chart_items as ci
 from phdesk.ui import palettes
+from phdesk.ui.widgets import make_combo
 
 NEED = palettes.CATEGORICAL[4]        # blue: population / need
 PROVISION = palettes.CATEGORICAL[0]   # orange: assets / access
@@ -72,13 +73,7 @@ class ChartsPanel(QtWidgets.QWidget):
         self.redraw()
 
     def _combo(self, name: str, tip: str) -> QtWidgets.QComboBox:
-        c = QtWidgets.QComboBox()
-        c.setAccessibleName(name)
-        c.setToolTip(tip)
-        c.setSizeAdjustPolicy(
-            QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        c.setMinimumContentsLength(16)
-        return c
+        return make_combo(name, tip, 16)
 
     # ---- contract -------------------------------------------------------------------------
     def set_data(self, result, area_profile: pd.DataFrame | None,

@@ -22,6 +22,7 @@ from phdesk.ui import map_text as mt
 from phdesk.ui import palettes
 from phdesk.ui.map_legend import Legend, marker_icon
 from phdesk.ui.map_view import MapView
+from phdesk.ui.widgets import make_combo
 
 LEVELS = {"Areas": "areas", "Neighbourhoods": "neighbourhoods"}
 BASE_FILL = "#c6dbef"  # no measure to show: a light, neutral blue
@@ -52,13 +53,7 @@ class MapPanel(QtWidgets.QWidget):
 
     # ---- UI -------------------------------------------------------------------------------
     def _combo(self, name: str, tip: str) -> QtWidgets.QComboBox:
-        c = QtWidgets.QComboBox()
-        c.setAccessibleName(name)
-        c.setToolTip(tip)
-        c.setSizeAdjustPolicy(
-            QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        c.setMinimumContentsLength(14)
-        return c
+        return make_combo(name, tip, 14)
 
     def _build_ui(self) -> None:
         self.level_combo = self._combo("Map level", "Colour small areas or whole neighbourhoods")
