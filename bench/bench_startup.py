@@ -105,6 +105,26 @@ def import_profile(top: int = 15) -> None:
                                             or "none"))
 
 
+def run(quick: bool) -> str:
+    """For bench/run.py: one line, ``phdesk X s, baseline Y s, ratio R, size N MB``.
+
+    Builds whatever bundle is missing (about two minutes each), except in quick mode, where a
+    missing phdesk bundle makes it say so instead.
+    """
+    if not PHDESK.exists():
+        if quick:
+            return "skipped (no dist/phdesk; build it: python3 tasks.py build)"
+        subprocess.run([sys.executable, str(ROOT / "build_scripts" / "build.py")], check=True)
+    if not BASELINE.exists():
+        build_baseline()
+    runs = 3 if quick else 7
+    med = {k: statistics.median(v) for k, v in measure(runs).items()}
+    size = bundle_size(PHDESK.parent)[0]
+    return (f"phdesk {med['phdesk']:.2f} s, baseline {med['baseline']:.2f} s, "
+            f"ratio {med['phdesk'] / med['baseline']:.2f}, size {size:.0f} MB "
+            f"(median of {runs} launches to the first painted window)")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=5)
