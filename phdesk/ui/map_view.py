@@ -9,10 +9,14 @@ handles the keyboard: + / - zoom, arrow keys pan, Home resets.
 
 from __future__ import annotations
 
+import logging
+
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from phdesk.ui import palettes
+
+log = logging.getLogger(__name__)
 
 # translucent white behind text on the map: dark text stays >= 4.5:1 over any fill colour
 LABEL_BACKGROUND = (255, 255, 255, 215)
@@ -31,6 +35,7 @@ class FillItem(pg.GraphicsObject):
 
     def __init__(self):
         super().__init__()
+        self._paint_failed = False
         self._fills: list[tuple[QtGui.QPainterPath, QtGui.QBrush, QtCore.QRectF]] = []
         self._lod_fills: list[tuple[QtGui.QPainterPath, QtGui.QBrush, QtCore.QRectF]] = []
         self._lod_m_per_px = float("inf")
@@ -86,6 +91,16 @@ class FillItem(pg.GraphicsObject):
         return self._rect
 
     def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
+        # an exception escaping a Python paint() override can take the whole process down in a
+        # frozen build (seen once in shiboken): log it and leave this frame unpainted instead
+        try:
+            self._paint(painter, widget)
+        except Exception:
+            if not self._paint_failed:
+                log.exception("map paint failed")
+            self._paint_failed = True
+
+    def _paint(self, painter: QtGui.QPainter, widget) -> None:
         t = painter.worldTransform()
         # (isRotating, not an enum ">" comparison: that crashes PySide6 6.11 on Python 3.11)
         if t.isRotating() or widget is None:

@@ -340,3 +340,26 @@ def test_zoomed_out_big_maps_draw_simplified_polygons(qtbot, monkeypatch):
     vp.repaint()
     assert p.view.metres_per_pixel() < 2
     assert not p.view.fill.used_lod                   # zoomed in: every vertex
+
+
+def test_a_failing_paint_is_logged_not_raised(qtbot, caplog, monkeypatch):
+    """An exception inside the choropleth's paint() must not escape into Qt."""
+    from PySide6 import QtGui
+
+    from phdesk.ui.map_view import FillItem
+
+    item = FillItem()
+
+    def broken(painter, widget):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(item, "_paint", broken)
+    img = QtGui.QImage(10, 10, QtGui.QImage.Format.Format_ARGB32)
+    painter = QtGui.QPainter(img)
+    try:
+        with caplog.at_level("ERROR"):
+            item.paint(painter, None, None)
+            item.paint(painter, None, None)
+    finally:
+        painter.end()
+    assert [r.message for r in caplog.records].count("map paint failed") == 1
