@@ -107,9 +107,13 @@ def set_row_labels(plot: pg.PlotItem, labels: Sequence[str]) -> None:
     """Text labels for rows 0..n-1 on the left axis, first row at the top. The axis is sized to
     the longest label now (pyqtgraph would otherwise widen it only after a repaint)."""
     ax = plot.getAxis("left")
-    ax.setTicks([[(float(i), str(s)) for i, s in enumerate(labels)]])
     fm = QtGui.QFontMetrics(app_font())
-    ax.setWidth(max((fm.horizontalAdvance(str(s)) for s in labels), default=20) + 18)
+    # long census names ("Ethnicity: White: English, Welsh, Scottish, …") would squeeze the bars
+    # off the chart: elide them to about 32 characters
+    limit = 32 * fm.averageCharWidth()
+    shown = [fm.elidedText(str(s), QtCore.Qt.TextElideMode.ElideMiddle, limit) for s in labels]
+    ax.setTicks([[(float(i), s) for i, s in enumerate(shown)]])
+    ax.setWidth(max((fm.horizontalAdvance(s) for s in shown), default=20) + 18)
     plot.invertY(True)
 
 

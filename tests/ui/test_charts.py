@@ -131,3 +131,16 @@ def test_export_png_has_widget_size(panel, tmp_path, qtbot):
     dpr = panel.devicePixelRatioF()
     assert (img.width(), img.height()) == (round(panel.width() * dpr),
                                            round(panel.height() * dpr))
+
+
+def test_long_row_labels_are_elided(qtbot):
+    import pyqtgraph as pg
+
+    from phdesk.ui.chart_items import set_row_labels
+
+    plot = pg.PlotItem()
+    long = "Ethnicity: White: English, Welsh, Scottish, Northern Irish or British"
+    set_row_labels(plot, ["Core20", long])
+    ticks = plot.getAxis("left")._tickLevels[0]
+    assert ticks[0][1] == "Core20"
+    assert ticks[1][1] != long and "…" in ticks[1][1] and ticks[1][1].startswith("Ethnicity")
