@@ -4,6 +4,11 @@ Qt's own messages go to the log (``qInstallMessageHandler``); an uncaught except
 shown in a dialog naming the log file (``sys.excepthook``). Fonts and colours are the system's:
 phdesk sets no pixel font sizes and no palette, so the user's text size and high-contrast theme
 apply. ``phdesk`` with no project opens the last one, or the demo project (written on first run).
+
+Start-up imports only PySide6 and phdesk's light modules before the main window shows: the window
+appears with placeholders and opens its project once it has painted
+(:meth:`~phdesk.ui.main_window.MainWindow.open_later`), so pandas, shapely and pyqtgraph load
+while the user already sees the window.
 """
 
 from __future__ import annotations
@@ -162,8 +167,9 @@ def ensure_demo() -> Path:
     return path
 
 
-def choose_project(project_path: Path | None, settings) -> Path:
-    """The project to open: the one given, else the last one used, else the demo."""
+def choose_project(project_path: Path | None, settings, write_demo: bool = True) -> Path:
+    """The project to open: the one given, else the last one used, else the demo (written now
+    unless ``write_demo`` is False: start-up writes it on the DB worker once the window shows)."""
     if project_path is not None:
         path = Path(project_path)
         if not path.exists():
@@ -171,7 +177,7 @@ def choose_project(project_path: Path | None, settings) -> Path:
         return path
     if settings.last_project and Path(settings.last_project).exists():
         return Path(settings.last_project)
-    return ensure_demo()
+    return ensure_demo() if write_demo else paths.demo_project()
 
 
 def _has_display() -> bool:
@@ -184,13 +190,16 @@ def take_screenshot(window, path: Path, size: tuple[int, int] = SCREENSHOT_SIZE,
                     timeout_ms: int = 120_000) -> Path:
     """Show ``window`` with its map and charts filled (running mapping if needed), save a PNG.
 
-    Waits for the background work; raises ``RuntimeError`` if it does not finish in time.
+    Waits for the project to open and for the background work; raises the opening error if the
+    project could not be opened, ``RuntimeError`` if it does not finish in time.
     """
     app = QtWidgets.QApplication.instance()
     window.resize(*size)
     window.show()
-    if not window.tasks.wait(timeout_ms):
+    if not window.wait_until_loaded(timeout_ms):
         raise RuntimeError("the project did not load in time for the screenshot")
+    if window.open_error is not None:
+        raise window.open_error
     if window.service.last_result is None:
         from phdesk.core.mapping import MappingParams
 
@@ -216,7 +225,6 @@ def run_app(project_path: Path | None, screenshot: Path | None = None) -> int:
     for the user (offscreen when there is no display).
     """
     from phdesk.logging_setup import setup_logging
-    from phdesk.services.project_service import ProjectService
     from phdesk.settings import Settings
     from phdesk.ui.main_window import MainWindow
 
@@ -225,27 +233,31 @@ def run_app(project_path: Path | None, screenshot: Path | None = None) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = make_app(sys.argv[:1])
     settings = Settings.load()
+    # Opened from Explorer there is no console to read: a project that cannot be opened is
+    # reported in a dialog, then the last project or the demo opens instead. Headless, or with
+    # no project named, the command line reports it (exit status 2).
+    fallback = None
+    if screenshot is None and project_path is not None:
+        def fallback() -> Path:
+            return choose_project(None, settings, write_demo=False)
     try:
-        path = choose_project(project_path, settings)
-        service = ProjectService.open(path)
+        path = choose_project(project_path, settings, write_demo=False)
     except UserError as exc:
-        if screenshot is not None or project_path is None:
-            raise            # headless: the command line reports it (exit status 2)
-        # Opened from Explorer there is no console to read: say so in a dialog, then carry on
-        # with the last project or the demo.
+        if fallback is None:
+            raise
         from phdesk.ui.errors import show_error
 
         show_error(None, "Open project", exc, modal_wait=True)
-        path = choose_project(None, settings)
-        service = ProjectService.open(path)
+        path, fallback = fallback(), None
     if screenshot is not None:
         # the default layout, and nothing of this run saved over the user's settings
         settings = dataclasses.replace(settings, window_geometry="", window_state="")
         settings.rerun_mapping_on_open = True
-    settings.add_recent(path)
-    window = MainWindow(service, settings)
+    # the window shows now; the project opens once it has painted (and is added to the recent
+    # files then)
+    window = MainWindow.open_later(path, settings, fallback)
     window.persist_settings = screenshot is None
-    log.info("phdesk %s opened %s", __version__, path)
+    log.info("phdesk %s opening %s", __version__, path)
     if screenshot is not None:
         try:
             out = take_screenshot(window, Path(screenshot))
@@ -257,4 +269,7 @@ def run_app(project_path: Path | None, screenshot: Path | None = None) -> int:
         window.showMaximized()
     else:
         window.show()
-    return app.exec()
+    status = app.exec()
+    if window.open_error is not None:   # no fallback: the command line reports it
+        raise window.open_error
+    return status

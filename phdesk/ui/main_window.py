@@ -4,6 +4,11 @@ It holds no analysis: it asks the :class:`~phdesk.services.project_service.Proje
 frames on the background DB worker (:class:`~phdesk.ui.tasks.TaskRunner`) and hands them to the
 panels. Menus and commands are in :mod:`phdesk.ui.window_actions`; panels are built by
 :mod:`phdesk.ui.panels`.
+
+Start-up shows the window before its project is open (:meth:`MainWindow.open_later`): menus,
+status bar and docks need only PySide6, so they appear at once with a placeholder in each panel;
+once the window has painted, the project opens on the DB worker and the panels (pandas, pyqtgraph:
+about a second of imports) are built and filled. This module therefore imports neither at the top.
 """
 
 from __future__ import annotations
@@ -11,52 +16,57 @@ from __future__ import annotations
 import base64
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from phdesk.services.project_service import ProjectService
 from phdesk.settings import Settings
 from phdesk.ui import panels, window_actions
 from phdesk.ui.actions import ActionRegistry
 from phdesk.ui.errors import show_error
-from phdesk.ui.neighbourhood_panel import NeighbourhoodPanel
 from phdesk.ui.project_data import ProjectData, load_project_data, params_from_run
 from phdesk.ui.tasks import TaskRunner
+from phdesk.ui.window_opening import WindowOpening
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from phdesk.services.project_service import ProjectService
 
 log = logging.getLogger(__name__)
 
 
-class MainWindow(QtWidgets.QMainWindow):
+class MainWindow(WindowOpening, QtWidgets.QMainWindow):
     """The window for one open project (File ▸ Open replaces the project, not the window)."""
 
     project_loaded = QtCore.Signal()
     mapping_finished = QtCore.Signal(object)   # MappingResult
 
-    def __init__(self, service: ProjectService, settings: Settings | None = None) -> None:
+    def __init__(self, service: ProjectService | None = None,
+                 settings: Settings | None = None) -> None:
+        """The window on ``service``, built and filled as it opens. ``service=None``: the
+        window's chrome only, with placeholders until :meth:`load` opens a project in it."""
         super().__init__()
-        self.service = service
+        self.service: ProjectService | None = None
         self.settings = settings or Settings.load()
         self.data: ProjectData | None = None
         self.persist_settings = True    # False: leave the user's settings file alone
         self.prefers_maximised = False  # first run on a small screen
+        self.open_error: BaseException | None = None   # load() failed with no fallback
+        self._opening: Path | None = None              # the project load() is opening
         self.setObjectName("phdesk-main-window")
         self.setAcceptDrops(True)
         self.setDockNestingEnabled(True)
         self.tasks = TaskRunner(self, self.statusBar())
 
-        self.neighbourhood_panel = NeighbourhoodPanel(self)
-        self.map_panel = panels.make_map_panel(self)
-        self.charts_panel = panels.make_charts_panel(self)
-        self.results_panel = panels.make_results_panel(self)
-        self.asset_panel = panels.make_asset_panel(service, self.tasks, self)
-        self.provenance_panel = panels.make_provenance_panel(service, self)
+        for attr in panels.PANELS:
+            setattr(self, attr, panels.LoadingPlaceholder("Opening the project…", self))
         self.empty_banner = panels.EmptyProjectBanner(self)
         centre = QtWidgets.QWidget(self)
-        centre_layout = QtWidgets.QVBoxLayout(centre)
-        centre_layout.setContentsMargins(0, 0, 0, 0)
-        centre_layout.addWidget(self.empty_banner)
-        centre_layout.addWidget(self.map_panel, 1)
+        self._centre_layout = QtWidgets.QVBoxLayout(centre)
+        self._centre_layout.setContentsMargins(0, 0, 0, 0)
+        self._centre_layout.addWidget(self.empty_banner)
+        self._centre_layout.addWidget(self.map_panel, 1)
         self.setCentralWidget(centre)
         self.docks = panels.add_docks(self)
         self._results_stale = False
@@ -75,9 +85,17 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.commands = ActionRegistry(self)
         window_actions.build(self)
+        self._restore_layout()
+        if service is not None:
+            self._show_project(service)
+
+    def _show_project(self, service: ProjectService) -> None:
+        """Build the panels for the window's first project and read it in the background."""
+        self.service = service
+        panels.build_panels(self, service, self._centre_layout)
+        window_actions.refresh_edit_menu(self)
         panels.resolve_mnemonic_clashes(self)
         self._connect_panels()
-        self._restore_layout()
         self._update_title()
         self.reload(rerun_mapping=self.settings.rerun_mapping_on_open)
 
@@ -113,6 +131,8 @@ class MainWindow(QtWidgets.QMainWindow):
         ``fresh`` drops the service's cached frames first (Analysis ▸ Reload project).
         """
         service = self.service
+        if service is None:   # still opening: it is read as soon as it is open
+            return
 
         def read(progress, cancelled) -> ProjectData:
             if fresh:
@@ -181,6 +201,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.run_label.setToolTip("When mapping last ran on this project")
 
     def _update_title(self) -> None:
+        if self.service is None:
+            return
         self.setWindowTitle(f"{self.service.title()} — phdesk")
         self.setWindowFilePath(str(self.service.path))
 
@@ -212,6 +234,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def mapping_dialog(self):
         """The mapping dialog filled from the project (not shown)."""
+        import pandas as pd
+
         from phdesk.ui.mapping_dialog import MappingChoices, MappingDialog
 
         d = self.data
@@ -239,34 +263,42 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- projects ------------------------------------------------------------------------------
     def set_service(self, service: ProjectService) -> None:
-        """Show another project in this window (the old one is closed)."""
+        """Show another project in this window (the old one, or one still opening, is closed)."""
+        self._opening = None
         self.tasks.cancel_all()
         if not self.tasks.wait(60_000):
             show_error(self, "Open project", RuntimeError("a background job did not stop"))
             service.close()
             return
-        old, self.service = self.service, service
-        old.close()
-        self.asset_panel = panels.replace_dock_widget(
-            self, "assets", panels.make_asset_panel(service, self.tasks, self))
-        self.provenance_panel = panels.replace_dock_widget(
-            self, "sources", panels.make_provenance_panel(service, self))
-        changed = getattr(self.asset_panel, "assets_changed", None)
-        if changed is not None:
-            changed.connect(self._assets_changed)
-        self.data = None
-        self.neighbourhood_panel.select(None, emit=False)
+        first = self.service is None   # the window's first project had not opened yet
+        if first:
+            self._show_project(service)   # builds the panels and reads the project
+        else:
+            old, self.service = self.service, service
+            old.close()
+            self.asset_panel = panels.replace_dock_widget(
+                self, "assets", panels.make_asset_panel(service, self.tasks, self))
+            self.provenance_panel = panels.replace_dock_widget(
+                self, "sources", panels.make_provenance_panel(service, self))
+            changed = getattr(self.asset_panel, "assets_changed", None)
+            if changed is not None:
+                changed.connect(self._assets_changed)
+            self.data = None
+            self.neighbourhood_panel.select(None, emit=False)
         self.settings.add_recent(service.path)
         if self.persist_settings:
             self.settings.save()
         window_actions.refresh_recent_menu(self)
-        window_actions.refresh_edit_menu(self)
-        panels.resolve_mnemonic_clashes(self)
-        self._update_title()
-        self.reload(rerun_mapping=self.settings.rerun_mapping_on_open)
+        if not first:
+            window_actions.refresh_edit_menu(self)
+            panels.resolve_mnemonic_clashes(self)
+            self._update_title()
+            self.reload(rerun_mapping=self.settings.rerun_mapping_on_open)
 
     def open_path(self, path: str | Path, create: bool = False) -> bool:
         """Open (or create) a project file here; a readable dialog if that fails."""
+        from phdesk.services.project_service import ProjectService
+
         try:
             service = ProjectService.create(path) if create else ProjectService.open(path)
         except Exception as exc:  # noqa: BLE001 - shown to the user, logged by show_error
@@ -278,6 +310,9 @@ class MainWindow(QtWidgets.QMainWindow):
     # -- import and export ----------------------------------------------------------------------
     def open_import_wizard(self, files: list[Path] | None = None) -> None:
         """File ▸ Import…: the import wizard (for dropped files too)."""
+        if self.service is None:
+            self.statusBar().showMessage("The project is still opening; try again shortly.", 5000)
+            return
         wizard = panels.make_import_wizard(self.service, self.tasks, files, self)
         if wizard is None:
             return
@@ -302,26 +337,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def export_png(self, which: str, path: str | Path | None = None) -> Path | None:
         """File ▸ Export ▸ map or charts as PNG; asks for a file name when none is given."""
-        panel = self.map_panel if which == "map" else self.charts_panel
-        if not hasattr(panel, "export_png"):
-            self.statusBar().showMessage(f"The {which} cannot be exported yet.", 5000)
-            return None
-        if path is None:
-            start = Path(self.settings.last_export_dir or Path.home()) / \
-                f"{self.service.path.stem}-{which}.png"
-            chosen, _ = QtWidgets.QFileDialog.getSaveFileName(
-                self, f"Export the {which} as PNG", str(start), "PNG image (*.png)")
-            if not chosen:
-                return None
-            path = chosen
-        try:
-            out = Path(panel.export_png(Path(path)) or path)
-        except Exception as exc:  # noqa: BLE001 - shown to the user, logged by show_error
-            show_error(self, f"Export {which}", exc)
-            return None
-        self.settings.last_export_dir = str(out.parent)
-        self.statusBar().showMessage(f"Saved {out}", 8000)
-        return out
+        return window_actions.export_png(self, which, path)
 
     # -- drag and drop -----------------------------------------------------------------------------
     def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:
@@ -374,9 +390,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.settings.window_state = base64.b64encode(bytes(self.saveState())).decode()
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        self._opening = None   # a project still opening is closed as soon as it opens
         if self.persist_settings:
             self.save_layout()
-            self.settings.add_recent(self.service.path)
+            if self.service is not None:
+                self.settings.add_recent(self.service.path)
             try:
                 self.settings.save()
             except OSError as exc:
@@ -384,5 +402,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tasks.cancel_all()
         self.tasks.wait(30_000)
         self.tasks.shutdown()
-        self.service.close()
+        if self.service is not None:
+            self.service.close()
         super().closeEvent(event)

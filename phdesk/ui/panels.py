@@ -2,8 +2,9 @@
 
 The map, charts, tables and import wizard live in their own modules; they are imported here, and a
 plain placeholder stands in for any that is missing, so one unfinished panel never stops the app
-opening. Docks have fixed object names so that the saved layout (``QMainWindow.saveState``) can
-be restored.
+opening. While the project is still opening, :class:`LoadingPlaceholder` labels hold the panels'
+places (see :meth:`phdesk.ui.main_window.MainWindow.open_later`). Docks have fixed object names so
+that the saved layout (``QMainWindow.saveState``) can be restored.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ DOCKS = [
     ("sources", "&Sources (provenance)", "provenance_panel", BOTTOM),
 ]
 SCROLLED = {"charts"}   # docks whose content may be taller/wider than the dock: scroll, not grow
+# the window's panels, which wait for its project (placeholders until then)
+PANELS = ("neighbourhood_panel", "map_panel", "charts_panel", "results_panel", "asset_panel",
+          "provenance_panel")
 
 
 class Placeholder(QtWidgets.QLabel):
@@ -43,6 +47,20 @@ class Placeholder(QtWidgets.QLabel):
         self.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
         self.setWordWrap(True)
         self.setAccessibleName(f"{what} (not available)")
+
+
+class LoadingPlaceholder(QtWidgets.QLabel):
+    """Stands in for a panel while the project opens (the window shows before it is read)."""
+
+    def __init__(self, text: str, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.setWordWrap(True)
+        self.setAccessibleName(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt override)
+        super().setText(text)
+        self.setAccessibleName(text)
 
 
 class EmptyProjectBanner(QtWidgets.QFrame):
@@ -123,6 +141,26 @@ def make_import_wizard(service, tasks, files: list[Path] | None, parent: QtWidge
     return cls(service, tasks, [Path(f) for f in files] if files else None, parent=parent)
 
 
+def build_panels(window: QtWidgets.QMainWindow, service, centre: QtWidgets.QLayout) -> None:
+    """Build the window's panels (``PANELS``) for ``service`` in place of the placeholders it
+    showed while the project opened: the map in the ``centre`` layout, the rest in the docks.
+
+    The panel modules (pandas, pyqtgraph) are imported here, not when the window is made.
+    """
+    from phdesk.ui.neighbourhood_panel import NeighbourhoodPanel
+
+    placeholder = window.map_panel
+    window.neighbourhood_panel = NeighbourhoodPanel(window)
+    window.map_panel = make_map_panel(window)
+    window.charts_panel = make_charts_panel(window)
+    window.results_panel = make_results_panel(window)
+    window.asset_panel = make_asset_panel(service, window.tasks, window)
+    window.provenance_panel = make_provenance_panel(service, window)
+    centre.replaceWidget(placeholder, window.map_panel)
+    placeholder.deleteLater()
+    fill_docks(window)
+
+
 def map_layer_builder(map_panel: QtWidgets.QWidget):
     """``build_base_layers(areas, assets)`` for a worker thread, if the map panel takes layers."""
     if not hasattr(map_panel, "set_base_layers"):
@@ -197,6 +235,19 @@ def call(panel: QtWidgets.QWidget, method: str, *args: Any) -> None:
         fn(*args)
 
 
+def _dock_content(window: QtWidgets.QMainWindow, key: str, title: str,
+                  content: QtWidgets.QWidget) -> QtWidgets.QWidget:
+    """What goes in dock ``key``: the panel, in a scroll area for the docks in ``SCROLLED``."""
+    if key not in SCROLLED:
+        return content
+    area_widget = QtWidgets.QScrollArea(window)
+    area_widget.setWidgetResizable(True)
+    area_widget.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+    area_widget.setAccessibleName(title.replace("&", ""))
+    area_widget.setWidget(content)
+    return area_widget
+
+
 def add_docks(window: QtWidgets.QMainWindow) -> dict[str, QtWidgets.QDockWidget]:
     """Put the side panels in docks: list left, charts right, tables tabbed at the bottom."""
     docks: dict[str, QtWidgets.QDockWidget] = {}
@@ -207,15 +258,7 @@ def add_docks(window: QtWidgets.QMainWindow) -> dict[str, QtWidgets.QDockWidget]
     for key, title, attr, area in DOCKS:
         dock = QtWidgets.QDockWidget(title.replace("&", ""), window)
         dock.setObjectName(f"dock-{key}")
-        content = getattr(window, attr)
-        if key in SCROLLED:
-            area_widget = QtWidgets.QScrollArea(window)
-            area_widget.setWidgetResizable(True)
-            area_widget.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
-            area_widget.setAccessibleName(title.replace("&", ""))
-            area_widget.setWidget(content)
-            content = area_widget
-        dock.setWidget(content)
+        dock.setWidget(_dock_content(window, key, title, getattr(window, attr)))
         dock.setAccessibleName(title.replace("&", ""))
         window.addDockWidget(area, dock)
         docks[key] = dock
@@ -225,6 +268,13 @@ def add_docks(window: QtWidgets.QMainWindow) -> dict[str, QtWidgets.QDockWidget]
         window.tabifyDockWidget(bottom[0], other)
     bottom[0].raise_()
     return docks
+
+
+def fill_docks(window: QtWidgets.QMainWindow) -> None:
+    """Put the window's panels (``DOCKS`` attributes) in its docks, replacing what is there
+    (the placeholders shown while the project opened)."""
+    for key, title, attr, _area in DOCKS:
+        replace_dock_widget(window, key, _dock_content(window, key, title, getattr(window, attr)))
 
 
 def size_docks(window: QtWidgets.QMainWindow) -> None:

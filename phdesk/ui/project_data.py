@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:   # only for the annotations: the window imports this before pandas is loaded
+    import pandas as pd
 
-from phdesk.services.project_service import ProjectService
+    from phdesk.services.project_service import ProjectService
 
 log = logging.getLogger(__name__)
 

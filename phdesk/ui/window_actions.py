@@ -9,15 +9,13 @@ from typing import TYPE_CHECKING
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from phdesk import paths
-from phdesk.services.project_service import SUFFIX
 from phdesk.ui import panels
-from phdesk.ui.about import AboutDialog, ShortcutsDialog
+from phdesk.ui.errors import show_error
 
 if TYPE_CHECKING:
     from phdesk.ui.main_window import MainWindow
 
 Key = QtGui.QKeySequence.StandardKey
-PROJECT_FILTER = f"phdesk project (*{SUFFIX})"
 # dock focus shortcuts: Ctrl+1 … Ctrl+6 (None = the map in the centre)
 FOCUS = [("neighbourhoods", "&Neighbourhood list"), (None, "&Map"), ("charts", "&Charts"),
          ("results", "&Results tables"), ("assets", "&Asset register"),
@@ -55,11 +53,11 @@ def build(win: MainWindow) -> None:
               f"Move the keyboard focus to the {text.replace('&', '').lower()}")
     a.add("view.reset_layout", "Reset &layout", lambda: reset_layout(win),
           tip="Put every panel back where it started")
-    a.add("help.shortcuts", "&Keyboard shortcuts", lambda: ShortcutsDialog(
-        a.shortcut_table(), win).exec(), "F1", "List the keyboard shortcuts")
+    a.add("help.shortcuts", "&Keyboard shortcuts", lambda: show_dialog(win, "shortcuts"), "F1",
+          "List the keyboard shortcuts")
     a.add("help.logs", "Open &log folder", lambda: QtGui.QDesktopServices.openUrl(
         QtCore.QUrl.fromLocalFile(str(paths.log_dir()))), tip="Show the folder with the log file")
-    a.add("help.about", "&About phdesk", lambda: AboutDialog(str(win.service.path), win).exec(),
+    a.add("help.about", "&About phdesk", lambda: show_dialog(win, "about"),
           tip="Version and where phdesk keeps its files")
 
     bar = win.menuBar()
@@ -101,6 +99,16 @@ def build(win: MainWindow) -> None:
     win._default_state = win.saveState()
 
 
+def show_dialog(win: MainWindow, which: str) -> None:
+    """Help ▸ Keyboard shortcuts ("shortcuts") or Help ▸ About ("about"), modal."""
+    from phdesk.ui.about import AboutDialog, ShortcutsDialog  # when asked: not at start-up
+
+    if which == "shortcuts":
+        ShortcutsDialog(win.commands.shortcut_table(), win).exec()
+    else:
+        AboutDialog(str(win.project_path or ""), win).exec()
+
+
 def refresh_edit_menu(win: MainWindow) -> None:
     """Undo/redo of the asset register's edits (rebuilt when the project changes)."""
     menu = win.edit_menu
@@ -135,24 +143,37 @@ def refresh_recent_menu(win: MainWindow) -> None:
 
 
 def _start_dir(win: MainWindow) -> str:
-    return str(Path(win.service.path).parent)
+    return str(Path(win.project_path).parent) if win.project_path else str(Path.home())
+
+
+def _suffix_and_filter() -> tuple[str, str]:
+    """The project file extension and the file dialogs' filter for it.
+
+    Imported here, not at the top: the service layer brings pandas, which the window does not
+    need until its project is open (start-up shows the window first).
+    """
+    from phdesk.services.project_service import SUFFIX
+
+    return SUFFIX, f"phdesk project (*{SUFFIX})"
 
 
 def new_project(win: MainWindow) -> None:
     """File ▸ New project…"""
+    suffix, project_filter = _suffix_and_filter()
     name, _ = QtWidgets.QFileDialog.getSaveFileName(
-        win, "New project", str(Path(_start_dir(win)) / f"new{SUFFIX}"), PROJECT_FILTER)
+        win, "New project", str(Path(_start_dir(win)) / f"new{suffix}"), project_filter)
     if name:
         path = Path(name)
-        if path.suffix.lower() != SUFFIX:
-            path = path.with_suffix(SUFFIX)
+        if path.suffix.lower() != suffix:
+            path = path.with_suffix(suffix)
         win.open_path(path, create=True)
 
 
 def open_project(win: MainWindow) -> None:
     """File ▸ Open project…"""
+    _suffix, project_filter = _suffix_and_filter()
     name, _ = QtWidgets.QFileDialog.getOpenFileName(win, "Open project", _start_dir(win),
-                                                    f"{PROJECT_FILTER};;All files (*)")
+                                                    f"{project_filter};;All files (*)")
     if name:
         win.open_path(Path(name))
 
@@ -164,6 +185,30 @@ def open_demo(win: MainWindow) -> None:
     # writing it the first time takes a moment: off the GUI thread
     win.tasks.run(lambda progress, cancelled: ensure_demo(), win.open_path,
                   "Writing the demo project", cancellable=False)
+
+
+def export_png(win: MainWindow, which: str, path: str | Path | None = None) -> Path | None:
+    """File ▸ Export ▸ map or charts as PNG; asks for a file name when none is given."""
+    panel = win.map_panel if which == "map" else win.charts_panel
+    if not hasattr(panel, "export_png"):
+        win.statusBar().showMessage(f"The {which} cannot be exported yet.", 5000)
+        return None
+    if path is None:
+        start = Path(win.settings.last_export_dir or Path.home()) / \
+            f"{Path(win.project_path or 'phdesk').stem}-{which}.png"
+        chosen, _ = QtWidgets.QFileDialog.getSaveFileName(
+            win, f"Export the {which} as PNG", str(start), "PNG image (*.png)")
+        if not chosen:
+            return None
+        path = chosen
+    try:
+        out = Path(panel.export_png(Path(path)) or path)
+    except Exception as exc:  # noqa: BLE001 - shown to the user, logged by show_error
+        show_error(win, f"Export {which}", exc)
+        return None
+    win.settings.last_export_dir = str(out.parent)
+    win.statusBar().showMessage(f"Saved {out}", 8000)
+    return out
 
 
 def reset_layout(win: MainWindow) -> None:

@@ -540,6 +540,8 @@ def test_run_app_with_a_bad_file_says_so_and_opens_the_demo(qapp, tmp_path, monk
     windows = [w for w in QtWidgets.QApplication.topLevelWidgets()
                if isinstance(w, MainWindow) and w.isVisible()]
     try:
+        # the window shows first; the file is tried, reported and replaced once it has painted
+        assert all(w.wait_until_loaded(60_000) for w in windows)
         assert len(shown) == 1 and "not a phdesk project" in shown[0]
         assert [w.service.path for w in windows] == [paths.demo_project()]
     finally:
