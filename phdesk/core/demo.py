@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ import pandas as pd
 import shapely
 
 from phdesk import __version__
-from phdesk.store.project import Project, dumps, utc_now
+from phdesk.store.project import Project, ProjectError, dumps, utc_now
 
 BOROUGH = "Kingsbridge"
 CENTRE = (531_000.0, 179_000.0)  # metres, EPSG:27700 (a synthetic place; the numbers are arbitrary)
@@ -273,7 +274,23 @@ def write_demo(path: str | Path) -> dict[str, int]:
     """Write the demo project to ``path`` (a new file). Deterministic: same input, same project.
 
     Returns counts of what was written (areas, neighbourhoods, assets, population rows, notes).
+    The file appears whole or not at all: it is written beside ``path`` and renamed into place, so
+    a first run killed half-way does not leave a broken demo that every later start trips over.
     """
+    path = Path(path)
+    if path.exists():
+        raise ProjectError(f"{path}: already exists; choose another name")
+    partial = path.with_name(f".{path.name}.partial")
+    partial.unlink(missing_ok=True)
+    try:
+        counts = _write(partial)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return counts
+
+
+def _write(path: Path) -> dict[str, int]:
     rng = np.random.default_rng(SEED)
     areas = _areas(rng)
     score = _deprivation(areas, rng)

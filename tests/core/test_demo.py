@@ -59,3 +59,19 @@ def test_demo_contents(tmp_path):
         assert abs(base["count"].sum() - eth["count"].sum()) / base["count"].sum() < 0.01
         assert set(pop["group_type"]) == {"none", "ethnicity", "segment"}
         assert p.counts()["notes"] >= 3
+
+
+def test_demo_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    import pytest
+
+    import phdesk.core.demo as demo
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("killed half-way")
+
+    monkeypatch.setattr(demo, "_assets", boom)
+    target = tmp_path / "demo.phdesk"
+    with pytest.raises(RuntimeError):
+        demo.write_demo(target)
+    assert not target.exists()
+    assert list(tmp_path.iterdir()) == []
