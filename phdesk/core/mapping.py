@@ -116,13 +116,7 @@ def load_inputs(project: Project) -> MappingInputs:
     areas["imd_decile"] = areas["code"].map(
         pd.Series(dep["decile"].to_numpy(dtype=float), index=dep["area_code"].astype(str)))
     table = project_segments(project)
-    nbh = project.query("SELECT name, geometry FROM neighbourhoods ORDER BY name")
-    blobs = nbh["geometry"].to_numpy(dtype=object)
-    have = np.array([b is not None for b in blobs], dtype=bool)
-    geoms = np.full(len(nbh), None, dtype=object)
-    if have.any():
-        geoms[have] = shapely.from_wkb(blobs[have])
-    nbh["geometry"] = geoms
+    nbh = queries.neighbourhood_polygons(project)
     return MappingInputs(areas=areas, assets=queries.assets_frame(project),
                          segments=table.population, neighbourhoods=nbh,
                          settings=queries.category_settings(project), info=dict(table.info))

@@ -31,12 +31,24 @@ def areas_frame(project: Project, level: str | None = None, with_geometry: bool 
             LEFT JOIN neighbourhoods n ON n.id = an.neighbourhood_id
             {where} ORDER BY a.code""", (level,) if level else ())
     if with_geometry:
-        blobs = df["geometry"].to_numpy(dtype=object)
-        have = np.array([b is not None for b in blobs], dtype=bool)
-        geoms = np.full(len(df), None, dtype=object)
-        if have.any():
-            geoms[have] = shapely.from_wkb(blobs[have])
-        df["geometry"] = geoms
+        df["geometry"] = geometries(df["geometry"])
+    return df
+
+
+def geometries(blobs: pd.Series) -> np.ndarray:
+    """Shapely geometries (EPSG:27700) from a column of WKB blobs; None where there is none."""
+    values = blobs.to_numpy(dtype=object)
+    have = np.array([b is not None for b in values], dtype=bool)
+    out = np.full(len(values), None, dtype=object)
+    if have.any():
+        out[have] = shapely.from_wkb(values[have])
+    return out
+
+
+def neighbourhood_polygons(project: Project) -> pd.DataFrame:
+    """name, geometry (shapely or None) of every neighbourhood, for assignment by overlay."""
+    df = project.query("SELECT name, geometry FROM neighbourhoods ORDER BY name")
+    df["geometry"] = geometries(df["geometry"])
     return df
 
 
