@@ -196,6 +196,12 @@ def compute_mapping(inputs: MappingInputs, params: MappingParams | None = None,
     n_nb = len(nb_list)
     decile = (pd.to_numeric(areas["imd_decile"], errors="coerce").to_numpy(dtype=float)
               if "imd_decile" in areas else np.full(n, np.nan))
+    if not np.isfinite(decile).any():
+        notes.append("no IMD deciles for the areas: inequality (SII/RII) not computed; "
+                     "import the IMD to get it")
+    elif not np.isfinite(decile).all():
+        notes.append(f"{int((~np.isfinite(decile)).sum())} areas without an IMD decile are "
+                     "left out of the inequality measures")
 
     # -- segment populations as an areas x segments matrix --------------------------------
     # factorise once: per-row Python work on the long frame (~700k rows for England) is slow
@@ -237,6 +243,10 @@ def compute_mapping(inputs: MappingInputs, params: MappingParams | None = None,
         summary["assets_skipped_no_coordinates"] = int((~placed).sum())
         notes.append(f"{int((~placed).sum())} assets without coordinates skipped "
                      f"(e.g. {', '.join(examples)})")
+    unplaced = sorted(set(assets["category"].astype(str)) -
+                      set(assets.loc[placed, "category"].astype(str)))
+    if unplaced:
+        notes.append(f"no assets with coordinates, not mapped: {', '.join(unplaced)}")
     assets = assets[placed].reset_index(drop=True)
     if assets.empty:
         raise UserError("the project has no assets with coordinates to map: import an asset "

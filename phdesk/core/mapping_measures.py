@@ -46,7 +46,9 @@ def gap_scores(need: np.ndarray, provision: np.ndarray) -> tuple[np.ndarray, np.
     total_need, total_prov = need.sum(), provision.sum()
     need_share = need / total_need if total_need > 0 else np.zeros_like(need)
     prov_share = provision / total_prov if total_prov > 0 else np.zeros_like(provision)
-    score = 100.0 * (need_share - prov_share)
+    # round off float noise (~1e-15) so that equal shares give 0 and tie in the ranking, rather
+    # than ranks ordered by rounding error (e.g. a radius covering everyone equally); + 0.0: no -0
+    score = np.round(100.0 * (need_share - prov_share), 9) + 0.0
     score[need <= 0] = np.nan
     rank = pd.Series(score).rank(ascending=False, method="min").to_numpy()
     return score, rank
@@ -121,18 +123,25 @@ def inequality_block(decile: np.ndarray, pop: np.ndarray, within: np.ndarray, a2
     cov_lo, cov_hi = wilson_ci(np.minimum(covered, dp)[keep], dp[keep])
     acc, acc_se = _weighted_se(d, 10, a2[ok], p)
     for measure in SII_MEASURES:
-        if keep.sum() < 5:
-            res, note = None, f"only {int(keep.sum())} IMD deciles have residents (need 5)"
-        elif measure == "coverage":
-            res = sii(100 * covered[keep] / dp[keep], dp[keep], lower_cl=100 * cov_lo,
-                      upper_cl=100 * cov_hi, repetitions=repetitions, seed=seed, strict=False)
-            note = res.note
-        else:
-            res = sii(acc[keep], dp[keep], se=acc_se[keep], repetitions=repetitions, seed=seed,
-                      strict=False)
-            note = res.note
+        # RII = (intercept + SII) / intercept: undefined when the modelled value at the most
+        # deprived end is 0 (e.g. nobody covered anywhere); NaN and a note, no divide warning
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if keep.sum() < 5:
+                res, note = None, f"only {int(keep.sum())} IMD deciles have residents (need 5)"
+            elif measure == "coverage":
+                res = sii(100 * covered[keep] / dp[keep], dp[keep], lower_cl=100 * cov_lo,
+                          upper_cl=100 * cov_hi, repetitions=repetitions, seed=seed,
+                          strict=False)
+                note = res.note
+            else:
+                res = sii(acc[keep], dp[keep], se=acc_se[keep], repetitions=repetitions,
+                          seed=seed, strict=False)
+                note = res.note
         row = {"measure": measure, "deciles": int(keep.sum()), "note": note}
         for f in ("sii", "sii_lower", "sii_upper", "rii", "rii_lower", "rii_upper", "intercept"):
             row[f] = float(getattr(res, f)) if res is not None else np.nan
+        if res is not None and not note and not np.isfinite(row["rii"]):
+            row.update(rii=np.nan, rii_lower=np.nan, rii_upper=np.nan)
+            row["note"] = "rii undefined: the modelled value at the most deprived end is 0"
         rows.append(row)
     return rows

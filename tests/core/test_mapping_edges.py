@@ -1,0 +1,126 @@
+"""Mapping at the edges: nobody covered, everybody covered, missing IMD, unplaced categories,
+duplicate points, empty segments, awkward names in the CSV files."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from phdesk.core.mapping import MappingParams, compute_mapping, write_outputs
+from tests.core.mapping_data import random_inputs, tiny_inputs
+
+
+def _quiet(inputs, params=None):
+    """compute_mapping with every warning an error (no divide-by-zero noise allowed)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return compute_mapping(inputs, params)
+
+
+def test_no_coverage_anywhere_gives_nan_rii_and_a_note():
+    # radius 1 m: no area point is that close to an asset, so coverage and access are 0 in
+    # every IMD decile; the RII (intercept + sii) / intercept is 0 / 0
+    inputs = random_inputs(3, categories=("Pharmacy",))
+    params = MappingParams(default_radius_m=1.0, radius_override=True, sii_repetitions=1000)
+    result = _quiet(inputs, params)
+    assert (result.area_access["assets_within"] == 0).all()
+    ineq = result.inequality
+    assert set(ineq["measure"]) == {"coverage", "access_2sfca"} and (ineq["deciles"] == 10).all()
+    assert (ineq["sii"] == 0).all() and (ineq["intercept"] == 0).all()
+    assert ineq[["rii", "rii_lower", "rii_upper"]].isna().all().all()
+    assert ineq["note"].str.contains("rii undefined").all()
+
+
+def test_equal_provision_everywhere_ties_gap_scores_at_zero():
+    # a radius larger than the whole extent: every area reaches every asset, so each
+    # neighbourhood's share of provision equals its share of need exactly
+    inputs = random_inputs(5, categories=("Pharmacy",))
+    result = _quiet(inputs, MappingParams(default_radius_m=1e6, radius_override=True,
+                                          sii_repetitions=1000))
+    ns = result.neighbourhood_segments
+    assert ns["neighbourhood"].nunique() == 4
+    assert (ns["coverage_pct"] == 100).all() and (ns["overlap_pct"] == 100).all()
+    assert (ns["gap_score"] == 0).all()
+    assert not np.signbit(ns["gap_score"].to_numpy(dtype=float)).any()   # no "-0.0" in the CSV
+    assert (ns["gap_rank"] == 1).all()       # a tie, not an order made of rounding error
+
+
+def test_gap_score_rank_and_per_10k_by_hand():
+    # tiny_inputs: A (100 people, N1) has X (capacity 2); B (300, N2) has Y (capacity 1).
+    # radius 1000 m: X reaches A and B, Y reaches B only.
+    # R_X = 2/400, R_Y = 1/300; A_A = 5, A_B = 5 + 10/3 per 1,000.
+    # provision: N1 100*5 = 500, N2 300*(25/3) = 2500 of 3000; need: N1 1/4, N2 3/4
+    ns = _quiet(tiny_inputs()).neighbourhood_segments.set_index("neighbourhood")
+    assert ns.loc["N1", "gap_score"] == pytest.approx(100 * (1 / 4 - 500 / 3000))
+    assert ns.loc["N2", "gap_score"] == pytest.approx(100 * (3 / 4 - 2500 / 3000))
+    assert list(ns.sort_values("gap_rank").index) == ["N1", "N2"]
+    assert ns.loc["N1", "assets_per_10k"] == pytest.approx(1 / 100 * 10_000)
+    assert ns.loc["N2", "assets_per_10k"] == pytest.approx(1 / 300 * 10_000)
+
+
+def test_missing_imd_is_noted():
+    none = tiny_inputs()
+    none.areas["imd_decile"] = np.nan
+    result = _quiet(none)
+    assert result.inequality.empty
+    assert any("no IMD deciles" in n for n in result.summary["notes"])
+    some = tiny_inputs()
+    some.areas.loc[0, "imd_decile"] = np.nan
+    notes = _quiet(some).summary["notes"]
+    assert any("1 areas without an IMD decile" in n for n in notes)
+
+
+def test_category_without_placed_assets_is_named_in_the_notes():
+    inputs = tiny_inputs()
+    inputs.assets.loc[len(inputs.assets)] = [9, "Hub", "Family hub", np.nan, np.nan, 1.0, None]
+    result = _quiet(inputs)
+    assert "Family hub" not in set(result.neighbourhood_segments["category"])
+    assert any("not mapped: Family hub" in n for n in result.summary["notes"])
+
+
+def test_duplicate_points_are_two_assets_and_overlap():
+    inputs = tiny_inputs()
+    inputs.assets.loc[1, ["easting", "northing"]] = [0.0, 0.0]     # Y on top of X
+    result = _quiet(inputs, MappingParams(default_radius_m=100.0, radius_override=True))
+    ns = result.neighbourhood_segments.set_index("neighbourhood")
+    assert ns.loc["N1", "assets_inside"] == 2
+    assert ns.loc["N1", "overlap_pct"] == 100
+    assert result.area_access.set_index("area_code").loc["A", "assets_within"] == 2
+
+
+def test_segment_with_nobody_in_a_neighbourhood_is_nan_not_zero():
+    inputs = tiny_inputs()
+    inputs.segments = pd.concat([inputs.segments, pd.DataFrame(
+        {"area_code": ["A", "B"], "segment": "Age 65+", "population": [0.0, 50.0]})])
+    inputs.settings = pd.DataFrame({"category": ["Pharmacy"], "radius_m": [1000.0],
+                                    "serves": [["All", "Age 65+"]]})
+    result = _quiet(inputs)
+    ns = result.neighbourhood_segments
+    row = ns[(ns["neighbourhood"] == "N1") & (ns["segment"] == "Age 65+")].iloc[0]
+    for col in ("coverage_pct", "coverage_lower", "coverage_upper", "assets_per_10k",
+                "access_2sfca", "gap_score"):
+        assert np.isnan(row[col]), col
+    assert pd.isna(row["gap_rank"])
+    other = ns[(ns["neighbourhood"] == "N2") & (ns["segment"] == "Age 65+")].iloc[0]
+    assert other["gap_rank"] == 1 and other["coverage_pct"] == 100
+
+
+def test_awkward_names_survive_the_csv_round_trip(tmp_path):
+    inputs = tiny_inputs()
+    odd_cat, odd_nb = 'Café, "Hub" — ü', "Nörth, 'East'"
+    inputs.assets["category"] = odd_cat
+    inputs.assets["name"] = ['X, "the" one', "Ÿ"]
+    inputs.areas["neighbourhood"] = [odd_nb, "All"]   # one named like a segment
+    result = _quiet(inputs)
+    write_outputs(result, tmp_path)
+    for name in ("neighbourhood_segments", "area_access", "assets"):
+        back = pd.read_csv(tmp_path / f"{name}.csv")
+        orig = getattr(result, name)
+        for col in ("category", "neighbourhood", "name"):
+            if col in orig:
+                assert back[col].tolist() == orig[col].astype(str).tolist(), (name, col)
+    ns = pd.read_csv(tmp_path / "neighbourhood_segments.csv")
+    assert set(ns["neighbourhood"]) == {odd_nb, "All"} and set(ns["segment"]) == {"All"}
