@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import shapely
 
 from phdesk.core import imports
 from phdesk.core.progress import CancelFn, ProgressFn
@@ -280,17 +279,17 @@ def assign_points(assets: pd.DataFrame, areas: pd.DataFrame) -> pd.Series:
     """Code of the area polygon containing each asset (one STRtree query for all points).
 
     Eastings/northings and polygons are EPSG:27700 metres. Assets without coordinates or outside
-    every polygon are left out; a point on a shared boundary goes to the first area found.
+    every polygon are left out; a point on a shared boundary goes to the area listed first, as
+    in the mapping engine (``phdesk.core.mapping_access.points_in_polygons``), so the
+    neighbourhood summary counts the same assets as the mapping tables.
     """
+    from phdesk.core.mapping_access import points_in_polygons
+
     placed = assets.dropna(subset=["easting", "northing"])
     geoms = areas["geometry"].to_numpy(dtype=object) if "geometry" in areas else np.array([])
-    have = np.array([g is not None for g in geoms], dtype=bool)
-    if placed.empty or not have.any():
+    if placed.empty or not len(geoms):
         return pd.Series(dtype=object, name="area_code")
-    tree = shapely.STRtree(geoms[have])
-    codes = areas["code"].to_numpy(dtype=object)[have]
-    points = shapely.points(placed["easting"].to_numpy(float), placed["northing"].to_numpy(float))
-    pt_idx, area_idx = tree.query(points, predicate="intersects")
-    first = pd.Series(area_idx, index=pt_idx).groupby(level=0).first()
-    return pd.Series(codes[first.to_numpy()], index=placed["id"].to_numpy()[first.index],
-                     name="area_code")
+    k = points_in_polygons(placed["easting"].to_numpy(float), placed["northing"].to_numpy(float),
+                           geoms)
+    codes = areas["code"].to_numpy(dtype=object)
+    return pd.Series(codes[k[k >= 0]], index=placed["id"].to_numpy()[k >= 0], name="area_code")
