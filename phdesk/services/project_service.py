@@ -88,8 +88,28 @@ class ProjectService:
         return queries.last_mapping_run(self.project)
 
     def areas(self) -> pd.DataFrame:
-        """Areas with neighbourhood and shapely polygons in EPSG:27700 (cached)."""
-        return self._cached("areas", lambda: queries.areas_frame(self.project))
+        """Areas with neighbourhood and shapely polygons in EPSG:27700 (cached).
+
+        An area missing from the neighbourhood lookup gets the neighbourhood polygon it overlaps
+        most, as in the mapping (docs/mapping.md), so the summary and map agree with its tables.
+        """
+        return self._cached("areas", self._build_areas)
+
+    def _build_areas(self) -> pd.DataFrame:
+        from phdesk.core.mapping_access import overlay_largest
+
+        df = queries.areas_frame(self.project)
+        missing = df["neighbourhood"].isna().to_numpy()
+        if missing.any():
+            nbh = queries.neighbourhood_polygons(self.project)
+            if nbh["geometry"].notna().any():
+                best = overlay_largest(df["geometry"].to_numpy(dtype=object)[missing],
+                                       nbh["geometry"].to_numpy(dtype=object))
+                names = nbh["name"].to_numpy(dtype=object)
+                filled = df["neighbourhood"].to_numpy(dtype=object, copy=True)
+                filled[np.flatnonzero(missing)[best >= 0]] = names[best[best >= 0]]
+                df["neighbourhood"] = filled
+        return df
 
     def assets(self) -> pd.DataFrame:
         """The asset register (eastings/northings in EPSG:27700 metres)."""
