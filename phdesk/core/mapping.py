@@ -125,13 +125,16 @@ def load_inputs(project: Project) -> MappingInputs:
 def _select_categories(assets: pd.DataFrame, wanted: list[str] | None) -> pd.DataFrame:
     if not wanted:
         return assets
-    present = {str(c).casefold(): c for c in assets["category"].dropna().unique()}
+    # casefold -> every spelling in the register ("Pharmacy" and "pharmacy" are both selected)
+    present: dict[str, list] = {}
+    for c in assets["category"].dropna().unique():
+        present.setdefault(str(c).casefold(), []).append(c)
     unknown = [w for w in wanted if w.casefold() not in present]
     if unknown:
         raise UserError(f"no assets in categor{'y' if len(unknown) == 1 else 'ies'} "
                         f"{', '.join(map(repr, unknown))}; categories are: "
-                        f"{', '.join(sorted(map(str, present.values())))}")
-    keep = {present[w.casefold()] for w in wanted}
+                        f"{', '.join(sorted(str(c) for cs in present.values() for c in cs))}")
+    keep = {c for w in wanted for c in present[w.casefold()]}
     return assets[assets["category"].isin(keep)]
 
 

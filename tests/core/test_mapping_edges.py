@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from phdesk.core.errors import UserError
 from phdesk.core.mapping import MappingParams, compute_mapping, write_outputs
 from tests.core.mapping_data import random_inputs, tiny_inputs
 
@@ -124,3 +125,12 @@ def test_awkward_names_survive_the_csv_round_trip(tmp_path):
                 assert back[col].tolist() == orig[col].astype(str).tolist(), (name, col)
     ns = pd.read_csv(tmp_path / "neighbourhood_segments.csv")
     assert set(ns["neighbourhood"]) == {odd_nb, "All"} and set(ns["segment"]) == {"All"}
+
+
+def test_category_selection_is_case_blind_and_takes_every_spelling():
+    inputs = tiny_inputs(second_category=True)
+    inputs.assets.loc[1, "category"] = "pharmacy"          # the register spells it two ways
+    result = _quiet(inputs, MappingParams(categories=["PHARMACY", "Pharmacy"]))
+    assert set(result.assets["category"]) == {"Pharmacy", "pharmacy"}
+    with pytest.raises(UserError, match=r"'Gym'.*categories are: Library, Pharmacy, pharmacy"):
+        compute_mapping(inputs, MappingParams(categories=["Gym", "library"]))
