@@ -162,6 +162,11 @@ def cmd_map(args: argparse.Namespace) -> int:
     finally:
         project.close()
     files = write_outputs(result, args.out)
+    if not args.quiet:  # what the run used and left out (also saved in the run's summary)
+        s = result.summary
+        lines = [f"population: {s.get('population_dataset')}"] + \
+            ([s["population_note"]] if s.get("population_note") else []) + list(s.get("notes", []))
+        sys.stderr.write("".join(f"phdesk map: {line}\n" for line in lines))
     for f in files:
         print(f)
     return 0

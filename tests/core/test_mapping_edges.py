@@ -134,3 +134,19 @@ def test_category_selection_is_case_blind_and_takes_every_spelling():
     assert set(result.assets["category"]) == {"Pharmacy", "pharmacy"}
     with pytest.raises(UserError, match=r"'Gym'.*categories are: Library, Pharmacy, pharmacy"):
         compute_mapping(inputs, MappingParams(categories=["Gym", "library"]))
+
+
+def test_cli_map_states_the_population_dataset_and_notes(project, tmp_path, capsys):
+    from phdesk.cli import main
+    from tests.core.test_mapping_run import fill_tiny_project
+
+    fill_tiny_project(project)            # two population datasets, one asset without a place
+    path = project.path
+    project.close()
+    assert main(["map", str(path), "--out", str(tmp_path / "o")]) == 0
+    err = capsys.readouterr().err
+    assert "population: New estimates" in err
+    assert "used the most recently imported: New estimates" in err
+    assert "1 assets without coordinates skipped" in err
+    assert main(["map", str(path), "--out", str(tmp_path / "o"), "--quiet"]) == 0
+    assert "population:" not in capsys.readouterr().err
