@@ -13,6 +13,7 @@ inclusive). Coverage, overlap, 2SFCA/E2SFCA accessibility and gap scores follow
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ from phdesk.core.mapping_output import (
     neighbourhood_table,
     write_outputs,
 )
-from phdesk.core.progress import CancelFn, Progress, ProgressFn, as_progress
+from phdesk.core.progress import CancelFn, Cancelled, Progress, ProgressFn, as_progress
 from phdesk.core.segments import ALL
 
 if TYPE_CHECKING:
@@ -375,7 +376,9 @@ def run_mapping(project: Project, params: MappingParams | None = None,
                       "parameters": dumps(dataclasses.asdict(params)),
                       "summary": dumps(result.summary), "phdesk_version": __version__})
         result.run_id = int(table.last_pk)
-    prog(1.0, "Mapping done")
+    # the run is recorded: a cancel pressed now is too late and must not hide the result
+    with contextlib.suppress(Cancelled):
+        prog(1.0, "Mapping done")
     return result
 
 

@@ -150,3 +150,17 @@ def test_cli_map_states_the_population_dataset_and_notes(project, tmp_path, caps
     assert "1 assets without coordinates skipped" in err
     assert main(["map", str(path), "--out", str(tmp_path / "o"), "--quiet"]) == 0
     assert "population:" not in capsys.readouterr().err
+
+
+def test_cancel_after_the_run_is_recorded_returns_the_result(project):
+    from phdesk.core.mapping import run_mapping
+    from phdesk.store import queries
+    from tests.core.test_mapping_run import fill_tiny_project
+
+    fill_tiny_project(project)
+
+    def cancelled():   # the user presses Cancel just as the run is being saved
+        return project.scalar("SELECT count(*) FROM mapping_runs") > 0
+
+    result = run_mapping(project, cancelled=cancelled)
+    assert result.run_id == queries.last_mapping_run(project)["id"]
