@@ -153,6 +153,12 @@ def detect(path: str | Path) -> tuple[str, str]:
         reason = importer(kind).detect(sample)
         if reason:
             return kind, reason
+    if sample.table is None:  # a spatial file: say why it could not be read, if it could not
+        from phdesk.core.imports.geofiles import unreadable_reason
+
+        why = unreadable_reason(path)
+        if why:
+            raise UserError(why)
     cols = ", ".join(sample.columns[:8]) if sample.columns else "no header"
     raise UserError(f"{path.name}: not a kind of file phdesk recognises (columns: {cols}); "
                     f"use --kind to say what it is")

@@ -32,12 +32,11 @@ def read_chunks(path: Path, fmt: TableFormat, cols: list[str], dtypes: dict | ty
     With ``strict_numbers`` a cell that is not a number in a float column raises
     :class:`NotNumeric` (the caller falls back to text and reports the cell).
     """
-    reader = pd.read_csv(
-        path, sep=fmt.delimiter, encoding=fmt.encoding, header=None, names=fmt.columns,
-        skiprows=max(fmt.header_row, 0), usecols=cols, dtype=dtypes, keep_default_na=False,
-        na_values=[""], chunksize=chunksize, engine="c", index_col=False)
-    try:
-        yield from reader
+    try:  # the reader is made inside: missing usecols raise ValueError at once
+        yield from pd.read_csv(
+            path, sep=fmt.delimiter, encoding=fmt.encoding, header=None, names=fmt.columns,
+            skiprows=max(fmt.header_row, 0), usecols=cols, dtype=dtypes, keep_default_na=False,
+            na_values=[""], chunksize=chunksize, engine="c", index_col=False, compression=None)
     except ValueError as exc:
         if strict_numbers and not isinstance(exc, UnicodeDecodeError | pd.errors.ParserError):
             raise NotNumeric(str(exc)) from None
@@ -55,11 +54,14 @@ def numbers(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     through :func:`reading.to_number`.
     """
     if np.asarray(values).dtype.kind == "f":  # already parsed by the C parser
-        nums = np.asarray(values, dtype=float)
-        return nums, np.zeros(len(nums), bool)
+        nums = np.array(values, dtype=float)
+        inf = np.isinf(nums)  # "inf", "1e309": not numbers (as to_number)
+        nums[inf] = np.nan
+        return nums, inf
     values = np.asarray(values, dtype=object)
     present = ~pd.isna(values)
     nums = pd.to_numeric(values, errors="coerce").astype(float)
+    nums[np.isinf(nums)] = np.nan  # retried below, and flagged by to_number
     retry = present & np.isnan(nums)
     bad = np.zeros(len(values), bool)
     if retry.any():
@@ -79,6 +81,8 @@ def postcodes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     values = np.asarray(values, dtype=object)
     empty = pd.isna(values)
     text = np.where(empty, "", values).astype(str)
+    if not len(text):  # np.strings.replace fails on an empty array
+        return np.array([], dtype="U7"), np.zeros(0, bool)
     norm = np.strings.upper(np.strings.replace(text, " ", ""))
     n = len(norm)
     length = np.strings.str_len(norm)
@@ -102,7 +106,10 @@ def area_codes(values: np.ndarray) -> tuple[pd.Categorical, np.ndarray, np.ndarr
     """GSS codes as a categorical (empty and ``…99999999`` pseudo codes -> missing), a mask of
     malformed codes and a mask of pseudo codes; each distinct value is checked once."""
     codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
-    u = pd.Series(uniques, dtype=object).astype(str)
+    # " e01000001" is E01000001: clean each distinct value, then merge the ones now equal
+    clean, u = pd.factorize(pd.Series(uniques, dtype=object).astype(str).str.strip().str.upper())
+    codes = np.append(clean, -1)[codes]
+    u = pd.Series(u, dtype=object)
     pseudo_u = u.str.endswith("99999999").to_numpy(bool)
     good_u = geo.valid_area_code(u).to_numpy(bool) & ~pseudo_u
     bad = ~np.append(good_u | pseudo_u, True)[codes]   # code -1 (empty) is not malformed

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,8 +139,21 @@ def _load_json(path: Path) -> dict:
 
 
 def _features(doc: dict) -> list[dict]:
+    """The features that are objects; a non-object geometry or properties member becomes null."""
     feats = doc.get("features", []) if doc.get("type") == "FeatureCollection" else [doc]
-    return [f for f in feats if isinstance(f, dict)]
+    if not isinstance(feats, list):
+        feats = []
+    return [{**f, "geometry": f.get("geometry") if isinstance(f.get("geometry"), dict) else None,
+             "properties": f.get("properties") if isinstance(f.get("properties"), dict) else None}
+            for f in feats if isinstance(f, dict)]
+
+
+def _crs_name(doc: dict) -> str | None:
+    """The old-style ``crs.properties.name`` member, if it is there and well-formed."""
+    crs = doc.get("crs")
+    props = crs.get("properties") if isinstance(crs, dict) else None
+    name = props.get("name") if isinstance(props, dict) else None
+    return str(name) if name else None
 
 
 def _geojson_geoms(feats: list[dict]) -> np.ndarray:
@@ -159,7 +173,7 @@ def read_geojson(path: Path, epsg: int | None = None) -> GeoData:
     feats = _features(doc)
     declared = epsg
     if declared is None:
-        crs = (doc.get("crs") or {}).get("properties", {}).get("name")
+        crs = _crs_name(doc)
         declared = epsg_from_name(crs) if crs else geo.WGS84  # RFC 7946 default
     attrs = pd.DataFrame.from_records([f.get("properties") or {} for f in feats])
     data = GeoData(path, _geojson_geoms(feats), _as_text(attrs), 0, "GeoJSON")
@@ -213,8 +227,11 @@ def _shp_reader(path: Path):
     if not path.with_suffix(".dbf").exists() and not path.with_suffix(".DBF").exists():
         raise UserError(f"{path.name}: the shapefile's .dbf (attributes) is missing next to it")
     try:
-        # pyshp reads the .cpg (code page) itself; UTF-8 otherwise
-        return shapefile.Reader(str(path), encodingErrors="replace")
+        # pyshp reads the .cpg (code page) itself; UTF-8 otherwise. Its warning about a header
+        # that does not match the file size would reach the console; reading then fails clearly
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return shapefile.Reader(str(path), encodingErrors="replace")
     except Exception as exc:  # pyshp raises ShapefileException and struct errors
         raise UserError(f"{path.name}: cannot read as a shapefile ({exc})") from None
 
@@ -296,6 +313,9 @@ def _unzip_member(path: Path, tmp: Path) -> Path:
                 hits = sorted(n for n in names if Path(n).suffix.lower() in suffixes)
                 if not hits:
                     continue
+                if len(hits) > 1:  # which one the user meant cannot be told
+                    raise UserError(f"{path.name}: the zip holds {len(hits)} layers "
+                                    f"({', '.join(hits[:4])}); unzip it and import one file")
                 main = hits[0]
                 stem = main[: -len(Path(main).suffix)]
                 for n in names:
@@ -353,6 +373,15 @@ def peek_geo(path: str | Path) -> GeoPeek | None:
         return _dispatch(Path(path), _peek_geojson, _peek_shapefile, _peek_geopackage)
     except UserError:
         return None
+
+
+def unreadable_reason(path: str | Path) -> str | None:
+    """Why a spatial file cannot be read (the message :func:`peek_geo` swallows), or None."""
+    try:
+        _dispatch(Path(path), _peek_geojson, _peek_shapefile, _peek_geopackage)
+    except UserError as exc:
+        return str(exc)
+    return None
 
 
 def _as_text(df: pd.DataFrame) -> pd.DataFrame:

@@ -97,7 +97,7 @@ def _long(df: pd.DataFrame, cols: dict, rows: np.ndarray) -> pd.DataFrame:
     base = pd.DataFrame({
         "row": rows,
         "practice": df[cols["practice"]].astype("string").str.strip().str.upper(),
-        "area": (df[cols["lsoa"]].astype("string").str.strip() if cols["lsoa"]
+        "area": (df[cols["lsoa"]].astype("string").str.strip().str.upper() if cols["lsoa"]
                  else pd.Series("", index=df.index, dtype="string")),
         "sex": (df[cols["sex"]].astype("string").str.strip().str.upper() if cols["sex"]
                 else pd.Series("ALL", index=df.index, dtype="string")),

@@ -192,6 +192,7 @@ def _aggregate(path: Path, roles: Roles, report: ImportReport, progress, fast: b
         else:
             reject(pd.isna(pid), roles.person, MISSING_VALUE)
         codes, cats = _codes(chunk[roles.area])
+        cats = pd.Index(pd.Series(cats, dtype="string").str.strip().str.upper())  # e01… is E01…
         good = geo.valid_area_code(pd.Series(cats, dtype="string")).to_numpy()
         bad_area = (codes < 0) | ~np.append(good, False)[codes]
         reject(bad_area, roles.area, MALFORMED_AREA_CODE, chunk[roles.area])

@@ -220,14 +220,35 @@ def geojson_summary(path: Path, limit: int = 20_000_000) -> dict | None:
         return None
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         return None
-    feats = data.get("features") or []
-    types = {(f.get("geometry") or {}).get("type") for f in feats if isinstance(f, dict)}
+    feats = data.get("features")
+    # features that are not objects, and geometry/properties that are not objects, are dropped
+    feats = [{**f, "geometry": _member(f, "geometry"), "properties": _member(f, "properties")}
+             for f in (feats if isinstance(feats, list) else []) if isinstance(f, dict)]
+    data = {**data, "features": feats}
+    types = {(f["geometry"] or {}).get("type") for f in feats}
     props: list[str] = []
     for f in feats[:50]:
-        for k in (f.get("properties") or {}):
+        for k in (f["properties"] or {}):
             if k not in props:
                 props.append(k)
     return {"types": types - {None}, "properties": props, "data": data}
+
+
+def _member(feature: dict, key: str) -> dict | None:
+    value = feature.get(key)
+    return value if isinstance(value, dict) else None
+
+
+def _shape_or_none(geometry: dict | None):
+    """A shapely geometry, or None for a missing or malformed one (strings as coordinates)."""
+    from shapely.geometry import shape
+
+    if not geometry:
+        return None
+    try:
+        return shape(geometry)
+    except Exception:  # shapely raises TypeError/ValueError/GeometryTypeError for bad input
+        return None
 
 
 def read_geojson_points(path: Path, report: ImportReport) -> tuple[pd.DataFrame, str]:
@@ -238,20 +259,18 @@ def read_geojson_points(path: Path, report: ImportReport) -> tuple[pd.DataFrame,
     the polygon) with a warning; features without geometry get NaN coordinates.
     """
     import shapely
-    from shapely.geometry import shape
 
     info = geojson_summary(path)
     if info is None:
         raise UserError(f"{path.name}: not a GeoJSON FeatureCollection that phdesk can read")
     data = info["data"]
     feats = [f for f in data.get("features") or [] if isinstance(f, dict)]
-    crs_name = str(((data.get("crs") or {}).get("properties") or {}).get("name", ""))
+    crs_name = str((_member(_member(data, "crs") or {}, "properties") or {}).get("name", ""))
     crs = "bng" if "27700" in crs_name else "lonlat"
     props = pd.DataFrame([f.get("properties") or {} for f in feats])
     props = props.astype(object).where(props.notna(), None)
     props = props.map(lambda v: None if v is None else str(v)).astype("string")
-    geoms = np.array([shape(f["geometry"]) if f.get("geometry") else None for f in feats],
-                     dtype=object)
+    geoms = np.array([_shape_or_none(f.get("geometry")) for f in feats], dtype=object)
     kinds = shapely.get_type_id(geoms)
     areas = np.isin(kinds, [3, 6])  # Polygon, MultiPolygon
     if areas.any():

@@ -1,9 +1,10 @@
 """Reading the tables planners download, with Excel's habits.
 
-Handles UTF-8 (with or without BOM) and Windows-1252; comma, semicolon, tab or pipe; a title row
-(or several) above the header; trailing empty columns; numbers stored as text with thousands
-separators (``"29,199"``); CSV or XLSX. Every value is read as text so that importers can report
-exactly which cell was bad; :func:`to_number` turns a column into numbers and flags failures.
+Handles UTF-8 (with or without BOM), Windows-1252 and UTF-16 (Excel's "Unicode text"); comma,
+semicolon, tab or pipe; a title row (or several) above the header; trailing empty columns;
+numbers stored as text with thousands separators (``"29,199"``); CSV or XLSX. Every value is
+read as text so that importers can report exactly which cell was bad; :func:`to_number` turns a
+column into numbers and flags failures.
 
 Row numbers in reports are the row a user sees in Excel: the header is row ``header_row`` and the
 first data row ``header_row + 1`` (for CSV files with quoted multi-line cells they count records).
@@ -11,9 +12,11 @@ first data row ``header_row + 1`` (for CSV files with quoted multi-line cells th
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +70,22 @@ def detect_encoding(raw: bytes) -> str:
         if exc.start >= len(raw) - 3:
             return "utf-8-sig"
         return "cp1252"
+
+
+def _utf16(head: bytes) -> str | None:
+    """``utf-16`` for a UTF-16 file (with a BOM, or text whose every other byte is zero)."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    pairs = len(head) // 2
+    if pairs < 2:
+        return None
+    odd_zero = head[1:2 * pairs:2].count(0) / pairs
+    even_zero = head[0:2 * pairs:2].count(0) / pairs
+    if odd_zero > 0.9 and even_zero < 0.1:
+        return "utf-16-le"
+    if even_zero > 0.9 and odd_zero < 0.1:
+        return "utf-16-be"
+    return None
 
 
 def _records(text: str, delimiter: str, limit: int = 60) -> list[list[str]]:
@@ -182,14 +201,19 @@ def sniff(path: str | Path, headerless: bool | None = None) -> TableFormat:
         raise UserError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if not raw.strip():
         raise UserError(f"{path}: the file is empty")
-    if b"\x00" in raw[:4096]:
+    enc = _utf16(raw[:4096])  # Excel's "Unicode text" export
+    if enc is None and b"\x00" in raw[:4096]:
         raise UserError(f"{path}: not a text table (binary content); expected CSV or XLSX")
-    enc = detect_encoding(raw)
+    enc = enc or detect_encoding(raw)
+    if enc == "cp1252" and raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8):]  # a UTF-8 BOM on a Windows-1252 file: not part of a name
     text = raw.decode(enc, errors="replace")
     delim = _choose_delimiter(text)
     rows = _records(text, delim, 40)
     if len(raw) == SNIFF_BYTES and len(rows) > 1:
         rows = rows[:-1]
+    if not rows:  # a lone BOM, or an unreadable first record
+        raise UserError(f"{path}: no rows could be read (empty, or not a text table)")
     hi = _header_index(rows)
     if headerless is None:
         headerless = not _looks_like_header(rows[hi], rows[hi + 1:]) if rows else False
@@ -206,32 +230,96 @@ def read_table(path: str | Path, headerless: bool | None = None, nrows: int | No
     if path.suffix.lower() in EXCEL_SUFFIXES:
         return _read_excel(path, headerless, nrows, sheet)
     fmt = sniff(path, headerless)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", pd.errors.ParserWarning)
+        try:
+            df = _read_csv_text(path, fmt, nrows, usecols)
+        except UnicodeDecodeError:
+            if fmt.encoding != "utf-8-sig":
+                raise UserError(f"{path}: cannot read as a table (not {fmt.encoding} text)"
+                                ) from None
+            fmt.encoding = "cp1252"  # Windows-1252 bytes after the sniffed first 256 kB
+            df = _read_csv_text(path, fmt, nrows, usecols)
+    for w in caught:
+        if issubclass(w.category, pd.errors.ParserWarning):
+            _check_wide_rows(path, fmt, nrows)  # rows with more cells than the header
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    df = _drop_trailing_empty(df, fmt.header_row == 0)
+    table = Table(path, df, fmt)
+    if not fmt.encoding.startswith("utf-16") and _has_nul(path):
+        _reject_nul(table)
+    return table
+
+
+def _has_nul(path: Path) -> bool:
+    """True when the file holds a NUL byte anywhere (memchr over 1 MB blocks: fast)."""
+    with open(path, "rb") as fh:
+        return any(b"\x00" in block for block in iter(lambda: fh.read(1 << 20), b""))
+
+
+def _reject_nul(table: Table) -> None:
+    """UserError naming the first cell with a NUL character: a damaged file, not text to store."""
+    for col in table.df.columns:
+        hit = table.df[col].astype("string").str.contains("\x00", regex=False).fillna(False)
+        if hit.any():
+            row = table.row_numbers([int(np.flatnonzero(hit.to_numpy(bool))[0])])[0]
+            raise UserError(f"{table.path.name}: row {row}, column {col}: contains a NUL "
+                            f"character (a damaged or binary file?); nothing was imported")
+
+
+def _read_csv_text(path: Path, fmt: TableFormat, nrows: int | None,
+                   usecols: list[str] | None) -> pd.DataFrame:
     try:
-        df = pd.read_csv(
+        return pd.read_csv(
             path, sep=fmt.delimiter, encoding=fmt.encoding, header=None, dtype=str,
             skiprows=max(fmt.header_row, 0), names=fmt.columns if fmt.columns else None,
             keep_default_na=False, na_values=[""], nrows=nrows, engine="c",
-            on_bad_lines="warn", index_col=False,
+            on_bad_lines="warn", index_col=False, compression=None,
             usecols=(lambda c: c in usecols) if usecols else None,
         )
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+    except UnicodeDecodeError:
+        raise
+    except (pd.errors.ParserError, ValueError) as exc:
         raise UserError(f"{path}: cannot read as a table ({str(exc).splitlines()[0]})") from None
-    df = _drop_trailing_empty(df, fmt.header_row == 0)
-    return Table(path, df, fmt)
+
+
+def _check_wide_rows(path: Path, fmt: TableFormat, nrows: int | None) -> None:
+    """UserError naming the first row with filled cells beyond the header's width.
+
+    pandas drops such cells with only a warning; they usually mean a delimiter inside an unquoted
+    value, so every value after it is in the wrong column. Empty extra cells (a trailing comma
+    on each row) are harmless and pass.
+    """
+    width = len(fmt.columns)
+    with open(path, encoding=fmt.encoding, errors="replace", newline="") as fh:
+        reader = csv.reader(fh, delimiter=fmt.delimiter)
+        try:
+            for i, rec in enumerate(reader, start=1):
+                if i <= fmt.header_row:
+                    continue
+                if nrows is not None and i > fmt.header_row + nrows:
+                    return
+                if len(rec) > width and any(c.strip() for c in rec[width:]):
+                    raise UserError(
+                        f"{path.name}: row {reader.line_num} has {len(rec)} cells but the header "
+                        f"has {width} (a '{fmt.delimiter}' inside an unquoted value?); fix the "
+                        f"file and import it again")
+        except csv.Error:
+            return
 
 
 def iter_chunks(path: str | Path, fmt: TableFormat, usecols: list[str] | None = None,
                 chunksize: int = 250_000) -> Iterator[pd.DataFrame]:
     """Read a large delimited file in chunks of text columns (bounded memory)."""
-    reader = pd.read_csv(
-        path, sep=fmt.delimiter, encoding=fmt.encoding, header=None, dtype=str,
-        skiprows=max(fmt.header_row, 0), names=fmt.columns, keep_default_na=False, na_values=[""],
-        chunksize=chunksize, engine="c", index_col=False,
-        usecols=(lambda c: c in usecols) if usecols else None,
-    )
     try:
-        yield from reader
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        yield from pd.read_csv(
+            path, sep=fmt.delimiter, encoding=fmt.encoding, header=None, dtype=str,
+            skiprows=max(fmt.header_row, 0), names=fmt.columns, keep_default_na=False,
+            na_values=[""], chunksize=chunksize, engine="c", index_col=False, compression=None,
+            usecols=(lambda c: c in usecols) if usecols else None,
+        )
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         raise UserError(f"{path}: cannot read as a table ({str(exc).splitlines()[0]})") from None
 
 
@@ -284,12 +372,16 @@ def to_number(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
     Returns ``(numbers, bad)`` where ``bad`` is True for non-empty cells that are not numbers.
     Empty cells give NaN and are not flagged (callers decide whether a value is required).
+    ``"NaN"``, ``"inf"`` and overflowing values (``"1e309"``) are not numbers: they give NaN and
+    are flagged, so no infinite count or coordinate is ever stored.
     """
     text = values.astype("string").str.strip().str.replace(",", "", regex=False)
     text = text.str.replace("\u00a0", "", regex=False)
-    nums = pd.to_numeric(text, errors="coerce")
+    nums = pd.to_numeric(text, errors="coerce").astype(float)
+    inf = np.isinf(nums.to_numpy())
+    nums[inf] = np.nan
     bad = text.notna() & (text != "") & nums.isna()
-    return nums.astype(float), bad.fillna(False).astype(bool)
+    return nums, bad.fillna(False).astype(bool)
 
 
 def normalise_header(name: str) -> str:
