@@ -164,3 +164,13 @@ def test_cancel_after_the_run_is_recorded_returns_the_result(project):
 
     result = run_mapping(project, cancelled=cancelled)
     assert result.run_id == queries.last_mapping_run(project)["id"]
+
+
+def test_capacity_missing_counts_as_one_and_zero_offers_nothing():
+    inputs = tiny_inputs()
+    inputs.assets["capacity"] = [np.nan, 0.0]      # X: unknown capacity, Y: none
+    a = _quiet(inputs).area_access.set_index("area_code")
+    # only X offers anything: R_X = 1 / 400 people -> 2.5 per 1,000 for A and B alike
+    assert a.loc["A", "access_2sfca"] == pytest.approx(2.5)
+    assert a.loc["B", "access_2sfca"] == pytest.approx(2.5)
+    assert a.loc["B", "assets_within"] == 2 and a.loc["B", "covered"]   # Y still covers B
