@@ -382,11 +382,22 @@ class ReportPage(_Page):
         lay.addWidget(self.warnings)
         lay.addWidget(self.error_label)
         lay.addWidget(self.rejected, 1)
+        # takes the spare height when there is no rejected-rows table; without it the labels
+        # were spread over the whole page with big gaps between them
+        self._filler = QtWidgets.QSpacerItem(0, 0, QtWidgets.QSizePolicy.Policy.Minimum,
+                                             QtWidgets.QSizePolicy.Policy.Expanding)
+        lay.addItem(self._filler)
         lay.addWidget(self.strip)
 
     def initializePage(self) -> None:
         self.wiz.error = ""
         self.refresh()
+
+    def _fill_spare_height(self, fill: bool) -> None:
+        policy = QtWidgets.QSizePolicy.Policy
+        self._filler.changeSize(0, 0, policy.Minimum,
+                                policy.Expanding if fill else policy.Fixed)
+        self.layout().invalidate()
 
     def refresh(self) -> None:
         prepared = self.wiz.prepared
@@ -404,6 +415,7 @@ class ReportPage(_Page):
                                     else "No warnings.")
         self.rejected.set_frame(rep.sorted_rejections())
         self.rejected.setVisible(rep.rows_rejected > 0)
+        self._fill_spare_height(rep.rows_rejected == 0)
         text = (f"Import {rep.rows_accepted:,} good rows" if rep.rows_rejected
                 and rep.rows_accepted else "Import")
         self.setButtonText(WizardButton.CommitButton, text)
@@ -453,7 +465,8 @@ class DonePage(_Page):
             lines.append(f"• {o.path.name}: {rep.rows_accepted:,} rows imported as {rep.kind}"
                          + (f", {rep.rows_rejected:,} rejected rows left out"
                             if rep.rows_rejected else "")
-                         + (f" ({len(rep.warnings)} warnings)" if rep.warnings else ""))
+                         + (f" ({len(rep.warnings)} warning"
+                            f"{'s' if len(rep.warnings) != 1 else ''})" if rep.warnings else ""))
         self.summary.setText("\n".join(lines) if lines else "Nothing imported.")
         rest = self.wiz.remaining()
         self.next_button.setVisible(bool(rest))

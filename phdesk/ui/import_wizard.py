@@ -75,6 +75,8 @@ class ImportWizard(QtWidgets.QWizard):
         self.button(QtWidgets.QWizard.WizardButton.CustomButton1).clicked.connect(
             lambda: self.skip_file())
         self.currentIdChanged.connect(lambda _id: self._update_skip())
+        self.currentIdChanged.connect(
+            lambda _id: QtCore.QTimer.singleShot(0, self, self.focus_primary))
         self.queue: list[Path] = []
         self.position = 0                       # index in queue of the file being imported
         self.outcomes: list[Outcome] = []
@@ -158,6 +160,23 @@ class ImportWizard(QtWidgets.QWizard):
         self.kind, self.options, self.prepared, self.columns = None, {}, None, []
         self.error, self.committed = "", None
 
+    def focus_primary(self) -> None:
+        """Give the keyboard focus to the button Enter should press on this page, unless a
+        visible control has it. A finished job hides the Stop button that held the focus (the
+        Import button had been disabled under it): Enter then did nothing at all."""
+        fw = QtWidgets.QApplication.focusWidget()
+        if (fw is not None and self.isAncestorOf(fw) and fw.isVisible() and fw.isEnabled()
+                and not isinstance(fw, QtWidgets.QAbstractButton)):
+            return   # the user is in a field (a column combo, the filter): leave them there
+        page = self.currentPage()
+        wb = QtWidgets.QWizard.WizardButton
+        candidates = [getattr(page, "next_button", None)] + [
+            self.button(b) for b in (wb.CommitButton, wb.NextButton, wb.FinishButton)]
+        for button in candidates:
+            if button is not None and button.isVisible() and button.isEnabled():
+                button.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
+                return
+
     # -- jobs ----------------------------------------------------------------------------------
     def _run(self, fn: Callable[[Any, Any], Any], on_done: Callable[[Any], None], label: str
              ) -> None:
@@ -181,6 +200,7 @@ class ImportWizard(QtWidgets.QWizard):
     def _on_finished(self, status: str) -> None:
         self._task = None
         self._set_busy(False)
+        QtCore.QTimer.singleShot(0, self, self.focus_primary)   # after the buttons' states update
         if status == "cancelled":
             self.error = "Cancelled; nothing was changed."
             self.prepared_changed.emit()

@@ -7,7 +7,7 @@ import threading
 
 import pandas as pd
 import pytest
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtTest, QtWidgets
 
 from phdesk.core.imports import IMPORTERS
 from phdesk.services.project_service import ProjectService
@@ -314,3 +314,53 @@ def test_skip_a_file_that_cannot_be_imported(qtbot, env, tmp_path):
     assert "bad.csv: skipped" in text and "good.csv: 2 rows imported" in text
     assert counts(service.path)["assets"] == 2
     assert not wiz.report_page.strip.isVisibleTo(wiz.report_page)    # no stale progress
+
+
+def _press_return(qtbot, wiz):
+    """Enter as the user presses it: on whichever widget has the keyboard focus."""
+    qtbot.waitUntil(lambda: wiz.focusWidget() is not None and wiz.focusWidget().isVisible())
+    QtTest.QTest.keyClick(wiz.focusWidget(), QtCore.Qt.Key.Key_Return)
+
+
+def test_enter_imports_and_goes_on_to_the_next_file(qtbot, env, tmp_path):
+    """After a job the focus must not stay on the hidden Stop button: Enter imports on the
+    report page and, on the last page, goes on with the next queued file (not Finish)."""
+    service, tasks, _, _ = env
+    first, second = tmp_path / "clean.csv", tmp_path / "more.csv"
+    first.write_text(CLEAN_CSV, encoding="utf-8")
+    second.write_text(CLEAN_CSV.replace("Pharmacy", "Dentist"), encoding="utf-8")
+    wiz = make_wizard(qtbot, env, [first, second])
+    choose_kind(wiz, tasks, "assets")
+    click(wiz, WizardButton.NextButton, tasks)
+    click(wiz, WizardButton.NextButton, tasks)
+    assert wiz.currentId() == PAGE_REPORT
+    qtbot.waitUntil(lambda: wiz.focusWidget() is wiz.button(WizardButton.CommitButton))
+    _press_return(qtbot, wiz)
+    assert tasks.wait(10_000)
+    qtbot.waitUntil(lambda: wiz.currentId() == PAGE_DONE)
+    assert counts(service.path)["assets"] == 2
+    qtbot.waitUntil(lambda: wiz.focusWidget() is wiz.done_page.next_button)
+    _press_return(qtbot, wiz)
+    assert tasks.wait(10_000)
+    assert wiz.currentId() == PAGE_KIND and wiz.current_path == second
+    assert wiz.isVisible()
+
+
+def test_clean_report_keeps_its_lines_together(qtbot, env, tmp_path):
+    """No rejected rows: the counts and the warnings line sit together at the top of the page,
+    not spread over it with big gaps."""
+    _, tasks, _, _ = env
+    csv = tmp_path / "clean.csv"
+    csv.write_text(CLEAN_CSV, encoding="utf-8")
+    wiz = make_wizard(qtbot, env, [csv])
+    wiz.resize(900, 700)
+    choose_kind(wiz, tasks, "assets")
+    click(wiz, WizardButton.NextButton, tasks)
+    click(wiz, WizardButton.NextButton, tasks)
+    page = wiz.report_page
+    assert not page.rejected.isVisibleTo(page)
+    line = page.fontMetrics().height()
+    qtbot.waitUntil(lambda: page.counts.height() > 0)
+    # each label is as tall as its text (a stretched label centres its line in a tall box)
+    assert page.counts.height() < 3 * line and page.warnings_label.height() < 3 * line
+    assert page.warnings_label.geometry().top() < 5 * line
