@@ -88,16 +88,24 @@ def collapse(rows: pd.DataFrame, keys: list[str], bands: list[str] | None = None
 
 
 def _latest(rows: pd.DataFrame, per_group: bool) -> pd.DataFrame:
-    """Rows of the most recently imported dataset (by provenance id), per group name if asked."""
+    """Rows of the most recently imported dataset (per group name if asked).
+
+    "Dataset" is the label, not the import: two boroughs' files of one dataset are two imports
+    (provenance ids) whose rows together make the dataset, so both are kept.
+    """
     if rows.empty:
         return rows
     pid = rows["provenance_id"].fillna(-1).to_numpy(dtype=float)
+    ds = (pd.factorize(rows["dataset"].astype(str))[0] if "dataset" in rows
+          else pid.astype(np.int64))
     if not per_group:
-        return rows[pid == pid.max()]
+        return rows[ds == ds[np.argmax(pid)]]
     codes, _ = pd.factorize(rows["group_name"].astype(str))
-    best = np.full(codes.max() + 1, -np.inf)
-    np.maximum.at(best, codes, pid)
-    return rows[pid == best[codes]]
+    order = np.lexsort((pid, codes))          # by group, then import; the last row of a group
+    last = order[np.r_[codes[order][1:] != codes[order][:-1], True]]   # is its newest import
+    best = np.empty(codes.max() + 1, dtype=ds.dtype)
+    best[codes[last]] = ds[last]
+    return rows[ds == best[codes]]
 
 
 def _top_level(names: list[str]) -> np.ndarray:

@@ -174,3 +174,22 @@ def test_capacity_missing_counts_as_one_and_zero_offers_nothing():
     assert a.loc["A", "access_2sfca"] == pytest.approx(2.5)
     assert a.loc["B", "access_2sfca"] == pytest.approx(2.5)
     assert a.loc["B", "assets_within"] == 2 and a.loc["B", "covered"]   # Y still covers B
+
+
+def test_two_boroughs_files_of_one_ethnicity_dataset_are_both_used():
+    from phdesk.core.segments import build_segments
+
+    # one dataset label imported as two files (two boroughs: provenance 1 and 2), then a newer
+    # dataset for borough B only (provenance 3): A keeps the first dataset, B takes the newer
+    first = pd.DataFrame({"dataset": "Census ethnic group", "area_code": ["A", "A", "B", "B"],
+                          "age_band": "all", "sex": "all", "group_type": "ethnicity",
+                          "group_name": ["White", "Asian"] * 2, "count": [10.0, 5.0, 20.0, 7.0],
+                          "provenance_id": [1, 1, 2, 2]})
+    wide = build_segments(first).population.pivot(index="area_code", columns="segment",
+                                                  values="population")
+    assert wide.loc["A", "Ethnicity: White"] == 10 and wide.loc["B", "Ethnicity: White"] == 20
+    assert wide["All"].to_dict() == {"A": 15, "B": 27}
+    newer = first.iloc[2:].assign(dataset="Census 2021", provenance_id=3, count=[21.0, 8.0])
+    wide = build_segments(pd.concat([first, newer])).population.pivot(
+        index="area_code", columns="segment", values="population")
+    assert wide["All"].to_dict() == {"A": 0, "B": 29}     # one dataset, never a mix of two
