@@ -30,7 +30,10 @@ class ChartBox(QtWidgets.QStackedWidget):
         super().__init__(parent)
         self.setAccessibleName(name)
         self.message = QtWidgets.QLabel()
-        self.message.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        # at the top, not centred: the tall chart on the left of a tab is mostly below the fold
+        # of the charts dock, and a centred message there looked like an empty white box
+        self.message.setAlignment(QtCore.Qt.AlignmentFlag.AlignHCenter
+                                  | QtCore.Qt.AlignmentFlag.AlignTop)
         self.message.setWordWrap(True)
         self.message.setStyleSheet(f"color: {palettes.MUTED_TEXT}; background: #ffffff;"
                                    "border: 1px solid #d0d0d0; padding: 12px;")

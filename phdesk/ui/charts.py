@@ -81,7 +81,7 @@ class ChartsPanel(QtWidgets.QWidget):
         """A MappingResult (or None), service.area_profile() and service.segment_population()."""
         self._result = result
         if area_profile is not None:
-            self._profile = area_profile
+            self._profile = _name_unassigned(area_profile)
         if segment_population is not None:
             self._segpop = segment_population
         nbs = sorted(set(self._profile["neighbourhood"].dropna().astype(str)))
@@ -345,6 +345,19 @@ def _grid(boxes: list[ci.ChartBox]) -> QtWidgets.QWidget:
     g.setColumnStretch(0, 1)
     g.setColumnStretch(1, 1)
     return w
+
+
+def _name_unassigned(profile: pd.DataFrame) -> pd.DataFrame:
+    """Areas in no neighbourhood go by the mapping engine's name for them, so a project without
+    a neighbourhood lookup still gets its segment mix and deprivation profile (the charts keyed
+    by "(no neighbourhood)" found no areas and said there were no segment populations)."""
+    nb = profile["neighbourhood"]
+    missing = nb.isna() | (nb.astype("string").str.strip() == "")
+    if not missing.any():
+        return profile
+    # imported here: start-up does not load the mapping engine
+    from phdesk.core.mapping import NO_NEIGHBOURHOOD
+    return profile.assign(neighbourhood=nb.astype(object).where(~missing, NO_NEIGHBOURHOOD))
 
 
 def _nb_population(profile: pd.DataFrame, nb: str | None) -> float:

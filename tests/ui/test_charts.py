@@ -144,3 +144,39 @@ def test_long_row_labels_are_elided(qtbot):
     ticks = plot.getAxis("left")._tickLevels[0]
     assert ticks[0][1] == "Core20"
     assert ticks[1][1] != long and "…" in ticks[1][1] and ticks[1][1].startswith("Ethnicity")
+
+
+def test_message_shows_at_the_top_of_a_tall_chart(qtbot):
+    """The tall chart on the left of a tab is mostly below the fold of a short charts dock: its
+    "run mapping first" message must be drawn near the top, where it can be seen."""
+    from phdesk.ui.chart_items import ChartBox
+    box = ChartBox("Tall")
+    qtbot.addWidget(box)
+    box.resize(400, 900)
+    box.show_message("Run mapping to see something.")
+    box.show()
+    qtbot.waitExposed(box)
+    img = box.grab().toImage()
+
+    def dark_rows(top: int, bottom: int) -> int:
+        return sum(any(QtGui.QColor(img.pixel(x, y)).lightness() < 150
+                       for x in range(20, img.width() - 20, 2)) for y in range(top, bottom))
+
+    line = box.fontMetrics().height()
+    assert dark_rows(2, 6 * line) > 0          # the text is in the top few lines
+    assert dark_rows(300, img.height() - 4) == 0
+
+
+def test_areas_in_no_neighbourhood_get_their_charts(panel):
+    """A project without a neighbourhood lookup: the mapping engine calls the areas
+    "(no neighbourhood)"; the segment mix and deprivation profile must be drawn for them."""
+    from phdesk.core.mapping import NO_NEIGHBOURHOOD
+    profile = grid_profile().assign(neighbourhood=None)
+    panel.set_data(None, profile, grid_segment_population())
+    assert panel.neighbourhood_combo.currentText() == NO_NEIGHBOURHOOD
+    assert not panel.composition_chart.showing_message()
+    (bars,) = _items(panel.composition_chart, pg.BarGraphItem)
+    total = float(profile["population"].sum())
+    assert sorted(bars.opts["width"]) == pytest.approx([0.2 * total, 0.5 * total])
+    (deciles,) = _items(panel.decile_chart, pg.BarGraphItem)
+    assert float(np.sum(deciles.opts["height"])) == pytest.approx(total)
