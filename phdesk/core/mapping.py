@@ -201,8 +201,8 @@ def compute_mapping(inputs: MappingInputs, params: MappingParams | None = None,
     decile = (pd.to_numeric(areas["imd_decile"], errors="coerce").to_numpy(dtype=float)
               if "imd_decile" in areas else np.full(n, np.nan))
     if not np.isfinite(decile).any():
-        notes.append("no IMD deciles for the areas: inequality (SII/RII) not computed; "
-                     "import the IMD to get it")
+        notes.append("no IMD deciles for the areas: no inequality (SII/RII) measures; "
+                     "import the IMD to get them")
     elif not np.isfinite(decile).all():
         notes.append(f"{int((~np.isfinite(decile)).sum())} areas without an IMD decile are "
                      "left out of the inequality measures")
@@ -320,10 +320,9 @@ def compute_mapping(inputs: MappingInputs, params: MappingParams | None = None,
                     "area_code": codes[cold], "neighbourhood": nb_names[cold], "category": cat,
                     "population": p[cold, k], "nearest_m": near[cold],
                     "imd_decile": decile[cold]}))
-            if np.isfinite(decile).any():
-                for row in inequality_block(decile, p[:, k], within, a2[:, k],
-                                            params.sii_repetitions, SII_SEED):
-                    ineq_rows.append({"category": cat, "segment": s, **row})
+            for row in inequality_block(decile, p[:, k], within, a2[:, k],
+                                        params.sii_repetitions, SII_SEED):
+                ineq_rows.append({"category": cat, "segment": s, **row})
 
     prog(0.95, "Assembling tables")
     result = MappingResult(

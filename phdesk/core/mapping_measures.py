@@ -126,7 +126,9 @@ def inequality_block(decile: np.ndarray, pop: np.ndarray, within: np.ndarray, a2
         # RII = (intercept + SII) / intercept: undefined when the modelled value at the most
         # deprived end is 0 (e.g. nobody covered anywhere); NaN and a note, no divide warning
         with np.errstate(divide="ignore", invalid="ignore"):
-            if keep.sum() < 5:
+            if not ok.any():
+                res, note = None, "no IMD deciles for the areas (import the IMD to get the SII)"
+            elif keep.sum() < 5:
                 res, note = None, f"only {int(keep.sum())} IMD deciles have residents (need 5)"
             elif measure == "coverage":
                 res = sii(100 * covered[keep] / dp[keep], dp[keep], lower_cl=100 * cov_lo,

@@ -66,7 +66,9 @@ def test_missing_imd_is_noted():
     none = tiny_inputs()
     none.areas["imd_decile"] = np.nan
     result = _quiet(none)
-    assert result.inequality.empty
+    ineq = result.inequality
+    assert len(ineq) == 2 and ineq["sii"].isna().all() and (ineq["deciles"] == 0).all()
+    assert ineq["note"].str.contains("no IMD deciles").all()
     assert any("no IMD deciles" in n for n in result.summary["notes"])
     some = tiny_inputs()
     some.areas.loc[0, "imd_decile"] = np.nan
