@@ -309,6 +309,7 @@ class MappingPage(_Page):
             if field == "category":   # a column, or one category typed for the whole file
                 combo.setEditable(True)
                 combo.setToolTip("Choose a column, or type one category for every row")
+                combo.lineEdit().setPlaceholderText("type one, e.g. GP practice")
                 combo.lineEdit().editingFinished.connect(self._changed)
             combo.activated.connect(self._changed)
             self.combos[field] = combo
@@ -346,16 +347,36 @@ class MappingPage(_Page):
             col = used.get(field)
             if field == "category" and fixed:
                 combo.setCurrentText(str(fixed))
+            elif field == "category" and not col:
+                # empty, so the placeholder invites typing; "(not used)" hid that every row
+                # gets a category made from the file name
+                combo.setCurrentIndex(-1)
             else:
                 i = combo.findText(str(col)) if col else 0
                 combo.setCurrentIndex(max(i, 0))
         rep = prepared.report
-        self.summary.setText(f"With these columns: {rep.rows_accepted:,} of {rep.rows_read:,} "
-                             f"rows can be imported, {rep.rows_rejected:,} rejected.")
+        text = (f"With these columns: {rep.rows_accepted:,} of {rep.rows_read:,} "
+                f"rows can be imported, {rep.rows_rejected:,} rejected.")
+        derived = _derived_category(prepared, "category" in self.combos and not fixed
+                                    and not used.get("category"))
+        if derived:
+            text += (f" No category column: every row gets the category '{derived}' (from the "
+                     "file name); type a better one in Category above.")
+        self.summary.setText(text)
         self.preview.set_frame(prepared.preview)
 
     def isComplete(self) -> bool:
         return self.wiz.prepared is not None and not self.wiz.busy
+
+
+def _derived_category(prepared: Any, applies: bool) -> str | None:
+    """The category the importer made from the file name, when no column or typed value gave
+    one (read from the preview, which shows the rows as they will be imported)."""
+    preview = getattr(prepared, "preview", None)
+    if not applies or preview is None or "category" not in preview or preview.empty:
+        return None
+    values = preview["category"].dropna().astype(str).unique()
+    return str(values[0]) if len(values) == 1 else None
 
 
 class ReportPage(_Page):

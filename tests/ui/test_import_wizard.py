@@ -364,3 +364,26 @@ def test_clean_report_keeps_its_lines_together(qtbot, env, tmp_path):
     # each label is as tall as its text (a stretched label centres its line in a tall box)
     assert page.counts.height() < 3 * line and page.warnings_label.height() < 3 * line
     assert page.warnings_label.geometry().top() < 5 * line
+
+
+def test_no_category_column_invites_typing_one(qtbot, env, tmp_path):
+    """Without a category column every row gets a category made from the file name: the page
+    says so, and the Category field is empty with a hint to type one (not "(not used)")."""
+    _, tasks, _, _ = env
+    csv = tmp_path / "trafford_general_practices.csv"
+    csv.write_text(CLEAN_CSV.replace(",Category", "").replace(",Pharmacy", ""),
+                   encoding="utf-8")
+    wiz = make_wizard(qtbot, env, [csv])
+    choose_kind(wiz, tasks, "assets")
+    click(wiz, WizardButton.NextButton, tasks)
+    page = wiz.mapping_page
+    cat = page.combos["category"]
+    derived = str(wiz.prepared.preview["category"].iloc[0])
+    assert cat.currentText() == "" and "type" in cat.lineEdit().placeholderText()
+    assert f"every row gets the category '{derived}'" in page.summary.text()
+    cat.setEditText("GP practice")
+    cat.lineEdit().editingFinished.emit()
+    assert tasks.wait(10_000)
+    assert set(wiz.prepared.preview["category"]) == {"GP practice"}
+    assert cat.currentText() == "GP practice"
+    assert "every row gets" not in page.summary.text()
