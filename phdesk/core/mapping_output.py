@@ -150,7 +150,7 @@ def write_outputs(result: MappingResult, out_dir: str | Path) -> list[Path]:
     for name, cols in COLUMNS.items():
         frame = getattr(result, name).reindex(columns=cols)
         floats = frame.select_dtypes("float").columns
-        frame[floats] = frame[floats].round(6)
+        frame[floats] = frame[floats].round(6) + 0.0   # + 0.0: -1e-9 is written 0.0, not -0.0
         path = out / f"{name}.csv"
         try:
             frame.to_csv(path, index=False, encoding="utf-8")

@@ -195,3 +195,12 @@ def test_two_boroughs_files_of_one_ethnicity_dataset_are_both_used():
     wide = build_segments(pd.concat([first, newer])).population.pivot(
         index="area_code", columns="segment", values="population")
     assert wide["All"].to_dict() == {"A": 0, "B": 29}     # one dataset, never a mix of two
+
+
+def test_tiny_negative_numbers_are_not_written_as_minus_zero(tmp_path):
+    result = _quiet(tiny_inputs())
+    result.neighbourhood_segments["gap_score"] = [-1e-8, 1e-8]
+    write_outputs(result, tmp_path)
+    text = (tmp_path / "neighbourhood_segments.csv").read_text(encoding="utf-8")
+    assert "-0.0" not in text
+    assert pd.read_csv(tmp_path / "neighbourhood_segments.csv")["gap_score"].tolist() == [0, 0]
