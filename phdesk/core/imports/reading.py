@@ -350,6 +350,8 @@ def _read_excel(path: Path, headerless: bool | None, nrows: int | None,
     else:
         # the data sheet is the biggest (IoD workbooks have a Notes sheet first)
         name, raw = max(sheets.items(), key=lambda kv: kv[1].size)
+    if raw.isna().all(axis=None):  # no rows at all, or only empty cells
+        raise UserError(f"{path}: the workbook has no data (sheet '{name}' is empty)")
     raw = raw.map(lambda v: v.strip() if isinstance(v, str) else v)
     rows = raw.head(40).fillna("").astype(str).values.tolist()
     hi = _header_index(rows)

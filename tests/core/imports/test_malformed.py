@@ -113,6 +113,22 @@ UNREADABLE = {
 }
 
 
+def _empty_workbook(t: Path) -> Path:
+    pd.DataFrame().to_excel(t / "empty_book.xlsx", index=False)
+    return t / "empty_book.xlsx"
+
+
+def _bad_dbf(t: Path) -> Path:
+    shp = _shapefile(t / "dbf")
+    shp.with_suffix(".dbf").write_bytes(b"garbage" * 10)
+    return shp
+
+
+UNREADABLE["empty_book.xlsx"] = _empty_workbook
+UNREADABLE["bad_dbf.shp"] = _bad_dbf
+UNREADABLE["crlf_only.csv"] = lambda t: _b(t / "crlf_only.csv", b"\r\n\r\n\r\n")
+
+
 def _truncated_shp(t: Path) -> Path:
     shp = _shapefile(t / "src")
     d = t / "trunc"
@@ -393,3 +409,36 @@ def test_hostile_geojson_for_boundaries(tmp_path, capsys, project_file):
     assert rc == 2 and "Traceback" not in msg and path.name in msg, msg
     assert "row 1, column geometry" in msg and "row 3, column geometry" in msg
     assert project_file.read_bytes() == before
+
+
+def test_workbook_cells_that_are_not_numbers(tmp_path, project):
+    """A date or an Excel error value in a count column of a workbook is a rejected cell."""
+    pd.DataFrame({"lsoa_code": ["E01000001", "E01000002", "E01000003"], "segment": ["A", "B", "C"],
+                  "count": [pd.Timestamp("2024-01-01"), "#DIV/0!", 3]}).to_excel(
+        tmp_path / "seg.xlsx", index=False)
+    rep = run_import(project, tmp_path / "seg.xlsx", accept_partial=True)
+    assert sorted(rep.rejections["row"]) == [2, 3]
+    assert project.query("SELECT count FROM population")["count"].tolist() == [3.0]
+
+
+def test_junk_geopackage_geometry_is_a_rejected_feature(tmp_path, project):
+    path = fx.write_gpkg(tmp_path / "g.gpkg", fx.squares(2),
+                         [{"LSOA21CD": c} for c in fx.CODES[:2]])
+    con = sqlite3.connect(path)
+    con.execute("UPDATE msoa SET geom = x'00112233' WHERE fid = 1")
+    con.commit()
+    con.close()
+    rep = run_import(project, path, accept_partial=True)
+    assert rep.rejections[["row", "column"]].values.tolist() == [[1, "geometry"]]
+    assert project.query("SELECT code FROM areas")["code"].tolist() == [fx.CODES[1]]
+
+
+def test_nan_and_infinite_coordinates_in_geojson(tmp_path, project):
+    """Python's json reads NaN, Infinity and 1e309: such geometries are rejected, not stored."""
+    path = _b(tmp_path / "nan.geojson", '{"type": "FeatureCollection", "features": ['
+              '{"type": "Feature", "properties": {"LSOA21CD": "E01003189"}, "geometry": {'
+              '"type": "Polygon", "coordinates": [[[NaN, 1], [Infinity, 2], [1e309, 3], '
+              '[NaN, 1]]]}}]}')
+    with pytest.raises(UserError):
+        run_import(project, path)
+    assert project.counts()["areas"] == 0 and project.provenance().empty
