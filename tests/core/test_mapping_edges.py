@@ -204,3 +204,23 @@ def test_tiny_negative_numbers_are_not_written_as_minus_zero(tmp_path):
     text = (tmp_path / "neighbourhood_segments.csv").read_text(encoding="utf-8")
     assert "-0.0" not in text
     assert pd.read_csv(tmp_path / "neighbourhood_segments.csv")["gap_score"].tolist() == [0, 0]
+
+
+def test_an_asset_on_a_shared_vertex_or_edge_is_counted_once():
+    from phdesk.core.mapping import MappingInputs
+    from tests.core.mapping_data import square
+
+    centres = [(500, 500), (-500, 500), (500, -500), (-500, -500)]
+    areas = pd.DataFrame({"code": ["D", "C", "B", "A"], "neighbourhood": ["N4", "N3", "N2", "N1"],
+                          "geometry": [square(x, y) for x, y in centres],
+                          "centroid_e": [float(x) for x, _ in centres],
+                          "centroid_n": [float(y) for _, y in centres]})
+    assets = pd.DataFrame({"id": [1, 2], "name": ["corner", "edge"], "category": "Library",
+                           "easting": [0.0, 0.0], "northing": [0.0, -500.0], "capacity": 1.0,
+                           "source_id": None})
+    segments = pd.DataFrame({"area_code": list("ABCD"), "segment": "All", "population": 100.0})
+    result = _quiet(MappingInputs(areas=areas, assets=assets, segments=segments))
+    placed = result.assets.set_index("name")
+    assert placed.loc["corner", "area_code"] == "D" and placed.loc["edge", "area_code"] == "B"
+    ns = result.neighbourhood_segments.set_index("neighbourhood")["assets_inside"]
+    assert ns.sum() == 2 and ns["N4"] == 1 and ns["N2"] == 1
