@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import numbers
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -142,9 +143,13 @@ def _select_categories(assets: pd.DataFrame, wanted: list[str] | None) -> pd.Dat
 def _check_params(params: MappingParams) -> None:
     radii = {"default": params.default_radius_m, **params.radius_m}
     bad = [f"{k} ({v!r})" for k, v in radii.items()
-           if not isinstance(v, int | float) or not 0 < float(v) < float("inf")]
+           if isinstance(v, bool) or not isinstance(v, numbers.Real)
+           or not 0 < float(v) < float("inf")]
     if bad:
         raise UserError(f"catchment radius must be a positive number of metres: {', '.join(bad)}")
+    # plain floats from here on (numpy numbers would be saved as strings in the run record)
+    params.default_radius_m = float(params.default_radius_m)
+    params.radius_m = {k: float(v) for k, v in params.radius_m.items()}
     w = params.e2sfca_weights
     if len(w) != 3 or any(not 0 <= float(x) < float("inf") for x in w) or not any(w):
         raise UserError(f"E2SFCA weights must be three numbers >= 0, not all 0 (got {w!r})")

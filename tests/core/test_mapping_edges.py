@@ -224,3 +224,13 @@ def test_an_asset_on_a_shared_vertex_or_edge_is_counted_once():
     assert placed.loc["corner", "area_code"] == "D" and placed.loc["edge", "area_code"] == "B"
     ns = result.neighbourhood_segments.set_index("neighbourhood")["assets_inside"]
     assert ns.sum() == 2 and ns["N4"] == 1 and ns["N2"] == 1
+
+
+def test_numpy_radii_are_accepted_and_booleans_refused():
+    params = MappingParams(default_radius_m=np.float32(1000),
+                           radius_m={"Pharmacy": np.int64(800)})
+    result = _quiet(tiny_inputs(), params)   # e.g. radii taken from a settings DataFrame
+    assert result.summary["categories"]["Pharmacy"]["radius_m"] == 800
+    assert type(result.params.radius_m["Pharmacy"]) is float   # JSON number in the run record
+    with pytest.raises(UserError, match="positive number of metres"):
+        compute_mapping(tiny_inputs(), MappingParams(radius_m={"Pharmacy": True}))
