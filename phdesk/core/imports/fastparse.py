@@ -16,8 +16,7 @@ import numpy as np
 import pandas as pd
 
 from phdesk.core import geo
-from phdesk.core.errors import UserError
-from phdesk.core.imports.reading import TableFormat, to_number
+from phdesk.core.imports.reading import TableFormat, table_error, to_number
 
 
 class NotNumeric(Exception):
@@ -40,11 +39,9 @@ def read_chunks(path: Path, fmt: TableFormat, cols: list[str], dtypes: dict | ty
     except ValueError as exc:
         if strict_numbers and not isinstance(exc, UnicodeDecodeError | pd.errors.ParserError):
             raise NotNumeric(str(exc)) from None
-        raise UserError(f"{path.name}: cannot read as a table ({str(exc).splitlines()[0]})"
-                        ) from None
+        raise table_error(path, exc) from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path.name}: cannot read as a table ({str(exc).splitlines()[0]})"
-                        ) from None
+        raise table_error(path, exc) from None
 
 
 def numbers(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

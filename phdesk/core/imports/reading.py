@@ -281,7 +281,21 @@ def _read_csv_text(path: Path, fmt: TableFormat, nrows: int | None,
     except UnicodeDecodeError:
         raise
     except (pd.errors.ParserError, ValueError) as exc:
-        raise UserError(f"{path}: cannot read as a table ({str(exc).splitlines()[0]})") from None
+        raise table_error(path, exc) from None
+
+
+def table_error(path: Path, exc: Exception) -> UserError:
+    """The parser's complaint in the user's terms: file rows (1 = first line), not its counts."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    m = re.search(r"EOF inside string starting at row (\d+)", text)
+    if m:  # pandas counts file lines from 0 here
+        return UserError(f"{Path(path).name}: row {int(m.group(1)) + 1}: a quoted value is never "
+                         f"closed (an unmatched '\"'); fix the file and import it again")
+    m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
+    if m:  # here from 1
+        return UserError(f"{Path(path).name}: row {m.group(2)} has {m.group(3)} cells but the "
+                         f"header has {m.group(1)}; fix the file and import it again")
+    return UserError(f"{path}: cannot read as a table ({text})")
 
 
 def _check_wide_rows(path: Path, fmt: TableFormat, nrows: int | None) -> None:
@@ -320,7 +334,7 @@ def iter_chunks(path: str | Path, fmt: TableFormat, usecols: list[str] | None = 
             usecols=(lambda c: c in usecols) if usecols else None,
         )
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        raise UserError(f"{path}: cannot read as a table ({str(exc).splitlines()[0]})") from None
+        raise table_error(path, exc) from None
 
 
 def _drop_trailing_empty(df: pd.DataFrame, headerless: bool = False) -> pd.DataFrame:

@@ -187,7 +187,7 @@ def test_specific_messages(tmp_path, capsys, project_file):
     assert "2 layers" in msg("two_shapefiles.zip")
     assert "row 2 has 6 cells but the header has 4" in msg("more_cells_than_header.csv")
     assert "row 302, column name: contains a NUL character" in msg("nul_mid_file.csv")
-    assert "EOF inside string" in msg("unclosed_quote.csv")
+    assert "row 2: a quoted value is never closed" in msg("unclosed_quote.csv")
     assert "Excel workbook" in msg("truncated.xlsx")
 
 
@@ -442,3 +442,15 @@ def test_nan_and_infinite_coordinates_in_geojson(tmp_path, project):
     with pytest.raises(UserError):
         run_import(project, path)
     assert project.counts()["areas"] == 0 and project.provenance().empty
+
+
+def test_unclosed_quote_past_the_sample_of_a_big_file(tmp_path, capsys, project_file):
+    """Postcode directories are read in chunks by the C parser: its errors name the row too."""
+    bad_line, expected = '"SE13 7AA,537000,172000\nSE13 7AB,1,2\n', "row 62: a quoted value"
+    good = "".join(f"SE13 6{chr(65 + i // 26)}{chr(65 + i % 26)},537000,172000\n"
+                   for i in range(60))
+    path = _b(tmp_path / "pcs.csv", "postcode,easting,northing\n" + good + bad_line)
+    before = project_file.read_bytes()
+    rc, msg = cli_import(capsys, project_file, path)
+    assert rc == 2 and f"pcs.csv: {expected}" in msg, msg
+    assert project_file.read_bytes() == before
