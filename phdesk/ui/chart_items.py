@@ -60,15 +60,30 @@ class ChartBox(QtWidgets.QStackedWidget):
             self.layout_widget.clear()
         self.setCurrentWidget(self.layout_widget)
         plot = self.layout_widget.addPlot(row=row, col=0)
-        style_plot(plot, title, x_label, y_label)
+        # a title wider than the box made pyqtgraph widen the plot past the box's right edge
+        # (values, axis and title cut off): elide it to the width the box has
+        style_plot(plot, title, x_label, y_label,
+                   title_width=max(self.width(), self.minimumWidth()) - 40)
         return plot
 
 
-def style_plot(plot: pg.PlotItem, title: str, x_label: str, y_label: str) -> None:
-    """Readable defaults: the application font, dark text, no mouse zoom (charts are static)."""
+def style_plot(plot: pg.PlotItem, title: str, x_label: str, y_label: str,
+               title_width: int | None = None) -> None:
+    """Readable defaults: the application font, dark text, no mouse zoom (charts are static).
+    ``title_width`` (pixels): elide a longer title."""
     font = app_font()
     pt = max(9, font.pointSize())
+    if title_width is not None:
+        bold = QtGui.QFont(font)
+        bold.setPointSize(pt + 1)
+        bold.setBold(True)
+        title = QtGui.QFontMetrics(bold).elidedText(title, QtCore.Qt.TextElideMode.ElideRight,
+                                                    max(80, title_width))
     plot.setTitle(title, color=palettes.TEXT, size=f"{pt + 1}pt", bold=True)
+    if title_width is not None:
+        # over the whole chart, the row labels' column too: the elided width is all it needs
+        plot.layout.removeItem(plot.titleLabel)
+        plot.layout.addItem(plot.titleLabel, 0, 0, 1, 3)
     for side, text in (("bottom", x_label), ("left", y_label)):
         ax = plot.getAxis(side)
         ax.setPen(pg.mkPen(AXIS_PEN))

@@ -204,10 +204,10 @@ class ChartsPanel(QtWidgets.QWidget):
         if pop.empty:
             box.show_message(f"No segment populations for {nb}.")
             return
-        title = f"Segments in {nb}"
-        if len(pop) > MAX_BARS:
-            title += f" (largest {MAX_BARS} of {len(pop)})"
-        plot = box.new_plot(title, "Population (people)")
+        x_label = "Population (people)"
+        if len(pop) > MAX_BARS:   # said under the chart: the title has little room
+            x_label += f": largest {MAX_BARS} of {len(pop)} segments"
+        plot = box.new_plot(f"Segments in {nb}", x_label)
         ci.hbars(plot, pop.index[:MAX_BARS].astype(str).tolist(), pop.to_numpy()[:MAX_BARS], NEED)
 
     def _draw_deciles(self, nb: str | None) -> None:

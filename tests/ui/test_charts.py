@@ -180,3 +180,22 @@ def test_areas_in_no_neighbourhood_get_their_charts(panel):
     assert sorted(bars.opts["width"]) == pytest.approx([0.2 * total, 0.5 * total])
     (deciles,) = _items(panel.decile_chart, pg.BarGraphItem)
     assert float(np.sum(deciles.opts["height"])) == pytest.approx(total)
+
+
+def test_long_title_does_not_push_the_chart_off_its_box(qtbot):
+    """pyqtgraph widens a plot to fit its title: a long title cut off the bars' values and the
+    axis at the right edge. The title is elided to the box instead."""
+    from phdesk.ui.chart_items import ChartBox, hbars
+    box = ChartBox("Narrow")
+    qtbot.addWidget(box)
+    box.resize(380, 300)
+    box.show()
+    qtbot.waitExposed(box)
+    title = "Segments in Altrincham, Hale, Bowdon and Timperley North East (largest 12 of 25)"
+    plot = box.new_plot(title, "Population (people)")
+    hbars(plot, ["Age 20+", "Core20"], [176_571.0, 18_348.0])
+    qtbot.wait(50)
+    view_width = box.layout_widget.viewport().width()
+    assert plot.sceneBoundingRect().right() <= view_width + 1
+    shown = plot.titleLabel.text
+    assert shown.endswith("…") or "…" in shown
