@@ -122,6 +122,9 @@ def prepare(path: Path, ctx):
 
     fmt = sniff(path)
     if fmt.header_row == 0:
+        if len(fmt.columns) < 4:
+            raise UserError(f"{path.name}: no header, and not the Code-Point Open layout "
+                            f"(postcode, quality, easting, northing): {len(fmt.columns)} column(s)")
         names = CODEPOINT + [f"column_{i + 1}" for i in range(len(CODEPOINT), len(fmt.columns))]
         fmt.columns = names[:len(fmt.columns)]
         cols = {"postcode": "PC", "easting": "EA", "northing": "NO", "lat": None, "lon": None,

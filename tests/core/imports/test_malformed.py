@@ -189,6 +189,9 @@ def test_specific_messages(tmp_path, capsys, project_file):
     assert "row 302, column name: contains a NUL character" in msg("nul_mid_file.csv")
     assert "row 2: a quoted value is never closed" in msg("unclosed_quote.csv")
     assert "Excel workbook" in msg("truncated.xlsx")
+    rc, text = cli_import(capsys, project_file, _b(tmp_path / "pcs.csv", "SE13 6AA,1\n"),
+                          "postcodes")
+    assert rc == 2 and "not the Code-Point Open layout" in text
 
 
 HEADERS_ONLY = {
