@@ -257,6 +257,9 @@ def compute_mapping(inputs: MappingInputs, params: MappingParams | None = None,
     if unplaced:
         notes.append(f"no assets with coordinates, not mapped: {', '.join(unplaced)}")
     assets = assets[placed].reset_index(drop=True)
+    if assets.empty and params.categories and len(inputs.assets):
+        raise UserError(f"no assets with coordinates in {', '.join(unplaced)}: give them "
+                        "coordinates or postcodes (with a postcode directory)")
     if assets.empty:
         raise UserError("the project has no assets with coordinates to map: import an asset "
                         "register (with coordinates or postcodes and a postcode directory)")

@@ -234,3 +234,10 @@ def test_numpy_radii_are_accepted_and_booleans_refused():
     assert type(result.params.radius_m["Pharmacy"]) is float   # JSON number in the run record
     with pytest.raises(UserError, match="positive number of metres"):
         compute_mapping(tiny_inputs(), MappingParams(radius_m={"Pharmacy": True}))
+
+
+def test_choosing_only_a_category_without_placed_assets_says_so():
+    inputs = tiny_inputs()
+    inputs.assets.loc[len(inputs.assets)] = [9, "Hub", "Family hub", np.nan, np.nan, 1.0, None]
+    with pytest.raises(UserError, match="no assets with coordinates in Family hub"):
+        compute_mapping(inputs, MappingParams(categories=["family hub"]))
