@@ -24,7 +24,9 @@ class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of exiting, so usage errors share our exit path."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UserError(f"{self.prog}: {message}")
+        # main() prefixes "phdesk: "; name the subcommand only ("import: the following …")
+        sub = self.prog.removeprefix("phdesk").strip()
+        raise UserError(f"{sub}: {message}" if sub else message)
 
 
 def _progress_printer(quiet: bool):
@@ -125,25 +127,33 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     options = _parse_options(args.option)
     project = _open_project(args.project)
-    reports, status = [], 0
+    # each file is its own transaction: a file that fails leaves the project as it was and the
+    # next files are still imported; the exit status says something failed
+    reports: list[dict] = []
+    status = 0
     try:
         for f in args.files:
             try:
                 rep = run_import(project, f, kind=args.kind, accept_partial=args.accept_partial,
                                  options=options, progress=_progress_printer(args.json))
             except ImportRejected as exc:
-                reports.append(exc.report)
+                reports.append(exc.report.to_dict())
                 print(exc.report.to_text(), file=sys.stderr)
-                print(str(exc), file=sys.stderr)
+                print(f"phdesk: {exc}", file=sys.stderr)
                 status = 2
                 continue
-            reports.append(rep)
+            except UserError as exc:
+                reports.append({"file": str(f), "committed": False, "error": str(exc)})
+                print(f"phdesk: {exc}", file=sys.stderr)
+                status = 2
+                continue
+            reports.append(rep.to_dict())
             if not args.json:
                 print(rep.to_text())
     finally:
         project.close()
     if args.json:
-        print(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=2, default=str))
+        print(json.dumps(reports, ensure_ascii=False, indent=2, default=str))
     return status
 
 

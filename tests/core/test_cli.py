@@ -72,3 +72,25 @@ def test_demo_refuses_to_overwrite(tmp_path, capsys):
 @pytest.mark.parametrize("argv", [["map"], ["new"], ["demo"]])
 def test_commands_need_a_project(argv, capsys):
     assert main(argv) == 2
+
+
+def test_a_bad_file_does_not_stop_the_others(tmp_path, capsys):
+    f = tmp_path / "p.phdesk"
+    main(["new", str(f)])
+    junk = tmp_path / "junk.csv"
+    junk.write_text("foo,bar\n1,2\n")
+    lookup = tmp_path / "n.csv"
+    lookup.write_text("LSOA21CD,Neighbourhood\nE01005001,North\n")
+    assert main(["import", str(f), str(junk), str(lookup)]) == 2
+    out, err = capsys.readouterr()
+    assert "junk.csv" in err and "n.csv" in out
+    from phdesk.store.project import Project
+
+    with Project(f) as p:
+        assert p.counts()["neighbourhoods"] == 1
+
+
+def test_usage_message_has_one_prefix(capsys):
+    assert main(["--bogus"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("phdesk: ") and "phdesk: phdesk" not in err
