@@ -144,6 +144,7 @@ class MappingDialog(QtWidgets.QDialog):
                                   ("Untick all", "Untick every segment", False)):
             b = QtWidgets.QPushButton(text)
             b.setAccessibleName(name)
+            b.setAutoDefault(False)   # Enter runs mapping; it must not tick every segment
             b.clicked.connect(lambda _=False, on=state: self._tick_all_segments(on))
             seg_buttons.addWidget(b)
         seg_buttons.addStretch(1)
@@ -159,7 +160,10 @@ class MappingDialog(QtWidgets.QDialog):
         grid.setColumnStretch(1, 2)
         grid.setColumnStretch(2, 2)
 
-        self.buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        # parented at once: setDefault() below tells the dialog only when the button is already
+        # inside it; otherwise the dialog made its first push button ("Tick all") the default
+        self.buttons = QtWidgets.QDialogButtonBox(
+            QtWidgets.QDialogButtonBox.StandardButton.Cancel, self)
         self.run_button = self.buttons.addButton(
             "&Run mapping", QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole)
         self.run_button.setDefault(True)

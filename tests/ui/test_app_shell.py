@@ -645,3 +645,28 @@ def test_asset_edits_and_reload_refresh_the_window(make_main_window, demo_path):
     assert win.tasks.wait(30_000)
     assert win.map_panel.asset_count() == n + 2
     assert "Youth service" in win.data.categories
+
+
+def test_enter_in_the_mapping_dialog_runs_mapping(make_main_window, qtbot):
+    """Enter in the radius field presses Run mapping (it pressed "Tick all", the dialog's first
+    push button, and the dialog stayed open)."""
+    from PySide6 import QtTest
+
+    win = make_main_window()
+    dialog = win.mapping_dialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    untick = next(b for b in dialog.findChildren(QtWidgets.QPushButton) if b.text() == "Untick all")
+    untick.click()           # a state "Tick all" would change
+    assert dialog.run_button.isDefault()
+    spin = dialog.findChildren(QtWidgets.QAbstractSpinBox)[0]
+    spin.setFocus()
+    accepted = []
+    dialog.run_button.clicked.connect(lambda: accepted.append(True))
+    QtTest.QTest.keyClick(spin, QtCore.Qt.Key.Key_Return)
+    assert accepted == [True]
+    checked = QtCore.Qt.CheckState.Checked
+    assert not any(dialog.segments.item(i).checkState() == checked
+                   for i in range(dialog.segments.count()))
+    dialog.close()
