@@ -183,7 +183,7 @@ def _aggregated(path: Path, r: dict, report: ImportReport) -> pd.DataFrame:
     long["band"] = pd.Series(long["band"], dtype="string").fillna("?")
     if r["band"]:
         long.loc[df[r["band"]].astype("string").str.strip().str.lower().eq("all")
-                 .to_numpy()[idx], "band"] = "all"
+                 .fillna(False).to_numpy(bool)[idx], "band"] = "all"
     long["sex"] = (df[r["sex"]].astype("string").str.strip().str.upper().map(SEX_VALUES)
                    .to_numpy()[idx] if r["sex"] else "all")
     ok = np.ones(len(long), bool)

@@ -315,7 +315,7 @@ def test_windows_1252_file_with_a_utf8_bom(tmp_path, project):
     path = _b(tmp_path / "latin.csv", b"\xef\xbb\xbfname,category,easting,northing\n"
               b"Caf\xe9,Library,537000,172000\n")
     rep = run_import(project, path)
-    assert rep.details.get("columns", {}).get("name", "name") == "name"
+    assert "names (name)" in rep.reason and "\u00ef" not in rep.to_text()  # no 'ï»¿name'
     assert project.query("SELECT name FROM assets")["name"].tolist() == ["Café"]
 
 
@@ -457,3 +457,13 @@ def test_unclosed_quote_past_the_sample_of_a_big_file(tmp_path, capsys, project_
     rc, msg = cli_import(capsys, project_file, path)
     assert rc == 2 and f"pcs.csv: {expected}" in msg, msg
     assert project_file.read_bytes() == before
+
+
+def test_segments_with_an_empty_age_band_cell(tmp_path, project):
+    """An empty band cell beside an 'all' band crashed the mask (pandas NA); now a rejected row."""
+    path = _b(tmp_path / "seg.csv", "lsoa_code,segment,count,age_band\nE01000001,A,3,all\n"
+              "E01000002,B,4,\nE01000003,C,5,5-9\n")
+    rep = run_import(project, path, accept_partial=True)
+    assert rep.rejections["row"].tolist() == [3]
+    got = project.query("SELECT area_code, age_band FROM population ORDER BY area_code")
+    assert got.values.tolist() == [["E01000001", "all"], ["E01000003", "5-9"]]
