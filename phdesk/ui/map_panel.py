@@ -336,7 +336,8 @@ class MapPanel(QtWidgets.QWidget):
         keep_s, keep_c = self.segment_combo.currentText(), self.category_combo.currentText()
         self.measure_combo.clear()
         for m in ml.available_measures(level, has_profile, has_result):
-            self.measure_combo.addItem(m.label, m)
+            if self._profile_has(m):
+                self.measure_combo.addItem(m.label, m)
         if self.measure_combo.count() == 0:
             self.measure_combo.addItem("Outlines only (no data yet)", None)
         cats = []
@@ -354,6 +355,16 @@ class MapPanel(QtWidgets.QWidget):
         for c in combos:
             c.blockSignals(False)
         self._recolour()
+
+    def _profile_has(self, m: ml.Measure) -> bool:
+        """Whether the profile has data for a profile measure: with boundaries alone every
+        area's population is 0 and the map showed one colour with a "0 – 0" legend."""
+        if m.source != "profile" or self._profile is None:
+            return True
+        p = self._profile
+        pop = bool(pd.to_numeric(p["population"], errors="coerce").fillna(0).gt(0).any())
+        imd = bool(pd.to_numeric(p["imd_decile"], errors="coerce").notna().any())
+        return {"population": pop, "imd_decile": imd, "core20_pct": pop and imd}.get(m.key, True)
 
     def _refill_segments(self, keep: str | None = None) -> None:
         """Segments the result has for the chosen category (a category serves some segments)."""

@@ -363,3 +363,21 @@ def test_a_failing_paint_is_logged_not_raised(qtbot, caplog, monkeypatch):
     finally:
         painter.end()
     assert [r.message for r in caplog.records].count("map paint failed") == 1
+
+
+def test_measures_without_data_are_not_offered(qtbot):
+    """Boundaries only: every area's population is 0 and no IMD decile; the map offered
+    "Population" anyway (one colour, a "0 – 0" legend). It shows outlines until data comes."""
+    p = MapPanel()
+    qtbot.addWidget(p)
+    p.set_base(grid_areas(), grid_assets().iloc[:0])
+    empty = grid_profile().assign(population=0.0, imd_decile=np.nan)
+    p.set_profile(empty)
+    assert p.current_measure() is None
+    assert p.measure_combo.currentText().startswith("Outlines only")
+    p.set_profile(grid_profile().assign(population=0.0))        # deciles imported, no people
+    offered = [p.measure_combo.itemText(i) for i in range(p.measure_combo.count())]
+    assert offered == ["IMD decile (1 = most deprived)"]
+    p.set_profile(grid_profile())
+    offered = [p.measure_combo.itemText(i) for i in range(p.measure_combo.count())]
+    assert "Population (people)" in offered and "IMD decile (1 = most deprived)" in offered
