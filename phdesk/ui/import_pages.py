@@ -362,6 +362,13 @@ class MappingPage(_Page):
         if derived:
             text += (f" No category column: every row gets the category '{derived}' (from the "
                      "file name); type a better one in Category above.")
+        rej = rep.rejections
+        reasons = (rej.groupby(rej["reason"].astype(str))["row"].nunique()
+                   .sort_values(ascending=False, kind="stable") if rep.rows_rejected else None)
+        if reasons is not None and len(reasons):
+            # why, here: "0 of 57 rows" alone left the user guessing until the next page
+            n = int(reasons.iloc[0])
+            text += f" Most often: {reasons.index[0]} ({n:,} row{'s' if n != 1 else ''})."
         self.summary.setText(text)
         self.preview.set_frame(prepared.preview)
 

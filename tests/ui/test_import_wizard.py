@@ -105,6 +105,9 @@ def test_imports_asset_csv_end_to_end(qtbot, env, tmp_path):
     assert wiz.currentId() == PAGE_MAPPING
     mapping = wiz.mapping_page
     assert mapping.combos["name"].currentText() == "Site name"    # the importer's suggestion
+    # why rows are rejected is said here already, not only on the next page
+    reasons = set(wiz.prepared.report.rejections["reason"])
+    assert any(f"Most often: {r} (1 row)" in mapping.summary.text() for r in reasons)
     assert mapping.combos["capacity"].currentText() == "Places"
 
     click(wiz, WizardButton.NextButton, tasks)
