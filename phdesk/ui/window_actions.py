@@ -143,7 +143,16 @@ def refresh_recent_menu(win: MainWindow) -> None:
 
 
 def _start_dir(win: MainWindow) -> str:
-    return str(Path(win.project_path).parent) if win.project_path else str(Path.home())
+    """The open project's folder, but never phdesk's own data folder (where the demo lives,
+    beside the settings and logs: %LOCALAPPDATA%, hidden on Windows): Documents instead, so a
+    planner's first project is not saved where they will never find it again."""
+    if win.project_path:
+        folder = Path(win.project_path).parent
+        if folder.resolve() != paths.data_dir().resolve():
+            return str(folder)
+    docs = QtCore.QStandardPaths.writableLocation(
+        QtCore.QStandardPaths.StandardLocation.DocumentsLocation)
+    return docs if docs and Path(docs).is_dir() else str(Path.home())
 
 
 def _suffix_and_filter() -> tuple[str, str]:

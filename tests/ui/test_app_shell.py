@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -670,3 +671,19 @@ def test_enter_in_the_mapping_dialog_runs_mapping(make_main_window, qtbot):
     assert not any(dialog.segments.item(i).checkState() == checked
                    for i in range(dialog.segments.count()))
     dialog.close()
+
+
+def test_new_project_is_not_offered_in_the_app_data_folder(tmp_path):
+    """From the demo (phdesk's data folder, beside settings and logs) File ▸ New starts in
+    Documents or the home folder; from a project elsewhere, in that project's folder."""
+    from types import SimpleNamespace
+
+    from phdesk.ui.window_actions import _start_dir
+
+    demo_win = SimpleNamespace(project_path=paths.demo_project())
+    start = Path(_start_dir(demo_win)).resolve()
+    assert start != paths.data_dir().resolve()
+    assert start.is_dir()
+    mine = tmp_path / "work" / "trafford.phdesk"
+    mine.parent.mkdir()
+    assert Path(_start_dir(SimpleNamespace(project_path=mine))) == mine.parent
