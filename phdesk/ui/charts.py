@@ -234,6 +234,13 @@ class ChartsPanel(QtWidgets.QWidget):
         if df.empty:
             box.show_message("No results for this segment and category.")
             return
+        if df["neighbourhood"].nunique() < 2:
+            # one point on degenerate axes ("236301 236301 236301") compares nothing
+            box.show_message(
+                f"The gap chart compares neighbourhoods; this mapping run has only one "
+                f"({df['neighbourhood'].iloc[0]}). Import a neighbourhood lookup (File ▸ Import "
+                "data…) and run mapping again to compare them.")
+            return
         totals = _nb_totals(self._result, self._profile, cat)
         share = 100 * df["population"].to_numpy(float) / df["neighbourhood"].map(totals).to_numpy(
             float)
@@ -312,8 +319,8 @@ class ChartsPanel(QtWidgets.QWidget):
         measure = str(df["measure"].iloc[0])
         df = df[df["measure"] == measure].sort_values("sii")
         plot = box.new_plot(f"Slope index of inequality: {measure} ({seg}, 95% CI)",
-                            f"SII ({measure}): least minus most deprived; "
-                            "above 0 = less deprived areas better served")
+                            # short: a longer axis title was cut off in a half-width chart
+                            f"SII ({measure}): above 0 = less deprived areas better served")
         labels = df["category"].astype(str).tolist()
         y = np.arange(len(labels), dtype=float)
         ci.hintervals(plot, df["sii"], df["sii_lower"], df["sii_upper"], y)

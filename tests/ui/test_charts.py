@@ -199,3 +199,18 @@ def test_long_title_does_not_push_the_chart_off_its_box(qtbot):
     assert plot.sceneBoundingRect().right() <= view_width + 1
     shown = plot.titleLabel.text
     assert shown.endswith("…") or "…" in shown
+
+
+def test_gap_chart_with_one_neighbourhood_explains_instead_of_plotting(panel):
+    """With one neighbourhood (no lookup imported) the gap chart was a single point on an axis
+    labelled "236301 236301 236301"; it says what it needs instead."""
+    result = grid_result()
+    ns = result.neighbourhood_segments
+    result.neighbourhood_segments = ns[ns["neighbourhood"] == "North"].reset_index(drop=True)
+    panel.set_data(result, grid_profile(), grid_segment_population())
+    panel.category_combo.setCurrentText("GP practice")
+    panel.segment_combo.setCurrentText("All")
+    assert panel.gap_chart.showing_message()
+    text = panel.gap_chart.message.text()
+    assert "only one (North)" in text and "neighbourhood lookup" in text
+    assert not panel.coverage_chart.showing_message()   # the others still draw
