@@ -28,6 +28,9 @@ class Classes:
     of_value: np.ndarray
 
 
+WHOLE_NUMBER_KEYS = {"nearest_m", "population"}   # legends in whole metres / people
+
+
 def classify_measure(measure: Measure, values: np.ndarray, method: str = "quantiles",
                      k: int = 5) -> Classes:
     """IMD deciles get ten fixed classes (1 = most deprived, darkest); a diverging measure whose
@@ -47,7 +50,10 @@ def classify_measure(measure: Measure, values: np.ndarray, method: str = "quanti
     else:
         edges = palettes.class_breaks(v, k, method)
         colours = palettes.sequential(max(0, len(edges) - 1))
-    return Classes(edges, colours, palettes.legend_labels(edges), palettes.classify(v, edges))
+    labels = palettes.legend_labels(edges)
+    if measure.key in WHOLE_NUMBER_KEYS:   # metres and people: "20.5 – 366.5 m" reads as noise
+        labels = [f"{a:,.0f} – {b:,.0f}" for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    return Classes(edges, colours, labels, palettes.classify(v, edges))
 
 
 def area_tooltip(area: pd.Series, measure: Measure | None, value: float) -> str:

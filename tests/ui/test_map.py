@@ -381,3 +381,17 @@ def test_measures_without_data_are_not_offered(qtbot):
     p.set_profile(grid_profile())
     offered = [p.measure_combo.itemText(i) for i in range(p.measure_combo.count())]
     assert "Population (people)" in offered and "IMD decile (1 = most deprived)" in offered
+
+
+def test_distance_legend_in_whole_metres():
+    """Legend classes for distances (and people) read "21 – 367", not "20.5 – 366.5"."""
+    from phdesk.ui.map_layers import MEASURES
+    from phdesk.ui.map_text import classify_measure
+
+    nearest = next(m for m in MEASURES if m.key == "nearest_m")
+    values = np.array([20.5, 180.25, 366.5, 500.75, 623.1, 833.9, 1111.4, 2484.2])
+    labels = classify_measure(nearest, values).labels
+    assert labels and not any("." in lab for lab in labels)
+    assert labels[0].startswith("20 – ") or labels[0].startswith("21 – ")
+    access = next(m for m in MEASURES if m.key == "access_2sfca")
+    assert any("." in lab for lab in classify_measure(access, values / 1000).labels)
