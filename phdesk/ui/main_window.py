@@ -70,6 +70,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
         self.setCentralWidget(centre)
         self.docks = panels.add_docks(self)
         self._results_stale = False
+        self.changed_since_run = False   # an import or register edit after the last mapping run
         self._import_refresh = QtCore.QTimer(self, singleShot=True, interval=400)
         self._import_refresh.timeout.connect(self._refresh_after_import)
         self.docks["results"].visibilityChanged.connect(
@@ -121,6 +122,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
 
     def _assets_changed(self) -> None:
         # the register made the change and shows it already: refresh the rest only
+        self.changed_since_run = True
         self.reload(refresh_register=False)
 
     # -- loading -------------------------------------------------------------------------------
@@ -197,7 +199,9 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
             self.run_label.setText("Mapping not run yet (F5)")
         else:
             when = str(run.get("finished_at") or run.get("started_at") or "")
-            self.run_label.setText(f"Mapped {when.replace('T', ' ')[:16]} UTC")
+            # after an import or an edit the results no longer match the data: say so
+            stale = " · data changed since: run again (F5)" if self.changed_since_run else ""
+            self.run_label.setText(f"Mapped {when.replace('T', ' ')[:16]} UTC{stale}")
             self.run_label.setToolTip("When mapping last ran on this project")
 
     def _update_title(self) -> None:
@@ -221,6 +225,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
             if service is not self.service:
                 return
             result, run = out
+            self.changed_since_run = False
             if self.data is not None:
                 self.data.last_run = run
                 if category_table is not None:
@@ -285,6 +290,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
                 changed.connect(self._assets_changed)
             self.data = None
             self.neighbourhood_panel.select(None, emit=False)
+        self.changed_since_run = False
         self.settings.add_recent(service.path)
         if self.persist_settings:
             self.settings.save()
@@ -326,6 +332,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
 
     def _after_import(self) -> None:
         """Refresh once the wizard has finished a batch (one refresh for several files)."""
+        self.changed_since_run = True
         self._import_refresh.start()
 
     def _refresh_after_import(self) -> None:

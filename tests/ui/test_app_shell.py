@@ -687,3 +687,24 @@ def test_new_project_is_not_offered_in_the_app_data_folder(tmp_path):
     mine = tmp_path / "work" / "trafford.phdesk"
     mine.parent.mkdir()
     assert Path(_start_dir(SimpleNamespace(project_path=mine))) == mine.parent
+
+
+def test_status_says_when_results_are_older_than_the_data(make_main_window, qtbot):
+    """After an edit in the register (or an import) the last run's results no longer match the
+    data: the status bar says to run mapping again, until it is run."""
+    from phdesk.core.mapping import MappingParams
+
+    win = make_main_window()
+    params = MappingParams(categories=[win.data.categories[0]])
+    win.run_mapping(params)
+    assert win.tasks.wait(60_000)
+    assert win.run_label.text().startswith("Mapped 20") and "run again" not in \
+        win.run_label.text()
+    asset_id = int(win.service.assets()["id"].iloc[0])
+    win.service.update_asset(asset_id, {"capacity": 3})
+    win.asset_panel.assets_changed.emit()            # what the register does after an edit
+    assert win.tasks.wait(30_000)
+    qtbot.waitUntil(lambda: "run again (F5)" in win.run_label.text())
+    win.run_mapping(params)
+    assert win.tasks.wait(60_000)
+    assert "run again" not in win.run_label.text()
