@@ -102,8 +102,26 @@ def _guess_epsg(geoms: np.ndarray) -> int | None:
     return None
 
 
+def usable_geometries(geoms: np.ndarray) -> np.ndarray:
+    """``geoms`` with empty geometries and those with NaN or infinite coordinates set to None.
+
+    JSON readers accept ``NaN``/``Infinity``/``1e309``; GEOS fails on them (make_valid, point on
+    surface), so such features become "empty or missing geometry" rows.
+    """
+    geoms = np.array(geoms, dtype=object)
+    if not len(geoms):
+        return geoms
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    bad = np.zeros(len(geoms), bool)
+    bad[index[~np.isfinite(coords).all(axis=1)]] = True
+    bad |= shapely.is_empty(geoms)
+    geoms[bad] = None
+    return geoms
+
+
 def _to_bng(data: GeoData, declared: int | None, path: Path) -> None:
     """Project ``data.geometries`` to EPSG:27700 in place, checking the coordinates' range."""
+    data.geometries = usable_geometries(data.geometries)
     guess = _guess_epsg(data.geometries)
     epsg = declared
     if epsg is None:
@@ -143,7 +161,7 @@ def _features(doc: dict) -> list[dict]:
     feats = doc.get("features", []) if doc.get("type") == "FeatureCollection" else [doc]
     if not isinstance(feats, list):
         feats = []
-    return [{**f, "geometry": f.get("geometry") if isinstance(f.get("geometry"), dict) else None,
+    return [{**f, "geometry": f["geometry"] if _is_geometry(f.get("geometry")) else None,
              "properties": f.get("properties") if isinstance(f.get("properties"), dict) else None}
             for f in feats if isinstance(f, dict)]
 
@@ -156,13 +174,18 @@ def _crs_name(doc: dict) -> str | None:
     return str(name) if name else None
 
 
+def _is_geometry(g) -> bool:
+    return isinstance(g, dict) and isinstance(g.get("type"), str)
+
+
 def _geojson_geoms(feats: list[dict]) -> np.ndarray:
     out = np.full(len(feats), None, dtype=object)
     for i, f in enumerate(feats):
         g = f.get("geometry")
         if g:
             try:
-                out[i] = _shape(g)
+                with np.errstate(invalid="ignore"):  # NaN coordinates: dropped just after
+                    out[i] = _shape(g)
             except Exception:  # malformed coordinates: reported as an empty geometry
                 out[i] = None
     return out

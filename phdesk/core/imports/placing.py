@@ -222,7 +222,7 @@ def geojson_summary(path: Path, limit: int = 20_000_000) -> dict | None:
         return None
     feats = data.get("features")
     # features that are not objects, and geometry/properties that are not objects, are dropped
-    feats = [{**f, "geometry": _member(f, "geometry"), "properties": _member(f, "properties")}
+    feats = [{**f, "geometry": _geometry(f), "properties": _member(f, "properties")}
              for f in (feats if isinstance(feats, list) else []) if isinstance(f, dict)]
     data = {**data, "features": feats}
     types = {(f["geometry"] or {}).get("type") for f in feats}
@@ -239,6 +239,11 @@ def _member(feature: dict, key: str) -> dict | None:
     return value if isinstance(value, dict) else None
 
 
+def _geometry(feature: dict) -> dict | None:
+    g = _member(feature, "geometry")
+    return g if g is not None and isinstance(g.get("type"), str) else None
+
+
 def _shape_or_none(geometry: dict | None):
     """A shapely geometry, or None for a missing or malformed one (strings as coordinates)."""
     from shapely.geometry import shape
@@ -246,7 +251,8 @@ def _shape_or_none(geometry: dict | None):
     if not geometry:
         return None
     try:
-        return shape(geometry)
+        with np.errstate(invalid="ignore"):  # NaN coordinates: dropped by usable_geometries
+            return shape(geometry)
     except Exception:  # shapely raises TypeError/ValueError/GeometryTypeError for bad input
         return None
 
@@ -260,6 +266,8 @@ def read_geojson_points(path: Path, report: ImportReport) -> tuple[pd.DataFrame,
     """
     import shapely
 
+    from phdesk.core.imports.geofiles import usable_geometries
+
     info = geojson_summary(path)
     if info is None:
         raise UserError(f"{path.name}: not a GeoJSON FeatureCollection that phdesk can read")
@@ -270,7 +278,7 @@ def read_geojson_points(path: Path, report: ImportReport) -> tuple[pd.DataFrame,
     props = pd.DataFrame([f.get("properties") or {} for f in feats])
     props = props.astype(object).where(props.notna(), None)
     props = props.map(lambda v: None if v is None else str(v)).astype("string")
-    geoms = np.array([_shape_or_none(f.get("geometry")) for f in feats], dtype=object)
+    geoms = usable_geometries([_shape_or_none(f.get("geometry")) for f in feats])
     kinds = shapely.get_type_id(geoms)
     areas = np.isin(kinds, [3, 6])  # Polygon, MultiPolygon
     if areas.any():

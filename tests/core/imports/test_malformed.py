@@ -467,3 +467,29 @@ def test_segments_with_an_empty_age_band_cell(tmp_path, project):
     assert rep.rejections["row"].tolist() == [3]
     got = project.query("SELECT area_code, age_band FROM population ORDER BY area_code")
     assert got.values.tolist() == [["E01000001", "all"], ["E01000003", "5-9"]]
+
+
+@pytest.mark.parametrize("kind", [None, "boundaries"])
+def test_geojson_geometry_with_nan_coordinates_or_a_non_text_type(tmp_path, project, kind):
+    """Found by mutating a boundary file: NaN made GEOS raise in make_valid; a geometry whose
+    "type" is an object raised TypeError (unhashable) in detection."""
+    good = [json.loads(shapely.to_geojson(g)) for g in fx.squares(3)]
+    good[0]["coordinates"][0][1] = [float("nan"), 172000.0]
+    good[1]["type"] = {"not": "text"}
+    doc = {"type": "FeatureCollection", "crs": {"type": "name", "properties": {
+        "name": "EPSG:27700"}}, "features": [_feature(g, c) for g, c in zip(good, fx.CODES)]}
+    path = _b(tmp_path / "areas.geojson", json.dumps(doc))
+    rep = run_import(project, path, kind=kind, accept_partial=True)
+    assert rep.rejections[["row", "column"]].values.tolist() == [[1, "geometry"], [2, "geometry"]]
+    assert project.query("SELECT code FROM areas")["code"].tolist() == [fx.CODES[2]]
+
+
+def test_asset_points_with_empty_or_non_text_type_geometry(tmp_path, project):
+    feats = [{"type": "Feature", "properties": {"name": n, "category": "Library"}, "geometry": g}
+             for n, g in [("Good", {"type": "Point", "coordinates": [-0.02, 51.45]}),
+                          ("Empty", {"type": "GeometryCollection", "geometries": []}),
+                          ("Odd", {"type": ["Point"], "coordinates": [-0.02, 51.45]})]]
+    path = _b(tmp_path / "pts.geojson", _fc(feats))
+    rep = run_import(project, path, kind="assets", accept_partial=True)
+    assert sorted(rep.rejections["row"]) == [2, 3]
+    assert project.query("SELECT name FROM assets")["name"].tolist() == ["Good"]
