@@ -267,6 +267,15 @@ class AddAssetDialog(QtWidgets.QDialog):
         self.error.setWordWrap(True)
         self.error.setAccessibleName("Problem with the new asset")
         form = QtWidgets.QFormLayout(self)
+        where = QtWidgets.QLabel("Place it by its postcode, or by easting and northing (British "
+                                 "National Grid, metres) if the postcode is not in the "
+                                 "project's postcode lookup.", self)
+        where.setWordWrap(True)
+        where.setAccessibleName("How to place the asset")
+        form.addRow(where)
+        # room for a real name ("Shay Lane Medical Centre (Kelman)"): the dialog was about
+        # 20 characters wide, its title cut to "Add asse…"
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 60)
         for label, widget, hint in [
                 ("&Name", self.name, "Name"), ("&Category", self.category, "Category"),
                 ("&Easting (m)", self.easting, "Easting, British National Grid metres"),

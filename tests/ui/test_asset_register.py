@@ -264,3 +264,18 @@ def test_undo_in_main_window_after_its_reload(make_main_window, demo_path, qtbot
     qtbot.keyClick(panel.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert win.tasks.wait(30_000)
     assert saved(demo_path, asset_id)["name"] == old
+
+
+def test_add_dialog_has_room_for_a_real_name_and_says_how_to_place(qtbot):
+    """The dialog was about 20 characters wide (title cut to "Add asse…") and did not say that
+    a postcode alone places the asset."""
+    from phdesk.ui.asset_table import AddAssetDialog
+
+    dialog = AddAssetDialog(["GP practice"])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    fm = dialog.name.fontMetrics()
+    assert dialog.name.width() >= fm.horizontalAdvance("Shay Lane Medical Centre (Kelman)")
+    texts = " ".join(label.text() for label in dialog.findChildren(QtWidgets.QLabel))
+    assert "postcode" in texts and "easting and northing" in texts
