@@ -121,6 +121,9 @@ def prepare(path: Path, ctx):
     from phdesk.core.imports import Prepared
 
     fmt = sniff(path)
+    if fmt.encoding == "xlsx":  # read in chunks by the CSV parser: a workbook has no columns here
+        raise UserError(f"{path.name}: postcode directories are read from CSV files; save the "
+                        f"sheet as CSV (comma delimited) and import that")
     if fmt.header_row == 0:
         if len(fmt.columns) < 4:
             raise UserError(f"{path.name}: no header, and not the Code-Point Open layout "

@@ -493,3 +493,11 @@ def test_asset_points_with_empty_or_non_text_type_geometry(tmp_path, project):
     rep = run_import(project, path, kind="assets", accept_partial=True)
     assert sorted(rep.rejections["row"]) == [2, 3]
     assert project.query("SELECT name FROM assets")["name"].tolist() == ["Good"]
+
+
+def test_postcode_directory_in_a_workbook_says_to_save_as_csv(tmp_path, project):
+    """It was 'no postcode column' although the sheet had one."""
+    pd.DataFrame({"postcode": ["SE13 6AA"], "easting": [537000], "northing": [172000],
+                  "lsoa11cd": ["E01003189"]}).to_excel(tmp_path / "pcs.xlsx", index=False)
+    with pytest.raises(UserError, match="pcs.xlsx: postcode directories are read from CSV"):
+        run_import(project, tmp_path / "pcs.xlsx")
