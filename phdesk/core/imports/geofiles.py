@@ -355,7 +355,10 @@ def _dispatch(path: Path, fn_json, fn_shp, fn_gpkg):
     if suffix == ".zip":
         with tempfile.TemporaryDirectory(prefix="phdesk-zip-") as tmp:
             inner = _unzip_member(path, Path(tmp))
-            result = _dispatch(inner, fn_json, fn_shp, fn_gpkg)
+            try:
+                result = _dispatch(inner, fn_json, fn_shp, fn_gpkg)
+            except UserError as exc:  # name the file the user chose, then the member
+                raise UserError(f"{path.name}, in the zip: {exc}") from None
             if isinstance(result, GeoData):
                 result.path = path
             return result

@@ -185,6 +185,11 @@ def test_specific_messages(tmp_path, capsys, project_file):
         return cli_import(capsys, project_file, UNREADABLE[name](tmp_path))[1]
 
     assert "2 layers" in msg("two_shapefiles.zip")
+    shp = _shapefile(tmp_path / "src")
+    nodbf = _b(tmp_path / "nodbf.zip", _zip({f"sq{ext}": shp.with_suffix(ext).read_bytes()
+                                             for ext in (".shp", ".shx")}))
+    rc, text = cli_import(capsys, project_file, nodbf)
+    assert rc == 2 and "nodbf.zip, in the zip: sq.shp: the shapefile's .dbf" in text
     assert "row 2 has 6 cells but the header has 4" in msg("more_cells_than_header.csv")
     assert "row 302, column name: contains a NUL character" in msg("nul_mid_file.csv")
     assert "row 2: a quoted value is never closed" in msg("unclosed_quote.csv")
