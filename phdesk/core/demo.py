@@ -25,8 +25,10 @@ from phdesk.store.project import Project, ProjectError, dumps, utc_now
 BOROUGH = "Kingsbridge"
 CENTRE = (531_000.0, 179_000.0)  # metres, EPSG:27700 (a synthetic place; the numbers are arbitrary)
 SEED = 20261122
-NEIGHBOURHOODS = ["Northgate", "Riverside", "Millbrook", "St Anne's", "Eastfield",
-                  "Hollins Park", "Westcombe", "Kingsmead"]
+# in the order of the hubs they grow from: the centre, then anticlockwise from east-north-east
+# (so Eastfield is in the deprived east, Northgate in the north, Westcombe in the west)
+NEIGHBOURHOODS = ["Kingsmead", "Eastfield", "Northgate", "Millbrook", "Westcombe",
+                  "Hollins Park", "St Anne's", "Riverside"]
 AGE_BANDS = ["0-4", "5-15", "16-24", "25-44", "45-64", "65-74", "75-84", "85+"]
 # share of residents per age band in an affluent (index 0) and a deprived (index 1) area
 AGE_SHARE = np.array([[0.050, 0.120, 0.090, 0.260, 0.270, 0.110, 0.070, 0.030],
