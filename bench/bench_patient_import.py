@@ -23,22 +23,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # run alone or via run.py
+from _import_child import SCRIPT as IMPORT_CHILD  # noqa: E402
+
 FULL, QUICK = 2_000_000, 50_000
 N_AREAS = 1_100
 FLAGS = {"diabetes": 0.08, "copd": 0.03, "hypertension": 0.15, "asthma": 0.07,
          "frailty": 0.04, "smi": 0.01, "ckd": 0.05, "chd": 0.04}
 SEED = 20261122
 
-CHILD = """
-import sys, time
-from phdesk.store.project import Project
-from phdesk.core.imports import run_import
-t0 = time.perf_counter()
-project = Project.create(sys.argv[2])
-rep = run_import(project, sys.argv[1])
-project.close()
-print(time.perf_counter() - t0, rep.kind, rep.rows_accepted)
-"""
+CHILD = IMPORT_CHILD
 
 
 def generate(path: Path, n: int, seed: int = SEED) -> None:

@@ -21,6 +21,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # run alone or via run.py
+from _import_child import SCRIPT as IMPORT_CHILD  # noqa: E402
+
 FULL, QUICK = 2_700_000, 50_000
 COLUMNS = ("pcd,pcd2,pcds,dointr,doterm,oscty,ced,oslaua,osward,parish,usertype,oseast1m,"
            "osnrth1m,osgrdind,oshlthau,nhser,ctry,rgn,streg,pcon,eer,teclec,ttwa,pct,itl,"
@@ -30,16 +33,7 @@ COLUMNS = ("pcd,pcd2,pcds,dointr,doterm,oscty,ced,oslaua,osward,parish,usertype,
 USED = ["pcd", "doterm", "oseast1m", "osnrth1m", "lat", "long", "lsoa11", "lsoa21", "pcds"]
 SEED = 20261122
 
-CHILD = """
-import sys, time
-from phdesk.store.project import Project
-from phdesk.core.imports import run_import
-t0 = time.perf_counter()
-project = Project.create(sys.argv[2])
-rep = run_import(project, sys.argv[1])
-project.close()
-print(time.perf_counter() - t0, rep.kind, rep.rows_accepted)
-"""
+CHILD = IMPORT_CHILD
 BASELINE = """
 import sys, time
 import pandas as pd

@@ -6,6 +6,8 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import shutil  # noqa: E402
+
 import pytest  # noqa: E402
 
 
@@ -25,3 +27,21 @@ def project(tmp_path):
     p = Project.create(tmp_path / "test.phdesk")
     yield p
     p.close()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory):
+    """The demo project, written once; tests get copies (see ``demo_path``)."""
+    from phdesk.core.demo import write_demo
+
+    path = tmp_path_factory.mktemp("demo_template") / "demo.phdesk"
+    write_demo(path)
+    return path
+
+
+@pytest.fixture
+def demo_path(demo_template, tmp_path):
+    """A fresh copy of the demo project in this test's folder."""
+    path = tmp_path / "demo.phdesk"
+    shutil.copy(demo_template, path)
+    return path

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,20 +13,9 @@ from phdesk.services.project_service import ProjectService, assign_points
 from phdesk.store.project import Project
 
 
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory):
-    from phdesk.core.demo import write_demo
-
-    path = tmp_path_factory.mktemp("svc") / "demo.phdesk"
-    write_demo(path)
-    return path
-
-
 @pytest.fixture
-def service(demo_file, tmp_path):
-    path = tmp_path / "demo.phdesk"
-    shutil.copy(demo_file, path)
-    svc = ProjectService.open(path)
+def service(demo_path):
+    svc = ProjectService.open(demo_path)
     yield svc
     svc.close()
 

@@ -1,28 +1,8 @@
-"""UI fixtures: a demo project (built once per session, copied per test) and main windows on it."""
+"""UI fixtures: main windows on the demo project (the demo fixtures are in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
-
-
-@pytest.fixture(scope="session")
-def demo_template(tmp_path_factory):
-    """The demo project, written once; tests get copies (see ``demo_path``)."""
-    from phdesk.core.demo import write_demo
-
-    path = tmp_path_factory.mktemp("demo_template") / "demo.phdesk"
-    write_demo(path)
-    return path
-
-
-@pytest.fixture
-def demo_path(demo_template, tmp_path):
-    """A fresh copy of the demo project in this test's folder."""
-    path = tmp_path / "demo.phdesk"
-    shutil.copy(demo_template, path)
-    return path
 
 
 @pytest.fixture
