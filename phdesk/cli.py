@@ -19,6 +19,11 @@ log = logging.getLogger(__name__)
 
 COMMANDS = ("new", "demo", "import", "map")
 
+# Commands added by other parts of phdesk: each module has ``register(sub) -> {name: handler}``,
+# adding its subparsers to ``sub`` (an argparse subparsers action). Keep one module per area so
+# the areas do not edit each other's commands.
+COMMAND_MODULES = ("phdesk.cli_planning", "phdesk.cli_export")
+
 
 class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of exiting, so usage errors share our exit path."""
@@ -42,7 +47,8 @@ def _progress_printer(quiet: bool):
     return show
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(handlers: dict | None = None) -> argparse.ArgumentParser:
+    """The command parser; ``handlers`` (if given) receives the command modules' handlers."""
     p = _Parser(prog="phdesk", description="Neighbourhood health and care planning, offline.")
     p.add_argument("--version", action="version", version=f"phdesk {__version__}")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
@@ -70,7 +76,20 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--radius", type=float, help="catchment radius in metres for every category")
     s.add_argument("--category", action="append", default=[], help="only this category (repeat)")
     s.add_argument("--quiet", action="store_true")
+    if handlers is not None:
+        handlers.update(_module_commands(sub))
+    else:
+        _module_commands(sub)
     return p
+
+
+def _module_commands(sub) -> dict:
+    import importlib
+
+    found: dict = {}
+    for name in COMMAND_MODULES:
+        found.update(importlib.import_module(name).register(sub))
+    return found
 
 
 def build_gui_parser() -> argparse.ArgumentParser:
@@ -188,12 +207,15 @@ def main(argv: list[str] | None = None) -> int:
     from phdesk.logging_setup import setup_logging
 
     try:
-        if argv and argv[0] in COMMANDS or argv[:1] in (["-h"], ["--help"]):
+        extra: dict = {}
+        parser = build_parser(extra)
+        if argv and (argv[0] in COMMANDS or argv[0] in extra) or argv[:1] in (["-h"], ["--help"]):
             setup_logging()
-            args = build_parser().parse_args(argv)
-            handler = {"new": cmd_new, "demo": cmd_demo, "import": cmd_import, "map": cmd_map}
+            args = parser.parse_args(argv)
+            handler = {"new": cmd_new, "demo": cmd_demo, "import": cmd_import, "map": cmd_map,
+                       **extra}
             if args.command is None:
-                build_parser().print_help()
+                parser.print_help()
                 return 0
             return handler[args.command](args)
         args = build_gui_parser().parse_args(argv)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -149,8 +149,19 @@ CREATE TABLE IF NOT EXISTS mapping_runs (
 );
 """
 
+def _v2_statements() -> list[str]:
+    from phdesk.store.schema_v2 import SECTIONS
+
+    return [stmt for section in SECTIONS for stmt in statements(section)]
+
+
+def _migrate_to_v2(conn: sqlite3.Connection) -> None:
+    for stmt in _v2_statements():
+        conn.execute(stmt)
+
+
 # version -> function upgrading a file from version-1 to version. Add new ones at the end.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {2: _migrate_to_v2}
 
 
 def statements(script: str) -> list[str]:
@@ -166,5 +177,5 @@ def statements(script: str) -> list[str]:
 
 def create(conn: sqlite3.Connection) -> None:
     """Create the current schema in an empty database, inside the caller's transaction."""
-    for stmt in statements(SCHEMA_V1):
+    for stmt in statements(SCHEMA_V1) + _v2_statements():
         conn.execute(stmt)

@@ -1,0 +1,12 @@
+"""Command-line commands for the export command (`phdesk export`).
+
+``register(sub)`` adds this module's subparsers and returns their handlers; see
+``phdesk.cli.COMMAND_MODULES``.
+"""
+
+from __future__ import annotations
+
+
+def register(sub) -> dict:
+    """Add this module's subcommands to ``sub``; return ``{command: handler(args) -> int}``."""
+    return {}
