@@ -19,7 +19,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 LEVELS = ("area", "neighbourhood", "inequality", "asset")
+
+#: Core20 (of Core20PLUS5): residents of the most deprived 20% of areas in England, i.e. national
+#: IMD deciles 1 and 2. The one definition: segments, the map and the neighbourhood summary use it.
+CORE20_DECILES = (1, 2)
+
+
+def is_core20(decile) -> np.ndarray:
+    """True where an area's national IMD decile is a Core20 decile (NaN/unknown: False)."""
+    d = np.asarray(decile, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.isin(d, CORE20_DECILES)
+
 DISCLOSURE = ("count", "derived", "none")
 
 
@@ -180,4 +194,5 @@ def measures_for(level: str) -> list[Measure]:
     return [m for m in _ALL if level in m.levels()]
 
 
-__all__ = ["Measure", "MEASURES", "LEVELS", "DISCLOSURE", "measure", "measures_for"]
+__all__ = ["Measure", "MEASURES", "LEVELS", "DISCLOSURE", "CORE20_DECILES", "is_core20",
+           "measure", "measures_for"]

@@ -46,6 +46,7 @@ import pandas as pd
 
 from phdesk.core.age_bands import age_groups, parse_age_band
 from phdesk.core.errors import UserError
+from phdesk.core.measures import is_core20
 from phdesk.core.segment_rows import PopulationRows
 
 if TYPE_CHECKING:
@@ -210,7 +211,7 @@ def build_segments(population: pd.DataFrame, deciles: pd.Series | None = None,
     dec = (deciles if deciles is not None else pd.Series(dtype=float)).reindex(areas)
     dec = dec.to_numpy(dtype=float)
     if np.isfinite(dec).any():
-        add(CORE20, "imd", np.where(dec <= 2, base, 0.0))
+        add(CORE20, "imd", np.where(is_core20(dec), base, 0.0))
         quint = np.ceil(dec / 2)
         for q, name in enumerate(QUINTILES, start=1):
             add(name, "imd", np.where(quint == q, base, 0.0))

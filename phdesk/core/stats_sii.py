@@ -106,8 +106,12 @@ def sii(values, population, se=None, lower_cl=None, upper_cl=None, value_type: i
     se: standard error per quantile; if not given it is (upper_cl - lower_cl) / 1.96 / 2 from
     the 95% limits, after log (value_type 1, rate) or logit (value_type 2, proportion 0..1)
     transformation of the limits. value_type 0 = any other indicator (no transformation).
-    transform=True (rates and proportions only, limits required, no se): fit on the log / logit
-    scale and convert the SII, RII, intercept and limits back to the original units.
+    transform=True (rates and proportions only): fit on the log / logit scale and convert the
+    SII, RII, intercept and limits back to the original units. With ``se`` it is taken on the
+    transformed (log / logit) scale, as phe_sii uses any given se for rates and proportions, so
+    ``se=s`` gives the same result as the limits inv(link(value) -/+ 1.96 s). (phe_sii 2.1.0
+    itself stops when se is given with transform; this is the same model with the se it would
+    compute from those limits.)
     multiplier scales the SII and its limits; a negative one also inverts the RII (polarity).
     seed: int or numpy Generator for reproducible limits. strict=False returns an all-NaN
     result with ``note`` set, instead of raising, when the quantile data cannot give an SII.
@@ -119,12 +123,8 @@ def sii(values, population, se=None, lower_cl=None, upper_cl=None, value_type: i
     repetitions = int(repetitions)
     if transform and value_type == 0:
         raise ValueError("value_type should be 1 or 2 when transform is true")
-    if transform and se is not None:
-        raise ValueError("se must not be given when transform is true")
     if se is None and (lower_cl is None or upper_cl is None):
         raise ValueError("sii requires either lower_cl and upper_cl, or se")
-    if transform and (lower_cl is None or upper_cl is None):
-        raise ValueError("sii requires lower_cl and upper_cl when transform is true")
     c = scale_confidence(confidence, allow_one=False)
     multiplier = float(multiplier)
 
