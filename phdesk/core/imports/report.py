@@ -41,6 +41,8 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
     committed: bool = False
+    # patient-level data: rejections keep row and column, never the value (see persons.py)
+    private: bool = False
 
     @property
     def rows_rejected(self) -> int:
@@ -52,7 +54,7 @@ class ImportReport:
         rows = np.asarray(rows)
         if rows.size == 0:
             return
-        vals = ([""] * rows.size if values is None
+        vals = ([""] * rows.size if values is None or self.private
                 else pd.Series(np.asarray(values, dtype=object)).fillna("").astype(str).str[:80])
         new = pd.DataFrame({"row": rows.astype(int), "column": column,
                             "value": list(vals), "reason": reason})
@@ -64,6 +66,8 @@ class ImportReport:
             self.warnings.append(message)
 
     def sorted_rejections(self) -> pd.DataFrame:
+        if self.private and len(self.rejections):  # values recorded before the file was known
+            self.rejections = self.rejections.assign(value="")
         return self.rejections.sort_values(["row", "column"], kind="stable").reset_index(drop=True)
 
     def to_dict(self, max_rejections: int | None = None) -> dict[str, Any]:
