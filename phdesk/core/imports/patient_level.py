@@ -54,7 +54,7 @@ def normalise_band(labels: pd.Series) -> pd.Series:
     t = t.str.replace(r"^aged?\s*", "", regex=True).str.replace(r"\s*(years?)?$", "", regex=True)
     t = t.str.replace(r"\s*(_|to|–|-)\s*", "-", regex=True)
     t = t.str.replace(r"\s*(\+|and over|plus|or over)$", "+", regex=True)
-    return t.where(t.str.fullmatch(r"\d{1,3}-\d{1,3}|\d{1,3}\+").fillna(False).astype(bool))
+    return t.where(t.str.fullmatch(r"[0-9]{1,3}-[0-9]{1,3}|[0-9]{1,3}\+").fillna(False).astype(bool))
 
 
 @dataclass
@@ -193,7 +193,7 @@ def _aggregate(path: Path, roles: Roles, report: ImportReport, progress, fast: b
         else:
             reject(pd.isna(pid), roles.person, MISSING_VALUE)
         codes, cats = _codes(chunk[roles.area])
-        cats = pd.Index(pd.Series(cats, dtype="string").str.strip().str.upper())  # e01… is E01…
+        cats = pd.Index(geo.clean_code(pd.Series(cats, dtype="string")))  # e01… is E01…
         good = geo.valid_area_code(pd.Series(cats, dtype="string")).to_numpy()
         bad_area = (codes < 0) | ~np.append(good, False)[codes]
         reject(bad_area, roles.area, MALFORMED_AREA_CODE, chunk[roles.area])

@@ -17,6 +17,7 @@ REJECTION_COLUMNS = ["row", "column", "value", "reason"]
 MALFORMED_AREA_CODE = "malformed area code (expected a 9-character GSS code such as E01000001)"
 POSTCODE_NOT_FOUND = "postcode not found in the project's postcode lookup"
 MALFORMED_POSTCODE = "malformed postcode"
+MALFORMED_ODS_CODE = "malformed ODS code (expected 3 to 8 ASCII letters and digits)"
 OUTSIDE_GB = "coordinates outside Great Britain"
 SWAPPED_LATLON = "latitude and longitude appear to be swapped"
 NEGATIVE_COUNT = "negative count"

@@ -199,7 +199,7 @@ def _aggregated(path: Path, r: dict, report: ImportReport) -> pd.DataFrame:
                       None if values is None else values[mask])
         ok &= ~mask
 
-    long["area"] = long["area"].astype("string").str.strip().str.upper()  # e01… is E01…
+    long["area"] = geo.clean_code(long["area"])  # e01… is E01…
     reject(~geo.valid_area_code(long["area"]).to_numpy(), r["area"], MALFORMED_AREA_CODE,
            long["area"])
     reject(long["segment"].fillna("").str.strip().eq("").to_numpy(), seg_col, MISSING_VALUE)
