@@ -54,7 +54,8 @@ def normalise_band(labels: pd.Series) -> pd.Series:
     t = t.str.replace(r"^aged?\s*", "", regex=True).str.replace(r"\s*(years?)?$", "", regex=True)
     t = t.str.replace(r"\s*(_|to|–|-)\s*", "-", regex=True)
     t = t.str.replace(r"\s*(\+|and over|plus|or over)$", "+", regex=True)
-    return t.where(t.str.fullmatch(r"[0-9]{1,3}-[0-9]{1,3}|[0-9]{1,3}\+").fillna(False).astype(bool))
+    ok = t.str.fullmatch(r"[0-9]{1,3}-[0-9]{1,3}|[0-9]{1,3}\+").fillna(False).astype(bool)
+    return t.where(ok)
 
 
 @dataclass
