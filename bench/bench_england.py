@@ -4,9 +4,9 @@
 Data: bench/_england_data.py (33,755 areas, 50,000 assets, 12 categories x 20 segments = 240
 blocks, 1,000 m). Baselines and checks: bench/_england_peers.py. Each side runs ``REPEATS`` times;
 the line gives min/median/max seconds and the ratios (min/median/max, phdesk over baseline), then
-phdesk's peak memory: the peak resident size of a child process that loads the pickled inputs and
-runs ``compute_mapping`` once (VmHWM; with the size after loading the inputs in brackets). Before timing
-is reported, phdesk's tables are checked against (a) to 1e-9 and (b)'s kernels against (a)'s.
+phdesk's peak memory: the peak resident size (VmHWM) of a child process that loads the pickled
+inputs and runs ``compute_mapping`` once (the size after loading the inputs in brackets). Before
+timing is reported, phdesk's tables are checked against (a) to 1e-9 and (b)'s kernels against (a)'s.
 Goals (issue 9): <= 0.5 x (a), <= 1.5 x (b), peak <= 1 GB. Quick mode: one eighth of the size.
 """
 
