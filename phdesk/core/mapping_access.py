@@ -210,7 +210,8 @@ def pairs_near(tree: shapely.STRtree, tree_idx: np.ndarray, ax: np.ndarray, ay: 
     the area points (``tree_idx``: the area index of each tree item) queried with the sites.
 
     The tree is built once per set of areas and reused for every category and what-if change,
-    so one category costs one query with its own few sites. Returns i, j, d sorted by j, then i.
+    so one category costs one query with its own few sites. Returns i, j, d (in the tree's
+    order: the sums over pairs do not depend on it).
     """
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
     b_ok = np.flatnonzero(np.isfinite(bx) & np.isfinite(by))
@@ -221,6 +222,4 @@ def pairs_near(tree: shapely.STRtree, tree_idx: np.ndarray, ax: np.ndarray, ay: 
     i, j = tree_idx[qi], b_ok[qj]
     d = np.hypot(ax[i] - bx[j], ay[i] - by[j])
     keep = d <= radius
-    i, j, d = i[keep], j[keep], d[keep]
-    order = np.lexsort((i, j))
-    return i[order], j[order], d[order]
+    return i[keep], j[keep], d[keep]

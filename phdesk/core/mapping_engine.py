@@ -113,8 +113,22 @@ class MappingEngine:
         result, self._kept = self._compute(self.inputs.assets, as_progress(progress))
         return result
 
-    def whatif(self, assets: pd.DataFrame) -> MappingResult:
-        """The result with ``assets`` as the register (same columns as ``inputs.assets``)."""
+    def whatif(self, assets: pd.DataFrame | None = None, *,
+               move: dict | None = None) -> MappingResult:
+        """The result with ``assets`` as the register (same columns as ``inputs.assets``), or
+        the inputs' register with sites moved: ``move={asset_id: (easting, northing)}``
+        (metres, EPSG:27700). Only the categories whose sites changed are recomputed; the SII
+        simulations wait until the inequality table is asked for."""
+        if assets is None:
+            assets = self.inputs.assets
+        if move:
+            assets = assets.copy()
+            ids = assets["id"].to_numpy()
+            for asset_id, (x, y) in move.items():
+                hit = ids == asset_id
+                if not hit.any():
+                    raise UserError(f"what-if: no asset with id {asset_id!r} to move")
+                assets.loc[hit, ["easting", "northing"]] = [float(x), float(y)]
         result, self._recent = self._compute(assets, as_progress(None))
         return result
 
@@ -180,10 +194,12 @@ class MappingEngine:
             assets_mapped=len(aw.frame), catchment_pairs=int(sum(k.within.sum()
                                                                  for k in kernels)),
             population_total=float(area.pop[:, 0].sum()), segments=list(area.segments),
-            categories={r.category: {"radius_m": float(r.radius_m), "serves": list(r.serves),
-                                     "universal": bool(r.universal), "demand": list(r.demand),
-                                     "capacity_unit": r.capacity_unit,
-                                     "assets": len(k.sites), "edge_sites": k.edge_sites}
-                        for r, k in zip(rules.itertuples(), kernels, strict=True)},
+            categories={c: {"radius_m": float(r), "serves": list(sv), "universal": bool(u),
+                            "demand": list(dm), "capacity_unit": cu, "assets": len(k.sites),
+                            "edge_sites": k.edge_sites}
+                        for c, r, sv, u, dm, cu, k in zip(
+                            rules["category"], rules["radius_m"], rules["serves"],
+                            rules["universal"], rules["demand"], rules["capacity_unit"], kernels,
+                            strict=True)},
             notes=notes)
         return summary

@@ -96,13 +96,14 @@ def _leaves_populated_areas(area: AreaWork, x: np.ndarray, y: np.ndarray, radius
     found = area.populated_tree()
     if found is None or not len(x):
         return np.zeros(len(x), dtype=bool)
-    tree, _ = found
+    tree, polys = found
     t = np.linspace(0, 2 * np.pi, EDGE_SAMPLES, endpoint=False)
     px = (x[:, None] + radius * np.cos(t)[None, :]).ravel()
     py = (y[:, None] + radius * np.sin(t)[None, :]).ravel()
-    hit, _ = tree.query(shapely.points(px, py), predicate="intersects")
+    pi, ti = tree.query(shapely.points(px, py))          # bounding boxes, then exact tests
+    hit = shapely.intersects_xy(polys[ti], px[pi], py[pi])   # on prepared polygons
     inside = np.zeros(len(px), dtype=bool)
-    inside[hit] = True
+    inside[pi[hit]] = True
     return ~inside.reshape(len(x), EDGE_SAMPLES).all(axis=1)
 
 
@@ -110,7 +111,7 @@ def signature(assets: AssetWork, c: int, radius: float, demand: list[str]) -> tu
     """What a category's kernel depends on besides the areas: its sites (id, place, capacity),
     radius and demand. Equal signatures give equal kernels."""
     sites = np.flatnonzero(assets.cat_codes == c)
-    ids = assets.frame["id"].to_numpy()[sites]
+    ids = assets.ids[sites]
     return (assets.categories[c], float(radius), tuple(demand), ids.tobytes() if ids.dtype != object
             else tuple(ids), assets.bx[sites].tobytes(), assets.by[sites].tobytes(),
-            assets.capacity[sites].tobytes(), tuple(assets.nb_name[sites]))
+            assets.capacity[sites].tobytes(), tuple(assets.nb_name[sites].tolist()))

@@ -76,23 +76,24 @@ def rank_descending(score: np.ndarray) -> np.ndarray:
     return out
 
 
-def group_sums(area: AreaWork) -> tuple[np.ndarray, np.ndarray]:
-    """(order, starts) for summing area rows of the study area by neighbourhood with
-    ``np.add.reduceat`` (every neighbourhood has at least one area). Cached on the work."""
+def group_sums(area: AreaWork) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(order, starts, weights) for summing the study area's rows by neighbourhood with
+    ``np.add.reduceat``: area indices sorted by neighbourhood (every one has an area), where
+    each neighbourhood starts, and the segment populations in that order. Cached."""
     if "groups" not in area._cache:
         study = np.flatnonzero(area.study)
         order = study[np.argsort(area.nb[study], kind="stable")]
         starts = np.searchsorted(area.nb[order], np.arange(len(area.nb_list)))
-        area._cache["groups"] = (order, starts)
+        area._cache["groups"] = (order, starts, area.pop[order])
     return area._cache["groups"]
 
 
 def _by_nb(area: AreaWork, values: np.ndarray) -> np.ndarray:
-    """Sum of area rows (areas x k) per neighbourhood -> k x neighbourhoods."""
-    order, starts = group_sums(area)
+    """Sum of rows (study areas in ``group_sums`` order x k) per neighbourhood -> k x nbs."""
+    order, starts, _ = group_sums(area)
     if not len(order):
         return np.zeros((values.shape[1], len(area.nb_list)))
-    return np.add.reduceat(values[order], starts, axis=0).T
+    return np.add.reduceat(values, starts, axis=0).T
 
 
 def access_matrix(kernel: CategoryKernel, segments: list[str], which: str) -> np.ndarray:
@@ -120,16 +121,17 @@ def study_rates(area: AreaWork, kernel: CategoryKernel) -> np.ndarray:
 
 def neighbourhood_arrays(area: AreaWork, kernel: CategoryKernel) -> dict[str, np.ndarray]:
     """Every neighbourhood measure of one category: segments x neighbourhoods arrays."""
-    w = area.pop                      # areas x segments (context rows are never summed)
+    order, _, w = group_sums(area)    # study areas only, sorted by neighbourhood
     segs = area.segments
-    a2, a3 = access_matrix(kernel, segs, "a2"), access_matrix(kernel, segs, "a3")
+    a2, a3 = access_matrix(kernel, segs, "a2")[order], access_matrix(kernel, segs, "a3")[order]
     rate = study_rates(area, kernel)
-    cov, two = kernel.within >= 1, kernel.within >= 2
+    within = kernel.within[order]
+    cov, two = (within >= 1)[:, None], (within >= 2)[:, None]
     sums = _by_nb(area, np.hstack([
-        w, w * cov[:, None], w * (kernel.within_half >= 1)[:, None],
-        w * (kernel.within_wide >= 1)[:, None], w * two[:, None], w * a2, w * a3,
+        w, w * cov, w * (kernel.within_half[order] >= 1)[:, None],
+        w * (kernel.within_wide[order] >= 1)[:, None], w * two, w * a2, w * a3,
         w * np.maximum(rate[None, :] - a2, 0.0) / 1000.0,
-        w * (np.maximum(a2 - rate[None, :], 0.0) * two[:, None])]))
+        w * (np.maximum(a2 - rate[None, :], 0.0) * two)]))
     p, covered, half, wide, choice, pa2, pa3, short, dup = np.split(sums, 9)
     with np.errstate(divide="ignore", invalid="ignore"):
         has = p > 0
@@ -157,8 +159,9 @@ def neighbourhood_arrays(area: AreaWork, kernel: CategoryKernel) -> dict[str, np
 
 def core20_share(area: AreaWork) -> np.ndarray:
     """Core20 share of each neighbourhood's residents (%), from the one Core20 definition."""
-    w = area.pop[:, :1]
-    p, core = _by_nb(area, np.hstack([w, w * area.core20[:, None]]))
+    order, _, pop = group_sums(area)
+    w = pop[:, :1]
+    p, core = _by_nb(area, np.hstack([w, w * area.core20[order][:, None]]))
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(p > 0, 100.0 * core / p, np.nan)
 

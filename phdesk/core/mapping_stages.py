@@ -84,12 +84,28 @@ class AreaWork:
             self._cache["ptree"] = (shapely.STRtree(self.points()[ok]), ok)
         return self._cache["ptree"]
 
+    def place(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Area index containing each point (-1: none), point in polygon (lowest index on a
+        shared edge), remembered per point so a what-if places only the sites that moved."""
+        memo = self._cache.setdefault("placed", {})
+        keys = list(zip(x.tolist(), y.tolist(), strict=True))
+        new = [k for k in dict.fromkeys(keys) if k not in memo]
+        if new:
+            nx, ny = np.array([k[0] for k in new]), np.array([k[1] for k in new])
+            for k, v in zip(new, points_in_polygons(nx, ny, self.geoms).tolist(), strict=True):
+                memo[k] = v
+        return np.array([memo[k] for k in keys], dtype=np.int64)
+
     def populated_tree(self) -> tuple[shapely.STRtree, np.ndarray] | None:
-        """An STRtree over the polygons of areas with residents (None without polygons)."""
+        """An STRtree over the polygons of areas with residents and those polygons, prepared for
+        fast repeated point tests (None without polygons). Built once."""
         if "poptree" not in self._cache:
             has = np.array([g is not None for g in self.geoms], dtype=bool) & (self.pop[:, 0] > 0)
-            idx = np.flatnonzero(has)
-            self._cache["poptree"] = (shapely.STRtree(self.geoms[idx]), idx) if len(idx) else None
+            polys = self.geoms[np.flatnonzero(has)]
+            if len(polys):
+                polys = shapely.transform(polys, lambda c: c)   # copies: prepare() marks them
+                shapely.prepare(polys)
+            self._cache["poptree"] = (shapely.STRtree(polys), polys) if len(polys) else None
         return self._cache["poptree"]
 
 
@@ -216,6 +232,12 @@ class AssetWork:
     notes: list[str] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
 
+    @property
+    def ids(self) -> np.ndarray:
+        if "_ids" not in self.__dict__:
+            self.__dict__["_ids"] = self.frame["id"].to_numpy()
+        return self.__dict__["_ids"]
+
 
 def select_categories(assets: pd.DataFrame, wanted: list[str] | None) -> pd.DataFrame:
     """The assets of the wanted categories, matched case-blind (every spelling is taken)."""
@@ -269,8 +291,8 @@ def place_assets(area: AreaWork, assets: pd.DataFrame, wanted: list[str] | None,
         summary["assets_skipped_no_coordinates"] = int((~placed).sum())
         notes.append(f"{int((~placed).sum())} assets without coordinates skipped "
                      f"(e.g. {', '.join(examples)})")
-    unplaced = sorted(set(selected["category"].astype(str)) -
-                      set(selected.loc[placed, "category"].astype(str)))
+    cat_all = selected["category"].to_numpy(dtype=object)
+    unplaced = sorted(set(map(str, cat_all)) - set(map(str, cat_all[placed])))
     if unplaced:
         notes.append(f"no assets with coordinates, not mapped: {', '.join(unplaced)}")
     sel = selected[placed].reset_index(drop=True)
@@ -282,7 +304,7 @@ def place_assets(area: AreaWork, assets: pd.DataFrame, wanted: list[str] | None,
                         "register (with coordinates or postcodes and a postcode directory)")
     bx, by = bx_all[placed], by_all[placed]
     cap, cap_source = asset_capacity(sel, list_sizes)
-    in_area = points_in_polygons(bx, by, area.geoms)
+    in_area = area.place(bx, by)
     nb_name = np.where(in_area >= 0, area.nb_names[np.maximum(in_area, 0)], None).astype(object)
     nb_name[(in_area >= 0) & (nb_name == NO_NEIGHBOURHOOD)] = None
     if area.nbh_geoms is not None and (in_area < 0).any():   # outside every area: polygons
@@ -292,7 +314,8 @@ def place_assets(area: AreaWork, assets: pd.DataFrame, wanted: list[str] | None,
     if not area.has_lookup:
         nb_name[in_area >= 0] = NO_NEIGHBOURHOOD
     summary["assets_outside_areas"] = int((in_area < 0).sum())
-    cat_codes, cats = pd.factorize(sel["category"].astype(str), sort=True)
+    cat_codes, cats = pd.factorize(np.asarray(list(map(str, cat_all[placed])), dtype=object),
+                                   sort=True)
     frame = pd.DataFrame({"id": sel["id"].to_numpy(), "source_id": sel.get("source_id"),
                           "name": sel["name"].to_numpy(), "category": sel["category"].to_numpy()})
     return AssetWork(frame, bx, by, cap, cap_source, in_area, nb_name, cat_codes.astype(np.int64),
@@ -312,7 +335,12 @@ def category_rules(assets: AssetWork, area: AreaWork, settings: pd.DataFrame | N
     with a note.
     """
     notes: list[str] = []
-    table = category_table(assets.categories, settings, area.segments, params.default_radius_m)
+    memo = area._cache.setdefault("category_table", {})   # names -> defaults: same every run
+    key = (tuple(assets.categories), id(settings), params.default_radius_m)
+    if key not in memo:
+        memo[key] = category_table(assets.categories, settings, area.segments,
+                                   params.default_radius_m)
+    table = memo[key]
     radius = [params.default_radius_m if params.radius_override else
               float(params.radius_m.get(c, r)) for c, r in zip(table["category"],
                                                                 table["radius_m"], strict=True)]
