@@ -25,9 +25,10 @@ rate(x, n, multiplier=100000, confidence=0.95) -> Estimate
     Crude rate (R ``phe_rate``). Exact Poisson limits (chi-square: qchisq(a/2, 2x)/2 and
     qchisq(1-a/2, 2x+2)/2; Armitage & Berry) when x < 10, Byar's when x >= 10; ``method``
     is "Exact" or "Byars" per element.
-dsr(x, n, stdpop=ESP2013, multiplier=100000, confidence=0.95) -> Estimate
+dsr(x, n, stdpop=ESP2013, multiplier=100000, confidence=0.95, bands=None) -> Estimate
     Directly standardised rate over age bands (R ``calculate_dsr``; default weights: the
-    2013 European Standard Population, 19 bands 0-4 ... 90+). Dobson et al. (1991) limits
+    2013 European Standard Population, 19 bands 0-4 ... 90+, labels ``ESP2013_BANDS``). With
+    ``bands`` (each column's age-band label) the weights are matched by label, not position. Dobson et al. (1991) limits
     built on Byar's limits for the total count. When the total count is < 10 the value and
     limits are NaN and ``note`` is "dsr NA for total count < 10" (PHE suppression rule).
 smr(x, n, x_ref, n_ref, refvalue=1, confidence=0.95) -> Estimate
@@ -61,6 +62,7 @@ from __future__ import annotations
 
 from phdesk.core.stats import (
     ESP2013,
+    ESP2013_BANDS,
     SMALL_COUNT,
     Estimate,
     byars_ci,
@@ -77,6 +79,7 @@ from phdesk.core.stats_sii import SIIResult, sii
 
 __all__ = [
     "ESP2013",
+    "ESP2013_BANDS",
     "SMALL_COUNT",
     "Estimate",
     "SIIResult",

@@ -169,11 +169,14 @@ def core20_share(area: AreaWork) -> np.ndarray:
 def headline_order(table: pd.DataFrame) -> pd.DataFrame:
     """Rows ordered worst first for headlines: absolute before relative, so a neighbourhood with
     no site within reach never ranks below one with some. Key: access_ratio ascending (0 = no
-    site within reach of anyone), then no_site_pct descending, then gap_score descending."""
+    site within reach of anyone; also when no one in the study area has a site within reach, and
+    so there is no rate), then no_site_pct descending, then gap_score descending."""
     t = table.copy()
     ratio = pd.to_numeric(t.get("access_ratio"), errors="coerce")
-    t["_r"] = ratio.fillna(np.inf)
-    t["_n"] = -pd.to_numeric(t.get("no_site_pct"), errors="coerce").fillna(0.0)
+    none = pd.to_numeric(t.get("no_site_pct"), errors="coerce")
+    # no site within reach of anyone in the study area: no rate to compare with, still absence
+    t["_r"] = ratio.where(ratio.notna(), np.where(none >= 100, 0.0, np.inf))
+    t["_n"] = -none.fillna(0.0)
     t["_g"] = -pd.to_numeric(t.get("gap_score"), errors="coerce").fillna(-np.inf)
-    t = t[ratio.notna() | pd.to_numeric(t.get("gap_score"), errors="coerce").notna()]
+    t = t[np.isfinite(t["_r"]) | pd.to_numeric(t.get("gap_score"), errors="coerce").notna()]
     return t.sort_values(["_r", "_n", "_g"], kind="stable").drop(columns=["_r", "_n", "_g"])
