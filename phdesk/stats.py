@@ -28,8 +28,8 @@ rate(x, n, multiplier=100000, confidence=0.95) -> Estimate
 dsr(x, n, stdpop=ESP2013, multiplier=100000, confidence=0.95, bands=None) -> Estimate
     Directly standardised rate over age bands (R ``calculate_dsr``; default weights: the
     2013 European Standard Population, 19 bands 0-4 ... 90+, labels ``ESP2013_BANDS``). With
-    ``bands`` (each column's age-band label) the weights are matched by label, not position. Dobson et al. (1991) limits
-    built on Byar's limits for the total count. When the total count is < 10 the value and
+    ``bands`` (each column's age-band label) the weights are matched by label, not position.
+    Dobson et al. (1991) limits built on Byar's limits for the total count. When the total count is < 10 the value and
     limits are NaN and ``note`` is "dsr NA for total count < 10" (PHE suppression rule).
 smr(x, n, x_ref, n_ref, refvalue=1, confidence=0.95) -> Estimate
     Indirectly standardised ratio (SMR) observed / expected * refvalue (R
@@ -42,7 +42,8 @@ sii(values, population, se=None, lower_cl=None, upper_cl=None, value_type=0,
     (R ``phe_sii``; Low & Low 2004): population-weighted (sqrt(a)) regression on the
     cumulative-population midpoints, limits by simulation (``repetitions`` normal draws per
     quantile), RII = (intercept + SII) / intercept, value_type 0 indicator / 1 rate (log) /
-    2 proportion (logit), ``transform`` to fit on the log / logit scale. ``seed`` makes the
+    2 proportion (logit), ``transform`` to fit on the log / logit scale (an ``se`` given with
+    it is on that scale). ``seed`` makes the
     limits reproducible; the simulation uses numpy's generator, so limits match R's to
     simulation error, while the SII, RII and intercept match exactly.
 
