@@ -29,8 +29,9 @@ dsr(x, n, stdpop=ESP2013, multiplier=100000, confidence=0.95, bands=None) -> Est
     Directly standardised rate over age bands (R ``calculate_dsr``; default weights: the
     2013 European Standard Population, 19 bands 0-4 ... 90+, labels ``ESP2013_BANDS``). With
     ``bands`` (each column's age-band label) the weights are matched by label, not position.
-    Dobson et al. (1991) limits built on Byar's limits for the total count. When the total count is < 10 the value and
-    limits are NaN and ``note`` is "dsr NA for total count < 10" (PHE suppression rule).
+    Dobson et al. (1991) limits built on Byar's limits for the total count. When the total
+    count is < 10 the value and limits are NaN and ``note`` is "dsr NA for total count < 10"
+    (PHE suppression rule).
 smr(x, n, x_ref, n_ref, refvalue=1, confidence=0.95) -> Estimate
     Indirectly standardised ratio (SMR) observed / expected * refvalue (R
     ``calculate_ISRatio``), expected = sum(n * x_ref / n_ref); exact limits when observed
