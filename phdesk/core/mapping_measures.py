@@ -20,8 +20,8 @@ shortfall
     area up to the study area's rate (capacity units).
 duplicated_pct
     100 x sum of residents x max(0, access - R) over areas within reach of two or more sites /
-    sum of residents x access: the share of the capacity the residents reach that is above the
-    study area's rate where providers overlap.
+    (residents x R): capacity above the study area's rate where providers overlap, as a share
+    of what the neighbourhood's residents would reach at that rate (their need).
 gap_score / gap_rank
     see :func:`gap_scores`.
 """
@@ -147,7 +147,8 @@ def neighbourhood_arrays(area: AreaWork, kernel: CategoryKernel) -> dict[str, np
                                      np.nan),
             "no_site_pct": 100.0 - pct(covered),
             "shortfall": np.where(has, short, np.nan),
-            "duplicated_pct": np.where(has & (pa2 > 0), 100.0 * dup / pa2,
+            "duplicated_pct": np.where(has & (rate[:, None] > 0),
+                                       100.0 * dup / (p * rate[:, None]),
                                        np.where(has, 0.0, np.nan)),
         }
     if area.has_lookup:

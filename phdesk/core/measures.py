@@ -116,10 +116,10 @@ _ALL: tuple[Measure, ...] = (
     Measure("choice_pct", "Residents with a choice of sites (%)", _PCT, _N,
             "Share of the segment's residents within reach of two or more sites of the "
             "category. High in any city; it is choice, not duplication.", "derived", 1),
-    Measure("duplicated_pct", "Duplicated provision (% of capacity reached)", _PCT, _N,
-            "Share of the capacity the neighbourhood's residents reach that is above the study "
-            "area's rate per resident, counted only where residents can reach two or more "
-            "sites: provision beyond need where providers overlap.", "derived", 1),
+    Measure("duplicated_pct", "Duplicated provision (% of need)", _PCT, _N,
+            "Capacity the residents reach above the study area's rate per resident, counted "
+            "only where they can reach two or more sites, as a share of what they would reach "
+            "at that rate: provision beyond need where providers overlap.", "derived", 1),
     # -- access -------------------------------------------------------------------------------
     Measure("access_2sfca", "Places per 1,000 residents (2SFCA)", _PER1K, _A,
             "Two-step floating catchment access: each site's capacity shared among the people "

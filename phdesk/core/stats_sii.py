@@ -16,6 +16,7 @@ R's, so limits agree with R's to simulation error only; ``seed`` makes them repr
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -45,6 +46,34 @@ class SIIResult:
     repetitions: int
     method: str
     note: str = ""
+
+
+@functools.lru_cache(maxsize=16)
+def _normals_for_seed(seed: int, repetitions: int, q: int) -> tuple[np.ndarray, ...]:
+    rng = np.random.default_rng(seed)
+    out, done = [], 0
+    while done < repetitions:
+        k = min(_CHUNK, repetitions - done)
+        block = rng.standard_normal((k, q))
+        block.setflags(write=False)
+        out.append(block)
+        done += k
+    return tuple(out)
+
+
+def _normals(seed, repetitions: int, q: int):
+    """The standard normal draws, chunk by chunk, as ``default_rng(seed)`` gives them. For an
+    int seed they are kept (read-only): a mapping run fits hundreds of SIIs with one seed, and
+    drawing them again each time was most of its cost; the numbers are the same."""
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        yield from _normals_for_seed(int(seed), repetitions, q)
+        return
+    rng = np.random.default_rng(seed)
+    done = 0
+    while done < repetitions:
+        k = min(_CHUNK, repetitions - done)
+        yield rng.standard_normal((k, q))
+        done += k
 
 
 def _nan_result(confidence, value_type, transform, multiplier, repetitions, note) -> SIIResult:
@@ -161,16 +190,20 @@ def sii(values, population, se=None, lower_cl=None, upper_cl=None, value_type: i
     # (M M')^-1 M, M = design' (2 x q): the least-squares map applied to every repetition.
     solver = np.linalg.solve(design.T @ design, design.T)
 
-    rng = np.random.default_rng(seed)
+    normals = _normals(seed, repetitions, q)
+    linear = transform or value_type == 0      # draws stay on the model scale
+    centre = (v_t * sqrt_a) @ solver.T
     slopes = np.empty(repetitions)
     ints = np.empty(repetitions)
     done = 0
     while done < repetitions:
         k = min(_CHUNK, repetitions - done)
-        draws = rng.standard_normal((k, q)) * se_a + v_t
-        if not transform:
-            draws = _inverse_link(draws, value_type)
-        params = (draws * sqrt_a) @ solver.T  # k x 2: (A, S) per repetition
+        z = next(normals)
+        if linear:   # the fit is linear in the draws: one (k x q) @ (q x 2) product
+            params = z @ (se_a[:, None] * sqrt_a[:, None] * solver.T) + centre
+        else:
+            draws = _inverse_link(z * se_a + v_t, value_type)
+            params = (draws * sqrt_a) @ solver.T  # k x 2: (A, S) per repetition
         ints[done:done + k] = params[:, 0]
         slopes[done:done + k] = params[:, 1]
         done += k

@@ -116,8 +116,9 @@ def test_access_ratio_shortfall_choice_and_duplicated_provision_by_hand():
     assert ns.loc["N1", "shortfall"] == pytest.approx(100 * (rate - 5) / 1000)   # 0.25 places
     assert ns.loc["N2", "shortfall"] == 0
     assert ns.loc["N1", "choice_pct"] == 0 and ns.loc["N2", "choice_pct"] == 100
-    # N2: surplus above R where residents have a choice, over the capacity they reach
-    assert ns.loc["N2", "duplicated_pct"] == pytest.approx(100 * (25 / 3 - rate) / (25 / 3))
+    # N2: surplus above R where residents have a choice, over their need at the rate R
+    assert ns.loc["N2", "duplicated_pct"] == pytest.approx(100 * 300 * (25 / 3 - rate)
+                                                           / (300 * rate))
     assert ns.loc["N1", "duplicated_pct"] == 0
 
 
