@@ -175,14 +175,15 @@ class MappingEngine:
         info = self.inputs.info
         summary = {k: v for k, v in info.items() if k != "notes"}
         notes = list(info.get("notes", [])) + area.notes + aw.notes + rule_notes
-        for k in kernels:
-            if k.edge_sites:
-                notes.append(
-                    f"{k.category}: {k.edge_sites} of {k.reaching_sites} sites within reach of "
-                    f"the study area have catchments running beyond the areas with population "
-                    f"({100 * k.edge_capacity_share:.0f}% of their capacity): people beyond "
-                    "are not counted as demand, so access near the edge may read high; import "
-                    "the areas and population around the study area")
+        edges = [f"{k.category} {k.edge_sites} of {k.reaching_sites} "
+                 f"({100 * k.edge_capacity_share:.0f}% of their capacity)"
+                 for k in kernels if k.edge_sites]
+        if edges:
+            notes.append(
+                "sites within reach of the study area whose catchments run beyond the areas "
+                f"with population: {'; '.join(edges)}. People beyond are not counted as "
+                "demand, so access near the edge may read high: import the areas and "
+                "population around the study area")
         summary.update(area.summary)
         summary.update(aw.summary)
         pts = pd.Series(area.point_src).value_counts()

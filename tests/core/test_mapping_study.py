@@ -54,8 +54,8 @@ def test_edge_warning_counts_sites_whose_catchment_leaves_the_populated_areas():
     assert rules.loc["Pharmacy", "sites_reaching_study_area"] == 2
     assert rules.loc["Pharmacy", "edge_sites"] == 2
     assert rules.loc["Pharmacy", "edge_capacity_pct"] == pytest.approx(100.0)
-    assert any("2 of 2 sites within reach of the study area have catchments running beyond"
-               in n and "(100% of their capacity)" in n for n in r.summary["notes"])
+    assert any("catchments run beyond the areas with population: Pharmacy 2 of 2 (100% of "
+               "their capacity)" in n for n in r.summary["notes"])
     # at 500 m X's circle stays inside A (touching its edges); Y reaches B at exactly 500 m
     # and runs east beyond it: 1 of 2 sites, capacity 1 of 3
     r = compute_mapping(tiny_inputs(), MappingParams(default_radius_m=500.0,
