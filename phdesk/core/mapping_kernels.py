@@ -21,7 +21,7 @@ from phdesk.core.mapping_access import fca, nearest_distance, pairs_near, step_w
 from phdesk.core.mapping_stages import AreaWork, AssetWork
 
 RADIUS_SENSITIVITY = (0.5, 1.5)   # coverage is also given at these multiples of the radius
-EDGE_SAMPLES = 16                 # points on a catchment circle tested for lying in an area
+EDGE_SAMPLES = 8                  # points on a catchment circle (45 degrees apart) tested
 
 
 @dataclass
@@ -96,11 +96,11 @@ def _leaves_populated_areas(area: AreaWork, x: np.ndarray, y: np.ndarray, radius
     found = area.populated_tree()
     if found is None or not len(x):
         return np.zeros(len(x), dtype=bool)
-    tree, polys = found
+    tree, polys, _, _ = found
     t = np.linspace(0, 2 * np.pi, EDGE_SAMPLES, endpoint=False)
     px = (x[:, None] + radius * np.cos(t)[None, :]).ravel()
     py = (y[:, None] + radius * np.sin(t)[None, :]).ravel()
-    pi, ti = tree.query(shapely.points(px, py))          # bounding boxes, then exact tests
+    pi, ti = tree.query(shapely.points(px, py))            # bounding boxes, then exact tests
     hit = shapely.intersects_xy(polys[ti], px[pi], py[pi])   # on prepared polygons
     inside = np.zeros(len(px), dtype=bool)
     inside[pi[hit]] = True
