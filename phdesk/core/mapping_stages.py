@@ -114,6 +114,21 @@ class AreaWork:
         return self._cache["poptree"]
 
 
+def fill_neighbourhoods(names: np.ndarray, geoms: np.ndarray, nbh_names: np.ndarray,
+                        nbh_geoms: np.ndarray) -> tuple[np.ndarray, int]:
+    """Neighbourhood names per area with the areas missing from the lookup given the
+    neighbourhood polygon they overlap most (the one overlay rule: the engine and the
+    window's summary and map use it). Returns the names and how many were filled."""
+    names = np.asarray(names, dtype=object).copy()
+    missing = pd.isna(names)
+    if not missing.any() or not len(nbh_geoms):
+        return names, 0
+    best = overlay_largest(np.asarray(geoms, dtype=object)[missing], nbh_geoms)
+    names[missing] = np.where(best >= 0, np.asarray(nbh_names, dtype=object)[np.maximum(best, 0)],
+                              None)
+    return names, int((best >= 0).sum())
+
+
 def prepare_areas(areas: pd.DataFrame, seg: pd.DataFrame, neighbourhoods: pd.DataFrame | None,
                   wanted_segments: list[str] | None) -> AreaWork:
     """Areas, neighbourhoods (lookup, else largest overlap), deciles and the segment matrix.
@@ -144,11 +159,9 @@ def prepare_areas(areas: pd.DataFrame, seg: pd.DataFrame, neighbourhoods: pd.Dat
             and neighbourhoods["geometry"].notna().any()):
         nbh_geoms = neighbourhoods["geometry"].to_numpy(dtype=object)
         nbh_names = neighbourhoods["name"].to_numpy(dtype=object)
-        missing = pd.isna(names)
-        if missing.any():
-            best = overlay_largest(geoms[missing], nbh_geoms)
-            names[missing] = np.where(best >= 0, nbh_names[np.maximum(best, 0)], None)
-            summary["areas_assigned_by_overlay"] = int((best >= 0).sum())
+        names, k = fill_neighbourhoods(names, geoms, nbh_names, nbh_geoms)
+        if k:
+            summary["areas_assigned_by_overlay"] = k
     in_nb = ~pd.isna(names)
     has_lookup = bool(in_nb.any())
     nb_names = np.where(in_nb, names, NO_NEIGHBOURHOOD).astype(str)

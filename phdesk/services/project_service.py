@@ -98,19 +98,16 @@ class ProjectService:
         return self._cached("areas", self._build_areas)
 
     def _build_areas(self) -> pd.DataFrame:
-        from phdesk.core.mapping_access import overlay_largest
+        from phdesk.core.mapping_stages import fill_neighbourhoods
 
         df = queries.areas_frame(self.project)
-        missing = df["neighbourhood"].isna().to_numpy()
-        if missing.any():
+        if df["neighbourhood"].isna().any():
             nbh = queries.neighbourhood_polygons(self.project)
             if nbh["geometry"].notna().any():
-                best = overlay_largest(df["geometry"].to_numpy(dtype=object)[missing],
-                                       nbh["geometry"].to_numpy(dtype=object))
-                names = nbh["name"].to_numpy(dtype=object)
-                filled = df["neighbourhood"].to_numpy(dtype=object, copy=True)
-                filled[np.flatnonzero(missing)[best >= 0]] = names[best[best >= 0]]
-                df["neighbourhood"] = filled
+                df["neighbourhood"], _ = fill_neighbourhoods(
+                    df["neighbourhood"].to_numpy(dtype=object),
+                    df["geometry"].to_numpy(dtype=object), nbh["name"].to_numpy(dtype=object),
+                    nbh["geometry"].to_numpy(dtype=object))
         return df
 
     def assets(self) -> pd.DataFrame:
