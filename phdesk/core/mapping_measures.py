@@ -123,16 +123,30 @@ def neighbourhood_arrays(area: AreaWork, kernel: CategoryKernel) -> dict[str, np
     """Every neighbourhood measure of one category: segments x neighbourhoods arrays."""
     order, _, w = group_sums(area)    # study areas only, sorted by neighbourhood
     segs = area.segments
-    a2, a3 = access_matrix(kernel, segs, "a2")[order], access_matrix(kernel, segs, "a3")[order]
     rate = study_rates(area, kernel)
     within = kernel.within[order]
-    cov, two = (within >= 1)[:, None], (within >= 2)[:, None]
-    sums = _by_nb(area, np.hstack([
-        w, w * cov, w * (kernel.within_half[order] >= 1)[:, None],
-        w * (kernel.within_wide[order] >= 1)[:, None], w * two, w * a2, w * a3,
-        w * np.maximum(rate[None, :] - a2, 0.0) / 1000.0,
-        w * (np.maximum(a2 - rate[None, :], 0.0) * two)]))
-    p, covered, half, wide, choice, pa2, pa3, short, dup = np.split(sums, 9)
+    cov, two = within >= 1, within >= 2
+
+    def per_nb(f: np.ndarray) -> np.ndarray:
+        """Sum over each neighbourhood's areas of residents x f (f per area, or areas x
+        segments) -> segments x neighbourhoods; one product at a time (no wide copies)."""
+        return _by_nb(area, w * (f[:, None] if f.ndim == 1 else f))
+
+    if "nb_population" not in area._cache:
+        area._cache["nb_population"] = _by_nb(area, w)
+    p = area._cache["nb_population"]
+    covered, choice = per_nb(cov.astype(float)), per_nb(two.astype(float))
+    half = per_nb((kernel.within_half[order] >= 1).astype(float))
+    wide = per_nb((kernel.within_wide[order] >= 1).astype(float))
+    targeted = len(kernel.demand) > 1 or kernel.demand[0] != segs[0]
+    if targeted:   # segments' access differs: full areas x segments matrices
+        a2 = access_matrix(kernel, segs, "a2")[order]
+        a3 = access_matrix(kernel, segs, "a3")[order]
+    else:          # universal: one column serves every segment
+        a2, a3 = kernel.a2[order, :1], kernel.a3[order, :1]
+    pa2, pa3 = per_nb(a2), per_nb(a3)
+    short = per_nb(np.maximum(rate[None, :] - a2, 0.0) / 1000.0)
+    dup = per_nb(np.maximum(a2 - rate[None, :], 0.0) * two[:, None])
     with np.errstate(divide="ignore", invalid="ignore"):
         has = p > 0
         pct = (lambda x: np.where(has, 100.0 * x / p, np.nan))  # noqa: E731
