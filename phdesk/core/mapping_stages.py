@@ -96,22 +96,12 @@ class AreaWork:
                 memo[k] = v
         return np.array([memo[k] for k in keys], dtype=np.int64)
 
-    def populated_tree(self) -> tuple[shapely.STRtree, np.ndarray, np.ndarray] | None:
-        """For point tests against the areas with residents (None without polygons): an
-        STRtree over their polygons, the polygons prepared for fast repeated tests (a copy per
-        area, None where it has no polygon or no one lives), and the populated mask. Built once.
-        """
-        if "poptree" not in self._cache:
+    def populated_polygons(self) -> np.ndarray | None:
+        """The polygons of the areas with residents (None when there are none)."""
+        if "populated" not in self._cache:
             has = np.array([g is not None for g in self.geoms], dtype=bool) & (self.pop[:, 0] > 0)
-            if not has.any():
-                self._cache["poptree"] = None
-            else:
-                prepared = np.full(self.n, None, dtype=object)
-                prepared[has] = shapely.transform(self.geoms[has], lambda c: c)   # copies
-                shapely.prepare(prepared[has])
-                self._cache["poptree"] = (shapely.STRtree(prepared[has]), prepared[has],
-                                          prepared, has)
-        return self._cache["poptree"]
+            self._cache["populated"] = self.geoms[has] if has.any() else None
+        return self._cache["populated"]
 
 
 def fill_neighbourhoods(names: np.ndarray, geoms: np.ndarray, nbh_names: np.ndarray,
