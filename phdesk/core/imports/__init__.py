@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 # Detection order: the most specific layouts first; the asset register (any columns) last.
 IMPORTERS = {
     "boundaries": "phdesk.core.imports.boundaries",
+    "lsoa-lookup": "phdesk.core.imports.lsoa_lookup",
     "deprivation": "phdesk.core.imports.deprivation",
     "ods": "phdesk.core.imports.ods",
     "postcodes": "phdesk.core.imports.postcodes",
