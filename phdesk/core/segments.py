@@ -345,7 +345,8 @@ def delete_user_segment(project: Project, name: str) -> bool:
 def project_segments(project: Project) -> SegmentTable:
     """The segment table of a project: population (other-vintage codes bridged, datasets for
     different places combined), IMD deciles bridged across vintages, saved user segments."""
-    from phdesk.core.vintage_coverage import project_inputs
+    from phdesk.core.vintage_coverage import counts, project_inputs
+    from phdesk.store.vintages import lsoa_areas
 
     pop, dep, order, notes, bridged = project_inputs(project)
     deciles = pd.Series(dep.frame["decile"].to_numpy(dtype=float),
@@ -357,6 +358,8 @@ def project_segments(project: Project) -> SegmentTable:
     table.info["deprivation"] = dep.summary
     if bridged:
         table.info["population_bridged"] = bridged
+    codes = pd.Index(lsoa_areas(project)["code"].astype(str))
+    table.info["coverage"] = counts(codes, table, dep)   # areas/residents without decile, …
     return table
 
 

@@ -34,21 +34,13 @@ def project_inputs(project: Project) -> tuple[pd.DataFrame, AreaDeprivation, lis
     return pop, dep, sv.population_order(project), dep.notes + notes, bridged
 
 
-def coverage(project: Project) -> dict:
-    """Counts for the project as it stands: areas (LSOAs), areas and residents without an IMD
-    decile, areas without population, residents, Core20 and IMD quintile residents, the IMD
-    edition and population datasets used, and the notes explaining them."""
-    from phdesk.core.segments import CORE20, QUINTILES, build_segments, list_user_segments
-    from phdesk.store import vintages as sv
+def counts(codes: pd.Index, table, dep: AreaDeprivation) -> dict:
+    """Coverage of the project's LSOA areas ``codes`` by a segment table and bridged IMD."""
+    from phdesk.core.segments import CORE20, QUINTILES
 
-    codes = pd.Index(sv.lsoa_areas(project)["code"].astype(str))
     out: dict = {"areas": len(codes)}
     if not len(codes):
         return out
-    pop, dep, order, notes, _ = project_inputs(project)
-    deciles = pd.Series(dep.frame["decile"].to_numpy(dtype=float),
-                        index=dep.frame["area_code"].astype(str))
-    table = build_segments(pop, deciles, list_user_segments(project), order)
     seg = table.population
     names = set(seg["segment"].astype(str))
 
@@ -58,21 +50,31 @@ def coverage(project: Project) -> dict:
                 .reindex(codes).fillna(0.0).to_numpy())
 
     everyone = per_area("All") if "All" in names else np.zeros(len(codes))
-    no_dec = ~np.isfinite(deciles.reindex(codes).to_numpy(dtype=float))
-    out.update({
-        "residents": float(everyone.sum()),
-        "areas_without_decile": int(no_dec.sum()),
-        "residents_without_decile": float(everyone[no_dec].sum()),
-        "areas_without_population": int((everyone <= 0).sum()),
-        "imd_edition": dep.edition,
-        "population_dataset": table.info.get("population_dataset"),
-        "notes": notes + list(table.info.get("notes", []))
-        + ([table.info["population_note"]] if table.info.get("population_note") else []),
-    })
+    dec = pd.Series(dep.frame["decile"].to_numpy(dtype=float),
+                    index=dep.frame["area_code"].astype(str))
+    no_dec = ~np.isfinite(dec.reindex(codes).to_numpy(dtype=float))
+    out.update({"residents": float(everyone.sum()),
+                "areas_without_decile": int(no_dec.sum()),
+                "residents_without_decile": float(everyone[no_dec].sum()),
+                "areas_without_population": int((everyone <= 0).sum()),
+                "imd_edition": dep.edition,
+                "population_dataset": table.info.get("population_dataset")})
     for name in [CORE20, *QUINTILES]:
         if name in names:
             out[name] = float(per_area(name).sum())
     return out
+
+
+def coverage(project: Project) -> dict:
+    """Counts for the project as it stands: areas (LSOAs), areas and residents without an IMD
+    decile, areas without population, residents, Core20 and IMD quintile residents, the IMD
+    edition and population datasets used, and the notes explaining them."""
+    from phdesk.core.segments import project_segments
+
+    info = project_segments(project).info
+    return {**info.get("coverage", {"areas": 0}),
+            "notes": list(info.get("notes", [])) + ([info["population_note"]]
+                                                     if info.get("population_note") else [])}
 
 
 def coverage_lines(cov: dict) -> list[str]:
@@ -97,3 +99,17 @@ def _quintiles() -> list[str]:
     from phdesk.core.segments import QUINTILES
 
     return QUINTILES
+
+
+def attach_coverage(project: Project, report) -> None:
+    """Put the project's coverage after an import into the report (``details["coverage"]`` and
+    the lines ``details["coverage_text"]`` that the terminal and the window show)."""
+    from phdesk.core.errors import UserError
+
+    try:
+        cov = coverage(project)
+    except UserError as exc:       # a summary never turns a committed import into a failure
+        report.details["coverage_text"] = [f"project summary not available: {exc}"]
+        return
+    report.details["coverage"] = cov
+    report.details["coverage_text"] = coverage_lines(cov)

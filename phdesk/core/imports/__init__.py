@@ -215,6 +215,9 @@ def commit_import(project: Project, prepared: Prepared, accept_partial: bool = F
         prepared.write(db, pid, prog)
         prog.check()  # a cancel during the last step still rolls back
     rep.committed = True
+    from phdesk.core.vintage_coverage import attach_coverage
+
+    attach_coverage(project, rep)   # areas/residents without decile or population, Core20
     return rep
 
 
