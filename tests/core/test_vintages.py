@@ -62,7 +62,8 @@ def test_exact_fit_lookup_with_change_indicator_wins_over_best_fit(project, tmp_
 
 def test_bad_change_indicator_and_malformed_code_are_rejected_with_row(project, tmp_path):
     rows = [[fv.P1, "a", fv.P1, "a", "U", *fv.LAD, "", 1],
-            [fv.P3, "a", fv.M, "a", "M", *fv.LAD, "", 4], [fv.P4, "a", fv.M, "a", "M", *fv.LAD, "", 5],
+            [fv.P3, "a", fv.M, "a", "M", *fv.LAD, "", 4],
+            [fv.P4, "a", fv.M, "a", "M", *fv.LAD, "", 5],
             [fv.P2, "b", fv.C1, "b", "Q", *fv.LAD, "", 2],
             ["E0100", "c", fv.C2, "c", "S", *fv.LAD, "", 3]]
     path = write_csv(tmp_path / "exact.csv", fv.EXACT_FIT_HEADER, rows)
@@ -160,7 +161,7 @@ def test_mapping_inputs_carry_bridged_deciles_and_notes(project, tmp_path):
     assert inputs.info["imd_edition"] == 2019
 
 
-# -- population -----------------------------------------------------------------------------------
+# -- population ------------------------------------------------------------------------------
 def test_2011_population_split_by_area_and_merged_by_sum(project, tmp_path):
     for f in [fv.write_boundaries(tmp_path / "lsoa21.geojson", 2021),
               fv.write_boundaries(tmp_path / "lsoa11.geojson", 2011),
@@ -217,7 +218,7 @@ def test_where_two_datasets_cover_an_area_the_planners_order_decides(project, tm
     assert "the project's setting" in project_segments(project).info["population_note"]
 
 
-# -- coverage ---------------------------------------------------------------------------------------
+# -- coverage --------------------------------------------------------------------------------
 def test_coverage_counts_areas_and_residents_without_decile_or_population(project, tmp_path):
     for f in [fv.write_boundaries(tmp_path / "lsoa21.geojson", 2021),
               fv.write_iod2019(tmp_path / "File_1.csv"),
