@@ -93,3 +93,30 @@ def retire_lsoas_of_vintage(db, vintage: int, keep: set[str]) -> int:
         db.conn.execute(f"DELETE FROM area_neighbourhood WHERE area_code IN ({marks})", chunk)
         db.conn.execute(f"DELETE FROM areas WHERE code IN ({marks})", chunk)
     return len(gone)
+
+
+def drop_default_neighbourhoods(db) -> int:
+    """Delete the MSOA neighbourhoods made by a boundaries import while there was no lookup
+    (no outline of their own); their area assignments go with them. Returns how many."""
+    cur = db.conn.execute("""DELETE FROM neighbourhoods WHERE geometry IS NULL AND provenance_id
+                             IN (SELECT id FROM provenance WHERE kind = 'boundaries')""")
+    return cur.rowcount
+
+
+def has_real_neighbourhoods(db) -> bool:
+    """True when a lookup or outlines made neighbourhoods (not the MSOA defaults)."""
+    return bool(db.conn.execute(
+        """SELECT count(*) FROM neighbourhoods n LEFT JOIN provenance p
+           ON p.id = n.provenance_id WHERE n.geometry IS NOT NULL OR p.kind IS NULL
+           OR p.kind != 'boundaries'""").fetchone()[0])
+
+
+def write_default_neighbourhoods(db, codes: list[str], names: list[str], pid: int) -> None:
+    """Neighbourhood per MSOA name (made if missing) and the areas' assignments to them."""
+    existing = {n for (n,) in db.conn.execute("SELECT name FROM neighbourhoods")}
+    db.conn.executemany("INSERT INTO neighbourhoods (name, provenance_id) VALUES (?, ?)",
+                        [(n, pid) for n in dict.fromkeys(names) if n not in existing])
+    ids = dict(db.conn.execute("SELECT name, id FROM neighbourhoods"))
+    db.conn.executemany("INSERT OR REPLACE INTO area_neighbourhood (area_code, neighbourhood_id, "
+                        "provenance_id) VALUES (?, ?, ?)",
+                        [(c, ids[n], pid) for c, n in zip(codes, names, strict=True)])

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 IMPORTERS = {
     "boundaries": "phdesk.core.imports.boundaries",
     "lsoa-lookup": "phdesk.core.imports.lsoa_lookup",
+    "centroids": "phdesk.core.imports.centroids",
     "deprivation": "phdesk.core.imports.deprivation",
     "ods": "phdesk.core.imports.ods",
     "postcodes": "phdesk.core.imports.postcodes",

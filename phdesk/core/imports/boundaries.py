@@ -206,6 +206,7 @@ def prepare(path: Path, ctx: ImportContext) -> Prepared:
     })
     report.rows_accepted = int(ok.sum())
     use = bv.role(ctx, frame, report, path.name)   # LSOA 2011 beside 2021
+    msoa = bv.default_groups(ctx, use, frame, attrs[ok].reset_index(drop=True), report)
     if use != bv.BRIDGE:
         _warn_vintage_change(ctx, frame, report)
     report.details.update({"code_column": code_col, "name_column": name_col,
@@ -215,7 +216,7 @@ def prepare(path: Path, ctx: ImportContext) -> Prepared:
     ctx.progress(1.0, "checked")
 
     def write(db, pid: int, prog) -> None:
-        if bv.write(db, use, frame, wkb, pid):
+        if bv.write(db, use, frame, wkb, pid, msoa):
             return
         recs = frame.assign(geometry=list(wkb), provenance_id=pid)
         recs = recs.astype(object).where(recs.notna(), None)

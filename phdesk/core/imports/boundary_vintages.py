@@ -61,9 +61,32 @@ def _stored_vintages(ctx: ImportContext) -> list[int]:
     return sorted(int(v) for v in df["vintage"])
 
 
-def write(db, use: str, frame: pd.DataFrame, wkb, pid: int) -> bool:
+def default_groups(ctx: ImportContext, use: str, frame: pd.DataFrame, attrs: pd.DataFrame,
+                   report: ImportReport) -> pd.Series | None:
+    """MSOA name per row when these LSOAs should be grouped into MSOA neighbourhoods (no lookup
+    or outlines yet), else None. Says so in the report."""
+    from phdesk.core.imports.neighbourhood_rules import msoa_names
+    from phdesk.store.vintages import has_real_neighbourhoods
+
+    if use == BRIDGE or frame.empty or not (frame["level"] == "lsoa").all():
+        return None
+    if ctx.project is not None and has_real_neighbourhoods(ctx.project.db):
+        return None
+    msoa = msoa_names(attrs, frame["name"] if frame["name"].notna().any()
+                      else pd.Series([None] * len(frame)))
+    if msoa.isna().all():
+        return None
+    report.warn(f"no neighbourhood lookup yet: the LSOAs are grouped into their "
+                f"{msoa.nunique()} MSOAs as neighbourhoods (a neighbourhood lookup replaces them)")
+    report.details["default_neighbourhoods"] = int(msoa.nunique())
+    return msoa
+
+
+def write(db, use: str, frame: pd.DataFrame, wkb, pid: int, msoa: pd.Series | None = None
+          ) -> bool:
     """Write for roles ``bridge`` and ``retire`` (True when written here: bridge); the caller
-    upserts areas otherwise. ``retire`` moves older LSOAs aside first."""
+    upserts areas otherwise. ``retire`` moves older LSOAs aside first; ``msoa`` groups the areas
+    into default MSOA neighbourhoods."""
     from phdesk.store import vintages as sv
 
     if use == BRIDGE:
@@ -74,4 +97,8 @@ def write(db, use: str, frame: pd.DataFrame, wkb, pid: int) -> bool:
         for old in (x for (x,) in db.conn.execute(
                 "SELECT DISTINCT vintage FROM areas WHERE level = 'lsoa' AND vintage < ?", (v,))):
             sv.retire_lsoas_of_vintage(db, int(old), keep=set(frame["code"]))
+    if msoa is not None and not sv.has_real_neighbourhoods(db):
+        have = msoa.notna().to_numpy()
+        sv.write_default_neighbourhoods(db, frame["code"][have].tolist(),
+                                        msoa[have].astype(str).tolist(), pid)
     return False
