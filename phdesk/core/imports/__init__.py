@@ -202,7 +202,8 @@ def prepare_import(project: Project | None, path: str | Path, kind: str | None =
     ctx = ImportContext(project, dict(options or {}), prog.sub(0.0, 0.9))
     prepared = importer(kind).prepare(path, ctx)
     rep = prepared.report
-    rep.file, rep.kind, rep.reason = path.name, kind, reason
+    # an importer may name what it really read (e.g. the edition given as an option)
+    rep.file, rep.kind, rep.reason = path.name, kind, rep.details.pop("reason", None) or reason
     rep.sha256 = sha256_of(path)
     if rep.rows_accepted == 0 and rep.rows_read > 0 and rep.rows_rejected == 0:
         rep.warn("no rows were accepted")

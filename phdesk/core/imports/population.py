@@ -5,7 +5,8 @@ stored set is chosen so that summing rows never double counts:
 
 * only the finest age bands are stored (totals and sub-totals such as TS007's "Aged 5 to 9
   years" between single years are dropped); single years are grouped into 5-year bands
-  ``0-4 … 85-89`` and ``90+`` (or up to the file's own open top band) to keep the table small;
+  ``0-4 … 85-89`` and ``90+`` (or up to the file's own open top band) to keep the table small,
+  with 15-19 kept as ``15``, ``16-17``, ``18-19`` so that children 0-15 and adults 18+ are exact;
   published bands (``0-15``, ``65+``) are stored as published;
 * male and female are stored, and persons only where the file has no split by sex;
 * ethnic groups are stored at the detailed level (``group_type`` ethnicity, ``group_name`` as
@@ -114,10 +115,19 @@ def age_labels(intervals: list[tuple[float, float]]) -> dict[tuple[float, float]
                       for k in range(5) if b + k < cap)  # no 5-year band only partly given
     singles = all(lo == hi for lo, hi in finite)
     if len(finite) >= 10 and singles and cap % 5 == 0 and whole_bands:
-        return {a: f"{int(cap)}+" if a[0] >= cap else
-                f"{int(a[0]) // 5 * 5}-{int(a[0]) // 5 * 5 + 4}" for a in intervals}
+        return {a: f"{int(cap)}+" if a[0] >= cap else _grouped_year(int(a[0]))
+                for a in intervals}
     return {a: f"{int(a[0])}+" if a[1] == pl.INF else
             f"{int(a[0])}" if a[0] == a[1] else f"{int(a[0])}-{int(a[1])}" for a in intervals}
+
+
+def _grouped_year(age: int) -> str:
+    """5-year band of a single year of age, with 15-19 cut at 16 and 18 so that children
+    (0-15) and adults (18+) stay exact when the file has single years."""
+    lo = age // 5 * 5
+    if lo == 15:
+        return "15" if age == 15 else "16-17" if age < 18 else "18-19"
+    return f"{lo}-{lo + 4}"
 
 
 def _validate(cells: pd.DataFrame, codes: pd.Series, rows: np.ndarray, code_col: str,

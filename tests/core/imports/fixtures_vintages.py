@@ -44,7 +44,10 @@ FILE1_HEADER = ["LSOA code (2011)", "LSOA name (2011)", "Local Authority Distric
 # IoD 2019 (LSOA 2011): rank, decile. P3 is the more deprived half of the merge.
 IOD2019 = {P1: ("15,000", 5), P2: ("1,000", 1), P3: ("5,000", 2), P4: ("20,000", 7)}
 # the short-heading re-publication of IoD 2025 (LSOA 2021)
-IMD2025_HEADER = ["lsoa21_code", "IMD_decile", "IMD_rank", "IMD_score"]
+DOMAINS_2025 = ["IMD", "Income", "Employment", "Education", "Health", "Crime",
+                "Housing_and_Services", "Environment"]
+IMD2025_HEADER = ["lsoa21_code", *[f"{d}_{m}" for m in ("decile", "rank", "score")
+                                   for d in DOMAINS_2025]]
 IOD2025 = {P1: (4, 13000, 20.1), C1: (2, 5500, 35.0), C2: (1, 900, 50.2), M: (6, 19000, 12.0)}
 
 LONDON_POP_HEADER = ["LSOA11CD", "LSOA11NM", "MSOA11CD", "MSOA11NM", "LAD11CD", "LAD11NM",
@@ -84,7 +87,8 @@ def write_iod2019(path: Path) -> Path:
 
 
 def write_iod2025(path: Path) -> Path:
-    rows = [[c, d, r, s] for c, (d, r, s) in IOD2025.items()]
+    # the IMD columns as given; every other domain gets decile 5, rank 16000, score 0.1
+    rows = [[c, d, *[5] * 7, r, *[16000] * 7, s, *[0.1] * 7] for c, (d, r, s) in IOD2025.items()]
     return fx.write_csv(path, IMD2025_HEADER, rows, encoding="utf-8")
 
 

@@ -87,3 +87,48 @@ def test_population_weighted_centroids_point_file(project, tmp_path):
     inputs = load_inputs(project)
     row = inputs.areas.set_index("code").loc[fv.C2]
     assert abs(row["pw_centroid_e"] - 537300.0) < 0.5
+
+
+def test_single_years_give_adults_18_plus_and_children_0_15(project, tmp_path):
+    # Trafford mid-2022 layout: period, area_code, …, sex, all_ages, aged_0_to_15, …, 0 … 89, 90+
+    header = ["period", "area_code", "area_name", "geography", "sex", "all_ages", "aged_0_to_15",
+              "aged_16_to_64", "aged_65_and_over", *[str(a) for a in range(90)], "90+"]
+    years = [10] * 90 + [5]
+    rows = [["2022-06-30", fv.P1, "Trafford 180A", "LSOA", sex, sum(years), 160, 490, 255,
+             *years] for sex in ("Females", "Males", "Persons")]
+    run_import(project, fx.write_csv(tmp_path / "mid-year_2022_population_estimates_lsoa.csv",
+                                     header, rows))
+    from phdesk.core.segments import project_segments
+
+    seg = project_segments(project).population
+    got = dict(zip(seg["segment"].astype(str), seg["population"], strict=True))
+    assert got["Age 18+"] == 2 * (72 * 10 + 5)     # ages 18-89 and 90+, both sexes
+    assert got["Age 0-15"] == 2 * 160
+    assert got["Age 65+"] == 2 * (25 * 10 + 5)
+
+
+def test_generic_population_table_imports_without_options(project, tmp_path):
+    path = fx.write_csv(tmp_path / "people.csv", ["LSOA code", "Population"],
+                        [[fv.P1, 1500], [fv.C1, 600]])
+    kind, reason = detect(path)
+    assert kind == "population" and "'Population'" in reason
+    rep = run_import(project, path)
+    assert rep.rows_accepted == 2
+    got = project.query("SELECT area_code, count FROM population ORDER BY area_code")
+    assert got.values.tolist() == [[fv.P1, 1500.0], [fv.C1, 600.0]]
+
+
+def test_deprivation_reason_names_the_edition_read(project, tmp_path):
+    path = fv.write_iod2025(tmp_path / "imd2025_england_lsoa21.csv")
+    rep = run_import(project, path)
+    assert rep.reason.startswith("IoD 2025 File 7 short-heading re-publication layout")
+    # no vintage in the headers: the edition given is the one named
+    plain = fx.write_csv(tmp_path / "imd.csv", ["code", "IMD_rank", "IMD_decile"],
+                         [[fv.P1, 100, 1]])
+    rep = run_import(project, plain, options={"edition": "2025"})
+    assert rep.reason == "IoD 2025 simple IMD rank/decile layout: 'IMD_rank' column " \
+                         "(edition given by the user)"
+    rep = run_import(project, fx.write_csv(tmp_path / "imd2.csv", ["code", "IMD_rank",
+                                                                   "IMD_decile"],
+                                           [[fv.P1, 100, 1]]))
+    assert "IoD 2019" in rep.reason and "(edition assumed)" in rep.reason
