@@ -345,7 +345,7 @@ def delete_user_segment(project: Project, name: str) -> bool:
 def project_segments(project: Project) -> SegmentTable:
     """The segment table of a project: population (other-vintage codes bridged, datasets for
     different places combined), IMD deciles bridged across vintages, saved user segments."""
-    from phdesk.core.vintage_coverage import counts, project_inputs
+    from phdesk.core.vintage_coverage import counts, coverage_sentence, project_inputs
     from phdesk.store.vintages import lsoa_areas
 
     pop, dep, order, notes, bridged = project_inputs(project)
@@ -359,7 +359,10 @@ def project_segments(project: Project) -> SegmentTable:
     if bridged:
         table.info["population_bridged"] = bridged
     codes = pd.Index(lsoa_areas(project)["code"].astype(str))
-    table.info["coverage"] = counts(codes, table, dep)   # areas/residents without decile, …
+    table.info["coverage"] = cov = counts(codes, table, dep)   # no decile / no population
+    if cov.get("areas"):
+        table.info["coverage_note"] = coverage_sentence(cov)
+        table.info["notes"] = [table.info["coverage_note"], *table.info["notes"]]
     return table
 
 

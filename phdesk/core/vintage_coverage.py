@@ -72,9 +72,21 @@ def coverage(project: Project) -> dict:
     from phdesk.core.segments import project_segments
 
     info = project_segments(project).info
+    notes = [n for n in info.get("notes", []) if n != info.get("coverage_note")]
     return {**info.get("coverage", {"areas": 0}),
-            "notes": list(info.get("notes", [])) + ([info["population_note"]]
+            "notes": notes + ([info["population_note"]]
                                                      if info.get("population_note") else [])}
+
+
+def coverage_sentence(cov: dict) -> str:
+    """One line for run notes: areas and residents without a decile or population, Core20."""
+    ed = cov.get("imd_edition")
+    core = f"; Core20 {cov['Core20']:,.0f} residents" if "Core20" in cov else ""
+    return (f"{cov['areas']} areas, {cov.get('residents', 0):,.0f} residents: "
+            f"{cov.get('areas_without_decile', 0)} areas "
+            f"({cov.get('residents_without_decile', 0):,.0f} residents) without an IMD decile"
+            f"{f' (IoD {ed})' if ed else ''}, {cov.get('areas_without_population', 0)} areas "
+            f"without population{core}")
 
 
 def coverage_lines(cov: dict) -> list[str]:
