@@ -120,3 +120,19 @@ def write_default_neighbourhoods(db, codes: list[str], names: list[str], pid: in
     db.conn.executemany("INSERT OR REPLACE INTO area_neighbourhood (area_code, neighbourhood_id, "
                         "provenance_id) VALUES (?, ?, ?)",
                         [(c, ids[n], pid) for c, n in zip(codes, names, strict=True)])
+
+
+def prefer_dataset(db, dataset: str, first: bool = True) -> list[str]:
+    """Put ``dataset`` first (or last) in the planner's population order, inside the caller's
+    transaction. Returns the new order."""
+    raw = db.conn.execute("SELECT value FROM meta WHERE key = ?",
+                          (POPULATION_ORDER_KEY,)).fetchone()
+    order = [d for d in (json.loads(raw[0]) if raw else []) if d != dataset]
+    if not first:   # every other dataset held goes before it
+        held = [d for (d,) in db.conn.execute("SELECT DISTINCT dataset FROM population "
+                                              "WHERE group_type = 'none' ORDER BY dataset")]
+        order += [d for d in held if d != dataset and d not in order]
+    order = [dataset, *order] if first else [*order, dataset]
+    db.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                    (POPULATION_ORDER_KEY, json.dumps(order)))
+    return order

@@ -233,3 +233,17 @@ def test_coverage_counts_areas_and_residents_without_decile_or_population(projec
     assert cov["Core20"] == 2000 + 1600            # C2 (decile 1) and M (decile 2)
     assert rep.details["coverage"]["areas_without_decile"] == 1
     assert "no IMD decile (IoD 2019): 1 areas" in rep.to_text()
+
+
+def test_prefer_option_sets_the_planners_order(project, tmp_path):
+    run_import(project, fv.write_london_pop(tmp_path / "london-mid2020-pop.csv", {fv.P1: 1500}),
+               options={"prefer": "this"})
+    run_import(project, fv.write_london_pop(tmp_path / "london-mid2019-pop.csv", {fv.P1: 1400}))
+    assert sv.population_order(project) == ["ONS mid-2020 estimates"]
+    assert people(project) == {fv.P1: 1500}          # not the newest import: the planner's choice
+    run_import(project, fv.write_london_pop(tmp_path / "london-mid2020-pop.csv", {fv.P1: 1500}),
+               options={"prefer": "others"})
+    assert people(project) == {fv.P1: 1400}
+    with pytest.raises(UserError, match="option prefer must be"):
+        run_import(project, fv.write_london_pop(tmp_path / "x-mid2020-pop.csv", {fv.P1: 1}),
+                   options={"prefer": "mine"})

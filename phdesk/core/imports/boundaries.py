@@ -29,6 +29,12 @@ from phdesk.core.imports.report import DUPLICATE_KEY, MISSING_VALUE, ImportRepor
 KIND = "boundaries"
 LABEL = "Boundaries (LSOA, MSOA, ward, LAD or neighbourhood polygons)"
 
+# offered by the import wizard as controls (option -> label, values; "" = phdesk decides)
+CHOICES = {"vintage": ("Census vintage of the codes", [("", "As the file says"),
+                                                       ("2011", "2011"), ("2021", "2021")]),
+           "use": ("Use these boundaries as", [("", "Decided by the project's areas"),
+                                               ("areas", "The project's areas"),
+                                               ("bridge", "Only to bridge vintages")])}
 EMPTY_GEOMETRY = "empty or missing geometry"
 NOT_POLYGON = "not a polygon"
 UNREPAIRABLE = "invalid polygon that cannot be repaired"

@@ -27,6 +27,9 @@ from phdesk.core.imports.report import MISSING_VALUE, NOT_A_NUMBER, ImportReport
 KIND = "deprivation"
 LABEL = "English Indices of Deprivation (LSOA)"
 
+# offered by the import wizard as controls (option -> label, values; "" = from the file)
+CHOICES = {"edition": ("Edition", [("", "As the file says"), ("2019", "IoD 2019 (LSOA 2011)"),
+                                   ("2025", "IoD 2025 (LSOA 2021)")])}
 DECILE_RANGE = "decile outside 1-10"
 RANK_RANGE = "rank below 1"
 EDITIONS = {2019, 2025}

@@ -42,6 +42,12 @@ from phdesk.core.imports.report import (
 
 KIND = "population"
 LABEL = "Population by area (ONS estimates, Census tables, count tables)"
+# offered by the import wizard as a control: where this dataset and another cover the same
+# areas, which one the project uses (a project setting, shown in run notes; docs/mapping.md)
+CHOICES = {"prefer": ("Where another population dataset covers the same areas, use",
+                      [("", "The newest import"), ("this", "This dataset"),
+                       ("others", "The other dataset")])}
+PREFER = {"this": True, "others": False}
 
 UNKNOWN_AGE = "age band not recognised (expected e.g. 0-4, 65+, Aged 5 to 9 years)"
 UNKNOWN_SEX = "sex not recognised (expected male, female or persons)"
@@ -213,6 +219,9 @@ def prepare(path: Path, ctx: ImportContext) -> Prepared:
     opts = ctx.options
     if opts.get("group_type") and opts["group_type"] not in GROUP_TYPES:
         raise UserError(f"{path.name}: option group_type must be one of none, ethnicity, segment")
+    prefer = str(opts.get("prefer") or "").strip().lower()
+    if prefer and prefer not in PREFER:
+        raise UserError(f"{path.name}: option prefer must be 'this' or 'others', not '{prefer}'")
     ac.check_option_columns(path.name, list(table.df.columns), opts,
                             ("area", "count", "age_band", "sex", "group"))
     layout = find_layout(table, opts)
@@ -241,6 +250,8 @@ def prepare(path: Path, ctx: ImportContext) -> Prepared:
         "dataset": dataset, "layout": layout.name, "area_column": layout.code_col,
         "age_bands": list(dict.fromkeys(stored["age_band"])),
         "sexes": sorted(set(stored["sex"])), "rows_stored": len(stored), **layout.details})
+    if prefer:
+        report.details["prefer"] = prefer
     if not opts.get("dataset") and not layout.dataset:
         report.warn(f"dataset label '{dataset}' taken from the file name "
                     "(use option dataset=LABEL)")
@@ -252,5 +263,9 @@ def prepare(path: Path, ctx: ImportContext) -> Prepared:
         prog(0.1, "replacing earlier rows of this dataset")
         insert_frame(db, "population", stored.assign(provenance_id=pid), prog,
                      message="writing population")
+        if prefer:
+            from phdesk.store.vintages import prefer_dataset
+
+            prefer_dataset(db, dataset, first=PREFER[prefer])
 
     return Prepared(path, report, write, stored.head(500))
