@@ -96,13 +96,13 @@ def build_bridge(targets: pd.DataFrame, target_vintage: int | None, sources: set
                                    "how": LOOKUP}))
         rest -= set(hit[t_col])
     if rest and source_geoms is not None and len(source_geoms):
-        parts.append(_overlay(targets[codes.isin(rest)], source_geoms[
+        parts.append(overlay_largest_source(targets[codes.isin(rest)], source_geoms[
             source_geoms["code"].isin(sources)]))
     bridge = pd.concat(parts, ignore_index=True).drop_duplicates(["target", "source"])
     return _with_overlap(bridge, targets, source_geoms)
 
 
-def _overlay(targets: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+def overlay_largest_source(targets: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     """Each target's source of largest shared area (targets with no polygon are skipped)."""
     tg = targets["geometry"].to_numpy(dtype=object)
     have = ~pd.isna(tg)
@@ -188,7 +188,8 @@ def bridge_deprivation(areas: pd.DataFrame, dep: pd.DataFrame, pairs: pd.DataFra
         columns={"target": "area_code"}), on="area_code", how="left")
     frame["edition"] = edition
     frame["how"] = frame["how"].where(frame["decile"].notna(), None)
-    result = _describe(frame[DEP_COLUMNS], edition, vintage, src_vintage, bridged)
+    result = _describe(frame[DEP_COLUMNS], edition, vintage, src_vintage, bridged,
+                       not pairs.empty)
     extra = sorted((extra_codes or set()) - set(frame["area_code"]))
     if extra:
         own = rows.reindex(extra)
@@ -200,7 +201,7 @@ def bridge_deprivation(areas: pd.DataFrame, dep: pd.DataFrame, pairs: pd.DataFra
 
 
 def _describe(frame: pd.DataFrame, edition: int, vintage: int | None, src_vintage: int | None,
-              bridged: bool) -> AreaDeprivation:
+              bridged: bool, have_lookup: bool = False) -> AreaDeprivation:
     missing = frame.loc[frame["decile"].isna(), "area_code"].tolist()
     counts = frame["how"].value_counts().to_dict()
     summary = {"edition": edition, "edition_vintage": src_vintage, "areas_vintage": vintage,
@@ -215,9 +216,10 @@ def _describe(frame: pd.DataFrame, edition: int, vintage: int | None, src_vintag
     if missing:
         notes.append(f"{len(missing)} of {len(frame)} areas have no IMD decile (IoD {edition}): "
                      f"{', '.join(missing[:10])}{' …' if len(missing) > 10 else ''}"
-                     + (" — import the ONS LSOA 2011->2021 lookup and the LSOA "
-                        f"{src_vintage} boundaries to bridge them" if bridged or (
-                            vintage and src_vintage != vintage) else ""))
+                     + ((f" — import the LSOA {src_vintage} boundaries that cover them"
+                         if have_lookup else " — import the ONS LSOA 2011->2021 lookup and the "
+                         f"LSOA {src_vintage} boundaries") + " to bridge them"
+                        if bridged else ""))
     return AreaDeprivation(frame, edition, summary, notes)
 
 

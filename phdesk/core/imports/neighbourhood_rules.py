@@ -60,12 +60,32 @@ def _carry(rest: pd.DataFrame, ctx: ImportContext, wanted: set[str]) -> pd.DataF
                       pairs.rename(columns={"lsoa21_code": "src", "lsoa11_code": "dst"})])
     both = both[both["src"] != both["dst"]]
     hit = rest.merge(both[["src", "dst"]], left_on="area_code", right_on="src")
-    hit = hit[hit["dst"].isin(wanted)]
+    hit = hit[hit["dst"].isin(wanted)][["src", "dst"]]
+    over = _overlay_children(ctx, rest, wanted - set(hit["dst"]))
+    hit = pd.concat([hit, over], ignore_index=True)
     sources = sorted(set(hit["src"]))
-    hit = hit.drop_duplicates("dst")
+    hit = rest.merge(hit.drop_duplicates("dst"), left_on="area_code", right_on="src")
     out = hit.assign(area_code=hit["dst"])[list(rest.columns)].reset_index(drop=True)
     out.attrs["sources"] = sources
     return out
+
+
+def _overlay_children(ctx: ImportContext, rest: pd.DataFrame, wanted: set[str]) -> pd.DataFrame:
+    """src, dst for project areas the lookup does not name (split children left out of the
+    best-fit file): the other-vintage area holding most of each, from the bridging boundaries."""
+    from phdesk.core.vintages import other_vintage, overlay_largest_source
+    from phdesk.store import vintages as sv
+
+    if not wanted:
+        return pd.DataFrame(columns=["src", "dst"])
+    areas = sv.lsoa_areas(ctx.project)
+    vintages = areas["vintage"].dropna()
+    if vintages.empty:
+        return pd.DataFrame(columns=["src", "dst"])
+    geoms = sv.bridge_geometries(ctx.project, other_vintage(int(vintages.mode().iloc[0])))
+    best = overlay_largest_source(areas[areas["code"].isin(wanted)],
+                    geoms[geoms["code"].isin(set(rest["area_code"]))])
+    return pd.DataFrame({"src": best["source"].to_numpy(), "dst": best["target"].to_numpy()})
 
 
 def qualify_by_authority(lookup: pd.DataFrame, report: ImportReport) -> pd.DataFrame:

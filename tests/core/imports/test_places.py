@@ -132,3 +132,16 @@ def test_deprivation_reason_names_the_edition_read(project, tmp_path):
                                                                    "IMD_decile"],
                                            [[fv.P1, 100, 1]]))
     assert "IoD 2019" in rep.reason and "(edition assumed)" in rep.reason
+
+
+def test_split_child_missing_from_the_best_fit_lookup_is_named_by_overlay(project, tmp_path):
+    for f in [fv.write_boundaries(tmp_path / "lsoa21.geojson", 2021),
+              fv.write_boundaries(tmp_path / "lsoa11.geojson", 2011),
+              fv.write_best_fit(tmp_path / "best.csv")]:
+        run_import(project, f)
+    path = fx.write_csv(tmp_path / "nbh.csv", ["LSOA11CD", "PCN"],
+                        [[fv.P1, "North PCN"], [fv.P2, "South PCN"], [fv.P3, "East PCN"],
+                         [fv.P4, "East PCN"]])
+    run_import(project, path)
+    assert lookup(project) == {fv.P1: "North PCN", fv.C1: "South PCN", fv.C2: "South PCN",
+                               fv.M: "East PCN"}
