@@ -43,10 +43,11 @@ def load_inputs(project: Project) -> MappingInputs:
     ``phdesk.store.queries``."""
 
     from phdesk.core.segments import project_segments
+    from phdesk.core.vintages import area_deprivation
     from phdesk.store import queries
 
     areas = queries.areas_frame(project)
-    dep = queries.deprivation_frame(project, "imd")
+    dep = area_deprivation(project).frame   # bridged across LSOA vintages (core/vintages.py)
     areas["imd_decile"] = areas["code"].map(
         pd.Series(dep["decile"].to_numpy(dtype=float), index=dep["area_code"].astype(str)))
     table = project_segments(project)

@@ -155,7 +155,8 @@ def test_cli_map_states_the_population_dataset_and_notes(project, tmp_path, caps
     assert main(["map", str(path), "--out", str(tmp_path / "o")]) == 0
     err = capsys.readouterr().err
     assert "population: New estimates" in err
-    assert "used the most recently imported: New estimates" in err
+    # both datasets cover the same areas: the newest import is used there, and the run says so
+    assert "'New estimates' used there (newest import)" in err
     assert "1 assets without coordinates skipped" in err
     assert main(["map", str(path), "--out", str(tmp_path / "o"), "--quiet"]) == 0
     assert "population:" not in capsys.readouterr().err
