@@ -14,6 +14,7 @@ about a second of imports) are built and filled. This module therefore imports n
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -155,12 +156,14 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
 
     def _apply_data(self, data: ProjectData, refresh_register: bool = True) -> None:
         self.data = data
-        if data.map_layers is not None:
-            self.map_panel.set_base_layers(data.map_layers)
-        else:
-            panels.call(self.map_panel, "set_base", data.areas, data.assets)
-        panels.call(self.map_panel, "set_profile", data.area_profile)
-        self._refresh_result_views()
+        # one recolour for the whole load, not one per input (see MapPanel.held)
+        with getattr(self.map_panel, "held", contextlib.nullcontext)():
+            if data.map_layers is not None:
+                self.map_panel.set_base_layers(data.map_layers)
+            else:
+                panels.call(self.map_panel, "set_base", data.areas, data.assets)
+            panels.call(self.map_panel, "set_profile", data.area_profile)
+            self._refresh_result_views()
         for panel in ((self.asset_panel,) if refresh_register else ()) + (self.provenance_panel,):
             panels.call(panel, "reload")
         self._update_status()
