@@ -48,6 +48,7 @@ class ProjectService:
         self.last_result: MappingResult | None = None
         self._cache: dict[str, Any] = {}
         self._cache_lock = threading.RLock()
+        self._title = self._read_title()   # read here, off the GUI thread (see title())
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
@@ -64,7 +65,13 @@ class ProjectService:
         self.project.close()
 
     def title(self) -> str:
-        """The project's display name (its ``name`` meta value, else the file name)."""
+        """The project's display name (its ``name`` meta value, else the file name).
+
+        Read once, when the service is made (off the GUI thread), so the window can show it
+        without touching the file."""
+        return self._title
+
+    def _read_title(self) -> str:
         return self.project.meta("name") or self.path.stem
 
     def invalidate(self) -> None:

@@ -113,3 +113,27 @@ def test_outlines_of_polygons_with_gaps_and_overlaps_fall_back_to_a_union():
         assert shapely.is_valid(geom)
         assert shapely.get_num_interior_rings(shapely.get_parts(geom)).sum() == 0
         assert geom.area == pytest.approx(shapely.union_all(rough[groups == g]).area, rel=1e-3)
+
+
+def test_the_gui_thread_guard_flags_ui_code_reading_the_project(gui_thread_db_guard, qtbot,
+                                                               project):
+    """The UI tests' guard (tests/ui/conftest.py) is live: a read made by phdesk.ui code on the
+    GUI thread while a window shows is recorded; the same read on a worker thread is not."""
+    import threading
+
+    from PySide6 import QtWidgets
+
+    shown = QtWidgets.QWidget()
+    qtbot.addWidget(shown)
+    shown.show()
+    # a function whose code object says it lives in phdesk/ui, as a panel's method would
+    ui_file = str(ml.__file__).replace("map_layers.py", "some_panel.py")
+    scope: dict = {}
+    exec(compile("def read(p):\n    return p.counts()\n", ui_file, "exec"), scope)
+    scope["read"](project)
+    assert set(gui_thread_db_guard) == {"some_panel.py:2 (read)"}   # one per query
+    gui_thread_db_guard.clear()
+    worker = threading.Thread(target=scope["read"], args=(project,))
+    worker.start()
+    worker.join()
+    assert gui_thread_db_guard == []
