@@ -24,7 +24,6 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from phdesk import __version__
 from phdesk.core.categories import DEFAULT_RADIUS_M, category_table
 from phdesk.core.errors import UserError
 from phdesk.core.mapping_access import (
@@ -367,7 +366,8 @@ def run_mapping(project: Project, params: MappingParams | None = None,
     Raises UserError for a project without areas, population or placed assets, and
     ``Cancelled`` (nothing recorded) when ``cancelled()`` turns True.
     """
-    from phdesk.store.project import dumps, utc_now
+    from phdesk.store import records
+    from phdesk.store.project import utc_now
 
     params = params or MappingParams()
     prog = as_progress(progress, cancelled)
@@ -377,12 +377,8 @@ def run_mapping(project: Project, params: MappingParams | None = None,
     result = compute_mapping(inputs, params, prog.sub(0.05, 0.97))
     result.finished_at = utc_now()
     prog(0.98, "Recording the run")
-    with project.transaction() as db:
-        table = db["mapping_runs"]
-        table.insert({"started_at": started, "finished_at": result.finished_at,
-                      "parameters": dumps(dataclasses.asdict(params)),
-                      "summary": dumps(result.summary), "phdesk_version": __version__})
-        result.run_id = int(table.last_pk)
+    result.run_id = records.record_mapping_run(project, started, result.finished_at,
+                                               dataclasses.asdict(params), result.summary)
     # the run is recorded: a cancel pressed now is too late and must not hide the result
     with contextlib.suppress(Cancelled):
         prog(1.0, "Mapping done")
