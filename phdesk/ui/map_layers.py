@@ -238,20 +238,6 @@ def circle_path(x: np.ndarray, y: np.ndarray, radius: float, segments: int = 48
     return path
 
 
-def naive_polygons(geoms) -> list[QtGui.QPolygonF]:
-    """The slow way (one QPolygonF per polygon, point by point): the benchmark's baseline."""
-    out = []
-    for g in geoms:
-        if g is None:
-            continue
-        for part in shapely.get_parts(g):
-            poly = QtGui.QPolygonF()
-            for px, py in shapely.get_coordinates(part.exterior):
-                poly.append(QtCore.QPointF(px, py))
-            out.append(poly)
-    return out
-
-
 LOD_MIN_VERTICES = 300_000   # below this, drawing every vertex is fast enough at any zoom
 
 
