@@ -359,9 +359,12 @@ class MapPanel(QtWidgets.QWidget):
         method = palettes.BREAK_METHODS[self.breaks_combo.currentIndex()]
         cls = mt.classify_measure(self._measure, self._values, method)
         self._edges, colours, labels, classes = cls.edges, cls.colours, cls.labels, cls.of_value
-        paths = ml.class_paths(self._layers.rings, classes, self._layers.tiles)
         brushes = [brush(c) for c in colours] + [brush(palettes.NO_DATA)]   # [-1] = no data
-        fills = [(p, brushes[k]) for k, p in paths]
+        rings, tiles = self._layers.rings, self._layers.tiles
+
+        def fills() -> list:   # built when a view first needs full detail (FillItem.set_paths)
+            return [(p, brushes[k]) for k, p in ml.class_paths(rings, classes, tiles)]
+
         outline = self._layers.outline if self._measure.level == "areas" else []
         self.view.fill.set_paths(fills, outline, self._lod_fills(classes, brushes))
         entries = list(zip(colours, labels, strict=True))

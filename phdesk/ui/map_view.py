@@ -41,6 +41,7 @@ class FillItem(pg.GraphicsObject):
         super().__init__()
         self._paint_failed = False
         self._fills: list[tuple[QtGui.QPainterPath, QtGui.QBrush, QtCore.QRectF]] = []
+        self._fills_later = None   # builds self._fills when first needed (see set_paths)
         self._lod_fills: list[tuple[QtGui.QPainterPath, QtGui.QBrush, QtCore.QRectF]] = []
         self._lod_m_per_px = float("inf")
         self.used_lod = False   # whether the last render used the simplified fills
@@ -53,22 +54,34 @@ class FillItem(pg.GraphicsObject):
         self._cache: tuple[tuple[float, float], QtCore.QRectF, QtGui.QImage] | None = None
         self.renders = 0   # how many times the paths were really drawn (for tests and tuning)
 
-    def set_paths(self, fills: list[tuple[QtGui.QPainterPath, QtGui.QBrush]],
-                  outline: list[QtGui.QPainterPath] | None = None,
+    def set_paths(self, fills, outline: list[QtGui.QPainterPath] | None = None,
                   lod: tuple[list[tuple[QtGui.QPainterPath, QtGui.QBrush]], float] | None = None
                   ) -> None:
         """Replace the fill paths (and the area edges if given). No geometry work happens here.
 
-        Paths split by map tile let a zoomed-in render skip everything off screen. ``lod``:
-        simplified fills and the metres per pixel from which to use them instead."""
+        ``fills``: (path, brush) pairs, or with ``lod`` a function returning them, called the
+        first time a view is drawn without the simplified fills (a zoomed-out map, as at a
+        project load, never needs the full-detail paths, the bulk of a recolour). Paths split by
+        map tile let a zoomed-in render skip everything off screen. ``lod``: simplified fills
+        and the metres per pixel from which to use them instead."""
         self.prepareGeometryChange()
-        self._fills = [(p, b, p.boundingRect()) for p, b in fills if not p.isEmpty()]
+        self._fills_later = fills if callable(fills) and lod is not None else None
+        if callable(fills) and lod is None:
+            fills = fills()
+        self._fills = [] if self._fills_later else \
+            [(p, b, p.boundingRect()) for p, b in fills if not p.isEmpty()]
         self._lod_fills = [] if lod is None else \
             [(p, b, p.boundingRect()) for p, b in lod[0] if not p.isEmpty()]
         self._lod_m_per_px = float("inf") if lod is None else float(lod[1])
         if outline is not None:
             self._outline = [(p, p.boundingRect()) for p in outline if not p.isEmpty()]
         self._update_rect()
+
+    def _full_fills(self) -> list[tuple[QtGui.QPainterPath, QtGui.QBrush, QtCore.QRectF]]:
+        if self._fills_later is not None:
+            build, self._fills_later = self._fills_later, None
+            self._fills = [(p, b, p.boundingRect()) for p, b in build() if not p.isEmpty()]
+        return self._fills
 
     def set_borders(self, path: QtGui.QPainterPath) -> None:
         """Neighbourhood borders, drawn over the fills in a dark, heavier line."""
@@ -86,7 +99,8 @@ class FillItem(pg.GraphicsObject):
 
     def _update_rect(self) -> None:
         rect = QtCore.QRectF()
-        for *_, r in self._fills + self._outline:
+        # (the simplified fills cover the same ground as the full ones still to be built)
+        for *_, r in self._fills + self._lod_fills + self._outline:
             rect = rect.united(r)
         self._rect = rect.united(self._borders.boundingRect())
         self.invalidate()
@@ -150,7 +164,7 @@ class FillItem(pg.GraphicsObject):
         painter.setPen(QtCore.Qt.PenStyle.NoPen)
         self.used_lod = bool(self._lod_fills) and \
             pixels_per_metre > 0 and 1 / pixels_per_metre >= self._lod_m_per_px
-        for path, brush, rect in self._lod_fills if self.used_lod else self._fills:
+        for path, brush, rect in self._lod_fills if self.used_lod else self._full_fills():
             if rect.intersects(area):
                 if self.used_lod:
                     # simplified neighbours no longer meet exactly: a hairline in the fill

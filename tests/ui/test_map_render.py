@@ -137,3 +137,30 @@ def test_the_gui_thread_guard_flags_ui_code_reading_the_project(gui_thread_db_gu
     worker.start()
     worker.join()
     assert gui_thread_db_guard == []
+
+
+def test_a_zoomed_out_recolour_leaves_the_full_detail_fills_until_a_zoom_needs_them(
+        qtbot, monkeypatch):
+    monkeypatch.setattr(ml, "LOD_MIN_VERTICES", 0)    # simplified fills even for the small grid
+    p = MapPanel()
+    qtbot.addWidget(p)
+    p.resize(1000, 700)
+    with p.held():
+        p.set_base(grid_areas(), grid_assets())
+        p.set_profile(grid_profile())
+    p.show()
+    qtbot.waitExposed(p)
+    qtbot.wait(20)                             # let the first layout and paint happen
+    p.view.reset_view()
+    p.view.viewport().repaint()
+    before = p.recolours
+    assert p.set_measure("imd_decile", "areas", "profile")     # recolour the whole map
+    assert p.recolours == before + 1
+    p.view.viewport().repaint()
+    fill = p.view.fill
+    assert fill.renders >= 1 and fill.used_lod   # whole map: the simplified fills drawn
+    assert fill._fills_later is not None and fill._fills == []     # full detail not built
+    p.view.zoom(0.02)
+    p.view.viewport().repaint()
+    assert not fill.used_lod
+    assert fill._fills_later is None and len(fill._fills) > 0      # built on the first need
