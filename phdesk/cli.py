@@ -106,28 +106,29 @@ def build_gui_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _open_project(path: Path):
-    from phdesk.store.project import Project
+def _open_service(path: Path):
+    """The project through the service layer, the one door the window uses too."""
+    from phdesk.services.project_service import ProjectService
 
-    return Project(path)
+    return ProjectService.open(path)
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from phdesk.store.project import Project
+    from phdesk.services.project_service import ProjectService
 
-    Project.create(args.project).close()
+    ProjectService.create(args.project).close()
     print(f"created {args.project}")
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from phdesk.core.demo import write_demo
+    from phdesk.services.project_service import ProjectService
 
     if args.project.exists():
         if not args.force:
             raise UserError(f"{args.project}: already exists (use --force to overwrite)")
         args.project.unlink()
-    summary = write_demo(args.project)
+    summary = ProjectService.write_demo(args.project)
     what = ", ".join(f"{v} {k}" for k, v in summary.items())
     print(f"wrote demo project {args.project}: {what}")
     return 0
@@ -144,10 +145,10 @@ def _parse_options(pairs: list[str]) -> dict[str, str]:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from phdesk.core.imports import ImportRejected, run_import
+    from phdesk.core.imports import ImportRejected
 
     options = _parse_options(args.option)
-    project = _open_project(args.project)
+    service = _open_service(args.project)
     # each file is its own transaction: a file that fails leaves the project as it was and the
     # next files are still imported; the exit status says something failed
     reports: list[dict] = []
@@ -155,8 +156,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         for f in args.files:
             try:
-                rep = run_import(project, f, kind=args.kind, accept_partial=args.accept_partial,
-                                 options=options, progress=_progress_printer(args.json))
+                rep = service.run_import(f, kind=args.kind, accept_partial=args.accept_partial,
+                                         options=options, progress=_progress_printer(args.json))
             except ImportRejected as exc:
                 reports.append(exc.report.to_dict())
                 print(exc.report.to_text(), file=sys.stderr)
@@ -172,14 +173,14 @@ def cmd_import(args: argparse.Namespace) -> int:
             if not args.json:
                 print(rep.to_text())
     finally:
-        project.close()
+        service.close()
     if args.json:
         print(json.dumps(reports, ensure_ascii=False, indent=2, default=str))
     return status
 
 
 def cmd_map(args: argparse.Namespace) -> int:
-    from phdesk.core.mapping import MappingParams, run_mapping, write_outputs
+    from phdesk.core.mapping import MappingParams, write_outputs
 
     params = MappingParams(categories=args.category or None)
     if args.radius is not None:
@@ -187,16 +188,17 @@ def cmd_map(args: argparse.Namespace) -> int:
             raise UserError("--radius must be a positive number of metres")
         params.default_radius_m = args.radius
         params.radius_override = True
-    project = _open_project(args.project)
+    service = _open_service(args.project)
     try:
         if args.scenario:
             from phdesk.cli_planning import map_scenario
 
-            result = map_scenario(project, args.scenario, params, _progress_printer(args.quiet))
+            result = map_scenario(service.project, args.scenario, params,
+                                  _progress_printer(args.quiet))
         else:
-            result = run_mapping(project, params, progress=_progress_printer(args.quiet))
+            result = service.run_mapping(params, progress=_progress_printer(args.quiet))
     finally:
-        project.close()
+        service.close()
     files = write_outputs(result, args.out)
     if not args.quiet:  # what the run used and left out (also saved in the run's summary)
         s = result.summary

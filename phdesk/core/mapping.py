@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from phdesk import __version__
 from phdesk.core.mapping_engine import (
     SII_SEED,
     MappingEngine,
@@ -75,7 +74,8 @@ def run_mapping(project: Project, params: MappingParams | None = None,
     Raises UserError for a project without areas, population or placed assets, and
     ``Cancelled`` (nothing recorded) when ``cancelled()`` turns True.
     """
-    from phdesk.store.project import dumps, utc_now
+    from phdesk.store import records
+    from phdesk.store.project import utc_now
 
     params = params or MappingParams()
     prog = as_progress(progress, cancelled)
@@ -85,12 +85,8 @@ def run_mapping(project: Project, params: MappingParams | None = None,
     result = compute_mapping(inputs, params, prog.sub(0.05, 0.97))
     result.finished_at = utc_now()
     prog(0.98, "Recording the run")
-    with project.transaction() as db:
-        table = db["mapping_runs"]
-        table.insert({"started_at": started, "finished_at": result.finished_at,
-                      "parameters": dumps(dataclasses.asdict(params)),
-                      "summary": dumps(result.summary), "phdesk_version": __version__})
-        result.run_id = int(table.last_pk)
+    result.run_id = records.record_mapping_run(project, started, result.finished_at,
+                                               dataclasses.asdict(params), result.summary)
     # the run is recorded: a cancel pressed now is too late and must not hide the result
     with contextlib.suppress(Cancelled):
         prog(1.0, "Mapping done")

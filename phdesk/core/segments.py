@@ -325,9 +325,9 @@ def validate_definition(name: str, definition: dict) -> dict:
 def save_user_segment(project: Project, name: str, definition: dict) -> None:
     """Save (or replace) a user-defined segment."""
     validate_definition(name, definition)
-    with project.transaction() as db:
-        db["user_segments"].upsert({"name": name.strip(), "definition": json.dumps(definition)},
-                                   pk="name")
+    from phdesk.store import records
+
+    records.save_user_segment(project, name.strip(), definition)
 
 
 def list_user_segments(project: Project) -> dict[str, dict]:
@@ -338,9 +338,9 @@ def list_user_segments(project: Project) -> dict[str, dict]:
 
 def delete_user_segment(project: Project, name: str) -> bool:
     """Delete a user-defined segment; False if there was none of that name."""
-    with project.transaction() as db:
-        cur = db.execute("DELETE FROM user_segments WHERE name = ?", [name])
-        return cur.rowcount > 0
+    from phdesk.store import records
+
+    return records.delete_user_segment(project, name)
 
 
 def project_segments(project: Project) -> SegmentTable:

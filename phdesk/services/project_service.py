@@ -49,6 +49,7 @@ class ProjectService:
         self.last_result: MappingResult | None = None
         self._cache: dict[str, Any] = {}
         self._cache_lock = threading.RLock()
+        self._title = self._read_title()   # read here, off the GUI thread (see title())
         self.planning = PlanningService(self)   # scenarios, notes, ideas (services/planning.py)
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -62,11 +63,24 @@ class ProjectService:
         """Create a new, empty project file; refuses to overwrite."""
         return cls(Project.create(path))
 
+    @staticmethod
+    def write_demo(path: str | Path) -> dict[str, int]:
+        """Write the demo project to a new file ``path``; rows written per table."""
+        from phdesk.core.demo import write_demo
+
+        return write_demo(path)
+
     def close(self) -> None:
         self.project.close()
 
     def title(self) -> str:
-        """The project's display name (its ``name`` meta value, else the file name)."""
+        """The project's display name (its ``name`` meta value, else the file name).
+
+        Read once, when the service is made (off the GUI thread), so the window can show it
+        without touching the file."""
+        return self._title
+
+    def _read_title(self) -> str:
         return self.project.meta("name") or self.path.stem
 
     def invalidate(self) -> None:
@@ -257,6 +271,18 @@ class ProjectService:
                        cancelled: CancelFn | None = None) -> Prepared:
         """Read and validate a file; writes nothing."""
         return imports.prepare_import(self.project, path, kind, options, progress, cancelled)
+
+    def run_import(self, path: str | Path, kind: str | None = None, accept_partial: bool = False,
+                   options: dict[str, Any] | None = None, progress: ProgressFn | None = None,
+                   cancelled: CancelFn | None = None) -> ImportReport:
+        """Detect, validate and import one file in one transaction (``phdesk import``).
+
+        Raises ``ImportRejected`` (nothing written) as :meth:`commit_import` does."""
+        from phdesk.core.progress import as_progress
+
+        prog = as_progress(progress, cancelled)
+        prepared = self.prepare_import(path, kind, options, prog.sub(0, 0.6))
+        return self.commit_import(prepared, accept_partial, prog.sub(0.6, 1.0))
 
     def commit_import(self, prepared: Prepared, accept_partial: bool = False,
                       progress: ProgressFn | None = None, cancelled: CancelFn | None = None

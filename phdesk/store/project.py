@@ -13,7 +13,7 @@ import datetime as _dt
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,24 @@ SUFFIX = ".phdesk"
 
 class ProjectError(UserError):
     """The file is not a phdesk project, is newer than this phdesk, or cannot be opened."""
+
+
+# Called (no arguments) before every read and write. None in the app; the UI tests install one
+# that fails when the GUI thread touches the database (a read queued behind a long write there
+# freezes the window). See docs/ARCHITECTURE.md (persistence).
+_access_hook: Callable[[], None] | None = None
+
+
+def set_access_hook(hook: Callable[[], None] | None) -> Callable[[], None] | None:
+    """Install ``hook`` to run before every database access; returns the previous one."""
+    global _access_hook
+    previous, _access_hook = _access_hook, hook
+    return previous
+
+
+def _accessed() -> None:
+    if _access_hook is not None:
+        _access_hook()
 
 
 def utc_now() -> str:
@@ -92,6 +110,7 @@ class Project:
     @contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
         """Run the block as one transaction; roll back on any exception (and re-raise it)."""
+        _accessed()
         with self._lock:
             if self._conn.in_transaction:  # nested: join the outer transaction
                 yield self.db
@@ -108,12 +127,14 @@ class Project:
     # -- reads -------------------------------------------------------------------------------
     def query(self, sql: str, params: tuple | dict = ()) -> pd.DataFrame:
         """Run a read query and return a data frame."""
+        _accessed()
         with self._lock:
             cur = self._conn.execute(sql, params)
             cols = [d[0] for d in cur.description] if cur.description else []
             return pd.DataFrame(cur.fetchall(), columns=cols)
 
     def scalar(self, sql: str, params: tuple | dict = ()) -> Any:
+        _accessed()
         with self._lock:
             row = self._conn.execute(sql, params).fetchone()
             return row[0] if row else None

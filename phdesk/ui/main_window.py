@@ -14,6 +14,7 @@ about a second of imports) are built and filled. This module therefore imports n
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -155,14 +156,17 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
 
     def _apply_data(self, data: ProjectData, refresh_register: bool = True) -> None:
         self.data = data
-        if data.map_layers is not None:
-            self.map_panel.set_base_layers(data.map_layers)
-        else:
-            panels.call(self.map_panel, "set_base", data.areas, data.assets)
-        panels.call(self.map_panel, "set_profile", data.area_profile)
-        self._refresh_result_views()
-        for panel in ((self.asset_panel,) if refresh_register else ()) + (self.provenance_panel,):
-            panels.call(panel, "reload")
+        # one recolour for the whole load, not one per input (see MapPanel.held)
+        with getattr(self.map_panel, "held", contextlib.nullcontext)():
+            if data.map_layers is not None:
+                self.map_panel.set_base_layers(data.map_layers)
+            else:
+                panels.call(self.map_panel, "set_base", data.areas, data.assets)
+            panels.call(self.map_panel, "set_profile", data.area_profile)
+            self._refresh_result_views()
+        if refresh_register:
+            panels.call(self.asset_panel, "reload")
+        panels.call(self.provenance_panel, "set_frame", data.provenance)
         self._update_status()
         self.project_loaded.emit()
 
@@ -301,17 +305,30 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
             self._update_title()
             self.reload(rerun_mapping=self.settings.rerun_mapping_on_open)
 
-    def open_path(self, path: str | Path, create: bool = False) -> bool:
-        """Open (or create) a project file here; a readable dialog if that fails."""
-        from phdesk.services.project_service import ProjectService
+    def open_path(self, path: str | Path, create: bool = False):
+        """Open (or create) a project file here, on the DB worker as at start-up (the file may
+        need a migration, or wait behind a running job); a readable dialog if that fails.
+        Returns the opening job (``tasks.wait()`` waits for it and the project's load)."""
+        from phdesk.ui.window_opening import open_project_job
 
-        try:
-            service = ProjectService.create(path) if create else ProjectService.open(path)
-        except Exception as exc:  # noqa: BLE001 - shown to the user, logged by show_error
+        path = Path(path)
+
+        def job(progress, cancelled):
+            if create:
+                from phdesk.services.project_service import ProjectService
+
+                return ProjectService.create(path)
+            return open_project_job(path)(progress, cancelled)
+
+        def failed(exc: BaseException) -> None:
+            if self._opening == path:
+                self._opening = None
             show_error(self, "Open project", exc)
-            return False
-        self.set_service(service)
-        return True
+
+        self.tasks.cancel_all()   # the running jobs are for the project being replaced
+        self._opening = path      # supersedes a start-up open still under way
+        return self.tasks.run(job, self.set_service, f"Opening {path.name}", cancellable=False,
+                              on_error=failed)
 
     # -- import and export ----------------------------------------------------------------------
     def open_import_wizard(self, files: list[Path] | None = None) -> None:

@@ -126,6 +126,7 @@ def test_imports_asset_csv_end_to_end(qtbot, env, tmp_path):
 
     prov = ProvenancePanel(service)
     qtbot.addWidget(prov)
+    prov.set_frame(service.provenance())
     shown = prov.frame()
     assert len(shown) == 1
     row = shown.iloc[0]
