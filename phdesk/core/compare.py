@@ -172,8 +172,15 @@ def _neighbourhoods(base: MappingResult, other: MappingResult) -> pd.DataFrame:
 
 def _asset_changes(base: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
     cols = ["asset_id", "name", "category", "neighbourhood", "easting", "northing"]
-    m = pd.merge(base[cols], other[cols], on="asset_id", how="outer",
-                 suffixes=("_base", "_other"), indicator=True)
+    # two scenarios each adding a site give both the same next id: the same asset only when
+    # the name and category agree too
+    key = pd.Series(list(zip(base["asset_id"], base["name"], base["category"], strict=True)),
+                    dtype=object)
+    okey = pd.Series(list(zip(other["asset_id"], other["name"], other["category"],
+                              strict=True)), dtype=object)
+    m = pd.merge(base[cols].assign(_key=key.to_numpy()), other[cols].assign(_key=okey.to_numpy()),
+                 on="_key", how="outer", suffixes=("_base", "_other"), indicator=True)
+    m["asset_id"] = m["asset_id_other"].fillna(m["asset_id_base"]).astype("Int64")
     moved = (m["_merge"] == "both") & (
         ~np.isclose(m["easting_base"].astype(float), m["easting_other"].astype(float))
         | ~np.isclose(m["northing_base"].astype(float), m["northing_other"].astype(float)))

@@ -20,9 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from phdesk.core.ideas import rank_ideas, reach_score
+from phdesk.core.ideas import rank_ideas
 from phdesk.core.progress import CancelFn, ProgressFn, as_progress
-from phdesk.core.segments import CORE20
 from phdesk.store import planning as store
 
 if TYPE_CHECKING:
@@ -198,21 +197,14 @@ class PlanningService:
         """Score an idea's reach from its scenario: Core20 residents of its neighbourhood (all
         neighbourhoods if it has none) newly within reach, as ``phdesk.core.ideas.reach_score``.
         Returns the score saved, or None when the idea has no scenario."""
-        from phdesk.core.compare import ALL_NEIGHBOURHOODS
+        from phdesk.core.scenarios import core20_reach_score
 
         idea = self.ideas().set_index("id").loc[int(idea_id)]
         if pd.isna(idea["scenario"]):
             return None
         cmp = self.compare(idea["scenario"], None, params, progress, cancelled)
-        nb = idea["neighbourhood"] if pd.notna(idea["neighbourhood"]) else ALL_NEIGHBOURHOODS
-        newly = cmp.newly_within_reach(CORE20, neighbourhood=nb)
-        seg = self.inputs().segments
-        core = seg[seg["segment"].astype(str) == CORE20]
-        if nb != ALL_NEIGHBOURHOODS:
-            areas = self._service.areas()
-            codes = set(areas.loc[areas["neighbourhood"] == nb, "code"].astype(str))
-            core = core[core["area_code"].astype(str).isin(codes)]
-        score = reach_score(newly, float(core["population"].sum()))
+        nb = idea["neighbourhood"] if pd.notna(idea["neighbourhood"]) else None
+        score = core20_reach_score(self.inputs(), cmp, nb)
         store.set_score(self.project, int(idea_id), "reach", score, source="scenario")
         return score
 
