@@ -8,9 +8,9 @@ Tables (each with ``_base``, ``_other`` and ``_change`` columns where a measure 
     neighbourhood, with a total over all neighbourhoods first (``ALL_NEIGHBOURHOODS``); Core20
     first, then the PLUS groups (ethnic groups and the needs / user segments), then the rest.
 ``neighbourhoods``
-    coverage (%), 2SFCA/E2SFCA access (capacity per 1,000 residents), gap score (percentage
-    points), choice (% of the covered population with two or more assets in reach) and assets
-    inside, by neighbourhood x segment x category.
+    each neighbourhood measure of ``NEIGHBOURHOOD_MEASURES`` the results have (coverage, access,
+    gap, choice…; keys, labels and units as in ``phdesk.core.measures``), by neighbourhood x
+    segment x category.
 ``areas``
     the area x segment x category rows whose coverage, assets in reach or access changed (the
     difference map).
@@ -37,9 +37,10 @@ if TYPE_CHECKING:
 
 ALL_NEIGHBOURHOODS = "(all neighbourhoods)"
 KEYS = ["neighbourhood", "segment", "category"]
-NEIGHBOURHOOD_MEASURES = {"coverage_pct": "coverage_pct", "access_2sfca": "access_2sfca",
-                          "access_e2sfca": "access_e2sfca", "gap_score": "gap_score",
-                          "choice_pct": "overlap_pct", "assets_inside": "assets_inside"}
+# compared where the results have them (keys of phdesk.core.measures: labels and units there)
+NEIGHBOURHOOD_MEASURES = ["coverage_pct", "access_2sfca", "access_e2sfca", "gap_score",
+                          "choice_pct", "overlap_pct", "no_site_pct", "shortfall",
+                          "assets_inside"]
 AREA_MEASURES = ["assets_within", "nearest_m", "access_2sfca", "access_e2sfca"]
 FILES = {"reach": "reach_changes.csv", "neighbourhoods": "neighbourhood_differences.csv",
          "areas": "area_differences.csv", "assets": "asset_changes.csv"}
@@ -157,15 +158,17 @@ def _reach(m: pd.DataFrame, segments: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def _neighbourhoods(base: MappingResult, other: MappingResult) -> pd.DataFrame:
-    cols = KEYS + list(dict.fromkeys(NEIGHBOURHOOD_MEASURES.values())) + ["population"]
-    b = _plain_keys(base.neighbourhood_segments.reindex(columns=cols), KEYS)
-    o = _plain_keys(other.neighbourhood_segments.reindex(columns=cols), KEYS)
+    have = set(base.neighbourhood_segments.columns) & set(other.neighbourhood_segments.columns)
+    measures = [c for c in NEIGHBOURHOOD_MEASURES if c in have]
+    cols = KEYS + ["population"] + measures
+    b = _plain_keys(base.neighbourhood_segments[cols], KEYS)
+    o = _plain_keys(other.neighbourhood_segments[cols], KEYS)
     m = pd.merge(b, o, on=KEYS, how="outer", suffixes=("_base", "_other"))
     out = m[KEYS].copy()
     out["population"] = m["population_other"].fillna(m["population_base"])
-    for name, src in NEIGHBOURHOOD_MEASURES.items():
-        bv = pd.to_numeric(m[f"{src}_base"], errors="coerce").astype(float)
-        ov = pd.to_numeric(m[f"{src}_other"], errors="coerce").astype(float)
+    for name in measures:
+        bv = pd.to_numeric(m[f"{name}_base"], errors="coerce").astype(float)
+        ov = pd.to_numeric(m[f"{name}_other"], errors="coerce").astype(float)
         out[f"{name}_base"], out[f"{name}_other"], out[f"{name}_change"] = bv, ov, ov - bv
     return _ordered(out)
 
