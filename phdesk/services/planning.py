@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from phdesk.core.ideas import rank_ideas
+from phdesk.core.ideas import decisions_record, filter_notes, rank_ideas
 from phdesk.core.progress import CancelFn, ProgressFn, as_progress
 from phdesk.store import planning as store
 
@@ -91,8 +91,11 @@ class PlanningService:
     def restore_scenario(self, row: dict[str, Any]) -> int:
         return store.restore_scenario(self.project, row)
 
-    def notes(self) -> pd.DataFrame:
-        return store.notes(self.project)
+    def notes(self, **filters: str | None) -> pd.DataFrame:
+        """Notes, newest first; filters as ``phdesk.core.ideas.filter_notes`` (neighbourhood,
+        source_kind, tag, scenario, text)."""
+        notes = store.notes(self.project)
+        return filter_notes(notes, **filters) if filters else notes
 
     def add_note(self, **fields: Any) -> int:
         return store.add_note(self.project, **fields)
@@ -137,6 +140,10 @@ class PlanningService:
 
     def set_score(self, idea_id: int, criterion: str, value: float | None) -> float | None:
         return store.set_score(self.project, idea_id, criterion, value)
+
+    def decisions(self) -> pd.DataFrame:
+        """The "you said, we did" record (``phdesk.core.ideas.decisions_record``)."""
+        return decisions_record(self.ideas(), store.notes(self.project))
 
     def ranked_ideas(self) -> pd.DataFrame:
         """Ideas best first with total, rank, impact and effort (``phdesk.core.ideas``)."""

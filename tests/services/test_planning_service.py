@@ -72,3 +72,19 @@ def test_compare_and_fill_reach(svc):
     no_scenario = plan.add_idea(title="Leaflets")
     assert plan.fill_reach(no_scenario, params) is None
     assert pd.isna(plan.ideas().set_index("id").loc[no_scenario, "scenario"])
+
+
+def test_notes_filters_and_the_you_said_we_did_record(svc):
+    plan = svc.planning
+    east = plan.notes(neighbourhood="Eastfield")
+    assert len(east) >= 5 and set(east["neighbourhood"]) == {"Eastfield"}
+    transport = plan.notes(tag="Transport")
+    assert len(transport) >= 2
+    assert all("transport" in t.split(", ") for t in transport["tags"])
+    assert set(plan.notes(source_kind="VCSE")["source_kind"]) == {"VCSE"}
+    assert len(plan.notes(text="mill road")) >= 2
+    record = plan.decisions()
+    assert set(record["decision"]) == {"agreed", "parked", "rejected"}
+    mill = record.set_index("title").loc["GP branch surgery on Mill Road"]
+    assert mill["notes"] == 1 and mill["you_said"].startswith("council: The Mill Road unit")
+    assert mill["decided_at"] == "2026-11-20" and "Core20" in mill["decision_reason"]
