@@ -36,11 +36,19 @@ def test_demo_holds_scenarios_notes_of_each_kind_and_decided_ideas(svc):
     assert len(reach) == 2 and (reach["value"] > 0).all()
 
 
+def _register(svc) -> list:
+    return [svc.project.query(f"SELECT * FROM {t} ORDER BY 1").to_csv()
+            for t in ("assets", "category_settings", "mapping_runs")]
+
+
 def test_results_are_kept_per_scenario_and_parameters(svc):
     plan = svc.planning
     params = MappingParams(sii_repetitions=1000)
+    register = _register(svc)
     base = plan.result(None, params)
     a = plan.result(A, params)
+    plan.compare(B, A, params)
+    assert _register(svc) == register   # nothing written by what-if work
     assert plan.result(None, MappingParams(sii_repetitions=1000)) is base   # same key: cached
     assert plan.result(A, params) is a
     assert len(a.assets) == len(base.assets) + 1
