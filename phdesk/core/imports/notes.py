@@ -37,7 +37,9 @@ TEXT_NAMES = ("comment", "comments", "response", "feedback", "what people said",
 STRONG_TEXT = TEXT_NAMES[:7]   # names an asset register would not use for a column
 SOURCE_NAMES = ("source", "source kind", "respondent type", "respondent", "who", "from",
                 "stakeholder", "type of respondent")
-AUTHOR_NAMES = ("author", "recorded by", "name", "organisation")
+# not "name": a survey's respondent names are personal data; take them only when asked
+# (option author=COLUMN)
+AUTHOR_NAMES = ("author", "recorded by", "organisation", "group")
 TAG_NAMES = ("tags", "tag", "themes", "theme", "topics", "topic", "barriers")
 DATE_NAMES = ("date", "created", "submitted", "created at", "date submitted", "timestamp")
 NEIGHBOURHOOD_NAMES = ("neighbourhood", "neighborhood", "locality", "pcn", "area name")
