@@ -81,10 +81,7 @@ def source_kind(values: pd.Series) -> tuple[pd.Series, int]:
 
 
 def _column(cols: list[str], options: dict, key: str, names: tuple[str, ...]) -> str | None:
-    if options.get(key):
-        ac.check_option_columns("", cols, options, (key,))
-        return options[key]
-    return find_column(cols, *names)
+    return options[key] if options.get(key) else find_column(cols, *names)
 
 
 def prepare(path: Path, ctx: ImportContext) -> Prepared:
@@ -92,6 +89,8 @@ def prepare(path: Path, ctx: ImportContext) -> Prepared:
     df, rows = table.df.reset_index(drop=True), table.row_numbers()
     cols = list(df.columns)
     opt = ctx.options
+    ac.check_option_columns(path.name, cols, opt, ("text", "source", "author", "tags", "date",
+                                                   "postcode", "area", "neighbourhood"))
     c = {"text": _column(cols, opt, "text", TEXT_NAMES),
          "source": _column(cols, opt, "source", SOURCE_NAMES),
          "author": _column(cols, opt, "author", AUTHOR_NAMES),
