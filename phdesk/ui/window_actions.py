@@ -110,19 +110,35 @@ def show_dialog(win: MainWindow, which: str) -> None:
 
 
 def refresh_edit_menu(win: MainWindow) -> None:
-    """Undo/redo of the asset register's edits (rebuilt when the project changes)."""
+    """Undo/redo of the last edited of the window's stacks: the asset register's and the
+    window's own (notes, ideas, scenarios). Rebuilt when the project changes."""
     menu = win.edit_menu
     for act in menu.actions():
         win.removeAction(act)
     menu.clear()
-    stack = getattr(win.asset_panel, "undo_stack", None)
-    menu.setEnabled(isinstance(stack, QtGui.QUndoStack))
-    if isinstance(stack, QtGui.QUndoStack):
-        undo = stack.createUndoAction(menu, "&Undo")
-        undo.setShortcut(Key.Undo)
-        redo = stack.createRedoAction(menu, "&Redo")
-        redo.setShortcut(Key.Redo)
-        menu.addActions([undo, redo])
+    stacks = [s for s in (getattr(win.asset_panel, "undo_stack", None),
+                          getattr(win, "undo_stack", None)) if isinstance(s, QtGui.QUndoStack)]
+    menu.setEnabled(bool(stacks))
+    if not stacks:
+        return
+    group = getattr(win, "undo_group", None)
+    if group is None:
+        group = win.undo_group = QtGui.QUndoGroup(win)
+    for old in group.stacks():
+        group.removeStack(old)
+    for stack in stacks:
+        group.addStack(stack)
+        if not stack.property("phdesk_grouped"):   # a stack lives as long as its panel
+            stack.setProperty("phdesk_grouped", True)
+            # Ctrl+Z undoes what was done last, whichever panel it was done in
+            stack.indexChanged.connect(
+                lambda _i, st=stack: st in group.stacks() and group.setActiveStack(st))
+    group.setActiveStack(stacks[0])
+    undo = group.createUndoAction(menu, "&Undo")
+    undo.setShortcut(Key.Undo)
+    redo = group.createRedoAction(menu, "&Redo")
+    redo.setShortcut(Key.Redo)
+    menu.addActions([undo, redo])
 
 
 def refresh_recent_menu(win: MainWindow) -> None:
