@@ -1,4 +1,4 @@
-"""Command-line commands for scenarios, comparisons and other planning commands (`phdesk scenario`, `phdesk compare`).
+"""Command-line commands for planning: `phdesk scenario`, `phdesk compare`.
 
 ``register(sub)`` adds this module's subparsers and returns their handlers; see
 ``phdesk.cli.COMMAND_MODULES``.
