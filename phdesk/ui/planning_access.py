@@ -1,0 +1,174 @@
+"""The window's door to the planning records (notes, ideas, criteria, scores, scenarios).
+
+Why it exists: the notes, ideas and scenario panels and the workshop screen all read and edit
+the same records. One :class:`PlanningAccess` per open project runs each read and save on the
+task runner's DB worker (saves queue behind imports instead of freezing the window), puts every
+edit on the window's undo stack as one command (saved at once, undone by saving the old values
+back), and announces what changed so every panel showing it re-reads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6 import QtCore, QtGui
+
+from phdesk.store import planning as _store
+
+
+class _Api:
+    """``api.notes(service)`` → ``store.planning.notes(service.project)``: the planning
+    service's names, until its wrappers replace this shim."""
+
+    def __getattr__(self, name: str):
+        fn = getattr(_store, name)
+        return lambda service, *args, **kw: fn(service.project, *args, **kw)
+
+
+api = _Api()
+Job = Callable[[Any], Any]   # job(service) -> result, run on the DB worker
+
+
+class PlanningEdit(QtGui.QUndoCommand):
+    """One undoable edit. ``redo(service, memo)`` and ``undo(service, memo)`` each return the
+    memo the other needs (an add returns the new id, a delete the stored row, an update the
+    previous values), so redo after undo puts back exactly what was there."""
+
+    def __init__(self, access: PlanningAccess, text: str, kind: str,
+                 redo: Callable[[Any, Any], Any], undo: Callable[[Any, Any], Any],
+                 memo: Any = None, done: Callable[[Any], None] | None = None) -> None:
+        super().__init__(text)
+        self.access, self.kind, self.memo = access, kind, memo
+        self._redo, self._undo, self._done = redo, undo, done
+
+    def _run(self, fn: Callable[[Any, Any], Any], label: str, first: bool) -> None:
+        def finished(memo: Any) -> None:
+            self.memo = memo
+            if first and self._done is not None:
+                self._done(memo)
+            self.access.changed.emit(self.kind)
+
+        memo = self.memo
+        self.access.run(lambda s: fn(s, memo), finished, label)
+
+    def redo(self) -> None:
+        first = not getattr(self, "_ran", False)
+        self._ran = True
+        self._run(self._redo, self.text(), first)
+
+    def undo(self) -> None:
+        self._run(self._undo, f"Undo: {self.text()}", False)
+
+
+class PlanningAccess(QtCore.QObject):
+    """Reads and undoable saves of one project's planning records.
+
+    ``changed(kind)`` says what to re-read: "notes", "ideas" (ideas, criteria, scores,
+    decisions) or "scenarios".
+    """
+
+    changed = QtCore.Signal(str)
+    failed = QtCore.Signal(str)
+
+    def __init__(self, service, tasks=None, undo_stack: QtGui.QUndoStack | None = None,
+                 parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.tasks = tasks
+        self.undo_stack = undo_stack if undo_stack is not None else QtGui.QUndoStack(self)
+
+    # -- running ---------------------------------------------------------------------------
+    def run(self, job: Job, done: Callable[[Any], None], label: str = "Reading plans") -> None:
+        """``job(service)`` on the DB worker, then ``done(result)`` on the GUI thread (at once
+        when there is no task runner: previews and tests)."""
+        service = self.service
+        if self.tasks is None:
+            try:
+                result = job(service)
+            except Exception as exc:  # noqa: BLE001 - reported as a message, like the runner
+                self.failed.emit(f"{label}: {exc}")
+                raise
+            done(result)
+            return
+        self.tasks.run(lambda progress, cancelled: job(service), done, label,
+                       cancellable=False)   # a failed save is shown as an error dialog
+
+    def read(self, what: str, done: Callable[[Any], None]) -> None:
+        """Read one frame ("notes", "ideas", "criteria", "scores", "scenarios",
+        "neighbourhoods") and hand it to ``done``."""
+        self.run(lambda s: getattr(api, what)(s), done, f"Reading {what}")
+
+    def read_many(self, whats: tuple[str, ...], done: Callable[[dict], None]) -> None:
+        """Several frames in one job: ``done({what: frame})``."""
+        self.run(lambda s: {w: getattr(api, w)(s) for w in whats}, done, "Reading plans")
+
+    # -- notes -----------------------------------------------------------------------------
+    def add_note(self, fields: dict[str, Any], done: Callable[[int], None] | None = None
+                 ) -> None:
+        self._push(f"Add note '{_short(fields.get('text'))}'", "notes",
+                   lambda s, m: api.add_note(s, **fields) if m is None else api.restore_note(s, m),
+                   lambda s, m: api.delete_note(s, m), done=done)
+
+    def update_note(self, note_id: int, fields: dict[str, Any]) -> None:
+        self._push(f"Edit note {note_id}", "notes",
+                   lambda s, m: api.update_note(s, note_id, **fields),
+                   lambda s, m: api.update_note(s, note_id, **m))
+
+    def delete_note(self, note_id: int) -> None:
+        self._push(f"Delete note {note_id}", "notes",
+                   lambda s, m: api.delete_note(s, note_id), lambda s, m: api.restore_note(s, m))
+
+    # -- ideas -----------------------------------------------------------------------------
+    def add_idea(self, fields: dict[str, Any], done: Callable[[int], None] | None = None
+                 ) -> None:
+        self._push(f"Add idea '{_short(fields.get('title'))}'", "ideas",
+                   lambda s, m: api.add_idea(s, **fields) if m is None else api.restore_idea(s, m),
+                   lambda s, m: api.delete_idea(s, m), done=done)
+
+    def update_idea(self, idea_id: int, fields: dict[str, Any]) -> None:
+        self._push(f"Edit idea {idea_id}", "ideas",
+                   lambda s, m: api.update_idea(s, idea_id, **fields),
+                   lambda s, m: api.update_idea(s, idea_id, **m))
+
+    def delete_idea(self, idea_id: int) -> None:
+        self._push(f"Delete idea {idea_id}", "ideas",
+                   lambda s, m: api.delete_idea(s, idea_id), lambda s, m: api.restore_idea(s, m))
+
+    # redo always saves the new value and returns the old one; undo saves the old one back
+    def set_score(self, idea_id: int, criterion: str, value: float | None) -> None:
+        self._push(f"Score idea {idea_id} on {criterion}", "ideas",
+                   lambda s, m: api.set_score(s, idea_id, criterion, value),
+                   lambda s, m: api.set_score(s, idea_id, criterion, m))
+
+    def set_weight(self, key: str, weight: float) -> None:
+        self._push(f"Weight of {key}", "ideas",
+                   lambda s, m: api.set_criterion(s, key, weight=weight),
+                   lambda s, m: api.set_criterion(s, key, weight=m["weight"]))
+
+    def set_decision(self, idea_id: int, decision: str | None, reason: str,
+                     date: str | None) -> None:
+        self._push(f"Decision on idea {idea_id}: {decision or 'none'}", "ideas",
+                   lambda s, m: api.set_decision(s, idea_id, decision, reason, date),
+                   lambda s, m: api.update_idea(s, idea_id, **m))
+
+    def _push(self, text: str, kind: str, redo, undo, done=None) -> None:
+        self.undo_stack.push(PlanningEdit(self, text, kind, redo, undo, done=done))
+
+
+def _short(text: Any, n: int = 30) -> str:
+    text = " ".join(str(text or "").split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def planning_for(window, service) -> PlanningAccess:
+    """The window's :class:`PlanningAccess` for ``service`` (made on first use; a new one when
+    the window shows another project), using the window's task runner and undo stack."""
+    access = getattr(window, "planning", None)
+    if access is None or access.service is not service:
+        if access is not None:
+            access.deleteLater()
+        access = PlanningAccess(service, getattr(window, "tasks", None),
+                                getattr(window, "undo_stack", None), window)
+        window.planning = access
+    return access
