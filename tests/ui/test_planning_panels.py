@@ -87,3 +87,84 @@ def test_notes_filter_and_follow_the_neighbourhood(env):
     got = filter_notes(notes, text=word.upper())
     assert notes["id"].iloc[0] in set(got["id"])
     assert filter_notes(notes, tag="no such tag").empty
+
+
+def _reopen(path, what):
+    s = ProjectService.open(path)
+    try:
+        return getattr(store, what)(s.project)
+    finally:
+        s.close()
+
+
+def test_ideas_ranking_follows_a_weight_change_and_scores(env, demo_path):
+    from phdesk.ui.ideas_panel import IdeasPanel
+
+    service, win = env
+    panel = IdeasPanel(service, win)
+    assert win.undo_stack.count() == 0          # showing the weights saved nothing
+    a = panel.planning
+    a.add_idea({"title": "Cheap quick fix", "neighbourhood": "Eastfield"})
+    a.add_idea({"title": "Big reach project", "neighbourhood": "Eastfield"})
+    ids = dict(zip(panel.ideas["title"], panel.ideas["id"], strict=True))
+    crit = panel.criteria.set_index("key")
+    impact = [k for k in crit.index if crit.loc[k, "axis"] == "impact"][0]
+    effort = [k for k in crit.index if crit.loc[k, "axis"] == "effort"][0]
+    for k in crit.index:   # the same on every criterion but these two
+        for t in ids:
+            a.set_score(int(ids[t]), k, 3)
+    a.set_score(int(ids["Big reach project"]), impact, 5)
+    a.set_score(int(ids["Cheap quick fix"]), impact, 1)
+    hib = bool(crit.loc[effort, "higher_is_better"])
+    a.set_score(int(ids["Cheap quick fix"]), effort, 5 if hib else 0)
+    a.set_score(int(ids["Big reach project"]), effort, 0 if hib else 5)
+
+    def order():
+        r = panel.ranked
+        r = r[r["title"].isin(ids)]
+        return r["title"].tolist()
+
+    panel.weights[effort].setValue(0.0)
+    panel.weights[impact].setValue(5.0)
+    assert order() == ["Big reach project", "Cheap quick fix"]
+    panel.weights[impact].setValue(0.0)
+    panel.weights[effort].setValue(5.0)
+    assert order() == ["Cheap quick fix", "Big reach project"]
+    saved = _reopen(demo_path, "criteria").set_index("key")
+    assert saved.loc[effort, "weight"] == 5.0 and saved.loc[impact, "weight"] == 0.0
+    win.undo_stack.undo()                       # the weight of effort back to 0, saved
+    assert _reopen(demo_path, "criteria").set_index("key").loc[effort, "weight"] == 0.0
+    assert panel.weights[effort].value() == 0.0
+    # the table shows the rank and the chart places every scored idea
+    assert not panel.chart.showing_message()
+    assert set(ids) <= set(panel.chart.points["title"])
+
+
+def test_decision_recorded_with_reason_and_date(env, demo_path):
+    from phdesk.ui.ideas_panel import IdeasPanel
+
+    service, win = env
+    panel = IdeasPanel(service, win)
+    panel.planning.add_idea({"title": "Pop-up GP clinic", "neighbourhood": "Eastfield"})
+    idea_id = int(panel.ideas.loc[panel.ideas["title"] == "Pop-up GP clinic", "id"].iloc[0])
+    panel.planning.add_note({"text": "No GP within a bus ride", "source_kind": "resident",
+                             "idea_id": idea_id})
+    panel.choose(idea_id)
+    panel.decision_combo.setCurrentIndex(panel.decision_combo.findData("agreed"))
+    panel.reason_edit.setText("Closes the Core20 GP gap")
+    panel.date_edit.setDate(panel.date_edit.date().fromString("2026-12-03", "yyyy-MM-dd"))
+    panel.record_decision()
+    row = _reopen(demo_path, "ideas").set_index("id").loc[idea_id]
+    assert (row["decision"], row["decision_reason"], str(row["decided_at"])[:10]) == \
+        ("agreed", "Closes the Core20 GP gap", "2026-12-03")
+    page = panel.said_did.toPlainText()
+    assert "Pop-up GP clinic" in page and "No GP within a bus ride" in page
+    assert "Closes the Core20 GP gap" in page
+    win.undo_stack.undo()
+    assert pd_isna(_reopen(demo_path, "ideas").set_index("id").loc[idea_id, "decision"])
+
+
+def pd_isna(v):
+    import pandas as pd
+
+    return v is None or pd.isna(v)
