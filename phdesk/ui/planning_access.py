@@ -14,16 +14,14 @@ from typing import Any
 
 from PySide6 import QtCore, QtGui
 
-from phdesk.store import planning as _store
 
 
 class _Api:
-    """``api.notes(service)`` → ``store.planning.notes(service.project)``: the planning
-    service's names, until its wrappers replace this shim."""
+    """``api.notes(service)`` → ``service.planning.notes()``: every call names the service it
+    runs on, so a job queued for a project that has since been closed cannot reach another."""
 
     def __getattr__(self, name: str):
-        fn = getattr(_store, name)
-        return lambda service, *args, **kw: fn(service.project, *args, **kw)
+        return lambda service, *args, **kw: getattr(service.planning, name)(*args, **kw)
 
 
 api = _Api()
@@ -102,6 +100,51 @@ class PlanningAccess(QtCore.QObject):
     def read_many(self, whats: tuple[str, ...], done: Callable[[dict], None]) -> None:
         """Several frames in one job: ``done({what: frame})``."""
         self.run(lambda s: {w: getattr(api, w)(s) for w in whats}, done, "Reading plans")
+
+    # -- scenarios and their results --------------------------------------------------------
+    def result(self, name: str | None, params, done: Callable[[Any], None]) -> None:
+        """Mapping of scenario ``name`` under ``params`` off the GUI thread, with progress and
+        Cancel in the status bar (the planning service caches results, so switching back is
+        quick)."""
+        self._long(lambda s, p, c: s.planning.result(name, params, p, c), done,
+                   f"Mapping scenario {name}" if name else "Mapping the baseline")
+
+    def compare(self, name: str, against: str | None, params, done: Callable[[Any], None]
+                ) -> None:
+        """Scenario ``name`` compared with ``against`` (None: baseline), off the GUI thread."""
+        self._long(lambda s, p, c: s.planning.compare(name, against, params, p, c), done,
+                   f"Comparing {name} with {against or 'the baseline'}")
+
+    def _long(self, job, done, label: str) -> None:
+        service = self.service
+        if self.tasks is None:
+            done(job(service, None, None))
+            return
+        self.tasks.run(lambda progress, cancelled: job(service, progress, cancelled), done,
+                       label)
+
+    def save_changes(self, name: str, changes, description: str, text: str) -> None:
+        """Replace scenario ``name``'s changes (creating it), undoably: undo puts the old
+        changes back, or deletes a scenario that did not exist."""
+        def redo(s, _m):
+            have = s.planning.scenarios()
+            old = s.planning.scenario_changes(name) if name in set(have["name"]) else None
+            s.planning.save_scenario(name, changes, description)
+            return old
+
+        def undo(s, old):
+            if old is None:
+                s.planning.delete_scenario(name)
+            else:
+                s.planning.save_scenario(name, old, description)
+            return None
+
+        self._push(text, "scenarios", redo, undo)
+
+    def delete_scenario(self, name: str) -> None:
+        self._push(f"Delete scenario {name}", "scenarios",
+                   lambda s, m: s.planning.delete_scenario(name),
+                   lambda s, m: s.planning.restore_scenario(m))
 
     # -- notes -----------------------------------------------------------------------------
     def add_note(self, fields: dict[str, Any], done: Callable[[int], None] | None = None
