@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from phdesk.settings import Settings
-from phdesk.ui import panels, window_actions
+from phdesk.ui import panels, window_actions, window_planning
 from phdesk.ui.actions import ActionRegistry
 from phdesk.ui.errors import show_error
 from phdesk.ui.project_data import ProjectData, load_project_data, params_from_run
@@ -110,7 +110,13 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
         changed = getattr(self.asset_panel, "assets_changed", None)
         if changed is not None:
             changed.connect(self._assets_changed)
-        self.view_state.follow("scenario", lambda _name: self._refresh_result_views())
+        window_planning.connect(self)
+        self.view_state.follow("scenario", lambda name: window_planning.scenario_changed(
+            self, name))
+
+    def mapping_params(self):
+        """The baseline's mapping parameters (scenarios are mapped with the same)."""
+        return window_planning.mapping_params(self)
 
     def select_neighbourhood(self, name: str | None) -> None:
         """Show one neighbourhood (None: all) on every panel."""
@@ -231,6 +237,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
                 return
             result, run = out
             self.changed_since_run = False
+            self.scenario_results.clear()   # scenarios are mapped with the baseline's settings
             if self.data is not None:
                 self.data.last_run = run
                 if category_table is not None:
@@ -290,6 +297,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
             self.scenario_results.clear()
             self.view_state.set(scenario=None, comparison=None, neighbourhood=None)
             panels.rebuild_project_panels(self, service)
+            window_planning.connect(self)
             changed = getattr(self.asset_panel, "assets_changed", None)
             if changed is not None:
                 changed.connect(self._assets_changed)

@@ -27,8 +27,8 @@ def note_positions(notes: pd.DataFrame, layers) -> pd.DataFrame:
     spread on a small ring so each stays clickable)."""
     if notes is None or not len(notes) or layers is None:
         return pd.DataFrame(columns=["id", "x", "y"])
-    x = pd.to_numeric(notes["easting"], errors="coerce").to_numpy(float)
-    y = pd.to_numeric(notes["northing"], errors="coerce").to_numpy(float)
+    x = pd.to_numeric(notes["easting"], errors="coerce").to_numpy(float, copy=True)
+    y = pd.to_numeric(notes["northing"], errors="coerce").to_numpy(float, copy=True)
     assets = layers.assets.set_index("id")
     nb = layers.nbhd.set_index("group")
     spread = 0.012 * max(layers.extent[2] - layers.extent[0], 1.0)

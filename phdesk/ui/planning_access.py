@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
 from PySide6 import QtCore, QtGui
-
 
 
 class _Api:
@@ -41,14 +41,18 @@ class PlanningEdit(QtGui.QUndoCommand):
         self._redo, self._undo, self._done = redo, undo, done
 
     def _run(self, fn: Callable[[Any, Any], Any], label: str, first: bool) -> None:
+        def job(service: Any) -> Any:
+            # on the DB worker, which runs jobs in order: an undo queued straight after its
+            # redo finds the redo's memo (the new id, the old values) already here
+            self.memo = fn(service, self.memo)
+            return self.memo
+
         def finished(memo: Any) -> None:
-            self.memo = memo
             if first and self._done is not None:
                 self._done(memo)
             self.access.changed.emit(self.kind)
 
-        memo = self.memo
-        self.access.run(lambda s: fn(s, memo), finished, label)
+        self.access.run(job, finished, label)
 
     def redo(self) -> None:
         first = not getattr(self, "_ran", False)
@@ -140,6 +144,32 @@ class PlanningAccess(QtCore.QObject):
             return None
 
         self._push(text, "scenarios", redo, undo)
+
+    def locate_postcode(self, postcode: str, category: str,
+                        done: Callable[[tuple[float, float] | None], None]) -> None:
+        """(easting, northing) metres of a postcode, placed exactly as a CHANGES.csv row is
+        (the planning service checks a one-row change file); None and a message if unknown."""
+        def job(s):
+            import tempfile
+            from pathlib import Path
+
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / "site.csv"
+                pd.DataFrame([{"action": "add", "name": "site", "category": category,
+                               "postcode": postcode}]).to_csv(path, index=False)
+                prepared = s.planning.read_changes(path)
+            ch = prepared.changes
+            if not prepared.ok or ch.empty or pd.isna(ch["easting"].iloc[0]):
+                return None
+            return float(ch["easting"].iloc[0]), float(ch["northing"].iloc[0])
+
+        def finished(xy):
+            if xy is None:
+                self.failed.emit(f"Postcode {postcode} was not found in this project's "
+                                 "postcode lookup.")
+            done(xy)
+
+        self.run(job, finished, "Finding the postcode")
 
     def delete_scenario(self, name: str) -> None:
         self._push(f"Delete scenario {name}", "scenarios",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from phdesk import paths
-from phdesk.ui import panels
+from phdesk.ui import panels, window_planning
 from phdesk.ui.errors import show_error
 
 if TYPE_CHECKING:
@@ -51,6 +51,8 @@ def build(win: MainWindow) -> None:
         a.add(f"view.focus.{key or 'map'}", f"Go to {text}",
               lambda _=False, k=key: panels.focus_dock(win, k), f"Ctrl+{i}",
               f"Move the keyboard focus to the {text.replace('&', '').lower()}")
+    a.add("view.workshop", "&Workshop mode", lambda: window_planning.open_workshop(win), "F11",
+          "Full screen, large type, keyboard driven: step through neighbourhoods with a group")
     a.add("view.reset_layout", "Reset &layout", lambda: reset_layout(win),
           tip="Put every panel back where it started")
     a.add("help.shortcuts", "&Keyboard shortcuts", lambda: show_dialog(win, "shortcuts"), "F1",
@@ -87,6 +89,7 @@ def build(win: MainWindow) -> None:
     for key in FOCUS:
         m.addAction(a[f"view.focus.{key[0] or 'map'}"])
     m.addSeparator()
+    m.addAction(a["view.workshop"])
     panels_menu = m.addMenu("&Panels")
     for dock in win.docks.values():
         panels_menu.addAction(dock.toggleViewAction())
