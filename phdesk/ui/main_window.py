@@ -42,6 +42,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
 
     project_loaded = QtCore.Signal()
     mapping_finished = QtCore.Signal(object)   # MappingResult
+    results_shown = QtCore.Signal(object)      # the result now on every panel (or None)
 
     def __init__(self, service: ProjectService | None = None,
                  settings: Settings | None = None) -> None:
@@ -185,6 +186,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
         panels.call(self.map_panel, "set_result", result)
         self._results_stale = True
         self._update_results_panel()
+        self.results_shown.emit(result)
         chosen = self.view_state.neighbourhood
         if chosen:
             panels.call(self.map_panel, "select_neighbourhood", chosen)

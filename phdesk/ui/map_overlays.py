@@ -31,7 +31,7 @@ def note_positions(notes: pd.DataFrame, layers) -> pd.DataFrame:
     y = pd.to_numeric(notes["northing"], errors="coerce").to_numpy(float, copy=True)
     assets = layers.assets.set_index("id")
     nb = layers.nbhd.set_index("group")
-    spread = 0.012 * max(layers.extent[2] - layers.extent[0], 1.0)
+    spread = 0.03 * max(layers.extent[2] - layers.extent[0], 1.0)
     per_label: dict[str, int] = {}
     for i, row in enumerate(notes.itertuples(index=False)):
         if np.isfinite(x[i]) and np.isfinite(y[i]):
@@ -70,7 +70,7 @@ class MapOverlays(QtCore.QObject):
     def __init__(self, map_panel) -> None:
         super().__init__(map_panel)
         self.map_panel = map_panel
-        self.notes = pg.ScatterPlotItem(size=17, symbol="star", pen=pg.mkPen(NOTE_EDGE, width=1.5),
+        self.notes = pg.ScatterPlotItem(size=24, symbol="star", pen=pg.mkPen(NOTE_EDGE, width=1.5),
                                         brush=pg.mkBrush(NOTE_BRUSH))
         self.notes.setZValue(30)
         self.notes.sigClicked.connect(self._clicked)

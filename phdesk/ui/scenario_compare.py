@@ -41,6 +41,17 @@ def reach_table(cmp, neighbourhood: str | None = None, category: str | None = No
     return r.reindex(columns=list(REACH_COLUMNS)).rename(columns=REACH_COLUMNS)
 
 
+def pick_segment(cmp, category: str | None, preferred: tuple[str | None, ...]) -> str | None:
+    """The first of ``preferred`` the comparison has for ``category`` (a category serves only
+    some segments: GP practices may not list Core20), else "All", else None."""
+    d = cmp.neighbourhoods
+    have = set(d.loc[d["category"] == category, "segment"]) if category else set(d["segment"])
+    for seg in (*preferred, "All"):
+        if seg in have:
+            return seg
+    return None
+
+
 def neighbourhood_table(cmp, segment: str | None, category: str | None) -> pd.DataFrame:
     """Differences by neighbourhood for one segment and category (all when not chosen)."""
     d = cmp.neighbourhoods
@@ -156,8 +167,9 @@ class CompareView(QtWidgets.QTabWidget):
             f"{', ' + cat if cat else ''}: residents newly within reach, Core20 and the PLUS "
             "groups first." + ("" if len(reach) else " Nobody gains or loses reach here."))
         self.reach.set_frame(reach)
+        self.by_neighbourhood.set_frame(neighbourhood_table(cmp, seg, cat))
+        seg = pick_segment(cmp, cat, (seg, "Core20"))
         table = neighbourhood_table(cmp, seg, cat)
-        self.by_neighbourhood.set_frame(table)
         self.map.show_change(layers, table, f"Change in coverage (percentage points)\n"
                              f"{cmp.other} − {cmp.base}\n{seg or ''} · {cat or ''}")
         self.sites.set_frame(cmp.assets)

@@ -26,8 +26,9 @@ from phdesk.ui.scenario_panel import BASELINE_KEY
 
 Qt = QtCore.Qt
 Key = Qt.Key
-HELP = ("PgDn/→ next · PgUp/← previous · Home all · N note · I idea · A/B/0 scenario · "
-        "C compare · V B against A · R rank · Esc back")
+HELP = ("PgDn/→ next · PgUp/← back · Home all · N note · I idea · A/B/0 scenario · "
+        "G service · C compare · V B vs A · R rank · Esc leave")
+MAP_MEASURE = ("nearest_m", "areas")   # distance to the nearest site: reads at a glance
 
 _disclosure: Callable[[str, pd.DataFrame], pd.DataFrame] | None = None
 
@@ -64,6 +65,7 @@ class WorkshopWindow(QtWidgets.QWidget):
         self.criteria = pd.DataFrame()
         self.scenarios: list[str] = []   # by name: A is the first, B the second
         self.comparison = None
+        self._shown_result = None
 
         self.title = QtWidgets.QLabel(objectName="title")
         self.position = QtWidgets.QLabel(objectName="position")
@@ -83,6 +85,7 @@ class WorkshopWindow(QtWidgets.QWidget):
         body.addWidget(self.map, 11)
         body.addWidget(self.pages, 10)
         self.help = QtWidgets.QLabel(HELP, objectName="help")
+        self.help.setWordWrap(True)   # never wider than the screen
         self.help.setAccessibleName("Workshop keys")
         self.message = QtWidgets.QLabel(objectName="message")
         foot = QtWidgets.QHBoxLayout()
@@ -100,7 +103,7 @@ class WorkshopWindow(QtWidgets.QWidget):
         self.state.changed.connect(self._on_state)
         self.access.changed.connect(self._reload)
         self.win.project_loaded.connect(self._refresh)
-        self.win.mapping_finished.connect(lambda _r: self._refresh())
+        self.win.results_shown.connect(lambda _r: self._refresh())
 
     # -- showing -----------------------------------------------------------------------------
     def start(self, full_screen: bool = True) -> None:
@@ -111,8 +114,10 @@ class WorkshopWindow(QtWidgets.QWidget):
             self.show()
         self.activateWindow()
         self.setFocus()
-        self._reload()
         self._refresh()
+        if self.win.current_result() is not None:
+            self.map.set_measure(*MAP_MEASURE)
+        self._reload()
 
     def names(self) -> list[str]:
         """The neighbourhoods in the order the main window lists them."""
@@ -147,13 +152,17 @@ class WorkshopWindow(QtWidgets.QWidget):
         pos = names.index(nb) + 1 if nb in names else 0
         self.position.setText(f"{pos} of {len(names)}" if pos else f"{len(names)} areas")
         scen = self.state.scenario or "Baseline"
-        self.scenario_label.setText(f"Scenario: {scen}")
+        cat = f" · {self.state.category}" if self.state.category else ""
+        self.scenario_label.setText(f"Scenario: {scen}{cat}")
         self.map.select_neighbourhood(nb)
         wp.zoom_to(self.map, nb)
         data = self.win.data
         if data is None:
             return
         result = self.win.current_result()
+        if result is None and self.state.scenario is not None and self._shown_result is not None:
+            self.say(f"Mapping scenario {self.state.scenario}…")   # keep the last map meanwhile
+            result = self._shown_result
         figures = disclose("figures", wp.key_figures(data.summary, nb))
         gaps = disclose("gaps", wp.biggest_gaps(result, nb))
         notes = self.notes[self.notes["neighbourhood"] == nb] if nb and len(self.notes) \
@@ -163,7 +172,9 @@ class WorkshopWindow(QtWidgets.QWidget):
         self.overview.fill(figures, gaps, notes, disclose("ranking", ideas),
                            result is None)
         self.ideas_page.fill(disclose("ranking", ideas))
-        self.map.set_result(result)
+        if result is not self._shown_result:   # a new run or another scenario
+            self._shown_result = result
+            self.map.set_result(result)
         overlays = getattr(self.map, "planning_overlays", None)
         if overlays is not None:
             overlays.set_notes(notes)
@@ -199,6 +210,8 @@ class WorkshopWindow(QtWidgets.QWidget):
             self.capture_idea()
         elif text in ("a", "b"):
             self.switch_scenario(0 if text == "a" else 1)
+        elif text == "g":
+            self.next_category()
         elif text == "0":
             self.state.set(scenario=None)
         elif text == "c":
@@ -228,6 +241,14 @@ class WorkshopWindow(QtWidgets.QWidget):
         nb = self.state.neighbourhood
         i = names.index(nb) + delta if nb in names else (0 if delta > 0 else len(names) - 1)
         self.state.set(neighbourhood=names[max(0, min(len(names) - 1, i))])
+
+    def next_category(self) -> None:
+        """G: the next asset category (service) on the map, gaps and comparison."""
+        combo = self.map.category_combo
+        if combo.count():
+            combo.setCurrentIndex((combo.currentIndex() + 1) % combo.count())
+            if self.map.set_measure(*MAP_MEASURE):
+                self.say(f"Showing distance to the nearest {combo.currentText()}")
 
     def switch_scenario(self, index: int) -> None:
         names = self.scenario_names()

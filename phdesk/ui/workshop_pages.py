@@ -16,7 +16,12 @@ from PySide6 import QtCore, QtWidgets
 
 from phdesk.ui import palettes
 from phdesk.ui.ideas_views import ImpactEffortChart
-from phdesk.ui.scenario_compare import DifferenceMap, neighbourhood_table, reach_table
+from phdesk.ui.scenario_compare import (
+    DifferenceMap,
+    neighbourhood_table,
+    pick_segment,
+    reach_table,
+)
 from phdesk.ui.view_state import bind_combo, item_key
 
 FOCUS = palettes.CATEGORICAL[4]
@@ -62,8 +67,21 @@ def workshop_map(window):
                                ("measure", panel.measure_combo, item_key)):
         bind_combo(window.view_state, field, combo, *key)
     panel.labels_check.setChecked(True)
+    side = panel.legend.parentWidget()
+    if side is not None and side is not panel.canvas:
+        side.setFixedWidth(230)   # the map gets the room; the legend keeps readable type
+        side.setStyleSheet("QLabel { font-size: 16px; }")
     panel.planning_overlays = MapOverlays(panel)
+    window.view_state.follow("category", lambda cat: only_category(panel, cat), panel)
+    only_category(panel, window.view_state.category)
     return panel
+
+
+def only_category(map_panel, category: str | None) -> None:
+    """Show the markers of one category only (all when none is chosen): a projected map with
+    every service's symbol on it is unreadable."""
+    for cat in map_panel.categories():
+        map_panel.set_layer_visible(cat, category is None or cat == category)
 
 
 def zoom_to(map_panel, neighbourhood: str | None) -> None:
@@ -184,6 +202,7 @@ class ComparePage(QtWidgets.QWidget):
         self.text = QtWidgets.QTextBrowser()
         self.text.setAccessibleName("Scenario comparison")
         self.map = DifferenceMap()
+        self.map.legend.setStyleSheet("QLabel { font-size: 15px; }")
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.text, 3)
@@ -210,7 +229,7 @@ class ComparePage(QtWidgets.QWidget):
                            f"<td align='right'>{r[4]:,.0f}</td></tr>")
             out.append("</table>")
         self.text.setHtml("".join(out))
-        seg = "Core20" if (cmp.neighbourhoods["segment"] == "Core20").any() else None
+        seg = pick_segment(cmp, category, ("Core20",))
         table = neighbourhood_table(cmp, seg, category)
         self.map.show_change(layers, table, f"Coverage change (points)\n{seg or ''} · "
                              f"{category or 'all'}")
