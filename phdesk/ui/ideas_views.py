@@ -46,7 +46,7 @@ class ImpactEffortChart(ci.ChartBox):
                              "Effort (0 = easy and cheap, 5 = hard and costly)",
                              "Impact (0–5)")
         size = 22 if self.large else 15
-        legend = plot.addLegend(offset=(-10, 10), labelTextColor=palettes.TEXT,
+        legend = plot.addLegend(offset=(-10, 40), labelTextColor=palettes.TEXT,
                                 brush=pg.mkBrush(255, 255, 255, 230))
         for decision, (colour, symbol, text) in DECISION_STYLE.items():
             part = df[df["decision"].isna()] if decision is None else \

@@ -74,8 +74,10 @@ def open_workshop(win: MainWindow) -> None:
     from phdesk.ui.workshop import WorkshopWindow
 
     existing = getattr(win, "workshop", None)
-    if existing is not None and existing.isVisible():
-        existing.close()
-        return
+    if existing is not None:
+        if existing.isVisible():
+            existing.close()
+            return
+        existing.deleteLater()   # a closed workshop: a fresh one shows the current project
     win.workshop = WorkshopWindow(win)
     win.workshop.start()

@@ -103,7 +103,7 @@ class WorkshopWindow(QtWidgets.QWidget):
         self.state.changed.connect(self._on_state)
         self.access.changed.connect(self._reload)
         self.win.project_loaded.connect(self._refresh)
-        self.win.results_shown.connect(lambda _r: self._refresh())
+        self.win.results_shown.connect(self._on_results)
 
     # -- showing -----------------------------------------------------------------------------
     def start(self, full_screen: bool = True) -> None:
@@ -140,10 +140,26 @@ class WorkshopWindow(QtWidgets.QWidget):
         self.ranked = rank_ideas(self.ideas, frames["scores"], self.criteria)
         self._refresh()
 
+    def _on_results(self, _result: object) -> None:
+        self._refresh()
+
     def _on_state(self, diff: dict) -> None:
         if {"scenario", "comparison"} & set(diff):
             self.comparison = None
+        if "scenario" in diff:
+            self._show_sites(diff["scenario"])
         self._refresh()
+
+    def _show_sites(self, name: str | None) -> None:
+        """Mark the sites the scenario adds, moves or closes on the workshop map."""
+        overlays = self.map.planning_overlays
+        assets = self.win.data.assets if self.win.data is not None else None
+        if name is None:
+            overlays.set_sites(None, None)
+            return
+        self.access.run(lambda s: s.planning.scenario_changes(name),
+                        lambda changes: self.state.scenario == name and
+                        overlays.set_sites(changes, assets), "Reading the scenario")
 
     def _refresh(self) -> None:
         nb = self.state.neighbourhood
@@ -184,7 +200,7 @@ class WorkshopWindow(QtWidgets.QWidget):
 
     def say(self, text: str) -> None:
         self.message.setText(text)
-        QtCore.QTimer.singleShot(6000, lambda: self.message.text() == text and
+        QtCore.QTimer.singleShot(6000, self.message, lambda: self.message.text() == text and
                                  self.message.setText(""))
 
     # -- keys --------------------------------------------------------------------------------

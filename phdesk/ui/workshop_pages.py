@@ -166,8 +166,9 @@ class IdeasPage(QtWidgets.QWidget):
         self.chart = ImpactEffortChart(large=True)
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.list, 2)
-        lay.addWidget(self.chart, 3)
+        self.list.setWordWrap(True)
+        lay.addWidget(self.list, 1)
+        lay.addWidget(self.chart, 2)
 
     def fill(self, ranked: pd.DataFrame) -> None:
         chosen = self.chosen()
@@ -272,6 +273,9 @@ def ask_scores(parent, criteria: pd.DataFrame, ranked: pd.DataFrame, idea_id: in
     buttons.accepted.connect(dialog.accept)
     buttons.rejected.connect(dialog.reject)
     form.addRow(buttons)
+    first = next(iter(spins.values()))[0] if spins else None
+    if first is not None:   # typing a digit at once replaces the first score
+        QtCore.QTimer.singleShot(0, lambda: (first.setFocus(), first.selectAll()))
     if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
         return None
     return {k: s.value() for k, (s, old) in spins.items() if pd.isna(old) or s.value() != old}
