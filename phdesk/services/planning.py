@@ -20,9 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from phdesk.core.ideas import rank_ideas, reach_score
+from phdesk.core.ideas import decisions_record, filter_notes, rank_ideas
 from phdesk.core.progress import CancelFn, ProgressFn, as_progress
-from phdesk.core.segments import CORE20
 from phdesk.store import planning as store
 
 if TYPE_CHECKING:
@@ -92,8 +91,11 @@ class PlanningService:
     def restore_scenario(self, row: dict[str, Any]) -> int:
         return store.restore_scenario(self.project, row)
 
-    def notes(self) -> pd.DataFrame:
-        return store.notes(self.project)
+    def notes(self, **filters: str | None) -> pd.DataFrame:
+        """Notes, newest first; filters as ``phdesk.core.ideas.filter_notes`` (neighbourhood,
+        source_kind, tag, scenario, text)."""
+        notes = store.notes(self.project)
+        return filter_notes(notes, **filters) if filters else notes
 
     def add_note(self, **fields: Any) -> int:
         return store.add_note(self.project, **fields)
@@ -138,6 +140,10 @@ class PlanningService:
 
     def set_score(self, idea_id: int, criterion: str, value: float | None) -> float | None:
         return store.set_score(self.project, idea_id, criterion, value)
+
+    def decisions(self) -> pd.DataFrame:
+        """The "you said, we did" record (``phdesk.core.ideas.decisions_record``)."""
+        return decisions_record(self.ideas(), store.notes(self.project))
 
     def ranked_ideas(self) -> pd.DataFrame:
         """Ideas best first with total, rank, impact and effort (``phdesk.core.ideas``)."""
@@ -198,21 +204,14 @@ class PlanningService:
         """Score an idea's reach from its scenario: Core20 residents of its neighbourhood (all
         neighbourhoods if it has none) newly within reach, as ``phdesk.core.ideas.reach_score``.
         Returns the score saved, or None when the idea has no scenario."""
-        from phdesk.core.compare import ALL_NEIGHBOURHOODS
+        from phdesk.core.scenarios import core20_reach_score
 
         idea = self.ideas().set_index("id").loc[int(idea_id)]
         if pd.isna(idea["scenario"]):
             return None
         cmp = self.compare(idea["scenario"], None, params, progress, cancelled)
-        nb = idea["neighbourhood"] if pd.notna(idea["neighbourhood"]) else ALL_NEIGHBOURHOODS
-        newly = cmp.newly_within_reach(CORE20, neighbourhood=nb)
-        seg = self.inputs().segments
-        core = seg[seg["segment"].astype(str) == CORE20]
-        if nb != ALL_NEIGHBOURHOODS:
-            areas = self._service.areas()
-            codes = set(areas.loc[areas["neighbourhood"] == nb, "code"].astype(str))
-            core = core[core["area_code"].astype(str).isin(codes)]
-        score = reach_score(newly, float(core["population"].sum()))
+        nb = idea["neighbourhood"] if pd.notna(idea["neighbourhood"]) else None
+        score = core20_reach_score(self.inputs(), cmp, nb)
         store.set_score(self.project, int(idea_id), "reach", score, source="scenario")
         return score
 

@@ -181,6 +181,14 @@ def test_bad_change_files_are_reported_and_nothing_saved(demo_path, tmp_path, ca
 
 def test_scenario_cli_usage_and_listing(demo_path, tmp_path, capsys):
     assert main(["scenario", str(demo_path), "--list"]) == 0
+    listing = capsys.readouterr().out
+    assert "A: GP branch on Mill Road: 1 change - A branch surgery" in listing
+    assert "  add 'Eastfield Station Surgery' (GP practice) at 535300, 179500, capacity 8" \
+        in listing
+    with Project(demo_path) as p:
+        for name in pl.scenarios(p)["name"]:
+            pl.delete_scenario(p, name)
+    assert main(["scenario", str(demo_path), "--list"]) == 0
     assert capsys.readouterr().out.strip() == "no scenarios"
     assert main(["scenario", str(demo_path), "X"]) == 2
     assert main(["scenario", str(demo_path), "--list", "--changes", "x.csv"]) == 2

@@ -48,6 +48,7 @@ IMPORTERS = {
     "gp-registrations": "phdesk.core.imports.gp_registrations",
     "population": "phdesk.core.imports.population",
     "segments": "phdesk.core.imports.segments",
+    "notes": "phdesk.core.imports.notes",   # survey/workshop comments (strong column names)
     "neighbourhoods": "phdesk.core.imports.neighbourhoods",
     "assets": "phdesk.core.imports.assets",
 }
