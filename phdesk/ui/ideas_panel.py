@@ -15,7 +15,7 @@ import datetime as dt
 import pandas as pd
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from phdesk.core.ideas import rank_ideas
+from phdesk.core.ideas import decisions_record, rank_ideas
 from phdesk.store.planning import DECISIONS
 from phdesk.ui import ideas_views
 from phdesk.ui.planning_access import PlanningAccess, planning_for
@@ -163,7 +163,8 @@ class IdeasPanel(QtWidgets.QWidget):
         self.ranked = rank_ideas(ideas, self.scores, self.criteria)
         self._fill_table()
         self.chart.set_ideas(self.ranked)
-        self.said_did.setHtml(ideas_views.said_did_html(self.ideas, self.notes))
+        self.said_did.setHtml(ideas_views.said_did_html(decisions_record(self.ideas,
+                                                                         self.notes)))
 
     def _fill_table(self) -> None:
         chosen = self.selected_id()

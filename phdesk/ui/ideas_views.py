@@ -112,29 +112,22 @@ class IdeaDialog(QtWidgets.QDialog):
                 "neighbourhood": self.neighbourhood.currentText().strip() or None}
 
 
-def said_did_html(ideas: pd.DataFrame, notes: pd.DataFrame) -> str:
-    """"You said, we did": each decided idea (newest decision first) with its reason and date,
-    and what was said that led to it: the notes linked to the idea, else notes about the same
-    neighbourhood."""
-    if ideas is None or not len(ideas) or ideas["decision"].isna().all():
+def said_did_html(record: pd.DataFrame) -> str:
+    """"You said, we did" as a page, from the record of decided ideas
+    (``PlanningService.decisions()``: newest decision first, with the notes linked to each)."""
+    if record is None or not len(record):
         return "<p>No decisions recorded yet. Choose an idea on the Ranked ideas page, pick a " \
                "decision, give the reason, and press Record decision.</p>"
-    decided = ideas[ideas["decision"].notna()].sort_values("decided_at", ascending=False)
+    e = html.escape
     out = ["<h2>You said, we did</h2>"]
-    for idea in decided.itertuples(index=False):
-        said = notes[notes["idea_id"] == idea.id] if len(notes) else notes
-        source = "linked to this idea"
-        if not len(said) and len(notes) and isinstance(idea.neighbourhood, str):
-            said = notes[notes["neighbourhood"] == idea.neighbourhood].head(3)
-            source = f"about {idea.neighbourhood}"
-        e = html.escape
+    for idea in record.itertuples(index=False):
         where = f" — {e(idea.neighbourhood)}" if isinstance(idea.neighbourhood, str) else ""
         out.append(f"<h3>{e(str(idea.title))}{where}</h3>")
-        if len(said):
-            out.append(f"<p><b>You said</b> ({e(source)}):</p><ul>")
-            out += [f"<li>“{e(str(n.text))}” <i>({e(str(n.source_kind or 'other'))})</i></li>"
-                    for n in said.itertuples(index=False)]
-            out.append("</ul>")
+        if idea.you_said:
+            out.append("<p><b>You said:</b></p><ul>" + "".join(
+                f"<li>{e(part)}</li>" for part in str(idea.you_said).split(" | ")) + "</ul>")
+        else:
+            out.append("<p><i>No notes are linked to this idea.</i></p>")
         reason = f": {e(str(idea.decision_reason))}" if isinstance(idea.decision_reason, str) \
             and idea.decision_reason else ""
         when = f" on {e(str(idea.decided_at)[:10])}" if isinstance(idea.decided_at, str) else ""

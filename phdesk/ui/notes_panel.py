@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from phdesk.core.ideas import filter_notes
 from phdesk.store.planning import SOURCE_KINDS, SUGGESTED_TAGS, split_tags
 from phdesk.ui.planning_access import PlanningAccess, planning_for
 
@@ -19,24 +20,6 @@ Qt = QtCore.Qt
 ALL = "All"
 COLUMNS = ["Date", "From", "Neighbourhood", "Tags", "Note"]
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
-
-
-def filter_notes(notes: pd.DataFrame, kind: str | None = None, tag: str | None = None,
-                 neighbourhood: str | None = None, text: str = "") -> pd.DataFrame:
-    """The notes matching every filter given (None/"" = no filter; text: case-insensitive
-    words, each found in the note's text, author or tags)."""
-    keep = pd.Series(True, index=notes.index)
-    if kind:
-        keep &= notes["source_kind"].fillna("").str.casefold() == kind.casefold()
-    if tag:
-        keep &= notes["tags"].fillna("").map(lambda t: tag.casefold() in split_tags(t))
-    if neighbourhood:
-        keep &= notes["neighbourhood"].fillna("") == neighbourhood
-    hay = (notes["text"].fillna("") + " " + notes["author"].fillna("") + " " +
-           notes["tags"].fillna("")).str.casefold()
-    for word in text.casefold().split():
-        keep &= hay.str.contains(word, regex=False)
-    return notes[keep]
 
 
 class NoteDialog(QtWidgets.QDialog):
@@ -229,8 +212,9 @@ class NotesPanel(QtWidgets.QWidget):
         kind = self.kind_combo.currentText()
         tag = self.tag_combo.currentText()
         here = self.neighbourhood() if self.here_check.isChecked() else None
-        self.shown = filter_notes(self.notes, None if kind == ALL else kind,
-                                  None if tag == ALL else tag, here, self.search.text())
+        self.shown = filter_notes(self.notes, here, None if kind == ALL else kind,
+                                  None if tag == ALL else tag, None,
+                                  self.search.text().strip() or None)
         self._fill()
         if self.overlays is not None:
             self.overlays.set_notes(self.shown)

@@ -71,7 +71,8 @@ def test_notes_add_edit_delete_with_undo_saved_at_once(env, demo_path):
 
 
 def test_notes_filter_and_follow_the_neighbourhood(env):
-    from phdesk.ui.notes_panel import NotesPanel, filter_notes
+    from phdesk.core.ideas import filter_notes
+    from phdesk.ui.notes_panel import NotesPanel
 
     service, win = env
     panel = NotesPanel(service, win)
@@ -84,6 +85,9 @@ def test_notes_filter_and_follow_the_neighbourhood(env):
     panel.kind_combo.setCurrentText("resident")
     assert panel.model.rowCount() == (notes["source_kind"] == "resident").sum()
     word = notes["text"].iloc[0].split()[0]
+    panel.kind_combo.setCurrentText("All")
+    panel.search.setText(word.upper())
+    assert notes["id"].iloc[0] in set(panel.shown["id"])
     got = filter_notes(notes, text=word.upper())
     assert notes["id"].iloc[0] in set(got["id"])
     assert filter_notes(notes, tag="no such tag").empty
