@@ -110,7 +110,8 @@ def test_ideas_ranking_follows_a_weight_change_and_scores(env, demo_path):
     a = panel.planning
     a.add_idea({"title": "Cheap quick fix", "neighbourhood": "Eastfield"})
     a.add_idea({"title": "Big reach project", "neighbourhood": "Eastfield"})
-    ids = dict(zip(panel.ideas["title"], panel.ideas["id"], strict=True))
+    mine = panel.ideas[panel.ideas["title"].isin(["Cheap quick fix", "Big reach project"])]
+    ids = dict(zip(mine["title"], mine["id"], strict=True))
     crit = panel.criteria.set_index("key")
     impact = [k for k in crit.index if crit.loc[k, "axis"] == "impact"][0]
     effort = [k for k in crit.index if crit.loc[k, "axis"] == "effort"][0]
