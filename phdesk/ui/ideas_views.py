@@ -24,6 +24,7 @@ DECISION_STYLE = {   # decision -> (colour, symbol, legend text)
     "parked": (palettes.CATEGORICAL[0], "t", "Parked"),
     "rejected": (palettes.CATEGORICAL[5], "x", "Rejected"),
 }
+GLYPH = {"o": "●", "s": "■", "t": "▼", "x": "✕"}   # the symbols, as text for the key
 
 
 class ImpactEffortChart(ci.ChartBox):
@@ -42,12 +43,13 @@ class ImpactEffortChart(ci.ChartBox):
             self.show_message("Score ideas on impact and effort criteria to place them on the "
                               "impact against effort chart.")
             return
+        # the key goes under the axis title, never over a point or its label
+        key = " &nbsp; ".join(f"<span style='color:{c}'>{GLYPH[s]}</span> {t}"
+                              for c, s, t in DECISION_STYLE.values())
         plot = self.new_plot("Impact against effort (each idea by its rank)",
-                             "Effort (0 = easy and cheap, 5 = hard and costly)",
+                             f"Effort (0 = easy and cheap, 5 = hard and costly)<br>{key}",
                              "Impact (0–5)")
         size = 22 if self.large else 15
-        legend = plot.addLegend(offset=(-10, 40), labelTextColor=palettes.TEXT,
-                                brush=pg.mkBrush(255, 255, 255, 230))
         for decision, (colour, symbol, text) in DECISION_STYLE.items():
             part = df[df["decision"].isna()] if decision is None else \
                 df[df["decision"] == decision]
@@ -56,7 +58,6 @@ class ImpactEffortChart(ci.ChartBox):
                     x=part["effort"].to_numpy(float), y=part["impact"].to_numpy(float),
                     size=size, symbol=symbol, brush=pg.mkBrush(colour),
                     pen=pg.mkPen(palettes.TEXT, width=1.2), name=text))
-        legend.setVisible(True)
         mid = SCORE_MAX / 2
         for line in (pg.InfiniteLine(mid, angle=90), pg.InfiniteLine(mid, angle=0)):
             line.setPen(pg.mkPen("#666666", style=pg.QtCore.Qt.PenStyle.DashLine))

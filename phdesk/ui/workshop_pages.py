@@ -202,6 +202,7 @@ class ComparePage(QtWidgets.QWidget):
         super().__init__()
         self.text = QtWidgets.QTextBrowser()
         self.text.setAccessibleName("Scenario comparison")
+        self.text.setMinimumHeight(300)   # the reach rows are the point: never scrolled away
         self.map = DifferenceMap()
         self.map.legend.setStyleSheet("QLabel { font-size: 15px; }")
         lay = QtWidgets.QVBoxLayout(self)
@@ -221,9 +222,8 @@ class ComparePage(QtWidgets.QWidget):
         if reach.empty:
             out.append("<p>Nobody gains or loses reach here.</p>")
         else:
-            out.append("<table cellpadding='3'><tr><th align='left'>Residents newly within "
-                       "reach</th><th></th><th align='right'>Newly</th><th align='right'>"
-                       "Lost</th></tr>")
+            out.append("<table cellpadding='3'><tr><th align='left'>Residents</th><th></th>"
+                       "<th align='right'>Newly in reach</th><th align='right'>Lost</th></tr>")
             for r in reach.head(7).itertuples(index=False):
                 out.append(f"<tr><td>{e(str(r[1]))}</td><td>{e(str(r[2]))}</td>"
                            f"<td align='right'><b>{r[3]:,.0f}</b></td>"
