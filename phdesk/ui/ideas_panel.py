@@ -182,7 +182,7 @@ class IdeasPanel(QtWidgets.QWidget):
                 total = "–" if pd.isna(r.total) else f"{r.total:.2f}"
                 rank = "–" if pd.isna(r.rank) else str(int(r.rank))
                 cells = [rank, str(r.title), str(r.neighbourhood or "–"), total,
-                         str(r.decision or "").capitalize()]
+                         r.decision.capitalize() if isinstance(r.decision, str) else ""]
                 items = [QtGui.QStandardItem(c) for c in cells]
                 for it in items:
                     it.setEditable(False)

@@ -194,6 +194,7 @@ def build_panels(window: QtWidgets.QMainWindow, service, centre: QtWidgets.QLayo
     for spec in REGISTRY:
         setattr(window, spec.attr, spec.make(window, service))
     centre.replaceWidget(placeholder, window.map_panel)
+    placeholder.hide()   # replaceWidget leaves it shown at (0, 0) until it is deleted
     placeholder.deleteLater()
     fill_docks(window)
     for spec in REGISTRY:
