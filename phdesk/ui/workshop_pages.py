@@ -38,6 +38,7 @@ QListWidget::item:selected {{ background: {FOCUS}; color: #ffffff; }}
 QTextBrowser {{ border: none; }}
 """
 GAPS_SHOWN = 3
+NOTES_SHOWN = 3   # what fits beside the map at 1280x720 with the ideas below
 
 
 def workshop_map(window):
@@ -147,12 +148,14 @@ class OverviewPage(QtWidgets.QTextBrowser):
         out.append(f"<h3>What people said ({len(notes)})</h3>")
         if notes.empty:
             out.append("<p>Nothing yet: press <b>N</b> to capture a comment.</p>")
+        shown = notes.head(NOTES_SHOWN)   # newest first; the rest are in the Notes panel
         out += [f"<p>“{e(str(t))}” <i>— {e(str(k or 'other'))}</i></p>"
-                for t, k in zip(notes["text"].head(6), notes["source_kind"].head(6),
-                                strict=True)]
+                for t, k in zip(shown["text"], shown["source_kind"], strict=True)]
+        if len(notes) > NOTES_SHOWN:
+            out.append(f"<p><i>…and {len(notes) - NOTES_SHOWN} more.</i></p>")
         if len(ideas):
             out.append(f"<h3>Ideas ({len(ideas)})</h3><ol>" + "".join(
-                f"<li>{e(str(t))}</li>" for t in ideas["title"].head(4)) + "</ol>")
+                f"<li>{e(str(t))}</li>" for t in ideas["title"].head(3)) + "</ol>")
         self.setHtml("".join(out))
 
 
