@@ -19,6 +19,7 @@ from phdesk.core.ideas import decisions_record, rank_ideas
 from phdesk.store.planning import DECISIONS
 from phdesk.ui import ideas_views
 from phdesk.ui.planning_access import PlanningAccess, planning_for
+from phdesk.ui.view_state import WhenShown
 
 Qt = QtCore.Qt
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -113,7 +114,9 @@ class IdeasPanel(QtWidgets.QWidget):
         self.view.selectionModel().currentRowChanged.connect(self._on_current)
         self.planning.changed.connect(lambda kind: kind in ("ideas", "notes") and self.reload())
         if self.state is not None:
-            self.state.follow("neighbourhood", lambda _v: self.redraw(), self)
+            # only the filtered list depends on the neighbourhood; a hidden tab catches up later
+            self.state.follow("neighbourhood", lambda _v: self.here_check.isChecked() and
+                              WhenShown.of(self).run_or_defer("redraw", self.redraw), self)
         self.reload()
 
     # -- data --------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
-from phdesk.ui.view_state import ViewState, bind_combo, item_key
+from phdesk.ui.view_state import ViewState, WhenShown, bind_combo, item_key, item_text
 
 log = logging.getLogger(__name__)
 
@@ -214,18 +214,19 @@ def connect_view_state(window, spec: PanelSpec) -> None:
     """Wire one panel to ``window.view_state`` as its registry entry says."""
     state: ViewState = window.view_state
     panel = getattr(window, spec.attr)
+    shown = WhenShown.of(panel)   # a hidden panel catches up when it is next shown
     for field, attr, *key in spec.combos:
         combo = getattr(panel, attr, None)
         if isinstance(combo, QtWidgets.QComboBox):
-            bind_combo(state, field, combo, *key)
+            bind_combo(state, field, combo, *(key or [item_text]), owner=panel)
     for signal, field in spec.emits:
         sig = getattr(panel, signal, None)
         if sig is not None:
             sig.connect(lambda value, f=field, p=panel: state.set_from(p, **{f: value}))
     for field, fn in spec.follows:
         if not isinstance(panel, Placeholder):
-            state.follow(field, lambda value, f=fn, p=panel: state.source is not p and f(p, value),
-                         panel)
+            state.follow(field, lambda value, f=fn, p=panel, n=field: state.source is not p and
+                         shown.run_or_defer(n, lambda: f(p, state.get(n))), panel)
 
 
 def map_layer_builder(map_panel: QtWidgets.QWidget):

@@ -109,14 +109,48 @@ def item_key(combo: QtWidgets.QComboBox, index: int) -> str:
     return str(getattr(data, "key", None) or combo.itemText(index))
 
 
+class WhenShown(QtCore.QObject):
+    """Runs callbacks when a hidden widget is next shown: a panel on a hidden dock tab (or in a
+    window hidden behind the workshop) catches up with the state then, not on every change."""
+
+    def __init__(self, widget: QtWidgets.QWidget) -> None:
+        super().__init__(widget)
+        self.widget = widget
+        self.pending: dict[object, Callable[[], Any]] = {}
+        widget.installEventFilter(self)
+
+    @classmethod
+    def of(cls, widget: QtWidgets.QWidget) -> WhenShown:
+        found = widget.findChild(cls, options=QtCore.Qt.FindChildOption.FindDirectChildrenOnly)
+        return found if found is not None else cls(widget)
+
+    def run_or_defer(self, key: object, fn: Callable[[], Any]) -> None:
+        """``fn()`` now if the widget is visible, else once when it is shown (the last one for
+        each ``key``)."""
+        if self.widget.isVisible():
+            self.pending.pop(key, None)
+            fn()
+        else:
+            self.pending[key] = fn
+
+    def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
+        if obj is self.widget and event.type() == QtCore.QEvent.Type.Show and self.pending:
+            pending, self.pending = self.pending, {}
+            for fn in pending.values():
+                fn()
+        return False
+
+
 def bind_combo(state: ViewState, name: str, combo: QtWidgets.QComboBox,
-               key: Callable[[QtWidgets.QComboBox, int], str] = item_text) -> None:
+               key: Callable[[QtWidgets.QComboBox, int], str] = item_text,
+               owner: QtWidgets.QWidget | None = None) -> None:
     """Keep ``combo`` and field ``name`` in step, both ways.
 
     A user's choice sets the field; a change of the field selects the matching item (if the
     combo offers it). When the combo is refilled (new results, another category) the field's
     value is chosen again once the refill is over (deferred with a zero timer, as panels refill
-    with signals blocked); a field with no value yet takes the combo's first choice.
+    with signals blocked); a field with no value yet takes the combo's first choice. With an
+    ``owner`` panel, changes made while it is hidden are applied when it is shown.
     """
     def find(value: str | None) -> int:
         for i in range(combo.count()):
@@ -146,7 +180,12 @@ def bind_combo(state: ViewState, name: str, combo: QtWidgets.QComboBox,
 
     timer.timeout.connect(after_refill)
     combo.currentIndexChanged.connect(from_combo)
-    state.follow(name, to_combo, combo)
+    if owner is None:
+        state.follow(name, to_combo, combo)
+    else:
+        shown = WhenShown.of(owner)
+        state.follow(name, lambda _v: shown.run_or_defer(
+            (combo, name), lambda: to_combo(state.get(name))), combo)
     model = combo.model()
     for sig in (model.rowsInserted, model.rowsRemoved, model.modelReset):
         sig.connect(lambda *_: timer.start())

@@ -110,6 +110,9 @@ class WorkshopWindow(QtWidgets.QWidget):
         """Show (full screen unless told otherwise) and read the notes and ideas."""
         if full_screen:
             self.showFullScreen()
+            # the projector shows the workshop only; the window's panels catch up when it
+            # comes back instead of redrawing behind it at every step
+            self.win.hide()
         else:
             self.show()
         self.activateWindow()
@@ -331,5 +334,6 @@ class WorkshopWindow(QtWidgets.QWidget):
         self.access.compare(name, against, self.win.mapping_params(), done)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        self.win.show()
         self.win.activateWindow()
         super().closeEvent(event)

@@ -65,3 +65,27 @@ def test_window_panels_follow_the_view_state(make_main_window, qtbot):
     # the list tells the others; the map's own click is not echoed back to the map
     win.neighbourhood_panel.select("Westcombe")
     assert state.neighbourhood == "Westcombe" and win.map_panel._selected_nbhd == "Westcombe"
+
+
+def test_hidden_panel_catches_up_when_shown(qtbot):
+    from phdesk.ui.view_state import WhenShown
+
+    state = ViewState()
+    panel = QtWidgets.QWidget()
+    qtbot.addWidget(panel)
+    combo = QtWidgets.QComboBox(panel)
+    combo.addItems(["Café", "GP practice", "Pharmacy"])
+    calls = []
+    shown = WhenShown.of(panel)
+    state.follow("neighbourhood", lambda v: shown.run_or_defer(
+        "nb", lambda: calls.append(state.neighbourhood)), panel)
+    bind_combo(state, "category", combo, owner=panel)
+    state.set(neighbourhood="Eastfield", category="Pharmacy")
+    state.set(neighbourhood="Riverside")
+    assert calls == [] and combo.currentText() == "Café"     # hidden: nothing redrawn yet
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert calls == ["Riverside"]                              # once, with the latest value
+    assert combo.currentText() == "Pharmacy"
+    state.set(neighbourhood="Northgate")
+    assert calls == ["Riverside", "Northgate"]                 # visible: at once
