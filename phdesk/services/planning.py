@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from phdesk.core.errors import UserError
 from phdesk.core.ideas import decisions_record, filter_notes, rank_ideas
 from phdesk.core.progress import CancelFn, ProgressFn, as_progress
 from phdesk.store import planning as store
@@ -64,19 +65,40 @@ class PlanningService:
 
     def add_change(self, name: str, change: dict[str, Any], description: str = "") -> int:
         """Append one change (e.g. a site added by clicking the map) to scenario ``name``,
-        creating the scenario if there is none. Returns the scenario id."""
+        creating the scenario if there is none; checked as a change file's row would be
+        (UserError if wrong). Returns the scenario id; ``remove_change(name, -1)`` undoes it."""
+        from phdesk.core.scenario_file import check_change
+
+        row = check_change(change, self._service.assets())
         have = store.scenarios(self.project)
-        current = (store.scenario_changes(self.project, name)
-                   if name in set(have["name"]) else pd.DataFrame(columns=store.CHANGE_COLUMNS))
-        if name in set(have["name"]) and not description:
+        exists = name in set(have["name"])
+        current = (store.scenario_changes(self.project, name) if exists
+                   else pd.DataFrame(columns=store.CHANGE_COLUMNS))
+        if exists and not description:
             description = str(have.set_index("name").loc[name, "description"] or "")
-        row = pd.DataFrame([{k: change.get(k) for k in store.CHANGE_COLUMNS}])
-        both = row if current.empty else pd.concat([current, row], ignore_index=True)
+        new = pd.DataFrame([row], columns=store.CHANGE_COLUMNS)
+        both = new if current.empty else pd.concat([current, new], ignore_index=True)
         return store.save_scenario(self.project, name, both, description)
+
+    def locate_postcode(self, postcode: str) -> tuple[float, float]:
+        """Easting, northing (EPSG:27700 metres) of a postcode from the project's postcode
+        lookup, for adding a site by postcode. UserError if malformed or not found."""
+        from phdesk.core import geo
+
+        norm = geo.normalise_postcode(pd.Series([postcode]))
+        if not bool(geo.valid_postcode(norm).iloc[0]):
+            raise UserError(f"{postcode!r}: malformed postcode")
+        point = store.postcode_point(self.project, str(norm.iloc[0]))
+        if point is None:
+            raise UserError(f"{postcode!r}: postcode not found in the project's postcode lookup "
+                            "(or it has no coordinates)")
+        return point
 
     def remove_change(self, name: str, index: int) -> dict[str, Any]:
         """Remove the ``index``-th change (0-based) of scenario ``name``; returns it."""
         current = store.scenario_changes(self.project, name)
+        if not -len(current) <= int(index) < len(current):
+            raise UserError(f"scenario {name!r} has {len(current)} changes; no change {index}")
         removed = current.iloc[int(index)].to_dict()
         desc = store.scenarios(self.project).set_index("name").loc[name, "description"]
         store.save_scenario(self.project, name, current.drop(current.index[int(index)]), desc)

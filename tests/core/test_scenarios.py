@@ -215,8 +215,13 @@ def test_compare_two_scenarios(demo_path, tmp_path):
         pl.save_scenario(p, "A", gp)
         pl.save_scenario(p, "B", gp.assign(easting=531000.0, northing=183000.0))
     assert main(["compare", str(demo_path), "--scenario", "B", "--against", "A", "--out",
-                 str(tmp_path / "ab"), "--quiet"]) == 0
+                 str(tmp_path / "ab"), "--quiet", "--category", "GP practice"]) == 0
     reach = pd.read_csv(tmp_path / "ab" / "reach_changes.csv")
+    assert set(reach["category"]) == {"GP practice"}
+    assert set(pd.read_csv(tmp_path / "ab" / "neighbourhood_differences.csv")["category"]) == \
+        {"GP practice"}
+    assert main(["compare", str(demo_path), "--scenario", "B", "--against", "Nope", "--out",
+                 str(tmp_path / "x")]) == 2
     # moving the new site from A's place to B's: Eastfield loses what A gave it
     east = reach[(reach["neighbourhood"] == "Eastfield") & (reach["segment"] == "Core20")]
     assert east["no_longer_within_reach"].sum() > 0

@@ -36,11 +36,19 @@ def test_demo_holds_scenarios_notes_of_each_kind_and_decided_ideas(svc):
     assert len(reach) == 2 and (reach["value"] > 0).all()
 
 
+def _register(svc) -> list:
+    return [svc.project.query(f"SELECT * FROM {t} ORDER BY 1").to_csv()
+            for t in ("assets", "category_settings", "mapping_runs")]
+
+
 def test_results_are_kept_per_scenario_and_parameters(svc):
     plan = svc.planning
     params = MappingParams(sii_repetitions=1000)
+    register = _register(svc)
     base = plan.result(None, params)
     a = plan.result(A, params)
+    plan.compare(B, A, params)
+    assert _register(svc) == register   # nothing written by what-if work
     assert plan.result(None, MappingParams(sii_repetitions=1000)) is base   # same key: cached
     assert plan.result(A, params) is a
     assert len(a.assets) == len(base.assets) + 1
@@ -88,3 +96,35 @@ def test_notes_filters_and_the_you_said_we_did_record(svc):
     mill = record.set_index("title").loc["GP branch surgery on Mill Road"]
     assert mill["notes"] == 1 and mill["you_said"].startswith("council: The Mill Road unit")
     assert mill["decided_at"] == "2026-11-20" and "Core20" in mill["decision_reason"]
+
+
+def test_changes_typed_in_the_window_are_checked(svc):
+    from phdesk.core.errors import UserError
+
+    plan = svc.planning
+    with svc.project.transaction() as db:
+        db["postcodes"].insert({"postcode": "KB12AA", "easting": 535620.0, "northing": 180480.0})
+    e, n = plan.locate_postcode("kb1 2aa")
+    assert (e, n) == (535620.0, 180480.0)
+    for bad, message in [("KB9 9ZZ", "not found"), ("nonsense", "malformed postcode")]:
+        with pytest.raises(UserError, match=message):
+            plan.locate_postcode(bad)
+    plan.add_change("C", {"action": "add", "name": "Clicked site", "category": "GP practice",
+                          "easting": e, "northing": n})
+    assert plan.scenario_changes("C")["name"].tolist() == ["Clicked site"]
+    for change, message in [
+        ({"action": "add", "name": "X", "category": "GP practice"}, "easting required"),
+        ({"action": "add", "category": "GP practice", "easting": 1, "northing": 2},
+         "needs a name and a category"),
+        ({"action": "close", "asset": 99999}, "no asset with this id"),
+        ({"action": "capacity", "asset": 1, "capacity": "many"}, "not a number"),
+        ({"action": "radius", "category": "GP practice", "radius_m": -5}, "positive number"),
+        ({"action": "demolish"}, "unknown action"),
+    ]:
+        with pytest.raises(UserError, match=message):
+            plan.add_change("C", change)
+    assert len(plan.scenario_changes("C")) == 1
+    with pytest.raises(UserError, match="has 1 changes; no change 3"):
+        plan.remove_change("C", 3)
+    assert plan.remove_change("C", -1)["name"] == "Clicked site"
+    assert plan.scenario_changes("C").empty

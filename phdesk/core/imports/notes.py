@@ -37,7 +37,9 @@ TEXT_NAMES = ("comment", "comments", "response", "feedback", "what people said",
 STRONG_TEXT = TEXT_NAMES[:7]   # names an asset register would not use for a column
 SOURCE_NAMES = ("source", "source kind", "respondent type", "respondent", "who", "from",
                 "stakeholder", "type of respondent")
-AUTHOR_NAMES = ("author", "recorded by", "name", "organisation")
+# not "name": a survey's respondent names are personal data; take them only when asked
+# (option author=COLUMN)
+AUTHOR_NAMES = ("author", "recorded by", "organisation", "group")
 TAG_NAMES = ("tags", "tag", "themes", "theme", "topics", "topic", "barriers")
 DATE_NAMES = ("date", "created", "submitted", "created at", "date submitted", "timestamp")
 NEIGHBOURHOOD_NAMES = ("neighbourhood", "neighborhood", "locality", "pcn", "area name")
@@ -79,10 +81,7 @@ def source_kind(values: pd.Series) -> tuple[pd.Series, int]:
 
 
 def _column(cols: list[str], options: dict, key: str, names: tuple[str, ...]) -> str | None:
-    if options.get(key):
-        ac.check_option_columns("", cols, options, (key,))
-        return options[key]
-    return find_column(cols, *names)
+    return options[key] if options.get(key) else find_column(cols, *names)
 
 
 def prepare(path: Path, ctx: ImportContext) -> Prepared:
@@ -90,6 +89,8 @@ def prepare(path: Path, ctx: ImportContext) -> Prepared:
     df, rows = table.df.reset_index(drop=True), table.row_numbers()
     cols = list(df.columns)
     opt = ctx.options
+    ac.check_option_columns(path.name, cols, opt, ("text", "source", "author", "tags", "date",
+                                                   "postcode", "area", "neighbourhood"))
     c = {"text": _column(cols, opt, "text", TEXT_NAMES),
          "source": _column(cols, opt, "source", SOURCE_NAMES),
          "author": _column(cols, opt, "author", AUTHOR_NAMES),

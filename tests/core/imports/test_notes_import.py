@@ -88,3 +88,16 @@ def test_asset_registers_are_not_taken_for_comments(tmp_path):
     path.write_text("name,category,postcode,notes\nA Surgery,GP practice,KB1 2AA,open late\n",
                     encoding="utf-8")
     assert detect(path)[0] == "assets"
+
+
+def test_respondent_names_are_not_kept_unless_asked(demo_path, tmp_path):
+    path = tmp_path / "named.csv"
+    path.write_text("Name,Comment,Neighbourhood\nJo Example,Buses are bad,Eastfield\n",
+                    encoding="utf-8")
+    assert main(["import", str(demo_path), str(path)]) == 0
+    with Project(demo_path) as p:
+        row = pl.notes(p).set_index("text").loc["Buses are bad"]
+        assert pd.isna(row["author"]) and row["neighbourhood"] == "Eastfield"
+    assert main(["import", str(demo_path), str(path), "--option", "author=Name"]) == 0
+    with Project(demo_path) as p:
+        assert "Jo Example" in set(pl.notes(p)["author"])
