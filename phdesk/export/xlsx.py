@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 import zipfile
 from pathlib import Path
 
@@ -108,8 +109,12 @@ def _fix_zip_dates(path: Path, when: dt.datetime) -> None:
     """Rewrite the zip with every entry dated ``when`` (openpyxl stamps the current time)."""
     with zipfile.ZipFile(path) as z:
         items = [(i, z.read(i.filename)) for i in z.infolist()]
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for info, data in items:
+            if info.filename == "docProps/core.xml":   # openpyxl sets "modified" to now
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)", rb"\g<1>" + stamp + rb"\2",
+                              data)
             fixed = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
             fixed.compress_type = zipfile.ZIP_DEFLATED
             z.writestr(fixed, data)

@@ -100,7 +100,33 @@ def write(bundle: ExportBundle, path: Path, **_options) -> list[Path]:
         painter.end()
     if not path.exists():
         raise UserError(f"{path}: the PDF could not be written")
+    _pin_dates(path, bundle.run_date)
     return [path]
+
+
+def _pin_dates(path: Path, run_date: str) -> None:
+    """Qt stamps the PDF with the clock time and a random document id: replace them (same
+    lengths, so the file's offsets stay right) with the run's date and an id made from the
+    content, so one run exports to the same bytes from the window and the command line."""
+    import hashlib
+    import re
+    import uuid
+
+    data = path.read_bytes()
+    day = re.sub(r"\D", "", run_date)[:8].ljust(8, "0").encode()
+    iso = (run_date[:10] if len(run_date) >= 10 else "2000-01-01").encode()
+    data = re.sub(rb"D:\d{14}", b"D:" + day + b"000000", data)
+    data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", iso + b"T00:00:00", data)
+    pattern = rb"uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    id_pattern = rb"/ID \[ <[0-9a-fA-F]+> <[0-9a-fA-F]+> \]"
+    stable = re.sub(id_pattern, b"", re.sub(pattern, b"uuid:", data))
+    doc_id = str(uuid.UUID(hashlib.sha256(stable).hexdigest()[:32])).encode()
+    data = re.sub(pattern, b"uuid:" + doc_id, data)
+    # the trailer's /ID: Qt writes the document id's text in hex, twice
+    data = re.sub(id_pattern,
+                  b"/ID [ <" + doc_id.hex().encode() + b"> <" + doc_id.hex().encode() + b"> ]",
+                  data)
+    path.write_bytes(data)
 
 
 def _cover(d: _Doc) -> None:
@@ -161,8 +187,8 @@ def _nb_second(d: _Doc, nb: str) -> None:
     b = d.b
     y = d.text(M, M, W - 2 * M, f"{nb}: access by segment", 14, bold=True)
     acc = key_figures(b, nb)["access"]
-    cats = list(dict.fromkeys(acc["category"].astype(str)))
-    main = "GP practice" if "GP practice" in cats else (cats[0] if cats else "")
+    counts = acc["category"].astype(str).value_counts(sort=False)
+    main = str(counts.idxmax()) if len(counts) else ""   # the category serving most segments
     mine = acc[acc["category"].astype(str) == main]
     draw_bars(d.p, QtCore.QRectF(M, y + 6, W - 2 * M, 14 + 12 * max(len(mine), 1)),
               f"Coverage of each segment by {main} (% within the catchment radius)",
