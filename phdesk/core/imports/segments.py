@@ -24,6 +24,7 @@ import pandas as pd
 from phdesk.core import geo
 from phdesk.core.errors import UserError
 from phdesk.core.imports import patient_level as pl
+from phdesk.core.imports.persons import person_id_column
 from phdesk.core.imports.reading import find_column, read_table, to_number
 from phdesk.core.imports.report import (
     DUPLICATE_KEY,
@@ -58,7 +59,8 @@ BATCH = 50_000
 def _roles(columns: list[str], sample: pd.DataFrame | None, options: dict) -> dict:
     """Column roles from names (options override); flag columns from sample values."""
     r = {
-        "person": options.get("person") or find_column(columns, *PERSON_NAMES),
+        "person": (options.get("person") or find_column(columns, *PERSON_NAMES)
+                   or person_id_column(columns)),
         "area": options.get("area") or find_column(columns, *AREA_NAMES),
         "age": options.get("age") or find_column(columns, *AGE_NAMES),
         "band": options.get("age_band") or find_column(columns, *BAND_NAMES),
@@ -92,12 +94,13 @@ def detect(sample) -> str | None:
     r = _roles(sample.columns, sample.table.df, {})
     if not r["area"]:
         return None
-    if not geo.valid_area_code(sample.table.df[r["area"]]).mean() > 0.8:
-        return None
+    # a patient-level file is one whatever its area codes hold: bad rows are its report's business
     if r["person"] and (r["segment"] or r["flags"]) and (r["age"] or r["band"]):
         what = f"segment column {r['segment']}" if r["segment"] else \
             f"{len(r['flags'])} condition flags ({', '.join(r['flags'][:4])})"
         return f"one row per person with {what} (patient-level extract; aggregated on import)"
+    if not geo.valid_area_code(sample.table.df[r["area"]]).mean() > 0.8:
+        return None
     if r["segment"] and r["count"] and not r["person"]:
         return f"counts per area and segment ({r['segment']}, {r['count']})"
     return None
@@ -113,6 +116,7 @@ def prepare(path: Path, ctx):
     if not r["area"]:
         raise UserError(f"{path.name}: no area column (expected LSOA code, lsoa11cd, area_code)")
     if r["person"]:
+        report.private = True  # no value from this file may be shown (row and column only)
         if not (r["segment"] or r["flags"]):
             raise UserError(f"{path.name}: patient-level file without a segment column or "
                             f"condition flag columns (0/1, Y/N)")
@@ -195,7 +199,7 @@ def _aggregated(path: Path, r: dict, report: ImportReport) -> pd.DataFrame:
                       None if values is None else values[mask])
         ok &= ~mask
 
-    long["area"] = long["area"].astype("string").str.strip().str.upper()  # e01… is E01…
+    long["area"] = geo.clean_code(long["area"])  # e01… is E01…
     reject(~geo.valid_area_code(long["area"]).to_numpy(), r["area"], MALFORMED_AREA_CODE,
            long["area"])
     reject(long["segment"].fillna("").str.strip().eq("").to_numpy(), seg_col, MISSING_VALUE)
@@ -227,5 +231,5 @@ def _warn_unknown(out: pd.DataFrame, ctx, report: ImportReport) -> None:
     codes = pd.Series(out["area_code"].unique())
     unknown = codes[~codes.isin(known)]
     if len(unknown):
-        report.warn(f"{len(unknown)} area codes are not among the project's areas "
-                    f"(e.g. {', '.join(unknown.head(3).astype(str))})")
+        examples = "" if report.private else f" (e.g. {', '.join(unknown.head(3).astype(str))})"
+        report.warn(f"{len(unknown)} area codes are not among the project's areas{examples}")
