@@ -36,6 +36,29 @@ from phdesk.core.disclosure import (
 )
 
 TABLES = ("neighbourhood_segments", "area_access", "assets", "cold_spots", "inequality")
+# columns that name a row rather than measure people (never altered)
+KEY_COLUMNS = frozenset({"neighbourhood", "segment", "category", "area_code", "measure", "note",
+                         "deciles", "asset_id", "source_id", "name"})
+
+
+def disclosure_class(column: str) -> str:
+    """count | derived | none, from the measure catalogue; a column the catalogue does not
+    know is treated as derived (hidden for patient-derived rows unless computed here)."""
+    from phdesk.core.measures import MEASURES
+
+    if column in MEASURES:
+        return MEASURES[column].disclosure
+    return "none" if column in KEY_COLUMNS else "derived"
+
+
+def _hide_others(frame: pd.DataFrame, mask: np.ndarray, handled: list[str]) -> pd.DataFrame:
+    """Hide every count or derived column of the rows in ``mask`` not computed here (a new
+    measure is hidden for patient-derived segments until it has its own rule)."""
+    other = [c for c in frame.columns if c not in handled and disclosure_class(c) != "none"]
+    if other and mask.any():
+        frame = _text(frame, other)
+        frame.loc[mask, other] = SUPPRESSED
+    return frame
 
 
 @dataclass
@@ -153,6 +176,7 @@ def _neighbourhoods(ns: pd.DataFrame, pats: set, p: Protected, tag: str) -> pd.D
 
     cols = ["population", "assets_per_10k", "coverage_pct", "coverage_lower", "coverage_upper",
             "access_2sfca", "access_e2sfca", "overlap_pct", "gap_score", "gap_rank"]
+    cols = [c for c in cols if c in ns]
     ns = _text(ns, cols)
     rows = np.flatnonzero(ns["segment"].astype(str).isin(pats).to_numpy())
     for r in rows:
@@ -181,7 +205,8 @@ def _neighbourhoods(ns: pd.DataFrame, pats: set, p: Protected, tag: str) -> pd.D
             gap = pd.to_numeric(ns.at[r, "gap_score"], errors="coerce")
             out["gap_score"] = float(np.round(gap)) + 0.0 if pd.notna(gap) else np.nan
         for col, v in out.items():
-            ns.at[r, col] = v
+            if col in ns:
+                ns.at[r, col] = v
     # ranks from the shown gap scores, within each segment x category
     sel = ns.index[rows]
     if len(sel):
@@ -191,7 +216,9 @@ def _neighbourhoods(ns: pd.DataFrame, pats: set, p: Protected, tag: str) -> pd.D
         ns.loc[sel, "gap_rank"] = [SUPPRESSED if pd.isna(gs) else (int(rk) if pd.notna(rk)
                                    else np.nan) for gs, rk in zip(g, rank, strict=True)]
         ns.loc[sel[g.isna() & (ns.loc[sel, "gap_score"] != SUPPRESSED)], "gap_rank"] = np.nan
-    return ns
+    mask = np.zeros(len(ns), dtype=bool)
+    mask[rows] = True
+    return _hide_others(ns, mask, cols)
 
 
 def _areas(aa: pd.DataFrame, pats: set, p: Protected) -> pd.DataFrame:
@@ -204,7 +231,7 @@ def _areas(aa: pd.DataFrame, pats: set, p: Protected) -> pd.DataFrame:
     aa.loc[mask, "population"] = [p.value(("area", s, a)) for s, a in zip(segs, codes,
                                                                           strict=True)]
     aa.loc[mask, ["access_2sfca", "access_e2sfca"]] = SUPPRESSED
-    return aa
+    return _hide_others(aa, mask, ["population", "access_2sfca", "access_e2sfca"])
 
 
 def _inequality(iq: pd.DataFrame, pats: set) -> pd.DataFrame:

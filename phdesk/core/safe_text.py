@@ -32,7 +32,7 @@ def safe_csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
         s = out[col]
         if isinstance(s.dtype, pd.CategoricalDtype):
             cats = s.cat.categories
-            if cats.dtype == object and any(is_formula_like(c) for c in cats):
+            if any(is_formula_like(c) for c in cats):
                 out[col] = s.cat.rename_categories([safe_csv_value(c) for c in cats])
         elif s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
             if s.map(is_formula_like, na_action="ignore").fillna(False).astype(bool).any():

@@ -41,8 +41,9 @@ def writer_for(out: str | Path):
 def scenario_runs(service: ProjectService, scenario: str | None, against: str | None,
                   params: MappingParams | None, progress=None
                   ) -> tuple[MappingResult, MappingResult | None]:
-    """(result, baseline or None): the current register's run, or a scenario's run and the run
-    it is compared with (``against`` or the current register)."""
+    """(result, baseline or None): the current register's run (recorded), or a scenario's run
+    and the run it is compared with (``against`` or the current register; scenario runs are not
+    recorded, see ``phdesk.core.scenarios.run_scenario``)."""
     prog = as_progress(progress)
     if against and not scenario:
         raise UserError("--against needs --scenario (the scenario to compare with it)")
@@ -52,10 +53,12 @@ def scenario_runs(service: ProjectService, scenario: str | None, against: str | 
         from phdesk.core.scenarios import run_scenario
     except ImportError:
         raise UserError("scenarios are not available in this version of phdesk") from None
+    import dataclasses
+
     params = params or last_params(service)
-    result = run_scenario(service.project, scenario, params, prog.sub(0, 0.4))
-    base = (run_scenario(service.project, against, params, prog.sub(0.4, 0.8)) if against
-            else service.run_mapping(params, prog.sub(0.4, 0.8)))
+    result = run_scenario(service.project, scenario, dataclasses.replace(params),
+                          prog.sub(0, 0.4))
+    base = run_scenario(service.project, against, dataclasses.replace(params), prog.sub(0.4, 0.8))
     return result, base
 
 

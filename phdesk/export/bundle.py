@@ -149,30 +149,21 @@ def _only(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
         drop=True)
 
 
-def planning_frames(service: ProjectService) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Insight notes and change ideas (with decisions): from the planning store when this
-    phdesk has it, else the notes table of the project file."""
-    try:
-        from phdesk.store import planning
-    except ImportError:
-        planning = None
-    if planning is not None:
-        notes = pd.DataFrame(planning.notes(service.project))
-        ideas = pd.DataFrame(planning.ideas(service.project))
-        return notes, ideas
-    from phdesk.store import queries
+NOTE_COLUMNS = ["created_at", "source_kind", "author", "neighbourhood", "area_code",
+                "scenario", "tags", "text"]
+IDEA_COLUMNS = ["title", "description", "neighbourhood", "scenario", "decision",
+                "decision_reason", "decided_at"]
 
-    notes = queries.notes_frame(service.project)
-    names = dict(service.project.query("SELECT id, name FROM neighbourhoods").itertuples(
-        index=False))
-    if len(notes):
-        notes = pd.DataFrame({
-            "created": notes["created_at"].astype(str).str[:10],
-            "author": notes["author"], "neighbourhood": notes["neighbourhood_id"].map(names),
-            "area_code": notes["area_code"], "text": notes["text"]})
-    else:
-        notes = pd.DataFrame(columns=["created", "author", "neighbourhood", "area_code", "text"])
-    return notes, pd.DataFrame(columns=["neighbourhood", "idea", "decision"])
+
+def planning_frames(service: ProjectService) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Insight notes and change ideas with their decisions (``phdesk.store.planning``)."""
+    from phdesk.store import planning
+
+    notes = planning.notes(service.project)
+    notes = notes.reindex(columns=NOTE_COLUMNS)
+    notes["created_at"] = notes["created_at"].astype(str).str[:10]
+    ideas = planning.ideas(service.project).reindex(columns=IDEA_COLUMNS)
+    return notes.reset_index(drop=True), ideas.reset_index(drop=True)
 
 
 def key_figures(bundle: ExportBundle, neighbourhood: str) -> dict:

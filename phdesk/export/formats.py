@@ -1,8 +1,8 @@
 """How a column's numbers are displayed (decimals), for the workbook and the report.
 
-The measure catalogue (``phdesk.core.measures``) is the home of display decimals; until it
-lists a column, the decimals follow the column's unit: people and metres whole numbers,
-percentages and scores one decimal, rates two.
+The measure catalogue (``phdesk.core.measures``) is the home of display decimals; for a column it
+does not list (confidence limits, comparison columns, provenance counts) the decimals follow the
+column's unit: people and metres whole numbers, percentages and scores one decimal, rates two.
 """
 
 from __future__ import annotations
@@ -16,14 +16,10 @@ WHOLE = ("population", "assets_inside", "assets_within", "nearest_m", "gap_rank"
 
 def decimals(column: str) -> int | None:
     """Display decimals of a numeric column (None: not a number column we know)."""
-    try:   # the catalogue, when this phdesk has it
-        from phdesk.core import measures
+    from phdesk.core.measures import MEASURES
 
-        d = measures.decimals(column)   # type: ignore[attr-defined]
-        if d is not None:
-            return int(d)
-    except (ImportError, AttributeError, KeyError, TypeError, ValueError):
-        pass
+    if column in MEASURES:
+        return MEASURES[column].decimals
     if column in WHOLE:
         return 0
     if column.endswith(("_pct", "_pp", "_lower", "_upper")) or column.startswith(

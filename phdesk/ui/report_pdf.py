@@ -210,14 +210,20 @@ def _nb_second(d: _Doc, nb: str) -> None:
     for _, r in notes.iterrows():
         if y > H - M - 30:
             break
-        y = d.text(M, y + 2, W - 2 * M, f"Note ({r.get('created', '')}): {r.get('text', '')}",
-                   8)
+        who = ", ".join(str(v) for v in (r.get("source_kind"), r.get("author")) if _has(v))
+        y = d.text(M, y + 2, W - 2 * M, f"Note ({r.get('created_at', '')}"
+                   f"{'; ' + who if who else ''}): {r.get('text', '')}", 8)
     for _, r in ideas.iterrows():
         if y > H - M - 30:
             break
-        decision = r.get("decision") or "no decision yet"
-        y = d.text(M, y + 2, W - 2 * M, f"Idea: {r.get('idea', r.get('title', ''))} — "
-                   f"decision: {decision}", 8)
+        decision = r.get("decision") if _has(r.get("decision")) else "not decided yet"
+        why = f" ({r.get('decision_reason')})" if _has(r.get("decision_reason")) else ""
+        y = d.text(M, y + 2, W - 2 * M, f"Idea: {r.get('title', '')} — decision: "
+                   f"{decision}{why}", 8)
+
+
+def _has(v) -> bool:
+    return v is not None and not (isinstance(v, float) and v != v) and str(v).strip() != ""
 
 
 def _rows_for(frame: pd.DataFrame, nb: str) -> pd.DataFrame:
