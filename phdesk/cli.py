@@ -179,7 +179,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_map(args: argparse.Namespace) -> int:
-    from phdesk.core.mapping import MappingParams, run_mapping, write_outputs
+    from phdesk.core.mapping import MappingParams, run_mapping
 
     params = MappingParams(categories=args.category or None)
     if args.radius is not None:
@@ -195,9 +195,11 @@ def cmd_map(args: argparse.Namespace) -> int:
             result = map_scenario(project, args.scenario, params, _progress_printer(args.quiet))
         else:
             result = run_mapping(project, params, progress=_progress_printer(args.quiet))
+        from phdesk.export import write_map_tables   # the one export path (disclosure control)
+
+        files = write_map_tables(project, result, args.out)
     finally:
         project.close()
-    files = write_outputs(result, args.out)
     if not args.quiet:  # what the run used and left out (also saved in the run's summary)
         s = result.summary
         lines = [f"population: {s.get('population_dataset')}"] + \

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from phdesk.core.errors import UserError
+from phdesk.core.safe_text import safe_csv_frame
 from phdesk.core.measures import measure
 
 if TYPE_CHECKING:
@@ -138,7 +139,7 @@ def write_outputs(result: MappingResult, out_dir: str | Path) -> list[Path]:
         frame[floats] = frame[floats].round(6) + 0.0   # + 0.0: -1e-9 is written 0.0, not -0.0
         path = out / f"{name}.csv"
         try:
-            frame.to_csv(path, index=False, encoding="utf-8")
+            safe_csv_frame(frame).to_csv(path, index=False, encoding="utf-8")
         except OSError as exc:
             raise UserError(f"{path}: cannot write ({exc.strerror})") from None
         paths.append(path)

@@ -99,6 +99,19 @@ def export(service: ProjectService, out: str | Path, *, result: MappingResult | 
     return paths
 
 
+def write_map_tables(project, result: MappingResult, folder: str | Path) -> list[Path]:
+    """``phdesk map --out FOLDER``: the five tables as ``FOLDER/<table>.csv`` through the same
+    bundle (disclosure rule applied, text made safe) plus ``README.txt`` stating the rule."""
+    from phdesk.export.csv_tables import write_readme, write_tables
+    from phdesk.services.project_service import ProjectService
+
+    bundle = make_bundle(ProjectService(project), result)
+    folder = Path(folder)
+    paths = write_tables(bundle.tables, folder)
+    write_readme(bundle, folder / "README.txt", paths)
+    return paths
+
+
 def make_bundle(service, result, **kw) -> ExportBundle:
     from phdesk.export.bundle import build_bundle
 

@@ -51,6 +51,12 @@ def write(bundle: ExportBundle, path: Path, **_options) -> list[Path]:
         paths.append(write_frame(bundle.comparison, path.parent /
                                  f"{path.stem}_scenario_comparison.csv"))
     readme = path.parent / f"{path.stem}_readme.txt"
+    write_readme(bundle, readme, paths)
+    return paths + [readme]
+
+
+def write_readme(bundle: ExportBundle, readme: Path, paths: list[Path]) -> Path:
+    """A text file beside the tables: the run, the disclosure rule, the files, the sources."""
     lines = [f"{bundle.title}: mapping results of {bundle.run_date} (phdesk {bundle.version})",
              "", bundle.statement, "", "Files:"] + [f"  {p.name}" for p in paths] + \
         ["", "Sources:"] + [f"  {k}: {v}" for k, v in bundle.sources()]
@@ -58,4 +64,4 @@ def write(bundle: ExportBundle, path: Path, **_options) -> list[Path]:
         readme.write_text("\n".join(lines) + "\n", encoding="utf-8")
     except OSError as exc:
         raise UserError(f"{readme}: cannot write ({exc.strerror})") from None
-    return paths + [readme]
+    return readme
