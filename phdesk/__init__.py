@@ -20,9 +20,11 @@ _API = ("open_project", "run_mapping", "results", "export", "OpenProject")
 
 def __getattr__(name: str):
     if name in _API:
-        from phdesk import api
+        # by name: ``phdesk.__version__`` is read by every layer, and a static import here
+        # would make them all depend on the API (and the API on the services)
+        import importlib
 
-        return getattr(api, name)
+        return getattr(importlib.import_module("phdesk.api"), name)
     raise AttributeError(f"module 'phdesk' has no attribute {name!r}")
 
 

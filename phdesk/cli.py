@@ -195,7 +195,7 @@ def cmd_map(args: argparse.Namespace) -> int:
             result = map_scenario(project, args.scenario, params, _progress_printer(args.quiet))
         else:
             result = run_mapping(project, params, progress=_progress_printer(args.quiet))
-        from phdesk.export import write_map_tables   # the one export path (disclosure control)
+        from phdesk.export import write_map_tables  # the one export path (disclosure control)
 
         files = write_map_tables(project, result, args.out)
     finally:

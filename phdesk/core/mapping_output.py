@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from phdesk.core.errors import UserError
-from phdesk.core.safe_text import safe_csv_frame
 from phdesk.core.measures import measure
+from phdesk.core.safe_text import safe_csv_frame
 
 if TYPE_CHECKING:
     from phdesk.core.mapping import MappingResult

@@ -9,6 +9,8 @@ stated on every output (docs/ARCHITECTURE.md, "Outputs and disclosure control").
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -119,3 +121,17 @@ def make_bundle(service, result, **kw) -> ExportBundle:
 
 
 __all__ = ["export", "writer_for", "scenario_runs", "last_params", "WRITERS", "FORMATS"]
+
+
+class _CallableModule(types.ModuleType):
+    """``phdesk.export(project, out, ...)`` is the API function (``phdesk.api.export``); once
+    this package is imported, Python makes ``phdesk.export`` the package itself, so the package
+    is callable and calls that function."""
+
+    def __call__(self, *args, **kwargs):
+        from phdesk.api import export as api_export
+
+        return api_export(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

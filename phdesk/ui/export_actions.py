@@ -1,0 +1,84 @@
+"""File ▸ Export: every output format for what the window shows (its last mapping run, the
+scenario shown, the neighbourhood selected), written by ``phdesk.export`` off the GUI thread
+with progress and cancel, so the window and ``phdesk export`` write the same files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6 import QtWidgets
+
+if TYPE_CHECKING:
+    from phdesk.ui.main_window import MainWindow
+    from phdesk.ui.tasks import Task
+
+# (action key, menu text, extension, file-dialog filter, tip)
+FORMATS = [
+    ("xlsx", "&Workbook (Excel)…", ".xlsx", "Excel workbook (*.xlsx)",
+     "Every table, notes, ideas and sources in one workbook, with a read-me sheet"),
+    ("pdf", "&Report (PDF)…", ".pdf", "PDF report (*.pdf)",
+     "A report with a page or two per neighbourhood: map, key figures, gaps, notes, ideas"),
+    ("geojson", "Map &data (GeoJSON)…", ".geojson", "GeoJSON (*.geojson)",
+     "Areas, neighbourhoods and assets with their measures, for GIS (EPSG:4326)"),
+    ("png", "Map &image (PNG)…", ".png", "PNG image (*.png)",
+     "The map rendered at 1600 x 1200 pixels, 150 dpi"),
+    ("csv", "&Tables (CSV)…", ".csv", "CSV tables (*.csv)",
+     "The five mapping tables as CSV files"),
+]
+
+
+def add_to_menu(win: MainWindow, menu: QtWidgets.QMenu) -> None:
+    """Add one action per format to ``menu`` (File ▸ Export)."""
+    for key, text, ext, flt, tip in FORMATS:
+        action = win.commands.add(f"file.export.{key}", text,
+                                  lambda _=False, e=ext, f=flt: ask_and_export(win, e, f),
+                                  tip=tip)
+        menu.addAction(action)
+
+
+def current_view(win: MainWindow) -> tuple[str | None, str | None]:
+    """(neighbourhood selected or None, scenario shown or None)."""
+    panel = getattr(win, "neighbourhood_panel", None)
+    nb = panel.selected() if panel is not None and hasattr(panel, "selected") else None
+    state = getattr(win, "view_state", None)
+    scenario = getattr(state, "scenario", None) if state is not None else None
+    return nb or None, scenario or None
+
+
+def ask_and_export(win: MainWindow, ext: str, flt: str) -> Task | None:
+    nb, scenario = current_view(win)
+    stem = Path(win.service.path).stem
+    suffix = "-".join(s for s in (scenario, nb) if s)
+    start = Path(win.settings.last_export_dir or Path.home()) / \
+        f"{stem}{'-' + suffix if suffix else ''}{ext}"
+    chosen, _ = QtWidgets.QFileDialog.getSaveFileName(win, "Export", str(start), flt)
+    if not chosen:
+        return None
+    path = Path(chosen)
+    if path.suffix.lower() != ext:
+        path = path.with_name(path.name + ext)
+    return export_view(win, path)
+
+
+def export_view(win: MainWindow, path: str | Path, **options) -> Task:
+    """Export what the window shows to ``path`` in the background; returns the task."""
+    from phdesk.export import export
+
+    service = win.service
+    nb, scenario = current_view(win)
+    fresh = service.last_result is not None and not getattr(win, "changed_since_run", False)
+    result = service.last_result if fresh and scenario is None else None
+    path = Path(path)
+
+    def job(progress, cancelled):
+        return export(service, path, result=result, scenario=scenario,
+                      neighbourhoods=[nb] if nb else None, progress=progress,
+                      cancelled=cancelled, **options)
+
+    def done(paths) -> None:
+        win.settings.last_export_dir = str(path.parent)
+        shown = paths[0] if len(paths) == 1 else f"{len(paths)} files in {path.parent}"
+        win.statusBar().showMessage(f"Exported {shown}", 10_000)
+
+    return win.tasks.run(job, done, f"Exporting {path.name}")
