@@ -35,7 +35,7 @@ def safe_csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
             if any(is_formula_like(c) for c in cats):
                 out[col] = s.cat.rename_categories([safe_csv_value(c) for c in cats])
         elif s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-            if s.map(is_formula_like, na_action="ignore").fillna(False).astype(bool).any():
+            if any(is_formula_like(v) for v in s):
                 out[col] = s.map(safe_csv_value, na_action="ignore")
     out.columns = [safe_csv_value(c) for c in out.columns]
     return out

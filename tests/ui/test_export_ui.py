@@ -87,3 +87,25 @@ def test_pdf_report_has_a_cover_and_two_pages_per_neighbourhood(make_main_window
     for k, page in enumerate(p for p in pages if p.strip()):
         assert f"page {k + 1} of {1 + 2 * len(names)}" in page
         assert "shown as *" in page
+
+
+def test_results_tables_save_as_csv_is_protected_and_safe(make_main_window, qtbot, tmp_path):
+    import pandas as pd
+
+    win = make_main_window()
+    gp = win.service.assets().query("category == 'GP practice'").iloc[0]
+    win.service.add_asset({"name": "=cmd|' /C calc'!A0", "category": "GP practice",
+                           "easting": float(gp["easting"]), "northing": float(gp["northing"])})
+    win.run_mapping(MappingParams(sii_repetitions=1000))
+    assert win.tasks.wait(120_000)
+    panel = win.results_panel
+    panel.set_result(win.service.last_result)
+    ns = pd.read_csv(panel.views["neighbourhood_segments"].save_csv(tmp_path / "ns.csv"),
+                     dtype=str, encoding="utf-8-sig")
+    frail = ns[ns["segment"] == "Frailty"]
+    assert len(frail) and (frail["access_2sfca"] == "*").all()      # patient-derived ratio
+    assert not (ns.loc[ns["segment"] == "All", "population"] == "*").any()
+    view = panel.views["assets"]
+    view.filter_edit.setText("calc")
+    assets = pd.read_csv(view.save_csv(tmp_path / "a.csv"), dtype=str, encoding="utf-8-sig")
+    assert assets["name"].tolist() == ["'=cmd|' /C calc'!A0"]
