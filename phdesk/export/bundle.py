@@ -124,11 +124,21 @@ def build_bundle(service: ProjectService, result: MappingResult, *,
     notes, ideas = planning_frames(service)
     return ExportBundle(
         title=service.title(), project_file=service.path.name,
-        run_date=(result.finished_at or "")[:10] or "not recorded", rule=rule, classes=classes,
+        run_date=_run_date(result, base), rule=rule, classes=classes,
         tables=tables, parameters=dataclasses.asdict(result.params),
         summary=dict(result.summary or {}), provenance=service.provenance(), areas=areas,
         neighbourhoods=chosen, notes=notes, ideas=ideas, scenario=scenario, against=against,
         comparison=comparison)
+
+
+def _run_date(result: MappingResult, base: MappingResult | None) -> str:
+    """YYYY-MM-DD of the run (a scenario run is not recorded: the day it was computed)."""
+    import datetime as dt
+
+    for r in (result, base):
+        if r is not None and r.finished_at:
+            return r.finished_at[:10]
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
 
 
 def _choose(asked: list[str] | None, names: list[str]) -> list[str]:

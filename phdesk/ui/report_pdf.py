@@ -259,12 +259,20 @@ def _comparison(d: _Doc) -> None:
     against = f"'{b.against}'" if b.against else "the current register"
     y = d.text(M, M, W - 2 * M, f"Scenario '{b.scenario}' against {against}", 14, bold=True)
     c = b.comparison
-    all_seg = c[c["segment"].astype(str) == "All"]
-    y = _table(d, y + 6, all_seg.head(45), ["neighbourhood", "category", "covered_base",
-                                            "covered_scenario", "covered_change",
-                                            "coverage_change_pp"],
-               ["Neighbourhood", "Category", "Covered (base)", "Covered (scen.)", "Change",
-                "Change (pp)"], [0.22, 0.24, 0.14, 0.14, 0.12, 0.14])
-    d.text(M, y + 4, W - 2 * M, "All residents; every segment is in the workbook's Scenario "
+    changed = c["covered_change"].map(lambda v: v == "*" or (pd.notna(v) and float(v) != 0))
+    moved = c[changed.astype(bool)]
+    y = d.text(M, y + 4, W - 2 * M, "People within reach, where the scenario changes it "
+               "(each segment):", 9)
+    if moved.empty:
+        y = d.text(M, y + 4, W - 2 * M, "The scenario changes no one's reach.", 9, colour=MUTED)
+    y = _table(d, y + 4, moved.head(60), ["neighbourhood", "segment", "category",
+                                          "covered_base", "covered_scenario", "covered_change",
+                                          "coverage_change_pp"],
+               ["Neighbourhood", "Segment", "Category", "Covered (base)", "Covered (scen.)",
+                "Change", "Change (pp)"], [0.15, 0.22, 0.17, 0.13, 0.13, 0.1, 0.1])
+    if len(moved) > 60:
+        y = d.text(M, y, W - 2 * M, f"… {len(moved) - 60} more rows in the workbook", 7,
+                   colour=MUTED)
+    d.text(M, y + 4, W - 2 * M, "Every segment and category is in the workbook's Scenario "
            "comparison sheet. Changes are the differences of the values shown.", 7,
            colour=MUTED)
