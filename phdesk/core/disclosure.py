@@ -16,7 +16,8 @@ control"):
 Public statistics (census, ONS estimates, the IoD) are never altered. A count is patient-derived
 when it comes from a segment extract (population rows with ``group_type = 'segment'``, aggregated
 or patient-level), a user segment built on one, a base population taken from an extract's total,
-or GP registrations by area.
+or GP registrations by area (kept apart in ``gp_registrations``; no output shows them yet, and
+one that does must treat them as patient-derived counts).
 """
 
 from __future__ import annotations
@@ -29,8 +30,6 @@ SUPPRESSED = "*"
 PATIENT, PUBLIC = "patient", "public"
 # segment kinds (phdesk.core.segments.SegmentTable.kinds) whose counts are patient-derived
 PATIENT_KINDS = frozenset({"segment"})
-# provenance kinds whose rows are patient-derived wherever they are used
-PATIENT_SOURCES = frozenset({"segments", "gp-registrations"})
 
 
 @dataclass(frozen=True)

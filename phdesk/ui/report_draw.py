@@ -127,8 +127,9 @@ def _map_legend(p, rect, ramp, cats, font_pt, draw: bool = True) -> float:
 
 def draw_bars(p: QtGui.QPainter, rect: QtCore.QRectF, title: str, labels: list[str],
               values: list, unit: str = "", font_pt: float = 7.0,
-              colour: str = palettes.CATEGORICAL[4]) -> None:
-    """A horizontal bar chart; a hidden value (``*``) is drawn as a hatched stub and labelled."""
+              colour: str = palettes.CATEGORICAL[4], top: float | None = None) -> None:
+    """A horizontal bar chart; a hidden value (``*``) is labelled, not drawn. ``top``: the
+    scale's end when it is fixed (100 for percentages)."""
     f = p.font()
     f.setPointSizeF(font_pt)
     p.setFont(f)
@@ -144,15 +145,15 @@ def draw_bars(p: QtGui.QPainter, rect: QtCore.QRectF, title: str, labels: list[s
         p.drawText(QtCore.QPointF(rect.x(), rect.y() + fm.height() * 2.2), "no data")
         return
     nums = [float(v) for v in values if not isinstance(v, str) and pd.notna(v)]
-    lo, hi = min([0.0, *nums]), max([0.0, *nums]) or 1.0
+    lo, hi = min([0.0, *nums]), max([0.0, *nums, top or 0.0]) or 1.0   # top: e.g. 100 %
     label_w = min(rect.width() * 0.45, max(fm.horizontalAdvance(s) for s in labels) + 6)
-    top = rect.y() + fm.height() * 1.5
-    row_h = min(fm.height() * 1.5, (rect.bottom() - top) / len(labels))
+    y0 = rect.y() + fm.height() * 1.5
+    row_h = min(fm.height() * 1.5, (rect.bottom() - y0) / len(labels))
     span = max(hi - lo, 1e-9)
     plot_x, plot_w = rect.x() + label_w, rect.width() - label_w - fm.horizontalAdvance("000.0 ")
     zero = plot_x + (0 - lo) / span * plot_w
     for i, (lab, v) in enumerate(zip(labels, values, strict=True)):
-        y = top + i * row_h
+        y = y0 + i * row_h
         p.setPen(INK)
         p.drawText(QtCore.QRectF(rect.x(), y, label_w - 4, row_h),
                    int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter),
@@ -169,4 +170,4 @@ def draw_bars(p: QtGui.QPainter, rect: QtCore.QRectF, title: str, labels: list[s
         p.drawText(QtCore.QPointF(max(x1, zero) + 3, y + row_h / 2 + fm.ascent() / 2 - 1),
                    f"{float(v):,.1f}{unit}")
     p.setPen(QtGui.QPen(MUTED, 0.5))
-    p.drawLine(QtCore.QPointF(zero, top), QtCore.QPointF(zero, top + row_h * len(labels)))
+    p.drawLine(QtCore.QPointF(zero, y0), QtCore.QPointF(zero, y0 + row_h * len(labels)))

@@ -192,7 +192,8 @@ def _nb_second(d: _Doc, nb: str) -> None:
     mine = acc[acc["category"].astype(str) == main]
     draw_bars(d.p, QtCore.QRectF(M, y + 6, W - 2 * M, 14 + 12 * max(len(mine), 1)),
               f"Coverage of each segment by {main} (% within the catchment radius)",
-              list(mine["segment"].astype(str)), list(mine["coverage_pct"]), " %", font_pt=7.5)
+              list(mine["segment"].astype(str)), list(mine["coverage_pct"]), " %", font_pt=7.5,
+              top=100.0)
     y += 30 + 12 * max(len(mine), 1)
     y = d.text(M, y, W - 2 * M, "Access by segment and category", 11, bold=True) + 2
     y = _table(d, y, acc.head(28), ["segment", "category", "population", "coverage_pct",
