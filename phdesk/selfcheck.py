@@ -188,18 +188,19 @@ def _run_steps(work: Path, report: _Reporter) -> str:
         raise SelfcheckFailed(f"demo: wrote nothing ({counts})")
     report.line("selfcheck: demo ok (" + ", ".join(f"{v} {k}" for k, v in counts.items()) + ")")
 
-    from phdesk.core.mapping import MappingParams, run_mapping, write_outputs
+    from phdesk.core.mapping import MappingParams, run_mapping
+    from phdesk.export import write_map_tables   # the one export path (docs/ARCHITECTURE.md)
     from phdesk.store.project import Project
 
     project = Project(project_path)
     try:
         result = run_mapping(project, MappingParams())
+        rows = len(result.neighbourhood_segments)
+        if rows == 0:
+            raise SelfcheckFailed("mapping: no neighbourhood/segment rows")
+        files = [Path(f) for f in write_map_tables(project, result, work / "mapping")]
     finally:
         project.close()
-    rows = len(result.neighbourhood_segments)
-    if rows == 0:
-        raise SelfcheckFailed("mapping: no neighbourhood/segment rows")
-    files = [Path(f) for f in write_outputs(result, work / "mapping")]
     empty = [f.name for f in files if not f.exists() or f.stat().st_size == 0]
     if not files or empty:
         raise SelfcheckFailed(f"mapping: CSV files missing or empty: {empty or 'none written'}")
