@@ -52,15 +52,11 @@ class OpenProject:
 
     def disclosure_rule(self) -> DisclosureRule:
         """The project's disclosure rule (``phdesk.core.disclosure.DisclosureRule``)."""
-        from phdesk.store.outputs import disclosure_rule
-
-        return disclosure_rule(self.service.project)
+        return self.service.disclosure_rule()
 
     def set_disclosure_rule(self, rule: DisclosureRule) -> DisclosureRule:
         """Save a new rule (turning it off needs ``reason``); the change is logged."""
-        from phdesk.store.outputs import save_disclosure_rule
-
-        return save_disclosure_rule(self.service.project, rule)
+        return self.service.set_disclosure_rule(rule)
 
 
 def _service(project) -> ProjectService:

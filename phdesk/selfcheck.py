@@ -189,7 +189,7 @@ def _run_steps(work: Path, report: _Reporter) -> str:
     report.line("selfcheck: demo ok (" + ", ".join(f"{v} {k}" for k, v in counts.items()) + ")")
 
     from phdesk.core.mapping import MappingParams, run_mapping
-    from phdesk.export import write_map_tables   # the one export path (docs/ARCHITECTURE.md)
+    from phdesk.export import write_map_tables  # the one export path (docs/ARCHITECTURE.md)
     from phdesk.store.project import Project
 
     project = Project(project_path)

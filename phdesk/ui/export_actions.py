@@ -35,6 +35,10 @@ def add_to_menu(win: MainWindow, menu: QtWidgets.QMenu) -> None:
                                   lambda _=False, e=ext, f=flt: ask_and_export(win, e, f),
                                   tip=tip)
         menu.addAction(action)
+    menu.addSeparator()
+    menu.addAction(win.commands.add(
+        "file.export.disclosure", "Disclosure &rule…", lambda: edit_disclosure_rule(win),
+        tip="Set how patient-derived counts are protected in every output"))
 
 
 def current_view(win: MainWindow) -> tuple[str | None, str | None]:
@@ -82,3 +86,58 @@ def export_view(win: MainWindow, path: str | Path, **options) -> Task:
         win.statusBar().showMessage(f"Exported {shown}", 10_000)
 
     return win.tasks.run(job, done, f"Exporting {path.name}")
+
+
+class DisclosureDialog(QtWidgets.QDialog):
+    """File ▸ Export ▸ Disclosure rule: the project's threshold and rounding, or off with a
+    reason (saved in the project, stated on every output)."""
+
+    def __init__(self, rule, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Disclosure rule")
+        self.enabled = QtWidgets.QCheckBox("&Protect patient-derived counts in every output")
+        self.enabled.setChecked(rule.enabled)
+        self.threshold = QtWidgets.QSpinBox(minimum=0, maximum=100, value=rule.threshold)
+        self.threshold.setAccessibleName("Hide counts from 1 up to")
+        self.base = QtWidgets.QSpinBox(minimum=1, maximum=100, value=rule.rounding_base)
+        self.base.setAccessibleName("Round other counts to the nearest")
+        self.reason = QtWidgets.QLineEdit(rule.reason)
+        self.reason.setAccessibleName("Reason for turning disclosure control off")
+        self.reason.setPlaceholderText("required to turn it off; recorded in the project")
+        form = QtWidgets.QFormLayout(self)
+        form.addRow(self.enabled)
+        form.addRow("&Hide counts from 1 up to:", self.threshold)
+        form.addRow("&Round other counts to the nearest:", self.base)
+        form.addRow("Reason if &off:", self.reason)
+        form.addRow(QtWidgets.QLabel(
+            "Census, ONS estimates and the IoD are never altered. The rule is stated on every "
+            "output.", wordWrap=True))
+        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
+                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def rule(self):
+        """The rule as set (UserError if off without a reason)."""
+        from phdesk.core.disclosure import DisclosureRule
+
+        return DisclosureRule(threshold=self.threshold.value(),
+                              rounding_base=self.base.value(),
+                              enabled=self.enabled.isChecked(),
+                              reason="" if self.enabled.isChecked() else self.reason.text())
+
+
+def edit_disclosure_rule(win: MainWindow) -> None:
+    from phdesk.core.errors import UserError
+    from phdesk.ui.errors import show_error
+
+    dialog = DisclosureDialog(win.service.disclosure_rule(), win)
+    while dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
+        try:
+            saved = win.service.set_disclosure_rule(dialog.rule())
+        except UserError as exc:
+            show_error(win, "Disclosure rule", exc, modal_wait=True)
+            continue
+        win.statusBar().showMessage(saved.statement()[:120], 10_000)
+        return

@@ -109,3 +109,19 @@ def test_results_tables_save_as_csv_is_protected_and_safe(make_main_window, qtbo
     view.filter_edit.setText("calc")
     assets = pd.read_csv(view.save_csv(tmp_path / "a.csv"), dtype=str, encoding="utf-8-sig")
     assert assets["name"].tolist() == ["'=cmd|' /C calc'!A0"]
+
+
+def test_disclosure_dialog_builds_the_rule(qtbot):
+    from phdesk.core.disclosure import DisclosureRule
+    from phdesk.core.errors import UserError
+
+    dialog = export_actions.DisclosureDialog(DisclosureRule())
+    qtbot.addWidget(dialog)
+    dialog.threshold.setValue(10)
+    dialog.base.setValue(10)
+    assert dialog.rule() == DisclosureRule(threshold=10, rounding_base=10)
+    dialog.enabled.setChecked(False)
+    with pytest.raises(UserError):
+        dialog.rule()
+    dialog.reason.setText("published figures")
+    assert not dialog.rule().enabled and dialog.rule().reason == "published figures"
