@@ -104,6 +104,10 @@ class DisclosureDialog(QtWidgets.QDialog):
         self.reason = QtWidgets.QLineEdit(rule.reason)
         self.reason.setAccessibleName("Reason for turning disclosure control off")
         self.reason.setPlaceholderText("required to turn it off; recorded in the project")
+        self.reason.setMinimumWidth(self.reason.fontMetrics().horizontalAdvance(
+            self.reason.placeholderText()) + 24)
+        self.reason.setEnabled(not rule.enabled)
+        self.enabled.toggled.connect(lambda on: self.reason.setEnabled(not on))
         form = QtWidgets.QFormLayout(self)
         form.addRow(self.enabled)
         form.addRow("&Hide counts from 1 up to:", self.threshold)
