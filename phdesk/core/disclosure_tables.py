@@ -165,7 +165,9 @@ def protect_result(result, classes: dict[str, str], rule: DisclosureRule,
     tables["area_access"] = _areas(tables["area_access"], pats, protected)
     if "All" in pats:
         cs = _text(tables["cold_spots"], ["population"])
-        cs["population"] = [protected.value(("area", "All", a)) for a in cs["area_code"]]
+        cs["population"] = [protected.value(("area", "All", a))
+                            if ("area", "All", a) in protected.shown else SUPPRESSED
+                            for a in cs["area_code"].astype(str)]
         tables["cold_spots"] = cs
     tables["inequality"] = _inequality(tables["inequality"], pats)
     return tables
