@@ -123,3 +123,24 @@ def test_safe_text_prefixes_formula_like_text_only():
     assert out["name"].tolist() == ["'=HYPERLINK(1)", "ok"]
     assert out["n"].tolist() == [-1.0, 2.0]
     assert out["cat"].astype(str).tolist() == ["'@x", "y"]
+
+
+def test_base_population_from_an_extract_protects_all_and_cold_spots():
+    from phdesk.core.disclosure import segment_classes
+
+    inp = random_inputs(5, n_areas=30, n_assets=4, categories=("GP practice",))
+    rng = np.random.default_rng(5)
+    inp.segments = pd.DataFrame({"area_code": inp.areas["code"], "segment": "All",
+                                 "population": rng.choice([1.0, 3, 6, 8, 12, 30], 30)})
+    result = compute_mapping(inp, dataclasses.replace(PARAMS))
+    classes = segment_classes({"All": "all"}, "segment extract total (All patients)")
+    assert classes == {"All": PATIENT}
+    t = protect_result(result, classes, DisclosureRule())
+    cold = t["cold_spots"]
+    exact = result.cold_spots
+    assert len(cold) and (cold["population"].to_numpy()[exact["population"].between(1, 7)]
+                          == SUPPRESSED).all()
+    shown = [v for v in cold["population"] if v != SUPPRESSED]
+    assert all(v % 5 == 0 for v in shown)
+    ns = t["neighbourhood_segments"]
+    assert all(v == SUPPRESSED or v % 5 == 0 for v in ns["population"])
