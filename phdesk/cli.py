@@ -180,7 +180,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_map(args: argparse.Namespace) -> int:
-    from phdesk.core.mapping import MappingParams, write_outputs
+    from phdesk.core.mapping import MappingParams
 
     params = MappingParams(categories=args.category or None)
     if args.radius is not None:
@@ -197,9 +197,11 @@ def cmd_map(args: argparse.Namespace) -> int:
                                   _progress_printer(args.quiet))
         else:
             result = service.run_mapping(params, progress=_progress_printer(args.quiet))
+        from phdesk.export import write_map_tables  # the one export path (disclosure control)
+
+        files = write_map_tables(service.project, result, args.out)
     finally:
         service.close()
-    files = write_outputs(result, args.out)
     if not args.quiet:  # what the run used and left out (also saved in the run's summary)
         s = result.summary
         lines = [f"population: {s.get('population_dataset')}"] + \

@@ -15,6 +15,7 @@ import pandas as pd
 
 from phdesk.core.errors import UserError
 from phdesk.core.measures import measure
+from phdesk.core.safe_text import safe_csv_frame
 
 if TYPE_CHECKING:
     from phdesk.core.mapping import MappingResult
@@ -103,7 +104,8 @@ def write_outputs(result: MappingResult, out_dir: str | Path) -> list[Path]:
         try:
             with open(path, "w", encoding="utf-8", newline="") as fh:
                 for k, chunk in enumerate(result.table_chunks(name)):
-                    _tidy(chunk.reindex(columns=cols)).to_csv(fh, index=False, header=k == 0)
+                    safe_csv_frame(_tidy(chunk.reindex(columns=cols))).to_csv(
+                        fh, index=False, header=k == 0)
         except OSError as exc:
             raise UserError(f"{path}: cannot write ({exc.strerror})") from None
         paths.append(path)

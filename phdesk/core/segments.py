@@ -247,6 +247,10 @@ def build_segments(population: pd.DataFrame, deciles: pd.Series | None = None,
             notes.append(f"{name}: {note}")
         add(name, "user", values)
     info["notes"] = notes
+    # carried into the mapping run's summary: which counts are patient-derived (disclosure)
+    info["segment_kinds"] = dict(kinds)
+    info["user_segments_from_extracts"] = sorted(
+        n for n, d in (user_segments or {}).items() if d.get("segments") and n in kinds)
     return SegmentTable(_long(areas, names, cols), kinds, info)
 
 

@@ -237,6 +237,18 @@ class ProjectService:
     def provenance(self) -> pd.DataFrame:
         return self.project.provenance()
 
+    def disclosure_rule(self):
+        """The project's disclosure rule (``phdesk.core.disclosure.DisclosureRule``)."""
+        from phdesk.store.outputs import disclosure_rule
+
+        return disclosure_rule(self.project)
+
+    def set_disclosure_rule(self, rule):
+        """Save the rule (off only with a reason; every change is logged); returns it."""
+        from phdesk.store.outputs import save_disclosure_rule
+
+        return save_disclosure_rule(self.project, rule)
+
     def category_settings(self) -> pd.DataFrame:
         """Effective settings per category: category, radius_m (metres), serves (segment names),
         source (``saved`` | ``default``) — see ``phdesk.core.categories.category_table``."""

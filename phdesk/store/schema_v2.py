@@ -116,6 +116,22 @@ ALTER TABLE notes ADD COLUMN provenance_id INTEGER REFERENCES provenance(id);
 
 # -- outputs: project settings such as the disclosure rule -------------------------------------
 V2_OUTPUTS = """
+-- the project's disclosure rule (phdesk.core.disclosure): one row; none = the default rule
+CREATE TABLE IF NOT EXISTS disclosure_rule (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    threshold INTEGER NOT NULL DEFAULT 7 CHECK (threshold >= 0),      -- counts 1..threshold: *
+    rounding_base INTEGER NOT NULL DEFAULT 5 CHECK (rounding_base >= 1),  -- others rounded
+    enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+    reason TEXT NOT NULL DEFAULT '',                                  -- why it is off
+    changed_at TEXT NOT NULL,                                         -- ISO 8601 UTC
+    CHECK (enabled = 1 OR length(trim(reason)) > 0)
+);
+-- every change of the rule, kept: who turned it off, when and why
+CREATE TABLE IF NOT EXISTS disclosure_rule_log (
+    id INTEGER PRIMARY KEY,
+    threshold INTEGER NOT NULL, rounding_base INTEGER NOT NULL, enabled INTEGER NOT NULL,
+    reason TEXT NOT NULL DEFAULT '', changed_at TEXT NOT NULL
+);
 """
 
 # -- storage: leaner big tables (WITHOUT ROWID rebuilds) -------------------------------------------

@@ -71,6 +71,10 @@ def build(win: MainWindow) -> None:
     m.addSeparator()
     m.addAction(a["file.import"])
     export = m.addMenu("&Export")
+    from phdesk.ui import export_actions
+
+    export_actions.add_to_menu(win, export)
+    export.addSeparator()
     export.addAction(a["file.export_map"])
     export.addAction(a["file.export_charts"])
     m.addSeparator()
