@@ -40,7 +40,7 @@ MAX_GEO_BYTES = 512 * MiB
 MAX_FEATURES = 2_000_000
 MAX_VERTICES = 2_000_000             # per geometry
 MAX_TOTAL_VERTICES = 30_000_000      # per file
-MAX_REPAIR_VERTICES = 5_000          # an invalid polygon above this is not repaired (GEOS time)
+MAX_REPAIR_VERTICES = 200_000        # an invalid polygon above this is not repaired (GEOS time)
 # SQLite reads of a GeoPackage: longest string or blob one value may have
 MAX_SQL_VALUE_BYTES = 256 * MiB
 
@@ -78,6 +78,13 @@ def tick(done: int, total: int | None, message: str) -> None:
         return
     fraction = min(done / total, 0.99) if total else 0.0
     prog(fraction, message)
+
+
+def check_cancel() -> None:
+    """Raise :class:`~phdesk.core.progress.Cancelled` if the user asked to stop (no progress)."""
+    prog = _progress.get()
+    if prog is not None:
+        prog.check()
 
 
 def refuse_size(path: Path, size: int, limit: int, what: str) -> None:
@@ -131,7 +138,7 @@ def load_json(path: Path, what: str = "JSON") -> object:
     try:
         with open(path, "rb") as fh:
             text = fh.read().decode("utf-8-sig")
-        return json.loads(text, parse_int=_bounded_int)
+        return json.loads(text, parse_int=bounded_int)
     except RecursionError:
         raise UserError(f"{path.name}: the {what} is nested too deeply to read (a damaged or "
                         f"hostile file?)") from None
@@ -139,7 +146,7 @@ def load_json(path: Path, what: str = "JSON") -> object:
         raise UserError(f"{path.name}: the {what} holds a number {exc} digits long; phdesk "
                         f"reads numbers of at most {MAX_JSON_DIGITS} digits") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UserError(f"{path.name}: cannot read as {what} ({_first_line(exc)})") from None
+        raise UserError(f"{path.name}: cannot read as {what} ({first_line(exc)})") from None
     except OSError as exc:
         raise UserError(f"{path.name}: cannot read ({exc.strerror or exc})") from None
 
@@ -148,13 +155,14 @@ class _HugeNumber(ValueError):
     pass
 
 
-def _bounded_int(text: str) -> int | float:
+def bounded_int(text: str) -> int:
+    """``int(text)`` for JSON integer literals of at most MAX_JSON_DIGITS digits."""
     if len(text) > MAX_JSON_DIGITS:
         raise _HugeNumber(f"{len(text):,}")
     return int(text)
 
 
-def _first_line(exc: Exception) -> str:
+def first_line(exc: Exception) -> str:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return text[:160]
 

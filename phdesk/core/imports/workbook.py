@@ -42,7 +42,7 @@ def read_sheets(path: Path, nrows: int | None = None, sheet: str | int | None = 
         raise
     except Exception as exc:  # openpyxl raises many types for damaged workbooks
         raise UserError(f"{path.name}: cannot read as an Excel workbook "
-                        f"({limits._first_line(exc)})") from None
+                        f"({limits.first_line(exc)})") from None
     try:
         names = wb.sheetnames
         if sheet is not None:
@@ -62,7 +62,7 @@ def read_sheets(path: Path, nrows: int | None = None, sheet: str | int | None = 
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, TypeError, KeyError,
             IndexError, AttributeError) as exc:  # damaged sheet XML or archive
         raise UserError(f"{path.name}: cannot read as an Excel workbook "
-                        f"({limits._first_line(exc)})") from None
+                        f"({limits.first_line(exc)})") from None
     finally:
         wb.close()
 
