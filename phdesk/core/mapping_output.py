@@ -7,12 +7,14 @@ with up to 6 decimals; empty cells are missing values (NaN).
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from phdesk.core.atomic import atomic_path, disk_full, is_disk_full
 from phdesk.core.errors import UserError
 
 if TYPE_CHECKING:
@@ -147,14 +149,20 @@ def write_outputs(result: MappingResult, out_dir: str | Path) -> list[Path]:
     except OSError as exc:
         raise UserError(f"{out}: cannot create the output folder ({exc.strerror})") from None
     paths = []
-    for name, cols in COLUMNS.items():
-        frame = getattr(result, name).reindex(columns=cols)
-        floats = frame.select_dtypes("float").columns
-        frame[floats] = frame[floats].round(6) + 0.0   # + 0.0: -1e-9 is written 0.0, not -0.0
-        path = out / f"{name}.csv"
-        try:
-            frame.to_csv(path, index=False, encoding="utf-8")
-        except OSError as exc:
-            raise UserError(f"{path}: cannot write ({exc.strerror})") from None
-        paths.append(path)
+    # every table goes to a temporary name; all are moved into place only when all are written
+    # (a full disk leaves the previous outputs, never a truncated CSV)
+    with contextlib.ExitStack() as stack:
+        for name, cols in COLUMNS.items():
+            frame = getattr(result, name).reindex(columns=cols)
+            floats = frame.select_dtypes("float").columns
+            frame[floats] = frame[floats].round(6) + 0.0   # + 0.0: -1e-9 is written 0.0
+            path = out / f"{name}.csv"
+            try:
+                tmp = stack.enter_context(atomic_path(path))
+                frame.to_csv(tmp, index=False, encoding="utf-8")
+            except OSError as exc:
+                if is_disk_full(exc):
+                    raise disk_full(path, exc) from exc
+                raise UserError(f"{path}: cannot write ({exc.strerror})") from None
+            paths.append(path)
     return paths

@@ -46,6 +46,7 @@ class ProjectService:
         self.project = project
         self.path = Path(project.path)
         self.last_result: MappingResult | None = None
+        self.record_runs = True  # False: viewing only (screenshots) records no mapping run
         self._cache: dict[str, Any] = {}
         self._cache_lock = threading.RLock()
 
@@ -245,7 +246,10 @@ class ProjectService:
         """Run asset mapping (``phdesk.core.mapping.run_mapping``) and keep the result."""
         from phdesk.core.mapping import run_mapping
 
-        result = run_mapping(self.project, params, progress=progress, cancelled=cancelled)
+        # viewing only (a screenshot) or a read-only project: compute, record nothing
+        record = self.record_runs and not getattr(self.project, "read_only", False)
+        result = run_mapping(self.project, params, progress=progress, cancelled=cancelled,
+                             record=record)
         self.last_result = result
         return result
 

@@ -14,7 +14,6 @@ import numpy as np
 import shapely
 
 from tests.core.imports.fixtures_a import (
-    gpkg_blob,
     squares,
     write_gpkg,
     write_shapefile,

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from phdesk.core.atomic import sqlite_uri
 from phdesk.core.errors import UserError
 from phdesk.core.imports import limits
 
@@ -78,16 +79,6 @@ def _connect(path: Path, guard: _Guard | None = None) -> sqlite3.Connection:
         con.close()
         raise
     return con
-
-
-def sqlite_uri(path: Path, mode: str) -> str:
-    """``file:`` URI for SQLite with the path percent-escaped (``Project #3``, ``100%25 sure``)."""
-    from urllib.parse import quote
-
-    posix = Path(path).absolute().as_posix()
-    if not posix.startswith("/"):  # Windows: C:/… -> /C:/…
-        posix = "/" + posix
-    return f"file:{quote(posix, safe='/:')}?mode={mode}"
 
 
 def _require_table(con: sqlite3.Connection, path: Path, name: str) -> None:
