@@ -404,5 +404,5 @@ def record_run(project: Project, result: MappingResult, params: MappingParams) -
     return result.run_id
 
 
-__all__ = ["MappingParams", "record_run", "MappingResult", "MappingInputs", "compute_mapping", "load_inputs",
-           "run_mapping", "write_outputs", "NO_NEIGHBOURHOOD"]
+__all__ = ["MappingParams", "MappingResult", "MappingInputs", "compute_mapping", "load_inputs",
+           "run_mapping", "record_run", "write_outputs", "NO_NEIGHBOURHOOD"]
