@@ -75,6 +75,8 @@ def build_parser(handlers: dict | None = None) -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, required=True, help="folder for the CSV files")
     s.add_argument("--radius", type=float, help="catchment radius in metres for every category")
     s.add_argument("--category", action="append", default=[], help="only this category (repeat)")
+    s.add_argument("--scenario", metavar="NAME",
+                   help="as if the scenario's changes were made (see phdesk scenario)")
     s.add_argument("--quiet", action="store_true")
     if handlers is not None:
         handlers.update(_module_commands(sub))
@@ -192,14 +194,20 @@ def cmd_map(args: argparse.Namespace) -> int:
         params.radius_override = True
     project = _open_project(args.project)
     try:
-        # outputs first, then the record: nothing is recorded for a run whose outputs failed
-        result = run_mapping(project, params, progress=_progress_printer(args.quiet),
-                             record=False)
-        files = write_outputs(result, args.out)
-        if project.read_only:
-            _notice("the run is not recorded in the project (opened read-only)")
+        if args.scenario:  # nothing recorded for a scenario (not even the run log)
+            from phdesk.cli_planning import map_scenario
+
+            result = map_scenario(project, args.scenario, params, _progress_printer(args.quiet))
+            files = write_outputs(result, args.out)
         else:
-            record_run(project, result, params)
+            # outputs first, then the record: nothing is recorded for a run whose outputs failed
+            result = run_mapping(project, params, progress=_progress_printer(args.quiet),
+                                 record=False)
+            files = write_outputs(result, args.out)
+            if project.read_only:
+                _notice("the run is not recorded in the project (opened read-only)")
+            else:
+                record_run(project, result, params)
     finally:
         project.close()
     if not args.quiet:  # what the run used and left out (also saved in the run's summary)
