@@ -7,6 +7,7 @@ terminal (see docs/ARCHITECTURE.md, "Reliability").
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 from pathlib import Path
@@ -22,6 +23,14 @@ class _QuietRotatingHandler(logging.handlers.RotatingFileHandler):
 
     def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
         return None
+
+    def flush(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            super().flush()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            super().close()
 
 
 def setup_logging(level: int = logging.INFO) -> Path | None:

@@ -158,7 +158,7 @@ class Project:
     def _open_error(self, exc: sqlite3.DatabaseError) -> ProjectError:
         with contextlib.suppress(Exception):
             self._conn.close()
-        text = str(exc)
+        text = " ".join(str(exc).split())
         if "locked" in text or "busy" in text:
             return ProjectLocked(f"{self.path}: locked by another phdesk that is writing to it; "
                                  f"try again when it has finished")
@@ -258,7 +258,7 @@ class Project:
             except sqlite3.DatabaseError as exc:
                 rows = [(str(exc),)]
             if [r[0] for r in rows] != ["ok"]:
-                first = str(rows[0][0])[:120] if rows else "unknown"
+                first = " ".join(str(rows[0][0]).split())[:160] if rows else "unknown"
                 raise ProjectError(f"{self.path}: damaged ({first}); nothing was changed; "
                                    f"{_restore_hint(self.path)}")
             self._checked = True
@@ -328,6 +328,8 @@ class Project:
         try:
             version = self.schema_version
         except sqlite3.DatabaseError as exc:
+            if "malformed" in str(exc) or "disk I/O" in str(exc):
+                raise self._open_error(exc) from None
             self._conn.close()
             raise ProjectError(f"{self.path}: not a phdesk project ({exc})") from None
         if version == 0:
