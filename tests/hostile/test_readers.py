@@ -125,3 +125,35 @@ def test_geopackage_in_awkward_folders(tmp_path, project, folder):
     assert sorted(p.name for p in d.iterdir()) == before  # nothing created beside it
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [folder, "test.phdesk"])
+
+
+def test_long_workbook_read_shows_progress_and_cancels(tmp_path, project, monkeypatch):
+    """A big sheet is read row by row with progress; a cancel stops it, nothing written."""
+    import openpyxl
+
+    from phdesk.core.imports import prepare_import, workbook
+    from phdesk.core.progress import Cancelled
+
+    monkeypatch.setattr(workbook, "_TICK_ROWS", 500)
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("Data")
+    ws.append(["LSOA code", "Neighbourhood"])
+    for i in range(5000):
+        ws.append([f"E01{i:06d}", f"Area {i % 7}"])
+    f = tmp_path / "big.xlsx"
+    wb.save(f)
+    seen: list[str] = []
+
+    def progress(fraction, message):
+        seen.append(message)
+
+    prepare_import(project, f, progress=progress)
+    assert any("reading sheet 'Data'" in m for m in seen)
+    before = project.counts()
+    seen.clear()  # cancel once the second read has shown progress (mid-sheet)
+    with pytest.raises(Cancelled):
+        prepare_import(project, f, progress=progress,
+                       cancelled=lambda: any("reading sheet" in m for m in seen))
+    assert any("reading sheet" in m for m in seen)
+    assert not any("5,000 rows" in m for m in seen)  # stopped before the end
+    assert project.counts() == before
