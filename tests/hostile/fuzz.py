@@ -33,7 +33,8 @@ from phdesk.store.project import Project
 
 HOSTILE_CELLS = [
     "", " ", "#N/A", "#DIV/0!", "#VALUE!", "NaN", "inf", "-1", "1e309", "9" * 400,
-    "E０１０００００１", "E٠١٠٠٠٠٠١", "ſW1A 1AA", "\x00", '"', '""unclosed', ",", ";", "\t", "\n", "\r\n",
+    "E０１０００００１", "E٠١٠٠٠٠٠١", "ſW1A 1AA",
+    "\x00", "\"", "\"\"unclosed", ",", ";", "\t", "\n", "\r\n",
     "=HYPERLINK(\"http://x\")", "+cmd|' /C calc'!A0", "@SUM(1)", "\ufeff", "\u202e", "é" * 300,
     "x" * 70_000, "0x10", "1,000,000", "12.5.6", "2024-13-45", "99/99/9999", "true", "None",
 ]

@@ -26,6 +26,7 @@ from phdesk.core.errors import UserError
 from phdesk.core.imports import geopackage as gpkg
 from phdesk.core.imports import limits
 from phdesk.core.imports.archives import GEOJSON_SUFFIXES, unzip_layer
+from phdesk.core.imports.repair import check_vertices
 
 PEEK_FEATURES = 50
 PEEK_FULL_BYTES = 8 * 1024 * 1024  # bigger GeoJSON files are detected from their first 8 MB
@@ -117,20 +118,6 @@ def usable_geometries(geoms: np.ndarray) -> np.ndarray:
     bad |= shapely.is_empty(geoms)
     geoms[bad] = None
     return geoms
-
-
-def check_vertices(path: Path, geoms: np.ndarray) -> None:
-    """UserError when one geometry or the file holds more vertices than phdesk reads."""
-    have = pd.notna(geoms)
-    counts = shapely.get_num_coordinates(geoms[have]) if have.any() else np.zeros(0, int)
-    if len(counts) and counts.max() > limits.MAX_VERTICES:
-        first = int(np.flatnonzero(have)[np.argmax(counts > limits.MAX_VERTICES)]) + 1
-        raise UserError(f"{path.name}: feature {first} has {int(counts.max()):,} vertices; "
-                        f"phdesk reads at most {limits.MAX_VERTICES:,} per feature (simplify "
-                        f"it in a GIS)")
-    if counts.sum() > limits.MAX_TOTAL_VERTICES:
-        raise UserError(f"{path.name}: {int(counts.sum()):,} vertices in all; phdesk reads at "
-                        f"most {limits.MAX_TOTAL_VERTICES:,} (use a generalised boundary file)")
 
 
 def _to_bng(data: GeoData, declared: int | None, path: Path) -> None:

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from phdesk.core.errors import UserError
+from phdesk.core.imports.workbook import note_placeholders, placeholders_to_missing, read_sheets
 
 DELIMITERS = [",", ";", "\t", "|"]
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
@@ -247,7 +248,7 @@ def read_table(path: str | Path, headerless: bool | None = None, nrows: int | No
             _check_wide_rows(path, fmt, nrows)  # rows with more cells than the header
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    df = _placeholders_to_missing(_drop_trailing_empty(df, fmt.header_row == 0))
+    df = placeholders_to_missing(_drop_trailing_empty(df, fmt.header_row == 0))
     table = Table(path, df, fmt)
     if not fmt.encoding.startswith("utf-16") and _has_nul(path):
         _reject_nul(table)
@@ -363,10 +364,8 @@ def _drop_trailing_empty(df: pd.DataFrame, headerless: bool = False) -> pd.DataF
 
 def _read_excel(path: Path, headerless: bool | None, nrows: int | None,
                 sheet: str | int | None) -> Table:
-    from phdesk.core.imports.workbook import read_sheets
-
     name, raw, errors = read_sheets(path, nrows, sheet)
-    _note_placeholders(errors)
+    note_placeholders(errors)
     if raw.empty or raw.isna().all(axis=None):  # no rows at all, or only empty cells
         raise UserError(f"{path}: the workbook has no data (sheet '{name}' is empty)")
     raw = raw.map(lambda v: v.strip() if isinstance(v, str) else v)
@@ -384,26 +383,6 @@ def _read_excel(path: Path, headerless: bool | None, nrows: int | None,
     df = df.reset_index(drop=True).replace({"": np.nan})
     df = _drop_trailing_empty(df, headerless)
     return Table(path, df, TableFormat("xlsx", ",", header_row, list(df.columns), name))
-
-
-def _placeholders_to_missing(df: pd.DataFrame) -> pd.DataFrame:
-    """Excel's error values (``#N/A``, ``#DIV/0!`` …) in a CSV become missing, as in a workbook."""
-    from phdesk.core.imports.workbook import EXCEL_ERRORS
-
-    hit = df.isin(EXCEL_ERRORS)
-    count = int(hit.to_numpy().sum())
-    if count:
-        df = df.mask(hit)
-        _note_placeholders(count)
-    return df
-
-
-def _note_placeholders(count: int) -> None:
-    if count:
-        from phdesk.core.imports.limits import note
-
-        note(f"{count:,} cells held Excel error values (#N/A, #DIV/0!, #VALUE! …) and were read "
-             f"as empty")
 
 
 def to_number(values: pd.Series) -> tuple[pd.Series, pd.Series]:

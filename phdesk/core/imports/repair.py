@@ -1,4 +1,4 @@
-"""Repairing invalid polygons within a time budget.
+"""Geometry budgets: vertices per feature and file, and repairing invalid polygons in bounded time.
 
 ``shapely.make_valid`` is fast on the invalid polygons real boundary files hold (a bow-tie, a ring
 touching itself) but takes minutes on a ring that crosses itself thousands of times (a 2,000-vertex
@@ -10,9 +10,13 @@ beyond it is rejected as too tangled to repair, quickly, instead of hanging the 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import shapely
 
+from phdesk.core.errors import UserError
 from phdesk.core.imports import limits
 
 _CHUNK = 256
@@ -55,3 +59,17 @@ def repair(geoms: np.ndarray, polygonal) -> tuple[np.ndarray, np.ndarray]:
         out[i] = polygonal(shapely.make_valid(g))
         limits.tick(i + 1, len(geoms), f"repairing invalid polygons: {i + 1:,}")
     return out, tangled
+
+
+def check_vertices(path: Path, geoms: np.ndarray) -> None:
+    """UserError when one geometry or the file holds more vertices than phdesk reads."""
+    have = pd.notna(geoms)
+    counts = shapely.get_num_coordinates(geoms[have]) if have.any() else np.zeros(0, int)
+    if len(counts) and counts.max() > limits.MAX_VERTICES:
+        first = int(np.flatnonzero(have)[np.argmax(counts > limits.MAX_VERTICES)]) + 1
+        raise UserError(f"{path.name}: feature {first} has {int(counts.max()):,} vertices; "
+                        f"phdesk reads at most {limits.MAX_VERTICES:,} per feature (simplify "
+                        f"it in a GIS)")
+    if counts.sum() > limits.MAX_TOTAL_VERTICES:
+        raise UserError(f"{path.name}: {int(counts.sum()):,} vertices in all; phdesk reads at "
+                        f"most {limits.MAX_TOTAL_VERTICES:,} (use a generalised boundary file)")

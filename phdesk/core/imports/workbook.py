@@ -130,3 +130,20 @@ def _cell_text(v) -> object:
             return str(v)
         return str(int(v)) if v == int(v) else str(v)
     return str(v)
+
+
+def placeholders_to_missing(df: pd.DataFrame) -> pd.DataFrame:
+    """Excel's error values (``#N/A``, ``#DIV/0!`` …) in a CSV become missing, as in a workbook."""
+    hit = df.isin(EXCEL_ERRORS)
+    count = int(hit.to_numpy().sum())
+    if count:
+        df = df.mask(hit)
+        note_placeholders(count)
+    return df
+
+
+def note_placeholders(count: int) -> None:
+    """One warning in the import report, worded the same for CSV and XLSX."""
+    if count:
+        limits.note(f"{count:,} cells held Excel error values (#N/A, #DIV/0!, #VALUE! …) and "
+                    f"were read as empty")
