@@ -239,6 +239,14 @@ def corrupt_zip(folder: Path) -> Path:
     return path
 
 
+def shifted_zip(folder: Path) -> Path:
+    """A zip missing its first byte: every header offset points one byte off (found by fuzzing:
+    zipfile's seek to a negative offset raised a bare OSError)."""
+    path = zipped_shapefile(folder, "shifted")
+    path.write_bytes(path.read_bytes()[1:])
+    return path
+
+
 def xlsx_encrypted(folder: Path) -> Path:
     """What Excel writes for a password-protected workbook: an OLE2 compound file."""
     path = folder / "protected.xlsx"

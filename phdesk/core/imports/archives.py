@@ -8,6 +8,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from phdesk.core.atomic import disk_full, is_disk_full
 from phdesk.core.errors import UserError
 from phdesk.core.imports.limits import open_zip
 
@@ -42,6 +43,8 @@ def _extract(path: Path, zf: zipfile.ZipFile, name: str, dest: Path) -> None:
         with zf.open(name) as src, open(dest, "wb") as out:
             shutil.copyfileobj(src, out, 1 << 20)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError,
-            ValueError) as exc:
+            ValueError, OSError) as exc:  # OSError: a seek to a damaged header's offset
+        if is_disk_full(exc):  # writing the temporary copy
+            raise disk_full(dest, exc) from exc
         raise UserError(f"{path.name}: cannot unpack {name!r} from the zip (damaged, encrypted "
                         f"or an unsupported compression: {str(exc)[:120]})") from None
