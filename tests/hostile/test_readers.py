@@ -63,7 +63,8 @@ DAMAGED = [
 
 
 @pytest.mark.parametrize("make,words", DAMAGED, ids=[
-    "encrypted_zip", "deflate64_zip", "corrupt_zip", "shifted_zip", "shp_dbf_count_mismatch", "short_dbf",
+    "encrypted_zip", "deflate64_zip", "corrupt_zip", "shifted_zip", "shp_dbf_count_mismatch",
+    "short_dbf",
     "encrypted_xlsx", "gpkg_no_geometry_column", "gpkg_bad_utf8"])
 def test_damaged_inputs_exit_2_with_one_line(tmp_path, proj, capsys, make, words):
     f = make(tmp_path)
