@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +48,7 @@ class ProjectService:
         self.project = project
         self.path = Path(project.path)
         self.last_result: MappingResult | None = None
+        self.record_runs = True  # False: viewing only (screenshots) records no mapping run
         self._cache: dict[str, Any] = {}
         self._cache_lock = threading.RLock()
         self._title = self._read_title()   # read here, off the GUI thread (see title())
@@ -54,9 +56,11 @@ class ProjectService:
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | Path) -> ProjectService:
-        """Open an existing project (migrating an older file after a backup copy)."""
-        return cls(Project(path))
+    def open(cls, path: str | Path, read_only: bool = False,
+             notice: Callable[[str], None] | None = None) -> ProjectService:
+        """Open an existing project (migrating an older file after a backup copy);
+        ``notice`` hears the project's messages (waiting for a lock, opened read-only)."""
+        return cls(Project(path, read_only=read_only, notice=notice))
 
     @classmethod
     def create(cls, path: str | Path) -> ProjectService:
@@ -274,7 +278,10 @@ class ProjectService:
         """Run asset mapping (``phdesk.core.mapping.run_mapping``) and keep the result."""
         from phdesk.core.mapping import run_mapping
 
-        result = run_mapping(self.project, params, progress=progress, cancelled=cancelled)
+        # viewing only (a screenshot) or a read-only project: compute, record nothing
+        record = self.record_runs and not getattr(self.project, "read_only", False)
+        result = run_mapping(self.project, params, progress=progress, cancelled=cancelled,
+                             record=record)
         self.last_result = result
         return result
 
