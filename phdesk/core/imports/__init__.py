@@ -48,6 +48,8 @@ IMPORTERS = {
     "gp-registrations": "phdesk.core.imports.gp_registrations",
     "population": "phdesk.core.imports.population",
     "segments": "phdesk.core.imports.segments",
+    # after population (which reads the age and ethnic-group tidy tables): any other topic
+    "census-topic": "phdesk.core.imports.census_topics",
     "neighbourhoods": "phdesk.core.imports.neighbourhoods",
     "assets": "phdesk.core.imports.assets",
 }

@@ -24,7 +24,7 @@ import pandas as pd
 from phdesk.core import geo
 from phdesk.core.errors import UserError
 from phdesk.core.imports import patient_level as pl
-from phdesk.core.imports.reading import find_column, read_table, to_number
+from phdesk.core.imports.reading import find_column, normalise_header, read_table, to_number
 from phdesk.core.imports.report import (
     DUPLICATE_KEY,
     MALFORMED_AREA_CODE,
@@ -40,7 +40,8 @@ LABEL = "Population-health segments (aggregated or patient-level extract)"
 PERSON_NAMES = ("patient id", "pseudo id", "nhs number pseudo", "person id", "pseudo nhs number",
                 "pseudonymised nhs number", "patient pseudo id", "pseudonym", "patient key",
                 "person key", "sk patient id", "pseudo patient id", "patient pseudonym",
-                "nhs number")
+                "nhs number", "pseudo nhs id", "pseudonymised nhs id", "nhs id pseudo",
+                "pseudo person id", "pseudonymised patient id", "pseudonymised id")
 AREA_NAMES = ("lsoa code", "lsoa", "lsoa11cd", "lsoa21cd", "lsoa11", "lsoa21", "area code",
               "lsoa 2011", "lsoa 2021", "area", "lsoa11 code", "lsoa21 code")
 AGE_NAMES = ("age", "age years", "age at extract", "age in years")
@@ -58,7 +59,8 @@ BATCH = 50_000
 def _roles(columns: list[str], sample: pd.DataFrame | None, options: dict) -> dict:
     """Column roles from names (options override); flag columns from sample values."""
     r = {
-        "person": options.get("person") or find_column(columns, *PERSON_NAMES),
+        "person": options.get("person") or find_column(columns, *PERSON_NAMES)
+        or next((c for c in columns if normalise_header(c).startswith("pseudo")), None),
         "area": options.get("area") or find_column(columns, *AREA_NAMES),
         "age": options.get("age") or find_column(columns, *AGE_NAMES),
         "band": options.get("age_band") or find_column(columns, *BAND_NAMES),
@@ -94,7 +96,9 @@ def detect(sample) -> str | None:
         return None
     if not geo.valid_area_code(sample.table.df[r["area"]]).mean() > 0.8:
         return None
-    if r["person"] and (r["segment"] or r["flags"]) and (r["age"] or r["band"]):
+    # a pseudonymised id column alone is enough: an extract without ages is counted for all ages
+    if r["person"] and (r["segment"] or r["flags"]) and (
+            r["age"] or r["band"] or "pseudo" in normalise_header(r["person"])):
         what = f"segment column {r['segment']}" if r["segment"] else \
             f"{len(r['flags'])} condition flags ({', '.join(r['flags'][:4])})"
         return f"one row per person with {what} (patient-level extract; aggregated on import)"
@@ -137,25 +141,32 @@ def prepare(path: Path, ctx):
                            "cells": len(out)})
 
     def write(db, provenance_id: int, prog) -> None:
-        old = db.conn.execute("DELETE FROM population WHERE dataset = ? AND group_type = "
-                              "'segment'", (dataset,)).rowcount
-        if old:
-            report.details["replaced_rows"] = old
-        sql = ("INSERT INTO population (dataset, area_code, age_band, sex, group_type, "
-               "group_name, count, provenance_id) VALUES (?, ?, ?, ?, 'segment', ?, ?, ?)")
-        frame = out[["area_code", "age_band", "sex", "group_name", "count"]]
-        # a bigger page cache for the index updates of large extracts (restored afterwards)
-        cache = db.conn.execute("PRAGMA cache_size").fetchone()[0]
-        db.conn.execute("PRAGMA cache_size = -262144")
-        for lo in range(0, len(frame), BATCH):
-            part = frame.iloc[lo:lo + BATCH]
-            db.conn.executemany(sql, zip([dataset] * len(part), *(part[c].tolist() for c in
-                                                                   part.columns),
-                                         [provenance_id] * len(part), strict=True))
-            prog(min(1.0, (lo + BATCH) / max(len(frame), 1)), "writing segments")
-        db.conn.execute(f"PRAGMA cache_size = {int(cache)}")
+        write_segment_rows(db, dataset, out, provenance_id, prog, report)
 
     return Prepared(path, report, write, out.head(20))
+
+
+def write_segment_rows(db, dataset: str, out: pd.DataFrame, provenance_id: int, prog,
+                       report: ImportReport) -> None:
+    """Replace the dataset's segment rows with ``out`` (area_code, age_band, sex, group_name,
+    count), in the caller's transaction."""
+    old = db.conn.execute("DELETE FROM population WHERE dataset = ? AND group_type = "
+                          "'segment'", (dataset,)).rowcount
+    if old:
+        report.details["replaced_rows"] = old
+    sql = ("INSERT INTO population (dataset, area_code, age_band, sex, group_type, "
+           "group_name, count, provenance_id) VALUES (?, ?, ?, ?, 'segment', ?, ?, ?)")
+    frame = out[["area_code", "age_band", "sex", "group_name", "count"]]
+    # a bigger page cache for the index updates of large extracts (restored afterwards)
+    cache = db.conn.execute("PRAGMA cache_size").fetchone()[0]
+    db.conn.execute("PRAGMA cache_size = -262144")
+    for lo in range(0, len(frame), BATCH):
+        part = frame.iloc[lo:lo + BATCH]
+        db.conn.executemany(sql, zip([dataset] * len(part), *(part[c].tolist() for c in
+                                                               part.columns),
+                                     [provenance_id] * len(part), strict=True))
+        prog(min(1.0, (lo + BATCH) / max(len(frame), 1)), "writing segments")
+    db.conn.execute(f"PRAGMA cache_size = {int(cache)}")
 
 
 def _aggregated(path: Path, r: dict, report: ImportReport) -> pd.DataFrame:
@@ -171,7 +182,7 @@ def _aggregated(path: Path, r: dict, report: ImportReport) -> pd.DataFrame:
         value_cols = [c for c in df.columns if c not in roles and (~to_number(df[c])[1]).all()
                       and df[c].notna().any()]
         if not value_cols:
-            raise UserError(f"{path.name}: no segment column and no count columns")
+            raise UserError(_no_counts_reason(path.name, r))
         long = pd.concat([pd.DataFrame({"row": rows, "area": df[r["area"]], "segment": c,
                                         "value": df[c], "column": c}) for c in value_cols],
                          ignore_index=True)
@@ -218,6 +229,16 @@ def _aggregated(path: Path, r: dict, report: ImportReport) -> pd.DataFrame:
     reject(dup, seg_col, DUPLICATE_KEY, long["segment"])
     report.rows_accepted = int(len(np.unique(long["row"].to_numpy()[ok])))
     return out.loc[ok].reset_index(drop=True)
+
+
+def _no_counts_reason(name: str, r: dict) -> str:
+    """Why an aggregated table cannot be read, naming the column that is there."""
+    if r["segment"]:
+        return (f"{name}: has a segment column ({r['segment']}) but no count column (expected "
+                f"count, patients, people, value), and no column identifying a person (e.g. "
+                f"patient_id, pseudo_nhs_id) that would make it a patient-level extract")
+    return (f"{name}: no segment column (expected segment, condition, cohort) and no count "
+            f"columns (one numeric column per segment)")
 
 
 def _warn_unknown(out: pd.DataFrame, ctx, report: ImportReport) -> None:
