@@ -75,6 +75,8 @@ def build_parser(handlers: dict | None = None) -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, required=True, help="folder for the CSV files")
     s.add_argument("--radius", type=float, help="catchment radius in metres for every category")
     s.add_argument("--category", action="append", default=[], help="only this category (repeat)")
+    s.add_argument("--scenario", metavar="NAME",
+                   help="as if the scenario's changes were made (see phdesk scenario)")
     s.add_argument("--quiet", action="store_true")
     if handlers is not None:
         handlers.update(_module_commands(sub))
@@ -187,7 +189,12 @@ def cmd_map(args: argparse.Namespace) -> int:
         params.radius_override = True
     project = _open_project(args.project)
     try:
-        result = run_mapping(project, params, progress=_progress_printer(args.quiet))
+        if args.scenario:
+            from phdesk.cli_planning import map_scenario
+
+            result = map_scenario(project, args.scenario, params, _progress_printer(args.quiet))
+        else:
+            result = run_mapping(project, params, progress=_progress_printer(args.quiet))
     finally:
         project.close()
     files = write_outputs(result, args.out)

@@ -23,7 +23,13 @@ GB_NORTHING = (0.0, 1_300_000.0)
 GB_LON = (-8.7, 1.9)
 GB_LAT = (49.8, 60.9)
 
-AREA_CODE_RE = re.compile(r"^[EWSN]\d{8}$")
+# ASCII only: Python's \d also matches full-width and Arabic-Indic digits, which must never
+# become codes (see docs/ARCHITECTURE.md, "Reliability")
+AREA_CODE_RE = re.compile(r"^[EWSN][0-9]{8}$")
+ODS_CODE_RE = re.compile(r"^[A-Z0-9]{3,8}$")
+# upper case for ASCII letters only: str.upper() turns 'ſ' into 'S' and 'ﬆ' into 'ST', so a
+# look-alike would pass as a code after it
+ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 POSTCODE_RE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
 
 # GSS entity prefixes -> area level
@@ -82,7 +88,13 @@ def looks_swapped(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 
 def normalise_postcode(values: pd.Series) -> pd.Series:
     """Upper case, no spaces: ``'n1  0aa'`` -> ``'N10AA'`` (the key of the postcodes table)."""
-    return values.astype("string").str.upper().str.replace(r"\s+", "", regex=True)
+    return values.astype("string").str.translate(ASCII_UPPER).str.replace(r"\s+", "",
+                                                                        regex=True)
+
+
+def clean_code(values: pd.Series) -> pd.Series:
+    """Codes as text without surrounding spaces, ASCII letters upper-cased (NA stays NA)."""
+    return values.astype("string").str.strip().str.translate(ASCII_UPPER)
 
 
 def valid_postcode(normalised: pd.Series) -> pd.Series:

@@ -1,7 +1,8 @@
 """The mapping tables: their columns and meanings, assembling them, writing them as CSV.
 
-``DESCRIPTIONS`` is the single source for the column documentation (docs/mapping.md repeats it
-for readers; a test checks the two agree). Files are UTF-8 with a header row; numbers are written
+``TABLES`` lists each table's columns; ``DESCRIPTIONS`` describes them, measures from the
+catalogue ``phdesk.core.measures`` (docs/mapping.md repeats them for readers; a test checks the
+columns agree). Files are UTF-8 with a header row; numbers are written
 with up to 6 decimals; empty cells are missing values (NaN).
 """
 
@@ -14,77 +15,61 @@ import numpy as np
 import pandas as pd
 
 from phdesk.core.errors import UserError
+from phdesk.core.measures import measure
 
 if TYPE_CHECKING:
     from phdesk.core.mapping import MappingResult
 
-DESCRIPTIONS: dict[str, dict[str, str]] = {
-    "neighbourhood_segments": {
-        "neighbourhood": "neighbourhood name ('(no neighbourhood)' for areas in none)",
-        "segment": "population segment (All, Core20, IMD Q1 (most deprived)…, Age …, …)",
-        "category": "asset category",
-        "population": "residents of the segment in the neighbourhood (need)",
-        "assets_inside": "assets of the category located in the neighbourhood",
-        "assets_per_10k": "assets_inside per 10,000 residents of the segment",
-        "coverage_pct": "% of the segment living in areas within the radius of at least one "
-                        "asset of the category",
-        "coverage_lower": "Wilson 95% lower limit of coverage_pct (%)",
-        "coverage_upper": "Wilson 95% upper limit of coverage_pct (%)",
-        "access_2sfca": "2SFCA accessibility, capacity per 1,000 residents (population-weighted "
-                        "mean of the areas)",
-        "access_e2sfca": "E2SFCA accessibility (step weights), capacity per 1,000 residents",
-        "overlap_pct": "% of the covered population within the radius of two or more assets",
-        "gap_score": "100 x (neighbourhood's share of the segment's population - its share of "
-                     "the category's accessible capacity), percentage points; > 0 = gap",
-        "gap_rank": "rank of gap_score among neighbourhoods for the segment and category "
-                    "(1 = biggest gap)",
-    },
-    "area_access": {
-        "area_code": "area (LSOA) code",
-        "neighbourhood": "neighbourhood of the area",
-        "segment": "population segment",
-        "category": "asset category",
-        "population": "residents of the segment in the area",
-        "assets_within": "assets of the category within the radius of the area's point",
-        "nearest_m": "straight-line distance to the nearest asset of the category, metres",
-        "covered": "True if assets_within >= 1",
-        "access_2sfca": "2SFCA accessibility, capacity per 1,000 residents",
-        "access_e2sfca": "E2SFCA accessibility, capacity per 1,000 residents",
-    },
-    "assets": {
-        "asset_id": "asset id in the project",
-        "source_id": "the source's own code (e.g. ODS code)",
-        "name": "asset name",
-        "category": "asset category",
-        "area_code": "area containing the asset (empty if outside every area)",
-        "neighbourhood": "neighbourhood containing the asset",
-        "easting": "easting, metres (EPSG:27700)",
-        "northing": "northing, metres (EPSG:27700)",
-    },
-    "cold_spots": {
-        "area_code": "area (LSOA) code outside every catchment of the category",
-        "neighbourhood": "neighbourhood of the area",
-        "category": "asset category",
-        "population": "residents of the area (segment All)",
-        "nearest_m": "distance to the nearest asset of the category, metres",
-        "imd_decile": "national IMD decile of the area (1 = most deprived; latest edition)",
-    },
-    "inequality": {
-        "category": "asset category",
-        "segment": "population segment",
-        "measure": "coverage (%) or access_2sfca (per 1,000)",
-        "sii": "slope index of inequality across IMD deciles: modelled difference in the "
-               "measure from the most to the least deprived (units of the measure)",
-        "sii_lower": "95% lower limit of sii (simulation)",
-        "sii_upper": "95% upper limit of sii (simulation)",
-        "rii": "relative index of inequality: (intercept + sii) / intercept",
-        "rii_lower": "95% lower limit of rii",
-        "rii_upper": "95% upper limit of rii",
-        "intercept": "modelled value of the measure at the most deprived end",
-        "deciles": "IMD deciles with residents of the segment (5 or more needed)",
-        "note": "why sii is empty, when it is",
-    },
+# Identifier columns (what a row is about); the measures' descriptions live in the catalogue,
+# phdesk.core.measures, and are looked up by column name below.
+IDENTIFIERS: dict[str, str] = {
+    "neighbourhood": "neighbourhood name",
+    "segment": "population segment (All, Core20, IMD Q1 (most deprived)…, Age …, …)",
+    "category": "asset category",
+    "area_code": "area (LSOA) code",
+    "asset_id": "asset id in the project",
+    "source_id": "the source's own code (e.g. ODS code)",
+    "name": "asset name",
+    "measure": "coverage (%) or access_2sfca (per 1,000)",
+    "deciles": "IMD deciles with residents of the segment (5 or more needed)",
+    "note": "why sii is empty, when it is",
 }
+# columns of today's tables that the catalogue no longer describes (replaced in the next change)
+_LEGACY: dict[str, str] = {
+    "coverage_lower": "Wilson 95% lower limit of coverage_pct (%)",
+    "coverage_upper": "Wilson 95% upper limit of coverage_pct (%)",
+    "overlap_pct": "% of the covered population within the radius of two or more assets",
+}
+TABLES: dict[str, list[str]] = {
+    "neighbourhood_segments": [
+        "neighbourhood", "segment", "category", "population", "assets_inside", "assets_per_10k",
+        "coverage_pct", "coverage_lower", "coverage_upper", "access_2sfca", "access_e2sfca",
+        "overlap_pct", "gap_score", "gap_rank"],
+    "area_access": [
+        "area_code", "neighbourhood", "segment", "category", "population", "assets_within",
+        "nearest_m", "covered", "access_2sfca", "access_e2sfca"],
+    "assets": [
+        "asset_id", "source_id", "name", "category", "area_code", "neighbourhood", "easting",
+        "northing"],
+    "cold_spots": [
+        "area_code", "neighbourhood", "category", "population", "nearest_m", "imd_decile"],
+    "inequality": [
+        "category", "segment", "measure", "sii", "sii_lower", "sii_upper", "rii", "rii_lower",
+        "rii_upper", "intercept", "deciles", "note"],
+}
+
+
+def _describe(column: str) -> str:
+    if column in IDENTIFIERS:
+        return IDENTIFIERS[column]
+    if column in _LEGACY:
+        return _LEGACY[column]
+    m = measure(column)
+    return f"{m.description} ({m.unit})" if m.unit not in ("yes/no",) else m.description
+
+
+DESCRIPTIONS: dict[str, dict[str, str]] = {
+    table: {c: _describe(c) for c in cols} for table, cols in TABLES.items()}
 COLUMNS: dict[str, list[str]] = {k: list(v) for k, v in DESCRIPTIONS.items()}
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from phdesk.core import imports
 from phdesk.core.progress import CancelFn, ProgressFn
+from phdesk.services.planning import PlanningService
 from phdesk.store import edits, queries
 from phdesk.store.project import SUFFIX, Project
 
@@ -48,6 +49,7 @@ class ProjectService:
         self.last_result: MappingResult | None = None
         self._cache: dict[str, Any] = {}
         self._cache_lock = threading.RLock()
+        self.planning = PlanningService(self)   # scenarios, notes, ideas (services/planning.py)
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod

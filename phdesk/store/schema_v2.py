@@ -14,6 +14,77 @@ V2_VINTAGES = """
 
 # -- planning: scenarios, insight notes, change ideas, scores and decisions ----------------------
 V2_PLANNING = """
+-- named what-if scenarios: changes layered on the asset register, never written into it
+CREATE TABLE IF NOT EXISTS scenarios (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,                  -- ISO 8601 UTC
+    updated_at TEXT
+);
+
+-- one row per change, applied in seq order. action: add | close | move | capacity | radius.
+-- asset: the register's asset id (close, move, capacity); radius_m (metres) is per category
+CREATE TABLE IF NOT EXISTS scenario_changes (
+    scenario_id INTEGER NOT NULL REFERENCES scenarios(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    action TEXT NOT NULL,
+    asset INTEGER,
+    name TEXT, category TEXT,
+    easting REAL, northing REAL,               -- EPSG:27700 metres (add, move)
+    capacity REAL, radius_m REAL,
+    PRIMARY KEY (scenario_id, seq)
+);
+
+-- change ideas per neighbourhood, optionally tied to a scenario; decision: agreed | parked |
+-- rejected (NULL = not decided), with its reason and date ("you said, we did")
+CREATE TABLE IF NOT EXISTS ideas (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    neighbourhood_id INTEGER REFERENCES neighbourhoods(id) ON DELETE SET NULL,
+    scenario_id INTEGER REFERENCES scenarios(id) ON DELETE SET NULL,
+    decision TEXT CHECK (decision IN ('agreed', 'parked', 'rejected')),
+    decision_reason TEXT,
+    decided_at TEXT,                           -- ISO date
+    created_at TEXT NOT NULL,
+    updated_at TEXT
+);
+
+-- the criteria ideas are scored against (0-5); weights are the group's to change.
+-- axis: impact | effort (the impact/effort chart); higher_is_better 0 for cost-like criteria
+CREATE TABLE IF NOT EXISTS idea_criteria (
+    key TEXT PRIMARY KEY,
+    label TEXT NOT NULL,
+    weight REAL NOT NULL DEFAULT 1,
+    higher_is_better INTEGER NOT NULL DEFAULT 1,
+    axis TEXT NOT NULL DEFAULT 'impact',
+    position INTEGER NOT NULL DEFAULT 0
+);
+INSERT OR IGNORE INTO idea_criteria (key, label, weight, higher_is_better, axis, position) VALUES
+    ('reach', 'Reach into Core20PLUS groups', 1, 1, 'impact', 1),
+    ('inequality', 'Expected effect on inequality', 1, 1, 'impact', 2),
+    ('feasibility', 'Feasibility', 1, 1, 'effort', 3),
+    ('cost', 'Cost', 1, 0, 'effort', 4),
+    ('evidence', 'Evidence', 1, 1, 'impact', 5);
+
+-- scores 0-5; source: manual | scenario (reach filled from the idea's scenario)
+CREATE TABLE IF NOT EXISTS idea_scores (
+    idea_id INTEGER NOT NULL REFERENCES ideas(id) ON DELETE CASCADE,
+    criterion TEXT NOT NULL REFERENCES idea_criteria(key) ON DELETE CASCADE,
+    value REAL NOT NULL,
+    source TEXT NOT NULL DEFAULT 'manual',
+    PRIMARY KEY (idea_id, criterion)
+);
+
+-- insight notes (the v1 table) gain who said it, tags, pins and links
+ALTER TABLE notes ADD COLUMN updated_at TEXT;
+ALTER TABLE notes ADD COLUMN source_kind TEXT NOT NULL DEFAULT 'other';
+ALTER TABLE notes ADD COLUMN tags TEXT NOT NULL DEFAULT '';
+ALTER TABLE notes ADD COLUMN asset_id INTEGER;
+ALTER TABLE notes ADD COLUMN scenario_id INTEGER REFERENCES scenarios(id) ON DELETE SET NULL;
+ALTER TABLE notes ADD COLUMN idea_id INTEGER REFERENCES ideas(id) ON DELETE SET NULL;
+ALTER TABLE notes ADD COLUMN provenance_id INTEGER REFERENCES provenance(id);
 """
 
 # -- outputs: project settings such as the disclosure rule -------------------------------------

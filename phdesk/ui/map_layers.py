@@ -18,6 +18,8 @@ import pyqtgraph as pg
 import shapely
 from PySide6 import QtCore, QtGui
 
+from phdesk.core import measures as catalogue
+
 
 @dataclass
 class RingArrays:
@@ -304,7 +306,8 @@ def area_at(layers: BaseLayers, x: float, y: float) -> int | None:
 @dataclass(frozen=True)
 class Measure:
     """A value the map can colour by. ``source``: "profile" (no mapping run needed) or
-    "result" (MappingResult.area_access for areas, .neighbourhood_segments for neighbourhoods)."""
+    "result" (MappingResult.area_access for areas, .neighbourhood_segments for neighbourhoods).
+    Labels come from the measure catalogue (``phdesk.core.measures``)."""
 
     key: str
     label: str
@@ -313,26 +316,30 @@ class Measure:
     diverging: bool = False
 
 
+def _on_map(key: str, level: str, source: str, label: str | None = None) -> Measure:
+    m = catalogue.MEASURES.get(key)
+    return Measure(key, label or (m.label if m else key), level, source,
+                   diverging=bool(m and m.diverging))
+
+
 MEASURES = [
-    Measure("population", "Population (people)", "areas", "profile"),
-    Measure("imd_decile", "IMD decile (1 = most deprived)", "areas", "profile"),
-    Measure("access_2sfca", "Access (2SFCA: capacity per 1,000 residents)", "areas", "result"),
-    Measure("access_e2sfca", "Access score (enhanced 2SFCA)", "areas", "result"),
-    Measure("nearest_m", "Distance to nearest asset (m)", "areas", "result"),
-    Measure("assets_within", "Assets within catchment (count)", "areas", "result"),
-    Measure("population", "Segment population (people)", "areas", "result"),
-    Measure("population", "Population (people)", "neighbourhoods", "profile"),
-    Measure("core20_pct", "Population in IMD deciles 1-2 (Core20, %)", "neighbourhoods",
-            "profile"),
-    Measure("gap_score", "Gap score (points; above 0 = need exceeds provision)", "neighbourhoods",
-            "result", diverging=True),
-    Measure("coverage_pct", "Coverage (% of segment within catchment)", "neighbourhoods",
-            "result"),
-    Measure("assets_per_10k", "Assets per 10,000 people", "neighbourhoods", "result"),
-    Measure("access_2sfca", "Access (2SFCA: capacity per 1,000 residents)", "neighbourhoods",
-            "result"),
-    Measure("overlap_pct", "Overlap (% of covered residents near 2+ assets)", "neighbourhoods",
-            "result"),
+    _on_map("population", "areas", "profile"),
+    _on_map("imd_decile", "areas", "profile"),
+    _on_map("access_2sfca", "areas", "result"),
+    _on_map("access_e2sfca", "areas", "result"),
+    _on_map("nearest_m", "areas", "result"),
+    _on_map("assets_within", "areas", "result"),
+    # the run's population is the chosen segment's: said so, beside the profile's everyone
+    _on_map("population", "areas", "result",
+            "Segment " + catalogue.measure("population").label.lower()),
+    _on_map("population", "neighbourhoods", "profile"),
+    _on_map("core20_pct", "neighbourhoods", "profile"),
+    _on_map("gap_score", "neighbourhoods", "result"),
+    _on_map("coverage_pct", "neighbourhoods", "result"),
+    _on_map("assets_per_10k", "neighbourhoods", "result"),
+    _on_map("access_2sfca", "neighbourhoods", "result"),
+    _on_map("overlap_pct", "neighbourhoods", "result",
+            "Overlap (% of covered residents near 2+ assets)"),
 ]
 
 

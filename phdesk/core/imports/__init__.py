@@ -54,6 +54,7 @@ IMPORTERS = {
     "assets": "phdesk.core.imports.assets",
 }
 KINDS = list(IMPORTERS)
+PATIENT_LEVEL_KIND = "segments"  # the only kind a file with person-level columns may be
 GEO_SUFFIXES = {".geojson", ".json", ".shp", ".zip", ".gpkg"}
 TABLE_SUFFIXES = {".csv", ".tsv", ".txt", *EXCEL_SUFFIXES}
 
@@ -85,6 +86,19 @@ class Sample:
     @cached_property
     def columns(self) -> list[str]:
         return list(self.table.df.columns) if self.table is not None else []
+
+    @cached_property
+    def person_columns(self) -> dict[str, str]:
+        """Columns that identify or describe a person (see :mod:`.persons`), for tables and the
+        attributes of spatial files alike."""
+        from phdesk.core.imports.persons import person_columns
+
+        if self.table is not None:
+            return person_columns(self.columns)
+        from phdesk.core.imports.geofiles import peek_geo
+
+        peek = peek_geo(self.path)
+        return person_columns(list(peek.columns)) if peek is not None else {}
 
     @property
     def headerless(self) -> bool:
@@ -151,6 +165,11 @@ def detect(path: str | Path) -> tuple[str, str]:
     """``(kind, reason)`` for a file, from its content. Raises UserError when nothing fits."""
     path = _check_path(path)
     sample = Sample(path)
+    if sample.person_columns:  # patient-level data: a segment extract or nothing
+        reason = importer(PATIENT_LEVEL_KIND).detect(sample)
+        if reason:
+            return PATIENT_LEVEL_KIND, reason
+        raise UserError(_patient_level_refusal(path, sample.person_columns))
     for kind in KINDS:
         reason = importer(kind).detect(sample)
         if reason:
@@ -176,7 +195,10 @@ def prepare_import(project: Project | None, path: str | Path, kind: str | None =
         kind, reason = detect(path)
     else:
         mod = importer(kind)
-        reason = mod.detect(Sample(path)) or "kind given by the user"
+        sample = Sample(path)
+        if sample.person_columns and kind != PATIENT_LEVEL_KIND:
+            raise UserError(_patient_level_refusal(path, sample.person_columns, kind))
+        reason = mod.detect(sample) or "kind given by the user"
     ctx = ImportContext(project, dict(options or {}), prog.sub(0.0, 0.9))
     prepared = importer(kind).prepare(path, ctx)
     rep = prepared.report
@@ -227,6 +249,16 @@ def run_import(project: Project, path: str | Path, kind: str | None = None,
     prog = as_progress(progress, cancelled)
     prepared = prepare_import(project, path, kind, options, prog.sub(0, 0.6))
     return commit_import(project, prepared, accept_partial, prog.sub(0.6, 1.0))
+
+
+def _patient_level_refusal(path: Path, found: dict[str, str], kind: str | None = None) -> str:
+    """Why a file with person-level columns is not imported (column names only, no values)."""
+    from phdesk.core.imports.persons import describe
+
+    what = f"cannot be imported as {kind}" if kind else "not imported"
+    return (f"{path.name}: patient-level data ({describe(found)}) {what}; phdesk takes such "
+            f"files only as a segment extract aggregated on import (an LSOA code column, age or "
+            f"age band, and a segment column or condition flags); nothing was imported")
 
 
 def _check_path(path: str | Path) -> Path:

@@ -27,7 +27,7 @@ _CODE_RE = re.compile(r"^(lsoa|msoa|wd|lad|ltla|utla|oa)\s?(\d{2})\s?(?:cd|code)
 
 def clean_codes(values: pd.Series) -> pd.Series:
     """Codes as upper-case text without surrounding spaces (NA stays NA)."""
-    return values.astype("string").str.strip().str.upper()
+    return geo.clean_code(values)
 
 
 def find_code_column(columns: list[str], option: str | None = None) -> str | None:

@@ -80,8 +80,11 @@ def postcodes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     text = np.where(empty, "", values).astype(str)
     if not len(text):  # np.strings.replace fails on an empty array
         return np.array([], dtype="U7"), np.zeros(0, bool)
-    norm = np.strings.upper(np.strings.replace(text, " ", ""))
+    raw = np.strings.replace(text, " ", "")
+    norm = np.strings.upper(raw)
     n = len(norm)
+    # ASCII only, judged before upper-casing ('ſ' upper-cases to 'S')
+    ascii_ok = (raw.astype("U7").view(np.uint32).reshape(n, 7) < 128).all(axis=1)
     length = np.strings.str_len(norm)
     cp = norm.astype("U7").view(np.uint32).reshape(n, 7) if n else np.zeros((0, 7), np.uint32)
     letter = (cp >= 65) & (cp <= 90)
@@ -95,7 +98,7 @@ def postcodes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     out3 = (k == 3) & first & ((letter[:, 1] & digit[:, 2])
                                | (digit[:, 1] & (letter[:, 2] | digit[:, 2])))
     out4 = (k == 4) & first & letter[:, 1] & digit[:, 2] & (letter[:, 3] | digit[:, 3])
-    valid = ~empty & (length >= 5) & (length <= 7) & inward & (out2 | out3 | out4)
+    valid = ~empty & ascii_ok & (length >= 5) & (length <= 7) & inward & (out2 | out3 | out4)
     return norm, valid
 
 
@@ -104,7 +107,7 @@ def area_codes(values: np.ndarray) -> tuple[pd.Categorical, np.ndarray, np.ndarr
     malformed codes and a mask of pseudo codes; each distinct value is checked once."""
     codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
     # " e01000001" is E01000001: clean each distinct value, then merge the ones now equal
-    clean, u = pd.factorize(pd.Series(uniques, dtype=object).astype(str).str.strip().str.upper())
+    clean, u = pd.factorize(geo.clean_code(pd.Series(uniques, dtype=object).astype(str)))
     codes = np.append(clean, -1)[codes]
     u = pd.Series(u, dtype=object)
     pseudo_u = u.str.endswith("99999999").to_numpy(bool)

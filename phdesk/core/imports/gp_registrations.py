@@ -80,7 +80,7 @@ def detect(sample) -> str | None:
     if not (cols["practice"] and cols["count"]):
         return None
     codes = sample.table.df[cols["practice"]].fillna("").str.strip().str.upper()
-    if codes.str.fullmatch(r"[A-Z]\d{5}|[A-Z0-9]{3,8}").mean() < 0.8:
+    if codes.str.fullmatch(r"[A-Z][0-9]{5}|[A-Z0-9]{3,8}").mean() < 0.8:
         return None
     counts, bad = to_number(sample.table.df[cols["count"]])
     if bad.mean() > 0.2:
@@ -96,8 +96,8 @@ def _long(df: pd.DataFrame, cols: dict, rows: np.ndarray) -> pd.DataFrame:
     """One row per (practice, area, age band, sex) value, as text, with its spreadsheet row."""
     base = pd.DataFrame({
         "row": rows,
-        "practice": df[cols["practice"]].astype("string").str.strip().str.upper(),
-        "area": (df[cols["lsoa"]].astype("string").str.strip().str.upper() if cols["lsoa"]
+        "practice": geo.clean_code(df[cols["practice"]]),
+        "area": (geo.clean_code(df[cols["lsoa"]]) if cols["lsoa"]
                  else pd.Series("", index=df.index, dtype="string")),
         "sex": (df[cols["sex"]].astype("string").str.strip().str.upper() if cols["sex"]
                 else pd.Series("ALL", index=df.index, dtype="string")),

@@ -31,6 +31,7 @@ from phdesk.core.imports import placing
 from phdesk.core.imports.reading import read_table
 from phdesk.core.imports.report import (
     DUPLICATE_KEY,
+    MALFORMED_ODS_CODE,
     MALFORMED_POSTCODE,
     MISSING_VALUE,
     POSTCODE_NOT_FOUND,
@@ -46,9 +47,9 @@ CODE, NAME, ICB, POSTCODE, CLOSE, STATUS, SUBTYPE, COMMISSIONER, SETTING = (
 ADDRESS = [f"column_{i}" for i in range(5, 10)]
 GP_SETTING = "4"
 CATEGORY_BY_SHAPE = [  # (regex on the ODS code, category)
-    (r"V\d{5}", "Dentist"),
+    (r"V[0-9]{5}", "Dentist"),
     (r"F[A-Z0-9]{4}", "Pharmacy"),
-    (r"[A-Z]\d{5}", "GP practice"),
+    (r"[A-Z][0-9]{5}", "GP practice"),
 ]
 # words kept upper case (or lower case) when names are title-cased
 ACRONYMS = ["NHS", "GP", "GPS", "PCN", "UK", "CIC", "LLP", "WIC", "HMP", "YOI", "UCC", "PMS", "GMS",
@@ -62,7 +63,7 @@ def detect(sample) -> str | None:
     df = sample.table.df
     codes = df[CODE].fillna("").str.fullmatch(r"[A-Z0-9]{3,10}").mean()
     pcs = geo.valid_postcode(geo.normalise_postcode(df[POSTCODE].fillna(""))).mean()
-    opened = df["column_11"].fillna("").str.fullmatch(r"(19|20)\d{6}").mean()
+    opened = df["column_11"].fillna("").str.fullmatch(r"(19|20)[0-9]{6}").mean()
     if codes > 0.9 and pcs > 0.5 and opened > 0.8:
         return f"headerless ODS organisation file ({len(sample.columns)} columns: code, name, " \
                f"…, postcode, open/close dates, status)"
@@ -135,6 +136,9 @@ def prepare(path: Path, ctx):
     missing_name = ok & (text[NAME] == "").to_numpy()
     report.reject(rows[missing_name], "2 (name)", MISSING_VALUE)
     ok &= ~missing_name
+    bad_code = ok & ~text[CODE].str.fullmatch(geo.ODS_CODE_RE.pattern).to_numpy(bool)
+    report.reject(rows[bad_code], "1 (code)", MALFORMED_ODS_CODE)  # ASCII only
+    ok &= ~bad_code
     dup = ok & text[CODE].where(ok).duplicated().to_numpy() & (text[CODE] != "").to_numpy()
     report.reject(rows[dup], "1 (code)", DUPLICATE_KEY, text[CODE][dup])
     ok &= ~dup

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from phdesk.core import geo
+from phdesk.core.errors import UserError
 from phdesk.core.imports.fastparse import NotNumeric, read_chunks
 from phdesk.core.imports.reading import read_table, sniff
 from phdesk.core.imports.report import MALFORMED_AREA_CODE, MISSING_VALUE, ImportReport
@@ -53,7 +54,8 @@ def normalise_band(labels: pd.Series) -> pd.Series:
     t = t.str.replace(r"^aged?\s*", "", regex=True).str.replace(r"\s*(years?)?$", "", regex=True)
     t = t.str.replace(r"\s*(_|to|–|-)\s*", "-", regex=True)
     t = t.str.replace(r"\s*(\+|and over|plus|or over)$", "+", regex=True)
-    return t.where(t.str.fullmatch(r"\d{1,3}-\d{1,3}|\d{1,3}\+").fillna(False).astype(bool))
+    ok = t.str.fullmatch(r"[0-9]{1,3}-[0-9]{1,3}|[0-9]{1,3}\+").fillna(False).astype(bool)
+    return t.where(ok)
 
 
 @dataclass
@@ -128,12 +130,12 @@ def aggregate(path: Path, roles: Roles, report: ImportReport, progress) -> pd.Da
     fast = sniff(path).encoding != "xlsx"
     if fast:
         try:
-            sub = ImportReport(report.file)
+            sub = ImportReport(report.file, private=True)
             out = _aggregate(path, roles, sub, progress, fast=True)
         except NotNumeric:
             fast = False
     if not fast:
-        sub = ImportReport(report.file)
+        sub = ImportReport(report.file, private=True)
         out = _aggregate(path, roles, sub, progress, fast=False)
     report.rows_read, report.rows_accepted = sub.rows_read, sub.rows_accepted
     report.rejections = sub.rejections
@@ -192,7 +194,7 @@ def _aggregate(path: Path, roles: Roles, report: ImportReport, progress, fast: b
         else:
             reject(pd.isna(pid), roles.person, MISSING_VALUE)
         codes, cats = _codes(chunk[roles.area])
-        cats = pd.Index(pd.Series(cats, dtype="string").str.strip().str.upper())  # e01… is E01…
+        cats = pd.Index(geo.clean_code(pd.Series(cats, dtype="string")))  # e01… is E01…
         good = geo.valid_area_code(pd.Series(cats, dtype="string")).to_numpy()
         bad_area = (codes < 0) | ~np.append(good, False)[codes]
         reject(bad_area, roles.area, MALFORMED_AREA_CODE, chunk[roles.area])
@@ -233,13 +235,16 @@ def _aggregate(path: Path, roles: Roles, report: ImportReport, progress, fast: b
                 seg |= truth.astype(np.int64) << bit
         keep = ok
         hashes.append(fingerprint(pid[keep]))
-        keys.append((area_idx[keep] << 12) | (band_idx[keep] << 2) | sex_idx[keep])
+        keys.append(np.column_stack([area_idx[keep], band_idx[keep], sex_idx[keep]]
+                                    ).astype(np.int32))
         segs.append(seg[keep])
         rownums.append(rows[keep])
         del chunk, pid
         progress(min(0.95, read / expected), f"read {read:,} rows")
     report.rows_read = read
-    h, key = np.concatenate(hashes or [np.empty(0, np.uint64)]), np.concatenate(keys or [[]])
+    h = np.concatenate(hashes or [np.empty(0, np.uint64)])
+    _check_budget(_key_span(len(bands.values)) * max(len(areas.values), 1), 1)
+    key = _pack(np.concatenate(keys or [np.empty((0, 3), np.int32)]), len(bands.values))
     seg, rown = np.concatenate(segs or [[]]), np.concatenate(rownums or [[]])
     del hashes, keys, segs
     order = np.argsort(h, kind="stable")
@@ -254,6 +259,7 @@ def _aggregate(path: Path, roles: Roles, report: ImportReport, progress, fast: b
     if roles.segment:
         names = np.array(segments.values, dtype=object)
         nseg = max(len(names), 1)
+        _check_budget(_key_span(len(bands.values)) * max(len(areas.values), 1), nseg)
         combo, counts = np.unique(key * nseg + seg, return_counts=True)
         k, g = combo // nseg, combo % nseg
     else:
@@ -268,12 +274,38 @@ def _aggregate(path: Path, roles: Roles, report: ImportReport, progress, fast: b
     band_arr = np.array(bands.values, dtype=object)
     sex_arr = np.array(SEXES, dtype=object)
     # rows in the order of the population table's key: SQLite then appends to its B-trees
-    order = np.lexsort((_rank(names)[g], _rank(sex_arr)[k & 3], _rank(band_arr)[(k >> 2) & 1023],
-                        _rank(area_arr)[k >> 12]))
-    k, g = k[order], g[order]
-    return pd.DataFrame({"area_code": area_arr[k >> 12], "age_band": band_arr[(k >> 2) & 1023],
-                         "sex": sex_arr[k & 3], "group_name": names[g],
+    a, b, s = _unpack(k, len(bands.values))
+    order = np.lexsort((_rank(names)[g], _rank(sex_arr)[s], _rank(band_arr)[b],
+                        _rank(area_arr)[a]))
+    a, b, s, g = a[order], b[order], s[order], g[order]
+    return pd.DataFrame({"area_code": area_arr[a], "age_band": band_arr[b],
+                         "sex": sex_arr[s], "group_name": names[g],
                          "count": counts[order].astype(float)})
+
+
+# (area, band, sex) -> one int64 key in mixed radix: area * (bands * 3) + band * 3 + sex. The
+# radix is the number of labels actually seen, so any number of labels is counted right; a
+# product beyond int64 is refused by _check_budget rather than wrapped.
+def _key_span(n_bands: int) -> int:
+    return max(n_bands, 1) * len(SEXES)
+
+
+def _pack(triples: np.ndarray, n_bands: int) -> np.ndarray:
+    t = triples.astype(np.int64)
+    return t[:, 0] * _key_span(n_bands) + t[:, 1] * len(SEXES) + t[:, 2]
+
+
+def _unpack(key: np.ndarray, n_bands: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    span = _key_span(n_bands)
+    rest = key % span
+    return key // span, rest // len(SEXES), rest % len(SEXES)
+
+
+def _check_budget(cells: int, groups: int) -> None:
+    """UserError when (area, band, sex) cells × groups cannot be keyed in a 64-bit integer."""
+    if cells * groups >= 2**62:
+        raise UserError(f"too many distinct values to count: {cells:,} (area, age band, sex) "
+                        f"cells × {groups:,} segments; check the age band and segment columns")
 
 
 def _rank(values: np.ndarray) -> np.ndarray:

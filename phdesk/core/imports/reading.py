@@ -295,7 +295,13 @@ def table_error(path: Path, exc: Exception) -> UserError:
     if m:  # here from 1
         return UserError(f"{Path(path).name}: row {m.group(2)} has {m.group(3)} cells but the "
                          f"header has {m.group(1)}; fix the file and import it again")
-    return UserError(f"{path}: cannot read as a table ({text})")
+    return UserError(f"{path}: cannot read as a table ({scrub(text)})")
+
+
+def scrub(text: str) -> str:
+    """A library's error message without the cell values it may quote (``'…'``): such messages
+    reach the terminal and the log, and the file may be patient-level data."""
+    return re.sub(r"'[^']*'|\"[^\"]*\"", "'…'", str(text))[:200]
 
 
 def _check_wide_rows(path: Path, fmt: TableFormat, nrows: int | None) -> None:

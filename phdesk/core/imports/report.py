@@ -17,6 +17,7 @@ REJECTION_COLUMNS = ["row", "column", "value", "reason"]
 MALFORMED_AREA_CODE = "malformed area code (expected a 9-character GSS code such as E01000001)"
 POSTCODE_NOT_FOUND = "postcode not found in the project's postcode lookup"
 MALFORMED_POSTCODE = "malformed postcode"
+MALFORMED_ODS_CODE = "malformed ODS code (expected 3 to 8 ASCII letters and digits)"
 OUTSIDE_GB = "coordinates outside Great Britain"
 SWAPPED_LATLON = "latitude and longitude appear to be swapped"
 NEGATIVE_COUNT = "negative count"
@@ -41,6 +42,8 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
     committed: bool = False
+    # patient-level data: rejections keep row and column, never the value (see persons.py)
+    private: bool = False
 
     @property
     def rows_rejected(self) -> int:
@@ -52,7 +55,7 @@ class ImportReport:
         rows = np.asarray(rows)
         if rows.size == 0:
             return
-        vals = ([""] * rows.size if values is None
+        vals = ([""] * rows.size if values is None or self.private
                 else pd.Series(np.asarray(values, dtype=object)).fillna("").astype(str).str[:80])
         new = pd.DataFrame({"row": rows.astype(int), "column": column,
                             "value": list(vals), "reason": reason})
@@ -64,6 +67,8 @@ class ImportReport:
             self.warnings.append(message)
 
     def sorted_rejections(self) -> pd.DataFrame:
+        if self.private and len(self.rejections):  # values recorded before the file was known
+            self.rejections = self.rejections.assign(value="")
         return self.rejections.sort_values(["row", "column"], kind="stable").reset_index(drop=True)
 
     def to_dict(self, max_rejections: int | None = None) -> dict[str, Any]:

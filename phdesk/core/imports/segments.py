@@ -24,7 +24,8 @@ import pandas as pd
 from phdesk.core import geo
 from phdesk.core.errors import UserError
 from phdesk.core.imports import patient_level as pl
-from phdesk.core.imports.reading import find_column, normalise_header, read_table, to_number
+from phdesk.core.imports.persons import person_id_column
+from phdesk.core.imports.reading import find_column, read_table, to_number
 from phdesk.core.imports.report import (
     DUPLICATE_KEY,
     MALFORMED_AREA_CODE,
@@ -40,8 +41,7 @@ LABEL = "Population-health segments (aggregated or patient-level extract)"
 PERSON_NAMES = ("patient id", "pseudo id", "nhs number pseudo", "person id", "pseudo nhs number",
                 "pseudonymised nhs number", "patient pseudo id", "pseudonym", "patient key",
                 "person key", "sk patient id", "pseudo patient id", "patient pseudonym",
-                "nhs number", "pseudo nhs id", "pseudonymised nhs id", "nhs id pseudo",
-                "pseudo person id", "pseudonymised patient id", "pseudonymised id")
+                "nhs number")
 AREA_NAMES = ("lsoa code", "lsoa", "lsoa11cd", "lsoa21cd", "lsoa11", "lsoa21", "area code",
               "lsoa 2011", "lsoa 2021", "area", "lsoa11 code", "lsoa21 code")
 AGE_NAMES = ("age", "age years", "age at extract", "age in years")
@@ -59,8 +59,8 @@ BATCH = 50_000
 def _roles(columns: list[str], sample: pd.DataFrame | None, options: dict) -> dict:
     """Column roles from names (options override); flag columns from sample values."""
     r = {
-        "person": options.get("person") or find_column(columns, *PERSON_NAMES)
-        or next((c for c in columns if normalise_header(c).startswith("pseudo")), None),
+        "person": (options.get("person") or find_column(columns, *PERSON_NAMES)
+                   or person_id_column(columns)),
         "area": options.get("area") or find_column(columns, *AREA_NAMES),
         "age": options.get("age") or find_column(columns, *AGE_NAMES),
         "band": options.get("age_band") or find_column(columns, *BAND_NAMES),
@@ -94,14 +94,14 @@ def detect(sample) -> str | None:
     r = _roles(sample.columns, sample.table.df, {})
     if not r["area"]:
         return None
-    if not geo.valid_area_code(sample.table.df[r["area"]]).mean() > 0.8:
-        return None
-    # a pseudonymised id column alone is enough: an extract without ages is counted for all ages
-    if r["person"] and (r["segment"] or r["flags"]) and (
-            r["age"] or r["band"] or "pseudo" in normalise_header(r["person"])):
+    # a patient-level file is one whatever its area codes hold: bad rows are its report's business
+    # ages are optional: an extract without them is counted for all ages
+    if r["person"] and (r["segment"] or r["flags"]):
         what = f"segment column {r['segment']}" if r["segment"] else \
             f"{len(r['flags'])} condition flags ({', '.join(r['flags'][:4])})"
         return f"one row per person with {what} (patient-level extract; aggregated on import)"
+    if not geo.valid_area_code(sample.table.df[r["area"]]).mean() > 0.8:
+        return None
     if r["segment"] and r["count"] and not r["person"]:
         return f"counts per area and segment ({r['segment']}, {r['count']})"
     return None
@@ -117,6 +117,7 @@ def prepare(path: Path, ctx):
     if not r["area"]:
         raise UserError(f"{path.name}: no area column (expected LSOA code, lsoa11cd, area_code)")
     if r["person"]:
+        report.private = True  # no value from this file may be shown (row and column only)
         if not (r["segment"] or r["flags"]):
             raise UserError(f"{path.name}: patient-level file without a segment column or "
                             f"condition flag columns (0/1, Y/N)")
@@ -206,7 +207,7 @@ def _aggregated(path: Path, r: dict, report: ImportReport) -> pd.DataFrame:
                       None if values is None else values[mask])
         ok &= ~mask
 
-    long["area"] = long["area"].astype("string").str.strip().str.upper()  # e01… is E01…
+    long["area"] = geo.clean_code(long["area"])  # e01… is E01…
     reject(~geo.valid_area_code(long["area"]).to_numpy(), r["area"], MALFORMED_AREA_CODE,
            long["area"])
     reject(long["segment"].fillna("").str.strip().eq("").to_numpy(), seg_col, MISSING_VALUE)
@@ -248,5 +249,5 @@ def _warn_unknown(out: pd.DataFrame, ctx, report: ImportReport) -> None:
     codes = pd.Series(out["area_code"].unique())
     unknown = codes[~codes.isin(known)]
     if len(unknown):
-        report.warn(f"{len(unknown)} area codes are not among the project's areas "
-                    f"(e.g. {', '.join(unknown.head(3).astype(str))})")
+        examples = "" if report.private else f" (e.g. {', '.join(unknown.head(3).astype(str))})"
+        report.warn(f"{len(unknown)} area codes are not among the project's areas{examples}")

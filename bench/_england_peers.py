@@ -1,0 +1,190 @@
+"""The two baselines bench_england compares phdesk's mapping with, and the agreement checks.
+
+(a) ``pysal``: the fastest reasonable use of geopandas + PySAL ``access`` computing the same
+tables. One catchment pair table for all assets (one ``sjoin(predicate="dwithin")``, distances
+vectorised), split by category once and reused for every segment; ``access.fca.two_stage_fca``
+(the function the ``Access`` class wraps, without building an object per block) for 2SFCA and
+E2SFCA; the E2SFCA step weight of each pair computed once with numpy and handed to PySAL through
+``weight_fn`` as a numpy ufunc (pandas then applies it in one vectorised call, not per row);
+nearest assets by ``sjoin_nearest`` per category; neighbourhood aggregation with pandas groupby;
+Wilson limits in numpy; SII by ``phdesk.core.mapping_measures.inequality_block`` (no peer package
+has the PHE method, so both sides pay the same for it).
+
+(b) ``kernel``: the physical floor, a bare STRtree + numpy 2SFCA kernel: one STRtree over the
+asset points queried once with the area points (``dwithin``), distances and step weights in
+numpy, then for every category x segment block 2SFCA and E2SFCA by two ``bincount`` each. No
+nearest distances, neighbourhood figures, inequality or tables.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from phdesk.core.mapping import MappingInputs
+
+
+def wilson(x: np.ndarray, n: np.ndarray, z: float = 1.959963984540054):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        root = z * np.sqrt(z * z + 4 * x * (1 - x / n))
+        return (2 * x + z * z - root) / 2 / (n + z * z), (2 * x + z * z + root) / 2 / (n + z * z)
+
+
+def _steps(d: np.ndarray, radius: float) -> np.ndarray:
+    """The E2SFCA step weights PySAL's ``weights.step_fn({r/3: 1, 2r/3: 0.68, r: 0.22})`` gives."""
+    return np.select([d <= radius / 3, d <= 2 * radius / 3, d <= radius], [1.0, 0.68, 0.22], 0.0)
+
+
+def _neighbourhood(t: pd.DataFrame, inside: pd.Series) -> pd.DataFrame:
+    p = t["population"]
+    g = t.assign(cov=p * t.covered, multi=p * (t.assets_within >= 2),
+                 pa2=p * t.access_2sfca, pa3=p * t.access_e2sfca).groupby(
+        "neighbourhood")[["population", "cov", "multi", "pa2", "pa3"]].sum()
+    g["coverage_pct"] = 100 * g["cov"] / g["population"]
+    lo, hi = wilson(g["cov"].to_numpy(), g["population"].to_numpy())
+    g["coverage_lower"], g["coverage_upper"] = 100 * lo, 100 * hi
+    g["overlap_pct"] = 100 * g["multi"] / g["cov"]
+    g["assets_inside"] = inside.reindex(g.index, fill_value=0)
+    g["assets_per_10k"] = g["assets_inside"] / g["population"] * 10_000
+    g["access_2sfca"] = g["pa2"] / g["population"]
+    g["access_e2sfca"] = g["pa3"] / g["population"]
+    prov = g["pa2"] / g["pa2"].sum() if g["pa2"].sum() > 0 else 0.0
+    g["gap_score"] = (100 * (g["population"] / g["population"].sum() - prov)).where(
+        g["population"] > 0)
+    g["gap_rank"] = g["gap_score"].rank(ascending=False, method="min")
+    return g
+
+
+def pysal(inputs: MappingInputs, serves: dict[str, list[str]], radius: float,
+          sii_reps: int) -> dict:
+    """Baseline (a): the same tables with geopandas + PySAL access + pandas."""
+    import access.fca
+    import geopandas as gpd
+
+    from phdesk.core.mapping_measures import inequality_block
+
+    areas = gpd.GeoDataFrame(inputs.areas[["code", "neighbourhood"]],
+                             geometry=inputs.areas["geometry"], crs=27700)
+    a = inputs.assets
+    assets = gpd.GeoDataFrame(a[["id", "category", "capacity"]],
+                              geometry=gpd.points_from_xy(a.easting, a.northing), crs=27700)
+    placed = gpd.sjoin(assets, areas, predicate="within").drop_duplicates("id")
+    pts = gpd.GeoDataFrame({"code": areas["code"], "neighbourhood": areas["neighbourhood"],
+                            "decile": inputs.areas["imd_decile"]},
+                           geometry=gpd.points_from_xy(inputs.areas.pw_centroid_e,
+                                                       inputs.areas.pw_centroid_n), crs=27700)
+    codes = pts["code"].to_numpy()
+    seg = inputs.segments.pivot(index="area_code", columns="segment",
+                                values="population").reindex(codes)
+    # one pair table for every category and segment
+    pairs = gpd.sjoin(pts, assets, predicate="dwithin", distance=radius)
+    by_id = assets.set_index("id").geometry
+    pairs["metres"] = pairs.geometry.distance(
+        gpd.GeoSeries(by_id.loc[pairs["id"]].to_numpy(), index=pairs.index))
+    cost_all = pd.DataFrame({"origin": pairs["code"].to_numpy(), "dest": pairs["id"].to_numpy(),
+                             "category": pairs["category"].to_numpy(),
+                             "metres": pairs["metres"].to_numpy()})
+    cost_all["w"] = _steps(cost_all["metres"].to_numpy(), radius)
+    area_rows, nb_rows, cold, ineq = [], [], [], []
+    for cat, cost in cost_all.groupby("category"):
+        cat_assets = assets[assets["category"] == cat]
+        sup = cat_assets.set_index("id")[["capacity"]]
+        near = gpd.sjoin_nearest(pts, cat_assets[["geometry"]], distance_col="d")
+        near = near.groupby("code")["d"].min().reindex(codes).to_numpy()
+        within = cost.groupby("origin").size().reindex(codes, fill_value=0).to_numpy()
+        inside = placed[placed.category == cat].groupby("neighbourhood").size()
+        for s in serves[cat]:
+            demand = pd.DataFrame({"pop": seg[s].to_numpy()}, index=codes)
+            # PySAL gives S / 0 = inf for an asset whose catchment holds nobody of the segment;
+            # phdesk counts such an asset as offering nothing: leave those assets out here
+            reached = cost.assign(p=seg[s].reindex(cost["origin"]).to_numpy()).groupby(
+                "dest")["p"].sum()
+            live = cost[cost["dest"].isin(reached.index[reached > 0])]
+            kw = dict(demand_index=True, demand_name="pop", supply_name="capacity",
+                      cost_origin="origin", cost_dest="dest")
+            a2 = access.fca.two_stage_fca(demand, sup.loc[live["dest"].unique()], live,
+                                          cost_name="metres", **kw) * 1000
+            a3 = access.fca.two_stage_fca(demand, sup.loc[live["dest"].unique()], live,
+                                          cost_name="w", weight_fn=np.positive, **kw) * 1000
+            t = pd.DataFrame({"area_code": codes, "neighbourhood": pts["neighbourhood"].to_numpy(),
+                              "segment": s, "category": cat, "population": seg[s].to_numpy(),
+                              "assets_within": within, "nearest_m": near})
+            t["covered"] = t["assets_within"] > 0
+            t["access_2sfca"] = a2.reindex(codes).fillna(0).to_numpy()
+            t["access_e2sfca"] = a3.reindex(codes).fillna(0).to_numpy()
+            area_rows.append(t)
+            nb_rows.append(_neighbourhood(t, inside).assign(segment=s, category=cat)
+                           .reset_index())
+            if s == "All":
+                cold.append(t.loc[~t.covered, ["area_code", "category", "population"]])
+            for row in inequality_block(pts["decile"].to_numpy(dtype=float),
+                                        t["population"].to_numpy(), within,
+                                        t["access_2sfca"].to_numpy(), sii_reps, 1):
+                ineq.append({"category": cat, "segment": s, **row})
+    return {"area": area_rows, "nb": nb_rows, "cold": cold, "ineq": pd.DataFrame(ineq)}
+
+
+def kernel(inputs: MappingInputs, serves: dict[str, list[str]], radius: float) -> dict:
+    """Baseline (b): {(category, segment): (2SFCA, E2SFCA) per area x 1,000} with bare numpy."""
+    ar, a = inputs.areas, inputs.assets
+    ax, ay = ar["pw_centroid_e"].to_numpy(float), ar["pw_centroid_n"].to_numpy(float)
+    bx, by = a["easting"].to_numpy(float), a["northing"].to_numpy(float)
+    cap = a["capacity"].to_numpy(float)
+    n, m = len(ax), len(bx)
+    seg = inputs.segments
+    s_codes, s_names = pd.factorize(seg["segment"])
+    a_idx = pd.Index(ar["code"]).get_indexer(seg["area_code"])
+    pop = np.bincount(a_idx * len(s_names) + s_codes, weights=seg["population"].to_numpy(float),
+                      minlength=n * len(s_names)).reshape(n, len(s_names))
+    tree = shapely.STRtree(shapely.points(bx, by))
+    i, j = tree.query(shapely.points(ax, ay), predicate="dwithin", distance=radius)
+    d = np.hypot(ax[i] - bx[j], ay[i] - by[j])
+    w3 = _steps(d, radius)
+    c_codes, c_names = pd.factorize(a["category"], sort=True)
+    order = np.argsort(c_codes[j], kind="stable")
+    i, j, w3 = i[order], j[order], w3[order]
+    bounds = np.searchsorted(c_codes[j], np.arange(len(c_names) + 1))
+    pos = {s: k for k, s in enumerate(s_names)}
+    out = {}
+    for c, cat in enumerate(c_names):
+        ci, cj, cw = (v[bounds[c]:bounds[c + 1]] for v in (i, j, w3))
+        for s in serves[cat]:
+            p = pop[ci, pos[s]]
+            res = []
+            for w in (None, cw):
+                demand = np.bincount(cj, weights=p if w is None else p * w, minlength=m)
+                ratio = np.divide(cap, demand, out=np.zeros(m), where=demand > 0)
+                res.append(1000 * np.bincount(ci, weights=ratio[cj] if w is None
+                                              else ratio[cj] * w, minlength=n))
+            out[(cat, s)] = tuple(res)
+    return out
+
+
+def check_agree(result, base: dict) -> None:
+    """phdesk's tables against baseline (a): every area row to 1e-9, neighbourhood measures,
+    the number of cold spots."""
+    key = ["category", "segment", "area_code"]
+    mine = result.area_access.astype({k: str for k in key}).set_index(key).sort_index()
+    peer = pd.concat(base["area"], ignore_index=True).set_index(key).sort_index()
+    assert mine.index.equals(peer.index), "different area rows"
+    for col in ("access_2sfca", "access_e2sfca", "nearest_m", "population"):
+        assert np.allclose(mine[col], peer[col], rtol=1e-9, atol=1e-9), col
+    assert (mine["assets_within"].to_numpy() == peer["assets_within"].to_numpy()).all()
+    nkey = ["category", "segment", "neighbourhood"]
+    mine = result.neighbourhood_segments.set_index(nkey).sort_index()
+    peer = pd.concat(base["nb"], ignore_index=True).set_index(nkey).sort_index().reindex(
+        mine.index)
+    for col in ("coverage_pct", "coverage_lower", "access_e2sfca", "gap_score", "assets_inside"):
+        assert np.allclose(mine[col].astype(float), peer[col].astype(float), equal_nan=True,
+                           rtol=1e-9, atol=1e-9), col
+    assert sum(len(c) for c in base["cold"]) == len(result.cold_spots), "cold spots"
+
+
+def check_kernel(base: dict, floor: dict) -> None:
+    """Baseline (b)'s 2SFCA and E2SFCA against baseline (a)'s, block by block, to 1e-9."""
+    assert len(floor) == len(base["area"]), "different blocks"
+    for t in base["area"]:
+        a2, a3 = floor[(t["category"].iloc[0], t["segment"].iloc[0])]
+        assert np.allclose(a2, t["access_2sfca"], rtol=1e-9, atol=1e-9), "kernel 2SFCA"
+        assert np.allclose(a3, t["access_e2sfca"], rtol=1e-9, atol=1e-9), "kernel E2SFCA"

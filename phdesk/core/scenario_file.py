@@ -1,0 +1,201 @@
+"""Reading a file of scenario changes (CHANGES.csv) into checked changes, writing nothing.
+
+Columns (any order, matched loosely like the importers' headers): ``action`` (add, close, move,
+capacity, radius), ``asset`` (for close/move/capacity: the project's asset id or the source's own
+code such as an ODS code), ``name`` and ``category`` (add; category for radius), a location for
+add/move (``easting``/``northing`` metres, ``latitude``/``longitude`` or ``postcode``, placed as
+the asset importers place rows: ``phdesk.core.imports.placing``), ``capacity`` (add, capacity),
+``radius_m`` (radius: the category's catchment radius, metres). Bad rows are reported like any
+import (row, column, value, reason) in an :class:`ImportReport`; nothing is saved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from phdesk.core.errors import UserError
+from phdesk.core.imports import ImportContext
+from phdesk.core.imports.placing import location_columns, place
+from phdesk.core.imports.reading import find_column, read_table, to_number
+from phdesk.core.imports.report import MISSING_VALUE, NOT_A_NUMBER, ImportRejected, ImportReport
+
+if TYPE_CHECKING:
+    from phdesk.store.project import Project
+
+ACTIONS = ("add", "close", "move", "capacity", "radius")
+CHANGE_COLUMNS = ["action", "asset", "name", "category", "easting", "northing", "capacity",
+                  "radius_m"]
+NEEDS_ASSET = {"close", "move", "capacity"}
+NEEDS_PLACE = {"add", "move"}
+UNKNOWN_ACTION = f"unknown action (use {', '.join(ACTIONS)})"
+UNKNOWN_ASSET = "no asset with this id or source code in the project"
+AMBIGUOUS_ASSET = "the source code matches more than one asset; use the asset id"
+CLOSED_EARLIER = "the asset is closed by an earlier row"
+NEGATIVE = "must be zero or more"
+NOT_POSITIVE = "must be a positive number of metres"
+NO_SUCH_CATEGORY = "no assets of this category in the project or added earlier in the file"
+
+COLUMN_NAMES = {
+    "action": ("action", "change"),
+    "asset": ("asset", "asset id", "asset_id", "id", "ods code", "source id", "code"),
+    "name": ("name", "site name", "organisation name"),
+    "category": ("category", "type", "service type"),
+    "capacity": ("capacity", "places", "list size"),
+    "radius_m": ("radius_m", "radius m", "radius", "radius (m)", "radius metres"),
+}
+
+
+@dataclass
+class PreparedChanges:
+    """Checked changes (``CHANGE_COLUMNS``; easting/northing EPSG:27700 metres) and the report."""
+
+    changes: pd.DataFrame
+    report: ImportReport
+
+    @property
+    def ok(self) -> bool:
+        return self.report.rows_rejected == 0
+
+    def checked(self) -> pd.DataFrame:
+        """The changes; ImportRejected (with the report) if any row was rejected."""
+        if not self.ok:
+            raise ImportRejected(self.report)
+        return self.changes
+
+
+def read_changes(path: str | Path, project: Project | None,
+                 assets: pd.DataFrame | None = None) -> PreparedChanges:
+    """Read and check a file of changes against the project's asset register (writes nothing).
+
+    ``assets`` (id, category, source_id) defaults to the project's register.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: no such file")
+    table = read_table(path)
+    df, rows = table.df.reset_index(drop=True), table.row_numbers()
+    report = ImportReport(file=path.name, kind="scenario changes", rows_read=len(df))
+    cols = {key: find_column(list(df.columns), *names) for key, names in COLUMN_NAMES.items()}
+    if cols["action"] is None:
+        raise UserError(f"{path.name}: no 'action' column (columns: "
+                        f"{', '.join(map(str, df.columns[:12]))})")
+    if assets is None:
+        from phdesk.store.queries import assets_frame
+
+        assets = assets_frame(project) if project is not None else pd.DataFrame(
+            columns=["id", "category", "source_id"])
+    n = len(df)
+    bad = np.zeros(n, bool)
+
+    def text(key: str) -> pd.Series:
+        if cols[key] is None:
+            return pd.Series([None] * n, dtype=object)
+        s = df[cols[key]].astype("string").str.strip()
+        return s.where(s.notna() & (s != ""), None).astype(object)
+
+    def reject(mask: np.ndarray, key: str, reason: str, values: pd.Series | None = None) -> None:
+        mask = mask & ~bad
+        report.reject(rows[mask], cols[key] or key, reason,
+                      None if values is None else values[mask])
+        bad[mask] = True
+
+    action = text("action").map(lambda v: None if v is None else str(v).casefold())
+    act = action.to_numpy(dtype=object)
+    reject(pd.isna(act), "action", MISSING_VALUE)
+    reject(~pd.isna(act) & ~np.isin(act.astype(str), ACTIONS), "action", UNKNOWN_ACTION,
+           text("action"))
+    is_ = {a: (act == a) & ~bad for a in ACTIONS}
+
+    name, category = text("name"), text("category")
+    reject(is_["add"] & name.isna().to_numpy(), "name", MISSING_VALUE)
+    reject((is_["add"] | is_["radius"]) & category.isna().to_numpy(), "category", MISSING_VALUE)
+    asset_ids = _resolve_assets(text("asset"), assets, NEEDS_ASSET, act, reject)
+    capacity = _numbers(df, cols, "capacity", n, reject)
+    radius = _numbers(df, cols, "radius_m", n, reject)
+    reject(is_["capacity"] & np.isnan(capacity), "capacity", MISSING_VALUE)
+    reject(~np.isnan(capacity) & (capacity < 0), "capacity", NEGATIVE, pd.Series(capacity))
+    reject(is_["radius"] & np.isnan(radius), "radius_m", MISSING_VALUE)
+    reject(is_["radius"] & ~np.isnan(radius) & (radius <= 0), "radius_m", NOT_POSITIVE,
+           pd.Series(radius))
+
+    east = np.full(n, np.nan)
+    north = np.full(n, np.nan)
+    todo = np.isin(act.astype(str), list(NEEDS_PLACE)) & ~bad
+    if todo.any():
+        sub = df[todo].reset_index(drop=True)
+        placed = place(sub, location_columns(list(df.columns)), rows[todo],
+                       ImportContext(project), report)
+        east[todo], north[todo] = placed["easting"].to_numpy(), placed["northing"].to_numpy()
+        bad[np.flatnonzero(todo)[~placed["ok"].to_numpy()]] = True
+
+    _check_order(act, asset_ids, category, assets, bad, reject)
+    changes = pd.DataFrame({
+        "action": act, "asset": pd.array(asset_ids, dtype="Int64"),
+        "name": name.to_numpy(dtype=object), "category": category.to_numpy(dtype=object),
+        "easting": east, "northing": north, "capacity": capacity, "radius_m": radius})
+    good = changes[~bad].reset_index(drop=True)
+    report.rows_accepted = int((~bad).sum())
+    return PreparedChanges(good[CHANGE_COLUMNS], report)
+
+
+def _numbers(df: pd.DataFrame, cols: dict, key: str, n: int, reject) -> np.ndarray:
+    if cols[key] is None:
+        return np.full(n, np.nan)
+    values, not_num = to_number(df[cols[key]])
+    reject(not_num.to_numpy(), key, NOT_A_NUMBER, df[cols[key]])
+    return values.to_numpy(dtype=float)
+
+
+def _resolve_assets(ref: pd.Series, assets: pd.DataFrame, needs: set[str], act: np.ndarray,
+                    reject) -> np.ndarray:
+    """The register's asset id for each row's ``asset`` reference (id first, else source code)."""
+    n = len(ref)
+    out = np.full(n, np.nan)
+    wanted = np.isin(act.astype(str), list(needs))
+    reject(wanted & ref.isna().to_numpy(), "asset", MISSING_VALUE)
+    ids = pd.to_numeric(assets["id"], errors="coerce")
+    by_id = set(ids.dropna().astype(np.int64))
+    codes = assets["source_id"].astype("string").str.strip().str.casefold()
+    by_code = pd.Series(ids.to_numpy(), index=codes.to_numpy()).groupby(level=0)
+    first, count = by_code.first(), by_code.size()
+    for k in np.flatnonzero(wanted & ref.notna().to_numpy()):
+        value = str(ref.iat[k])
+        num = pd.to_numeric(value, errors="coerce")
+        if pd.notna(num) and float(num).is_integer() and int(num) in by_id:
+            out[k] = int(num)
+        elif value.casefold() in count.index and count[value.casefold()] == 1:
+            out[k] = first[value.casefold()]
+        else:
+            reason = (AMBIGUOUS_ASSET if value.casefold() in count.index else UNKNOWN_ASSET)
+            mask = np.zeros(n, bool)
+            mask[k] = True
+            reject(mask, "asset", reason, ref)
+    return out
+
+
+def _check_order(act: np.ndarray, asset_ids: np.ndarray, category: pd.Series,
+                 assets: pd.DataFrame, bad: np.ndarray, reject) -> None:
+    """Rows that contradict an earlier row: a closed asset changed again; a radius for a
+    category with no assets (the register's, or added by an earlier row)."""
+    closed: set[int] = set()
+    cats = {str(c).casefold() for c in assets["category"].dropna()}
+    n = len(act)
+    for k in range(n):
+        if bad[k]:
+            continue
+        mask = np.zeros(n, bool)
+        mask[k] = True
+        a = act[k]
+        if a in NEEDS_ASSET and int(asset_ids[k]) in closed:
+            reject(mask, "asset", CLOSED_EARLIER, pd.Series(asset_ids).astype("Int64"))
+        elif a == "close":
+            closed.add(int(asset_ids[k]))
+        elif a == "add":
+            cats.add(str(category.iat[k]).casefold())
+        elif a == "radius" and str(category.iat[k]).casefold() not in cats:
+            reject(mask, "category", NO_SUCH_CATEGORY, category)

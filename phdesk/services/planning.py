@@ -1,0 +1,227 @@
+"""What the window and the command line call for scenarios, insight notes and change ideas.
+
+A thin layer over ``phdesk.store.planning`` (the records) and ``phdesk.core.scenarios`` (the
+what-if mapping), reached as ``ProjectService.planning``. Mapping results are kept per
+(scenario, parameters, project data version) in a small least-recently-used cache, so switching
+scenario A/B or back to the baseline does not recompute, and any import or edit that changes what
+mapping reads makes the old results unreachable (docs/ARCHITECTURE.md, "Scenarios, insight and
+ideas"). Plain Python, no Qt; long calls take progress and cancel callbacks and run off the GUI
+thread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from phdesk.core.ideas import rank_ideas, reach_score
+from phdesk.core.progress import CancelFn, ProgressFn, as_progress
+from phdesk.core.segments import CORE20
+from phdesk.store import planning as store
+
+if TYPE_CHECKING:
+    from phdesk.core.compare import Comparison
+    from phdesk.core.mapping import MappingInputs, MappingParams, MappingResult
+    from phdesk.core.scenario_file import PreparedChanges
+    from phdesk.services.project_service import ProjectService
+
+CACHE_SIZE = 8   # results kept: baseline + a few scenarios under a couple of parameter sets
+
+
+class PlanningService:
+    """Scenarios, notes and ideas of one open project (``service.planning``)."""
+
+    def __init__(self, service: ProjectService) -> None:
+        self._service = service
+        self._lock = threading.RLock()
+        self._results: OrderedDict[tuple, MappingResult] = OrderedDict()
+        self._inputs: tuple[str, MappingInputs] | None = None
+
+    @property
+    def project(self):
+        return self._service.project
+
+    # -- records (each edit saved at once; update/delete return what undo needs) ----------------
+    def scenarios(self) -> pd.DataFrame:
+        return store.scenarios(self.project)
+
+    def scenario_changes(self, name: str) -> pd.DataFrame:
+        return store.scenario_changes(self.project, name)
+
+    def read_changes(self, path: str | Path) -> PreparedChanges:
+        """Check a file of changes (nothing saved); see ``phdesk.core.scenario_file``."""
+        from phdesk.core.scenario_file import read_changes
+
+        return read_changes(path, self.project)
+
+    def save_scenario(self, name: str, changes: pd.DataFrame, description: str = "") -> int:
+        return store.save_scenario(self.project, name, changes, description)
+
+    def add_change(self, name: str, change: dict[str, Any], description: str = "") -> int:
+        """Append one change (e.g. a site added by clicking the map) to scenario ``name``,
+        creating the scenario if there is none. Returns the scenario id."""
+        have = store.scenarios(self.project)
+        current = (store.scenario_changes(self.project, name)
+                   if name in set(have["name"]) else pd.DataFrame(columns=store.CHANGE_COLUMNS))
+        if name in set(have["name"]) and not description:
+            description = str(have.set_index("name").loc[name, "description"] or "")
+        row = pd.DataFrame([{k: change.get(k) for k in store.CHANGE_COLUMNS}])
+        both = row if current.empty else pd.concat([current, row], ignore_index=True)
+        return store.save_scenario(self.project, name, both, description)
+
+    def remove_change(self, name: str, index: int) -> dict[str, Any]:
+        """Remove the ``index``-th change (0-based) of scenario ``name``; returns it."""
+        current = store.scenario_changes(self.project, name)
+        removed = current.iloc[int(index)].to_dict()
+        desc = store.scenarios(self.project).set_index("name").loc[name, "description"]
+        store.save_scenario(self.project, name, current.drop(current.index[int(index)]), desc)
+        return removed
+
+    def rename_scenario(self, old: str, new: str) -> None:
+        store.rename_scenario(self.project, old, new)
+
+    def delete_scenario(self, name: str) -> dict[str, Any]:
+        return store.delete_scenario(self.project, name)
+
+    def restore_scenario(self, row: dict[str, Any]) -> int:
+        return store.restore_scenario(self.project, row)
+
+    def notes(self) -> pd.DataFrame:
+        return store.notes(self.project)
+
+    def add_note(self, **fields: Any) -> int:
+        return store.add_note(self.project, **fields)
+
+    def update_note(self, note_id: int, **fields: Any) -> dict[str, Any]:
+        return store.update_note(self.project, note_id, **fields)
+
+    def delete_note(self, note_id: int) -> dict[str, Any]:
+        return store.delete_note(self.project, note_id)
+
+    def restore_note(self, row: dict[str, Any]) -> int:
+        return store.restore_note(self.project, row)
+
+    def ideas(self) -> pd.DataFrame:
+        return store.ideas(self.project)
+
+    def add_idea(self, **fields: Any) -> int:
+        return store.add_idea(self.project, **fields)
+
+    def update_idea(self, idea_id: int, **fields: Any) -> dict[str, Any]:
+        return store.update_idea(self.project, idea_id, **fields)
+
+    def delete_idea(self, idea_id: int) -> dict[str, Any]:
+        return store.delete_idea(self.project, idea_id)
+
+    def restore_idea(self, row: dict[str, Any]) -> int:
+        return store.restore_idea(self.project, row)
+
+    def set_decision(self, idea_id: int, decision: str | None, reason: str = "",
+                     date: str | None = None) -> dict[str, Any]:
+        return store.set_decision(self.project, idea_id, decision, reason, date)
+
+    def criteria(self) -> pd.DataFrame:
+        return store.criteria(self.project)
+
+    def set_criterion(self, key: str, label: str | None = None, weight: float | None = None
+                      ) -> dict[str, Any]:
+        return store.set_criterion(self.project, key, label, weight)
+
+    def scores(self) -> pd.DataFrame:
+        return store.scores(self.project)
+
+    def set_score(self, idea_id: int, criterion: str, value: float | None) -> float | None:
+        return store.set_score(self.project, idea_id, criterion, value)
+
+    def ranked_ideas(self) -> pd.DataFrame:
+        """Ideas best first with total, rank, impact and effort (``phdesk.core.ideas``)."""
+        return rank_ideas(self.ideas(), self.scores(), self.criteria())
+
+    # -- what-if mapping ---------------------------------------------------------------------------
+    def inputs(self) -> MappingInputs:
+        """The project's mapping inputs (cached per data version)."""
+        from phdesk.core.mapping import load_inputs
+
+        version = store.data_version(self.project)
+        with self._lock:
+            if self._inputs is None or self._inputs[0] != version:
+                self._inputs = (version, load_inputs(self.project))
+            return self._inputs[1]
+
+    def result(self, name: str | None, params: MappingParams | None = None,
+               progress: ProgressFn | None = None, cancelled: CancelFn | None = None
+               ) -> MappingResult:
+        """Mapping for scenario ``name`` (None: the baseline) under ``params``; cached. Nothing
+        is written to the project."""
+        from phdesk.core.mapping import MappingParams, compute_mapping
+        from phdesk.core.scenarios import with_changes
+
+        params = params or MappingParams()
+        key = (name, _params_key(params), store.data_version(self.project),
+               _changes_key(self.project, name))
+        with self._lock:
+            if key in self._results:
+                self._results.move_to_end(key)
+                return self._results[key]
+        prog = as_progress(progress, cancelled)
+        inputs = self.inputs()
+        if name is not None:
+            inputs = with_changes(inputs, store.scenario_changes(self.project, name))
+        result = compute_mapping(inputs, dataclasses.replace(params), prog)
+        result.summary["scenario"] = name
+        with self._lock:
+            self._results[key] = result
+            while len(self._results) > CACHE_SIZE:
+                self._results.popitem(last=False)
+        return result
+
+    def compare(self, name: str, against: str | None = None,
+                params: MappingParams | None = None, progress: ProgressFn | None = None,
+                cancelled: CancelFn | None = None) -> Comparison:
+        """Scenario ``name`` against scenario ``against`` (None: the baseline)."""
+        from phdesk.core.compare import compare
+
+        prog = as_progress(progress, cancelled)
+        base = self.result(against, params, prog.sub(0.0, 0.5))
+        other = self.result(name, params, prog.sub(0.5, 0.95))
+        return compare(base, other, against or "baseline", name, segments=self.inputs().segments)
+
+    def fill_reach(self, idea_id: int, params: MappingParams | None = None,
+                   progress: ProgressFn | None = None, cancelled: CancelFn | None = None
+                   ) -> float | None:
+        """Score an idea's reach from its scenario: Core20 residents of its neighbourhood (all
+        neighbourhoods if it has none) newly within reach, as ``phdesk.core.ideas.reach_score``.
+        Returns the score saved, or None when the idea has no scenario."""
+        from phdesk.core.compare import ALL_NEIGHBOURHOODS
+
+        idea = self.ideas().set_index("id").loc[int(idea_id)]
+        if pd.isna(idea["scenario"]):
+            return None
+        cmp = self.compare(idea["scenario"], None, params, progress, cancelled)
+        nb = idea["neighbourhood"] if pd.notna(idea["neighbourhood"]) else ALL_NEIGHBOURHOODS
+        newly = cmp.newly_within_reach(CORE20, neighbourhood=nb)
+        seg = self.inputs().segments
+        core = seg[seg["segment"].astype(str) == CORE20]
+        if nb != ALL_NEIGHBOURHOODS:
+            areas = self._service.areas()
+            codes = set(areas.loc[areas["neighbourhood"] == nb, "code"].astype(str))
+            core = core[core["area_code"].astype(str).isin(codes)]
+        score = reach_score(newly, float(core["population"].sum()))
+        store.set_score(self.project, int(idea_id), "reach", score, source="scenario")
+        return score
+
+
+def _params_key(params: MappingParams) -> str:
+    return json.dumps(dataclasses.asdict(params), sort_keys=True, default=str)
+
+
+def _changes_key(project, name: str | None) -> str:
+    if name is None:
+        return ""
+    return store.scenario_changes(project, name).to_json(orient="values", double_precision=15)
