@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 from PySide6 import QtCore
 
+from phdesk.ui.help_content import column_label, column_tip
+
 Qt = QtCore.Qt
 _ROOT = QtCore.QModelIndex()
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1   # the raw value (numbers stay numbers)
@@ -30,8 +32,10 @@ _COMPARISON = re.compile(r"^\s*(<=|>=|<|>|=)\s*(-?[\d,]*\.?\d+)\s*$")
 
 
 def pretty_header(column: str) -> str:
-    """``coverage_pct`` -> ``coverage pct``: friendlier headers; CSVs keep the real names."""
-    return str(column).replace("_", " ")
+    """The header shown for a column: a measure's plain-English label from the catalogue
+    (``access_2sfca`` -> "Places per 1,000 residents (2SFCA)"), else ``coverage_x`` ->
+    ``coverage x``. CSV files keep the real names."""
+    return column_label(column)
 
 
 def format_value(value: Any, column: str = "") -> str:
@@ -137,7 +141,7 @@ class DataFrameModel(QtCore.QAbstractTableModel):
             if role == Qt.ItemDataRole.DisplayRole:
                 return pretty_header(self.column_name(section))
             if role == Qt.ItemDataRole.ToolTipRole:
-                return f"{self.column_name(section)} — click to sort"
+                return f"{column_tip(self.column_name(section))} Click to sort."
         elif orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
             return str(section + 1)
         return None

@@ -20,6 +20,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from phdesk.ui import map_layers as ml
 from phdesk.ui import map_text as mt
 from phdesk.ui import palettes
+from phdesk.ui.help_content import column_tip
 from phdesk.ui.map_legend import Legend, marker_icon
 from phdesk.ui.map_view import MapView
 from phdesk.ui.widgets import make_combo
@@ -132,6 +133,7 @@ class MapPanel(QtWidgets.QWidget):
             c.currentIndexChanged.connect(self._on_level_changed if c is self.level_combo
                                           else self._recolour)
         self.measure_combo.currentIndexChanged.connect(self._recolour)
+        self.measure_combo.currentIndexChanged.connect(lambda _i: self._measure_tip())
         self.segment_combo.currentIndexChanged.connect(self._recolour)
         self.category_combo.currentIndexChanged.connect(self._on_category_changed)
         self.catchment_check.toggled.connect(self._update_catchments)
@@ -338,6 +340,9 @@ class MapPanel(QtWidgets.QWidget):
         for m in ml.available_measures(level, has_profile, has_result):
             if self._profile_has(m):
                 self.measure_combo.addItem(m.label, m)
+                # what the measure means, from the catalogue (F1 has the full help)
+                self.measure_combo.setItemData(self.measure_combo.count() - 1, column_tip(m.key),
+                                               QtCore.Qt.ItemDataRole.ToolTipRole)
         if self.measure_combo.count() == 0:
             self.measure_combo.addItem("Outlines only (no data yet)", None)
         cats = []
@@ -355,6 +360,10 @@ class MapPanel(QtWidgets.QWidget):
         for c in combos:
             c.blockSignals(False)
         self._recolour()
+
+    def _measure_tip(self) -> None:
+        tip = self.measure_combo.currentData(QtCore.Qt.ItemDataRole.ToolTipRole)
+        self.measure_combo.setToolTip(tip or "What to colour the map by")
 
     def _profile_has(self, m: ml.Measure) -> bool:
         """Whether the profile has data for a profile measure: with boundaries alone every
