@@ -167,6 +167,12 @@ class AssetRegisterPanel(QtWidgets.QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.message_label)
         layout.addWidget(self.table, 1)
+        # Tab in reading order: the buttons above the table come before it (they were created
+        # after the table, so Tab reached Add and Delete only after the whole table)
+        chain = [self.add_button, self.delete_button, undo_btn, redo_btn, self.table.filter_edit,
+                 self.table.column_combo, self.table.save_button, self.view]
+        for first, second in zip(chain, chain[1:]):
+            QtWidgets.QWidget.setTabOrder(first, second)
 
         # Delete / Insert on the table (an event filter, not QShortcuts: those would also fire
         # while another part of the window has focus)

@@ -72,6 +72,10 @@ class ChartsPanel(QtWidgets.QWidget):
         self.export_button.clicked.connect(self._export_dialog)
         self.redraw()
 
+    def main_control(self) -> QtWidgets.QWidget:
+        """Where Ctrl+3 lands: the choice of neighbourhood the charts show."""
+        return self.neighbourhood_combo
+
     def _combo(self, name: str, tip: str) -> QtWidgets.QComboBox:
         return make_combo(name, tip, 16)
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from phdesk.settings import Settings
-from phdesk.ui import panels, window_actions
+from phdesk.ui import keyboard, panels, window_actions
 from phdesk.ui.actions import ActionRegistry
 from phdesk.ui.errors import show_error
 from phdesk.ui.project_data import ProjectData, load_project_data, params_from_run
@@ -86,6 +86,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
 
         self.commands = ActionRegistry(self)
         window_actions.build(self)
+        keyboard.install(self)   # focus ring, undo/redo of register edits from text fields
         self._restore_layout()
         if service is not None:
             self._show_project(service)
@@ -395,6 +396,10 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
     def save_layout(self) -> None:
         self.settings.window_geometry = base64.b64encode(bytes(self.saveGeometry())).decode()
         self.settings.window_state = base64.b64encode(bytes(self.saveState())).decode()
+
+    def focusNextPrevChild(self, forward: bool) -> bool:
+        """Tab and Shift+Tab skip panels that are tabbed out of sight (see ui/keyboard.py)."""
+        return keyboard.next_focus(self, forward, super().focusNextPrevChild)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         self._opening = None   # a project still opening is closed as soon as it opens

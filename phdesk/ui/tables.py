@@ -192,6 +192,11 @@ class ResultsPanel(QtWidgets.QWidget):
         """The MappingResult shown (None if none)."""
         return self._result
 
+    def main_control(self) -> QtWidgets.QWidget:
+        """Where Ctrl+4 lands: the table of the tab shown."""
+        page = self.tabs.currentWidget()
+        return page.view if isinstance(page, FrameView) else self.tabs
+
 
 def _preview() -> int:  # pragma: no cover - manual preview
     """``python -m phdesk.ui.tables [PNG]``: the results panel on the demo project's mapping."""
