@@ -291,6 +291,29 @@ class ProjectService:
         finally:
             self._drop_asset_caches()
 
+    def delete_assets(self, ids: list[int]) -> list[dict[str, Any]]:
+        """Delete many assets in one transaction; their rows, for undo."""
+        try:
+            return edits.delete_assets(self.project, ids)
+        finally:
+            self._drop_asset_caches()
+
+    def restore_assets(self, rows: list[dict[str, Any]]) -> int:
+        try:
+            return edits.restore_assets(self.project, rows)
+        finally:
+            self._drop_asset_caches()
+
+    def update_assets(self, changes: dict[int, dict[str, Any]]) -> dict[int, dict[str, Any]]:
+        """Change many assets in one transaction; their previous values, for undo."""
+        try:
+            return edits.update_assets(self.project, changes)
+        finally:
+            self._drop_asset_caches()
+
+    def asset_ids_in_category(self, category: str) -> list[int]:
+        return edits.asset_ids_in_category(self.project, category)
+
     def _drop_asset_caches(self) -> None:
         with self._cache_lock:
             for key in ("assets", "asset_areas", "summary"):
