@@ -63,6 +63,10 @@ class ProjectService:
         return cls(Project.create(path))
 
     def close(self) -> None:
+        # cached frames and the last result go with the project (a long session switching
+        # projects kept every old project's frames alive)
+        self.invalidate()
+        self.last_result = None
         self.project.close()
 
     def title(self) -> str:

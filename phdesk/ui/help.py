@@ -110,7 +110,10 @@ def open_help(win, topic: str | None = None) -> HelpWindow:
     shortcuts = commands.shortcut_table() if commands is not None else []
     old = getattr(win, "_help_window", None)
     if old is not None:
-        old.close()
+        try:
+            old.close()
+        except RuntimeError:   # closed and deleted already
+            pass
     dialog = HelpWindow(help_content.sections(result, shortcuts), win)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     win._help_window = dialog

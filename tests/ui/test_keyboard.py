@@ -114,3 +114,24 @@ def test_register_buttons_come_before_the_table(make_main_window):
         while w.focusPolicy() & QtCore.Qt.FocusPolicy.TabFocus == 0:
             w = w.nextInFocusChain()
     assert order.index(panel.delete_button) < order.index(panel.view)
+
+
+def test_project_switch_frees_the_old_result_and_clears_details(qtbot, make_main_window,
+                                                                 tmp_path):
+    import gc
+    import weakref
+
+    from phdesk.core.mapping import MappingParams
+
+    win = make_main_window()
+    win.run_mapping(MappingParams())
+    assert win.tasks.wait(60_000)
+    old_service = win.service
+    result = weakref.ref(old_service.last_result)
+    win.map_panel.details.setText("Eastfield: 12,000 residents")
+    assert win.open_path(tmp_path / "other.phdesk", create=True)
+    assert win.tasks.wait(60_000)
+    assert "Eastfield" not in win.map_panel.details.text()
+    assert old_service.last_result is None
+    gc.collect()
+    assert result() is None, "the old project's mapping result is still held"
