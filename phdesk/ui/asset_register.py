@@ -197,7 +197,8 @@ class AssetRegisterPanel(QtWidgets.QWidget):
         if event.matches(QtGui.QKeySequence.StandardKey.Undo):
             self.undo_stack.undo()
             return True
-        if event.modifiers() == Qt.KeyboardModifier.NoModifier:
+        if event.modifiers() == Qt.KeyboardModifier.NoModifier and not getattr(
+                self, "read_only", False):
             if event.key() == Qt.Key.Key_Delete:
                 self.delete_selected()
                 return True
@@ -270,7 +271,7 @@ class AssetRegisterPanel(QtWidgets.QWidget):
 
     def delete_assets(self, ids: list[int]) -> None:
         """Delete assets: one undo step, one save job and one refresh for all of them."""
-        if not ids:
+        if not ids or getattr(self, "read_only", False):
             return
         self.clear_message()
         if len(ids) == 1:
@@ -278,6 +279,16 @@ class AssetRegisterPanel(QtWidgets.QWidget):
             self.undo_stack.push(DeleteAssetCommand(self, ids[0], name))
         else:
             self.undo_stack.push(BulkDeleteCommand(self, ids))
+
+    def set_read_only(self, read_only: bool) -> None:
+        """No adding, deleting, renaming or editing (the project is open in another window)."""
+        self.read_only = read_only
+        for w in (self.add_button, self.delete_button, self.rename_button):
+            w.setEnabled(not read_only)
+        triggers = QtWidgets.QAbstractItemView.EditTrigger
+        self.view.setEditTriggers(triggers.NoEditTriggers if read_only else
+                                  triggers.DoubleClicked | triggers.EditKeyPressed
+                                  | triggers.AnyKeyPressed)
 
     def rename_category(self, old: str, new: str) -> bool:
         """Give every asset of category ``old`` the category ``new`` (an existing one merges

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from phdesk.settings import Settings
-from phdesk.ui import keyboard, panels, window_actions
+from phdesk.ui import keyboard, panels, project_lock, window_actions
 from phdesk.ui.actions import ActionRegistry
 from phdesk.ui.errors import show_error
 from phdesk.ui.project_data import ProjectData, load_project_data, params_from_run
@@ -53,6 +53,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
         self.persist_settings = True    # False: leave the user's settings file alone
         self.prefers_maximised = False  # first run on a small screen
         self.open_error: BaseException | None = None   # load() failed with no fallback
+        self.read_only = False   # the project is open in another window (ui/project_lock.py)
         self._opening: Path | None = None              # the project load() is opening
         self.setObjectName("phdesk-main-window")
         self.setAcceptDrops(True)
@@ -95,11 +96,12 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
         """Build the panels for the window's first project and read it in the background."""
         self.service = service
         panels.build_panels(self, service, self._centre_layout)
+        project_lock.claim(self, service.path)   # read-only when another window has it
         window_actions.refresh_edit_menu(self)
         panels.resolve_mnemonic_clashes(self)
         self._connect_panels()
         self._update_title()
-        self.reload(rerun_mapping=self.settings.rerun_mapping_on_open)
+        self.reload(rerun_mapping=self.settings.rerun_mapping_on_open and not self.read_only)
 
     # -- wiring --------------------------------------------------------------------------------
     def _connect_panels(self) -> None:
@@ -208,7 +210,8 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
     def _update_title(self) -> None:
         if self.service is None:
             return
-        self.setWindowTitle(f"{self.service.title()} — phdesk")
+        suffix = " (read-only: open in another window)" if self.read_only else ""
+        self.setWindowTitle(f"{self.service.title()}{suffix} — phdesk")
         self.setWindowFilePath(str(self.service.path))
 
     # -- mapping ---------------------------------------------------------------------------------
@@ -290,6 +293,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
             changed = getattr(self.asset_panel, "assets_changed", None)
             if changed is not None:
                 changed.connect(self._assets_changed)
+            project_lock.claim(self, service.path)
             self.data = None
             self.neighbourhood_panel.select(None, emit=False)
         self.changed_since_run = False
@@ -301,7 +305,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
             window_actions.refresh_edit_menu(self)
             panels.resolve_mnemonic_clashes(self)
             self._update_title()
-            self.reload(rerun_mapping=self.settings.rerun_mapping_on_open)
+            self.reload(rerun_mapping=self.settings.rerun_mapping_on_open and not self.read_only)
 
     def _forget_project(self) -> None:
         """Drop what the panels hold of the previous project at once (its result can be
@@ -339,6 +343,10 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
         """File ▸ Import…: the import wizard (for dropped files too)."""
         if self.service is None:
             self.statusBar().showMessage("The project is still opening; try again shortly.", 5000)
+            return
+        if self.read_only:
+            self.statusBar().showMessage("Read-only: this project is open in another window; "
+                                         "nothing can be imported here.", 8000)
             return
         wizard = panels.make_import_wizard(self.service, self.tasks, files, self)
         if wizard is None:
@@ -436,4 +444,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
         self.tasks.shutdown()
         if self.service is not None:
             self.service.close()
+        lock = getattr(self, "project_lock", None)
+        if lock is not None:
+            lock.release()
         super().closeEvent(event)
