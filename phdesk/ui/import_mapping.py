@@ -62,20 +62,26 @@ class CategoryMapTable(QtWidgets.QTableWidget):
                 combo = QtWidgets.QComboBox(self)
                 combo.addItem(KEEP)
                 combo.addItems([e for e in existing if e != cat])
+                # a project category, or a new name typed as it is (no completion)
+                combo.setEditable(True)
+                combo.setCompleter(None)
+                combo.setInsertPolicy(QtWidgets.QComboBox.InsertPolicy.NoInsert)
                 combo.setAccessibleName(f"Import category {cat} as")
                 combo.activated.connect(lambda _i: on_change())
+                combo.lineEdit().editingFinished.connect(on_change)
                 self.setCellWidget(row, 1, combo)
                 self.combos[cat] = combo
         for cat, combo in self.combos.items():
-            i = combo.findText(chosen.get(cat, KEEP))
-            combo.setCurrentIndex(max(i, 0))
-        lines = min(len(found), 6) + 1
-        self.setFixedHeight(self.verticalHeader().defaultSectionSize() * lines
-                            + self.horizontalHeader().height() // 2 + 4)
+            if not combo.lineEdit().hasFocus():
+                combo.setCurrentText(chosen.get(cat, KEEP))
+        self.resizeRowsToContents()
+        row = self.rowHeight(0) if self.rowCount() else self.verticalHeader().defaultSectionSize()
+        self.setFixedHeight(row * min(len(found), 4) + self.horizontalHeader().sizeHint().height()
+                            + 2 * self.frameWidth())
 
     def chosen(self) -> dict[str, str]:
-        return {cat: c.currentText() for cat, c in self.combos.items()
-                if c.currentText() != KEEP}
+        return {cat: c.currentText().strip() for cat, c in self.combos.items()
+                if c.currentText().strip() not in (KEEP, "")}
 
 
 class MappingPage(QtWidgets.QWizardPage):
@@ -110,6 +116,7 @@ class MappingPage(QtWidgets.QWizardPage):
         self.summary = wrap_label(self, name="Result of the column mapping")
         self.error_label = wrap_label(self, name="Problem with the mapping")
         self.preview = FrameView("Rows as they will be imported", save_label=None, parent=self)
+        self.preview.view.setMinimumHeight(self.fontMetrics().height() * 6)
         extra = QtWidgets.QFormLayout()
         cat_label = QtWidgets.QLabel("Or &type one category for every row:", self)
         cat_label.setBuddy(self.category_edit)
@@ -241,7 +248,11 @@ class MappingPage(QtWidgets.QWizardPage):
     def _show_category_map(self, details: dict) -> None:
         found = details.get("file_categories") or []
         existing = details.get("existing_categories") or []
-        show = bool(existing) and bool(found) and len(found) <= 60
+        # a file category column, or a suggested match: a category named after the file alone
+        # is better fixed by typing one above
+        has_column = bool((details.get("mapping") or {}).get("category"))
+        show = (bool(existing) and bool(found) and len(found) <= 60
+                and (has_column or bool(details.get("category_map"))))
         self.map_label.setVisible(show)
         self.category_map.setVisible(show)
         if show:

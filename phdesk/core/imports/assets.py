@@ -36,14 +36,14 @@ FIELDS: list[tuple[str, str, bool]] = [
     ("category", "Category (type of asset)", False),
     ("latitude", "Latitude (WGS84 degrees)", False),
     ("longitude", "Longitude (WGS84 degrees)", False),
-    ("easting", "Easting (metres, British National Grid)", False),
-    ("northing", "Northing (metres, British National Grid)", False),
+    ("easting", "Easting (metres, BNG)", False),
+    ("northing", "Northing (metres, BNG)", False),
     ("postcode", "Postcode", False),
-    ("capacity", "Capacity (e.g. places, list size; default 1)", False),
+    ("capacity", "Capacity (places, list size; else 1)", False),
     ("source_id", "Identifier (e.g. ODS code)", False),
     ("address", "Address", False),
-    ("status", "Status (rows marked closed are left out)", False),
-    ("closed_date", "Closed on (year or date: rows with one are left out)", False),
+    ("status", "Status (closed rows are left out)", False),
+    ("closed_date", "Closed on (year or date)", False),
 ]
 # fields whose value can also be typed for the whole file, not only chosen as a column
 LOCATION_FIELDS = ("latitude", "longitude", "easting", "northing")
