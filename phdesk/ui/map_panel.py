@@ -21,6 +21,7 @@ from phdesk.ui import map_layers as ml
 from phdesk.ui import map_text as mt
 from phdesk.ui import palettes
 from phdesk.ui.help_content import column_tip
+from phdesk.ui.layer_list import make_layer_buttons
 from phdesk.ui.map_legend import Legend, marker_icon
 from phdesk.ui.map_view import MapView
 from phdesk.ui.widgets import make_combo
@@ -113,6 +114,7 @@ class MapPanel(QtWidgets.QWidget):
         layers_title.setBuddy(self.layer_list)
         side.addWidget(layers_title)
         side.addWidget(self.layer_list, 3)
+        side.addWidget(make_layer_buttons(self.layer_list, self))
         side.addWidget(self.legend, 0)
         side.addWidget(self.details, 2)
         side_w = QtWidgets.QWidget()
@@ -308,8 +310,9 @@ class MapPanel(QtWidgets.QWidget):
         self.layer_list.clear()
         s = self._layers.assets
         halo = len(s) <= HALO_MAX_MARKERS
-        for i, (cat, part) in enumerate(s.groupby("category", sort=True)):
-            colour, symbol = palettes.category_style(i)
+        styles = palettes.category_styles(s["category"].unique().tolist())
+        for cat, part in s.groupby("category", sort=True):
+            colour, symbol = styles[cat]
             self.view.set_scatter(cat, part["easting"].to_numpy(float),
                                   part["northing"].to_numpy(float), colour, symbol,
                                   part["id"].to_numpy(), halo=halo)
@@ -453,10 +456,9 @@ class MapPanel(QtWidgets.QWidget):
             radius = ml.catchment_radius(getattr(self._result, "params", None), cat) or 1000.0
             path = ml.circle_path(s["easting"].to_numpy(float), s["northing"].to_numpy(float),
                                   radius)
-            i = sorted(self._layers.assets["category"].unique()).index(cat) \
-                if cat in set(self._layers.assets["category"]) else 0
+            styles = palettes.category_styles(self._layers.assets["category"].unique().tolist())
             # hatching, not a tint: a translucent fill would shift the choropleth's colours
-            colour = QtGui.QColor(palettes.category_style(i)[0]).darker(130)
+            colour = QtGui.QColor(styles.get(cat, palettes.category_style(0))[0]).darker(130)
             self.view.catchments.setBrush(QtGui.QBrush(colour,
                                                        QtCore.Qt.BrushStyle.BDiagPattern))
         self.view.catchments.setPath(path)
