@@ -61,6 +61,13 @@ class ChartBox(QtWidgets.QStackedWidget):
             return True
         return super().eventFilter(obj, event)
 
+    def max_rows(self, plots: int = 1, most: int = 12) -> int:
+        """How many bar rows fit one of ``plots`` stacked plots at this box's height without
+        their labels colliding (a row needs about 1.5 text lines; title and axis take 5)."""
+        line = self.fontMetrics().height()
+        per_plot = max(self.height(), self.minimumHeight()) / max(1, plots) - 5 * line
+        return int(max(3, min(most, per_plot // (1.5 * line))))
+
     def show_message(self, text: str) -> None:
         self.message.setText(text)
         self.layout_widget.clear()

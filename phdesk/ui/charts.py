@@ -23,7 +23,6 @@ from phdesk.ui.widgets import make_combo
 
 NEED = palettes.CATEGORICAL[4]        # blue: population / need
 PROVISION = palettes.CATEGORICAL[0]   # orange: assets / access
-MAX_BARS = 12
 RUN_FIRST = "Run mapping to see {what}."
 CHARTS = ("need_chart", "composition_chart", "decile_chart", "gap_chart", "coverage_chart",
           "sii_chart")
@@ -201,7 +200,8 @@ class ChartsPanel(QtWidgets.QWidget):
         df = df[df["neighbourhood"] == nb]
         total = float(df.loc[df["segment"] == "All", "population"].sum()) \
             if (df["segment"] == "All").any() else _nb_population(self._profile, nb)
-        df = df[df["segment"] != "All"].sort_values("population", ascending=False).head(MAX_BARS)
+        rows = box.max_rows(plots=2)   # as many as its height shows readably (more when large)
+        df = df[df["segment"] != "All"].sort_values("population", ascending=False).head(rows)
         if df.empty or total <= 0:
             box.show_message(f"No segment results for {nb or 'this neighbourhood'}.")
             return
@@ -229,10 +229,11 @@ class ChartsPanel(QtWidgets.QWidget):
             box.show_message(f"No segment populations for {nb}.")
             return
         x_label = "Population (people)"
-        if len(pop) > MAX_BARS:   # said under the chart: the title has little room
-            x_label += f": largest {MAX_BARS} of {len(pop)} segments"
+        rows = box.max_rows()
+        if len(pop) > rows:   # said under the chart: the title has little room
+            x_label += f": largest {rows} of {len(pop)}"
         plot = box.new_plot(f"Segments in {nb}", x_label)
-        ci.hbars(plot, pop.index[:MAX_BARS].astype(str).tolist(), pop.to_numpy()[:MAX_BARS], NEED)
+        ci.hbars(plot, pop.index[:rows].astype(str).tolist(), pop.to_numpy()[:rows], NEED)
 
     def _draw_deciles(self, nb: str | None) -> None:
         box = self.decile_chart
