@@ -42,6 +42,9 @@ class HelpWindow(QtWidgets.QDialog):
         split.addWidget(self.list)
         split.addWidget(self.browser)
         split.setStretchFactor(1, 3)
+        self.list.setWordWrap(True)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.list.setMinimumWidth(self.fontMetrics().averageCharWidth() * 34)
         buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         lay = QtWidgets.QVBoxLayout(self)
@@ -61,11 +64,16 @@ class HelpWindow(QtWidgets.QDialog):
         keep = current.data(Qt.ItemDataRole.UserRole) if current else None
         self.list.blockSignals(True)
         self.list.clear()
+        hits = []
         for anchor, title, body in self.sections:
             plain = QtGui.QTextDocumentFragment.fromHtml(body).toPlainText()
             if needle and needle not in title.casefold() and needle not in plain.casefold():
                 continue
+            # sections named after the term first: "Glossary: 2SFCA" before the long pages
+            hits.append((0 if needle and needle in title.casefold() else 1, title, anchor))
+        for _rank, title, anchor in sorted(hits, key=lambda h: h[0]):
             item = QtWidgets.QListWidgetItem(title, self.list)
+            item.setToolTip(title)
             item.setData(Qt.ItemDataRole.UserRole, anchor)
         self.list.blockSignals(False)
         if self.list.count():
