@@ -215,10 +215,10 @@ def sections(result=None, shortcuts: list[tuple[str, str]] | None = None
     out = [("start", "Getting started", START),
            ("measures", "Measures", measure_section(ex, result)),
            ("glossary", "Glossary", glossary_section())]
-    out += [(f"term-{_anchor(t)}", f"Glossary: {t}", f"<h3>{t}</h3><p>{d}</p>")
-            for t, d in GLOSSARY]
+    # one section per term and per measure (the window prints the title above each)
+    out += [(f"term-{_anchor(t)}", f"Glossary: {t}", f"<p>{d}</p>") for t, d in GLOSSARY]
     out += [(f"measure-{k}", f"Measure: {m.label}",
-             f"<h3>{html.escape(m.label)}</h3><p>{html.escape(m.description)}</p>"
+             f"<p>{html.escape(m.description)}</p>"
              f"<p>Unit: {html.escape(m.unit)}. How: {html.escape(FORMULAS.get(k, ''))}</p>"
              + (f"<p>Example: {e}</p>" if (e := worked_example(k, ex, result)) else ""))
             for k, m in MEASURES.items()]
