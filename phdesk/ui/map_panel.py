@@ -22,6 +22,7 @@ from phdesk.ui import map_text as mt
 from phdesk.ui import palettes
 from phdesk.ui.help_content import column_tip
 from phdesk.ui.layer_list import make_layer_buttons
+from phdesk.ui.map_labels import install_declutter
 from phdesk.ui.map_legend import Legend, marker_icon
 from phdesk.ui.map_view import MapView
 from phdesk.ui.widgets import make_combo
@@ -140,6 +141,9 @@ class MapPanel(QtWidgets.QWidget):
         self.category_combo.currentIndexChanged.connect(self._on_category_changed)
         self.catchment_check.toggled.connect(self._update_catchments)
         self.labels_check.toggled.connect(self.view.set_labels_visible)
+        # labels never overlap: hidden until a zoom makes room (phdesk.ui.map_labels)
+        install_declutter(self.view, self.labels_check.isChecked)
+        self.labels_check.toggled.connect(lambda _on: self.view.declutter_labels())
         self.layer_list.itemChanged.connect(self._on_layer_item)
         self.export_button.clicked.connect(self._export_dialog)
         self.view.mouse_moved.connect(self._on_hover)
@@ -162,6 +166,7 @@ class MapPanel(QtWidgets.QWidget):
                              layers.nbhd["label_x"] if show_labels else [],
                              layers.nbhd["label_y"] if show_labels else [])
         self.view.set_labels_visible(self.labels_check.isChecked())
+        QtCore.QTimer.singleShot(0, self, self.view.declutter_labels)
         self._build_asset_layers()
         self._refill_combos()
         x0, y0, x1, y1 = layers.extent

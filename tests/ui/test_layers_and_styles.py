@@ -44,3 +44,34 @@ def test_layer_list_all_none_only_this(qtbot):
     layers.setCurrentRow(2)
     by_name["Only this"].click()
     assert states() == [Unchecked, Unchecked, Checked]
+
+
+def test_overlapping_labels_are_hidden_until_there_is_room():
+    from phdesk.ui.map_labels import visible_labels
+
+    r = QtCore.QRectF
+    rects = [r(0, 0, 100, 20), r(50, 10, 100, 20), r(300, 0, 80, 20), r(0, 200, 50, 20)]
+    assert visible_labels(rects) == [True, False, True, True]
+    # the bigger neighbourhood wins the place
+    assert visible_labels(rects, order=[1, 0, 2, 3]) == [False, True, True, True]
+    # zoomed in: the same labels further apart all show
+    apart = [r(0, 0, 100, 20), r(150, 40, 100, 20)]
+    assert visible_labels(apart) == [True, True]
+
+
+def test_map_labels_never_overlap_on_screen(qtbot, make_main_window):
+    win = make_main_window()
+    view = win.map_panel.view
+    view.zoom(3.0)   # zoomed out: labels crowd together
+    qtbot.wait(50)
+    view.declutter_labels()
+    shown = [t.mapRectToScene(t.boundingRect()) for t in view.labels if t.isVisible()]
+    assert shown
+    for i, a in enumerate(shown):
+        for b in shown[i + 1:]:
+            assert not a.intersects(b)
+    hidden_out = sum(not t.isVisible() for t in view.labels)
+    view.zoom(1 / 9.0)   # zoomed in: room for more
+    qtbot.wait(50)
+    view.declutter_labels()
+    assert sum(not t.isVisible() for t in view.labels) <= hidden_out
