@@ -435,7 +435,9 @@ class MapPanel(QtWidgets.QWidget):
         outline = self._layers.outline if self._measure.level == "areas" else []
         self.view.fill.set_paths(fills, outline, self._lod_fills(classes, brushes))
         entries = list(zip(colours, labels, strict=True))
-        if (classes < 0).any():
+        if len(classes) and (classes < 0).all():   # say why, and what to import next
+            entries = [(palettes.NO_DATA, mt.empty_reason(self._measure))]
+        elif (classes < 0).any():
             entries.append((palettes.NO_DATA, "No data"))
         title = self._measure.label
         if self._measure.source == "result":

@@ -75,3 +75,15 @@ def test_map_labels_never_overlap_on_screen(qtbot, make_main_window):
     qtbot.wait(50)
     view.declutter_labels()
     assert sum(not t.isVisible() for t in view.labels) <= hidden_out
+
+
+def test_an_empty_measure_says_what_to_import_next():
+    from phdesk.ui.map_layers import MEASURES
+    from phdesk.ui.map_text import empty_reason
+
+    population = next(m for m in MEASURES if m.key == "population" and m.source == "profile")
+    assert "import a population table" in empty_reason(population)
+    deciles = next(m for m in MEASURES if m.key == "imd_decile")
+    assert "Indices of Deprivation" in empty_reason(deciles)
+    gap = next(m for m in MEASURES if m.key == "gap_score")
+    assert "run mapping (F5)" in empty_reason(gap)
