@@ -77,3 +77,24 @@ def test_window_opens_on_the_real_xcb_platform(xvfb_display, demo_path, tmp_path
         f"phdesk did not start on xcb (exit {done.returncode}); missing system libraries? "
         "Run: python3 tasks.py syslibs\n" + done.stderr[-3000:])
     assert shot.stat().st_size > 10_000   # a real window, not an empty image
+
+
+def test_without_root_the_exact_packages_are_named(monkeypatch, capsys, tmp_path):
+    tasks = _tasks()
+    plugin = tmp_path / "libqxcb.so"
+    plugin.write_bytes(b"")
+    monkeypatch.setattr(tasks, "qt_platform_plugin", lambda *a: plugin)
+    monkeypatch.setattr(tasks.sys, "platform", "linux")
+    monkeypatch.setattr(tasks.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(tasks, "_root_prefix", lambda: None)
+    ran = []
+
+    def fake_run(cmd, **kw):
+        ran.append(cmd)
+        return subprocess.CompletedProcess(cmd, 0, stdout=LDD_SAMPLE, stderr="")
+    monkeypatch.setattr(tasks.subprocess, "run", fake_run)
+    assert tasks.check_system_libraries() == 3
+    err = capsys.readouterr().err
+    assert "sudo apt-get install libxcb-icccm4 libxcb-keysyms1" in err
+    assert "libfoo-unknown.so.7" in err
+    assert all(cmd[0] == "ldd" for cmd in ran)   # nothing installed without the rights
