@@ -49,6 +49,16 @@ class ChartWindow(QtWidgets.QDialog):
             self.box.grab().save(name, "PNG")
 
 
+def swap_and_draw(panel, attr: str, box: ci.ChartBox, draw) -> None:
+    """Run ``draw()`` (which draws into ``panel.<attr>``) with ``box`` in that place."""
+    own = getattr(panel, attr)
+    setattr(panel, attr, box)
+    try:
+        draw()
+    finally:
+        setattr(panel, attr, own)
+
+
 def open_large(panel, attr: str) -> ChartWindow:
     """Open the chart ``attr`` of ``panel`` (a ChartsPanel) large; not modal."""
     window = ChartWindow(panel, attr)

@@ -18,7 +18,7 @@ from PySide6 import QtCore, QtWidgets
 
 from phdesk.ui import chart_items as ci
 from phdesk.ui import palettes
-from phdesk.ui.chart_window import open_large
+from phdesk.ui.chart_window import open_large, swap_and_draw
 from phdesk.ui.widgets import make_combo
 
 NEED = palettes.CATEGORICAL[4]        # blue: population / need
@@ -84,12 +84,7 @@ class ChartsPanel(QtWidgets.QWidget):
                 "composition_chart": lambda: self._draw_composition(nb),
                 "decile_chart": lambda: self._draw_deciles(nb), "gap_chart": self._draw_gap,
                 "coverage_chart": self._draw_coverage, "sii_chart": self._draw_sii}[attr]
-        own = getattr(self, attr)
-        setattr(self, attr, box)   # the draw methods draw into self.<attr>
-        try:
-            draw()
-        finally:
-            setattr(self, attr, own)
+        swap_and_draw(self, attr, box, draw)
 
     def main_control(self) -> QtWidgets.QWidget:
         """Where Ctrl+3 lands: the choice of neighbourhood the charts show."""

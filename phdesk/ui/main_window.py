@@ -285,7 +285,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
         else:
             old, self.service = self.service, service
             old.close()
-            self._forget_project()
+            project_lock.forget_project(self)
             self.asset_panel = panels.replace_dock_widget(
                 self, "assets", panels.make_asset_panel(service, self.tasks, self))
             self.provenance_panel = panels.replace_dock_widget(
@@ -306,25 +306,6 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
             panels.resolve_mnemonic_clashes(self)
             self._update_title()
             self.reload(rerun_mapping=self.settings.rerun_mapping_on_open and not self.read_only)
-
-    def _forget_project(self) -> None:
-        """Drop what the panels hold of the previous project at once (its result can be
-        hundreds of MB; it was kept until the new project's first refresh), and clear the map's
-        details box, which showed the old project's selection."""
-        panels.call(self.results_panel, "set_result", None)
-        details = getattr(self.map_panel, "details", None)
-        if isinstance(details, QtWidgets.QLabel):
-            details.setText("Click an area, neighbourhood or asset for details.")
-        help_window = getattr(self, "_help_window", None)
-        if help_window is not None:   # its worked examples were the old project's
-            try:
-                help_window.close()
-            except RuntimeError:      # already closed and deleted
-                pass
-            self._help_window = None
-        import gc
-
-        gc.collect()
 
     def open_path(self, path: str | Path, create: bool = False) -> bool:
         """Open (or create) a project file here; a readable dialog if that fails."""

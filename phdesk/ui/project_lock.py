@@ -1,4 +1,5 @@
-"""One project, one window: a lock file beside the project while a window has it open.
+"""One project, one window: a lock file beside the project while a window has it open; and
+what a window lets go of when it switches to another project (:func:`forget_project`).
 
 Two windows on one project both wrote to it without a word (nothing was lost, but each showed
 stale counts). A window takes a ``QLockFile`` (``<project>.window-lock``, holding the process id
@@ -91,3 +92,25 @@ def set_read_only(window, read_only: bool) -> None:
     setter = getattr(panel, "set_read_only", None)
     if callable(setter):
         setter(read_only)
+
+
+def forget_project(window) -> None:
+    """After a project switch: drop what the panels hold of the previous project at once (its
+    result can be hundreds of MB; it was kept until the new project's first refresh) and clear
+    the map's details box, which showed the old project's selection."""
+    import gc
+
+    results = getattr(window, "results_panel", None)
+    if hasattr(results, "set_result"):
+        results.set_result(None)
+    details = getattr(getattr(window, "map_panel", None), "details", None)
+    if isinstance(details, QtWidgets.QLabel):
+        details.setText("Click an area, neighbourhood or asset for details.")
+    help_window = getattr(window, "_help_window", None)
+    if help_window is not None:   # its worked examples were the old project's
+        try:
+            help_window.close()
+        except RuntimeError:      # already closed and deleted
+            pass
+        window._help_window = None
+    gc.collect()
