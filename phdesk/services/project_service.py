@@ -75,6 +75,10 @@ class ProjectService:
         return write_demo(path)
 
     def close(self) -> None:
+        # cached frames and the last result go with the project (a long session switching
+        # projects kept every old project's frames alive)
+        self.invalidate()
+        self.last_result = None
         self.project.close()
 
     def title(self) -> str:
@@ -336,6 +340,29 @@ class ProjectService:
             return edits.restore_asset(self.project, row)
         finally:
             self._drop_asset_caches()
+
+    def delete_assets(self, ids: list[int]) -> list[dict[str, Any]]:
+        """Delete many assets in one transaction; their rows, for undo."""
+        try:
+            return edits.delete_assets(self.project, ids)
+        finally:
+            self._drop_asset_caches()
+
+    def restore_assets(self, rows: list[dict[str, Any]]) -> int:
+        try:
+            return edits.restore_assets(self.project, rows)
+        finally:
+            self._drop_asset_caches()
+
+    def update_assets(self, changes: dict[int, dict[str, Any]]) -> dict[int, dict[str, Any]]:
+        """Change many assets in one transaction; their previous values, for undo."""
+        try:
+            return edits.update_assets(self.project, changes)
+        finally:
+            self._drop_asset_caches()
+
+    def asset_ids_in_category(self, category: str) -> list[int]:
+        return edits.asset_ids_in_category(self.project, category)
 
     def _drop_asset_caches(self) -> None:
         with self._cache_lock:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from phdesk.settings import Settings
-from phdesk.ui import panels, window_actions, window_planning
+from phdesk.ui import keyboard, panels, project_lock, window_actions, window_planning
 from phdesk.ui.actions import ActionRegistry
 from phdesk.ui.errors import show_error
 from phdesk.ui.project_data import ProjectData, load_project_data, params_from_run
@@ -56,6 +56,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
         self.persist_settings = True    # False: leave the user's settings file alone
         self.prefers_maximised = False  # first run on a small screen
         self.open_error: BaseException | None = None   # load() failed with no fallback
+        self.read_only = False   # the project is open in another window (ui/project_lock.py)
         self._opening: Path | None = None              # the project load() is opening
         self.setObjectName("phdesk-main-window")
         self.setAcceptDrops(True)
@@ -92,6 +93,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
 
         self.commands = ActionRegistry(self)
         window_actions.build(self)
+        keyboard.install(self)   # focus ring, undo/redo of register edits from text fields
         self._restore_layout()
         if service is not None:
             self._show_project(service)
@@ -100,11 +102,12 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
         """Build the panels for the window's first project and read it in the background."""
         self.service = service
         panels.build_panels(self, service, self._centre_layout)
+        project_lock.claim(self, service.path)   # read-only when another window has it
         window_actions.refresh_edit_menu(self)
         panels.resolve_mnemonic_clashes(self)
         self._connect_panels()
         self._update_title()
-        self.reload(rerun_mapping=self.settings.rerun_mapping_on_open)
+        self.reload(rerun_mapping=self.settings.rerun_mapping_on_open and not self.read_only)
 
     # -- wiring --------------------------------------------------------------------------------
     def _connect_panels(self) -> None:
@@ -224,7 +227,8 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
     def _update_title(self) -> None:
         if self.service is None:
             return
-        self.setWindowTitle(f"{self.service.title()} — phdesk")
+        suffix = " (read-only: open in another window)" if self.read_only else ""
+        self.setWindowTitle(f"{self.service.title()}{suffix} — phdesk")
         self.setWindowFilePath(str(self.service.path))
 
     # -- mapping ---------------------------------------------------------------------------------
@@ -299,6 +303,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
         else:
             old, self.service = self.service, service
             old.close()
+            project_lock.forget_project(self)
             self.undo_stack.clear()
             self.scenario_results.clear()
             self.view_state.set(scenario=None, comparison=None, neighbourhood=None)
@@ -307,6 +312,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
             changed = getattr(self.asset_panel, "assets_changed", None)
             if changed is not None:
                 changed.connect(self._assets_changed)
+            project_lock.claim(self, service.path)
             self.data = None
         self.changed_since_run = False
         self.settings.add_recent(service.path)
@@ -317,7 +323,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
             window_actions.refresh_edit_menu(self)
             panels.resolve_mnemonic_clashes(self)
             self._update_title()
-            self.reload(rerun_mapping=self.settings.rerun_mapping_on_open)
+            self.reload(rerun_mapping=self.settings.rerun_mapping_on_open and not self.read_only)
 
     def open_path(self, path: str | Path, create: bool = False):
         """Open (or create) a project file here, on the DB worker as at start-up (the file may
@@ -349,6 +355,10 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
         """File ▸ Import…: the import wizard (for dropped files too)."""
         if self.service is None:
             self.statusBar().showMessage("The project is still opening; try again shortly.", 5000)
+            return
+        if self.read_only:
+            self.statusBar().showMessage("Read-only: this project is open in another window; "
+                                         "nothing can be imported here.", 8000)
             return
         wizard = panels.make_import_wizard(self.service, self.tasks, files, self)
         if wizard is None:
@@ -427,6 +437,10 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
         self.settings.window_geometry = base64.b64encode(bytes(self.saveGeometry())).decode()
         self.settings.window_state = base64.b64encode(bytes(self.saveState())).decode()
 
+    def focusNextPrevChild(self, forward: bool) -> bool:
+        """Tab and Shift+Tab skip panels that are tabbed out of sight (see ui/keyboard.py)."""
+        return keyboard.next_focus(self, forward, super().focusNextPrevChild)
+
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         self._opening = None   # a project still opening is closed as soon as it opens
         if self.persist_settings:
@@ -442,4 +456,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
         self.tasks.shutdown()
         if self.service is not None:
             self.service.close()
+        lock = getattr(self, "project_lock", None)
+        if lock is not None:
+            lock.release()
         super().closeEvent(event)

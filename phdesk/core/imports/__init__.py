@@ -52,6 +52,8 @@ IMPORTERS = {
     "population": "phdesk.core.imports.population",
     "segments": "phdesk.core.imports.segments",
     "notes": "phdesk.core.imports.notes",   # survey/workshop comments (strong column names)
+    # after population (which reads the age and ethnic-group tidy tables): any other topic
+    "census-topic": "phdesk.core.imports.census_topics",
     "neighbourhoods": "phdesk.core.imports.neighbourhoods",
     "assets": "phdesk.core.imports.assets",
 }
