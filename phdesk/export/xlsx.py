@@ -33,7 +33,7 @@ def sheets_of(bundle: ExportBundle) -> list[tuple[str, str, pd.DataFrame]]:
     t = bundle.tables
     out = [
         ("Neighbourhoods", "Mapping results per neighbourhood, population segment and asset "
-         "category: population, coverage, access, overlap, gap score.",
+         "category: population, coverage, access, choice, gap score.",
          t["neighbourhood_segments"]),
         ("Areas", "Mapping results per area (LSOA), segment and category: assets within reach, "
          "distance to the nearest, access.", t["area_access"]),
@@ -42,6 +42,9 @@ def sheets_of(bundle: ExportBundle) -> list[tuple[str, str, pd.DataFrame]]:
         ("Inequality", "Slope and relative index of inequality across IMD deciles.",
          t["inequality"]),
         ("Assets", "The assets mapped, with their area and neighbourhood.", t["assets"]),
+        ("Category rules", "What each category was mapped by: radius, segments served, "
+         "universal or targeted demand, capacity unit, sites at the study area's edge.",
+         t["category_rules"]),
         ("Notes", "Insight notes recorded in the project.", bundle.notes),
         ("Ideas and decisions", "Change ideas with their scores and decisions.", bundle.ideas),
     ]
@@ -68,7 +71,8 @@ def _columns(bundle: ExportBundle) -> pd.DataFrame:
     from phdesk.core.mapping_output import DESCRIPTIONS
 
     sheet = {"neighbourhood_segments": "Neighbourhoods", "area_access": "Areas",
-             "cold_spots": "Cold spots", "inequality": "Inequality", "assets": "Assets"}
+             "cold_spots": "Cold spots", "inequality": "Inequality", "assets": "Assets",
+             "category_rules": "Category rules"}
     rows = [(sheet[t], c, d) for t, cols in DESCRIPTIONS.items() for c, d in cols.items()]
     if bundle.comparison is not None:
         rows += [("Scenario comparison", c, d) for c, d in COMPARISON_DESCRIPTIONS.items()]
