@@ -112,9 +112,12 @@ def test_cli_map_end_to_end(tmp_path, capsys):
     # every segment is reported for every category; empty only where nobody of it lives
     assert ns["coverage_pct"].isna().equals(ns["population"] == 0)
     # radius sensitivity: coverage grows with the radius (half, as used, 1.5 times)
-    ok = ns["population"] > 0
-    assert (ns.loc[ok, "coverage_pct_r050"] <= ns.loc[ok, "coverage_pct"] + 1e-9).all()
-    assert (ns.loc[ok, "coverage_pct"] <= ns.loc[ok, "coverage_pct_r150"] + 1e-9).all()
+    # (rows of patient-derived segments may be hidden: '*' in the file)
+    half, cov, wide = (pd.to_numeric(ns[c], errors="coerce") for c in
+                       ("coverage_pct_r050", "coverage_pct", "coverage_pct_r150"))
+    ok = half.notna() & cov.notna() & wide.notna()
+    assert ok.sum() > 10
+    assert (half[ok] <= cov[ok] + 1e-9).all() and (cov[ok] <= wide[ok] + 1e-9).all()
     rules = pd.read_csv(tmp_path / "o" / "category_rules.csv")
     assert rules["radius_m"].tolist() == [1200.0] and rules["universal"].tolist() == [True]
     run_params = queries.last_mapping_run(

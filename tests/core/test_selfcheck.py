@@ -30,7 +30,7 @@ def test_selfcheck_from_source_passes(tmp_path):
     assert (tmp_path / "report.txt").read_text(encoding="utf-8").strip().splitlines() == lines
     # The kept outputs: the demo project, five CSV tables and two real pictures.
     (run,) = list((tmp_path / "kept").iterdir())
-    assert len(list((run / "mapping").glob("*.csv"))) == 5
+    assert len(list((run / "mapping").glob("*.csv"))) == 6
     for png in ("window.png", "map.png"):
         assert (run / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # Nothing was written to the user's own settings while checking.
