@@ -86,7 +86,7 @@ def test_python_api_example(demo_path, tmp_path):
         exact = phdesk.results(project, result, protected=False)
         ns, raw = tables["neighbourhood_segments"], exact["neighbourhood_segments"]
         assert set(tables) == {"neighbourhood_segments", "area_access", "assets", "cold_spots",
-                               "inequality"}
+                               "inequality", "category_rules"}
         assert (ns.loc[ns["segment"] == "Frailty", "access_2sfca"] == "*").all()
         assert raw.loc[raw["segment"] == "Frailty", "access_2sfca"].notna().all()
         paths = phdesk.export(project, tmp_path / "demo.geojson", result=result)
