@@ -46,6 +46,7 @@ import pandas as pd
 
 from phdesk.core.age_bands import age_groups, parse_age_band
 from phdesk.core.errors import UserError
+from phdesk.core.measures import is_core20
 from phdesk.core.segment_rows import PopulationRows
 from phdesk.core.vintage_population import choose_datasets
 
@@ -208,7 +209,7 @@ def build_segments(population: pd.DataFrame, deciles: pd.Series | None = None,
     dec = (deciles if deciles is not None else pd.Series(dtype=float)).reindex(areas)
     dec = dec.to_numpy(dtype=float)
     if np.isfinite(dec).any():
-        add(CORE20, "imd", np.where(dec <= 2, base, 0.0))
+        add(CORE20, "imd", np.where(is_core20(dec), base, 0.0))
         quint = np.ceil(dec / 2)
         for q, name in enumerate(QUINTILES, start=1):
             add(name, "imd", np.where(quint == q, base, 0.0))
@@ -246,6 +247,10 @@ def build_segments(population: pd.DataFrame, deciles: pd.Series | None = None,
             notes.append(f"{name}: {note}")
         add(name, "user", values)
     info["notes"] = notes
+    # carried into the mapping run's summary: which counts are patient-derived (disclosure)
+    info["segment_kinds"] = dict(kinds)
+    info["user_segments_from_extracts"] = sorted(
+        n for n, d in (user_segments or {}).items() if d.get("segments") and n in kinds)
     return SegmentTable(_long(areas, names, cols), kinds, info)
 
 
@@ -324,9 +329,9 @@ def validate_definition(name: str, definition: dict) -> dict:
 def save_user_segment(project: Project, name: str, definition: dict) -> None:
     """Save (or replace) a user-defined segment."""
     validate_definition(name, definition)
-    with project.transaction() as db:
-        db["user_segments"].upsert({"name": name.strip(), "definition": json.dumps(definition)},
-                                   pk="name")
+    from phdesk.store import records
+
+    records.save_user_segment(project, name.strip(), definition)
 
 
 def list_user_segments(project: Project) -> dict[str, dict]:
@@ -337,9 +342,9 @@ def list_user_segments(project: Project) -> dict[str, dict]:
 
 def delete_user_segment(project: Project, name: str) -> bool:
     """Delete a user-defined segment; False if there was none of that name."""
-    with project.transaction() as db:
-        cur = db.execute("DELETE FROM user_segments WHERE name = ?", [name])
-        return cur.rowcount > 0
+    from phdesk.store import records
+
+    return records.delete_user_segment(project, name)
 
 
 def project_segments(project: Project) -> SegmentTable:
