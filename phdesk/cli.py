@@ -106,11 +106,16 @@ def build_gui_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _open_service(path: Path):
+def _notice(message: str) -> None:
+    """A note on stderr while a command runs (waiting for a lock, opened read-only…)."""
+    print(f"phdesk: {message}", file=sys.stderr, flush=True)
+
+
+def _open_service(path: Path, read_only: bool = False):
     """The project through the service layer, the one door the window uses too."""
     from phdesk.services.project_service import ProjectService
 
-    return ProjectService.open(path)
+    return ProjectService.open(path, read_only=read_only, notice=_notice)
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -180,7 +185,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_map(args: argparse.Namespace) -> int:
-    from phdesk.core.mapping import MappingParams, write_outputs
+    from phdesk.core.mapping import MappingParams, record_run
 
     params = MappingParams(categories=args.category or None)
     if args.radius is not None:
@@ -190,16 +195,25 @@ def cmd_map(args: argparse.Namespace) -> int:
         params.radius_override = True
     service = _open_service(args.project)
     try:
-        if args.scenario:
+        if args.scenario:  # nothing recorded for a scenario (not even the run log)
             from phdesk.cli_planning import map_scenario
 
             result = map_scenario(service.project, args.scenario, params,
                                   _progress_printer(args.quiet))
         else:
+            # outputs first, then the record: nothing is recorded for a run whose outputs failed
+            service.record_runs = False
             result = service.run_mapping(params, progress=_progress_printer(args.quiet))
+        from phdesk.export import write_map_tables  # the one export path (disclosure control)
+
+        files = write_map_tables(service.project, result, args.out)
+        if not args.scenario:
+            if service.project.read_only:
+                _notice("the run is not recorded in the project (opened read-only)")
+            else:
+                record_run(service.project, result, params)
     finally:
         service.close()
-    files = write_outputs(result, args.out)
     if not args.quiet:  # what the run used and left out (also saved in the run's summary)
         s = result.summary
         lines = [f"population: {s.get('population_dataset')}"] + \
@@ -237,15 +251,59 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_app(args.project, screenshot=args.screenshot)
     except UserError as exc:
-        print(f"phdesk: {exc}", file=sys.stderr)
+        print(f"phdesk: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("phdesk: interrupted", file=sys.stderr)
+        print("phdesk: interrupted; nothing was changed", file=sys.stderr)
         return 2
     except SystemExit as exc:  # --version / --help
         return int(exc.code or 0)
-    except Exception:
+    except Exception as exc:
+        expected = expected_failure(exc, argv)
+        if expected is not None:
+            log.info("refused: %s", expected)
+            print(f"phdesk: {expected}", file=sys.stderr)
+            return 2
         path = setup_logging()
-        log.exception("unexpected fault; argv=%s", argv)
-        print(f"phdesk: unexpected fault; details are in {path}", file=sys.stderr)
+        try:
+            log.exception("unexpected fault; argv=%s", argv)
+        except Exception:  # the log cannot be written either: still one line, no traceback
+            path = None
+        where = f"details are in {path}" if path else "the log could not be written"
+        print(f"phdesk: unexpected fault ({type(exc).__name__}); {where}", file=sys.stderr)
         return 1
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split("\n"))
+
+
+def expected_failure(exc: BaseException, argv: list[str]) -> str | None:
+    """The message for a failure a user can cause (exit 2) that arrived as a library error:
+    a full disk, a read-only or unreadable place, a cancelled job, memory. None: a true bug."""
+    import errno
+    import sqlite3
+
+    from phdesk.core.atomic import is_disk_full
+    from phdesk.core.progress import Cancelled
+
+    if isinstance(exc, Cancelled):
+        return "cancelled; nothing was changed"
+    if is_disk_full(exc):
+        where = getattr(exc, "filename", None) or next(
+            (a for a in argv if a.endswith(".phdesk")), ".")
+        return (f"no space left on the drive holding {Path(str(where)).absolute().parent}; "
+                f"nothing was changed ({_one_line(exc)})")
+    if isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return f"cannot write {exc.filename or 'a file'}: {exc.strerror} (read-only?)"
+    if isinstance(exc, sqlite3.DatabaseError):
+        text = str(exc)
+        if "readonly" in text:
+            return f"the project cannot be written ({text}); is it read-only?"
+        if "locked" in text or "busy" in text:
+            return f"the project is locked by another phdesk ({text}); try again later"
+        if "malformed" in text or "not a database" in text or "disk I/O" in text:
+            return f"the project is damaged ({text}); restore the backup (a copy of the file)"
+    if isinstance(exc, MemoryError):
+        return "not enough memory for this file; nothing was changed"
+    return None

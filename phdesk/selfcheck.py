@@ -189,17 +189,18 @@ def _run_steps(work: Path, report: _Reporter) -> str:
         raise SelfcheckFailed(f"demo: wrote nothing ({counts})")
     report.line("selfcheck: demo ok (" + ", ".join(f"{v} {k}" for k, v in counts.items()) + ")")
 
-    from phdesk.core.mapping import MappingParams, write_outputs
+    from phdesk.core.mapping import MappingParams
+    from phdesk.export import write_map_tables  # the one export path (docs/ARCHITECTURE.md)
 
     service = ProjectService.open(project_path)
     try:
         result = service.run_mapping(MappingParams())
+        rows = len(result.neighbourhood_segments)
+        if rows == 0:
+            raise SelfcheckFailed("mapping: no neighbourhood/segment rows")
+        files = [Path(f) for f in write_map_tables(service.project, result, work / "mapping")]
     finally:
         service.close()
-    rows = len(result.neighbourhood_segments)
-    if rows == 0:
-        raise SelfcheckFailed("mapping: no neighbourhood/segment rows")
-    files = [Path(f) for f in write_outputs(result, work / "mapping")]
     empty = [f.name for f in files if not f.exists() or f.stat().st_size == 0]
     if not files or empty:
         raise SelfcheckFailed(f"mapping: CSV files missing or empty: {empty or 'none written'}")

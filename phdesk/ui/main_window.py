@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from phdesk.settings import Settings
-from phdesk.ui import panels, window_actions
+from phdesk.ui import keyboard, panels, project_lock, window_actions, window_planning
 from phdesk.ui.actions import ActionRegistry
 from phdesk.ui.errors import show_error
 from phdesk.ui.project_data import ProjectData, load_project_data, params_from_run
 from phdesk.ui.tasks import TaskRunner
+from phdesk.ui.view_state import ViewState
 from phdesk.ui.window_opening import WindowOpening
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
 
     project_loaded = QtCore.Signal()
     mapping_finished = QtCore.Signal(object)   # MappingResult
+    results_shown = QtCore.Signal(object)      # the result now on every panel (or None)
 
     def __init__(self, service: ProjectService | None = None,
                  settings: Settings | None = None) -> None:
@@ -54,11 +56,15 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
         self.persist_settings = True    # False: leave the user's settings file alone
         self.prefers_maximised = False  # first run on a small screen
         self.open_error: BaseException | None = None   # load() failed with no fallback
+        self.read_only = False   # the project is open in another window (ui/project_lock.py)
         self._opening: Path | None = None              # the project load() is opening
         self.setObjectName("phdesk-main-window")
         self.setAcceptDrops(True)
         self.setDockNestingEnabled(True)
         self.tasks = TaskRunner(self, self.statusBar())
+        self.view_state = ViewState(self)   # what every panel shows (docs/ARCHITECTURE.md)
+        self.undo_stack = QtGui.QUndoStack(self)   # notes, ideas, scenario edits
+        self.scenario_results: dict[str, object] = {}   # scenario name -> MappingResult
 
         for attr in panels.PANELS:
             setattr(self, attr, panels.LoadingPlaceholder("Opening the project…", self))
@@ -87,6 +93,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
 
         self.commands = ActionRegistry(self)
         window_actions.build(self)
+        keyboard.install(self)   # focus ring, undo/redo of register edits from text fields
         self._restore_layout()
         if service is not None:
             self._show_project(service)
@@ -95,31 +102,36 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
         """Build the panels for the window's first project and read it in the background."""
         self.service = service
         panels.build_panels(self, service, self._centre_layout)
+        project_lock.claim(self, service.path)   # read-only when another window has it
         window_actions.refresh_edit_menu(self)
         panels.resolve_mnemonic_clashes(self)
         self._connect_panels()
         self._update_title()
-        self.reload(rerun_mapping=self.settings.rerun_mapping_on_open)
+        self.reload(rerun_mapping=self.settings.rerun_mapping_on_open and not self.read_only)
 
     # -- wiring --------------------------------------------------------------------------------
     def _connect_panels(self) -> None:
-        self.neighbourhood_panel.neighbourhood_selected.connect(self.select_neighbourhood)
-        sig = getattr(self.map_panel, "neighbourhood_selected", None)
-        if sig is not None:
-            sig.connect(self._map_selected_neighbourhood)
+        # the panels follow self.view_state (wired by the registry in panels.py)
         changed = getattr(self.asset_panel, "assets_changed", None)
         if changed is not None:
             changed.connect(self._assets_changed)
-        panels.link_choices(self.map_panel, self.charts_panel)
+        window_planning.connect(self)
+        self.view_state.follow("scenario", lambda name: window_planning.scenario_changed(
+            self, name))
+
+    def mapping_params(self):
+        """The baseline's mapping parameters (scenarios are mapped with the same)."""
+        return window_planning.mapping_params(self)
 
     def select_neighbourhood(self, name: str | None) -> None:
-        """Show one neighbourhood (None: all) on the map and charts."""
-        panels.call(self.map_panel, "select_neighbourhood", name)
-        panels.call(self.charts_panel, "set_neighbourhood", name)
+        """Show one neighbourhood (None: all) on every panel."""
+        self.view_state.set(neighbourhood=name)
 
-    def _map_selected_neighbourhood(self, name: str | None) -> None:
-        self.neighbourhood_panel.select(name or None, emit=False)
-        panels.call(self.charts_panel, "set_neighbourhood", name or None)
+    def current_result(self):
+        """The mapping result of the scenario chosen in the view state (baseline: the last run);
+        None until that scenario has been run."""
+        name = self.view_state.scenario
+        return self.service.last_result if name is None else self.scenario_results.get(name)
 
     def _assets_changed(self) -> None:
         # the register made the change and shows it already: refresh the rest only
@@ -171,7 +183,9 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
         self.project_loaded.emit()
 
     def _refresh_result_views(self) -> None:
-        result = self.service.last_result
+        if self.service is None:
+            return
+        result = self.current_result()
         if self.data is not None:
             self.neighbourhood_panel.set_data(self.data.summary, self.service.biggest_gaps())
             panels.call(self.charts_panel, "set_data", result, self.data.area_profile,
@@ -179,9 +193,11 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
         panels.call(self.map_panel, "set_result", result)
         self._results_stale = True
         self._update_results_panel()
-        chosen = self.neighbourhood_panel.selected()
+        self.results_shown.emit(result)
+        chosen = self.view_state.neighbourhood
         if chosen:
-            self.select_neighbourhood(chosen)
+            panels.call(self.map_panel, "select_neighbourhood", chosen)
+            panels.call(self.charts_panel, "set_neighbourhood", chosen)
 
     def _update_results_panel(self, *_: object) -> None:
         """Fill the results tables when their tab is showing: filling them takes a while, and a
@@ -189,7 +205,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
         dock = self.docks.get("results")
         if self._results_stale and (dock is None or not dock.visibleRegion().isEmpty()):
             self._results_stale = False
-            panels.call(self.results_panel, "set_result", self.service.last_result)
+            panels.call(self.results_panel, "set_result", self.current_result())
 
     def _update_status(self) -> None:
         c = self.data.counts if self.data else {}
@@ -211,7 +227,8 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
     def _update_title(self) -> None:
         if self.service is None:
             return
-        self.setWindowTitle(f"{self.service.title()} — phdesk")
+        suffix = " (read-only: open in another window)" if self.read_only else ""
+        self.setWindowTitle(f"{self.service.title()}{suffix} — phdesk")
         self.setWindowFilePath(str(self.service.path))
 
     # -- mapping ---------------------------------------------------------------------------------
@@ -230,6 +247,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
                 return
             result, run = out
             self.changed_since_run = False
+            self.scenario_results.clear()   # scenarios are mapped with the baseline's settings
             if self.data is not None:
                 self.data.last_run = run
                 if category_table is not None:
@@ -285,15 +303,17 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
         else:
             old, self.service = self.service, service
             old.close()
-            self.asset_panel = panels.replace_dock_widget(
-                self, "assets", panels.make_asset_panel(service, self.tasks, self))
-            self.provenance_panel = panels.replace_dock_widget(
-                self, "sources", panels.make_provenance_panel(service, self))
+            project_lock.forget_project(self)
+            self.undo_stack.clear()
+            self.scenario_results.clear()
+            self.view_state.set(scenario=None, comparison=None, neighbourhood=None)
+            panels.rebuild_project_panels(self, service)
+            window_planning.connect(self)
             changed = getattr(self.asset_panel, "assets_changed", None)
             if changed is not None:
                 changed.connect(self._assets_changed)
+            project_lock.claim(self, service.path)
             self.data = None
-            self.neighbourhood_panel.select(None, emit=False)
         self.changed_since_run = False
         self.settings.add_recent(service.path)
         if self.persist_settings:
@@ -303,7 +323,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
             window_actions.refresh_edit_menu(self)
             panels.resolve_mnemonic_clashes(self)
             self._update_title()
-            self.reload(rerun_mapping=self.settings.rerun_mapping_on_open)
+            self.reload(rerun_mapping=self.settings.rerun_mapping_on_open and not self.read_only)
 
     def open_path(self, path: str | Path, create: bool = False):
         """Open (or create) a project file here, on the DB worker as at start-up (the file may
@@ -335,6 +355,10 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
         """File ▸ Import…: the import wizard (for dropped files too)."""
         if self.service is None:
             self.statusBar().showMessage("The project is still opening; try again shortly.", 5000)
+            return
+        if self.read_only:
+            self.statusBar().showMessage("Read-only: this project is open in another window; "
+                                         "nothing can be imported here.", 8000)
             return
         wizard = panels.make_import_wizard(self.service, self.tasks, files, self)
         if wizard is None:
@@ -413,6 +437,10 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
         self.settings.window_geometry = base64.b64encode(bytes(self.saveGeometry())).decode()
         self.settings.window_state = base64.b64encode(bytes(self.saveState())).decode()
 
+    def focusNextPrevChild(self, forward: bool) -> bool:
+        """Tab and Shift+Tab skip panels that are tabbed out of sight (see ui/keyboard.py)."""
+        return keyboard.next_focus(self, forward, super().focusNextPrevChild)
+
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         self._opening = None   # a project still opening is closed as soon as it opens
         if self.persist_settings:
@@ -428,4 +456,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
         self.tasks.shutdown()
         if self.service is not None:
             self.service.close()
+        lock = getattr(self, "project_lock", None)
+        if lock is not None:
+            lock.release()
         super().closeEvent(event)

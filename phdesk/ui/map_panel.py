@@ -21,6 +21,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from phdesk.ui import map_layers as ml
 from phdesk.ui import map_panel_ui, palettes
 from phdesk.ui import map_text as mt
+from phdesk.ui.help_content import column_tip
+from phdesk.ui.map_labels import install_declutter
 from phdesk.ui.map_legend import marker_icon
 from phdesk.ui.map_panel_ui import LEVELS
 
@@ -59,10 +61,14 @@ class MapPanel(QtWidgets.QWidget):
             c.currentIndexChanged.connect(self._on_level_changed if c is self.level_combo
                                           else self._recolour)
         self.measure_combo.currentIndexChanged.connect(self._recolour)
+        self.measure_combo.currentIndexChanged.connect(lambda _i: self._measure_tip())
         self.segment_combo.currentIndexChanged.connect(self._recolour)
         self.category_combo.currentIndexChanged.connect(self._on_category_changed)
         self.catchment_check.toggled.connect(self._update_catchments)
         self.labels_check.toggled.connect(self.view.set_labels_visible)
+        # labels never overlap: hidden until a zoom makes room (phdesk.ui.map_labels)
+        install_declutter(self.view, self.labels_check.isChecked)
+        self.labels_check.toggled.connect(lambda _on: self.view.declutter_labels())
         self.layer_list.itemChanged.connect(self._on_layer_item)
         self.export_button.clicked.connect(self._export_dialog)
         self.view.mouse_moved.connect(self._on_hover)
@@ -101,6 +107,7 @@ class MapPanel(QtWidgets.QWidget):
                              layers.nbhd["label_x"] if show_labels else [],
                              layers.nbhd["label_y"] if show_labels else [])
         self.view.set_labels_visible(self.labels_check.isChecked())
+        QtCore.QTimer.singleShot(0, self, self.view.declutter_labels)
         self._build_asset_layers()
         self._refill_combos()
         x0, y0, x1, y1 = layers.extent
@@ -249,8 +256,9 @@ class MapPanel(QtWidgets.QWidget):
         self.layer_list.clear()
         s = self._layers.assets
         halo = len(s) <= HALO_MAX_MARKERS
-        for i, (cat, part) in enumerate(s.groupby("category", sort=True)):
-            colour, symbol = palettes.category_style(i)
+        styles = palettes.category_styles(s["category"].unique().tolist())
+        for cat, part in s.groupby("category", sort=True):
+            colour, symbol = styles[cat]
             self.view.set_scatter(cat, part["easting"].to_numpy(float),
                                   part["northing"].to_numpy(float), colour, symbol,
                                   part["id"].to_numpy(), halo=halo)
@@ -281,6 +289,9 @@ class MapPanel(QtWidgets.QWidget):
         for m in ml.available_measures(level, has_profile, has_result):
             if self._profile_has(m):
                 self.measure_combo.addItem(m.label, m)
+                # what the measure means, from the catalogue (F1 has the full help)
+                self.measure_combo.setItemData(self.measure_combo.count() - 1, column_tip(m.key),
+                                               QtCore.Qt.ItemDataRole.ToolTipRole)
         if self.measure_combo.count() == 0:
             self.measure_combo.addItem("Outlines only (no data yet)", None)
         cats = []
@@ -298,6 +309,10 @@ class MapPanel(QtWidgets.QWidget):
         for c in combos:
             c.blockSignals(False)
         self._recolour()
+
+    def _measure_tip(self) -> None:
+        tip = self.measure_combo.currentData(QtCore.Qt.ItemDataRole.ToolTipRole)
+        self.measure_combo.setToolTip(tip or "What to colour the map by")
 
     def _profile_has(self, m: ml.Measure) -> bool:
         """Whether the profile has data for a profile measure: with boundaries alone every
@@ -368,7 +383,9 @@ class MapPanel(QtWidgets.QWidget):
         outline = self._layers.outline if self._measure.level == "areas" else []
         self.view.fill.set_paths(fills, outline, self._lod_fills(classes, brushes))
         entries = list(zip(colours, labels, strict=True))
-        if (classes < 0).any():
+        if len(classes) and (classes < 0).all():   # say why, and what to import next
+            entries = [(palettes.NO_DATA, mt.empty_reason(self._measure))]
+        elif (classes < 0).any():
             entries.append((palettes.NO_DATA, "No data"))
         title = self._measure.label
         if self._measure.source == "result":
@@ -391,13 +408,12 @@ class MapPanel(QtWidgets.QWidget):
         cat = self.category_combo.currentText()
         if self.catchment_check.isChecked() and self._layers is not None and cat:
             s = self._layers.assets[self._layers.assets["category"] == cat]
-            radius = ml.catchment_radius(getattr(self._result, "params", None), cat) or 1000.0
+            radius = ml.catchment_radius(self._result, cat)
             path = ml.circle_path(s["easting"].to_numpy(float), s["northing"].to_numpy(float),
                                   radius)
-            i = sorted(self._layers.assets["category"].unique()).index(cat) \
-                if cat in set(self._layers.assets["category"]) else 0
+            styles = palettes.category_styles(self._layers.assets["category"].unique().tolist())
             # hatching, not a tint: a translucent fill would shift the choropleth's colours
-            colour = QtGui.QColor(palettes.category_style(i)[0]).darker(130)
+            colour = QtGui.QColor(styles.get(cat, palettes.category_style(0))[0]).darker(130)
             self.view.catchments.setBrush(QtGui.QBrush(colour,
                                                        QtCore.Qt.BrushStyle.BDiagPattern))
         self.view.catchments.setPath(path)

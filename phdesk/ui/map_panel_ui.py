@@ -10,6 +10,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 
 from phdesk.ui import palettes
+from phdesk.ui.layer_list import make_layer_buttons
 from phdesk.ui.map_legend import Legend
 from phdesk.ui.map_view import MapView
 from phdesk.ui.widgets import make_combo
@@ -79,6 +80,7 @@ def build(panel: QtWidgets.QWidget) -> None:
     layers_title.setBuddy(panel.layer_list)
     side.addWidget(layers_title)
     side.addWidget(panel.layer_list, 3)
+    side.addWidget(make_layer_buttons(panel.layer_list, panel))
     side.addWidget(panel.legend, 0)
     side.addWidget(panel.details, 2)
     side_w = QtWidgets.QWidget()

@@ -338,7 +338,7 @@ def test_export_map_and_charts_png(make_main_window, tmp_path):
 # -- keyboard and accessibility ------------------------------------------------------------------
 MAIN_ACTIONS = ["file.new", "file.open", "file.import", "file.export_map", "file.quit",
                 "analysis.run", "view.focus.neighbourhoods", "view.focus.map",
-                "view.focus.charts", "view.focus.results", "help.shortcuts"]
+                "view.focus.charts", "view.focus.results", "help.contents"]
 
 
 def test_main_actions_have_shortcuts_and_menus_mnemonics(make_main_window):
