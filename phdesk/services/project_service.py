@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from phdesk.core import imports
+from phdesk.core.measures import is_core20
 from phdesk.core.progress import CancelFn, ProgressFn
 from phdesk.services.planning import PlanningService
 from phdesk.store import edits, queries
@@ -30,7 +31,6 @@ log = logging.getLogger(__name__)
 
 __all__ = ["SUFFIX", "ProjectService", "assign_points"]   # SUFFIX: the project file extension
 
-CORE20_MAX_DECILE = 2   # Core20: the most deprived 20% of LSOAs nationally = IMD deciles 1 and 2
 SUMMARY_COLUMNS = ["neighbourhood", "areas", "population", "core20_pct", "assets"]
 
 
@@ -98,19 +98,16 @@ class ProjectService:
         return self._cached("areas", self._build_areas)
 
     def _build_areas(self) -> pd.DataFrame:
-        from phdesk.core.mapping_access import overlay_largest
+        from phdesk.core.mapping_stages import fill_neighbourhoods
 
         df = queries.areas_frame(self.project)
-        missing = df["neighbourhood"].isna().to_numpy()
-        if missing.any():
+        if df["neighbourhood"].isna().any():
             nbh = queries.neighbourhood_polygons(self.project)
             if nbh["geometry"].notna().any():
-                best = overlay_largest(df["geometry"].to_numpy(dtype=object)[missing],
-                                       nbh["geometry"].to_numpy(dtype=object))
-                names = nbh["name"].to_numpy(dtype=object)
-                filled = df["neighbourhood"].to_numpy(dtype=object, copy=True)
-                filled[np.flatnonzero(missing)[best >= 0]] = names[best[best >= 0]]
-                df["neighbourhood"] = filled
+                df["neighbourhood"], _ = fill_neighbourhoods(
+                    df["neighbourhood"].to_numpy(dtype=object),
+                    df["geometry"].to_numpy(dtype=object), nbh["name"].to_numpy(dtype=object),
+                    nbh["geometry"].to_numpy(dtype=object))
         return df
 
     def assets(self) -> pd.DataFrame:
@@ -188,7 +185,7 @@ class ProjectService:
         prof = prof[prof["neighbourhood"].notna()]
         if prof.empty:
             return pd.DataFrame(columns=SUMMARY_COLUMNS)
-        core20 = prof["imd_decile"] <= CORE20_MAX_DECILE
+        core20 = is_core20(prof["imd_decile"])   # the one Core20 definition
         have_imd = prof["imd_decile"].notna()
         grouped = prof.assign(
             core20_pop=np.where(core20, prof["population"], 0.0),
@@ -206,17 +203,21 @@ class ProjectService:
         return out[SUMMARY_COLUMNS]
 
     def biggest_gaps(self, result: MappingResult | None = None) -> pd.DataFrame:
-        """neighbourhood, segment, category, gap_score: the highest gap per neighbourhood."""
+        """neighbourhood, segment, category, gap_score (and access_ratio, no_site_pct when the
+        run has them): the headline row per neighbourhood, worst first by the engine's rule
+        (``phdesk.core.mapping_measures.headline_order``: absence and low access before the
+        relative gap score)."""
+        from phdesk.core.mapping_measures import headline_order
+
         result = result or self.last_result
         cols = ["neighbourhood", "segment", "category", "gap_score"]
         if result is None or result.neighbourhood_segments is None:
             return pd.DataFrame(columns=cols)
         ns = result.neighbourhood_segments
-        ns = ns[pd.to_numeric(ns["gap_score"], errors="coerce").notna()]
         if ns.empty:
             return pd.DataFrame(columns=cols)
-        top = ns.sort_values("gap_score", ascending=False, kind="stable") \
-            .drop_duplicates("neighbourhood")
+        cols += [c for c in ("access_ratio", "no_site_pct") if c in ns]
+        top = headline_order(ns).drop_duplicates("neighbourhood")
         return top[cols].reset_index(drop=True)
 
     def provenance(self) -> pd.DataFrame:

@@ -338,8 +338,10 @@ MEASURES = [
     _on_map("coverage_pct", "neighbourhoods", "result"),
     _on_map("assets_per_10k", "neighbourhoods", "result"),
     _on_map("access_2sfca", "neighbourhoods", "result"),
-    _on_map("overlap_pct", "neighbourhoods", "result",
-            "Overlap (% of covered residents near 2+ assets)"),
+    _on_map("access_ratio", "neighbourhoods", "result"),
+    _on_map("no_site_pct", "neighbourhoods", "result"),
+    _on_map("choice_pct", "neighbourhoods", "result"),
+    _on_map("duplicated_pct", "neighbourhoods", "result"),
 ]
 
 
@@ -367,9 +369,10 @@ def measure_values(measure: Measure, areas: pd.DataFrame, profile: pd.DataFrame 
             nb = pd.Series(dtype=float)
         elif measure.key == "population":
             nb = p.groupby("neighbourhood")["population"].sum(min_count=1)
-        else:   # core20_pct: share of population living in IMD deciles 1-2
+        else:   # core20_pct: share of population living in Core20 areas (catalogue's rule)
             pop = pd.to_numeric(p["population"], errors="coerce")
-            core = pop.where(pd.to_numeric(p["imd_decile"], errors="coerce") <= 2, 0.0)
+            core = pop.where(catalogue.is_core20(pd.to_numeric(p["imd_decile"],
+                                                                errors="coerce")), 0.0)
             g = pd.DataFrame({"n": p["neighbourhood"], "pop": pop, "core": core})
             tot = g.groupby("n")[["pop", "core"]].sum()
             nb = 100 * tot["core"] / tot["pop"].where(tot["pop"] > 0)
@@ -396,13 +399,15 @@ def _indexed(df: pd.DataFrame | None, key: str, col: str) -> pd.Series:
     return pd.Series(s.to_numpy(float), index=df[key].to_numpy()).groupby(level=0).first()
 
 
-def catchment_radius(params, category: str | None) -> float:
-    """Catchment radius (metres) for a category from MappingParams."""
-    if params is None:
+def catchment_radius(result, category: str | None) -> float:
+    """Catchment radius (metres) a mapping run used for a category: read from the run's
+    ``category_rules`` (what the engine resolved from saved settings, parameters and defaults),
+    so the circles are always the catchments the figures came from. 0 when there is no run or
+    the category was not mapped."""
+    if result is None or category is None:
         return 0.0
-    if getattr(params, "radius_override", False) or category is None:
-        return float(params.default_radius_m)
-    return float(params.radius_m.get(category, params.default_radius_m))
+    radius = result.radius_m(category) if hasattr(result, "radius_m") else None
+    return float(radius) if radius is not None else 0.0
 
 
 if __name__ == "__main__":

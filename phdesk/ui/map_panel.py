@@ -441,7 +441,7 @@ class MapPanel(QtWidgets.QWidget):
         cat = self.category_combo.currentText()
         if self.catchment_check.isChecked() and self._layers is not None and cat:
             s = self._layers.assets[self._layers.assets["category"] == cat]
-            radius = ml.catchment_radius(getattr(self._result, "params", None), cat) or 1000.0
+            radius = ml.catchment_radius(self._result, cat)
             path = ml.circle_path(s["easting"].to_numpy(float), s["northing"].to_numpy(float),
                                   radius)
             i = sorted(self._layers.assets["category"].unique()).index(cat) \

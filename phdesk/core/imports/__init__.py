@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 # Detection order: the most specific layouts first; the asset register (any columns) last.
 IMPORTERS = {
     "boundaries": "phdesk.core.imports.boundaries",
+    "lsoa-lookup": "phdesk.core.imports.lsoa_lookup",
+    "centroids": "phdesk.core.imports.centroids",
     "deprivation": "phdesk.core.imports.deprivation",
     "ods": "phdesk.core.imports.ods",
     "postcodes": "phdesk.core.imports.postcodes",
@@ -201,7 +203,8 @@ def prepare_import(project: Project | None, path: str | Path, kind: str | None =
     ctx = ImportContext(project, dict(options or {}), prog.sub(0.0, 0.9))
     prepared = importer(kind).prepare(path, ctx)
     rep = prepared.report
-    rep.file, rep.kind, rep.reason = path.name, kind, reason
+    # an importer may name what it really read (e.g. the edition given as an option)
+    rep.file, rep.kind, rep.reason = path.name, kind, rep.details.pop("reason", None) or reason
     rep.sha256 = sha256_of(path)
     if rep.rows_accepted == 0 and rep.rows_read > 0 and rep.rows_rejected == 0:
         rep.warn("no rows were accepted")
@@ -237,6 +240,9 @@ def commit_import(project: Project, prepared: Prepared, accept_partial: bool = F
         prepared.write(db, pid, prog)
         prog.check()  # a cancel during the last step still rolls back
     rep.committed = True
+    from phdesk.core.vintage_coverage import attach_coverage
+
+    attach_coverage(project, rep)   # areas/residents without decile or population, Core20
     return rep
 
 
