@@ -180,12 +180,13 @@ def save_category_settings(project: Project, settings: pd.DataFrame) -> None:
         if not isinstance(s, list) or not all(isinstance(x, str) for x in s):
             raise UserError(f"category {c!r}: serves must be a list of segment names")
         rows.append({"category": str(c), "radius_m": radius, "serves": json.dumps(s)})
-    with project.transaction() as db:
-        if rows:
-            db["category_settings"].upsert_all(rows, pk="category")
+    from phdesk.store import records
+
+    records.save_category_settings(project, rows)
 
 
 def delete_category_settings(project: Project, category: str) -> None:
     """Forget the saved settings of a category (its defaults apply again)."""
-    with project.transaction() as db:
-        db.execute("DELETE FROM category_settings WHERE category = ?", [category])
+    from phdesk.store import records
+
+    records.delete_category_settings(project, category)

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from phdesk import __version__
 from phdesk.core.mapping_engine import (
     SII_SEED,
     MappingEngine,
@@ -69,13 +68,16 @@ def compute_mapping(inputs: MappingInputs, params: MappingParams | None = None,
 
 def run_mapping(project: Project, params: MappingParams | None = None,
                 progress: ProgressFn | Progress | None = None,
-                cancelled: CancelFn | None = None) -> MappingResult:
+                cancelled: CancelFn | None = None, record: bool = True) -> MappingResult:
     """Read the project, compute the mapping and record the run in ``mapping_runs``.
+
+    ``record=False`` records nothing (viewing, or outputs still to be written: call
+    :func:`record_run` once they are).
 
     Raises UserError for a project without areas, population or placed assets, and
     ``Cancelled`` (nothing recorded) when ``cancelled()`` turns True.
     """
-    from phdesk.store.project import dumps, utc_now
+    from phdesk.store.project import utc_now
 
     params = params or MappingParams()
     prog = as_progress(progress, cancelled)
@@ -84,18 +86,26 @@ def run_mapping(project: Project, params: MappingParams | None = None,
     inputs = load_inputs(project)
     result = compute_mapping(inputs, params, prog.sub(0.05, 0.97))
     result.finished_at = utc_now()
-    prog(0.98, "Recording the run")
-    with project.transaction() as db:
-        table = db["mapping_runs"]
-        table.insert({"started_at": started, "finished_at": result.finished_at,
-                      "parameters": dumps(dataclasses.asdict(params)),
-                      "summary": dumps(result.summary), "phdesk_version": __version__})
-        result.run_id = int(table.last_pk)
+    result.started_at = started
+    if record:
+        prog(0.98, "Recording the run")
+        record_run(project, result, params)
     # the run is recorded: a cancel pressed now is too late and must not hide the result
     with contextlib.suppress(Cancelled):
         prog(1.0, "Mapping done")
     return result
 
 
+def record_run(project: Project, result: MappingResult, params: MappingParams) -> int:
+    """Record a computed run in ``mapping_runs``; returns its id (also set on ``result``)."""
+    from phdesk.store import records
+
+    result.run_id = records.record_mapping_run(
+        project, result.started_at or result.finished_at, result.finished_at,
+        dataclasses.asdict(params), result.summary)
+    return result.run_id
+
+
 __all__ = ["MappingParams", "MappingResult", "MappingInputs", "MappingEngine", "compute_mapping",
-           "load_inputs", "run_mapping", "write_outputs", "NO_NEIGHBOURHOOD", "SII_SEED"]
+           "load_inputs", "run_mapping", "record_run", "write_outputs", "NO_NEIGHBOURHOOD",
+           "SII_SEED"]

@@ -8,13 +8,16 @@ with up to 6 decimals; empty cells are missing values (NaN).
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from phdesk.core.atomic import atomic_path, disk_full, is_disk_full
 from phdesk.core.errors import UserError
 from phdesk.core.measures import measure
+from phdesk.core.safe_text import safe_csv_frame
 
 if TYPE_CHECKING:
     from phdesk.core.mapping import MappingResult
@@ -98,15 +101,22 @@ def write_outputs(result: MappingResult, out_dir: str | Path) -> list[Path]:
     except OSError as exc:
         raise UserError(f"{out}: cannot create the output folder ({exc.strerror})") from None
     paths = []
-    for name, cols in COLUMNS.items():
-        path = out / f"{name}.csv"
-        try:
-            with open(path, "w", encoding="utf-8", newline="") as fh:
-                for k, chunk in enumerate(result.table_chunks(name)):
-                    _tidy(chunk.reindex(columns=cols)).to_csv(fh, index=False, header=k == 0)
-        except OSError as exc:
-            raise UserError(f"{path}: cannot write ({exc.strerror})") from None
-        paths.append(path)
+    # every table goes to a temporary name; all are moved into place only when all are written
+    # (a full disk leaves the previous outputs, never a truncated CSV)
+    with contextlib.ExitStack() as stack:
+        for name, cols in COLUMNS.items():
+            path = out / f"{name}.csv"
+            try:
+                tmp = stack.enter_context(atomic_path(path))
+                with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                    for k, chunk in enumerate(result.table_chunks(name)):
+                        safe_csv_frame(_tidy(chunk.reindex(columns=cols))).to_csv(
+                            fh, index=False, header=k == 0)
+            except OSError as exc:
+                if is_disk_full(exc):
+                    raise disk_full(path, exc) from exc
+                raise UserError(f"{path}: cannot write ({exc.strerror})") from None
+            paths.append(path)
     return paths
 
 

@@ -247,6 +247,10 @@ def build_segments(population: pd.DataFrame, deciles: pd.Series | None = None,
             notes.append(f"{name}: {note}")
         add(name, "user", values)
     info["notes"] = notes
+    # carried into the mapping run's summary: which counts are patient-derived (disclosure)
+    info["segment_kinds"] = dict(kinds)
+    info["user_segments_from_extracts"] = sorted(
+        n for n, d in (user_segments or {}).items() if d.get("segments") and n in kinds)
     return SegmentTable(_long(areas, names, cols), kinds, info)
 
 
@@ -325,9 +329,9 @@ def validate_definition(name: str, definition: dict) -> dict:
 def save_user_segment(project: Project, name: str, definition: dict) -> None:
     """Save (or replace) a user-defined segment."""
     validate_definition(name, definition)
-    with project.transaction() as db:
-        db["user_segments"].upsert({"name": name.strip(), "definition": json.dumps(definition)},
-                                   pk="name")
+    from phdesk.store import records
+
+    records.save_user_segment(project, name.strip(), definition)
 
 
 def list_user_segments(project: Project) -> dict[str, dict]:
@@ -338,9 +342,9 @@ def list_user_segments(project: Project) -> dict[str, dict]:
 
 def delete_user_segment(project: Project, name: str) -> bool:
     """Delete a user-defined segment; False if there was none of that name."""
-    with project.transaction() as db:
-        cur = db.execute("DELETE FROM user_segments WHERE name = ?", [name])
-        return cur.rowcount > 0
+    from phdesk.store import records
+
+    return records.delete_user_segment(project, name)
 
 
 def project_segments(project: Project) -> SegmentTable:

@@ -116,10 +116,57 @@ ALTER TABLE notes ADD COLUMN provenance_id INTEGER REFERENCES provenance(id);
 
 # -- outputs: project settings such as the disclosure rule -------------------------------------
 V2_OUTPUTS = """
+-- the project's disclosure rule (phdesk.core.disclosure): one row; none = the default rule
+CREATE TABLE IF NOT EXISTS disclosure_rule (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    threshold INTEGER NOT NULL DEFAULT 7 CHECK (threshold >= 0),      -- counts 1..threshold: *
+    rounding_base INTEGER NOT NULL DEFAULT 5 CHECK (rounding_base >= 1),  -- others rounded
+    enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+    reason TEXT NOT NULL DEFAULT '',                                  -- why it is off
+    changed_at TEXT NOT NULL,                                         -- ISO 8601 UTC
+    CHECK (enabled = 1 OR length(trim(reason)) > 0)
+);
+-- every change of the rule, kept: who turned it off, when and why
+CREATE TABLE IF NOT EXISTS disclosure_rule_log (
+    id INTEGER PRIMARY KEY,
+    threshold INTEGER NOT NULL, rounding_base INTEGER NOT NULL, enabled INTEGER NOT NULL,
+    reason TEXT NOT NULL DEFAULT '', changed_at TEXT NOT NULL
+);
 """
 
 # -- storage: leaner big tables (WITHOUT ROWID rebuilds) -------------------------------------------
+# The two biggest tables are keyed by their natural key. As rowid tables each row was stored
+# twice: once in the table and again (key + rowid) in the index SQLite builds for the primary
+# key; WITHOUT ROWID stores each row once, in key order, and a lookup by key reads one b-tree.
+# Rebuild and copy, so the statements serve a new file (the v1 tables are empty then) and the
+# upgrade of a v1 file alike; the columns and keys are those of SCHEMA_V1.
+#   postcodes: postcode (upper case, no spaces) -> easting, northing (EPSG:27700 metres), LSOA
+#   deprivation: (area_code, edition, domain) -> score, rank, decile
 V2_STORAGE = """
+CREATE TABLE IF NOT EXISTS postcodes_lean (
+    postcode TEXT NOT NULL PRIMARY KEY,
+    easting REAL, northing REAL,
+    lsoa_code TEXT,
+    provenance_id INTEGER REFERENCES provenance(id)
+) WITHOUT ROWID;
+INSERT INTO postcodes_lean (postcode, easting, northing, lsoa_code, provenance_id)
+    SELECT postcode, easting, northing, lsoa_code, provenance_id FROM postcodes
+    WHERE postcode IS NOT NULL;
+DROP TABLE postcodes;
+ALTER TABLE postcodes_lean RENAME TO postcodes;
+
+CREATE TABLE IF NOT EXISTS deprivation_lean (
+    area_code TEXT NOT NULL,
+    edition INTEGER NOT NULL,
+    domain TEXT NOT NULL,
+    score REAL, rank INTEGER, decile INTEGER,
+    provenance_id INTEGER REFERENCES provenance(id),
+    PRIMARY KEY (area_code, edition, domain)
+) WITHOUT ROWID;
+INSERT INTO deprivation_lean (area_code, edition, domain, score, rank, decile, provenance_id)
+    SELECT area_code, edition, domain, score, rank, decile, provenance_id FROM deprivation;
+DROP TABLE deprivation;
+ALTER TABLE deprivation_lean RENAME TO deprivation;
 """
 
 SECTIONS = (V2_VINTAGES, V2_PLANNING, V2_OUTPUTS, V2_STORAGE)

@@ -111,3 +111,21 @@ def neighbourhood_details(name: str, n_areas: int, profile: pd.DataFrame | None,
         parts.append(f"{html.escape(measure.label)}: "
                      f"{palettes.format_value(float(values[name]))}")
     return "<br>".join(parts)
+
+
+# what to import (or do) when a measure has no value for any area of the map
+_EMPTY_NEXT = {
+    "population": "import a population table (ONS mid-year estimates or Census 2021) coded by "
+                  "the same LSOAs as the boundaries (2011 and 2021 codes differ)",
+    "imd_decile": "import the Indices of Deprivation for these LSOAs (IoD 2019 is coded by "
+                  "2011 LSOAs: add the ONS 2011→2021 lookup for 2021 boundaries)",
+    "core20_pct": "import the Indices of Deprivation and a population table for these LSOAs",
+}
+
+
+def empty_reason(measure: Measure) -> str:
+    """The legend's line when no area has a value: why, and what to import next."""
+    if measure.source == "result":
+        return "No data: run mapping (F5) with this category and segment"
+    nxt = _EMPTY_NEXT.get(measure.key, "import data for these areas")
+    return f"No data for any area: {nxt}"

@@ -30,6 +30,7 @@ import pandas as pd
 
 from phdesk import __version__
 from phdesk.core.errors import UserError
+from phdesk.core.imports import limits
 from phdesk.core.imports.reading import EXCEL_SUFFIXES, Table, read_table
 from phdesk.core.imports.report import ImportRejected, ImportReport
 from phdesk.core.progress import CancelFn, Progress, ProgressFn, as_progress
@@ -51,6 +52,8 @@ IMPORTERS = {
     "population": "phdesk.core.imports.population",
     "segments": "phdesk.core.imports.segments",
     "notes": "phdesk.core.imports.notes",   # survey/workshop comments (strong column names)
+    # after population (which reads the age and ethnic-group tidy tables): any other topic
+    "census-topic": "phdesk.core.imports.census_topics",
     "neighbourhoods": "phdesk.core.imports.neighbourhoods",
     "assets": "phdesk.core.imports.assets",
 }
@@ -201,8 +204,12 @@ def prepare_import(project: Project | None, path: str | Path, kind: str | None =
             raise UserError(_patient_level_refusal(path, sample.person_columns, kind))
         reason = mod.detect(sample) or "kind given by the user"
     ctx = ImportContext(project, dict(options or {}), prog.sub(0.0, 0.9))
-    prepared = importer(kind).prepare(path, ctx)
+    notes: list[str] = []
+    with limits.reading_progress(ctx.progress, notes):
+        prepared = importer(kind).prepare(path, ctx)
     rep = prepared.report
+    for message in notes:
+        rep.warn(message)
     # an importer may name what it really read (e.g. the edition given as an option)
     rep.file, rep.kind, rep.reason = path.name, kind, rep.details.pop("reason", None) or reason
     rep.sha256 = sha256_of(path)

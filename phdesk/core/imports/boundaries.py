@@ -24,6 +24,7 @@ from phdesk.core.imports import area_codes as ac
 from phdesk.core.imports import boundary_vintages as bv
 from phdesk.core.imports.geofiles import GeoData, peek_geo, read_geo
 from phdesk.core.imports.reading import find_column
+from phdesk.core.imports.repair import repair
 from phdesk.core.imports.report import DUPLICATE_KEY, MISSING_VALUE, ImportReport
 
 KIND = "boundaries"
@@ -38,6 +39,8 @@ CHOICES = {"vintage": ("Census vintage of the codes", [("", "As the file says"),
 EMPTY_GEOMETRY = "empty or missing geometry"
 NOT_POLYGON = "not a polygon"
 UNREPAIRABLE = "invalid polygon that cannot be repaired"
+TOO_TANGLED = ("invalid polygon too tangled to repair in reasonable time (its edges cross each "
+               "other very many times); fix it in a GIS")
 LEVELS = {"lsoa", "msoa", "ward", "lad", "oa", "other", "neighbourhood"}
 LEVEL_NAMES = {"lsoa": "LSOA", "msoa": "MSOA", "ward": "ward", "lad": "local authority",
                "oa": "output area", "other": "area"}
@@ -129,12 +132,12 @@ def check_geometries(data: GeoData, report: ImportReport, rows: np.ndarray) -> n
     invalid = ok.copy()
     invalid[ok] = ~shapely.is_valid(geoms[ok])
     if invalid.any():
-        fixed = np.array([_polygonal(g) for g in shapely.make_valid(geoms[invalid])],
-                         dtype=object)
+        fixed, tangled = repair(geoms[invalid], _polygonal)
         lost = pd.isna(fixed)
         idx = np.flatnonzero(invalid)
         geoms[idx[~lost]] = fixed[~lost]
-        report.reject(rows[idx[lost]], "geometry", UNREPAIRABLE)
+        report.reject(rows[idx[tangled]], "geometry", TOO_TANGLED)
+        report.reject(rows[idx[lost & ~tangled]], "geometry", UNREPAIRABLE)
         ok[idx[lost]] = False
         if (~lost).any():
             report.warn(f"{int((~lost).sum())} invalid polygons repaired (self-intersections "
