@@ -346,14 +346,18 @@ def replace_dock_widget(window, key: str, widget: QtWidgets.QWidget) -> QtWidget
 
 def focus_dock(window, key: str | None) -> None:
     """Show and focus a dock (None: the map in the centre)."""
+    from phdesk.ui.keyboard import main_control
+
     if key is None:
-        target = window.centralWidget()
+        target = getattr(window, "map_panel", None) or window.centralWidget()
     else:
         dock = window.docks[key]
         dock.show()
         dock.raise_()
         target = dock.widget()
-    focus = target.focusProxy() or _first_focusable(target) or target
+    inner = target.widget() if isinstance(target, QtWidgets.QScrollArea) else target
+    focus = (main_control(inner) or target.focusProxy() or _first_focusable(target)
+             or target)
     focus.setFocus(QtCore.Qt.FocusReason.ShortcutFocusReason)
 
 

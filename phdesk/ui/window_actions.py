@@ -55,8 +55,10 @@ def build(win: MainWindow) -> None:
           "Full screen, large type, keyboard driven: step through neighbourhoods with a group")
     a.add("view.reset_layout", "Reset &layout", lambda: reset_layout(win),
           tip="Put every panel back where it started")
-    a.add("help.shortcuts", "&Keyboard shortcuts", lambda: show_dialog(win, "shortcuts"), "F1",
-          "List the keyboard shortcuts")
+    a.add("help.contents", "phdesk &help", lambda: show_dialog(win, "help"), "F1",
+          "What every measure and term means, with examples; searchable")
+    a.add("help.shortcuts", "&Keyboard shortcuts", lambda: show_dialog(win, "shortcuts"),
+          tip="List the keyboard shortcuts")
     a.add("help.logs", "Open &log folder", lambda: QtGui.QDesktopServices.openUrl(
         QtCore.QUrl.fromLocalFile(str(paths.log_dir()))), tip="Show the folder with the log file")
     a.add("help.about", "&About phdesk", lambda: show_dialog(win, "about"),
@@ -71,6 +73,10 @@ def build(win: MainWindow) -> None:
     m.addSeparator()
     m.addAction(a["file.import"])
     export = m.addMenu("&Export")
+    from phdesk.ui import export_actions
+
+    export_actions.add_to_menu(win, export)
+    export.addSeparator()
     export.addAction(a["file.export_map"])
     export.addAction(a["file.export_charts"])
     m.addSeparator()
@@ -96,17 +102,22 @@ def build(win: MainWindow) -> None:
     m.addAction(a["view.reset_layout"])
 
     m = bar.addMenu("&Help")
-    for name in ("help.shortcuts", "help.logs", "help.about"):
+    for name in ("help.contents", "help.shortcuts", "help.logs", "help.about"):
         m.addAction(a[name])
     refresh_recent_menu(win)
     win._default_state = win.saveState()
 
 
 def show_dialog(win: MainWindow, which: str) -> None:
-    """Help ▸ Keyboard shortcuts ("shortcuts") or Help ▸ About ("about"), modal."""
+    """Help ▸ phdesk help ("help", not modal), Keyboard shortcuts ("shortcuts") or About
+    ("about"), modal."""
     from phdesk.ui.about import AboutDialog, ShortcutsDialog  # when asked: not at start-up
 
-    if which == "shortcuts":
+    if which == "help":
+        from phdesk.ui.help import open_help
+
+        open_help(win)
+    elif which == "shortcuts":
         ShortcutsDialog(win.commands.shortcut_table(), win).exec()
     else:
         AboutDialog(str(win.project_path or ""), win).exec()

@@ -51,7 +51,7 @@ def test_gp_in_eastfield_equals_adding_it_for_real(demo_path, tmp_path, capsys):
                             "easting": 535620.0, "northing": 180480.0, "capacity": 8})
     assert main(["map", str(real), "--out", str(tmp_path / "real"), "--quiet"]) == 0
     got, want = _tables(tmp_path / "scenario"), _tables(tmp_path / "real")
-    assert len(want) == 5 and got == want   # byte-equal, asset ids included
+    assert len(want) == 6 and got == want   # byte-equal, asset ids included
     # and the comparison shows the Core20 residents of Eastfield newly within reach
     capsys.readouterr()
     assert main(["compare", str(demo_path), "--scenario", "GP in Eastfield", "--out",
