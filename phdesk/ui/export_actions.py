@@ -23,6 +23,8 @@ FORMATS = [
      "Areas, neighbourhoods and assets with their measures, for GIS (EPSG:4326)"),
     ("png", "Map &image (PNG)…", ".png", "PNG image (*.png)",
      "The map rendered at 1600 x 1200 pixels, 150 dpi"),
+    ("png_gaps", "&Gap chart image (PNG)…", ".png", "PNG image (*.png)",
+     "The biggest gaps chart rendered at 1600 x 1200 pixels, 150 dpi"),
     ("csv", "&Tables (CSV)…", ".csv", "CSV tables (*.csv)",
      "The five mapping tables as CSV files"),
 ]
@@ -31,9 +33,10 @@ FORMATS = [
 def add_to_menu(win: MainWindow, menu: QtWidgets.QMenu) -> None:
     """Add one action per format to ``menu`` (File ▸ Export)."""
     for key, text, ext, flt, tip in FORMATS:
-        action = win.commands.add(f"file.export.{key}", text,
-                                  lambda _=False, e=ext, f=flt: ask_and_export(win, e, f),
-                                  tip=tip)
+        options = {"what": "gaps"} if key == "png_gaps" else {}
+        action = win.commands.add(
+            f"file.export.{key}", text,
+            lambda _=False, e=ext, f=flt, o=options: ask_and_export(win, e, f, **o), tip=tip)
         menu.addAction(action)
     menu.addSeparator()
     menu.addAction(win.commands.add(
@@ -50,7 +53,7 @@ def current_view(win: MainWindow) -> tuple[str | None, str | None]:
     return nb or None, scenario or None
 
 
-def ask_and_export(win: MainWindow, ext: str, flt: str) -> Task | None:
+def ask_and_export(win: MainWindow, ext: str, flt: str, **options) -> Task | None:
     nb, scenario = current_view(win)
     stem = Path(win.service.path).stem
     suffix = "-".join(s for s in (scenario, nb) if s)
@@ -62,7 +65,7 @@ def ask_and_export(win: MainWindow, ext: str, flt: str) -> Task | None:
     path = Path(chosen)
     if path.suffix.lower() != ext:
         path = path.with_name(path.name + ext)
-    return export_view(win, path)
+    return export_view(win, path, **options)
 
 
 def export_view(win: MainWindow, path: str | Path, **options) -> Task:
