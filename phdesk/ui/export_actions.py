@@ -40,7 +40,7 @@ def add_to_menu(win: MainWindow, menu: QtWidgets.QMenu) -> None:
         menu.addAction(action)
     menu.addSeparator()
     menu.addAction(win.commands.add(
-        "file.export.disclosure", "Disclosure &rule…", lambda: edit_disclosure_rule(win),
+        "file.export.disclosure", "Disclosure ru&le…", lambda: edit_disclosure_rule(win),
         tip="Set how patient-derived counts are protected in every output"))
 
 
