@@ -34,8 +34,10 @@ from phdesk.core.disclosure import (
     Relation,
     protect,
 )
+from phdesk.core.mapping_output import COLUMNS
 
-TABLES = ("neighbourhood_segments", "area_access", "assets", "cold_spots", "inequality")
+TABLES = tuple(COLUMNS)   # every mapping table (the engine's list; new ones carry no counts
+#                          until they are given a rule here)
 # columns that name a row rather than measure people (never altered)
 KEY_COLUMNS = frozenset({"neighbourhood", "segment", "category", "area_code", "measure", "note",
                          "deciles", "asset_id", "source_id", "name"})
@@ -152,7 +154,7 @@ def protect_result(result, classes: dict[str, str], rule: DisclosureRule,
                    protected: Protected | None = None, tag: str = "",
                    candidates: dict[str, list[str]] | None = None) -> dict[str, pd.DataFrame]:
     """The five tables of ``result`` with the rule applied (``*`` for hidden values)."""
-    tables = {t: getattr(result, t).copy() for t in TABLES}
+    tables = {t: getattr(result, t, pd.DataFrame(columns=COLUMNS[t])).copy() for t in TABLES}
     pats = set(patient_segments(classes))
     if not rule.enabled or not pats:
         return tables
