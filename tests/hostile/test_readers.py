@@ -54,6 +54,7 @@ DAMAGED = [
     (makers.deflate64_zip, "compression method"),
     (makers.corrupt_zip, "cannot"),
     (makers.shifted_zip, "cannot unpack"),
+    (makers.zip_version_99, "damaged or not a zip"),
     (makers.shp_count_mismatch, "4 shapes but the .dbf 3 records"),
     (makers.short_dbf, "shapefile"),
     (makers.xlsx_encrypted, "Excel workbook"),
@@ -63,7 +64,8 @@ DAMAGED = [
 
 
 @pytest.mark.parametrize("make,words", DAMAGED, ids=[
-    "encrypted_zip", "deflate64_zip", "corrupt_zip", "shifted_zip", "shp_dbf_count_mismatch",
+    "encrypted_zip", "deflate64_zip", "corrupt_zip", "shifted_zip", "zip_version_99",
+    "shp_dbf_count_mismatch",
     "short_dbf",
     "encrypted_xlsx", "gpkg_no_geometry_column", "gpkg_bad_utf8"])
 def test_damaged_inputs_exit_2_with_one_line(tmp_path, proj, capsys, make, words):
