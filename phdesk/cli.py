@@ -111,28 +111,29 @@ def _notice(message: str) -> None:
     print(f"phdesk: {message}", file=sys.stderr, flush=True)
 
 
-def _open_project(path: Path, read_only: bool = False):
-    from phdesk.store.project import Project
+def _open_service(path: Path, read_only: bool = False):
+    """The project through the service layer, the one door the window uses too."""
+    from phdesk.services.project_service import ProjectService
 
-    return Project(path, read_only=read_only, notice=_notice)
+    return ProjectService.open(path, read_only=read_only, notice=_notice)
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from phdesk.store.project import Project
+    from phdesk.services.project_service import ProjectService
 
-    Project.create(args.project).close()
+    ProjectService.create(args.project).close()
     print(f"created {args.project}")
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from phdesk.core.demo import write_demo
+    from phdesk.services.project_service import ProjectService
 
     if args.project.exists():
         if not args.force:
             raise UserError(f"{args.project}: already exists (use --force to overwrite)")
         args.project.unlink()
-    summary = write_demo(args.project)
+    summary = ProjectService.write_demo(args.project)
     what = ", ".join(f"{v} {k}" for k, v in summary.items())
     print(f"wrote demo project {args.project}: {what}")
     return 0
@@ -149,10 +150,10 @@ def _parse_options(pairs: list[str]) -> dict[str, str]:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from phdesk.core.imports import ImportRejected, run_import
+    from phdesk.core.imports import ImportRejected
 
     options = _parse_options(args.option)
-    project = _open_project(args.project)
+    service = _open_service(args.project)
     # each file is its own transaction: a file that fails leaves the project as it was and the
     # next files are still imported; the exit status says something failed
     reports: list[dict] = []
@@ -160,8 +161,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         for f in args.files:
             try:
-                rep = run_import(project, f, kind=args.kind, accept_partial=args.accept_partial,
-                                 options=options, progress=_progress_printer(args.json))
+                rep = service.run_import(f, kind=args.kind, accept_partial=args.accept_partial,
+                                         options=options, progress=_progress_printer(args.json))
             except ImportRejected as exc:
                 reports.append(exc.report.to_dict())
                 print(exc.report.to_text(), file=sys.stderr)
@@ -177,14 +178,14 @@ def cmd_import(args: argparse.Namespace) -> int:
             if not args.json:
                 print(rep.to_text())
     finally:
-        project.close()
+        service.close()
     if args.json:
         print(json.dumps(reports, ensure_ascii=False, indent=2, default=str))
     return status
 
 
 def cmd_map(args: argparse.Namespace) -> int:
-    from phdesk.core.mapping import MappingParams, record_run, run_mapping, write_outputs
+    from phdesk.core.mapping import MappingParams, record_run
 
     params = MappingParams(categories=args.category or None)
     if args.radius is not None:
@@ -192,24 +193,27 @@ def cmd_map(args: argparse.Namespace) -> int:
             raise UserError("--radius must be a positive number of metres")
         params.default_radius_m = args.radius
         params.radius_override = True
-    project = _open_project(args.project)
+    service = _open_service(args.project)
     try:
         if args.scenario:  # nothing recorded for a scenario (not even the run log)
             from phdesk.cli_planning import map_scenario
 
-            result = map_scenario(project, args.scenario, params, _progress_printer(args.quiet))
-            files = write_outputs(result, args.out)
+            result = map_scenario(service.project, args.scenario, params,
+                                  _progress_printer(args.quiet))
         else:
             # outputs first, then the record: nothing is recorded for a run whose outputs failed
-            result = run_mapping(project, params, progress=_progress_printer(args.quiet),
-                                 record=False)
-            files = write_outputs(result, args.out)
-            if project.read_only:
+            service.record_runs = False
+            result = service.run_mapping(params, progress=_progress_printer(args.quiet))
+        from phdesk.export import write_map_tables  # the one export path (disclosure control)
+
+        files = write_map_tables(service.project, result, args.out)
+        if not args.scenario:
+            if service.project.read_only:
                 _notice("the run is not recorded in the project (opened read-only)")
             else:
-                record_run(project, result, params)
+                record_run(service.project, result, params)
     finally:
-        project.close()
+        service.close()
     if not args.quiet:  # what the run used and left out (also saved in the run's summary)
         s = result.summary
         lines = [f"population: {s.get('population_dataset')}"] + \

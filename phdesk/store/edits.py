@@ -51,3 +51,59 @@ def restore_asset(project: Project, row: dict[str, Any]) -> int:
     """Put back a row returned by :func:`delete_asset`, with its id."""
     with project.transaction() as db:
         return int(db["assets"].insert(dict(row)).last_pk)
+
+
+# -- many rows at once: one transaction each (deleting 118 rows was 118 transactions and 118
+# refreshes of the window; see docs/ARCHITECTURE.md, "The window")
+_CHUNK = 900   # SQLite's default limit on bound parameters is 999
+
+
+def delete_assets(project: Project, ids: list[int]) -> list[dict[str, Any]]:
+    """Delete many assets in one transaction; returns their whole rows (for undo), in id order.
+    Ids that are not there are skipped."""
+    ids = sorted({int(i) for i in ids})
+    rows: list[dict[str, Any]] = []
+    with project.transaction() as db:
+        for lo in range(0, len(ids), _CHUNK):
+            chunk = ids[lo:lo + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            rows += [dict(r) for r in db.query(
+                f"SELECT * FROM assets WHERE id IN ({marks}) ORDER BY id", chunk)]
+            db.conn.execute(f"DELETE FROM assets WHERE id IN ({marks})", chunk)
+    return rows
+
+
+def restore_assets(project: Project, rows: list[dict[str, Any]]) -> int:
+    """Put back rows returned by :func:`delete_assets`, with their ids, in one transaction."""
+    with project.transaction() as db:
+        db["assets"].insert_all([dict(r) for r in rows], batch_size=500)
+    return len(rows)
+
+
+def update_assets(project: Project, changes: dict[int, dict[str, Any]]
+                  ) -> dict[int, dict[str, Any]]:
+    """Change fields of many assets in one transaction; returns each one's previous values of the
+    changed fields (for undo)."""
+    bad = {k for c in changes.values() for k in c} - set(ASSET_FIELDS)
+    if bad:
+        raise ValueError(f"not an asset field: {', '.join(sorted(bad))}")
+    before: dict[int, dict[str, Any]] = {}
+    now = utc_now()
+    with project.transaction() as db:
+        for asset_id, change in changes.items():
+            row = db.conn.execute(
+                f"SELECT {', '.join(change)} FROM assets WHERE id = ?", (int(asset_id),)
+            ).fetchone()
+            if row is None:
+                continue
+            before[int(asset_id)] = dict(zip(change, row, strict=True))
+            sets = ", ".join(f"{k} = ?" for k in change)
+            db.conn.execute(f"UPDATE assets SET {sets}, updated_at = ? WHERE id = ?",
+                            (*change.values(), now, int(asset_id)))
+    return before
+
+
+def asset_ids_in_category(project: Project, category: str) -> list[int]:
+    """Ids of the assets of one category (for renaming or merging it)."""
+    found = project.query("SELECT id FROM assets WHERE category = ? ORDER BY id", (category,))
+    return [int(i) for i in found["id"]]

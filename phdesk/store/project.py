@@ -46,6 +46,24 @@ class ProjectError(UserError):
     """The file is not a phdesk project, is newer than this phdesk, or cannot be opened."""
 
 
+# Called (no arguments) before every read and write. None in the app; the UI tests install one
+# that fails when the GUI thread touches the database (a read queued behind a long write there
+# freezes the window). See docs/ARCHITECTURE.md (persistence).
+_access_hook: Callable[[], None] | None = None
+
+
+def set_access_hook(hook: Callable[[], None] | None) -> Callable[[], None] | None:
+    """Install ``hook`` to run before every database access; returns the previous one."""
+    global _access_hook
+    previous, _access_hook = _access_hook, hook
+    return previous
+
+
+def _accessed() -> None:
+    if _access_hook is not None:
+        _access_hook()
+
+
 class ProjectLocked(ProjectError):
     """Another phdesk held the project's lock for longer than LOCK_WAIT_S."""
 
@@ -194,6 +212,7 @@ class Project:
         Refuses (ProjectError) on a read-only or damaged project and after waiting LOCK_WAIT_S
         for another writer; a full disk becomes one clear UserError (see module docstring).
         """
+        _accessed()
         with self._lock:
             if self._conn.in_transaction:  # nested: join the outer transaction
                 yield self.db
@@ -266,6 +285,8 @@ class Project:
     # -- reads -------------------------------------------------------------------------------
     def query(self, sql: str, params: tuple | dict = ()) -> pd.DataFrame:
         """Run a read query and return a data frame."""
+        _accessed()
+
         def run():
             cur = self._conn.execute(sql, params)
             cols = [d[0] for d in cur.description] if cur.description else []
@@ -273,6 +294,8 @@ class Project:
         return self._read(run)
 
     def scalar(self, sql: str, params: tuple | dict = ()) -> Any:
+        _accessed()
+
         def run():
             row = self._conn.execute(sql, params).fetchone()
             return row[0] if row else None

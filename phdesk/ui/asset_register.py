@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from phdesk.ui.asset_bulk import BulkDeleteCommand, BulkEditCommand, RenameCategoryDialog
 from phdesk.ui.asset_table import (
     COLUMNS,
     AddAssetDialog,
@@ -140,6 +141,11 @@ class AssetRegisterPanel(QtWidgets.QWidget):
         self.delete_button.setAccessibleName("Delete selected assets")
         self.delete_button.setToolTip("Delete the selected assets (Delete); undo brings them back")
         self.delete_button.clicked.connect(self.delete_selected)
+        self.rename_button = QtWidgets.QPushButton("Rename or &merge category…", self)
+        self.rename_button.setAccessibleName("Rename or merge a category")
+        self.rename_button.setToolTip("Give every asset of a category a new name, or merge it "
+                                      "into another category")
+        self.rename_button.clicked.connect(self.open_rename_dialog)
         # No shortcuts on these actions: the main window's Edit menu has Undo/Redo on the same
         # stack, and two actions on one key would make the key ambiguous (neither fires). The
         # table handles the keys itself when no window action has taken them (eventFilter).
@@ -160,13 +166,20 @@ class AssetRegisterPanel(QtWidgets.QWidget):
         self.message_label.hide()
 
         bar = QtWidgets.QHBoxLayout()
-        for w in (self.add_button, self.delete_button, undo_btn, redo_btn):
+        for w in (self.add_button, self.delete_button, self.rename_button, undo_btn, redo_btn):
             bar.addWidget(w)
         bar.addStretch(1)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.message_label)
         layout.addWidget(self.table, 1)
+        # Tab in reading order: the buttons above the table come before it (they were created
+        # after the table, so Tab reached Add and Delete only after the whole table)
+        chain = [self.add_button, self.delete_button, self.rename_button, undo_btn, redo_btn,
+                 self.table.filter_edit,
+                 self.table.column_combo, self.table.save_button, self.view]
+        for first, second in zip(chain, chain[1:]):
+            QtWidgets.QWidget.setTabOrder(first, second)
 
         # Delete / Insert on the table (an event filter, not QShortcuts: those would also fire
         # while another part of the window has focus)
@@ -184,7 +197,8 @@ class AssetRegisterPanel(QtWidgets.QWidget):
         if event.matches(QtGui.QKeySequence.StandardKey.Undo):
             self.undo_stack.undo()
             return True
-        if event.modifiers() == Qt.KeyboardModifier.NoModifier:
+        if event.modifiers() == Qt.KeyboardModifier.NoModifier and not getattr(
+                self, "read_only", False):
             if event.key() == Qt.Key.Key_Delete:
                 self.delete_selected()
                 return True
@@ -256,17 +270,52 @@ class AssetRegisterPanel(QtWidgets.QWidget):
         return [self.model.asset_id(r) for r in sorted(rows)]
 
     def delete_assets(self, ids: list[int]) -> None:
-        """Delete assets (one undo step for all of them)."""
-        if not ids:
+        """Delete assets: one undo step, one save job and one refresh for all of them."""
+        if not ids or getattr(self, "read_only", False):
             return
         self.clear_message()
-        if len(ids) > 1:
-            self.undo_stack.beginMacro(f"Delete {len(ids)} assets")
-        for asset_id in ids:
-            name = self.model.record(asset_id).get("name") or str(asset_id)
-            self.undo_stack.push(DeleteAssetCommand(self, asset_id, name))
-        if len(ids) > 1:
-            self.undo_stack.endMacro()
+        if len(ids) == 1:
+            name = self.model.record(ids[0]).get("name") or str(ids[0])
+            self.undo_stack.push(DeleteAssetCommand(self, ids[0], name))
+        else:
+            self.undo_stack.push(BulkDeleteCommand(self, ids))
+
+    def set_read_only(self, read_only: bool) -> None:
+        """No adding, deleting, renaming or editing (the project is open in another window)."""
+        self.read_only = read_only
+        for w in (self.add_button, self.delete_button, self.rename_button):
+            w.setEnabled(not read_only)
+        triggers = QtWidgets.QAbstractItemView.EditTrigger
+        self.view.setEditTriggers(triggers.NoEditTriggers if read_only else
+                                  triggers.DoubleClicked | triggers.EditKeyPressed
+                                  | triggers.AnyKeyPressed)
+
+    def rename_category(self, old: str, new: str) -> bool:
+        """Give every asset of category ``old`` the category ``new`` (an existing one merges
+        them): one undoable step. False (and a message) when there is nothing to do."""
+        new = (new or "").strip()
+        if not new or new == old:
+            self.show_message("Not renamed: give a new name for the category.")
+            return False
+        ids = [int(i) for i in self.model.frame().loc[
+            self.model.frame()["category"].astype(str) == old, "id"]]
+        if not ids:
+            self.show_message(f"Not renamed: no asset has the category '{old}'.")
+            return False
+        self.clear_message()
+        verb = "Merge" if new in self._categories() else "Rename"
+        self.undo_stack.push(BulkEditCommand(
+            self, {i: {"category": new} for i in ids},
+            f"{verb} category '{old}' into '{new}' ({len(ids):,} assets)"))
+        return True
+
+    def open_rename_dialog(self) -> None:
+        """Rename or merge a category (for the selected asset's category by default)."""
+        ids = self.selected_ids()
+        current = self.model.record(ids[0]).get("category") if ids else None
+        dialog = RenameCategoryDialog(self._categories(), current, self)
+        if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
+            self.rename_category(*dialog.values())
 
     def delete_selected(self) -> None:
         """Delete the selected rows."""

@@ -202,6 +202,34 @@ class AssetTableModel(DataFrameModel):
         self._set(self._df.drop(index=row).reset_index(drop=True))
         self.endRemoveRows()
 
+    # -- many rows at once: one model reset, so the table, the filter and the counts follow once
+    def remove_rows(self, asset_ids: list[int]) -> None:
+        gone = set(int(i) for i in asset_ids)
+        self.beginResetModel()
+        self._set(self._df[~self._df["id"].isin(gone)].reset_index(drop=True))
+        self.endResetModel()
+
+    def add_rows(self, rows: list[dict[str, Any]]) -> None:
+        extra = pd.DataFrame([{c: r.get(c) for c in COLUMNS} for r in rows], columns=COLUMNS)
+        frame = pd.concat([self._df, extra], ignore_index=True) if len(self._df) else extra
+        self.beginResetModel()
+        self._set(self._fixed(frame.sort_values("id", kind="stable").reset_index(drop=True)))
+        self.endResetModel()
+
+    def set_many(self, values: dict[int, dict[str, Any]]) -> None:
+        frame = self._df.copy()
+        where = pd.Series(np.arange(len(frame)), index=frame["id"].to_numpy())
+        for asset_id, change in values.items():
+            if int(asset_id) not in where.index:
+                continue
+            for field, value in change.items():
+                if field in COLUMNS:
+                    frame.iat[int(where[int(asset_id)]), COLUMNS.index(field)] = (
+                        np.nan if field in NUMERIC and value is None else value)
+        self.beginResetModel()
+        self._set(self._fixed(frame))
+        self.endResetModel()
+
     @staticmethod
     def _fixed(frame: pd.DataFrame) -> pd.DataFrame:
         for c in NUMERIC:

@@ -43,7 +43,30 @@ class ChartBox(QtWidgets.QStackedWidget):
         self.layout_widget.setAccessibleName(name)
         self.addWidget(self.message)
         self.addWidget(self.layout_widget)
-        self.setMinimumSize(360, 300)
+        # three side by side in a 1366 x 768 window's bottom dock; any chart opens large
+        # (double-click, or Enter when it has the focus: see phdesk.ui.chart_window)
+        line = self.fontMetrics().height()
+        self.setMinimumSize(line * 19, line * 13)
+        self.layout_widget.setToolTip(f"{name}: double-click or press Enter to open it large")
+        self.layout_widget.installEventFilter(self)
+
+    open_large_requested = QtCore.Signal()
+
+    def eventFilter(self, obj, event) -> bool:
+        kind = event.type()
+        if kind == QtCore.QEvent.Type.MouseButtonDblClick or (
+                kind == QtCore.QEvent.Type.KeyPress
+                and event.key() in (QtCore.Qt.Key.Key_Return, QtCore.Qt.Key.Key_Enter)):
+            self.open_large_requested.emit()
+            return True
+        return super().eventFilter(obj, event)
+
+    def max_rows(self, plots: int = 1, most: int = 12) -> int:
+        """How many bar rows fit one of ``plots`` stacked plots at this box's height without
+        their labels colliding (a row needs about 1.5 text lines; title and axis take 5)."""
+        line = self.fontMetrics().height()
+        per_plot = max(self.height(), self.minimumHeight()) / max(1, plots) - 5 * line
+        return int(max(3, min(most, per_plot // (1.5 * line))))
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)
@@ -90,6 +113,7 @@ def style_plot(plot: pg.PlotItem, title: str, x_label: str, y_label: str,
         ax.setTextPen(pg.mkPen(palettes.TEXT))
         ax.setStyle(tickFont=font)
         ax.enableAutoSIPrefix(False)   # "(x0.001)" in an axis title only confuses
+        ax.tickStrings = thousands_tick_strings   # "2,000,000", never "2e+06"
         if text:
             plot.setLabel(side, text, color=palettes.TEXT, **{"font-size": f"{pt}pt"})
     plot.setMenuEnabled(False)
@@ -98,11 +122,20 @@ def style_plot(plot: pg.PlotItem, title: str, x_label: str, y_label: str,
     plot.showGrid(x=False, y=False)
 
 
+def thousands_tick_strings(values, scale, spacing) -> list[str]:
+    """Axis tick labels with thousands separators and as many decimals as the spacing needs
+    (pyqtgraph's own switch to "2e+06" for big numbers)."""
+    step = abs(spacing * scale) or 1.0
+    places = 0 if step >= 1 else min(6, int(np.ceil(-np.log10(step))))
+    return [f"{v * scale:,.{places}f}" for v in values]
+
+
 def hbars(plot: pg.PlotItem, labels: Sequence[str], values, colour: str = "#0072B2",
           offset: float = 0.0, height: float = 0.7, name: str | None = None,
-          value_labels: bool = True) -> pg.BarGraphItem:
+          value_labels: bool = True, percent: bool = False) -> pg.BarGraphItem:
     """Horizontal bars, one per label, top to bottom, with the labels on the left axis and
-    each value written at the end of its bar (so a zero still reads as "0")."""
+    each value written at the end of its bar (so a zero still reads as "0"). ``percent``: the
+    axis stops at 100 (a share past 100% reads as an error); labels near it go inside the bar."""
     v = np.nan_to_num(np.asarray(values, dtype=float))
     y = np.arange(len(labels), dtype=float) + offset
     bars = pg.BarGraphItem(x0=np.zeros(len(v)), y=y, width=v, height=height,
@@ -113,11 +146,15 @@ def hbars(plot: pg.PlotItem, labels: Sequence[str], values, colour: str = "#0072
     plot.setYRange(-0.6, len(labels) - 0.4, padding=0)
     top = float(np.nanmax(v)) if len(v) else 1.0
     top = top if top > 0 else 1.0
-    plot.setXRange(0, top * 1.3, padding=0)   # room for the value labels
+    right = min(top * 1.3, 100.0) if percent else top * 1.3   # room for the value labels
+    plot.setXRange(0, max(right, top), padding=0)
     if value_labels:
         for yi, vi in zip(y, v, strict=True):
-            text(plot, " " + palettes.format_value(float(vi)), float(vi), float(yi),
-                 anchor=(0, 0.5), colour=palettes.MUTED_TEXT)
+            inside = percent and vi > right * 0.8
+            label = palettes.format_value(float(vi))
+            text(plot, (label + " ") if inside else (" " + label), float(vi), float(yi),
+                 anchor=(1, 0.5) if inside else (0, 0.5),
+                 colour="#ffffff" if inside else palettes.MUTED_TEXT)
     return bars
 
 

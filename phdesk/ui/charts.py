@@ -18,12 +18,14 @@ from PySide6 import QtCore, QtWidgets
 
 from phdesk.ui import chart_items as ci
 from phdesk.ui import palettes
+from phdesk.ui.chart_window import open_large, swap_and_draw
 from phdesk.ui.widgets import make_combo
 
 NEED = palettes.CATEGORICAL[4]        # blue: population / need
 PROVISION = palettes.CATEGORICAL[0]   # orange: assets / access
-MAX_BARS = 12
 RUN_FIRST = "Run mapping to see {what}."
+CHARTS = ("need_chart", "composition_chart", "decile_chart", "gap_chart", "coverage_chart",
+          "sii_chart")
 
 
 class ChartsPanel(QtWidgets.QWidget):
@@ -70,7 +72,23 @@ class ChartsPanel(QtWidgets.QWidget):
         self.segment_combo.currentIndexChanged.connect(self.redraw)
         self.category_combo.currentIndexChanged.connect(self._on_category)
         self.export_button.clicked.connect(self._export_dialog)
+        for attr in CHARTS:
+            getattr(self, attr).open_large_requested.connect(
+                lambda a=attr: open_large(self, a))
         self.redraw()
+
+    def draw_into(self, attr: str, box: ci.ChartBox) -> None:
+        """Draw the chart held in ``attr`` (e.g. "gap_chart") into another box (opened large)."""
+        nb, _, cat = self._selection()
+        draw = {"need_chart": lambda: self._draw_need(nb, cat),
+                "composition_chart": lambda: self._draw_composition(nb),
+                "decile_chart": lambda: self._draw_deciles(nb), "gap_chart": self._draw_gap,
+                "coverage_chart": self._draw_coverage, "sii_chart": self._draw_sii}[attr]
+        swap_and_draw(self, attr, box, draw)
+
+    def main_control(self) -> QtWidgets.QWidget:
+        """Where Ctrl+3 lands: the choice of neighbourhood the charts show."""
+        return self.neighbourhood_combo
 
     def _combo(self, name: str, tip: str) -> QtWidgets.QComboBox:
         return make_combo(name, tip, 16)
@@ -177,14 +195,15 @@ class ChartsPanel(QtWidgets.QWidget):
         df = df[df["neighbourhood"] == nb]
         total = float(df.loc[df["segment"] == "All", "population"].sum()) \
             if (df["segment"] == "All").any() else _nb_population(self._profile, nb)
-        df = df[df["segment"] != "All"].sort_values("population", ascending=False).head(MAX_BARS)
+        rows = box.max_rows(plots=2)   # as many as its height shows readably (more when large)
+        df = df[df["segment"] != "All"].sort_values("population", ascending=False).head(rows)
         if df.empty or total <= 0:
             box.show_message(f"No segment results for {nb or 'this neighbourhood'}.")
             return
         labels = df["segment"].astype(str).tolist()
         # two plots stacked, the same rows in each: need above, provision below
         p1 = box.new_plot(f"Need: share of {nb} residents", "Population share (%)")
-        ci.hbars(p1, labels, 100 * df["population"].to_numpy(float) / total, NEED)
+        ci.hbars(p1, labels, 100 * df["population"].to_numpy(float) / total, NEED, percent=True)
         p2 = box.new_plot(f"Provision: {cat} in {nb}", "Assets per 10,000 people in the segment",
                           row=1)
         ci.hbars(p2, labels, df["assets_per_10k"].to_numpy(float), PROVISION)
@@ -205,10 +224,11 @@ class ChartsPanel(QtWidgets.QWidget):
             box.show_message(f"No segment populations for {nb}.")
             return
         x_label = "Population (people)"
-        if len(pop) > MAX_BARS:   # said under the chart: the title has little room
-            x_label += f": largest {MAX_BARS} of {len(pop)} segments"
+        rows = box.max_rows()
+        if len(pop) > rows:   # said under the chart: the title has little room
+            x_label += f": largest {rows} of {len(pop)}"
         plot = box.new_plot(f"Segments in {nb}", x_label)
-        ci.hbars(plot, pop.index[:MAX_BARS].astype(str).tolist(), pop.to_numpy()[:MAX_BARS], NEED)
+        ci.hbars(plot, pop.index[:rows].astype(str).tolist(), pop.to_numpy()[:rows], NEED)
 
     def _draw_deciles(self, nb: str | None) -> None:
         box = self.decile_chart
@@ -285,18 +305,21 @@ class ChartsPanel(QtWidgets.QWidget):
     def _draw_coverage(self) -> None:
         box = self.coverage_chart
         if self._result is None:
-            box.show_message(RUN_FIRST.format(what="coverage with confidence intervals"))
+            box.show_message(RUN_FIRST.format(what="coverage and how it moves with the radius"))
             return
         _, seg, cat = self._selection()
         df = self._ns(seg, cat).sort_values("coverage_pct", ascending=False)
         if df.empty:
             box.show_message("No results for this segment and category.")
             return
-        plot = box.new_plot(f"Coverage of {seg} by {cat} (95% CI)",
+        # a count of all residents, not a sample: the whiskers show the figure at half and 1.5
+        # times the radius instead of a confidence interval
+        plot = box.new_plot(f"Coverage of {seg} by {cat} (whiskers: radius 0.5× to 1.5×)",
                             "Residents within a catchment (%)")
         labels = df["neighbourhood"].astype(str).tolist()
-        ci.hbars(plot, labels, df["coverage_pct"], NEED, height=0.6, value_labels=False)
-        ci.hintervals(plot, df["coverage_pct"], df["coverage_lower"], df["coverage_upper"])
+        ci.hbars(plot, labels, df["coverage_pct"], NEED, height=0.6, value_labels=False,
+                 percent=True)
+        ci.hintervals(plot, df["coverage_pct"], df["coverage_pct_r050"], df["coverage_pct_r150"])
         plot.setXRange(0, 100, padding=0.02)
 
     def _draw_sii(self) -> None:
@@ -343,14 +366,12 @@ class ChartsPanel(QtWidgets.QWidget):
 
 
 def _grid(boxes: list[ci.ChartBox]) -> QtWidgets.QWidget:
-    """First chart on the left at full height, the other two stacked on the right."""
+    """The three charts side by side: they fit the bottom dock of a 1366 x 768 window (stacked,
+    two of them were below its fold); any chart opens large (phdesk.ui.chart_window)."""
     w = QtWidgets.QWidget()
-    g = QtWidgets.QGridLayout(w)
-    g.addWidget(boxes[0], 0, 0, 2, 1)
-    g.addWidget(boxes[1], 0, 1)
-    g.addWidget(boxes[2], 1, 1)
-    g.setColumnStretch(0, 1)
-    g.setColumnStretch(1, 1)
+    g = QtWidgets.QHBoxLayout(w)
+    for box in boxes:
+        g.addWidget(box, 1)
     return w
 
 

@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 from PySide6 import QtCore
 
+from phdesk.ui.help_content import column_label, column_tip
+
 Qt = QtCore.Qt
 _ROOT = QtCore.QModelIndex()
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1   # the raw value (numbers stay numbers)
@@ -30,8 +32,10 @@ _COMPARISON = re.compile(r"^\s*(<=|>=|<|>|=)\s*(-?[\d,]*\.?\d+)\s*$")
 
 
 def pretty_header(column: str) -> str:
-    """``coverage_pct`` -> ``coverage pct``: friendlier headers; CSVs keep the real names."""
-    return str(column).replace("_", " ")
+    """The header shown for a column: a measure's plain-English label from the catalogue
+    (``access_2sfca`` -> "Places per 1,000 residents (2SFCA)"), else ``coverage_x`` ->
+    ``coverage x``. CSV files keep the real names."""
+    return column_label(column)
 
 
 def format_value(value: Any, column: str = "") -> str:
@@ -137,7 +141,7 @@ class DataFrameModel(QtCore.QAbstractTableModel):
             if role == Qt.ItemDataRole.DisplayRole:
                 return pretty_header(self.column_name(section))
             if role == Qt.ItemDataRole.ToolTipRole:
-                return f"{self.column_name(section)} — click to sort"
+                return f"{column_tip(self.column_name(section))} Click to sort."
         elif orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
             return str(section + 1)
         return None
@@ -172,39 +176,63 @@ class DataFrameModel(QtCore.QAbstractTableModel):
 
     def search_text(self, column: int) -> pd.Series:
         """Lower-case display text of a column (cached) for filtering."""
-        if column not in self._search:
-            name = self.column_name(column)
-            values = self._values[column]
-            if self._numeric[column]:
-                text = [format_value(v, name) for v in values]
-            else:
-                text = ["" if v is None else str(v) for v in values]
-            self._search[column] = pd.Series(text, dtype="string").str.casefold()
-        return self._search[column]
+        return _search_text(self._df, self._values, self._numeric, self._search, column)
 
     def match_mask(self, text: str, column: int | None = None) -> np.ndarray:
         """Rows whose text contains ``text`` (in ``column`` or any column). On a numeric column
         ``>5``, ``<=10``, ``=3`` compare numbers."""
-        n = len(self._df)
-        text = text.strip()
-        if not text:
-            return np.ones(n, dtype=bool)
-        if column is not None and self._numeric[column]:
-            m = _COMPARISON.match(text)
-            if m:
-                op, num = m.group(1), float(m.group(2).replace(",", ""))
-                vals = pd.to_numeric(self._df.iloc[:, column], errors="coerce").to_numpy(float)
-                with np.errstate(invalid="ignore"):
-                    res = {"<": vals < num, ">": vals > num, "<=": vals <= num,
-                           ">=": vals >= num, "=": vals == num}[op]
-                return np.asarray(res, dtype=bool)
-        needle = text.casefold()
-        cols = [column] if column is not None else range(self._df.shape[1])
-        mask = np.zeros(n, dtype=bool)
-        for c in cols:
-            found = self.search_text(c).str.contains(needle, regex=False)
-            mask |= found.fillna(False).to_numpy(bool)
-        return mask
+        return self.matcher()(text, column)
+
+    def matcher(self):
+        """``match(text, column) -> mask`` over the frame as it is now. Safe to call on another
+        thread: it keeps its own references, so a new frame shown meanwhile is not touched (the
+        caller checks :attr:`generation` before using the mask)."""
+        df, values, numeric, search = self._df, self._values, self._numeric, self._search
+
+        def match(text: str, column: int | None = None) -> np.ndarray:
+            return _match(df, values, numeric, search, text, column)
+        return match
+
+    @property
+    def generation(self) -> int:
+        """Changes whenever the rows change (a mask computed before is then stale)."""
+        return id(self._search)
+
+
+def _search_text(df: pd.DataFrame, values: list, numeric: list, search: dict,
+                 column: int) -> pd.Series:
+    if column not in search:
+        name = str(df.columns[column])
+        if numeric[column]:
+            text = [format_value(v, name) for v in values[column]]
+        else:
+            text = ["" if v is None else str(v) for v in values[column]]
+        search[column] = pd.Series(text, dtype="string").str.casefold()
+    return search[column]
+
+
+def _match(df: pd.DataFrame, values: list, numeric: list, search: dict, text: str,
+           column: int | None) -> np.ndarray:
+    n = len(df)
+    text = text.strip()
+    if not text:
+        return np.ones(n, dtype=bool)
+    if column is not None and numeric[column]:
+        m = _COMPARISON.match(text)
+        if m:
+            op, num = m.group(1), float(m.group(2).replace(",", ""))
+            vals = pd.to_numeric(df.iloc[:, column], errors="coerce").to_numpy(float)
+            with np.errstate(invalid="ignore"):
+                res = {"<": vals < num, ">": vals > num, "<=": vals <= num,
+                       ">=": vals >= num, "=": vals == num}[op]
+            return np.asarray(res, dtype=bool)
+    needle = text.casefold()
+    cols = [column] if column is not None else range(df.shape[1])
+    mask = np.zeros(n, dtype=bool)
+    for c in cols:
+        found = _search_text(df, values, numeric, search, c).str.contains(needle, regex=False)
+        mask |= found.fillna(False).to_numpy(bool)
+    return mask
 
 
 class FrameProxyModel(QtCore.QSortFilterProxyModel):
@@ -257,6 +285,16 @@ class FrameProxyModel(QtCore.QSortFilterProxyModel):
         self._column_filters = {c: t for c, t in (column_filters or {}).items() if t.strip()}
         self._recompute()
 
+    def set_precomputed(self, text: str, column_filters: dict[int, str], mask: np.ndarray
+                        ) -> None:
+        """Use a mask computed elsewhere (off the GUI thread) for these filters."""
+        self._text = text
+        self._column_filters = {c: t for c, t in column_filters.items() if t.strip()}
+        self._apply_mask(mask)
+
+    def filters(self) -> tuple[str, dict[int, str]]:
+        return self._text, dict(self._column_filters)
+
     def _recompute(self) -> None:
         src = self._source()
         if src is None:
@@ -265,6 +303,9 @@ class FrameProxyModel(QtCore.QSortFilterProxyModel):
         for col, text in self._column_filters.items():
             if col < src.columnCount():
                 mask &= src.match_mask(text, col)
+        self._apply_mask(mask)
+
+    def _apply_mask(self, mask: np.ndarray) -> None:
         # beginFilterChange/endFilterChange replace the deprecated invalidateFilter (Qt 6.10+)
         has_begin = hasattr(self, "beginFilterChange")
         if has_begin:
@@ -287,6 +328,10 @@ class FrameProxyModel(QtCore.QSortFilterProxyModel):
             self._mask = self._mask[positions]
         self._sorted = (column, order)
         src.apply_order(positions)
+
+    def shown_mask(self) -> np.ndarray | None:
+        """Which rows of the source frame pass the filter (None: all)."""
+        return self._mask
 
     def visible_frame(self) -> pd.DataFrame:
         """The rows shown, in the order shown, with their real column names."""

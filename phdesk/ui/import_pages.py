@@ -7,12 +7,15 @@ and writing is done by the wizard's jobs on the DB worker.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from phdesk.core.errors import UserError
 from phdesk.core.imports import KINDS, importer
+from phdesk.ui import import_mapping
+from phdesk.ui.import_choices import ChoicesBox
+from phdesk.ui.import_options import OptionsBox, plain_message
 from phdesk.ui.tables import FrameView
 
 if TYPE_CHECKING:
@@ -20,7 +23,6 @@ if TYPE_CHECKING:
 
 Qt = QtCore.Qt
 WizardButton = QtWidgets.QWizard.WizardButton
-AUTOMATIC = "(not used)"   # shown for fields the importer found no column for
 FILE_FILTER = ("Data files (*.csv *.tsv *.txt *.xlsx *.xlsm *.geojson *.json *.shp *.zip *.gpkg);;"
                "All files (*)")
 SAMPLE_CSV = """Name,Type,Latitude,Longitude,Places
@@ -213,15 +215,19 @@ class KindPage(_Page):
             self.kind_combo.addItem(f"{label} [{kind}]", kind)
         self.kind_combo.activated.connect(self._kind_chosen)
         self.preview = FrameView("Preview", save_label=None, parent=self)
+        self.options_box = OptionsBox(wizard, self)
         preview_label = QtWidgets.QLabel("Rows as they will be imported (the first few):", self)
         form = QtWidgets.QFormLayout()
         kind_label = QtWidgets.QLabel("&Kind:", self)
         kind_label.setBuddy(self.kind_combo)
         form.addRow(kind_label, self.kind_combo)
+        self.choices = ChoicesBox(self)   # vintage, edition, use, preferred dataset
         lay = QtWidgets.QVBoxLayout(self)
         for w in (self.file_label, self.reason_label, self.error_label):
             lay.addWidget(w)
         lay.addLayout(form)
+        lay.addWidget(self.choices)
+        lay.addWidget(self.options_box)
         lay.addWidget(preview_label)
         lay.addWidget(self.preview, 1)
         lay.addWidget(self.strip)
@@ -241,13 +247,17 @@ class KindPage(_Page):
 
     def refresh(self) -> None:
         prepared = self.wiz.prepared
-        self.error_label.setText(self.wiz.error)
+        self.error_label.setText(plain_message(self.wiz.error))
         self.error_label.setVisible(bool(self.wiz.error))
+        self.options_box.refresh(prepared.report.kind if prepared else self.wiz.kind,
+                                 [self.wiz.error, *(prepared.report.warnings if prepared else [])])
         if prepared is None:
             self.reason_label.setText("Checking the file…" if self.wiz.busy else "")
             self.preview.set_frame(None)
+            self.choices.show_for(None, {})
             return
         rep = prepared.report
+        self.choices.show_for(rep.kind, self.wiz.options)
         label = kind_labels().get(rep.kind, rep.kind)
         how = "chosen by you" if self.wiz.kind else "detected"
         self.reason_label.setText(f"{label} — {how}: {rep.reason}")
@@ -265,127 +275,11 @@ class KindPage(_Page):
         return PAGE_REPORT
 
 
-class MappingPage(_Page):
-    """Page 3: which column holds which field; every change checks the file again."""
+class MappingPage(import_mapping.MappingPage):
+    """Page 3: which column holds which field (see :mod:`phdesk.ui.import_mapping`)."""
 
     def __init__(self, wizard: ImportWizard) -> None:
-        super().__init__(wizard)
-        self.setTitle("Match the columns")
-        self.setSubTitle("phdesk has guessed which column holds what. Change any guess; the file "
-                         "is checked again at once.")
-        self.form = QtWidgets.QGridLayout()   # two fields a row: the preview keeps its room
-        self.combos: dict[str, QtWidgets.QComboBox] = {}
-        self.summary = _wrap_label(self, name="Result of the column mapping")
-        self.error_label = _wrap_label(self, name="Problem with the mapping")
-        self.preview = FrameView("Rows as they will be imported", save_label=None, parent=self)
-        lay = QtWidgets.QVBoxLayout(self)
-        lay.addLayout(self.form)
-        lay.addWidget(self.summary)
-        lay.addWidget(self.error_label)
-        lay.addWidget(self.preview, 1)
-        lay.addWidget(self.strip)
-        self._kind = None
-
-    def initializePage(self) -> None:
-        kind = self.wiz.prepared.report.kind
-        if kind != self._kind or set(self._columns()) != set(self.wiz.columns):
-            self._build(mapping_fields(kind) or [])
-            self._kind = kind
-        self.refresh()
-
-    def _columns(self) -> list[str]:
-        combo = next(iter(self.combos.values()), None)
-        return [combo.itemText(i) for i in range(1, combo.count())] if combo else []
-
-    def _build(self, fields: list[tuple[str, str, bool]]) -> None:
-        while self.form.count():
-            item = self.form.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
-        self.combos = {}
-        for i, (field, label, required) in enumerate(fields):
-            combo = QtWidgets.QComboBox(self)
-            combo.addItem(AUTOMATIC)
-            combo.addItems(self.wiz.columns)
-            combo.setAccessibleName(f"Column for {label}")
-            if field == "category":   # a column, or one category typed for the whole file
-                combo.setEditable(True)
-                combo.setToolTip("Choose a column, or type one category for every row")
-                combo.lineEdit().setPlaceholderText("type one, e.g. GP practice")
-                combo.lineEdit().editingFinished.connect(self._changed)
-            combo.activated.connect(self._changed)
-            self.combos[field] = combo
-            text = QtWidgets.QLabel(f"{label}{' (required)' if required else ''}:", self)
-            text.setBuddy(combo)
-            text.setWordWrap(True)
-            row, col = divmod(i, 2)
-            self.form.addWidget(text, row, col * 2)
-            self.form.addWidget(combo, row, col * 2 + 1)
-        self.form.setColumnStretch(1, 1)
-        self.form.setColumnStretch(3, 1)
-
-    def mapping(self) -> dict[str, str]:
-        """The user's choices (fields left automatic are not included)."""
-        return {f: c.currentText() for f, c in self.combos.items()
-                if c.currentText() and c.currentText() != AUTOMATIC}
-
-    def _changed(self, *_: Any) -> None:
-        if self.wiz.busy:
-            return
-        options = self.mapping()
-        if options != self.wiz.options:
-            self.wiz.prepare(self.wiz.prepared.report.kind if self.wiz.prepared else self.wiz.kind,
-                             options)
-
-    def refresh(self) -> None:
-        prepared = self.wiz.prepared
-        self.error_label.setText(self.wiz.error)
-        self.error_label.setVisible(bool(self.wiz.error))
-        if prepared is None:
-            return
-        used = prepared.report.details.get("mapping") or {}
-        fixed = prepared.report.details.get("category_value")
-        for field, combo in self.combos.items():
-            col = used.get(field)
-            if field == "category" and fixed:
-                combo.setCurrentText(str(fixed))
-            elif field == "category" and not col:
-                # empty, so the placeholder invites typing; "(not used)" hid that every row
-                # gets a category made from the file name
-                combo.setCurrentIndex(-1)
-            else:
-                i = combo.findText(str(col)) if col else 0
-                combo.setCurrentIndex(max(i, 0))
-        rep = prepared.report
-        text = (f"With these columns: {rep.rows_accepted:,} of {rep.rows_read:,} "
-                f"rows can be imported, {rep.rows_rejected:,} rejected.")
-        derived = _derived_category(prepared, "category" in self.combos and not fixed
-                                    and not used.get("category"))
-        if derived:
-            text += (f" No category column: every row gets the category '{derived}' (from the "
-                     "file name); type a better one in Category above.")
-        rej = rep.rejections
-        reasons = (rej.groupby(rej["reason"].astype(str))["row"].nunique()
-                   .sort_values(ascending=False, kind="stable") if rep.rows_rejected else None)
-        if reasons is not None and len(reasons):
-            # why, here: "0 of 57 rows" alone left the user guessing until the next page
-            n = int(reasons.iloc[0])
-            text += f" Most often: {reasons.index[0]} ({n:,} row{'s' if n != 1 else ''})."
-        self.summary.setText(text)
-        self.preview.set_frame(prepared.preview)
-
-    def isComplete(self) -> bool:
-        return self.wiz.prepared is not None and not self.wiz.busy
-
-
-def _derived_category(prepared: Any, applies: bool) -> str | None:
-    """The category the importer made from the file name, when no column or typed value gave
-    one (read from the preview, which shows the rows as they will be imported)."""
-    preview = getattr(prepared, "preview", None)
-    if not applies or preview is None or "category" not in preview or preview.empty:
-        return None
-    values = preview["category"].dropna().astype(str).unique()
-    return str(values[0]) if len(values) == 1 else None
+        super().__init__(wizard, JobStrip(wizard, wizard))
 
 
 class ReportPage(_Page):
@@ -406,10 +300,12 @@ class ReportPage(_Page):
         self.error_label = _wrap_label(self, name="Problem with the import")
         self.rejected = FrameView("Rejected rows", save_label="Save rejected rows as CSV…",
                                   parent=self)
+        self.options_box = OptionsBox(wizard, self)
         lay = QtWidgets.QVBoxLayout(self)
         lay.addWidget(self.counts)
         lay.addWidget(self.warnings_label)
         lay.addWidget(self.warnings)
+        lay.addWidget(self.options_box)
         lay.addWidget(self.error_label)
         lay.addWidget(self.rejected, 1)
         # takes the spare height when there is no rejected-rows table; without it the labels
@@ -431,15 +327,17 @@ class ReportPage(_Page):
 
     def refresh(self) -> None:
         prepared = self.wiz.prepared
-        self.error_label.setText(self.wiz.error)
+        self.error_label.setText(plain_message(self.wiz.error))
         self.error_label.setVisible(bool(self.wiz.error))
         if prepared is None:
             return
         rep = prepared.report
+        # only the options a message names: the usual ones are on the "What is this file?" page
+        self.options_box.refresh(None, [self.wiz.error, *rep.warnings])
         self.counts.setText(f"<b>{rep.file}</b> ({rep.kind}): {rep.rows_read:,} rows read, "
                             f"{rep.rows_accepted:,} accepted, {rep.rows_rejected:,} rejected.")
         self.warnings.clear()
-        self.warnings.addItems(rep.warnings)
+        self.warnings.addItems([plain_message(w) for w in rep.warnings])
         self.warnings.setVisible(bool(rep.warnings))
         self.warnings_label.setText(f"Warnings ({len(rep.warnings)}):" if rep.warnings
                                     else "No warnings.")

@@ -19,7 +19,7 @@ from typing import Any
 from PySide6 import QtCore, QtWidgets
 
 from phdesk.core.errors import UserError
-from phdesk.core.imports import Sample
+from phdesk.core.imports import Sample, importer
 from phdesk.ui import import_pages as pages
 from phdesk.ui.errors import error_text
 from phdesk.ui.import_pages import (
@@ -245,8 +245,12 @@ class ImportWizard(QtWidgets.QWizard):
             prepared = service.prepare_import(path, kind=kind, options=self.options or None,
                                               progress=progress, cancelled=cancelled)
             cols = []
+            kind_module = importer(prepared.report.kind)
             if mapping_fields(prepared.report.kind):
-                cols = [c for c in Sample(path).columns if not str(c).startswith("__")]
+                # GeoJSON too: its feature properties are the columns to map
+                cols = (kind_module.mappable_columns(path)
+                        if hasattr(kind_module, "mappable_columns")
+                        else [c for c in Sample(path).columns if not str(c).startswith("__")])
             return prepared, cols
 
         def done(result) -> None:

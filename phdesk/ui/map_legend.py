@@ -48,6 +48,7 @@ class Legend(QtWidgets.QFrame):
             painter.end()
             sw.setPixmap(pix)
             text = QtWidgets.QLabel(label)
+            text.setWordWrap(True)   # an empty state says what to import next, at length
             row.addWidget(sw)
             row.addWidget(text, 1)
             holder = QtWidgets.QWidget()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from phdesk.core.measures import is_core20
 from phdesk.ui import palettes
 from phdesk.ui.map_layers import Measure
 
@@ -103,10 +104,28 @@ def neighbourhood_details(name: str, n_areas: int, profile: pd.DataFrame | None,
         p = profile[profile["neighbourhood"] == name]
         pop = pd.to_numeric(p["population"], errors="coerce")
         if pop.notna().any() and pop.sum() > 0:
-            core = pop[pd.to_numeric(p["imd_decile"], errors="coerce") <= 2].sum()
+            core = pop[is_core20(pd.to_numeric(p["imd_decile"], errors="coerce"))].sum()
             parts.append(f"Population: {palettes.format_value(float(pop.sum()))}")
             parts.append(f"In IMD deciles 1-2 (Core20): {100 * core / pop.sum():.0f}%")
     if measure is not None and values is not None and name in values.index:
         parts.append(f"{html.escape(measure.label)}: "
                      f"{palettes.format_value(float(values[name]))}")
     return "<br>".join(parts)
+
+
+# what to import (or do) when a measure has no value for any area of the map
+_EMPTY_NEXT = {
+    "population": "import a population table (ONS mid-year estimates or Census 2021) coded by "
+                  "the same LSOAs as the boundaries (2011 and 2021 codes differ)",
+    "imd_decile": "import the Indices of Deprivation for these LSOAs (IoD 2019 is coded by "
+                  "2011 LSOAs: add the ONS 2011→2021 lookup for 2021 boundaries)",
+    "core20_pct": "import the Indices of Deprivation and a population table for these LSOAs",
+}
+
+
+def empty_reason(measure: Measure) -> str:
+    """The legend's line when no area has a value: why, and what to import next."""
+    if measure.source == "result":
+        return "No data: run mapping (F5) with this category and segment"
+    nxt = _EMPTY_NEXT.get(measure.key, "import data for these areas")
+    return f"No data for any area: {nxt}"

@@ -115,6 +115,26 @@ def category_style(index: int) -> tuple[str, str]:
     return colour, symbol
 
 
+def category_styles(names: list[str]) -> dict[str, tuple[str, str]]:
+    """(colour, marker symbol) per category, from its name, so a category looks the same in
+    every project ("Pharmacy" is always the same colour and shape). The style's index is a
+    stable hash of the normalised name (CRC-32, not Python's per-run ``hash``); two names of one
+    project that land on the same style take the next free one, in name order."""
+    import zlib
+
+    styles = len(CATEGORICAL) * len(SYMBOLS)
+    taken: set[int] = set()
+    out: dict[str, tuple[str, str]] = {}
+    for name in sorted({str(n) for n in names}, key=lambda n: (n.casefold(), n)):
+        key = " ".join(name.casefold().replace("'", "").split())
+        index = zlib.crc32(key.encode("utf-8")) % styles
+        while index in taken and len(taken) < styles:
+            index = (index + 1) % styles
+        taken.add(index)
+        out[name] = category_style(index)
+    return out
+
+
 # ---- class breaks -------------------------------------------------------------------------
 
 BREAK_METHODS = ("quantiles", "equal interval", "natural")

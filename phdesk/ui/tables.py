@@ -5,7 +5,9 @@ The models behind them live in :mod:`phdesk.ui.frame_model`.
 
 from __future__ import annotations
 
+import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,17 @@ from phdesk.ui.frame_model import (  # noqa: F401  (re-exported: other panels im
 )
 
 Qt = QtCore.Qt
+log = logging.getLogger(__name__)
+ASYNC_FILTER_ROWS = 20_000   # below this a filter takes a few ms: done at once on the GUI thread
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _filter_pool() -> ThreadPoolExecutor:
+    """One worker thread for every table's filters (they are short, and the newest wins)."""
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="phdesk-filter")
+    return _POOL
 
 
 def make_table_view(model: QtCore.QAbstractItemModel, name: str,
@@ -50,6 +63,8 @@ def make_table_view(model: QtCore.QAbstractItemModel, name: str,
 class FrameView(QtWidgets.QWidget):
     """One frame: a filter box (all columns or one), a row count, an optional Save as CSV…
     button and the table."""
+
+    _filter_done = QtCore.Signal(int, object, object, object)   # token, generation, filters, future
 
     def __init__(self, title: str, save_label: str | None = "Save as CSV…",
                  parent: QtWidgets.QWidget | None = None, model: DataFrameModel | None = None
@@ -89,10 +104,16 @@ class FrameView(QtWidgets.QWidget):
         layout.addLayout(top)
         layout.addWidget(self.view, 1)
 
+        self._filter_token = 0
+        self._pending: int | None = None   # the token of the filter computing on the worker
+        self._filter_done.connect(self._filter_finished, QtCore.Qt.ConnectionType.QueuedConnection)
         self.filter_edit.textChanged.connect(self._apply_filter)
         self.column_combo.currentIndexChanged.connect(self._apply_filter)
-        for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved):
-            signal.connect(lambda *_: self._update_count())
+        for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset,
+                       self.proxy.layoutChanged):
+            # queued: the proxy's own row mask follows the same signals and must go first
+            # (the count read before it was one off after a delete)
+            signal.connect(lambda *_: QtCore.QTimer.singleShot(0, self, self._update_count))
         self.set_frame(pd.DataFrame())
 
     def set_frame(self, frame: pd.DataFrame | None) -> None:
@@ -116,15 +137,57 @@ class FrameView(QtWidgets.QWidget):
             hdr.resizeSection(c, min(hdr.sectionSize(c), widest))
 
     def _apply_filter(self) -> None:
+        """Filter the rows. Big tables are filtered on a worker thread, so typing never waits
+        for the table (a 100,000-row result took 0.25 s a keystroke on the GUI thread); the
+        newest text wins and masks for replaced frames are dropped."""
         text = self.filter_edit.text()
         col = self.column_combo.currentIndex() - 1
-        if col >= 0:
-            self.proxy.set_filters("", {col: text})
+        filters = ("", {col: text}) if col >= 0 else (text, {})
+        self._filter_token += 1
+        if self.model.rowCount() < ASYNC_FILTER_ROWS:
+            self.proxy.set_filters(*filters)
+            self._pending = None
+            self._update_count()
+            return
+        token, generation, match = self._filter_token, self.model.generation, self.model.matcher()
+        self._pending = token
+        self.count_label.setText("Filtering…")
+
+        def job():
+            if token != self._filter_token:   # newer typing: this text is not wanted any more
+                return None
+            mask = match(filters[0])
+            for c, t in filters[1].items():
+                mask &= match(t, c)
+            return mask
+
+        future = _filter_pool().submit(job)
+        future.add_done_callback(lambda f: self._filter_done.emit(token, generation, filters, f))
+
+    def _filter_finished(self, token: int, generation: int, filters, future) -> None:
+        if token != self._filter_token:
+            return
+        self._pending = None
+        if generation != self.model.generation:   # new rows or a new order meanwhile
+            self._apply_filter()
+            return
+        try:
+            mask = future.result()
+        except Exception:  # noqa: BLE001 - fall back to filtering here; logged
+            log.exception("filtering on the worker failed")
+            self.proxy.set_filters(*filters)
         else:
-            self.proxy.set_filters(text)
+            if mask is not None:
+                self.proxy.set_precomputed(filters[0], filters[1], mask)
         self._update_count()
 
+    def filter_pending(self) -> bool:
+        """True while a filter is being computed on the worker."""
+        return self._pending is not None
+
     def _update_count(self) -> None:
+        if self._pending is not None:
+            return   # "Filtering…" stays until the worker's mask is shown
         shown, total = self.proxy.rowCount(), self.model.rowCount()
         rows = "row" if total == 1 else "rows"
         self.count_label.setText(f"{shown:,} of {total:,} {rows}" if shown != total
@@ -143,12 +206,20 @@ class FrameView(QtWidgets.QWidget):
                 return None
             path = chosen
         path = Path(path)
-        try:
-            self.visible_frame().to_csv(path, index=False, encoding="utf-8-sig")
-        except OSError as exc:
-            QtWidgets.QMessageBox.warning(self, "Could not save", f"{path}: {exc.strerror}")
+        from phdesk.core.errors import UserError
+        from phdesk.export.csv_tables import write_frame
+
+        try:   # the export path's CSV writer: formula-like text made safe (UTF-8 with BOM)
+            write_frame(self.frame_to_save(), path, bom=True)
+        except UserError as exc:
+            QtWidgets.QMessageBox.warning(self, "Could not save", str(exc))
             return None
         return path
+
+    def frame_to_save(self) -> pd.DataFrame:
+        """What *Save as CSV* writes: the rows shown (the results panel replaces this with the
+        same rows under the project's disclosure rule)."""
+        return self.visible_frame()
 
 
 RESULT_TABLES = [
@@ -170,6 +241,7 @@ class ResultsPanel(QtWidgets.QWidget):
         self.views: dict[str, FrameView] = {}
         for attr, title in RESULT_TABLES:
             view = FrameView(title, parent=self.tabs)
+            view.frame_to_save = lambda a=attr: self.shareable_frame(a)
             self.views[attr] = view
             self.tabs.addTab(view, title)
         self._result: Any | None = None
@@ -191,6 +263,26 @@ class ResultsPanel(QtWidgets.QWidget):
     def result(self) -> Any | None:
         """The MappingResult shown (None if none)."""
         return self._result
+
+    def shareable_frame(self, attr: str) -> pd.DataFrame:
+        """The rows of table ``attr`` shown, with the project's disclosure rule applied (the
+        screen shows exact figures; a saved file leaves the window)."""
+        view = self.views[attr]
+        service = getattr(self.window(), "service", None)
+        if self._result is None or service is None:
+            return view.visible_frame()
+        from phdesk.export.bundle import build_bundle
+
+        shared = build_bundle(service, self._result).tables[attr]
+        mask = view.proxy.shown_mask() if hasattr(view.proxy, "shown_mask") else None
+        if mask is not None and len(mask) == len(shared):
+            shared = shared[mask]
+        return shared.reset_index(drop=True)
+
+    def main_control(self) -> QtWidgets.QWidget:
+        """Where Ctrl+4 lands: the table of the tab shown."""
+        page = self.tabs.currentWidget()
+        return page.view if isinstance(page, FrameView) else self.tabs
 
 
 def _preview() -> int:  # pragma: no cover - manual preview

@@ -126,6 +126,7 @@ def test_imports_asset_csv_end_to_end(qtbot, env, tmp_path):
 
     prov = ProvenancePanel(service)
     qtbot.addWidget(prov)
+    prov.set_frame(service.provenance())
     shown = prov.frame()
     assert len(shown) == 1
     row = shown.iloc[0]
@@ -165,14 +166,15 @@ def test_changing_the_mapping_prepares_again(qtbot, env, tmp_path):
     combo.setCurrentIndex(combo.findText("Other name"))
     combo.activated.emit(combo.currentIndex())
     assert tasks.wait(10_000)
-    assert wiz.options == {"name": "Other name", "category": "Type", "latitude": "Latitude",
-                           "longitude": "Longitude", "capacity": "Places"}
+    chosen = {k: v for k, v in wiz.options.items() if v}
+    assert chosen == {"name": "Other name", "category": "Type", "latitude": "Latitude",
+                      "longitude": "Longitude", "capacity": "Places"}
     assert wiz.prepared.report.details["mapping"]["name"] == "Other name"
     assert set(wiz.mapping_page.preview.model.frame()["name"]) == {"Lib A", "Food B", "Hub C"}
     # a fixed category typed instead of a column
-    cat = wiz.mapping_page.combos["category"]
-    cat.setEditText("Community venue")
-    cat.lineEdit().editingFinished.emit()
+    cat = wiz.mapping_page.category_edit
+    cat.setText("Community venue")
+    cat.editingFinished.emit()
     assert tasks.wait(10_000)
     assert set(wiz.prepared.preview["category"]) == {"Community venue"}
 
@@ -380,13 +382,34 @@ def test_no_category_column_invites_typing_one(qtbot, env, tmp_path):
     choose_kind(wiz, tasks, "assets")
     click(wiz, WizardButton.NextButton, tasks)
     page = wiz.mapping_page
-    cat = page.combos["category"]
+    cat = page.category_edit
     derived = str(wiz.prepared.preview["category"].iloc[0])
-    assert cat.currentText() == "" and "type" in cat.lineEdit().placeholderText()
+    assert cat.text() == "" and "Pharmacy" in cat.placeholderText()
     assert f"every row gets the category '{derived}'" in page.summary.text()
-    cat.setEditText("GP practice")
-    cat.lineEdit().editingFinished.emit()
+    cat.setText("GP practice")
+    cat.editingFinished.emit()
     assert tasks.wait(10_000)
     assert set(wiz.prepared.preview["category"]) == {"GP practice"}
-    assert cat.currentText() == "GP practice"
+    assert cat.text() == "GP practice"
     assert "every row gets" not in page.summary.text()
+
+
+def test_importer_choices_are_controls_that_prepare_again(qtbot, env, tmp_path):
+    from tests.core.imports import fixtures_vintages as fv
+
+    service, tasks, _, _ = env
+    path = tmp_path / "imd.csv"   # no vintage in the headers: the edition is a choice
+    path.write_text("code,IMD_rank,IMD_decile\n" + f"{fv.P1},100,1\n", encoding="utf-8")
+    wiz = make_wizard(qtbot, env, [path])
+    assert wiz.prepared.report.kind == "deprivation"
+    combo = wiz.kind_page.choices.combos["edition"]
+    assert wiz.kind_page.choices.isVisibleTo(wiz.kind_page)
+    assert combo.accessibleName() == "Edition"
+    assert "(edition assumed)" in wiz.prepared.report.reason
+    combo.setCurrentIndex(combo.findData("2025"))
+    combo.activated.emit(combo.currentIndex())
+    assert tasks.wait(10_000)
+    assert wiz.options == {"edition": "2025"}
+    assert wiz.prepared.report.details["edition"] == 2025
+    assert "IoD 2025" in wiz.kind_page.reason_label.text()
+    assert "(edition given by the user)" in wiz.kind_page.reason_label.text()

@@ -38,7 +38,10 @@ def _column(proxy, col):
 def test_model_shows_rows_and_columns(qtbot, frame):
     model = DataFrameModel(frame)
     assert model.rowCount() == 5 and model.columnCount() == 4
-    assert model.headerData(2, Qt.Orientation.Horizontal) == "coverage pct"
+    # measures get the catalogue's plain-English label and its description as the tooltip
+    assert model.headerData(2, Qt.Orientation.Horizontal) == "Residents within reach (%)"
+    tip = model.headerData(2, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert "Share of the segment's residents" in tip and "coverage_pct" in tip
     assert model.index(2, 1).data() == "100,500"          # thousands separator
     assert model.index(0, 2).data() == "55.5" or model.index(0, 2).data() == "55.6"
     assert model.index(3, 2).data() == "99.9"             # one decimal for percentages

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from phdesk.core.errors import UserError
-from phdesk.core.imports import placing
+from phdesk.core.imports import asset_rules, placing
 from phdesk.core.imports.reading import find_column, normalise_header, read_table, to_number
 from phdesk.core.imports.report import (
     DUPLICATE_KEY,
@@ -36,13 +36,17 @@ FIELDS: list[tuple[str, str, bool]] = [
     ("category", "Category (type of asset)", False),
     ("latitude", "Latitude (WGS84 degrees)", False),
     ("longitude", "Longitude (WGS84 degrees)", False),
-    ("easting", "Easting (metres, British National Grid)", False),
-    ("northing", "Northing (metres, British National Grid)", False),
+    ("easting", "Easting (metres, BNG)", False),
+    ("northing", "Northing (metres, BNG)", False),
     ("postcode", "Postcode", False),
-    ("capacity", "Capacity (e.g. places, list size; default 1)", False),
+    ("capacity", "Capacity (places, list size; else 1)", False),
     ("source_id", "Identifier (e.g. ODS code)", False),
     ("address", "Address", False),
+    ("status", "Status (closed rows are left out)", False),
+    ("closed_date", "Closed on (year or date)", False),
 ]
+# fields whose value can also be typed for the whole file, not only chosen as a column
+LOCATION_FIELDS = ("latitude", "longitude", "easting", "northing")
 FIELD_NAMES = [f for f, _, _ in FIELDS]
 
 NAME_NAMES = ("name", "organisation", "organisation name", "organization", "org name", "org",
@@ -85,14 +89,18 @@ def suggest_mapping(columns: list[str]) -> dict[str, str]:
         "capacity": find_column(columns, *CAPACITY_NAMES),
         "source_id": find_column(columns, *ID_NAMES),
         "address": find_column(columns, *ADDRESS_NAMES),
+        "status": asset_rules.status_column(columns),
+        "closed_date": asset_rules.closed_date_column(columns),
     }
     if not (guess["latitude"] and guess["longitude"]):
         guess["latitude"] = guess["longitude"] = None
     if not (guess["easting"] and guess["northing"]):
         guess["easting"] = guess["northing"] = None
-    others = [v for k, v in guess.items() if k != "category" and v]
+    others = [v for k, v in guess.items() if k not in ("category", "status") and v]
     if guess["category"] in others:
         guess["category"] = None
+    if guess["status"] in others:
+        guess["status"] = None
     return {k: v for k, v in guess.items() if v}
 
 
@@ -122,6 +130,15 @@ def detect(sample) -> str | None:
     return None
 
 
+def mappable_columns(path: Path) -> list[str]:
+    """The columns the wizard offers for mapping: a table's header, or a GeoJSON file's
+    feature properties (its coordinates come from the geometry)."""
+    if path.suffix.lower() in (".geojson", ".json"):
+        info = placing.geojson_summary(path)
+        return [str(c) for c in (info or {}).get("properties", [])]
+    return [str(c) for c in read_table(path, nrows=50).df.columns if not str(c).startswith("__")]
+
+
 def _load(path: Path, report: ImportReport) -> tuple[pd.DataFrame, np.ndarray, dict[str, str]]:
     """The rows as text, their row numbers and any fixed location columns (GeoJSON)."""
     if path.suffix.lower() in (".geojson", ".json"):
@@ -144,6 +161,9 @@ def resolve_mapping(columns: list[str], options: dict, fixed: dict[str, str] | N
     category_value = options.get("category_value")
     for field_name in FIELD_NAMES:
         col = options.get(field_name)
+        if col == "" and not (fixed and field_name in fixed):
+            mapping.pop(field_name, None)   # "(not used)" chosen for a guessed column
+            continue
         if not col:
             continue
         if col not in columns:
@@ -169,7 +189,7 @@ def prepare(path: Path, ctx):
     mapping, category_value = resolve_mapping(list(df.columns), ctx.options, fixed)
     if "name" not in mapping:
         raise UserError(f"{path.name}: no name column (expected e.g. Name, Organisation); "
-                        f"choose one with the option name=COLUMN")
+                        f"choose the column for Name")
     loc = placing.LocationColumns(mapping.get("latitude"), mapping.get("longitude"),
                                   mapping.get("easting"), mapping.get("northing"),
                                   mapping.get("postcode"))
@@ -183,6 +203,8 @@ def prepare(path: Path, ctx):
     ok &= ~empty
     category = _category(df, mapping, category_value, path, rows, report)
     ok &= category.notna().to_numpy()
+    category = _map_categories(category, ctx, report)
+    ok &= ~_closed_rows(df, mapping, ctx.options, report)
     capacity = pd.Series(1.0, index=df.index)
     if "capacity" in mapping:
         col = mapping["capacity"]
@@ -250,7 +272,7 @@ def _category(df: pd.DataFrame, mapping: dict, value: str | None, path: Path, ro
     if "category" not in mapping:
         stem = path.stem.replace("_", " ").replace("-", " ").strip().title()
         report.warn(f"no category column: every asset gets the category '{stem}' "
-                    f"(give one with the option category=…)")
+                    f"(type one for every row, or choose the category column)")
         return pd.Series(stem, index=df.index, dtype="string")
     col = mapping["category"]
     cat = df[col].astype("string").str.strip().str.replace(r"\s+", " ", regex=True)
@@ -264,6 +286,49 @@ def _category(df: pd.DataFrame, mapping: dict, value: str | None, path: Path, ro
     if (merged.fillna("") != cat.fillna("")).any():
         report.warn(f"category spellings differing only in case were merged ({col})")
     return merged
+
+
+def _closed_rows(df: pd.DataFrame, mapping: dict, options: dict, report: ImportReport
+                 ) -> np.ndarray:
+    """Rows marked closed (see :mod:`phdesk.core.imports.asset_rules`); left out, not rejected."""
+    status, date_col = mapping.get("status"), mapping.get("closed_date")
+    if not status and not date_col:
+        return np.zeros(len(df), bool)
+    values = asset_rules.parse_closed_values(options.get("closed_values"))
+    if values is None:
+        values = asset_rules.closed_values(df[status]) if status else []
+    closed = asset_rules.closed_mask(df, status, values, date_col)
+    if status:
+        report.details["status_values"] = sorted(
+            df[status].dropna().astype(str).str.strip().unique().tolist())[:40]
+    report.details["closed_values"] = values
+    report.details["left_out_closed"] = int(closed.sum())
+    if closed.any():
+        how = [f"{status}: {', '.join(values)}" if status and values else "",
+               f"a date in {date_col}" if date_col else ""]
+        report.warn(f"{int(closed.sum()):,} rows marked closed were left out "
+                    f"({'; '.join(h for h in how if h)})")
+    return closed
+
+
+def _map_categories(category: pd.Series, ctx, report: ImportReport) -> pd.Series:
+    """The file's categories mapped onto the project's existing ones (the user's map, or the
+    suggested one when the user gave none)."""
+    existing: list[str] = []
+    if ctx.project is not None:
+        existing = ctx.project.query("SELECT DISTINCT category FROM assets "
+                                     "WHERE category IS NOT NULL")["category"].astype(str).tolist()
+    found = sorted(category.dropna().unique().tolist())
+    chosen = ctx.options.get("category_map")
+    mapping = (dict(chosen) if chosen is not None
+               else asset_rules.suggest_category_map(found, existing))
+    mapping = {k: v for k, v in mapping.items() if k in found and str(v).strip() and k != v}
+    report.details.update({"file_categories": found, "existing_categories": sorted(existing),
+                           "category_map": mapping})
+    if mapping:
+        report.warn("categories mapped onto the project's: " + "; ".join(
+            f"{k} → {v}" for k, v in list(mapping.items())[:6]))
+    return asset_rules.apply_category_map(category, mapping)
 
 
 def _address(df: pd.DataFrame, mapping: dict) -> pd.Series:

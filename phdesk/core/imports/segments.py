@@ -95,7 +95,8 @@ def detect(sample) -> str | None:
     if not r["area"]:
         return None
     # a patient-level file is one whatever its area codes hold: bad rows are its report's business
-    if r["person"] and (r["segment"] or r["flags"]) and (r["age"] or r["band"]):
+    # ages are optional: an extract without them is counted for all ages
+    if r["person"] and (r["segment"] or r["flags"]):
         what = f"segment column {r['segment']}" if r["segment"] else \
             f"{len(r['flags'])} condition flags ({', '.join(r['flags'][:4])})"
         return f"one row per person with {what} (patient-level extract; aggregated on import)"
@@ -141,25 +142,32 @@ def prepare(path: Path, ctx):
                            "cells": len(out)})
 
     def write(db, provenance_id: int, prog) -> None:
-        old = db.conn.execute("DELETE FROM population WHERE dataset = ? AND group_type = "
-                              "'segment'", (dataset,)).rowcount
-        if old:
-            report.details["replaced_rows"] = old
-        sql = ("INSERT INTO population (dataset, area_code, age_band, sex, group_type, "
-               "group_name, count, provenance_id) VALUES (?, ?, ?, ?, 'segment', ?, ?, ?)")
-        frame = out[["area_code", "age_band", "sex", "group_name", "count"]]
-        # a bigger page cache for the index updates of large extracts (restored afterwards)
-        cache = db.conn.execute("PRAGMA cache_size").fetchone()[0]
-        db.conn.execute("PRAGMA cache_size = -262144")
-        for lo in range(0, len(frame), BATCH):
-            part = frame.iloc[lo:lo + BATCH]
-            db.conn.executemany(sql, zip([dataset] * len(part), *(part[c].tolist() for c in
-                                                                   part.columns),
-                                         [provenance_id] * len(part), strict=True))
-            prog(min(1.0, (lo + BATCH) / max(len(frame), 1)), "writing segments")
-        db.conn.execute(f"PRAGMA cache_size = {int(cache)}")
+        write_segment_rows(db, dataset, out, provenance_id, prog, report)
 
     return Prepared(path, report, write, out.head(20))
+
+
+def write_segment_rows(db, dataset: str, out: pd.DataFrame, provenance_id: int, prog,
+                       report: ImportReport) -> None:
+    """Replace the dataset's segment rows with ``out`` (area_code, age_band, sex, group_name,
+    count), in the caller's transaction."""
+    old = db.conn.execute("DELETE FROM population WHERE dataset = ? AND group_type = "
+                          "'segment'", (dataset,)).rowcount
+    if old:
+        report.details["replaced_rows"] = old
+    sql = ("INSERT INTO population (dataset, area_code, age_band, sex, group_type, "
+           "group_name, count, provenance_id) VALUES (?, ?, ?, ?, 'segment', ?, ?, ?)")
+    frame = out[["area_code", "age_band", "sex", "group_name", "count"]]
+    # a bigger page cache for the index updates of large extracts (restored afterwards)
+    cache = db.conn.execute("PRAGMA cache_size").fetchone()[0]
+    db.conn.execute("PRAGMA cache_size = -262144")
+    for lo in range(0, len(frame), BATCH):
+        part = frame.iloc[lo:lo + BATCH]
+        db.conn.executemany(sql, zip([dataset] * len(part), *(part[c].tolist() for c in
+                                                               part.columns),
+                                     [provenance_id] * len(part), strict=True))
+        prog(min(1.0, (lo + BATCH) / max(len(frame), 1)), "writing segments")
+    db.conn.execute(f"PRAGMA cache_size = {int(cache)}")
 
 
 def _aggregated(path: Path, r: dict, report: ImportReport) -> pd.DataFrame:
@@ -175,7 +183,7 @@ def _aggregated(path: Path, r: dict, report: ImportReport) -> pd.DataFrame:
         value_cols = [c for c in df.columns if c not in roles and (~to_number(df[c])[1]).all()
                       and df[c].notna().any()]
         if not value_cols:
-            raise UserError(f"{path.name}: no segment column and no count columns")
+            raise UserError(_no_counts_reason(path.name, r))
         long = pd.concat([pd.DataFrame({"row": rows, "area": df[r["area"]], "segment": c,
                                         "value": df[c], "column": c}) for c in value_cols],
                          ignore_index=True)
@@ -222,6 +230,16 @@ def _aggregated(path: Path, r: dict, report: ImportReport) -> pd.DataFrame:
     reject(dup, seg_col, DUPLICATE_KEY, long["segment"])
     report.rows_accepted = int(len(np.unique(long["row"].to_numpy()[ok])))
     return out.loc[ok].reset_index(drop=True)
+
+
+def _no_counts_reason(name: str, r: dict) -> str:
+    """Why an aggregated table cannot be read, naming the column that is there."""
+    if r["segment"]:
+        return (f"{name}: has a segment column ({r['segment']}) but no count column (expected "
+                f"count, patients, people, value), and no column identifying a person (e.g. "
+                f"patient_id, pseudo_nhs_id) that would make it a patient-level extract")
+    return (f"{name}: no segment column (expected segment, condition, cohort) and no count "
+            f"columns (one numeric column per segment)")
 
 
 def _warn_unknown(out: pd.DataFrame, ctx, report: ImportReport) -> None:
