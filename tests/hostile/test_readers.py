@@ -161,3 +161,15 @@ def test_long_workbook_read_shows_progress_and_cancels(tmp_path, project, monkey
     assert any("reading sheet" in m for m in seen)
     assert not any("5,000 rows" in m for m in seen)  # stopped before the end
     assert project.counts() == before
+
+
+def test_population_header_with_a_400_digit_age(tmp_path, project):
+    """Found by fuzzing: a header of 400 nines parsed as age inf, then int(inf) failed."""
+    from tests.core.imports.fixtures_a import ts007_frame
+
+    df = ts007_frame()
+    df = df.rename(columns={df.columns[-1]: "9" * 400})
+    f = tmp_path / "ts007.csv"
+    df.to_csv(f, index=False)
+    rep = run_import(project, f, kind="population", accept_partial=True)
+    assert rep.committed
