@@ -7,12 +7,15 @@ vectorised), split by category once and reused for every segment; ``access.fca.t
 E2SFCA; the E2SFCA step weight of each pair computed once with numpy and handed to PySAL through
 ``weight_fn`` as a numpy ufunc (pandas then applies it in one vectorised call, not per row);
 nearest assets by ``sjoin_nearest`` per category; neighbourhood aggregation with pandas groupby;
-Wilson limits in numpy; SII by ``phdesk.core.mapping_measures.inequality_block`` (no peer package
-has the PHE method, so both sides pay the same for it).
+SII by ``phdesk.stats.sii`` on pandas decile aggregates with the same models (no peer package
+has the PHE method, so both sides pay the same for it). The access definitions are phdesk's
+(docs/mapping.md): a category's 2SFCA is computed once per demand group (everyone for a
+universal category; each target segment for a targeted one) and a segment's figure is that
+access over its residents.
 
 (b) ``kernel``: the physical floor, a bare STRtree + numpy 2SFCA kernel: one STRtree over the
 asset points queried once with the area points (``dwithin``), distances and step weights in
-numpy, then for every category x segment block 2SFCA and E2SFCA by two ``bincount`` each. No
+numpy, then for every category x demand group 2SFCA and E2SFCA by two ``bincount`` each. No
 nearest distances, neighbourhood figures, inequality or tables.
 """
 
@@ -23,12 +26,6 @@ import pandas as pd
 import shapely
 
 from phdesk.core.mapping import MappingInputs
-
-
-def wilson(x: np.ndarray, n: np.ndarray, z: float = 1.959963984540054):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        root = z * np.sqrt(z * z + 4 * x * (1 - x / n))
-        return (2 * x + z * z - root) / 2 / (n + z * z), (2 * x + z * z + root) / 2 / (n + z * z)
 
 
 def _steps(d: np.ndarray, radius: float) -> np.ndarray:
@@ -42,9 +39,7 @@ def _neighbourhood(t: pd.DataFrame, inside: pd.Series) -> pd.DataFrame:
                  pa2=p * t.access_2sfca, pa3=p * t.access_e2sfca).groupby(
         "neighbourhood")[["population", "cov", "multi", "pa2", "pa3"]].sum()
     g["coverage_pct"] = 100 * g["cov"] / g["population"]
-    lo, hi = wilson(g["cov"].to_numpy(), g["population"].to_numpy())
-    g["coverage_lower"], g["coverage_upper"] = 100 * lo, 100 * hi
-    g["overlap_pct"] = 100 * g["multi"] / g["cov"]
+    g["choice_pct"] = 100 * g["multi"] / g["population"]
     g["assets_inside"] = inside.reindex(g.index, fill_value=0)
     g["assets_per_10k"] = g["assets_inside"] / g["population"] * 10_000
     g["access_2sfca"] = g["pa2"] / g["population"]
@@ -56,13 +51,47 @@ def _neighbourhood(t: pd.DataFrame, inside: pd.Series) -> pd.DataFrame:
     return g
 
 
-def pysal(inputs: MappingInputs, serves: dict[str, list[str]], radius: float,
-          sii_reps: int) -> dict:
-    """Baseline (a): the same tables with geopandas + PySAL access + pandas."""
+def _demand_of(rules: dict, cat: str, s: str) -> str:
+    """The demand group whose access a segment's figure comes from."""
+    demand = rules[cat]["demand"]
+    return s if s in demand else demand[0]
+
+
+def _sii_rows(decile: np.ndarray, t: pd.DataFrame, reps: int) -> list[dict]:
+    """SII of coverage (logit) and 2SFCA access (log, else linear) over IMD deciles, from pandas
+    decile aggregates: the same models as phdesk.core.mapping_inequality."""
+    from phdesk.stats import sii
+
+    g = t.assign(d=decile, w=t.population, c=t.covered.astype(float), a=t.access_2sfca)
+    g = g[g.w > 0]
+    g = g.assign(wc=g.w * g.c, wcc=g.w * g.c ** 2, wa=g.w * g.a, waa=g.w * g.a ** 2,
+                 w2=g.w ** 2).groupby("d")[["w", "wc", "wcc", "wa", "waa", "w2"]].sum()
+    rows = []
+    if len(g) < 5:
+        return rows
+    n_eff = g.w ** 2 / g.w2
+    for measure, m1, m2 in (("coverage", "wc", "wcc"), ("access_2sfca", "wa", "waa")):
+        mean = g[m1] / g.w
+        se = np.sqrt(np.maximum(g[m2] / g.w - mean ** 2, 0) / n_eff)
+        if measure == "coverage":
+            c = 0.5 / g.w.mean()
+            prop = np.clip(mean, c, 1 - c)
+            res = sii(prop, g.w, se=se / (prop * (1 - prop)), value_type=2, transform=True,
+                      multiplier=100, repetitions=reps, seed=20031, strict=False)
+        elif (mean > 0).all():
+            res = sii(mean, g.w, se=se / mean, value_type=1, transform=True, repetitions=reps,
+                      seed=20031, strict=False)
+        else:
+            res = sii(mean, g.w, se=se, repetitions=reps, seed=20031, strict=False)
+        rows.append({"measure": measure, "sii": res.sii})
+    return rows
+
+
+def pysal(inputs: MappingInputs, rules: dict, radius: float, sii_reps: int) -> dict:
+    """Baseline (a): the same tables with geopandas + PySAL access + pandas. ``rules``: the
+    run's ``summary["categories"]`` (demand groups per category); every segment is reported."""
     import access.fca
     import geopandas as gpd
-
-    from phdesk.core.mapping_measures import inequality_block
 
     areas = gpd.GeoDataFrame(inputs.areas[["code", "neighbourhood"]],
                              geometry=inputs.areas["geometry"], crs=27700)
@@ -94,11 +123,12 @@ def pysal(inputs: MappingInputs, serves: dict[str, list[str]], radius: float,
         near = near.groupby("code")["d"].min().reindex(codes).to_numpy()
         within = cost.groupby("origin").size().reindex(codes, fill_value=0).to_numpy()
         inside = placed[placed.category == cat].groupby("neighbourhood").size()
-        for s in serves[cat]:
-            demand = pd.DataFrame({"pop": seg[s].to_numpy()}, index=codes)
+        kernels = {}
+        for d in rules[cat]["demand"]:
+            demand = pd.DataFrame({"pop": seg[d].to_numpy()}, index=codes)
             # PySAL gives S / 0 = inf for an asset whose catchment holds nobody of the segment;
             # phdesk counts such an asset as offering nothing: leave those assets out here
-            reached = cost.assign(p=seg[s].reindex(cost["origin"]).to_numpy()).groupby(
+            reached = cost.assign(p=seg[d].reindex(cost["origin"]).to_numpy()).groupby(
                 "dest")["p"].sum()
             live = cost[cost["dest"].isin(reached.index[reached > 0])]
             kw = dict(demand_index=True, demand_name="pop", supply_name="capacity",
@@ -107,26 +137,27 @@ def pysal(inputs: MappingInputs, serves: dict[str, list[str]], radius: float,
                                           cost_name="metres", **kw) * 1000
             a3 = access.fca.two_stage_fca(demand, sup.loc[live["dest"].unique()], live,
                                           cost_name="w", weight_fn=np.positive, **kw) * 1000
+            kernels[d] = (a2.reindex(codes).fillna(0).to_numpy(),
+                          a3.reindex(codes).fillna(0).to_numpy())
+        for s in seg.columns:
+            a2, a3 = kernels[_demand_of(rules, cat, s)]
             t = pd.DataFrame({"area_code": codes, "neighbourhood": pts["neighbourhood"].to_numpy(),
                               "segment": s, "category": cat, "population": seg[s].to_numpy(),
                               "assets_within": within, "nearest_m": near})
             t["covered"] = t["assets_within"] > 0
-            t["access_2sfca"] = a2.reindex(codes).fillna(0).to_numpy()
-            t["access_e2sfca"] = a3.reindex(codes).fillna(0).to_numpy()
+            t["access_2sfca"], t["access_e2sfca"] = a2, a3
             area_rows.append(t)
             nb_rows.append(_neighbourhood(t, inside).assign(segment=s, category=cat)
                            .reset_index())
             if s == "All":
                 cold.append(t.loc[~t.covered, ["area_code", "category", "population"]])
-            for row in inequality_block(pts["decile"].to_numpy(dtype=float),
-                                        t["population"].to_numpy(), within,
-                                        t["access_2sfca"].to_numpy(), sii_reps, 1):
+            for row in _sii_rows(pts["decile"].to_numpy(dtype=float), t, sii_reps):
                 ineq.append({"category": cat, "segment": s, **row})
     return {"area": area_rows, "nb": nb_rows, "cold": cold, "ineq": pd.DataFrame(ineq)}
 
 
-def kernel(inputs: MappingInputs, serves: dict[str, list[str]], radius: float) -> dict:
-    """Baseline (b): {(category, segment): (2SFCA, E2SFCA) per area x 1,000} with bare numpy."""
+def kernel(inputs: MappingInputs, rules: dict, radius: float) -> dict:
+    """Baseline (b): {(category, demand group): (2SFCA, E2SFCA) per area x 1,000}, bare numpy."""
     ar, a = inputs.areas, inputs.assets
     ax, ay = ar["pw_centroid_e"].to_numpy(float), ar["pw_centroid_n"].to_numpy(float)
     bx, by = a["easting"].to_numpy(float), a["northing"].to_numpy(float)
@@ -149,7 +180,7 @@ def kernel(inputs: MappingInputs, serves: dict[str, list[str]], radius: float) -
     out = {}
     for c, cat in enumerate(c_names):
         ci, cj, cw = (v[bounds[c]:bounds[c + 1]] for v in (i, j, w3))
-        for s in serves[cat]:
+        for s in rules[cat]["demand"]:
             p = pop[ci, pos[s]]
             res = []
             for w in (None, cw):
@@ -175,16 +206,21 @@ def check_agree(result, base: dict) -> None:
     mine = result.neighbourhood_segments.set_index(nkey).sort_index()
     peer = pd.concat(base["nb"], ignore_index=True).set_index(nkey).sort_index().reindex(
         mine.index)
-    for col in ("coverage_pct", "coverage_lower", "access_e2sfca", "gap_score", "assets_inside"):
+    for col in ("coverage_pct", "choice_pct", "access_e2sfca", "gap_score", "assets_inside"):
         assert np.allclose(mine[col].astype(float), peer[col].astype(float), equal_nan=True,
                            rtol=1e-9, atol=1e-9), col
     assert sum(len(c) for c in base["cold"]) == len(result.cold_spots), "cold spots"
+    key = ["category", "segment", "measure"]
+    mine = result.inequality.set_index(key)["sii"].sort_index()
+    peer = base["ineq"].set_index(key)["sii"].sort_index().reindex(mine.index)
+    assert np.allclose(mine, peer, rtol=1e-6, atol=1e-9, equal_nan=True), "sii"
 
 
-def check_kernel(base: dict, floor: dict) -> None:
+def check_kernel(base: dict, floor: dict, rules: dict) -> None:
     """Baseline (b)'s 2SFCA and E2SFCA against baseline (a)'s, block by block, to 1e-9."""
-    assert len(floor) == len(base["area"]), "different blocks"
+    assert len(floor) == sum(len(v["demand"]) for v in rules.values()), "different kernels"
     for t in base["area"]:
-        a2, a3 = floor[(t["category"].iloc[0], t["segment"].iloc[0])]
+        cat, s = t["category"].iloc[0], t["segment"].iloc[0]
+        a2, a3 = floor[(cat, _demand_of(rules, cat, s))]
         assert np.allclose(a2, t["access_2sfca"], rtol=1e-9, atol=1e-9), "kernel 2SFCA"
         assert np.allclose(a3, t["access_e2sfca"], rtol=1e-9, atol=1e-9), "kernel E2SFCA"

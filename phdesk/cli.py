@@ -106,28 +106,34 @@ def build_gui_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _open_project(path: Path):
-    from phdesk.store.project import Project
+def _notice(message: str) -> None:
+    """A note on stderr while a command runs (waiting for a lock, opened read-only…)."""
+    print(f"phdesk: {message}", file=sys.stderr, flush=True)
 
-    return Project(path)
+
+def _open_service(path: Path, read_only: bool = False):
+    """The project through the service layer, the one door the window uses too."""
+    from phdesk.services.project_service import ProjectService
+
+    return ProjectService.open(path, read_only=read_only, notice=_notice)
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from phdesk.store.project import Project
+    from phdesk.services.project_service import ProjectService
 
-    Project.create(args.project).close()
+    ProjectService.create(args.project).close()
     print(f"created {args.project}")
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from phdesk.core.demo import write_demo
+    from phdesk.services.project_service import ProjectService
 
     if args.project.exists():
         if not args.force:
             raise UserError(f"{args.project}: already exists (use --force to overwrite)")
         args.project.unlink()
-    summary = write_demo(args.project)
+    summary = ProjectService.write_demo(args.project)
     what = ", ".join(f"{v} {k}" for k, v in summary.items())
     print(f"wrote demo project {args.project}: {what}")
     return 0
@@ -144,10 +150,10 @@ def _parse_options(pairs: list[str]) -> dict[str, str]:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from phdesk.core.imports import ImportRejected, run_import
+    from phdesk.core.imports import ImportRejected
 
     options = _parse_options(args.option)
-    project = _open_project(args.project)
+    service = _open_service(args.project)
     # each file is its own transaction: a file that fails leaves the project as it was and the
     # next files are still imported; the exit status says something failed
     reports: list[dict] = []
@@ -155,8 +161,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         for f in args.files:
             try:
-                rep = run_import(project, f, kind=args.kind, accept_partial=args.accept_partial,
-                                 options=options, progress=_progress_printer(args.json))
+                rep = service.run_import(f, kind=args.kind, accept_partial=args.accept_partial,
+                                         options=options, progress=_progress_printer(args.json))
             except ImportRejected as exc:
                 reports.append(exc.report.to_dict())
                 print(exc.report.to_text(), file=sys.stderr)
@@ -172,14 +178,14 @@ def cmd_import(args: argparse.Namespace) -> int:
             if not args.json:
                 print(rep.to_text())
     finally:
-        project.close()
+        service.close()
     if args.json:
         print(json.dumps(reports, ensure_ascii=False, indent=2, default=str))
     return status
 
 
 def cmd_map(args: argparse.Namespace) -> int:
-    from phdesk.core.mapping import MappingParams, run_mapping, write_outputs
+    from phdesk.core.mapping import MappingParams, record_run
 
     params = MappingParams(categories=args.category or None)
     if args.radius is not None:
@@ -187,17 +193,27 @@ def cmd_map(args: argparse.Namespace) -> int:
             raise UserError("--radius must be a positive number of metres")
         params.default_radius_m = args.radius
         params.radius_override = True
-    project = _open_project(args.project)
+    service = _open_service(args.project)
     try:
-        if args.scenario:
+        if args.scenario:  # nothing recorded for a scenario (not even the run log)
             from phdesk.cli_planning import map_scenario
 
-            result = map_scenario(project, args.scenario, params, _progress_printer(args.quiet))
+            result = map_scenario(service.project, args.scenario, params,
+                                  _progress_printer(args.quiet))
         else:
-            result = run_mapping(project, params, progress=_progress_printer(args.quiet))
+            # outputs first, then the record: nothing is recorded for a run whose outputs failed
+            service.record_runs = False
+            result = service.run_mapping(params, progress=_progress_printer(args.quiet))
+        from phdesk.export import write_map_tables  # the one export path (disclosure control)
+
+        files = write_map_tables(service.project, result, args.out)
+        if not args.scenario:
+            if service.project.read_only:
+                _notice("the run is not recorded in the project (opened read-only)")
+            else:
+                record_run(service.project, result, params)
     finally:
-        project.close()
-    files = write_outputs(result, args.out)
+        service.close()
     if not args.quiet:  # what the run used and left out (also saved in the run's summary)
         s = result.summary
         lines = [f"population: {s.get('population_dataset')}"] + \
@@ -235,15 +251,59 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_app(args.project, screenshot=args.screenshot)
     except UserError as exc:
-        print(f"phdesk: {exc}", file=sys.stderr)
+        print(f"phdesk: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("phdesk: interrupted", file=sys.stderr)
+        print("phdesk: interrupted; nothing was changed", file=sys.stderr)
         return 2
     except SystemExit as exc:  # --version / --help
         return int(exc.code or 0)
-    except Exception:
+    except Exception as exc:
+        expected = expected_failure(exc, argv)
+        if expected is not None:
+            log.info("refused: %s", expected)
+            print(f"phdesk: {expected}", file=sys.stderr)
+            return 2
         path = setup_logging()
-        log.exception("unexpected fault; argv=%s", argv)
-        print(f"phdesk: unexpected fault; details are in {path}", file=sys.stderr)
+        try:
+            log.exception("unexpected fault; argv=%s", argv)
+        except Exception:  # the log cannot be written either: still one line, no traceback
+            path = None
+        where = f"details are in {path}" if path else "the log could not be written"
+        print(f"phdesk: unexpected fault ({type(exc).__name__}); {where}", file=sys.stderr)
         return 1
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split("\n"))
+
+
+def expected_failure(exc: BaseException, argv: list[str]) -> str | None:
+    """The message for a failure a user can cause (exit 2) that arrived as a library error:
+    a full disk, a read-only or unreadable place, a cancelled job, memory. None: a true bug."""
+    import errno
+    import sqlite3
+
+    from phdesk.core.atomic import is_disk_full
+    from phdesk.core.progress import Cancelled
+
+    if isinstance(exc, Cancelled):
+        return "cancelled; nothing was changed"
+    if is_disk_full(exc):
+        where = getattr(exc, "filename", None) or next(
+            (a for a in argv if a.endswith(".phdesk")), ".")
+        return (f"no space left on the drive holding {Path(str(where)).absolute().parent}; "
+                f"nothing was changed ({_one_line(exc)})")
+    if isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return f"cannot write {exc.filename or 'a file'}: {exc.strerror} (read-only?)"
+    if isinstance(exc, sqlite3.DatabaseError):
+        text = str(exc)
+        if "readonly" in text:
+            return f"the project cannot be written ({text}); is it read-only?"
+        if "locked" in text or "busy" in text:
+            return f"the project is locked by another phdesk ({text}); try again later"
+        if "malformed" in text or "not a database" in text or "disk I/O" in text:
+            return f"the project is damaged ({text}); restore the backup (a copy of the file)"
+    if isinstance(exc, MemoryError):
+        return "not enough memory for this file; nothing was changed"
+    return None

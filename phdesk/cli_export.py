@@ -1,12 +1,105 @@
-"""Command-line commands for the export command (`phdesk export`).
+"""Command-line commands for outputs: ``phdesk export`` and ``phdesk disclosure``.
 
 ``register(sub)`` adds this module's subparsers and returns their handlers; see
 ``phdesk.cli.COMMAND_MODULES``.
+
+    phdesk export PROJECT --out FILE [--scenario NAME] [--against NAME] [--neighbourhood NAME]...
+    phdesk disclosure PROJECT [--threshold N] [--rounding N] [--on | --off --reason TEXT]
 """
 
 from __future__ import annotations
 
+import argparse
+import sys
+from pathlib import Path
+
 
 def register(sub) -> dict:
     """Add this module's subcommands to ``sub``; return ``{command: handler(args) -> int}``."""
-    return {}
+    s = sub.add_parser("export", help="export results: .xlsx workbook, .pdf report, .geojson, "
+                                      ".png map, .csv tables (by the file's extension)")
+    s.add_argument("project", type=Path)
+    s.add_argument("--out", type=Path, required=True,
+                   help="output file; its extension chooses the format")
+    s.add_argument("--scenario", help="export this scenario (compared with the current "
+                                      "register, or with --against)")
+    s.add_argument("--against", help="the scenario to compare --scenario with")
+    s.add_argument("--neighbourhood", action="append", default=[], metavar="NAME",
+                   help="only this neighbourhood (repeat for more)")
+    s.add_argument("--png", choices=("map", "gaps"), default="map",
+                   help="for .png: the map (default) or the biggest-gaps chart")
+    s.add_argument("--width", type=int, default=1600, help="for .png: width in pixels")
+    s.add_argument("--height", type=int, default=1200, help="for .png: height in pixels")
+    s.add_argument("--dpi", type=int, default=150, help="for .png: resolution, dots per inch")
+    s.add_argument("--quiet", action="store_true")
+
+    d = sub.add_parser("disclosure", help="show or set the project's disclosure rule")
+    d.add_argument("project", type=Path)
+    d.add_argument("--threshold", type=int, help="counts 1 to N are shown as * (default 7)")
+    d.add_argument("--rounding", type=int, help="other counts rounded to the nearest N "
+                                                "(default 5; 1 = not rounded)")
+    on_off = d.add_mutually_exclusive_group()
+    on_off.add_argument("--on", action="store_true", help="turn disclosure control on")
+    on_off.add_argument("--off", action="store_true",
+                        help="turn it off (needs --reason, recorded in the project)")
+    d.add_argument("--reason", help="why disclosure control is off")
+    return {"export": cmd_export, "disclosure": cmd_disclosure}
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    import phdesk
+    from phdesk.cli import _progress_printer
+
+    options = {}
+    if args.out.suffix.lower() == ".png":
+        options = {"what": args.png, "width": args.width, "height": args.height,
+                   "dpi": args.dpi}
+    if args.out.suffix.lower() in (".pdf", ".png"):
+        _ensure_gui_app()
+    with phdesk.open_project(args.project) as project:
+        paths = phdesk.export(project, args.out, scenario=args.scenario, against=args.against,
+                              neighbourhoods=args.neighbourhood or None,
+                              progress=_progress_printer(args.quiet), **options)
+    for p in paths:
+        print(p)
+    return 0
+
+
+def _ensure_gui_app() -> None:
+    """The PDF and PNG renderers paint with Qt: they need a (headless) QGuiApplication."""
+    import os
+
+    from PySide6 import QtGui
+
+    if QtGui.QGuiApplication.instance() is None:
+        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") \
+                and sys.platform.startswith("linux"):
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        _ensure_gui_app.app = QtGui.QGuiApplication(["phdesk"])   # kept alive
+
+
+def cmd_disclosure(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    import phdesk
+    from phdesk.core.errors import UserError
+
+    with phdesk.open_project(args.project) as project:
+        rule = project.disclosure_rule()
+        changes = {}
+        if args.threshold is not None:
+            changes["threshold"] = args.threshold
+        if args.rounding is not None:
+            changes["rounding_base"] = args.rounding
+        if args.off:
+            changes.update(enabled=False, reason=args.reason or "")
+        elif args.on:
+            changes.update(enabled=True, reason="")
+        elif args.reason:
+            raise UserError("--reason goes with --off")
+        if changes:
+            rule = project.set_disclosure_rule(dataclasses.replace(rule, **changes))
+    print(rule.statement())
+    if rule.changed_at:
+        print(f"(set {rule.changed_at})")
+    return 0

@@ -1,5 +1,8 @@
 """Command-line commands for planning: ``phdesk scenario`` and ``phdesk compare``.
 
+Imports nothing heavy at module level: ``phdesk.cli`` builds every parser on each start, the
+desktop app's included.
+
 ``register(sub)`` adds this module's subparsers and returns their handlers; see
 ``phdesk.cli.COMMAND_MODULES``. ``phdesk map --scenario`` is in ``phdesk.cli`` (it is the map
 command) and calls :func:`map_scenario` here. Insight notes are imported with
@@ -11,8 +14,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-
-import pandas as pd
 
 from phdesk.core.errors import UserError
 
@@ -112,6 +113,8 @@ def _listing(project, only: str | None) -> str:
 def describe_change(ch: dict) -> str:
     """One change in words, e.g. ``add 'Mill Road Health Centre' (GP practice) at 535620,
     180480 (EPSG:27700 metres), capacity 8``."""
+    import pandas as pd  # not at module level: the parser is built before the window opens
+
     def num(v) -> str:
         return f"{float(v):g}"
 

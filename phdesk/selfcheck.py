@@ -180,33 +180,33 @@ def _run_steps(work: Path, report: _Reporter) -> str:
         importlib.import_module(name)  # ModuleNotFoundError here = a module left out of the bundle
     report.line(f"selfcheck: modules ok ({len(names)} phdesk modules import)")
 
-    from phdesk.core.demo import write_demo
+    # the project through the service layer, as the window and the CLI reach it
+    from phdesk.services.project_service import ProjectService
 
     project_path = work / "selfcheck.phdesk"
-    counts = write_demo(project_path)
+    counts = ProjectService.write_demo(project_path)
     if not counts or not any(v for v in counts.values()):
         raise SelfcheckFailed(f"demo: wrote nothing ({counts})")
     report.line("selfcheck: demo ok (" + ", ".join(f"{v} {k}" for k, v in counts.items()) + ")")
 
-    from phdesk.core.mapping import MappingParams, run_mapping, write_outputs
-    from phdesk.store.project import Project
+    from phdesk.core.mapping import MappingParams
+    from phdesk.export import write_map_tables  # the one export path (docs/ARCHITECTURE.md)
 
-    project = Project(project_path)
+    service = ProjectService.open(project_path)
     try:
-        result = run_mapping(project, MappingParams())
+        result = service.run_mapping(MappingParams())
+        rows = len(result.neighbourhood_segments)
+        if rows == 0:
+            raise SelfcheckFailed("mapping: no neighbourhood/segment rows")
+        files = [Path(f) for f in write_map_tables(service.project, result, work / "mapping")]
     finally:
-        project.close()
-    rows = len(result.neighbourhood_segments)
-    if rows == 0:
-        raise SelfcheckFailed("mapping: no neighbourhood/segment rows")
-    files = [Path(f) for f in write_outputs(result, work / "mapping")]
+        service.close()
     empty = [f.name for f in files if not f.exists() or f.stat().st_size == 0]
     if not files or empty:
         raise SelfcheckFailed(f"mapping: CSV files missing or empty: {empty or 'none written'}")
     report.line(f"selfcheck: mapping ok ({rows} neighbourhood-segment rows, "
                 f"{len(files)} CSV files)")
 
-    from phdesk.services.project_service import ProjectService
     from phdesk.ui.main_window import MainWindow
 
     service = ProjectService.open(project_path)

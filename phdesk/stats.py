@@ -25,11 +25,13 @@ rate(x, n, multiplier=100000, confidence=0.95) -> Estimate
     Crude rate (R ``phe_rate``). Exact Poisson limits (chi-square: qchisq(a/2, 2x)/2 and
     qchisq(1-a/2, 2x+2)/2; Armitage & Berry) when x < 10, Byar's when x >= 10; ``method``
     is "Exact" or "Byars" per element.
-dsr(x, n, stdpop=ESP2013, multiplier=100000, confidence=0.95) -> Estimate
+dsr(x, n, stdpop=ESP2013, multiplier=100000, confidence=0.95, bands=None) -> Estimate
     Directly standardised rate over age bands (R ``calculate_dsr``; default weights: the
-    2013 European Standard Population, 19 bands 0-4 ... 90+). Dobson et al. (1991) limits
-    built on Byar's limits for the total count. When the total count is < 10 the value and
-    limits are NaN and ``note`` is "dsr NA for total count < 10" (PHE suppression rule).
+    2013 European Standard Population, 19 bands 0-4 ... 90+, labels ``ESP2013_BANDS``). With
+    ``bands`` (each column's age-band label) the weights are matched by label, not position.
+    Dobson et al. (1991) limits built on Byar's limits for the total count. When the total
+    count is < 10 the value and limits are NaN and ``note`` is "dsr NA for total count < 10"
+    (PHE suppression rule).
 smr(x, n, x_ref, n_ref, refvalue=1, confidence=0.95) -> Estimate
     Indirectly standardised ratio (SMR) observed / expected * refvalue (R
     ``calculate_ISRatio``), expected = sum(n * x_ref / n_ref); exact limits when observed
@@ -41,7 +43,8 @@ sii(values, population, se=None, lower_cl=None, upper_cl=None, value_type=0,
     (R ``phe_sii``; Low & Low 2004): population-weighted (sqrt(a)) regression on the
     cumulative-population midpoints, limits by simulation (``repetitions`` normal draws per
     quantile), RII = (intercept + SII) / intercept, value_type 0 indicator / 1 rate (log) /
-    2 proportion (logit), ``transform`` to fit on the log / logit scale. ``seed`` makes the
+    2 proportion (logit), ``transform`` to fit on the log / logit scale (an ``se`` given with
+    it is on that scale). ``seed`` makes the
     limits reproducible; the simulation uses numpy's generator, so limits match R's to
     simulation error, while the SII, RII and intercept match exactly.
 
@@ -61,6 +64,7 @@ from __future__ import annotations
 
 from phdesk.core.stats import (
     ESP2013,
+    ESP2013_BANDS,
     SMALL_COUNT,
     Estimate,
     byars_ci,
@@ -77,6 +81,7 @@ from phdesk.core.stats_sii import SIIResult, sii
 
 __all__ = [
     "ESP2013",
+    "ESP2013_BANDS",
     "SMALL_COUNT",
     "Estimate",
     "SIIResult",

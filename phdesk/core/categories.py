@@ -26,25 +26,31 @@ if TYPE_CHECKING:
 
 DEFAULT_RADIUS_M = 1000.0
 
-# (pattern on the normalised category name, roles served). First match wins.
-DEFAULT_RULES: list[tuple[str, tuple[str, ...]]] = [
+# (pattern on the normalised category name, roles served, universal). First match wins.
+# Universal: open to everyone, so everyone competes for its capacity in the first step of 2SFCA
+# and a segment's figure is that access averaged over the segment's residents (figures compare
+# across segments). Targeted: only the roles' segments compete (family hubs for young children,
+# older people's services); see docs/mapping.md, "What access means".
+DEFAULT_RULES: list[tuple[str, tuple[str, ...], bool]] = [
     (r"family hub|child(ren)?s? cent|sure start|early years|nursery|health visit|baby|toddler",
-     ("children",)),
-    (r"social prescri|link worker|health coach|care coordinat", ("ltc",)),
-    (r"older|elderly|senior|day cent|dementia|care home|age uk|memory|falls", ("older", "frailty")),
-    (r"mental health|wellbeing cent|talking therap|iapt|crisis cafe", ("mental", "adults")),
-    (r"\bgp\b|general practi|surgery|medical cent|health cent|doctor", ("older", "ltc")),
-    (r"pharmac|chemist", ("older", "ltc")),
-    (r"dentist|dental", ("children_15",)),
-    (r"librar", ("children_15", "older")),
-    (r"food bank|foodbank|food pantry|community fridge|soup kitchen", ("core20",)),
-    (r"advice|citizens|cab\b|welfare rights|debt|money", ("core20", "adults")),
-    (r"leisure|sport|gym|swimming|pool|fitness", ("adults",)),
-    (r"community cent|community hall|village hall|neighbourhood cent", ("older", "core20")),
-    (r"vcse|voluntary|charity|faith|church|mosque|community group", ("core20",)),
-    (r"school", ("children_15",)),
-    (r"youth", ("children_15",)),
+     ("children",), False),
+    (r"social prescri|link worker|health coach|care coordinat", ("ltc",), False),
+    (r"older|elderly|senior|day cent|dementia|care home|age uk|memory|falls", ("older", "frailty"),
+     False),
+    (r"mental health|wellbeing cent|talking therap|iapt|crisis cafe", ("mental", "adults"), False),
+    (r"\bgp\b|general practi|surgery|medical cent|health cent|doctor", ("older", "ltc"), True),
+    (r"pharmac|chemist", ("older", "ltc"), True),
+    (r"dentist|dental", ("children_15",), True),
+    (r"librar", ("children_15", "older"), True),
+    (r"food bank|foodbank|food pantry|community fridge|soup kitchen", ("core20",), True),
+    (r"advice|citizens|cab\b|welfare rights|debt|money", ("core20", "adults"), True),
+    (r"leisure|sport|gym|swimming|pool|fitness", ("adults",), True),
+    (r"community cent|community hall|village hall|neighbourhood cent", ("older", "core20"), True),
+    (r"vcse|voluntary|charity|faith|church|mosque|community group", ("core20",), True),
+    (r"school", ("children_15",), False),
+    (r"youth", ("children_15",), False),
 ]
+UNIVERSAL_BY_DEFAULT = True   # a category no rule matches is open to everyone
 
 
 def normalise_category(name: str) -> str:
@@ -105,7 +111,7 @@ def default_serves(category: str, segments: list[str]) -> list[str]:
     """Default segments served by a category: ``All`` plus what its role(s) resolve to."""
     norm = normalise_category(category)
     out = [ALL]
-    for pattern, roles in DEFAULT_RULES:
+    for pattern, roles, _ in DEFAULT_RULES:
         if re.search(pattern, norm):
             for role in roles:
                 out += [s for s in resolve_role(role, segments) if s not in out]
@@ -113,26 +119,43 @@ def default_serves(category: str, segments: list[str]) -> list[str]:
     return out
 
 
+def default_universal(category: str) -> bool:
+    """True when a category is open to everyone by default (see ``DEFAULT_RULES``)."""
+    norm = normalise_category(category)
+    for pattern, _, universal in DEFAULT_RULES:
+        if re.search(pattern, norm):
+            return universal
+    return UNIVERSAL_BY_DEFAULT
+
+
 def category_table(categories: list[str], saved: pd.DataFrame | None, segments: list[str],
                    default_radius_m: float = DEFAULT_RADIUS_M) -> pd.DataFrame:
     """Settings for each category: saved ones where present, else defaults.
 
     Returns category, radius_m, serves (list of segment names, ``All`` first), source
-    (``saved`` | ``default``).
+    (``saved`` | ``default``) and universal (True: everyone competes for the capacity; False:
+    only the served segments other than ``All`` do). ``universal`` comes from the saved settings
+    when they have that column, else from the category's name (``default_universal``).
     """
     saved_map = {}
     if saved is not None and not saved.empty:
-        saved_map = {c: (float(r), list(s)) for c, r, s in
-                     zip(saved["category"], saved["radius_m"], saved["serves"], strict=True)}
+        flags = (saved["universal"] if "universal" in saved
+                 else pd.Series([None] * len(saved), index=saved.index))
+        saved_map = {c: (float(r), list(s), u) for c, r, s, u in
+                     zip(saved["category"], saved["radius_m"], saved["serves"], flags,
+                         strict=True)}
     rows = []
     for c in dict.fromkeys(categories):
         if c in saved_map:
-            radius, serves = saved_map[c]
+            radius, serves, universal = saved_map[c]
             serves = [ALL] + [s for s in serves if s != ALL]
-            rows.append((c, radius, serves, "saved"))
+            universal = default_universal(c) if universal is None or pd.isna(universal) \
+                else bool(universal)
+            rows.append((c, radius, serves, "saved", universal))
         else:
-            rows.append((c, float(default_radius_m), default_serves(c, segments), "default"))
-    return pd.DataFrame(rows, columns=["category", "radius_m", "serves", "source"])
+            rows.append((c, float(default_radius_m), default_serves(c, segments), "default",
+                         default_universal(c)))
+    return pd.DataFrame(rows, columns=["category", "radius_m", "serves", "source", "universal"])
 
 
 def save_category_settings(project: Project, settings: pd.DataFrame) -> None:
@@ -157,12 +180,13 @@ def save_category_settings(project: Project, settings: pd.DataFrame) -> None:
         if not isinstance(s, list) or not all(isinstance(x, str) for x in s):
             raise UserError(f"category {c!r}: serves must be a list of segment names")
         rows.append({"category": str(c), "radius_m": radius, "serves": json.dumps(s)})
-    with project.transaction() as db:
-        if rows:
-            db["category_settings"].upsert_all(rows, pk="category")
+    from phdesk.store import records
+
+    records.save_category_settings(project, rows)
 
 
 def delete_category_settings(project: Project, category: str) -> None:
     """Forget the saved settings of a category (its defaults apply again)."""
-    with project.transaction() as db:
-        db.execute("DELETE FROM category_settings WHERE category = ?", [category])
+    from phdesk.store import records
+
+    records.delete_category_settings(project, category)

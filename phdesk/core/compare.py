@@ -8,9 +8,9 @@ Tables (each with ``_base``, ``_other`` and ``_change`` columns where a measure 
     neighbourhood, with a total over all neighbourhoods first (``ALL_NEIGHBOURHOODS``); Core20
     first, then the PLUS groups (ethnic groups and the needs / user segments), then the rest.
 ``neighbourhoods``
-    coverage (%), 2SFCA/E2SFCA access (capacity per 1,000 residents), gap score (percentage
-    points), choice (% of the covered population with two or more assets in reach) and assets
-    inside, by neighbourhood x segment x category.
+    each neighbourhood measure of ``NEIGHBOURHOOD_MEASURES`` the results have (coverage, access,
+    gap, choice…; keys, labels and units as in ``phdesk.core.measures``), by neighbourhood x
+    segment x category.
 ``areas``
     the area x segment x category rows whose coverage, assets in reach or access changed (the
     difference map).
@@ -37,9 +37,10 @@ if TYPE_CHECKING:
 
 ALL_NEIGHBOURHOODS = "(all neighbourhoods)"
 KEYS = ["neighbourhood", "segment", "category"]
-NEIGHBOURHOOD_MEASURES = {"coverage_pct": "coverage_pct", "access_2sfca": "access_2sfca",
-                          "access_e2sfca": "access_e2sfca", "gap_score": "gap_score",
-                          "choice_pct": "overlap_pct", "assets_inside": "assets_inside"}
+# compared where the results have them (keys of phdesk.core.measures: labels and units there)
+NEIGHBOURHOOD_MEASURES = ["coverage_pct", "access_2sfca", "access_e2sfca", "gap_score",
+                          "choice_pct", "overlap_pct", "no_site_pct", "shortfall",
+                          "assets_inside"]
 AREA_MEASURES = ["assets_within", "nearest_m", "access_2sfca", "access_e2sfca"]
 FILES = {"reach": "reach_changes.csv", "neighbourhoods": "neighbourhood_differences.csv",
          "areas": "area_differences.csv", "assets": "asset_changes.csv"}
@@ -157,23 +158,32 @@ def _reach(m: pd.DataFrame, segments: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def _neighbourhoods(base: MappingResult, other: MappingResult) -> pd.DataFrame:
-    cols = KEYS + list(dict.fromkeys(NEIGHBOURHOOD_MEASURES.values())) + ["population"]
-    b = _plain_keys(base.neighbourhood_segments.reindex(columns=cols), KEYS)
-    o = _plain_keys(other.neighbourhood_segments.reindex(columns=cols), KEYS)
+    have = set(base.neighbourhood_segments.columns) & set(other.neighbourhood_segments.columns)
+    measures = [c for c in NEIGHBOURHOOD_MEASURES if c in have]
+    cols = KEYS + ["population"] + measures
+    b = _plain_keys(base.neighbourhood_segments[cols], KEYS)
+    o = _plain_keys(other.neighbourhood_segments[cols], KEYS)
     m = pd.merge(b, o, on=KEYS, how="outer", suffixes=("_base", "_other"))
     out = m[KEYS].copy()
     out["population"] = m["population_other"].fillna(m["population_base"])
-    for name, src in NEIGHBOURHOOD_MEASURES.items():
-        bv = pd.to_numeric(m[f"{src}_base"], errors="coerce").astype(float)
-        ov = pd.to_numeric(m[f"{src}_other"], errors="coerce").astype(float)
+    for name in measures:
+        bv = pd.to_numeric(m[f"{name}_base"], errors="coerce").astype(float)
+        ov = pd.to_numeric(m[f"{name}_other"], errors="coerce").astype(float)
         out[f"{name}_base"], out[f"{name}_other"], out[f"{name}_change"] = bv, ov, ov - bv
     return _ordered(out)
 
 
 def _asset_changes(base: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
     cols = ["asset_id", "name", "category", "neighbourhood", "easting", "northing"]
-    m = pd.merge(base[cols], other[cols], on="asset_id", how="outer",
-                 suffixes=("_base", "_other"), indicator=True)
+    # two scenarios each adding a site give both the same next id: the same asset only when
+    # the name and category agree too
+    key = pd.Series(list(zip(base["asset_id"], base["name"], base["category"], strict=True)),
+                    dtype=object)
+    okey = pd.Series(list(zip(other["asset_id"], other["name"], other["category"],
+                              strict=True)), dtype=object)
+    m = pd.merge(base[cols].assign(_key=key.to_numpy()), other[cols].assign(_key=okey.to_numpy()),
+                 on="_key", how="outer", suffixes=("_base", "_other"), indicator=True)
+    m["asset_id"] = m["asset_id_other"].fillna(m["asset_id_base"]).astype("Int64")
     moved = (m["_merge"] == "both") & (
         ~np.isclose(m["easting_base"].astype(float), m["easting_other"].astype(float))
         | ~np.isclose(m["northing_base"].astype(float), m["northing_other"].astype(float)))

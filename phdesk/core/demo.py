@@ -4,7 +4,8 @@
 wiggly polygon boundaries in EPSG:27700, population by age band and sex, ethnic group and needs
 segment, IMD 2019-style deciles with a believable spatial pattern (a deprived river corridor and
 east side, an affluent west), about 250 assets in a dozen categories (with a few deliberate gaps
-and overlaps to find), and a few notes. Good enough to rehearse a workshop on. Codes use the
+and overlaps to find), and planning content (``phdesk.core.demo_planning``: scenarios, notes of
+every kind, scored ideas with decisions). Good enough to rehearse a workshop on. Codes use the
 ``E01990…`` range, which no real LSOA uses, so demo data can never be mistaken for real data.
 """
 
@@ -345,7 +346,12 @@ def _write(path: Path) -> dict[str, int]:
             "easting": float(centroids.loc[nb, "centroid_e"]),
             "northing": float(centroids.loc[nb, "centroid_n"]),
         } for nb, text in NOTES)
+        from phdesk.core.demo_planning import add_planning
+        from phdesk.store.queries import assets_frame
+
+        planned = add_planning(project, areas, assets_frame(project))
         counts = {"areas": len(areas), "neighbourhoods": len(NEIGHBOURHOODS),
                   "assets": len(assets), "population rows": len(pop) + len(eth) + len(seg),
-                  "notes": len(NOTES)}
+                  "notes": planned["notes"], "scenarios": planned["scenarios"],
+                  "ideas": planned["ideas"]}
     return counts

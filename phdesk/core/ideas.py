@@ -71,3 +71,39 @@ def reach_score(newly_within_reach: float, population: float, full_at_pct: float
         return 0.0
     pct = 100.0 * max(float(newly_within_reach), 0.0) / float(population)
     return round(min(SCORE_MAX, SCORE_MAX * pct / full_at_pct), 2)
+
+
+def decisions_record(ideas: pd.DataFrame, notes: pd.DataFrame) -> pd.DataFrame:
+    """"You said, we did": one row per decided idea (most recent first) with what was decided,
+    why and when, and what people said about it (the notes linked to the idea, as
+    ``source: text`` joined by `` | ``; ``notes`` counts them)."""
+    cols = ["id", "title", "neighbourhood", "scenario", "decision", "decision_reason",
+            "decided_at", "notes", "you_said"]
+    decided = ideas[ideas["decision"].notna()].copy()
+    if decided.empty:
+        return pd.DataFrame(columns=cols)
+    linked = notes[notes["idea_id"].notna()].assign(idea_id=lambda d: d["idea_id"].astype(int))
+    said = (linked["source_kind"].astype(str) + ": " + linked["text"].astype(str)) \
+        .groupby(linked["idea_id"]).agg(" | ".join)
+    decided["notes"] = decided["id"].map(linked.groupby("idea_id").size()).fillna(0).astype(int)
+    decided["you_said"] = decided["id"].map(said).fillna("")
+    decided = decided.sort_values(["decided_at", "id"], ascending=[False, True], kind="stable")
+    return decided[cols].reset_index(drop=True)
+
+
+def filter_notes(notes: pd.DataFrame, neighbourhood: str | None = None,
+                 source_kind: str | None = None, tag: str | None = None,
+                 scenario: str | None = None, text: str | None = None) -> pd.DataFrame:
+    """The notes matching every filter given (tag: one of the note's tags, any capitals; text:
+    a case-insensitive substring of the note)."""
+    keep = np.ones(len(notes), bool)
+    for col, value in (("neighbourhood", neighbourhood), ("source_kind", source_kind),
+                       ("scenario", scenario)):
+        if value is not None:
+            keep &= (notes[col] == value).to_numpy()
+    if tag:
+        tags = notes["tags"].fillna("").astype(str).str.casefold().str.split(r",\s*")
+        keep &= tags.map(lambda ts: tag.strip().casefold() in ts).to_numpy(dtype=bool)
+    if text:
+        keep &= notes["text"].astype(str).str.contains(text, case=False, regex=False).to_numpy()
+    return notes[keep]

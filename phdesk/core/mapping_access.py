@@ -201,3 +201,25 @@ def nearest_distance(ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.ndar
     (qi, _), dist = tree.query_nearest(query, return_distance=True, all_matches=False)
     out[a_ok[qi]] = dist
     return out
+
+
+def pairs_near(tree: shapely.STRtree, tree_idx: np.ndarray, ax: np.ndarray, ay: np.ndarray,
+               bx: np.ndarray, by: np.ndarray, radius: float
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All (area i, site j) pairs with d_ij <= radius (inclusive, metres), from an STRtree over
+    the area points (``tree_idx``: the area index of each tree item) queried with the sites.
+
+    The tree is built once per set of areas and reused for every category and what-if change,
+    so one category costs one query with its own few sites. Returns i, j, d (in the tree's
+    order: the sums over pairs do not depend on it).
+    """
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    b_ok = np.flatnonzero(np.isfinite(bx) & np.isfinite(by))
+    if not len(b_ok) or not len(tree_idx):
+        return empty
+    qj, qi = tree.query(shapely.points(bx[b_ok], by[b_ok]), predicate="dwithin",
+                        distance=float(radius) * (1 + _PAD) + _PAD)
+    i, j = tree_idx[qi], b_ok[qj]
+    d = np.hypot(ax[i] - bx[j], ay[i] - by[j])
+    keep = d <= radius
+    return i[keep], j[keep], d[keep]

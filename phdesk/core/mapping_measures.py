@@ -1,17 +1,28 @@
-"""Measures of need and provision, per area and per neighbourhood, for one category x segment.
+"""Neighbourhood measures of need and provision, for one category and every segment at once.
 
-Definitions (population = residents of the segment; an area counts as inside a catchment when its
-representative point is within the category's radius of an asset, inclusive):
+Population = residents of the segment in the study area's areas (context areas carry no weight
+here). An area is within reach of a site when its point is within the category's radius of it
+(inclusive). All measures are arrays segments x neighbourhoods (docs/mapping.md has each
+definition with a worked example):
 
-coverage
-    share of the segment's population living in areas inside at least one catchment, as a
-    percentage, with a Wilson 95% interval (``phdesk.stats.wilson_ci``; people as trials).
-overlap
-    share of the covered population inside the catchments of two or more assets of the category.
-access (2SFCA, E2SFCA)
-    capacity per 1,000 residents (see ``phdesk.core.mapping_access``); for a neighbourhood, the
-    population-weighted mean of its areas' values.
-gap score
+coverage_pct
+    share of the segment's residents within reach of at least one site (%); also at 0.5x and
+    1.5x the radius (``coverage_pct_r050``/``_r150``): a census count, so no sampling interval.
+choice_pct
+    share within reach of two or more sites (%).
+access_2sfca / access_e2sfca
+    the residents' mean of their areas' access (capacity per 1,000 residents).
+access_ratio
+    100 x access_2sfca / the study area's rate R (the mean over all its residents of the
+    demand the segment's figure comes from), so 0 = no site within reach of anyone.
+shortfall
+    sum over areas of residents x max(0, R - access) / 1,000: capacity needed to bring every
+    area up to the study area's rate (capacity units).
+duplicated_pct
+    100 x sum of residents x max(0, access - R) over areas within reach of two or more sites /
+    (residents x R): capacity above the study area's rate where providers overlap, as a share
+    of what the neighbourhood's residents would reach at that rate (their need).
+gap_score / gap_rank
     see :func:`gap_scores`.
 """
 
@@ -20,130 +31,167 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from phdesk.stats import sii, wilson_ci
+from phdesk.core.mapping_kernels import CategoryKernel
+from phdesk.core.mapping_stages import AreaWork
 
-SII_MEASURES = ("coverage", "access_2sfca")
+NB_MEASURES = ("population", "assets_inside", "assets_per_10k", "coverage_pct",
+               "coverage_pct_r050", "coverage_pct_r150", "choice_pct", "access_2sfca",
+               "access_e2sfca", "access_ratio", "no_site_pct", "shortfall", "duplicated_pct",
+               "gap_score", "gap_rank")
 
 
 def gap_scores(need: np.ndarray, provision: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Gap score and rank of each neighbourhood for one category x segment.
+    """Gap score and rank of each neighbourhood (last axis) for one category x segment.
 
-    gap_score = 100 x (need share - provision share), in percentage points, where
-
-    * need share = the neighbourhood's share of the segment's population across all the areas
-      mapped (the borough), and
-    * provision share = the neighbourhood's share of the category's accessible capacity for the
-      segment: sum over its areas of population x 2SFCA access, over the same sum for all areas.
-      (Under 2SFCA this total equals the capacity of the assets that reach anyone, so the share
-      says how much of the provision the neighbourhood's residents can reach.)
-
-    Positive = more need than provision (a gap), negative = more provision than its share of need,
-    0 = provision in proportion to need. Rank 1 = the biggest gap (ties share the lower rank);
-    neighbourhoods with no one in the segment get NaN and no rank.
+    gap_score = 100 x (need share - provision share), in percentage points, where need share is
+    the neighbourhood's share of the segment's residents in the study area and provision share
+    its share of the capacity they reach (sum over its areas of residents x 2SFCA access).
+    Positive = more need than provision. Relative: it sums to 0 and cannot see an overall
+    shortfall or absence (hence ``access_ratio`` and ``no_site_pct`` beside it). Rank 1 = the
+    biggest gap (ties share the lower rank); neighbourhoods with nobody in the segment get NaN.
     """
     need = np.asarray(need, dtype=float)
     provision = np.asarray(provision, dtype=float)
-    total_need, total_prov = need.sum(), provision.sum()
-    need_share = need / total_need if total_need > 0 else np.zeros_like(need)
-    prov_share = provision / total_prov if total_prov > 0 else np.zeros_like(provision)
-    # round off float noise (~1e-15) so that equal shares give 0 and tie in the ranking, rather
-    # than ranks ordered by rounding error (e.g. a radius covering everyone equally); + 0.0: no -0
+    total_need = need.sum(axis=-1, keepdims=True)
+    total_prov = provision.sum(axis=-1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        need_share = np.where(total_need > 0, need / total_need, 0.0)
+        prov_share = np.where(total_prov > 0, provision / total_prov, 0.0)
+    # round off float noise (~1e-15) so equal shares give 0 and tie; + 0.0: no -0
     score = np.round(100.0 * (need_share - prov_share), 9) + 0.0
     score[need <= 0] = np.nan
-    rank = pd.Series(score).rank(ascending=False, method="min").to_numpy()
-    return score, rank
+    return score, rank_descending(score)
 
 
-def neighbourhood_block(nb: np.ndarray, n_nb: int, pop: np.ndarray, within: np.ndarray,
-                        a2: np.ndarray, a3: np.ndarray, assets_inside: np.ndarray
-                        ) -> dict[str, np.ndarray]:
-    """Neighbourhood measures for one category x segment from area values.
+def rank_descending(score: np.ndarray) -> np.ndarray:
+    """Rank along the last axis, 1 = the highest, ties share the lower rank ('min'), NaN
+    unranked (as ``pandas.Series.rank(ascending=False, method='min')``)."""
+    score = np.atleast_2d(score)
+    out = np.full(score.shape, np.nan)
+    for r in range(score.shape[0]):
+        row = score[r]
+        ok = np.isfinite(row)
+        ordered = np.sort(-row[ok])
+        out[r, ok] = np.searchsorted(ordered, -row[ok], side="left") + 1
+    return out
 
-    nb: neighbourhood index of each area; pop: segment population per area; within: number of
-    the category's assets whose catchment holds the area; a2/a3: 2SFCA/E2SFCA per 1,000 per area;
-    assets_inside: count of the category's assets located in each neighbourhood.
-    """
-    def total(weights: np.ndarray) -> np.ndarray:
-        return np.bincount(nb, weights=weights, minlength=n_nb)
 
-    p = total(pop)
-    covered = total(pop * (within >= 1))
-    multi = total(pop * (within >= 2))
-    pa2, pa3 = total(pop * a2), total(pop * a3)
+def group_sums(area: AreaWork) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(order, starts, weights) for summing the study area's rows by neighbourhood with
+    ``np.add.reduceat``: area indices sorted by neighbourhood (every one has an area), where
+    each neighbourhood starts, and the segment populations in that order. Cached."""
+    if "groups" not in area._cache:
+        study = np.flatnonzero(area.study)
+        order = study[np.argsort(area.nb[study], kind="stable")]
+        starts = np.searchsorted(area.nb[order], np.arange(len(area.nb_list)))
+        area._cache["groups"] = (order, starts, area.pop[order])
+    return area._cache["groups"]
+
+
+def _by_nb(area: AreaWork, values: np.ndarray) -> np.ndarray:
+    """Sum of rows (study areas in ``group_sums`` order x k) per neighbourhood -> k x nbs."""
+    order, starts, _ = group_sums(area)
+    if not len(order):
+        return np.zeros((values.shape[1], len(area.nb_list)))
+    return np.add.reduceat(values, starts, axis=0).T
+
+
+def access_matrix(kernel: CategoryKernel, segments: list[str], which: str) -> np.ndarray:
+    """areas x segments: the access each segment's figure is averaged from."""
+    base = kernel.a2 if which == "a2" else kernel.a3
+    out = np.repeat(base[:, :1], len(segments), axis=1)
+    for k, s in enumerate(kernel.demand):
+        if k and s in segments:
+            out[:, segments.index(s)] = base[:, k]
+    return out
+
+
+def study_rates(area: AreaWork, kernel: CategoryKernel) -> np.ndarray:
+    """The study area's rate R per segment column (per 1,000): the mean over the study area's
+    residents of the demand the column's access comes from (everyone, or the target group)."""
+    study = area.study
+    rates = np.empty(len(area.segments))
+    for k, s in enumerate(area.segments):
+        d = kernel.demand[kernel.demand.index(s)] if s in kernel.demand else kernel.demand[0]
+        w = area.pop[study, area.segments.index(d)]
+        a = kernel.access(s)[study]
+        rates[k] = (w * a).sum() / w.sum() if w.sum() > 0 else np.nan
+    return rates
+
+
+def neighbourhood_arrays(area: AreaWork, kernel: CategoryKernel) -> dict[str, np.ndarray]:
+    """Every neighbourhood measure of one category: segments x neighbourhoods arrays."""
+    order, _, w = group_sums(area)    # study areas only, sorted by neighbourhood
+    segs = area.segments
+    rate = study_rates(area, kernel)
+    within = kernel.within[order]
+    cov, two = within >= 1, within >= 2
+
+    def per_nb(f: np.ndarray) -> np.ndarray:
+        """Sum over each neighbourhood's areas of residents x f (f per area, or areas x
+        segments) -> segments x neighbourhoods; one product at a time (no wide copies)."""
+        return _by_nb(area, w * (f[:, None] if f.ndim == 1 else f))
+
+    if "nb_population" not in area._cache:
+        area._cache["nb_population"] = _by_nb(area, w)
+    p = area._cache["nb_population"]
+    covered, choice = per_nb(cov.astype(float)), per_nb(two.astype(float))
+    half = per_nb((kernel.within_half[order] >= 1).astype(float))
+    wide = per_nb((kernel.within_wide[order] >= 1).astype(float))
+    targeted = len(kernel.demand) > 1 or kernel.demand[0] != segs[0]
+    if targeted:   # segments' access differs: full areas x segments matrices
+        a2 = access_matrix(kernel, segs, "a2")[order]
+        a3 = access_matrix(kernel, segs, "a3")[order]
+    else:          # universal: one column serves every segment
+        a2, a3 = kernel.a2[order, :1], kernel.a3[order, :1]
+    pa2, pa3 = per_nb(a2), per_nb(a3)
+    short = per_nb(np.maximum(rate[None, :] - a2, 0.0) / 1000.0)
+    dup = per_nb(np.maximum(a2 - rate[None, :], 0.0) * two[:, None])
     with np.errstate(divide="ignore", invalid="ignore"):
         has = p > 0
-        coverage = np.where(has, covered / p, np.nan)
-        # people are the trials; clip guards against float sums a hair above the total
-        lo, hi = wilson_ci(np.minimum(covered, p), p)
-        overlap = np.where(covered > 0, multi / covered, np.nan)
-        per10k = np.where(has, assets_inside / p * 10_000, np.nan)
-        acc2, acc3 = np.where(has, pa2 / p, np.nan), np.where(has, pa3 / p, np.nan)
-    gap, rank = gap_scores(p, pa2)
-    return {"population": p, "assets_inside": assets_inside, "assets_per_10k": per10k,
-            "coverage_pct": 100 * coverage, "coverage_lower": 100 * np.asarray(lo),
-            "coverage_upper": 100 * np.asarray(hi), "access_2sfca": acc2,
-            "access_e2sfca": acc3, "overlap_pct": 100 * overlap, "gap_score": gap,
-            "gap_rank": rank}
+        pct = (lambda x: np.where(has, 100.0 * x / p, np.nan))  # noqa: E731
+        acc2 = np.where(has, pa2 / p, np.nan)
+        out = {
+            "population": p, "assets_inside": np.broadcast_to(kernel.inside, p.shape).copy(),
+            "assets_per_10k": np.where(has, kernel.inside[None, :] / p * 10_000, np.nan),
+            "coverage_pct": pct(covered), "coverage_pct_r050": pct(half),
+            "coverage_pct_r150": pct(wide), "choice_pct": pct(choice),
+            "access_2sfca": acc2, "access_e2sfca": np.where(has, pa3 / p, np.nan),
+            "access_ratio": np.where(has & (rate[:, None] > 0), 100.0 * acc2 / rate[:, None],
+                                     np.nan),
+            "no_site_pct": 100.0 - pct(covered),
+            "shortfall": np.where(has, short, np.nan),
+            "duplicated_pct": np.where(has & (rate[:, None] > 0),
+                                       100.0 * dup / (p * rate[:, None]),
+                                       np.where(has, 0.0, np.nan)),
+        }
+    if area.has_lookup:
+        out["gap_score"], out["gap_rank"] = gap_scores(p, pa2)
+    else:   # one unnamed neighbourhood: nothing to rank it against (never a "gap")
+        out["gap_score"] = out["gap_rank"] = np.full(p.shape, np.nan)
+    return out
 
 
-def _weighted_se(group: np.ndarray, n_groups: int, value: np.ndarray, weight: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Population-weighted mean of area values per group and its standard error
-    (weighted SD / sqrt(effective number of areas), Kish's n_eff = (sum w)^2 / sum w^2)."""
-    sw = np.bincount(group, weights=weight, minlength=n_groups)
-    sw2 = np.bincount(group, weights=weight**2, minlength=n_groups)
-    swx = np.bincount(group, weights=weight * value, minlength=n_groups)
-    swxx = np.bincount(group, weights=weight * value**2, minlength=n_groups)
+def core20_share(area: AreaWork) -> np.ndarray:
+    """Core20 share of each neighbourhood's residents (%), from the one Core20 definition."""
+    order, _, pop = group_sums(area)
+    w = pop[:, :1]
+    p, core = _by_nb(area, np.hstack([w, w * area.core20[order][:, None]]))
     with np.errstate(divide="ignore", invalid="ignore"):
-        mean = swx / sw
-        var = np.maximum(swxx / sw - mean**2, 0.0)
-        n_eff = sw**2 / sw2
-        se = np.sqrt(var / n_eff)
-    return mean, se
+        return np.where(p > 0, 100.0 * core / p, np.nan)
 
 
-def inequality_block(decile: np.ndarray, pop: np.ndarray, within: np.ndarray, a2: np.ndarray,
-                     repetitions: int, seed: int) -> list[dict]:
-    """Slope and relative index of inequality of coverage and 2SFCA access across IMD deciles.
-
-    Deciles (1 = most deprived) with people in the segment are the quantiles, ordered most to
-    least deprived (``phdesk.stats.sii``; Low & Low 2004). Coverage: the decile's covered share
-    with Wilson limits, in percent (SII and intercept in percentage points). Access: the
-    population-weighted mean per 1,000 with the standard error of that weighted mean.
-    Positive SII = the measure rises from the most to the least deprived. Fewer than 5 deciles
-    with residents gives NaN values and a note.
-    """
-    ok = np.isfinite(decile) & (decile >= 1) & (decile <= 10)
-    d = decile[ok].astype(np.int64) - 1
-    p = pop[ok]
-    dp = np.bincount(d, weights=p, minlength=10)
-    keep = dp > 0
-    rows = []
-    covered = np.bincount(d, weights=p * (within[ok] >= 1), minlength=10)
-    cov_lo, cov_hi = wilson_ci(np.minimum(covered, dp)[keep], dp[keep])
-    acc, acc_se = _weighted_se(d, 10, a2[ok], p)
-    for measure in SII_MEASURES:
-        # RII = (intercept + SII) / intercept: undefined when the modelled value at the most
-        # deprived end is 0 (e.g. nobody covered anywhere); NaN and a note, no divide warning
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if not ok.any():
-                res, note = None, "no IMD deciles for the areas (import the IMD to get the SII)"
-            elif keep.sum() < 5:
-                res, note = None, f"only {int(keep.sum())} IMD deciles have residents (need 5)"
-            elif measure == "coverage":
-                res = sii(100 * covered[keep] / dp[keep], dp[keep], lower_cl=100 * cov_lo,
-                          upper_cl=100 * cov_hi, repetitions=repetitions, seed=seed,
-                          strict=False)
-                note = res.note
-            else:
-                res = sii(acc[keep], dp[keep], se=acc_se[keep], repetitions=repetitions,
-                          seed=seed, strict=False)
-                note = res.note
-        row = {"measure": measure, "deciles": int(keep.sum()), "note": note}
-        for f in ("sii", "sii_lower", "sii_upper", "rii", "rii_lower", "rii_upper", "intercept"):
-            row[f] = float(getattr(res, f)) if res is not None else np.nan
-        if res is not None and not note and not np.isfinite(row["rii"]):
-            row.update(rii=np.nan, rii_lower=np.nan, rii_upper=np.nan)
-            row["note"] = "rii undefined: the modelled value at the most deprived end is 0"
-        rows.append(row)
-    return rows
+def headline_order(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows ordered worst first for headlines: absolute before relative, so a neighbourhood with
+    no site within reach never ranks below one with some. Key: access_ratio ascending (0 = no
+    site within reach of anyone; also when no one in the study area has a site within reach, and
+    so there is no rate), then no_site_pct descending, then gap_score descending."""
+    t = table.copy()
+    ratio = pd.to_numeric(t.get("access_ratio"), errors="coerce")
+    none = pd.to_numeric(t.get("no_site_pct"), errors="coerce")
+    # no site within reach of anyone in the study area: no rate to compare with, still absence
+    t["_r"] = ratio.where(ratio.notna(), np.where(none >= 100, 0.0, np.inf))
+    t["_n"] = -none.fillna(0.0)
+    t["_g"] = -pd.to_numeric(t.get("gap_score"), errors="coerce").fillna(-np.inf)
+    t = t[np.isfinite(t["_r"]) | pd.to_numeric(t.get("gap_score"), errors="coerce").notna()]
+    return t.sort_values(["_r", "_n", "_g"], kind="stable").drop(columns=["_r", "_n", "_g"])

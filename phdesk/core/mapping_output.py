@@ -8,14 +8,16 @@ with up to 6 decimals; empty cells are missing values (NaN).
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
+from phdesk.core.atomic import atomic_path, disk_full, is_disk_full
 from phdesk.core.errors import UserError
 from phdesk.core.measures import measure
+from phdesk.core.safe_text import safe_csv_frame
 
 if TYPE_CHECKING:
     from phdesk.core.mapping import MappingResult
@@ -23,47 +25,60 @@ if TYPE_CHECKING:
 # Identifier columns (what a row is about); the measures' descriptions live in the catalogue,
 # phdesk.core.measures, and are looked up by column name below.
 IDENTIFIERS: dict[str, str] = {
-    "neighbourhood": "neighbourhood name",
+    "neighbourhood": "neighbourhood name (study-area neighbourhoods only; '(no neighbourhood)' "
+                     "when the project has no lookup, or for a context area in area_access)",
     "segment": "population segment (All, Core20, IMD Q1 (most deprived)…, Age …, …)",
     "category": "asset category",
     "area_code": "area (LSOA) code",
+    "study_area": "True for areas in the study area (with a neighbourhood); False for context "
+                  "areas, whose residents count as demand but are not reported",
     "asset_id": "asset id in the project",
     "source_id": "the source's own code (e.g. ODS code)",
     "name": "asset name",
     "measure": "coverage (%) or access_2sfca (per 1,000)",
+    "model": "the SII model: logit (proportions), log (rates) or linear (a rate with a decile "
+             "at 0, which the log cannot take)",
     "deciles": "IMD deciles with residents of the segment (5 or more needed)",
-    "note": "why sii is empty, when it is",
-}
-# columns of today's tables that the catalogue no longer describes (replaced in the next change)
-_LEGACY: dict[str, str] = {
-    "coverage_lower": "Wilson 95% lower limit of coverage_pct (%)",
-    "coverage_upper": "Wilson 95% upper limit of coverage_pct (%)",
-    "overlap_pct": "% of the covered population within the radius of two or more assets",
+    "extrapolated": "True when the deciles with residents do not reach decile 1 or 10",
+    "note": "why a value is empty, or what to bear in mind",
+    "radius_m": "catchment radius the run used, metres (straight line, EPSG:27700)",
+    "serves": "segments the category serves (its target groups), separated by '; '",
+    "universal": "True: everyone competes for the capacity (2SFCA demand = all residents); "
+                 "False: only the target segments do",
+    "demand": "segments whose residents are the first step's demand, separated by '; '",
+    "capacity_unit": "what a site's capacity counts (registered patients, the register's "
+                     "capacity, or sites at 1 each)",
+    "sites": "placed sites of the category",
+    "sites_reaching_study_area": "sites with an area of the study area within reach",
+    "edge_sites": "of those, sites whose catchment runs beyond the areas with population",
+    "edge_capacity_pct": "their share of the capacity of the sites reaching the study area (%)",
 }
 TABLES: dict[str, list[str]] = {
     "neighbourhood_segments": [
-        "neighbourhood", "segment", "category", "population", "assets_inside", "assets_per_10k",
-        "coverage_pct", "coverage_lower", "coverage_upper", "access_2sfca", "access_e2sfca",
-        "overlap_pct", "gap_score", "gap_rank"],
+        "neighbourhood", "segment", "category", "population", "core20_pct", "assets_inside",
+        "assets_per_10k", "coverage_pct", "coverage_pct_r050", "coverage_pct_r150",
+        "choice_pct", "access_2sfca", "access_e2sfca", "access_ratio", "no_site_pct",
+        "shortfall", "duplicated_pct", "gap_score", "gap_rank"],
     "area_access": [
-        "area_code", "neighbourhood", "segment", "category", "population", "assets_within",
-        "nearest_m", "covered", "access_2sfca", "access_e2sfca"],
+        "area_code", "neighbourhood", "study_area", "segment", "category", "population",
+        "assets_within", "nearest_m", "covered", "access_2sfca", "access_e2sfca"],
     "assets": [
-        "asset_id", "source_id", "name", "category", "area_code", "neighbourhood", "easting",
-        "northing"],
+        "asset_id", "source_id", "name", "category", "capacity", "area_code", "neighbourhood",
+        "easting", "northing"],
     "cold_spots": [
         "area_code", "neighbourhood", "category", "population", "nearest_m", "imd_decile"],
     "inequality": [
-        "category", "segment", "measure", "sii", "sii_lower", "sii_upper", "rii", "rii_lower",
-        "rii_upper", "intercept", "deciles", "note"],
+        "category", "segment", "measure", "model", "sii", "sii_lower", "sii_upper", "rii",
+        "rii_lower", "rii_upper", "intercept", "deciles", "extrapolated", "note"],
+    "category_rules": [
+        "category", "radius_m", "serves", "universal", "demand", "capacity_unit", "sites",
+        "sites_reaching_study_area", "edge_sites", "edge_capacity_pct"],
 }
 
 
 def _describe(column: str) -> str:
     if column in IDENTIFIERS:
         return IDENTIFIERS[column]
-    if column in _LEGACY:
-        return _LEGACY[column]
     m = measure(column)
     return f"{m.description} ({m.unit})" if m.unit not in ("yes/no",) else m.description
 
@@ -73,56 +88,10 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
 COLUMNS: dict[str, list[str]] = {k: list(v) for k, v in DESCRIPTIONS.items()}
 
 
-def frame_of(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
-    """The parts stacked, in ``columns`` order (an empty frame with them if none)."""
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(parts, ignore_index=True)[columns]
-
-
-def neighbourhood_table(parts: list[dict], nb_list: list[str]) -> pd.DataFrame:
-    """neighbourhood_segments from per category x segment blocks of arrays."""
-    cols = COLUMNS["neighbourhood_segments"]
-    if not parts:
-        return pd.DataFrame(columns=cols)
-    out = pd.concat([pd.DataFrame(p) for p in parts], ignore_index=True)
-    out["neighbourhood"] = np.asarray(nb_list, dtype=object)[out["neighbourhood"].to_numpy()]
-    out["assets_inside"] = out["assets_inside"].astype(np.int64)
-    out["gap_rank"] = out["gap_rank"].astype("Int64")
-    return out[cols]
-
-
-def area_table(parts: dict[str, list], codes: np.ndarray, nb_cat: pd.Categorical,
-               segments: list[str], categories: list[str]) -> pd.DataFrame:
-    """area_access from per category x segment blocks of area arrays."""
-    cols = COLUMNS["area_access"]
-    if not parts["seg"]:
-        return pd.DataFrame(columns=cols)
-    reps = len(parts["seg"])
-    within = np.concatenate(parts["within"])
-    # categorical text columns: building 1M+ Python strings would dominate at England scale
-    area = (pd.Categorical.from_codes(np.tile(np.arange(len(codes)), reps), categories=codes)
-            if len(set(codes)) == len(codes) else np.tile(codes, reps))
-    out = pd.DataFrame({
-        "area_code": area,
-        "neighbourhood": pd.Categorical.from_codes(np.tile(nb_cat.codes, reps),
-                                                   categories=nb_cat.categories),
-        "segment": pd.Categorical.from_codes(np.concatenate(parts["seg"]), categories=segments),
-        "category": pd.Categorical.from_codes(np.concatenate(parts["cat"]),
-                                              categories=categories),
-        "population": np.concatenate(parts["pop"]),
-        "assets_within": within.astype(np.int64),
-        "nearest_m": np.concatenate(parts["near"]),
-        "covered": within > 0,
-        "access_2sfca": np.concatenate(parts["a2"]),
-        "access_e2sfca": np.concatenate(parts["a3"]),
-    })
-    return out[cols]
-
-
 def write_outputs(result: MappingResult, out_dir: str | Path) -> list[Path]:
-    """Write the five tables as ``<name>.csv`` into ``out_dir`` (created if needed).
+    """Write the tables as ``<name>.csv`` into ``out_dir`` (created if needed), the big ones
+    chunk by chunk (one category at a time), straight from the run's arrays. Files keep full
+    precision (6 decimals); screens round by the catalogue's ``decimals``.
 
     Returns the paths written. Raises UserError if the folder cannot be written.
     """
@@ -132,14 +101,31 @@ def write_outputs(result: MappingResult, out_dir: str | Path) -> list[Path]:
     except OSError as exc:
         raise UserError(f"{out}: cannot create the output folder ({exc.strerror})") from None
     paths = []
-    for name, cols in COLUMNS.items():
-        frame = getattr(result, name).reindex(columns=cols)
-        floats = frame.select_dtypes("float").columns
-        frame[floats] = frame[floats].round(6) + 0.0   # + 0.0: -1e-9 is written 0.0, not -0.0
-        path = out / f"{name}.csv"
-        try:
-            frame.to_csv(path, index=False, encoding="utf-8")
-        except OSError as exc:
-            raise UserError(f"{path}: cannot write ({exc.strerror})") from None
-        paths.append(path)
+    # every table goes to a temporary name; all are moved into place only when all are written
+    # (a full disk leaves the previous outputs, never a truncated CSV)
+    with contextlib.ExitStack() as stack:
+        for name, cols in COLUMNS.items():
+            path = out / f"{name}.csv"
+            try:
+                tmp = stack.enter_context(atomic_path(path))
+                with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                    for k, chunk in enumerate(result.table_chunks(name)):
+                        safe_csv_frame(_tidy(chunk.reindex(columns=cols))).to_csv(
+                            fh, index=False, header=k == 0)
+            except OSError as exc:
+                if is_disk_full(exc):
+                    raise disk_full(path, exc) from exc
+                raise UserError(f"{path}: cannot write ({exc.strerror})") from None
+            paths.append(path)
     return paths
+
+
+def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    """Floats to 6 decimals (+ 0.0: -1e-9 is written 0.0, not -0.0); lists as 'a; b'."""
+    frame = frame.copy()
+    floats = frame.select_dtypes("float").columns
+    frame[floats] = frame[floats].round(6) + 0.0
+    for c in frame.columns:
+        if frame[c].dtype == "object" and frame[c].map(lambda v: isinstance(v, list)).any():
+            frame[c] = frame[c].map(lambda v: "; ".join(v) if isinstance(v, list) else v)
+    return frame

@@ -19,7 +19,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 LEVELS = ("area", "neighbourhood", "inequality", "asset")
+
+#: Core20 (of Core20PLUS5): residents of the most deprived 20% of areas in England, i.e. national
+#: IMD deciles 1 and 2. The one definition: segments, the map and the neighbourhood summary use it.
+CORE20_DECILES = (1, 2)
+
+
+def is_core20(decile) -> np.ndarray:
+    """True where an area's national IMD decile is a Core20 decile (NaN/unknown: False)."""
+    d = np.asarray(decile, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.isin(d, CORE20_DECILES)
+
 DISCLOSURE = ("count", "derived", "none")
 
 
@@ -102,10 +116,10 @@ _ALL: tuple[Measure, ...] = (
     Measure("choice_pct", "Residents with a choice of sites (%)", _PCT, _N,
             "Share of the segment's residents within reach of two or more sites of the "
             "category. High in any city; it is choice, not duplication.", "derived", 1),
-    Measure("duplicated_pct", "Duplicated provision (% of capacity reached)", _PCT, _N,
-            "Share of the capacity the neighbourhood's residents reach that is above the study "
-            "area's rate per resident, counted only where residents can reach two or more "
-            "sites: provision beyond need where providers overlap.", "derived", 1),
+    Measure("duplicated_pct", "Duplicated provision (% of need)", _PCT, _N,
+            "Capacity the residents reach above the study area's rate per resident, counted "
+            "only where they can reach two or more sites, as a share of what they would reach "
+            "at that rate: provision beyond need where providers overlap.", "derived", 1),
     # -- access -------------------------------------------------------------------------------
     Measure("access_2sfca", "Places per 1,000 residents (2SFCA)", _PER1K, _A,
             "Two-step floating catchment access: each site's capacity shared among the people "
@@ -180,4 +194,5 @@ def measures_for(level: str) -> list[Measure]:
     return [m for m in _ALL if level in m.levels()]
 
 
-__all__ = ["Measure", "MEASURES", "LEVELS", "DISCLOSURE", "measure", "measures_for"]
+__all__ = ["Measure", "MEASURES", "LEVELS", "DISCLOSURE", "CORE20_DECILES", "is_core20",
+           "measure", "measures_for"]

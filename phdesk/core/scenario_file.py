@@ -199,3 +199,50 @@ def _check_order(act: np.ndarray, asset_ids: np.ndarray, category: pd.Series,
             cats.add(str(category.iat[k]).casefold())
         elif a == "radius" and str(category.iat[k]).casefold() not in cats:
             reject(mask, "category", NO_SUCH_CATEGORY, category)
+
+
+def check_change(change: dict, assets: pd.DataFrame) -> dict:
+    """One change typed in the window (a site added by clicking the map, say), checked by the
+    rules of a change file; returns it with the ``CHANGE_COLUMNS`` keys. UserError if wrong.
+    ``assets``: the register (id, category, source_id); coordinates EPSG:27700 metres."""
+    import math
+
+    row = {k: change.get(k) for k in CHANGE_COLUMNS}
+    action = str(row["action"] or "").strip().casefold()
+    if action not in ACTIONS:
+        raise UserError(f"scenario change: {UNKNOWN_ACTION}")
+    row["action"] = action
+
+    def number(key: str, required: bool) -> float | None:
+        value = row.get(key)
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            if required:
+                raise UserError(f"scenario change ({action}): {key} {MISSING_VALUE}")
+            return None
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise UserError(f"scenario change ({action}): {key} {value!r}: {NOT_A_NUMBER}") \
+                from None
+
+    for key in ("easting", "northing", "capacity", "radius_m"):
+        row[key] = number(key, (key in ("easting", "northing") and action in NEEDS_PLACE)
+                          or (key == "capacity" and action == "capacity")
+                          or (key == "radius_m" and action == "radius"))
+    if action == "add" and not (row["name"] and row["category"]):
+        raise UserError("scenario change (add): a new site needs a name and a category")
+    if action == "radius" and not row["category"]:
+        raise UserError("scenario change (radius): give the category")
+    if action in NEEDS_ASSET:
+        ids = set(pd.to_numeric(assets["id"], errors="coerce").dropna().astype(int))
+        try:
+            row["asset"] = int(row["asset"])
+        except (TypeError, ValueError):
+            row["asset"] = None
+        if row["asset"] not in ids:
+            raise UserError(f"scenario change ({action}): {UNKNOWN_ASSET}")
+    if row["capacity"] is not None and row["capacity"] < 0:
+        raise UserError(f"scenario change ({action}): capacity {NEGATIVE}")
+    if row["radius_m"] is not None and not row["radius_m"] > 0:
+        raise UserError(f"scenario change ({action}): radius_m {NOT_POSITIVE}")
+    return row

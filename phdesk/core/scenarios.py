@@ -157,3 +157,22 @@ def compare_scenarios(project: Project, name: str, against: str | None = None,
     base = compute_mapping(base_inputs, dataclasses.replace(params))
     other = compute_mapping(with_changes(inputs, changes[name]), dataclasses.replace(params))
     return compare(base, other, against or "baseline", name, segments=inputs.segments)
+
+
+def core20_reach_score(inputs: MappingInputs, cmp: Comparison,
+                       neighbourhood: str | None) -> float:
+    """The reach score (0-5, ``phdesk.core.ideas.reach_score``) of a comparison: Core20
+    residents newly within reach (any category) as a share of the Core20 residents of
+    ``neighbourhood`` (None: of all neighbourhoods)."""
+    from phdesk.core.compare import ALL_NEIGHBOURHOODS
+    from phdesk.core.ideas import reach_score
+    from phdesk.core.segments import CORE20
+
+    seg = inputs.segments
+    core = seg[seg["segment"].astype(str) == CORE20]
+    if neighbourhood:
+        areas = inputs.areas
+        codes = set(areas.loc[areas["neighbourhood"] == neighbourhood, "code"].astype(str))
+        core = core[core["area_code"].astype(str).isin(codes)]
+    newly = cmp.newly_within_reach(CORE20, neighbourhood=neighbourhood or ALL_NEIGHBOURHOODS)
+    return reach_score(newly, float(core["population"].sum()))

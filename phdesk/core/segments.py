@@ -46,7 +46,9 @@ import pandas as pd
 
 from phdesk.core.age_bands import age_groups, parse_age_band
 from phdesk.core.errors import UserError
+from phdesk.core.measures import is_core20
 from phdesk.core.segment_rows import PopulationRows
+from phdesk.core.vintage_population import choose_datasets
 
 if TYPE_CHECKING:
     from phdesk.store.project import Project
@@ -123,11 +125,12 @@ def _by_type(population: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return {t: population[codes == lookup.get(t, -2)] for t in ("none", "ethnicity", "segment")}
 
 
-def base_population(population: pd.DataFrame, areas: pd.Index | None = None
-                    ) -> tuple[pd.Series, dict]:
+def base_population(population: pd.DataFrame, areas: pd.Index | None = None,
+                    order: list[str] | None = None) -> tuple[pd.Series, dict]:
     """Base population per area (Series indexed by area_code) and where it came from.
 
-    Population rows with group_type ``none`` of the most recently imported dataset; without any,
+    Population rows with group_type ``none``, one dataset per area (``order``: the planner's
+    preferred datasets first, else the most recently imported); without any,
     the sum of the (latest) ethnic groups; without those, a total row of a segment extract.
     """
     if "provenance_id" not in population:
@@ -135,24 +138,17 @@ def base_population(population: pd.DataFrame, areas: pd.Index | None = None
     if areas is None:
         areas = pd.Index(pd.unique(population["area_code"].astype(str)))
     parts = _by_type(population)
-    values, info, _ = _base(parts, areas)
+    values, info, _ = _base(parts, areas, order)
     return pd.Series(values, index=areas.rename("area_code")), info
 
 
-def _base(parts: dict[str, pd.DataFrame], areas: pd.Index
+def _base(parts: dict[str, pd.DataFrame], areas: pd.Index, order: list[str] | None = None
           ) -> tuple[np.ndarray | None, dict, pd.DataFrame]:
     """Base population array, its description, and the base dataset's rows (for age bands)."""
     none = parts["none"]
     if not none.empty:
-        pid = none["provenance_id"].fillna(-1).to_numpy(dtype=float)
-        ds, ds_names = pd.factorize(none["dataset"].astype(str))
-        latest_code = ds[np.argmax(pid)]
-        latest = str(ds_names[latest_code])
-        rows = none[ds == latest_code]
-        info = {"population_dataset": latest, "population_source": "population"}
-        if len(ds_names) > 1:
-            info["population_note"] = (f"{len(ds_names)} population datasets; "
-                                       f"used the most recently imported: {latest}")
+        # one dataset per area: datasets for different places combine (core/vintage_population)
+        rows, info = choose_datasets(none, order)
         return PopulationRows(rows, areas).total(), info, rows
     eth = _latest(parts["ethnicity"], per_group=True)
     if not eth.empty:
@@ -174,7 +170,8 @@ def _base(parts: dict[str, pd.DataFrame], areas: pd.Index
 
 # -- building the segment table ---------------------------------------------------------------
 def build_segments(population: pd.DataFrame, deciles: pd.Series | None = None,
-                   user_segments: dict[str, dict] | None = None) -> SegmentTable:
+                   user_segments: dict[str, dict] | None = None,
+                   order: list[str] | None = None) -> SegmentTable:
     """Segment populations from long population rows (pure; no project).
 
     Parameters
@@ -185,12 +182,14 @@ def build_segments(population: pd.DataFrame, deciles: pd.Series | None = None,
         national IMD decile (1 = most deprived) per area_code (latest edition).
     user_segments
         name -> definition (see the module docstring).
+    order
+        the planner's preferred population datasets, first first (where two cover an area).
     """
     if "provenance_id" not in population:
         population = population.assign(provenance_id=np.nan)
     areas = pd.Index(pd.unique(population["area_code"].astype(str)), name="area_code")
     parts = _by_type(population)
-    base, info, base_rows = _base(parts, areas)
+    base, info, base_rows = _base(parts, areas, order)
     names: list[str] = []
     cols: list[np.ndarray] = []
     kinds: dict[str, str] = {}
@@ -210,7 +209,7 @@ def build_segments(population: pd.DataFrame, deciles: pd.Series | None = None,
     dec = (deciles if deciles is not None else pd.Series(dtype=float)).reindex(areas)
     dec = dec.to_numpy(dtype=float)
     if np.isfinite(dec).any():
-        add(CORE20, "imd", np.where(dec <= 2, base, 0.0))
+        add(CORE20, "imd", np.where(is_core20(dec), base, 0.0))
         quint = np.ceil(dec / 2)
         for q, name in enumerate(QUINTILES, start=1):
             add(name, "imd", np.where(quint == q, base, 0.0))
@@ -248,6 +247,10 @@ def build_segments(population: pd.DataFrame, deciles: pd.Series | None = None,
             notes.append(f"{name}: {note}")
         add(name, "user", values)
     info["notes"] = notes
+    # carried into the mapping run's summary: which counts are patient-derived (disclosure)
+    info["segment_kinds"] = dict(kinds)
+    info["user_segments_from_extracts"] = sorted(
+        n for n, d in (user_segments or {}).items() if d.get("segments") and n in kinds)
     return SegmentTable(_long(areas, names, cols), kinds, info)
 
 
@@ -326,9 +329,9 @@ def validate_definition(name: str, definition: dict) -> dict:
 def save_user_segment(project: Project, name: str, definition: dict) -> None:
     """Save (or replace) a user-defined segment."""
     validate_definition(name, definition)
-    with project.transaction() as db:
-        db["user_segments"].upsert({"name": name.strip(), "definition": json.dumps(definition)},
-                                   pk="name")
+    from phdesk.store import records
+
+    records.save_user_segment(project, name.strip(), definition)
 
 
 def list_user_segments(project: Project) -> dict[str, dict]:
@@ -339,22 +342,32 @@ def list_user_segments(project: Project) -> dict[str, dict]:
 
 def delete_user_segment(project: Project, name: str) -> bool:
     """Delete a user-defined segment; False if there was none of that name."""
-    with project.transaction() as db:
-        cur = db.execute("DELETE FROM user_segments WHERE name = ?", [name])
-        return cur.rowcount > 0
+    from phdesk.store import records
+
+    return records.delete_user_segment(project, name)
 
 
 def project_segments(project: Project) -> SegmentTable:
-    """The segment table of a project (population, latest IMD deciles, saved user segments)."""
-    from phdesk.store import queries
+    """The segment table of a project: population (other-vintage codes bridged, datasets for
+    different places combined), IMD deciles bridged across vintages, saved user segments."""
+    from phdesk.core.vintage_coverage import counts, coverage_sentence, project_inputs
+    from phdesk.store.vintages import lsoa_areas
 
-    pop = project.query("""SELECT dataset, area_code, age_band, sex, group_type, group_name,
-                                  count, provenance_id FROM population""")
-    dep = queries.deprivation_frame(project, "imd")
-    deciles = pd.Series(dep["decile"].to_numpy(dtype=float), index=dep["area_code"].astype(str))
-    table = build_segments(pop, deciles, list_user_segments(project))
-    if not dep.empty:
-        table.info["imd_edition"] = int(dep["edition"].iloc[0])
+    pop, dep, order, notes, bridged = project_inputs(project)
+    deciles = pd.Series(dep.frame["decile"].to_numpy(dtype=float),
+                        index=dep.frame["area_code"].astype(str))
+    table = build_segments(pop, deciles, list_user_segments(project), order)
+    table.info["notes"] = notes + list(table.info.get("notes", []))
+    if dep.edition is not None:
+        table.info["imd_edition"] = int(dep.edition)
+    table.info["deprivation"] = dep.summary
+    if bridged:
+        table.info["population_bridged"] = bridged
+    codes = pd.Index(lsoa_areas(project)["code"].astype(str))
+    table.info["coverage"] = cov = counts(codes, table, dep)   # no decile / no population
+    if cov.get("areas"):
+        table.info["coverage_note"] = coverage_sentence(cov)
+        table.info["notes"] = [table.info["coverage_note"], *table.info["notes"]]
     return table
 
 

@@ -28,6 +28,11 @@ import numpy as np
 ESP2013 = np.array([5000, 5500, 5500, 5500, 6000, 6000, 6500, 7000, 7000, 7000, 7000, 6500,
                     6000, 5500, 5000, 4000, 2500, 1500, 1000], dtype=float)
 
+#: The ESP2013 bands' labels, in the order of ``ESP2013``.
+ESP2013_BANDS = ("0-4", "5-9", "10-14", "15-19", "20-24", "25-29", "30-34", "35-39", "40-44",
+                 "45-49", "50-54", "55-59", "60-64", "65-69", "70-74", "75-79", "80-84", "85-89",
+                 "90+")
+
 #: Below this many events PHEindicatormethods uses exact Poisson limits (rate, smr) or
 #: suppresses the value (dsr).
 SMALL_COUNT = 10
@@ -304,7 +309,30 @@ def _count_limits(x: np.ndarray, c: float) -> tuple[np.ndarray, np.ndarray]:
     return np.where(small, e_lo, b_lo), np.where(small, e_up, b_up)
 
 
-def dsr(x, n, stdpop=ESP2013, multiplier: float = 100000, confidence: float = 0.95) -> Estimate:
+def _weights_by_label(stdpop, bands) -> np.ndarray:
+    """Standard population weights for ``bands`` (labels of the x/n columns), matched by label:
+    ``stdpop`` a mapping label -> weight (or the default ESP2013, labelled ``ESP2013_BANDS``).
+    Raises ValueError naming bands without a weight and a mapping given without labels."""
+    if isinstance(stdpop, np.ndarray) and stdpop is ESP2013:
+        stdpop = dict(zip(ESP2013_BANDS, ESP2013.tolist(), strict=True))
+    if hasattr(stdpop, "to_dict"):
+        stdpop = stdpop.to_dict()
+    if not isinstance(stdpop, dict):
+        raise ValueError("with bands, stdpop must map each band label to its weight (matching "
+                         "by label, not position)")
+    labels = [str(b).strip() for b in bands]
+    weights = {str(k).strip(): float(v) for k, v in stdpop.items()}
+    missing = [b for b in labels if b not in weights]
+    if missing:
+        raise ValueError(f"no standard population weight for band(s) {', '.join(missing)}; "
+                         f"bands are: {', '.join(weights)}")
+    if len(set(labels)) != len(labels):
+        raise ValueError("band labels must be unique")
+    return np.array([weights[b] for b in labels])
+
+
+def dsr(x, n, stdpop=ESP2013, multiplier: float = 100000, confidence: float = 0.95,
+        bands=None) -> Estimate:
     """Directly standardised rate over age bands (PHEindicatormethods ``calculate_dsr``).
 
     x, n: events and populations per band (last axis = bands; 2-D gives one DSR per row);
@@ -312,7 +340,15 @@ def dsr(x, n, stdpop=ESP2013, multiplier: float = 100000, confidence: float = 0.
     as 0. value = sum(x * w / n) / sum(w) * multiplier; Dobson limits:
     value + sqrt(var / X) * (Byars(X) - X) * multiplier, var = sum(x (w/n)^2) / sum(w)^2,
     X = total count. When X < 10 the value and limits are NaN and ``note`` says why.
+
+    bands: the age-band label of each column of x and n. Given, the weights are matched by
+    label (``stdpop`` a mapping label -> weight, default ESP2013 by ``ESP2013_BANDS``), as
+    calculate_dsr joins the standard population as a field rather than by position; bands
+    may then be any subset in any order (e.g. under-75s). Without it, ``stdpop`` is taken in
+    the columns' order.
     """
+    if bands is not None:
+        stdpop = _weights_by_label(stdpop, bands)
     xa, na, wa = _arr(x, "x"), _arr(n, "n"), _arr(stdpop, "stdpop")
     if xa.ndim == 0 or na.shape != xa.shape or wa.ndim != 1 or xa.shape[-1] != wa.shape[0]:
         raise ValueError(

@@ -16,6 +16,7 @@ R's, so limits agree with R's to simulation error only; ``seed`` makes them repr
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -45,6 +46,34 @@ class SIIResult:
     repetitions: int
     method: str
     note: str = ""
+
+
+@functools.lru_cache(maxsize=16)
+def _normals_for_seed(seed: int, repetitions: int, q: int) -> tuple[np.ndarray, ...]:
+    rng = np.random.default_rng(seed)
+    out, done = [], 0
+    while done < repetitions:
+        k = min(_CHUNK, repetitions - done)
+        block = rng.standard_normal((k, q))
+        block.setflags(write=False)
+        out.append(block)
+        done += k
+    return tuple(out)
+
+
+def _normals(seed, repetitions: int, q: int):
+    """The standard normal draws, chunk by chunk, as ``default_rng(seed)`` gives them. For an
+    int seed they are kept (read-only): a mapping run fits hundreds of SIIs with one seed, and
+    drawing them again each time was most of its cost; the numbers are the same."""
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        yield from _normals_for_seed(int(seed), repetitions, q)
+        return
+    rng = np.random.default_rng(seed)
+    done = 0
+    while done < repetitions:
+        k = min(_CHUNK, repetitions - done)
+        yield rng.standard_normal((k, q))
+        done += k
 
 
 def _nan_result(confidence, value_type, transform, multiplier, repetitions, note) -> SIIResult:
@@ -106,8 +135,12 @@ def sii(values, population, se=None, lower_cl=None, upper_cl=None, value_type: i
     se: standard error per quantile; if not given it is (upper_cl - lower_cl) / 1.96 / 2 from
     the 95% limits, after log (value_type 1, rate) or logit (value_type 2, proportion 0..1)
     transformation of the limits. value_type 0 = any other indicator (no transformation).
-    transform=True (rates and proportions only, limits required, no se): fit on the log / logit
-    scale and convert the SII, RII, intercept and limits back to the original units.
+    transform=True (rates and proportions only): fit on the log / logit scale and convert the
+    SII, RII, intercept and limits back to the original units. With ``se`` it is taken on the
+    transformed (log / logit) scale, as phe_sii uses any given se for rates and proportions, so
+    ``se=s`` gives the same result as the limits inv(link(value) -/+ 1.96 s). (phe_sii 2.1.0
+    itself stops when se is given with transform; this is the same model with the se it would
+    compute from those limits.)
     multiplier scales the SII and its limits; a negative one also inverts the RII (polarity).
     seed: int or numpy Generator for reproducible limits. strict=False returns an all-NaN
     result with ``note`` set, instead of raising, when the quantile data cannot give an SII.
@@ -119,12 +152,8 @@ def sii(values, population, se=None, lower_cl=None, upper_cl=None, value_type: i
     repetitions = int(repetitions)
     if transform and value_type == 0:
         raise ValueError("value_type should be 1 or 2 when transform is true")
-    if transform and se is not None:
-        raise ValueError("se must not be given when transform is true")
     if se is None and (lower_cl is None or upper_cl is None):
         raise ValueError("sii requires either lower_cl and upper_cl, or se")
-    if transform and (lower_cl is None or upper_cl is None):
-        raise ValueError("sii requires lower_cl and upper_cl when transform is true")
     c = scale_confidence(confidence, allow_one=False)
     multiplier = float(multiplier)
 
@@ -161,16 +190,20 @@ def sii(values, population, se=None, lower_cl=None, upper_cl=None, value_type: i
     # (M M')^-1 M, M = design' (2 x q): the least-squares map applied to every repetition.
     solver = np.linalg.solve(design.T @ design, design.T)
 
-    rng = np.random.default_rng(seed)
+    normals = _normals(seed, repetitions, q)
+    linear = transform or value_type == 0      # draws stay on the model scale
+    centre = (v_t * sqrt_a) @ solver.T
     slopes = np.empty(repetitions)
     ints = np.empty(repetitions)
     done = 0
     while done < repetitions:
         k = min(_CHUNK, repetitions - done)
-        draws = rng.standard_normal((k, q)) * se_a + v_t
-        if not transform:
-            draws = _inverse_link(draws, value_type)
-        params = (draws * sqrt_a) @ solver.T  # k x 2: (A, S) per repetition
+        z = next(normals)
+        if linear:   # the fit is linear in the draws: one (k x q) @ (q x 2) product
+            params = z @ (se_a[:, None] * sqrt_a[:, None] * solver.T) + centre
+        else:
+            draws = _inverse_link(z * se_a + v_t, value_type)
+            params = (draws * sqrt_a) @ solver.T  # k x 2: (A, S) per repetition
         ints[done:done + k] = params[:, 0]
         slopes[done:done + k] = params[:, 1]
         done += k

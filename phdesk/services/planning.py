@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from phdesk.core.ideas import rank_ideas, reach_score
+from phdesk.core.errors import UserError
+from phdesk.core.ideas import decisions_record, filter_notes, rank_ideas
 from phdesk.core.progress import CancelFn, ProgressFn, as_progress
-from phdesk.core.segments import CORE20
 from phdesk.store import planning as store
 
 if TYPE_CHECKING:
@@ -65,19 +65,40 @@ class PlanningService:
 
     def add_change(self, name: str, change: dict[str, Any], description: str = "") -> int:
         """Append one change (e.g. a site added by clicking the map) to scenario ``name``,
-        creating the scenario if there is none. Returns the scenario id."""
+        creating the scenario if there is none; checked as a change file's row would be
+        (UserError if wrong). Returns the scenario id; ``remove_change(name, -1)`` undoes it."""
+        from phdesk.core.scenario_file import check_change
+
+        row = check_change(change, self._service.assets())
         have = store.scenarios(self.project)
-        current = (store.scenario_changes(self.project, name)
-                   if name in set(have["name"]) else pd.DataFrame(columns=store.CHANGE_COLUMNS))
-        if name in set(have["name"]) and not description:
+        exists = name in set(have["name"])
+        current = (store.scenario_changes(self.project, name) if exists
+                   else pd.DataFrame(columns=store.CHANGE_COLUMNS))
+        if exists and not description:
             description = str(have.set_index("name").loc[name, "description"] or "")
-        row = pd.DataFrame([{k: change.get(k) for k in store.CHANGE_COLUMNS}])
-        both = row if current.empty else pd.concat([current, row], ignore_index=True)
+        new = pd.DataFrame([row], columns=store.CHANGE_COLUMNS)
+        both = new if current.empty else pd.concat([current, new], ignore_index=True)
         return store.save_scenario(self.project, name, both, description)
+
+    def locate_postcode(self, postcode: str) -> tuple[float, float]:
+        """Easting, northing (EPSG:27700 metres) of a postcode from the project's postcode
+        lookup, for adding a site by postcode. UserError if malformed or not found."""
+        from phdesk.core import geo
+
+        norm = geo.normalise_postcode(pd.Series([postcode]))
+        if not bool(geo.valid_postcode(norm).iloc[0]):
+            raise UserError(f"{postcode!r}: malformed postcode")
+        point = store.postcode_point(self.project, str(norm.iloc[0]))
+        if point is None:
+            raise UserError(f"{postcode!r}: postcode not found in the project's postcode lookup "
+                            "(or it has no coordinates)")
+        return point
 
     def remove_change(self, name: str, index: int) -> dict[str, Any]:
         """Remove the ``index``-th change (0-based) of scenario ``name``; returns it."""
         current = store.scenario_changes(self.project, name)
+        if not -len(current) <= int(index) < len(current):
+            raise UserError(f"scenario {name!r} has {len(current)} changes; no change {index}")
         removed = current.iloc[int(index)].to_dict()
         desc = store.scenarios(self.project).set_index("name").loc[name, "description"]
         store.save_scenario(self.project, name, current.drop(current.index[int(index)]), desc)
@@ -92,8 +113,11 @@ class PlanningService:
     def restore_scenario(self, row: dict[str, Any]) -> int:
         return store.restore_scenario(self.project, row)
 
-    def notes(self) -> pd.DataFrame:
-        return store.notes(self.project)
+    def notes(self, **filters: str | None) -> pd.DataFrame:
+        """Notes, newest first; filters as ``phdesk.core.ideas.filter_notes`` (neighbourhood,
+        source_kind, tag, scenario, text)."""
+        notes = store.notes(self.project)
+        return filter_notes(notes, **filters) if filters else notes
 
     def add_note(self, **fields: Any) -> int:
         return store.add_note(self.project, **fields)
@@ -138,6 +162,10 @@ class PlanningService:
 
     def set_score(self, idea_id: int, criterion: str, value: float | None) -> float | None:
         return store.set_score(self.project, idea_id, criterion, value)
+
+    def decisions(self) -> pd.DataFrame:
+        """The "you said, we did" record (``phdesk.core.ideas.decisions_record``)."""
+        return decisions_record(self.ideas(), store.notes(self.project))
 
     def ranked_ideas(self) -> pd.DataFrame:
         """Ideas best first with total, rank, impact and effort (``phdesk.core.ideas``)."""
@@ -198,21 +226,14 @@ class PlanningService:
         """Score an idea's reach from its scenario: Core20 residents of its neighbourhood (all
         neighbourhoods if it has none) newly within reach, as ``phdesk.core.ideas.reach_score``.
         Returns the score saved, or None when the idea has no scenario."""
-        from phdesk.core.compare import ALL_NEIGHBOURHOODS
+        from phdesk.core.scenarios import core20_reach_score
 
         idea = self.ideas().set_index("id").loc[int(idea_id)]
         if pd.isna(idea["scenario"]):
             return None
         cmp = self.compare(idea["scenario"], None, params, progress, cancelled)
-        nb = idea["neighbourhood"] if pd.notna(idea["neighbourhood"]) else ALL_NEIGHBOURHOODS
-        newly = cmp.newly_within_reach(CORE20, neighbourhood=nb)
-        seg = self.inputs().segments
-        core = seg[seg["segment"].astype(str) == CORE20]
-        if nb != ALL_NEIGHBOURHOODS:
-            areas = self._service.areas()
-            codes = set(areas.loc[areas["neighbourhood"] == nb, "code"].astype(str))
-            core = core[core["area_code"].astype(str).isin(codes)]
-        score = reach_score(newly, float(core["population"].sum()))
+        nb = idea["neighbourhood"] if pd.notna(idea["neighbourhood"]) else None
+        score = core20_reach_score(self.inputs(), cmp, nb)
         store.set_score(self.project, int(idea_id), "reach", score, source="scenario")
         return score
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from phdesk.core import imports
+from phdesk.core.measures import is_core20
 from phdesk.core.progress import CancelFn, ProgressFn
 from phdesk.services.planning import PlanningService
 from phdesk.store import edits, queries
@@ -30,7 +32,6 @@ log = logging.getLogger(__name__)
 
 __all__ = ["SUFFIX", "ProjectService", "assign_points"]   # SUFFIX: the project file extension
 
-CORE20_MAX_DECILE = 2   # Core20: the most deprived 20% of LSOAs nationally = IMD deciles 1 and 2
 SUMMARY_COLUMNS = ["neighbourhood", "areas", "population", "core20_pct", "assets"]
 
 
@@ -47,20 +48,31 @@ class ProjectService:
         self.project = project
         self.path = Path(project.path)
         self.last_result: MappingResult | None = None
+        self.record_runs = True  # False: viewing only (screenshots) records no mapping run
         self._cache: dict[str, Any] = {}
         self._cache_lock = threading.RLock()
+        self._title = self._read_title()   # read here, off the GUI thread (see title())
         self.planning = PlanningService(self)   # scenarios, notes, ideas (services/planning.py)
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | Path) -> ProjectService:
-        """Open an existing project (migrating an older file after a backup copy)."""
-        return cls(Project(path))
+    def open(cls, path: str | Path, read_only: bool = False,
+             notice: Callable[[str], None] | None = None) -> ProjectService:
+        """Open an existing project (migrating an older file after a backup copy);
+        ``notice`` hears the project's messages (waiting for a lock, opened read-only)."""
+        return cls(Project(path, read_only=read_only, notice=notice))
 
     @classmethod
     def create(cls, path: str | Path) -> ProjectService:
         """Create a new, empty project file; refuses to overwrite."""
         return cls(Project.create(path))
+
+    @staticmethod
+    def write_demo(path: str | Path) -> dict[str, int]:
+        """Write the demo project to a new file ``path``; rows written per table."""
+        from phdesk.core.demo import write_demo
+
+        return write_demo(path)
 
     def close(self) -> None:
         # cached frames and the last result go with the project (a long session switching
@@ -70,7 +82,13 @@ class ProjectService:
         self.project.close()
 
     def title(self) -> str:
-        """The project's display name (its ``name`` meta value, else the file name)."""
+        """The project's display name (its ``name`` meta value, else the file name).
+
+        Read once, when the service is made (off the GUI thread), so the window can show it
+        without touching the file."""
+        return self._title
+
+    def _read_title(self) -> str:
         return self.project.meta("name") or self.path.stem
 
     def invalidate(self) -> None:
@@ -102,19 +120,16 @@ class ProjectService:
         return self._cached("areas", self._build_areas)
 
     def _build_areas(self) -> pd.DataFrame:
-        from phdesk.core.mapping_access import overlay_largest
+        from phdesk.core.mapping_stages import fill_neighbourhoods
 
         df = queries.areas_frame(self.project)
-        missing = df["neighbourhood"].isna().to_numpy()
-        if missing.any():
+        if df["neighbourhood"].isna().any():
             nbh = queries.neighbourhood_polygons(self.project)
             if nbh["geometry"].notna().any():
-                best = overlay_largest(df["geometry"].to_numpy(dtype=object)[missing],
-                                       nbh["geometry"].to_numpy(dtype=object))
-                names = nbh["name"].to_numpy(dtype=object)
-                filled = df["neighbourhood"].to_numpy(dtype=object, copy=True)
-                filled[np.flatnonzero(missing)[best >= 0]] = names[best[best >= 0]]
-                df["neighbourhood"] = filled
+                df["neighbourhood"], _ = fill_neighbourhoods(
+                    df["neighbourhood"].to_numpy(dtype=object),
+                    df["geometry"].to_numpy(dtype=object), nbh["name"].to_numpy(dtype=object),
+                    nbh["geometry"].to_numpy(dtype=object))
         return df
 
     def assets(self) -> pd.DataFrame:
@@ -192,7 +207,7 @@ class ProjectService:
         prof = prof[prof["neighbourhood"].notna()]
         if prof.empty:
             return pd.DataFrame(columns=SUMMARY_COLUMNS)
-        core20 = prof["imd_decile"] <= CORE20_MAX_DECILE
+        core20 = is_core20(prof["imd_decile"])   # the one Core20 definition
         have_imd = prof["imd_decile"].notna()
         grouped = prof.assign(
             core20_pop=np.where(core20, prof["population"], 0.0),
@@ -210,21 +225,37 @@ class ProjectService:
         return out[SUMMARY_COLUMNS]
 
     def biggest_gaps(self, result: MappingResult | None = None) -> pd.DataFrame:
-        """neighbourhood, segment, category, gap_score: the highest gap per neighbourhood."""
+        """neighbourhood, segment, category, gap_score (and access_ratio, no_site_pct when the
+        run has them): the headline row per neighbourhood, worst first by the engine's rule
+        (``phdesk.core.mapping_measures.headline_order``: absence and low access before the
+        relative gap score)."""
+        from phdesk.core.mapping_measures import headline_order
+
         result = result or self.last_result
         cols = ["neighbourhood", "segment", "category", "gap_score"]
         if result is None or result.neighbourhood_segments is None:
             return pd.DataFrame(columns=cols)
         ns = result.neighbourhood_segments
-        ns = ns[pd.to_numeric(ns["gap_score"], errors="coerce").notna()]
         if ns.empty:
             return pd.DataFrame(columns=cols)
-        top = ns.sort_values("gap_score", ascending=False, kind="stable") \
-            .drop_duplicates("neighbourhood")
+        cols += [c for c in ("access_ratio", "no_site_pct") if c in ns]
+        top = headline_order(ns).drop_duplicates("neighbourhood")
         return top[cols].reset_index(drop=True)
 
     def provenance(self) -> pd.DataFrame:
         return self.project.provenance()
+
+    def disclosure_rule(self):
+        """The project's disclosure rule (``phdesk.core.disclosure.DisclosureRule``)."""
+        from phdesk.store.outputs import disclosure_rule
+
+        return disclosure_rule(self.project)
+
+    def set_disclosure_rule(self, rule):
+        """Save the rule (off only with a reason; every change is logged); returns it."""
+        from phdesk.store.outputs import save_disclosure_rule
+
+        return save_disclosure_rule(self.project, rule)
 
     def category_settings(self) -> pd.DataFrame:
         """Effective settings per category: category, radius_m (metres), serves (segment names),
@@ -251,7 +282,10 @@ class ProjectService:
         """Run asset mapping (``phdesk.core.mapping.run_mapping``) and keep the result."""
         from phdesk.core.mapping import run_mapping
 
-        result = run_mapping(self.project, params, progress=progress, cancelled=cancelled)
+        # viewing only (a screenshot) or a read-only project: compute, record nothing
+        record = self.record_runs and not getattr(self.project, "read_only", False)
+        result = run_mapping(self.project, params, progress=progress, cancelled=cancelled,
+                             record=record)
         self.last_result = result
         return result
 
@@ -260,6 +294,18 @@ class ProjectService:
                        cancelled: CancelFn | None = None) -> Prepared:
         """Read and validate a file; writes nothing."""
         return imports.prepare_import(self.project, path, kind, options, progress, cancelled)
+
+    def run_import(self, path: str | Path, kind: str | None = None, accept_partial: bool = False,
+                   options: dict[str, Any] | None = None, progress: ProgressFn | None = None,
+                   cancelled: CancelFn | None = None) -> ImportReport:
+        """Detect, validate and import one file in one transaction (``phdesk import``).
+
+        Raises ``ImportRejected`` (nothing written) as :meth:`commit_import` does."""
+        from phdesk.core.progress import as_progress
+
+        prog = as_progress(progress, cancelled)
+        prepared = self.prepare_import(path, kind, options, prog.sub(0, 0.6))
+        return self.commit_import(prepared, accept_partial, prog.sub(0.6, 1.0))
 
     def commit_import(self, prepared: Prepared, accept_partial: bool = False,
                       progress: ProgressFn | None = None, cancelled: CancelFn | None = None

@@ -244,6 +244,13 @@ def format_tags(value: Any) -> str:
     return ", ".join(split_tags(value))
 
 
+def postcode_point(project: Project, normalised: str) -> tuple[float, float] | None:
+    """(easting, northing) in metres of a normalised postcode ('N10AA'), or None."""
+    row = project.query("SELECT easting, northing FROM postcodes WHERE postcode = ? AND "
+                        "easting IS NOT NULL AND northing IS NOT NULL", (normalised,))
+    return None if row.empty else (float(row["easting"].iloc[0]), float(row["northing"].iloc[0]))
+
+
 # -- the inputs a scenario result depends on ----------------------------------------------------
 def data_version(project: Project) -> str:
     """A cheap fingerprint of what mapping reads (imports, the asset register, category settings,

@@ -89,6 +89,18 @@ def deprivation_frame(project: Project, domain: str = "imd", edition: int | None
                             WHERE domain = ? AND edition = ?""", (domain, int(edition)))
 
 
+def gp_list_sizes(project: Project) -> pd.Series:
+    """Registered patients per GP practice code (upper case): the practice totals of the
+    ``gp_registrations`` table (all ages, both sexes), latest extract per practice."""
+    df = project.query("""SELECT practice_code, count, extract_date FROM gp_registrations
+                          WHERE area_code = '' AND age_band = 'all' AND sex = 'all'""")
+    if df.empty:
+        return pd.Series(dtype=float)
+    df = df.sort_values("extract_date", na_position="first", kind="stable")
+    key = df["practice_code"].astype(str).str.strip().str.upper()
+    return pd.Series(df["count"].to_numpy(dtype=float), index=key).groupby(level=0).last()
+
+
 def category_settings(project: Project) -> pd.DataFrame:
     """category, radius_m, serves (list of segment names) as saved in the project."""
     df = project.query("SELECT category, radius_m, serves FROM category_settings ORDER BY category")

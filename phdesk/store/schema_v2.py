@@ -10,6 +10,33 @@ from __future__ import annotations
 
 # -- vintages: LSOA 2011 -> 2021 lookups, study area ----------------------------------------------
 V2_VINTAGES = """
+-- ONS LSOA 2011 -> LSOA 2021 lookups: one row per (2011, 2021) pair. The best-fit file has one
+-- row per 2011 LSOA (a split parent names only one child); the exact-fit file names every pair
+-- with its change indicator. Read by phdesk.core.vintages (docs/ARCHITECTURE.md, "Imports and
+-- vintages").
+CREATE TABLE IF NOT EXISTS lsoa_lookup (
+    lsoa11_code TEXT NOT NULL,
+    lsoa21_code TEXT NOT NULL,
+    fit TEXT NOT NULL,                         -- best | exact
+    change TEXT,                               -- U unchanged | S split | M merged | X irregular
+    lad_code TEXT,                             -- LAD22CD
+    provenance_id INTEGER REFERENCES provenance(id),
+    PRIMARY KEY (fit, lsoa11_code, lsoa21_code)
+);
+CREATE INDEX IF NOT EXISTS lsoa_lookup_21 ON lsoa_lookup(lsoa21_code);
+
+-- boundaries of another census vintage than the project's areas (e.g. LSOA 2011 beside LSOA
+-- 2021), kept only to bridge data between vintages by overlay; never mapped as population areas.
+-- Geometry EPSG:27700 WKB.
+CREATE TABLE IF NOT EXISTS bridge_areas (
+    code TEXT NOT NULL,
+    vintage INTEGER NOT NULL,
+    level TEXT NOT NULL,
+    name TEXT,
+    geometry BLOB,
+    provenance_id INTEGER REFERENCES provenance(id),
+    PRIMARY KEY (vintage, code)
+);
 """
 
 # -- planning: scenarios, insight notes, change ideas, scores and decisions ----------------------
@@ -89,10 +116,57 @@ ALTER TABLE notes ADD COLUMN provenance_id INTEGER REFERENCES provenance(id);
 
 # -- outputs: project settings such as the disclosure rule -------------------------------------
 V2_OUTPUTS = """
+-- the project's disclosure rule (phdesk.core.disclosure): one row; none = the default rule
+CREATE TABLE IF NOT EXISTS disclosure_rule (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    threshold INTEGER NOT NULL DEFAULT 7 CHECK (threshold >= 0),      -- counts 1..threshold: *
+    rounding_base INTEGER NOT NULL DEFAULT 5 CHECK (rounding_base >= 1),  -- others rounded
+    enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+    reason TEXT NOT NULL DEFAULT '',                                  -- why it is off
+    changed_at TEXT NOT NULL,                                         -- ISO 8601 UTC
+    CHECK (enabled = 1 OR length(trim(reason)) > 0)
+);
+-- every change of the rule, kept: who turned it off, when and why
+CREATE TABLE IF NOT EXISTS disclosure_rule_log (
+    id INTEGER PRIMARY KEY,
+    threshold INTEGER NOT NULL, rounding_base INTEGER NOT NULL, enabled INTEGER NOT NULL,
+    reason TEXT NOT NULL DEFAULT '', changed_at TEXT NOT NULL
+);
 """
 
 # -- storage: leaner big tables (WITHOUT ROWID rebuilds) -------------------------------------------
+# The two biggest tables are keyed by their natural key. As rowid tables each row was stored
+# twice: once in the table and again (key + rowid) in the index SQLite builds for the primary
+# key; WITHOUT ROWID stores each row once, in key order, and a lookup by key reads one b-tree.
+# Rebuild and copy, so the statements serve a new file (the v1 tables are empty then) and the
+# upgrade of a v1 file alike; the columns and keys are those of SCHEMA_V1.
+#   postcodes: postcode (upper case, no spaces) -> easting, northing (EPSG:27700 metres), LSOA
+#   deprivation: (area_code, edition, domain) -> score, rank, decile
 V2_STORAGE = """
+CREATE TABLE IF NOT EXISTS postcodes_lean (
+    postcode TEXT NOT NULL PRIMARY KEY,
+    easting REAL, northing REAL,
+    lsoa_code TEXT,
+    provenance_id INTEGER REFERENCES provenance(id)
+) WITHOUT ROWID;
+INSERT INTO postcodes_lean (postcode, easting, northing, lsoa_code, provenance_id)
+    SELECT postcode, easting, northing, lsoa_code, provenance_id FROM postcodes
+    WHERE postcode IS NOT NULL;
+DROP TABLE postcodes;
+ALTER TABLE postcodes_lean RENAME TO postcodes;
+
+CREATE TABLE IF NOT EXISTS deprivation_lean (
+    area_code TEXT NOT NULL,
+    edition INTEGER NOT NULL,
+    domain TEXT NOT NULL,
+    score REAL, rank INTEGER, decile INTEGER,
+    provenance_id INTEGER REFERENCES provenance(id),
+    PRIMARY KEY (area_code, edition, domain)
+) WITHOUT ROWID;
+INSERT INTO deprivation_lean (area_code, edition, domain, score, rank, decile, provenance_id)
+    SELECT area_code, edition, domain, score, rank, decile, provenance_id FROM deprivation;
+DROP TABLE deprivation;
+ALTER TABLE deprivation_lean RENAME TO deprivation;
 """
 
 SECTIONS = (V2_VINTAGES, V2_PLANNING, V2_OUTPUTS, V2_STORAGE)

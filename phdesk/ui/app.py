@@ -203,6 +203,7 @@ def take_screenshot(window, path: Path, size: tuple[int, int] = SCREENSHOT_SIZE,
     if window.service.last_result is None:
         from phdesk.core.mapping import MappingParams
 
+        window.service.record_runs = False  # viewing never writes into the project
         window.run_mapping(MappingParams())
         if not window.tasks.wait(timeout_ms):
             raise RuntimeError("mapping did not finish in time for the screenshot")
@@ -212,9 +213,15 @@ def take_screenshot(window, path: Path, size: tuple[int, int] = SCREENSHOT_SIZE,
         app.processEvents()
         QtCore.QThread.msleep(40)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not window.grab().save(str(path), "PNG"):
-        raise RuntimeError(f"could not write {path}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"{path.parent}: cannot create the folder ({exc.strerror})") from None
+    from phdesk.core.atomic import atomic_path
+
+    with atomic_path(path) as tmp:  # a PNG appears complete or not at all
+        if not window.grab().save(str(tmp), "PNG"):
+            raise UserError(f"{path}: could not write the PNG (folder read-only or disk full?)")
     return path
 
 

@@ -305,19 +305,21 @@ class ChartsPanel(QtWidgets.QWidget):
     def _draw_coverage(self) -> None:
         box = self.coverage_chart
         if self._result is None:
-            box.show_message(RUN_FIRST.format(what="coverage with confidence intervals"))
+            box.show_message(RUN_FIRST.format(what="coverage and how it moves with the radius"))
             return
         _, seg, cat = self._selection()
         df = self._ns(seg, cat).sort_values("coverage_pct", ascending=False)
         if df.empty:
             box.show_message("No results for this segment and category.")
             return
-        plot = box.new_plot(f"Coverage of {seg} by {cat} (95% CI)",
+        # a count of all residents, not a sample: the whiskers show the figure at half and 1.5
+        # times the radius instead of a confidence interval
+        plot = box.new_plot(f"Coverage of {seg} by {cat} (whiskers: radius 0.5× to 1.5×)",
                             "Residents within a catchment (%)")
         labels = df["neighbourhood"].astype(str).tolist()
         ci.hbars(plot, labels, df["coverage_pct"], NEED, height=0.6, value_labels=False,
                  percent=True)
-        ci.hintervals(plot, df["coverage_pct"], df["coverage_lower"], df["coverage_upper"])
+        ci.hintervals(plot, df["coverage_pct"], df["coverage_pct_r050"], df["coverage_pct_r150"])
         plot.setXRange(0, 100, padding=0.02)
 
     def _draw_sii(self) -> None:

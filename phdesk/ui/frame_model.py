@@ -329,6 +329,10 @@ class FrameProxyModel(QtCore.QSortFilterProxyModel):
         self._sorted = (column, order)
         src.apply_order(positions)
 
+    def shown_mask(self) -> np.ndarray | None:
+        """Which rows of the source frame pass the filter (None: all)."""
+        return self._mask
+
     def visible_frame(self) -> pd.DataFrame:
         """The rows shown, in the order shown, with their real column names."""
         df = self._source().frame()

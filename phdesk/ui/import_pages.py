@@ -14,6 +14,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from phdesk.core.errors import UserError
 from phdesk.core.imports import KINDS, importer
 from phdesk.ui import import_mapping
+from phdesk.ui.import_choices import ChoicesBox
 from phdesk.ui.import_options import OptionsBox, plain_message
 from phdesk.ui.tables import FrameView
 
@@ -220,10 +221,12 @@ class KindPage(_Page):
         kind_label = QtWidgets.QLabel("&Kind:", self)
         kind_label.setBuddy(self.kind_combo)
         form.addRow(kind_label, self.kind_combo)
+        self.choices = ChoicesBox(self)   # vintage, edition, use, preferred dataset
         lay = QtWidgets.QVBoxLayout(self)
         for w in (self.file_label, self.reason_label, self.error_label):
             lay.addWidget(w)
         lay.addLayout(form)
+        lay.addWidget(self.choices)
         lay.addWidget(self.options_box)
         lay.addWidget(preview_label)
         lay.addWidget(self.preview, 1)
@@ -251,8 +254,10 @@ class KindPage(_Page):
         if prepared is None:
             self.reason_label.setText("Checking the file…" if self.wiz.busy else "")
             self.preview.set_frame(None)
+            self.choices.show_for(None, {})
             return
         rep = prepared.report
+        self.choices.show_for(rep.kind, self.wiz.options)
         label = kind_labels().get(rep.kind, rep.kind)
         how = "chosen by you" if self.wiz.kind else "detected"
         self.reason_label.setText(f"{label} — {how}: {rep.reason}")

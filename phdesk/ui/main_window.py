@@ -14,6 +14,7 @@ about a second of imports) are built and filled. This module therefore imports n
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,11 +22,12 @@ from typing import TYPE_CHECKING
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from phdesk.settings import Settings
-from phdesk.ui import keyboard, panels, project_lock, window_actions
+from phdesk.ui import keyboard, panels, project_lock, window_actions, window_planning
 from phdesk.ui.actions import ActionRegistry
 from phdesk.ui.errors import show_error
 from phdesk.ui.project_data import ProjectData, load_project_data, params_from_run
 from phdesk.ui.tasks import TaskRunner
+from phdesk.ui.view_state import ViewState
 from phdesk.ui.window_opening import WindowOpening
 
 if TYPE_CHECKING:
@@ -41,6 +43,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
 
     project_loaded = QtCore.Signal()
     mapping_finished = QtCore.Signal(object)   # MappingResult
+    results_shown = QtCore.Signal(object)      # the result now on every panel (or None)
 
     def __init__(self, service: ProjectService | None = None,
                  settings: Settings | None = None) -> None:
@@ -59,6 +62,9 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
         self.setAcceptDrops(True)
         self.setDockNestingEnabled(True)
         self.tasks = TaskRunner(self, self.statusBar())
+        self.view_state = ViewState(self)   # what every panel shows (docs/ARCHITECTURE.md)
+        self.undo_stack = QtGui.QUndoStack(self)   # notes, ideas, scenario edits
+        self.scenario_results: dict[str, object] = {}   # scenario name -> MappingResult
 
         for attr in panels.PANELS:
             setattr(self, attr, panels.LoadingPlaceholder("Opening the project…", self))
@@ -105,23 +111,27 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
 
     # -- wiring --------------------------------------------------------------------------------
     def _connect_panels(self) -> None:
-        self.neighbourhood_panel.neighbourhood_selected.connect(self.select_neighbourhood)
-        sig = getattr(self.map_panel, "neighbourhood_selected", None)
-        if sig is not None:
-            sig.connect(self._map_selected_neighbourhood)
+        # the panels follow self.view_state (wired by the registry in panels.py)
         changed = getattr(self.asset_panel, "assets_changed", None)
         if changed is not None:
             changed.connect(self._assets_changed)
-        panels.link_choices(self.map_panel, self.charts_panel)
+        window_planning.connect(self)
+        self.view_state.follow("scenario", lambda name: window_planning.scenario_changed(
+            self, name))
+
+    def mapping_params(self):
+        """The baseline's mapping parameters (scenarios are mapped with the same)."""
+        return window_planning.mapping_params(self)
 
     def select_neighbourhood(self, name: str | None) -> None:
-        """Show one neighbourhood (None: all) on the map and charts."""
-        panels.call(self.map_panel, "select_neighbourhood", name)
-        panels.call(self.charts_panel, "set_neighbourhood", name)
+        """Show one neighbourhood (None: all) on every panel."""
+        self.view_state.set(neighbourhood=name)
 
-    def _map_selected_neighbourhood(self, name: str | None) -> None:
-        self.neighbourhood_panel.select(name or None, emit=False)
-        panels.call(self.charts_panel, "set_neighbourhood", name or None)
+    def current_result(self):
+        """The mapping result of the scenario chosen in the view state (baseline: the last run);
+        None until that scenario has been run."""
+        name = self.view_state.scenario
+        return self.service.last_result if name is None else self.scenario_results.get(name)
 
     def _assets_changed(self) -> None:
         # the register made the change and shows it already: refresh the rest only
@@ -158,19 +168,24 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
 
     def _apply_data(self, data: ProjectData, refresh_register: bool = True) -> None:
         self.data = data
-        if data.map_layers is not None:
-            self.map_panel.set_base_layers(data.map_layers)
-        else:
-            panels.call(self.map_panel, "set_base", data.areas, data.assets)
-        panels.call(self.map_panel, "set_profile", data.area_profile)
-        self._refresh_result_views()
-        for panel in ((self.asset_panel,) if refresh_register else ()) + (self.provenance_panel,):
-            panels.call(panel, "reload")
+        # one recolour for the whole load, not one per input (see MapPanel.held)
+        with getattr(self.map_panel, "held", contextlib.nullcontext)():
+            if data.map_layers is not None:
+                self.map_panel.set_base_layers(data.map_layers)
+            else:
+                panels.call(self.map_panel, "set_base", data.areas, data.assets)
+            panels.call(self.map_panel, "set_profile", data.area_profile)
+            self._refresh_result_views()
+        if refresh_register:
+            panels.call(self.asset_panel, "reload")
+        panels.call(self.provenance_panel, "set_frame", data.provenance)
         self._update_status()
         self.project_loaded.emit()
 
     def _refresh_result_views(self) -> None:
-        result = self.service.last_result
+        if self.service is None:
+            return
+        result = self.current_result()
         if self.data is not None:
             self.neighbourhood_panel.set_data(self.data.summary, self.service.biggest_gaps())
             panels.call(self.charts_panel, "set_data", result, self.data.area_profile,
@@ -178,9 +193,11 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
         panels.call(self.map_panel, "set_result", result)
         self._results_stale = True
         self._update_results_panel()
-        chosen = self.neighbourhood_panel.selected()
+        self.results_shown.emit(result)
+        chosen = self.view_state.neighbourhood
         if chosen:
-            self.select_neighbourhood(chosen)
+            panels.call(self.map_panel, "select_neighbourhood", chosen)
+            panels.call(self.charts_panel, "set_neighbourhood", chosen)
 
     def _update_results_panel(self, *_: object) -> None:
         """Fill the results tables when their tab is showing: filling them takes a while, and a
@@ -188,7 +205,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
         dock = self.docks.get("results")
         if self._results_stale and (dock is None or not dock.visibleRegion().isEmpty()):
             self._results_stale = False
-            panels.call(self.results_panel, "set_result", self.service.last_result)
+            panels.call(self.results_panel, "set_result", self.current_result())
 
     def _update_status(self) -> None:
         c = self.data.counts if self.data else {}
@@ -230,6 +247,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
                 return
             result, run = out
             self.changed_since_run = False
+            self.scenario_results.clear()   # scenarios are mapped with the baseline's settings
             if self.data is not None:
                 self.data.last_run = run
                 if category_table is not None:
@@ -286,16 +304,16 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
             old, self.service = self.service, service
             old.close()
             project_lock.forget_project(self)
-            self.asset_panel = panels.replace_dock_widget(
-                self, "assets", panels.make_asset_panel(service, self.tasks, self))
-            self.provenance_panel = panels.replace_dock_widget(
-                self, "sources", panels.make_provenance_panel(service, self))
+            self.undo_stack.clear()
+            self.scenario_results.clear()
+            self.view_state.set(scenario=None, comparison=None, neighbourhood=None)
+            panels.rebuild_project_panels(self, service)
+            window_planning.connect(self)
             changed = getattr(self.asset_panel, "assets_changed", None)
             if changed is not None:
                 changed.connect(self._assets_changed)
             project_lock.claim(self, service.path)
             self.data = None
-            self.neighbourhood_panel.select(None, emit=False)
         self.changed_since_run = False
         self.settings.add_recent(service.path)
         if self.persist_settings:
@@ -307,17 +325,30 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
             self._update_title()
             self.reload(rerun_mapping=self.settings.rerun_mapping_on_open and not self.read_only)
 
-    def open_path(self, path: str | Path, create: bool = False) -> bool:
-        """Open (or create) a project file here; a readable dialog if that fails."""
-        from phdesk.services.project_service import ProjectService
+    def open_path(self, path: str | Path, create: bool = False):
+        """Open (or create) a project file here, on the DB worker as at start-up (the file may
+        need a migration, or wait behind a running job); a readable dialog if that fails.
+        Returns the opening job (``tasks.wait()`` waits for it and the project's load)."""
+        from phdesk.ui.window_opening import open_project_job
 
-        try:
-            service = ProjectService.create(path) if create else ProjectService.open(path)
-        except Exception as exc:  # noqa: BLE001 - shown to the user, logged by show_error
+        path = Path(path)
+
+        def job(progress, cancelled):
+            if create:
+                from phdesk.services.project_service import ProjectService
+
+                return ProjectService.create(path)
+            return open_project_job(path)(progress, cancelled)
+
+        def failed(exc: BaseException) -> None:
+            if self._opening == path:
+                self._opening = None
             show_error(self, "Open project", exc)
-            return False
-        self.set_service(service)
-        return True
+
+        self.tasks.cancel_all()   # the running jobs are for the project being replaced
+        self._opening = path      # supersedes a start-up open still under way
+        return self.tasks.run(job, self.set_service, f"Opening {path.name}", cancellable=False,
+                              on_error=failed)
 
     # -- import and export ----------------------------------------------------------------------
     def open_import_wizard(self, files: list[Path] | None = None) -> None:

@@ -19,6 +19,7 @@ import shapely
 from PySide6 import QtCore, QtGui
 
 from phdesk.core import measures as catalogue
+from phdesk.ui.map_outlines import dissolve  # noqa: F401 - part of this module's interface
 
 
 @dataclass
@@ -130,56 +131,6 @@ def class_paths(rings: RingArrays, classes: np.ndarray, tiles: np.ndarray | None
     return [(k // n_tiles - 1, p) for k, p in pairs]
 
 
-def dissolve(geoms, groups) -> pd.DataFrame:
-    """Union polygons by group (e.g. areas -> neighbourhoods): columns group, geometry, label_x,
-    label_y (a point inside each dissolved shape, for labels). Rows with a missing group or
-    geometry are skipped.
-
-    Areas are a coverage (edge-matched, non-overlapping), so ``coverage_union_all`` is tried
-    first (much faster); ``union_all`` is the fallback if the coverage union fails. Hairline
-    holes left where boundaries do not quite meet are removed.
-    """
-    df = pd.DataFrame({"group": pd.Series(groups, dtype=object).to_numpy(),
-                       "geometry": np.asarray(geoms, dtype=object)})
-    df = df[df["group"].notna() & df["geometry"].notna()]
-    # Snap to 1 cm first: shared edges that differ only by floating-point noise then match
-    # exactly, which coverage_union needs (it is ~10x faster than union_all).
-    df["snapped"] = shapely.transform(df["geometry"].to_numpy(), lambda c: np.round(c, 2))
-    rows = []
-    for name, part in df.groupby("group", sort=True):
-        arr = part["geometry"].to_numpy()
-        try:
-            geom = shapely.coverage_union_all(part["snapped"].to_numpy())
-        except shapely.errors.GEOSException:
-            geom = shapely.union_all(arr)
-        if not shapely.is_valid(geom):
-            geom = shapely.make_valid(shapely.union_all(arr))
-        rows.append((name, _drop_slivers(geom)))
-    out = pd.DataFrame(rows, columns=["group", "geometry"])
-    if len(out):
-        pts = shapely.point_on_surface(out["geometry"].to_numpy())
-        out["label_x"], out["label_y"] = shapely.get_x(pts), shapely.get_y(pts)
-    else:
-        out["label_x"], out["label_y"] = [], []
-    return out
-
-
-def _drop_slivers(geom, min_area_m2: float = 2_000.0, rel: float = 1e-3):
-    """Remove hairline holes and crumbs that a union leaves where neighbouring boundaries are
-    not exactly edge-matched (they would draw as stray dashes inside a neighbourhood)."""
-    parts = shapely.get_parts(geom)
-    parts = parts[shapely.get_type_id(parts) == 3]  # polygons only (drop stray lines/points)
-    if not len(parts):
-        return geom
-    total = float(shapely.area(parts).sum())
-    cut = max(min_area_m2, rel * total)
-    keep = []
-    for p in parts[shapely.area(parts) >= cut] if (shapely.area(parts) >= cut).any() else parts:
-        holes = [r for r in p.interiors if shapely.area(shapely.Polygon(r)) >= cut]
-        keep.append(shapely.Polygon(p.exterior, holes))
-    return keep[0] if len(keep) == 1 else shapely.MultiPolygon(keep)
-
-
 def boundary_path(geoms) -> QtGui.QPainterPath:
     """Outline-only path of polygons (for neighbourhood borders)."""
     return path_for(ring_arrays(geoms))
@@ -203,20 +154,6 @@ def circle_path(x: np.ndarray, y: np.ndarray, radius: float, segments: int = 48
     path = pg.arrayToQPath(cx, cy, connect=connect.ravel(), finiteCheck=False)
     path.setFillRule(QtCore.Qt.FillRule.WindingFill)
     return path
-
-
-def naive_polygons(geoms) -> list[QtGui.QPolygonF]:
-    """The slow way (one QPolygonF per polygon, point by point): the benchmark's baseline."""
-    out = []
-    for g in geoms:
-        if g is None:
-            continue
-        for part in shapely.get_parts(g):
-            poly = QtGui.QPolygonF()
-            for px, py in shapely.get_coordinates(part.exterior):
-                poly.append(QtCore.QPointF(px, py))
-            out.append(poly)
-    return out
 
 
 LOD_MIN_VERTICES = 300_000   # below this, drawing every vertex is fast enough at any zoom
@@ -338,8 +275,10 @@ MEASURES = [
     _on_map("coverage_pct", "neighbourhoods", "result"),
     _on_map("assets_per_10k", "neighbourhoods", "result"),
     _on_map("access_2sfca", "neighbourhoods", "result"),
-    _on_map("overlap_pct", "neighbourhoods", "result",
-            "Overlap (% of covered residents near 2+ assets)"),
+    _on_map("access_ratio", "neighbourhoods", "result"),
+    _on_map("no_site_pct", "neighbourhoods", "result"),
+    _on_map("choice_pct", "neighbourhoods", "result"),
+    _on_map("duplicated_pct", "neighbourhoods", "result"),
 ]
 
 
@@ -367,9 +306,10 @@ def measure_values(measure: Measure, areas: pd.DataFrame, profile: pd.DataFrame 
             nb = pd.Series(dtype=float)
         elif measure.key == "population":
             nb = p.groupby("neighbourhood")["population"].sum(min_count=1)
-        else:   # core20_pct: share of population living in IMD deciles 1-2
+        else:   # core20_pct: share of population living in Core20 areas (catalogue's rule)
             pop = pd.to_numeric(p["population"], errors="coerce")
-            core = pop.where(pd.to_numeric(p["imd_decile"], errors="coerce") <= 2, 0.0)
+            core = pop.where(catalogue.is_core20(pd.to_numeric(p["imd_decile"],
+                                                                errors="coerce")), 0.0)
             g = pd.DataFrame({"n": p["neighbourhood"], "pop": pop, "core": core})
             tot = g.groupby("n")[["pop", "core"]].sum()
             nb = 100 * tot["core"] / tot["pop"].where(tot["pop"] > 0)
@@ -396,13 +336,15 @@ def _indexed(df: pd.DataFrame | None, key: str, col: str) -> pd.Series:
     return pd.Series(s.to_numpy(float), index=df[key].to_numpy()).groupby(level=0).first()
 
 
-def catchment_radius(params, category: str | None) -> float:
-    """Catchment radius (metres) for a category from MappingParams."""
-    if params is None:
+def catchment_radius(result, category: str | None) -> float:
+    """Catchment radius (metres) a mapping run used for a category: read from the run's
+    ``category_rules`` (what the engine resolved from saved settings, parameters and defaults),
+    so the circles are always the catchments the figures came from. 0 when there is no run or
+    the category was not mapped."""
+    if result is None or category is None:
         return 0.0
-    if getattr(params, "radius_override", False) or category is None:
-        return float(params.default_radius_m)
-    return float(params.radius_m.get(category, params.default_radius_m))
+    radius = result.radius_m(category) if hasattr(result, "radius_m") else None
+    return float(radius) if radius is not None else 0.0
 
 
 if __name__ == "__main__":

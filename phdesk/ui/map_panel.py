@@ -10,6 +10,7 @@ data in, arrays and paths out) so ``set_base`` stays fast and can be split off t
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -18,16 +19,13 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from phdesk.ui import map_layers as ml
+from phdesk.ui import map_panel_ui, palettes
 from phdesk.ui import map_text as mt
-from phdesk.ui import palettes
 from phdesk.ui.help_content import column_tip
-from phdesk.ui.layer_list import make_layer_buttons
 from phdesk.ui.map_labels import install_declutter
-from phdesk.ui.map_legend import Legend, marker_icon
-from phdesk.ui.map_view import MapView
-from phdesk.ui.widgets import make_combo
+from phdesk.ui.map_legend import marker_icon
+from phdesk.ui.map_panel_ui import LEVELS
 
-LEVELS = {"Areas": "areas", "Neighbourhoods": "neighbourhoods"}
 BASE_FILL = "#c6dbef"  # no measure to show: a light, neutral blue
 HALO_MAX_MARKERS = 3000  # white halos behind markers up to this many (they double paint time)
 
@@ -52,86 +50,13 @@ class MapPanel(QtWidgets.QWidget):
         self._edges = np.array([])
         self._selected_nbhd: str | None = None
         self._last_tip = ""
+        self._hold, self._pending = 0, False
+        self.recolours = 0   # fill paths rebuilt (a project load should cost one)
         self._build_ui()
 
     # ---- UI -------------------------------------------------------------------------------
-    def _combo(self, name: str, tip: str) -> QtWidgets.QComboBox:
-        return make_combo(name, tip, 14)
-
     def _build_ui(self) -> None:
-        self.level_combo = self._combo("Map level", "Colour small areas or whole neighbourhoods")
-        self.level_combo.addItems(list(LEVELS))
-        self.measure_combo = self._combo("Measure", "What the colours show")
-        self.measure_combo.setMinimumContentsLength(44)
-        self.segment_combo = self._combo("Segment", "Population segment for result measures")
-        self.category_combo = self._combo("Category", "Asset category for result measures "
-                                                      "and catchment circles")
-        self.breaks_combo = self._combo("Class breaks", "How values are grouped into colours")
-        self.breaks_combo.addItems([m.capitalize() for m in palettes.BREAK_METHODS])
-        self.catchment_check = QtWidgets.QCheckBox("Catchment circles")
-        self.catchment_check.setAccessibleName("Show catchment circles")
-        self.catchment_check.setToolTip("Circles of the catchment radius around the selected "
-                                        "category's assets")
-        self.labels_check = QtWidgets.QCheckBox("Labels")
-        self.labels_check.setAccessibleName("Show neighbourhood labels")
-        self.labels_check.setChecked(True)
-        self.export_button = QtWidgets.QPushButton("Export PNG…")
-        self.export_button.setAccessibleName("Export map as PNG")
-        # two rows, so the combos keep readable widths in a window shared with docks
-        row1, row2 = QtWidgets.QHBoxLayout(), QtWidgets.QHBoxLayout()
-        for row, label, w in ((row1, "&Show", self.level_combo),
-                              (row1, "&Measure", self.measure_combo),
-                              (row1, "C&lasses", self.breaks_combo),
-                              (row2, "&Category", self.category_combo),
-                              (row2, "Se&gment", self.segment_combo)):
-            lab = QtWidgets.QLabel(label)
-            lab.setBuddy(w)
-            row.addWidget(lab)
-            row.addWidget(w)
-        row1.addStretch(1)
-        row1.addWidget(self.export_button)
-        row2.addWidget(self.catchment_check)
-        row2.addWidget(self.labels_check)
-        row2.addStretch(1)
-        bar = QtWidgets.QVBoxLayout()
-        bar.setSpacing(2)
-        bar.addLayout(row1)
-        bar.addLayout(row2)
-
-        self.view = MapView()
-        self.layer_list = QtWidgets.QListWidget()
-        self.layer_list.setAccessibleName("Asset layers")
-        self.layer_list.setToolTip("Tick a category to show its assets (Space toggles)")
-        self.legend = Legend()
-        self.details = QtWidgets.QLabel("Click an area, neighbourhood or asset for details.")
-        self.details.setAccessibleName("Selection details")
-        self.details.setWordWrap(True)
-        self.details.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.details.setStyleSheet(f"color: {palettes.TEXT}; background: #ffffff;"
-                                   "border: 1px solid #bdbdbd; padding: 6px;")
-        self.details.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
-        side = QtWidgets.QVBoxLayout()
-        layers_title = QtWidgets.QLabel("<b>Asset layers</b>")
-        layers_title.setBuddy(self.layer_list)
-        side.addWidget(layers_title)
-        side.addWidget(self.layer_list, 3)
-        side.addWidget(make_layer_buttons(self.layer_list, self))
-        side.addWidget(self.legend, 0)
-        side.addWidget(self.details, 2)
-        side_w = QtWidgets.QWidget()
-        side_w.setLayout(side)
-        side_w.setFixedWidth(300)
-        side_w.setStyleSheet(f"QLabel {{ color: {palettes.TEXT}; }}")
-        self.canvas = QtWidgets.QWidget()   # what export_png grabs: map + legend side column
-        self.canvas.setStyleSheet("background: #ffffff;")
-        row = QtWidgets.QHBoxLayout(self.canvas)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.view, 1)
-        row.addWidget(side_w)
-        outer = QtWidgets.QVBoxLayout(self)
-        outer.addLayout(bar)
-        outer.addWidget(self.canvas, 1)
-
+        map_panel_ui.build(self)
         for c in (self.level_combo, self.breaks_combo):
             c.currentIndexChanged.connect(self._on_level_changed if c is self.level_combo
                                           else self._recolour)
@@ -149,6 +74,22 @@ class MapPanel(QtWidgets.QWidget):
         self.view.mouse_moved.connect(self._on_hover)
         self.view.mouse_left.connect(self._hide_tip)
         self.view.mouse_clicked.connect(self.click_at)
+
+    @contextlib.contextmanager
+    def held(self):
+        """Hold recolours while several inputs change, then recolour once.
+
+        A project load sets the base layers, the profile and the result one after the other, and
+        each would rebuild every fill path (three recolours per load): inside ``with
+        panel.held():`` they only mark the colours stale."""
+        self._hold += 1
+        try:
+            yield self
+        finally:
+            self._hold -= 1
+            if not self._hold and self._pending:
+                self._pending = False
+                self._recolour()
 
     # ---- contract -------------------------------------------------------------------------
     def set_base(self, areas: pd.DataFrame, assets: pd.DataFrame) -> None:
@@ -411,6 +352,10 @@ class MapPanel(QtWidgets.QWidget):
         """Compute values for the chosen measure, class them, rebuild the fill paths."""
         if self._layers is None:
             return
+        if self._hold:
+            self._pending = True
+            return
+        self.recolours += 1
         self._measure = self.measure_combo.currentData()
         n = self._layers.rings.n
         brush = pg.mkBrush
@@ -429,9 +374,12 @@ class MapPanel(QtWidgets.QWidget):
         method = palettes.BREAK_METHODS[self.breaks_combo.currentIndex()]
         cls = mt.classify_measure(self._measure, self._values, method)
         self._edges, colours, labels, classes = cls.edges, cls.colours, cls.labels, cls.of_value
-        paths = ml.class_paths(self._layers.rings, classes, self._layers.tiles)
         brushes = [brush(c) for c in colours] + [brush(palettes.NO_DATA)]   # [-1] = no data
-        fills = [(p, brushes[k]) for k, p in paths]
+        rings, tiles = self._layers.rings, self._layers.tiles
+
+        def fills() -> list:   # built when a view first needs full detail (FillItem.set_paths)
+            return [(p, brushes[k]) for k, p in ml.class_paths(rings, classes, tiles)]
+
         outline = self._layers.outline if self._measure.level == "areas" else []
         self.view.fill.set_paths(fills, outline, self._lod_fills(classes, brushes))
         entries = list(zip(colours, labels, strict=True))
@@ -460,7 +408,7 @@ class MapPanel(QtWidgets.QWidget):
         cat = self.category_combo.currentText()
         if self.catchment_check.isChecked() and self._layers is not None and cat:
             s = self._layers.assets[self._layers.assets["category"] == cat]
-            radius = ml.catchment_radius(getattr(self._result, "params", None), cat) or 1000.0
+            radius = ml.catchment_radius(self._result, cat)
             path = ml.circle_path(s["easting"].to_numpy(float), s["northing"].to_numpy(float),
                                   radius)
             styles = palettes.category_styles(self._layers.assets["category"].unique().tolist())

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from phdesk.core.measures import is_core20
 from phdesk.ui import palettes
 from phdesk.ui.map_layers import Measure
 
@@ -103,7 +104,7 @@ def neighbourhood_details(name: str, n_areas: int, profile: pd.DataFrame | None,
         p = profile[profile["neighbourhood"] == name]
         pop = pd.to_numeric(p["population"], errors="coerce")
         if pop.notna().any() and pop.sum() > 0:
-            core = pop[pd.to_numeric(p["imd_decile"], errors="coerce") <= 2].sum()
+            core = pop[is_core20(pd.to_numeric(p["imd_decile"], errors="coerce"))].sum()
             parts.append(f"Population: {palettes.format_value(float(pop.sum()))}")
             parts.append(f"In IMD deciles 1-2 (Core20): {100 * core / pop.sum():.0f}%")
     if measure is not None and values is not None and name in values.index:

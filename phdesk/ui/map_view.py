@@ -27,16 +27,21 @@ class FillItem(pg.GraphicsObject):
     borders, all in map coordinates (metres), drawn through an image cache.
 
     Filling a few hundred thousand vertices takes tens of milliseconds, too slow to repeat on
-    every frame of a pan. So the item renders the view plus a margin of half a view on each side
-    into an image once, and while the scale stays the same and the view stays inside that image,
-    a repaint is one ``drawImage``. Zooming re-renders. The edge pen is cosmetic (constant pixel
+    every frame of a pan. So the item renders the view plus a margin of ``MARGIN`` of the view on
+    each side into an image once, and while the scale stays the same and the view stays inside
+    that image, a repaint is one ``drawImage``. Zooming re-renders; the margin is kept small (an
+    arrow-key pan, a tenth of the view, fits) because every zoom step pays for it: a half-view
+    margin drew four times the view. The edge pen is cosmetic (constant pixel
     width) and edges are skipped when zoomed out so far that they would be a grey smear.
     """
+
+    MARGIN = 0.15   # fraction of the view rendered beyond each edge (1.69 x the view's area)
 
     def __init__(self):
         super().__init__()
         self._paint_failed = False
         self._fills: list[tuple[QtGui.QPainterPath, QtGui.QBrush, QtCore.QRectF]] = []
+        self._fills_later = None   # builds self._fills when first needed (see set_paths)
         self._lod_fills: list[tuple[QtGui.QPainterPath, QtGui.QBrush, QtCore.QRectF]] = []
         self._lod_m_per_px = float("inf")
         self.used_lod = False   # whether the last render used the simplified fills
@@ -49,22 +54,34 @@ class FillItem(pg.GraphicsObject):
         self._cache: tuple[tuple[float, float], QtCore.QRectF, QtGui.QImage] | None = None
         self.renders = 0   # how many times the paths were really drawn (for tests and tuning)
 
-    def set_paths(self, fills: list[tuple[QtGui.QPainterPath, QtGui.QBrush]],
-                  outline: list[QtGui.QPainterPath] | None = None,
+    def set_paths(self, fills, outline: list[QtGui.QPainterPath] | None = None,
                   lod: tuple[list[tuple[QtGui.QPainterPath, QtGui.QBrush]], float] | None = None
                   ) -> None:
         """Replace the fill paths (and the area edges if given). No geometry work happens here.
 
-        Paths split by map tile let a zoomed-in render skip everything off screen. ``lod``:
-        simplified fills and the metres per pixel from which to use them instead."""
+        ``fills``: (path, brush) pairs, or with ``lod`` a function returning them, called the
+        first time a view is drawn without the simplified fills (a zoomed-out map, as at a
+        project load, never needs the full-detail paths, the bulk of a recolour). Paths split by
+        map tile let a zoomed-in render skip everything off screen. ``lod``: simplified fills
+        and the metres per pixel from which to use them instead."""
         self.prepareGeometryChange()
-        self._fills = [(p, b, p.boundingRect()) for p, b in fills if not p.isEmpty()]
+        self._fills_later = fills if callable(fills) and lod is not None else None
+        if callable(fills) and lod is None:
+            fills = fills()
+        self._fills = [] if self._fills_later else \
+            [(p, b, p.boundingRect()) for p, b in fills if not p.isEmpty()]
         self._lod_fills = [] if lod is None else \
             [(p, b, p.boundingRect()) for p, b in lod[0] if not p.isEmpty()]
         self._lod_m_per_px = float("inf") if lod is None else float(lod[1])
         if outline is not None:
             self._outline = [(p, p.boundingRect()) for p in outline if not p.isEmpty()]
         self._update_rect()
+
+    def _full_fills(self) -> list[tuple[QtGui.QPainterPath, QtGui.QBrush, QtCore.QRectF]]:
+        if self._fills_later is not None:
+            build, self._fills_later = self._fills_later, None
+            self._fills = [(p, b, p.boundingRect()) for p, b in build() if not p.isEmpty()]
+        return self._fills
 
     def set_borders(self, path: QtGui.QPainterPath) -> None:
         """Neighbourhood borders, drawn over the fills in a dark, heavier line."""
@@ -82,13 +99,18 @@ class FillItem(pg.GraphicsObject):
 
     def _update_rect(self) -> None:
         rect = QtCore.QRectF()
-        for *_, r in self._fills + self._outline:
+        # (the simplified fills cover the same ground as the full ones still to be built)
+        for *_, r in self._fills + self._lod_fills + self._outline:
             rect = rect.united(r)
         self._rect = rect.united(self._borders.boundingRect())
         self.invalidate()
 
     def boundingRect(self) -> QtCore.QRectF:
         return self._rect
+
+    def rendered_area(self) -> QtCore.QRectF:
+        """The map rectangle (metres) held in the image cache (empty when there is none)."""
+        return QtCore.QRectF(self._cache[1]) if self._cache is not None else QtCore.QRectF()
 
     def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
         # an exception escaping a Python paint() override can take the whole process down in a
@@ -121,9 +143,9 @@ class FillItem(pg.GraphicsObject):
         painter.restore()
 
     def _render(self, t: QtGui.QTransform, view: QtCore.QRectF, dpr: float):
-        """Draw the view plus a half-view margin each side into an image at the current scale."""
-        area = view.adjusted(-view.width() / 2, -view.height() / 2, view.width() / 2,
-                             view.height() / 2).intersected(self._rect)
+        """Draw the view plus ``MARGIN`` each side into an image at the current scale."""
+        mx, my = view.width() * self.MARGIN, view.height() * self.MARGIN
+        area = view.adjusted(-mx, -my, mx, my).intersected(self._rect)
         target = t.mapRect(area)
         left, top = round(target.left()), round(target.top())
         size = QtCore.QSize(int(target.width() * dpr) + 2, int(target.height() * dpr) + 2)
@@ -142,7 +164,7 @@ class FillItem(pg.GraphicsObject):
         painter.setPen(QtCore.Qt.PenStyle.NoPen)
         self.used_lod = bool(self._lod_fills) and \
             pixels_per_metre > 0 and 1 / pixels_per_metre >= self._lod_m_per_px
-        for path, brush, rect in self._lod_fills if self.used_lod else self._fills:
+        for path, brush, rect in self._lod_fills if self.used_lod else self._full_fills():
             if rect.intersects(area):
                 if self.used_lod:
                     # simplified neighbours no longer meet exactly: a hairline in the fill

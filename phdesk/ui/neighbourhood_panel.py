@@ -123,7 +123,8 @@ class NeighbourhoodPanel(QtWidgets.QWidget):
             self.caption.setText("Run mapping (F5) to find each neighbourhood's biggest gap.")
         else:
             self.caption.setText("Gap: the asset category and population segment with the "
-                                 "highest gap score (high need, low provision).")
+                                 "lowest access against the study area (no site within reach "
+                                 "first), then the highest gap score.")
         self.select(selected, emit=False)
 
     def _fit_number_columns(self) -> None:

@@ -12,10 +12,14 @@ from __future__ import annotations
 import importlib
 import logging
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from PySide6 import QtCore, QtWidgets
+
+from phdesk.ui.view_state import ViewState, WhenShown, bind_combo, item_key, item_text
 
 log = logging.getLogger(__name__)
 
@@ -23,20 +27,79 @@ LEFT = QtCore.Qt.DockWidgetArea.LeftDockWidgetArea
 RIGHT = QtCore.Qt.DockWidgetArea.RightDockWidgetArea
 BOTTOM = QtCore.Qt.DockWidgetArea.BottomDockWidgetArea
 
-# dock key, title (with mnemonic for the View menu), attribute on the window, area.
-# The charts share the bottom tabs with the tables: beside a map on a 1366-1920 px laptop screen
-# there is no room for them on the right; users with wide screens can drag them there.
-DOCKS = [
-    ("neighbourhoods", "&Neighbourhoods", "neighbourhood_panel", LEFT),
-    ("charts", "&Charts", "charts_panel", BOTTOM),
-    ("results", "&Results tables", "results_panel", BOTTOM),
-    ("assets", "&Asset register", "asset_panel", BOTTOM),
-    ("sources", "&Sources (provenance)", "provenance_panel", BOTTOM),
-]
 SCROLLED = {"charts"}   # docks whose content may be taller/wider than the dock: scroll, not grow
+
+
+@dataclass(frozen=True)
+class PanelSpec:
+    """One panel of the window: how it is made, where it goes, how it follows the view state.
+
+    ``make(window, service)`` builds it once the project is open. ``dock`` None: the centre.
+    ``combos``: (view-state field, combo attribute[, item key]) kept in step both ways;
+    ``follows``: (field, fn(panel, value)) called when the field changes (not on the panel that
+    made the change); ``emits``: (signal attribute, field) the panel's own choices.
+    ``per_project``: the panel holds the project's service, so it is rebuilt for another one.
+    """
+
+    attr: str
+    make: Callable[[Any, Any], QtWidgets.QWidget]
+    dock: str | None = None
+    title: str = ""
+    area: QtCore.Qt.DockWidgetArea = BOTTOM
+    per_project: bool = False
+    combos: tuple = ()
+    follows: tuple = ()
+    emits: tuple = ()
+
+
+def _panel(module: str, name: str, what: str, *, project: bool = False):
+    """A ``make(window, service)`` for ``phdesk.ui.<module>.<name>``: project panels take
+    ``(service, window)`` and reach the window's task runner, view state and undo stack."""
+    if project:
+        return lambda win, service: _make(module, name, what, win, service, win)
+    return lambda win, service: _make(module, name, what, win)
+
+
+# The one list of the window's panels (a new panel is one entry here). The charts share the
+# bottom tabs with the tables: beside a map on a 1366-1920 px laptop screen there is no room for
+# them on the right; users with wide screens can drag them there.
+REGISTRY = [
+    PanelSpec("neighbourhood_panel", _panel("neighbourhood_panel", "NeighbourhoodPanel",
+                                            "The neighbourhood list"),
+              "neighbourhoods", "&Neighbourhoods", LEFT,
+              follows=(("neighbourhood", lambda p, v: p.select(v, emit=False)),),
+              emits=(("neighbourhood_selected", "neighbourhood"),)),
+    PanelSpec("map_panel", _panel("map_panel", "MapPanel", "The map"),
+              combos=(("category", "category_combo"), ("segment", "segment_combo"),
+                      ("measure", "measure_combo", item_key)),
+              follows=(("neighbourhood", lambda p, v: p.select_neighbourhood(v)),),
+              emits=(("neighbourhood_selected", "neighbourhood"),)),
+    PanelSpec("charts_panel", _panel("charts", "ChartsPanel", "The charts"),
+              "charts", "&Charts",
+              combos=(("category", "category_combo"), ("segment", "segment_combo")),
+              follows=(("neighbourhood", lambda p, v: p.set_neighbourhood(v)),)),
+    PanelSpec("results_panel", _panel("tables", "ResultsPanel", "The results tables"),
+              "results", "&Results tables"),
+    PanelSpec("asset_panel", lambda win, service: _make(
+        "asset_register", "AssetRegisterPanel", "The asset register", win, service, win.tasks),
+        "assets", "&Asset register", per_project=True),
+    PanelSpec("provenance_panel", lambda win, service: _make(
+        "provenance_panel", "ProvenancePanel", "The sources list", win, service),
+        "sources", "&Sources (provenance)", per_project=True),
+    PanelSpec("notes_panel", _panel("notes_panel", "NotesPanel", "The notes", project=True),
+              "notes", "N&otes", BOTTOM, per_project=True),
+    PanelSpec("ideas_panel", _panel("ideas_panel", "IdeasPanel", "The change ideas",
+                                    project=True),
+              "ideas", "&Ideas", BOTTOM, per_project=True),
+    PanelSpec("scenario_panel", _panel("scenario_panel", "ScenarioPanel", "The scenarios",
+                                       project=True),
+              "scenarios", "Sc&enarios", BOTTOM, per_project=True),
+]
+SPECS = {s.attr: s for s in REGISTRY}
+# dock key, title (with mnemonic for the View menu), attribute on the window, area
+DOCKS = [(s.dock, s.title, s.attr, s.area) for s in REGISTRY if s.dock]
 # the window's panels, which wait for its project (placeholders until then)
-PANELS = ("neighbourhood_panel", "map_panel", "charts_panel", "results_panel", "asset_panel",
-          "provenance_panel")
+PANELS = tuple(s.attr for s in REGISTRY)
 
 
 class Placeholder(QtWidgets.QLabel):
@@ -110,27 +173,6 @@ def _make(module: str, name: str, what: str, parent: QtWidgets.QWidget, *args: A
     return cls(*args, parent=parent) if args else cls(parent)
 
 
-def make_map_panel(parent: QtWidgets.QWidget) -> QtWidgets.QWidget:
-    return _make("map_panel", "MapPanel", "The map", parent)
-
-
-def make_charts_panel(parent: QtWidgets.QWidget) -> QtWidgets.QWidget:
-    return _make("charts", "ChartsPanel", "The charts", parent)
-
-
-def make_results_panel(parent: QtWidgets.QWidget) -> QtWidgets.QWidget:
-    return _make("tables", "ResultsPanel", "The results tables", parent)
-
-
-def make_asset_panel(service, tasks, parent: QtWidgets.QWidget) -> QtWidgets.QWidget:
-    return _make("asset_register", "AssetRegisterPanel", "The asset register", parent,
-                 service, tasks)
-
-
-def make_provenance_panel(service, parent: QtWidgets.QWidget) -> QtWidgets.QWidget:
-    return _make("provenance_panel", "ProvenancePanel", "The sources list", parent, service)
-
-
 def make_import_wizard(service, tasks, files: list[Path] | None, parent: QtWidgets.QWidget):
     """The import wizard, or None (with a status message) if it is not available."""
     cls, reason = _load("import_wizard", "ImportWizard")
@@ -142,23 +184,49 @@ def make_import_wizard(service, tasks, files: list[Path] | None, parent: QtWidge
 
 
 def build_panels(window: QtWidgets.QMainWindow, service, centre: QtWidgets.QLayout) -> None:
-    """Build the window's panels (``PANELS``) for ``service`` in place of the placeholders it
-    showed while the project opened: the map in the ``centre`` layout, the rest in the docks.
+    """Build the window's panels (``REGISTRY``) for ``service`` in place of the placeholders it
+    showed while the project opened: the map in the ``centre`` layout, the rest in the docks;
+    then wire them to the window's view state.
 
     The panel modules (pandas, pyqtgraph) are imported here, not when the window is made.
     """
-    from phdesk.ui.neighbourhood_panel import NeighbourhoodPanel
-
     placeholder = window.map_panel
-    window.neighbourhood_panel = NeighbourhoodPanel(window)
-    window.map_panel = make_map_panel(window)
-    window.charts_panel = make_charts_panel(window)
-    window.results_panel = make_results_panel(window)
-    window.asset_panel = make_asset_panel(service, window.tasks, window)
-    window.provenance_panel = make_provenance_panel(service, window)
+    for spec in REGISTRY:
+        setattr(window, spec.attr, spec.make(window, service))
     centre.replaceWidget(placeholder, window.map_panel)
+    placeholder.hide()   # replaceWidget leaves it shown at (0, 0) until it is deleted
     placeholder.deleteLater()
     fill_docks(window)
+    for spec in REGISTRY:
+        connect_view_state(window, spec)
+
+
+def rebuild_project_panels(window: QtWidgets.QMainWindow, service) -> None:
+    """Another project in the same window: new panels for those that hold the service."""
+    for spec in REGISTRY:
+        if spec.per_project and spec.dock:
+            setattr(window, spec.attr, replace_dock_widget(
+                window, spec.dock, spec.make(window, service)))
+            connect_view_state(window, spec)
+
+
+def connect_view_state(window, spec: PanelSpec) -> None:
+    """Wire one panel to ``window.view_state`` as its registry entry says."""
+    state: ViewState = window.view_state
+    panel = getattr(window, spec.attr)
+    shown = WhenShown.of(panel)   # a hidden panel catches up when it is next shown
+    for field, attr, *key in spec.combos:
+        combo = getattr(panel, attr, None)
+        if isinstance(combo, QtWidgets.QComboBox):
+            bind_combo(state, field, combo, *(key or [item_text]), owner=panel)
+    for signal, field in spec.emits:
+        sig = getattr(panel, signal, None)
+        if sig is not None:
+            sig.connect(lambda value, f=field, p=panel: state.set_from(p, **{f: value}))
+    for field, fn in spec.follows:
+        if not isinstance(panel, Placeholder):
+            state.follow(field, lambda value, f=fn, p=panel, n=field: state.source is not p and
+                         shown.run_or_defer(n, lambda: f(p, state.get(n))), panel)
 
 
 def map_layer_builder(map_panel: QtWidgets.QWidget):
@@ -168,27 +236,6 @@ def map_layer_builder(map_panel: QtWidgets.QWidget):
     from phdesk.ui.map_layers import build_base_layers
 
     return build_base_layers
-
-
-def link_choices(a: QtWidgets.QWidget, b: QtWidgets.QWidget,
-                 names: tuple[str, ...] = ("category_combo", "segment_combo")) -> None:
-    """Keep the category and segment chosen on the map and on the charts the same.
-
-    Each panel keeps its own combo boxes; a choice in one is copied to the other when the other
-    offers it (text match), so the workshop sees one story in both.
-    """
-    for name in names:
-        first, second = getattr(a, name, None), getattr(b, name, None)
-        if isinstance(first, QtWidgets.QComboBox) and isinstance(second, QtWidgets.QComboBox):
-            first.currentTextChanged.connect(lambda text, dst=second: _copy_choice(text, dst))
-            second.currentTextChanged.connect(lambda text, dst=first: _copy_choice(text, dst))
-
-
-def _copy_choice(text: str, target: QtWidgets.QComboBox) -> None:
-    if text and target.currentText() != text:
-        index = target.findText(text)
-        if index >= 0:
-            target.setCurrentIndex(index)
 
 
 _MNEMONIC = re.compile(r"&([^&\s])")

@@ -91,13 +91,15 @@ def fake_result(areas: pd.DataFrame, assets: pd.DataFrame, profile: pd.DataFrame
     pop = g["population"].clip(lower=1)
     g["assets_per_10k"] = 1e4 * g["assets_inside"] / pop
     p = g["pop_cov"] / pop
-    half = 1.96 * np.sqrt(p * (1 - p) / pop + 1 / (4 * pop ** 2))
     g["coverage_pct"] = 100 * p
-    g["coverage_lower"] = 100 * (p - half).clip(lower=0)
-    g["coverage_upper"] = 100 * (p + half).clip(upper=1)
+    g["coverage_pct_r050"] = 100 * p * 0.6        # preview only: the radius sensitivity's shape
+    g["coverage_pct_r150"] = (100 * p * 1.3).clip(upper=100)
+    g["no_site_pct"] = 100 - g["coverage_pct"]
     g["access_2sfca"] = g["pop_acc"] / pop
     g["access_e2sfca"] = g["access_2sfca"] * 0.8
-    g["overlap_pct"] = 100 * g["pop_over"] / pop
+    mean_acc = g.groupby(["segment", "category"])["access_2sfca"].transform("mean")
+    g["access_ratio"] = 100 * g["access_2sfca"] / mean_acc.where(mean_acc > 0)
+    g["choice_pct"] = 100 * g["pop_over"] / pop
     share = g["population"] / g.groupby(["segment", "category"])["population"].transform("sum")
     z = g.groupby(["segment", "category"])
     need_z = (share - z["population"].transform(lambda v: (v / v.sum()).mean())) / share.std()

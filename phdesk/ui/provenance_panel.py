@@ -73,11 +73,11 @@ class ProvenancePanel(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(split)
         self.table.view.selectionModel().currentRowChanged.connect(self._show_details)
-        self.reload()
 
-    def reload(self) -> None:
-        """Read the provenance table again (after an import)."""
-        self._raw = self.service.provenance()
+    def set_frame(self, raw: pd.DataFrame | None) -> None:
+        """Show the provenance table (``service.provenance()``, read off the GUI thread: the
+        window passes the copy its background load read)."""
+        self._raw = raw if raw is not None else pd.DataFrame()
         self.table.set_frame(provenance_table(self._raw))
         self.details.clear()
         self.copy_button.setEnabled(False)
@@ -143,7 +143,9 @@ def _preview() -> int:  # pragma: no cover - manual preview
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv)
     path = Path(tempfile.mkdtemp()) / "demo.phdesk"
     write_demo(path)
-    panel = ProvenancePanel(ProjectService.open(path))
+    service = ProjectService.open(path)
+    panel = ProvenancePanel(service)
+    panel.set_frame(service.provenance())
     panel.resize(900, 500)
     panel.show()
     if panel.table.model.rowCount():

@@ -206,12 +206,20 @@ class FrameView(QtWidgets.QWidget):
                 return None
             path = chosen
         path = Path(path)
-        try:
-            self.visible_frame().to_csv(path, index=False, encoding="utf-8-sig")
-        except OSError as exc:
-            QtWidgets.QMessageBox.warning(self, "Could not save", f"{path}: {exc.strerror}")
+        from phdesk.core.errors import UserError
+        from phdesk.export.csv_tables import write_frame
+
+        try:   # the export path's CSV writer: formula-like text made safe (UTF-8 with BOM)
+            write_frame(self.frame_to_save(), path, bom=True)
+        except UserError as exc:
+            QtWidgets.QMessageBox.warning(self, "Could not save", str(exc))
             return None
         return path
+
+    def frame_to_save(self) -> pd.DataFrame:
+        """What *Save as CSV* writes: the rows shown (the results panel replaces this with the
+        same rows under the project's disclosure rule)."""
+        return self.visible_frame()
 
 
 RESULT_TABLES = [
@@ -233,6 +241,7 @@ class ResultsPanel(QtWidgets.QWidget):
         self.views: dict[str, FrameView] = {}
         for attr, title in RESULT_TABLES:
             view = FrameView(title, parent=self.tabs)
+            view.frame_to_save = lambda a=attr: self.shareable_frame(a)
             self.views[attr] = view
             self.tabs.addTab(view, title)
         self._result: Any | None = None
@@ -254,6 +263,21 @@ class ResultsPanel(QtWidgets.QWidget):
     def result(self) -> Any | None:
         """The MappingResult shown (None if none)."""
         return self._result
+
+    def shareable_frame(self, attr: str) -> pd.DataFrame:
+        """The rows of table ``attr`` shown, with the project's disclosure rule applied (the
+        screen shows exact figures; a saved file leaves the window)."""
+        view = self.views[attr]
+        service = getattr(self.window(), "service", None)
+        if self._result is None or service is None:
+            return view.visible_frame()
+        from phdesk.export.bundle import build_bundle
+
+        shared = build_bundle(service, self._result).tables[attr]
+        mask = view.proxy.shown_mask() if hasattr(view.proxy, "shown_mask") else None
+        if mask is not None and len(mask) == len(shared):
+            shared = shared[mask]
+        return shared.reset_index(drop=True)
 
     def main_control(self) -> QtWidgets.QWidget:
         """Where Ctrl+4 lands: the table of the tab shown."""

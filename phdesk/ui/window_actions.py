@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from phdesk import paths
-from phdesk.ui import panels
+from phdesk.ui import panels, window_planning
 from phdesk.ui.errors import show_error
 
 if TYPE_CHECKING:
@@ -51,6 +51,8 @@ def build(win: MainWindow) -> None:
         a.add(f"view.focus.{key or 'map'}", f"Go to {text}",
               lambda _=False, k=key: panels.focus_dock(win, k), f"Ctrl+{i}",
               f"Move the keyboard focus to the {text.replace('&', '').lower()}")
+    a.add("view.workshop", "&Workshop mode", lambda: window_planning.open_workshop(win), "F11",
+          "Full screen, large type, keyboard driven: step through neighbourhoods with a group")
     a.add("view.reset_layout", "Reset &layout", lambda: reset_layout(win),
           tip="Put every panel back where it started")
     a.add("help.contents", "phdesk &help", lambda: show_dialog(win, "help"), "F1",
@@ -71,6 +73,10 @@ def build(win: MainWindow) -> None:
     m.addSeparator()
     m.addAction(a["file.import"])
     export = m.addMenu("&Export")
+    from phdesk.ui import export_actions
+
+    export_actions.add_to_menu(win, export)
+    export.addSeparator()
     export.addAction(a["file.export_map"])
     export.addAction(a["file.export_charts"])
     m.addSeparator()
@@ -89,6 +95,7 @@ def build(win: MainWindow) -> None:
     for key in FOCUS:
         m.addAction(a[f"view.focus.{key[0] or 'map'}"])
     m.addSeparator()
+    m.addAction(a["view.workshop"])
     panels_menu = m.addMenu("&Panels")
     for dock in win.docks.values():
         panels_menu.addAction(dock.toggleViewAction())
@@ -117,19 +124,35 @@ def show_dialog(win: MainWindow, which: str) -> None:
 
 
 def refresh_edit_menu(win: MainWindow) -> None:
-    """Undo/redo of the asset register's edits (rebuilt when the project changes)."""
+    """Undo/redo of the last edited of the window's stacks: the asset register's and the
+    window's own (notes, ideas, scenarios). Rebuilt when the project changes."""
     menu = win.edit_menu
     for act in menu.actions():
         win.removeAction(act)
     menu.clear()
-    stack = getattr(win.asset_panel, "undo_stack", None)
-    menu.setEnabled(isinstance(stack, QtGui.QUndoStack))
-    if isinstance(stack, QtGui.QUndoStack):
-        undo = stack.createUndoAction(menu, "&Undo")
-        undo.setShortcut(Key.Undo)
-        redo = stack.createRedoAction(menu, "&Redo")
-        redo.setShortcut(Key.Redo)
-        menu.addActions([undo, redo])
+    stacks = [s for s in (getattr(win.asset_panel, "undo_stack", None),
+                          getattr(win, "undo_stack", None)) if isinstance(s, QtGui.QUndoStack)]
+    menu.setEnabled(bool(stacks))
+    if not stacks:
+        return
+    group = getattr(win, "undo_group", None)
+    if group is None:
+        group = win.undo_group = QtGui.QUndoGroup(win)
+    for old in group.stacks():
+        group.removeStack(old)
+    for stack in stacks:
+        group.addStack(stack)
+        if not stack.property("phdesk_grouped"):   # a stack lives as long as its panel
+            stack.setProperty("phdesk_grouped", True)
+            # Ctrl+Z undoes what was done last, whichever panel it was done in
+            stack.indexChanged.connect(
+                lambda _i, st=stack: st in group.stacks() and group.setActiveStack(st))
+    group.setActiveStack(stacks[0])
+    undo = group.createUndoAction(menu, "&Undo")
+    undo.setShortcut(Key.Undo)
+    redo = group.createRedoAction(menu, "&Redo")
+    redo.setShortcut(Key.Redo)
+    menu.addActions([undo, redo])
 
 
 def refresh_recent_menu(win: MainWindow) -> None:

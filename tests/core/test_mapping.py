@@ -56,9 +56,9 @@ def test_tiny_case_coverage_overlap_nearest():
     assert b.nearest_m == pytest.approx(500.0)
     n2 = _nbh(r, "N2")
     assert n2.coverage_pct == pytest.approx(100.0)
-    assert n2.overlap_pct == pytest.approx(100.0)   # B's 300 people are within reach of X and Y
+    assert n2.choice_pct == pytest.approx(100.0)   # B's 300 people are within reach of X and Y
     n1 = _nbh(r, "N1")
-    assert n1.overlap_pct == pytest.approx(0.0)
+    assert n1.choice_pct == pytest.approx(0.0)
     # the asset on B's edge belongs to B; X is in A
     assets = r.assets.set_index("name")
     assert assets.loc["X", "area_code"] == "A" and assets.loc["Y", "area_code"] == "B"
@@ -99,16 +99,18 @@ def test_cold_spots_and_nearest_for_a_far_category():
     assert lib.coverage_pct == 0 and lib.access_2sfca == 0
 
 
-def test_coverage_interval_is_wilson():
-    from phdesk.stats import wilson_ci
-
+def test_coverage_has_no_interval_but_the_radius_sensitivity():
+    """Coverage is a count of all residents (no sampling interval); instead it is given at half
+    and 1.5 times the radius. A at 0 m from X; B at 1000 m from X and 500 m from Y."""
     inputs = tiny_inputs()
     inputs.areas["neighbourhood"] = ["N", "N"]
     r = compute_mapping(inputs, MappingParams(radius_m={"Pharmacy": 400.0}))
     n = _nbh(r, "N")
-    assert n.coverage_pct == pytest.approx(25.0)   # only A (100 of 400) is within 400 m
-    lo, hi = wilson_ci(100, 400)
-    assert (n.coverage_lower, n.coverage_upper) == pytest.approx((100 * lo, 100 * hi))
+    assert n.coverage_pct == pytest.approx(25.0)        # only A (100 of 400) within 400 m
+    assert n.coverage_pct_r050 == pytest.approx(25.0)   # 200 m: still only A
+    assert n.coverage_pct_r150 == pytest.approx(100.0)  # 600 m: B reaches Y at 500 m
+    assert n.no_site_pct == pytest.approx(75.0)
+    assert "coverage_lower" not in r.neighbourhood_segments
 
 
 def test_output_columns_are_the_documented_ones():
@@ -117,17 +119,42 @@ def test_output_columns_are_the_documented_ones():
         assert list(getattr(r, name).columns) == cols, name
 
 
-def test_segments_served_by_category():
+def test_universal_category_shares_capacity_among_everyone():
+    """A pharmacy is universal: step one's demand is everyone, and a segment's figure is the
+    same access averaged over its residents, so All and 65+ figures compare."""
     inputs = tiny_inputs()
     inputs.segments = pd.concat([inputs.segments, pd.DataFrame({
         "area_code": ["A", "B"], "segment": "Age 65+", "population": [10.0, 90.0]})])
     r = compute_mapping(inputs, MappingParams())
-    assert set(r.neighbourhood_segments.segment) == {"All", "Age 65+"}  # pharmacy -> older
+    assert set(r.neighbourhood_segments.segment) == {"All", "Age 65+"}
     b = _area(r, "B", segment="Age 65+")
     assert b.population == 90
-    assert b.access_2sfca == pytest.approx(1000 * (2 / 100 + 1 / 90))
-    r = compute_mapping(inputs, MappingParams(segments=["Age 65+"]))
-    assert set(r.neighbourhood_segments.segment) == {"All", "Age 65+"}
+    assert b.access_2sfca == pytest.approx(1000 * (2 / 400 + 1 / 300))   # everyone competes
+    assert b.access_2sfca == pytest.approx(_area(r, "B").access_2sfca)
+    # 65+ weighted mean over A (10 people, 5.0) and B (90 people, 8.33)
+    ns = r.neighbourhood_segments.set_index(["neighbourhood", "segment"])
+    assert ns.loc[("N2", "Age 65+"), "access_2sfca"] == pytest.approx(
+        ns.loc[("N2", "All"), "access_2sfca"])
+    rules = r.category_rules.set_index("category")
+    assert bool(rules.loc["Pharmacy", "universal"]) and rules.loc["Pharmacy", "radius_m"] == 1000
+
+
+def test_targeted_category_competes_within_its_target_group():
+    """A children's centre is targeted: its capacity is shared by the young children within
+    reach only; other segments' figures are that access averaged over their residents."""
+    inputs = tiny_inputs()
+    inputs.assets["category"] = "Children's centre"
+    inputs.segments = pd.concat([inputs.segments, pd.DataFrame({
+        "area_code": ["A", "B"], "segment": "Age 0-4", "population": [10.0, 30.0]})])
+    r = compute_mapping(inputs, MappingParams())
+    rx, ry = 2 / (10 + 30), 1 / 30
+    b = _area(r, "B", category="Children's centre", segment="Age 0-4")
+    assert b.access_2sfca == pytest.approx(1000 * (rx + ry))
+    assert _area(r, "B", category="Children's centre").access_2sfca == pytest.approx(
+        1000 * (rx + ry))   # All: the under-5s' access, averaged over everyone
+    rules = r.category_rules.set_index("category")
+    assert not rules.loc["Children's centre", "universal"]
+    assert rules.loc["Children's centre", "demand"] == ["Age 0-4"]
 
 
 def test_areas_without_lookup_are_assigned_by_largest_overlap():
@@ -238,27 +265,42 @@ def test_bad_parameters_are_user_errors(params, match):
         compute_mapping(tiny_inputs(), params)
 
 
-def test_inequality_rows_are_sii_of_decile_aggregates():
+def test_inequality_rows_are_phe_transformed_models_of_decile_aggregates():
+    """Coverage: logit model of the empirical proportions with the between-area standard error
+    on the logit scale; access: log model. Computed here from area_access independently."""
     from phdesk.core.mapping import SII_SEED
-    from phdesk.stats import sii, wilson_ci
+    from phdesk.stats import sii
     from tests.core.mapping_data import random_inputs
 
     inputs = random_inputs(8, n_areas=150, n_assets=40, extent=8000.0)
     r = compute_mapping(inputs, MappingParams(sii_repetitions=2000))
     a = r.area_access[(r.area_access.category == "Pharmacy") & (r.area_access.segment == "All")]
     a = a.merge(inputs.areas[["code", "imd_decile"]], left_on="area_code", right_on="code")
-    g = a.assign(cov=a.population * a.covered, pa=a.population * a.access_2sfca).groupby(
-        "imd_decile")[["population", "cov", "pa"]].sum()
-    lo, hi = wilson_ci(g["cov"].to_numpy(), g["population"].to_numpy())
-    want = sii(100 * g["cov"] / g["population"], g["population"], lower_cl=100 * lo,
-               upper_cl=100 * hi, repetitions=2000, seed=SII_SEED)
-    got = r.inequality.set_index(["category", "segment", "measure"]).loc[
-        ("Pharmacy", "All", "coverage")]
-    assert got["deciles"] == 10
-    for f in ("sii", "sii_lower", "sii_upper", "rii", "intercept"):
+    a = a.assign(c=a.covered.astype(float), w=a.population)
+    rows = []
+    for _, g in a.groupby("imd_decile"):
+        w = g.w.to_numpy()
+        n_eff = w.sum() ** 2 / (w ** 2).sum()
+
+        def mean_se(x, w=w, n_eff=n_eff):
+            m = (w * x).sum() / w.sum()
+            return m, np.sqrt(max((w * x * x).sum() / w.sum() - m * m, 0) / n_eff)
+        cm, cse = mean_se(g.c.to_numpy())
+        am, ase = mean_se(g.access_2sfca.to_numpy())
+        rows.append((w.sum(), (w * g.c).sum(), cse, am, ase))
+    pop, cov, cse, am, ase = map(np.array, zip(*rows, strict=True))
+    c = 0.5 / pop.mean()
+    prop = np.clip(cov / pop, c, 1 - c)
+    want = sii(prop, pop, se=cse / (prop * (1 - prop)), value_type=2, transform=True,
+               multiplier=100, repetitions=2000, seed=SII_SEED)
+    ineq = r.inequality.set_index(["category", "segment", "measure"])
+    got = ineq.loc[("Pharmacy", "All", "coverage")]
+    assert got["deciles"] == 10 and got["model"] == "logit" and not got["extrapolated"]
+    for f in ("sii", "sii_lower", "sii_upper", "rii", "rii_lower", "rii_upper", "intercept"):
         assert got[f] == pytest.approx(getattr(want, f)), f
-    acc = r.inequality.set_index(["category", "segment", "measure"]).loc[
-        ("Pharmacy", "All", "access_2sfca")]
-    assert acc["intercept"] == pytest.approx(
-        sii(g["pa"] / g["population"], g["population"], se=np.ones(10),
-            repetitions=2000, seed=SII_SEED).intercept)
+    acc = ineq.loc[("Pharmacy", "All", "access_2sfca")]
+    want = sii(am, pop, se=ase / am, value_type=1, transform=True, repetitions=2000,
+               seed=SII_SEED)
+    assert acc["model"] == "log"
+    assert acc["rii"] == pytest.approx(want.rii) and acc["sii"] == pytest.approx(want.sii)
+    assert (r.inequality["rii"].dropna() > 0).all()

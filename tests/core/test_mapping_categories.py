@@ -78,3 +78,22 @@ def test_bad_settings_are_refused_and_nothing_saved(project, radius, serves, mat
             "category": ["Good", "Bad"], "radius_m": [500, radius],
             "serves": [["All"], serves]}))
     assert queries.category_settings(project).empty
+
+
+@pytest.mark.parametrize("name,universal", [
+    ("GP practice", True), ("Pharmacy", True), ("Library", True), ("Leisure centre", True),
+    ("Family hub", False), ("Children's Centre", False), ("Older people's day centre", False),
+    ("Something new", True)])
+def test_universal_or_targeted_by_default(name, universal):
+    from phdesk.core.categories import default_universal
+
+    assert default_universal(name) is universal
+    table = category_table([name], None, ["All", "Age 0-4", "Age 65+"])
+    assert bool(table["universal"].iloc[0]) is universal
+
+
+def test_saved_universal_flag_wins_over_the_default():
+    saved = pd.DataFrame({"category": ["Pharmacy"], "radius_m": [800.0],
+                          "serves": [["All", "Age 65+"]], "universal": [False]})
+    table = category_table(["Pharmacy"], saved, ["All", "Age 65+"])
+    assert not table["universal"].iloc[0] and table["radius_m"].iloc[0] == 800

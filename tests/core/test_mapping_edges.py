@@ -21,18 +21,23 @@ def _quiet(inputs, params=None):
         return compute_mapping(inputs, params)
 
 
-def test_no_coverage_anywhere_gives_nan_rii_and_a_note():
+def test_no_coverage_anywhere_gives_no_inequality_and_no_negative_rii():
     # radius 1 m: no area point is that close to an asset, so coverage and access are 0 in
-    # every IMD decile; the RII (intercept + sii) / intercept is 0 / 0
+    # every IMD decile. Coverage (logit of the empirical proportion): no slope, RII 1. Access:
+    # the log cannot take 0, so the linear model, whose RII 0 / 0 is left empty with a note.
     inputs = random_inputs(3, categories=("Pharmacy",))
     params = MappingParams(default_radius_m=1.0, radius_override=True, sii_repetitions=1000)
     result = _quiet(inputs, params)
     assert (result.area_access["assets_within"] == 0).all()
-    ineq = result.inequality
-    assert set(ineq["measure"]) == {"coverage", "access_2sfca"} and (ineq["deciles"] == 10).all()
-    assert (ineq["sii"] == 0).all() and (ineq["intercept"] == 0).all()
-    assert ineq[["rii", "rii_lower", "rii_upper"]].isna().all().all()
-    assert ineq["note"].str.contains("rii undefined").all()
+    ineq = result.inequality.set_index("measure")
+    assert set(ineq.index) == {"coverage", "access_2sfca"} and (ineq["deciles"] == 10).all()
+    cov, acc = ineq.loc["coverage"], ineq.loc["access_2sfca"]
+    assert (cov["model"] == "logit").all() and (acc["model"] == "linear").all()
+    assert np.allclose(cov["sii"], 0, atol=1e-9) and np.allclose(cov["rii"], 1, atol=1e-9)
+    assert (cov[["rii", "rii_lower", "rii_upper"]] > 0).all().all()
+    assert (acc["sii"] == 0).all() and (acc["intercept"] == 0).all()
+    assert acc[["rii", "rii_lower", "rii_upper"]].isna().all().all()
+    assert acc["note"].str.contains("rii left empty").all()
 
 
 def test_equal_provision_everywhere_ties_gap_scores_at_zero():
@@ -43,7 +48,8 @@ def test_equal_provision_everywhere_ties_gap_scores_at_zero():
                                           sii_repetitions=1000))
     ns = result.neighbourhood_segments
     assert ns["neighbourhood"].nunique() == 4
-    assert (ns["coverage_pct"] == 100).all() and (ns["overlap_pct"] == 100).all()
+    assert (ns["coverage_pct"] == 100).all() and (ns["choice_pct"] == 100).all()
+    assert np.allclose(ns["access_ratio"], 100) and np.allclose(ns["duplicated_pct"], 0)
     assert (ns["gap_score"] == 0).all()
     assert not np.signbit(ns["gap_score"].to_numpy(dtype=float)).any()   # no "-0.0" in the CSV
     assert (ns["gap_rank"] == 1).all()       # a tie, not an order made of rounding error
@@ -68,12 +74,13 @@ def test_missing_imd_is_noted():
     result = _quiet(none)
     ineq = result.inequality
     assert len(ineq) == 2 and ineq["sii"].isna().all() and (ineq["deciles"] == 0).all()
+    assert not ineq["extrapolated"].any()
     assert ineq["note"].str.contains("no IMD deciles").all()
     assert any("no IMD deciles" in n for n in result.summary["notes"])
     some = tiny_inputs()
     some.areas.loc[0, "imd_decile"] = np.nan
     notes = _quiet(some).summary["notes"]
-    assert any("1 areas without an IMD decile" in n for n in notes)
+    assert any("1 areas (100 residents) without an IMD decile" in n for n in notes)
 
 
 def test_category_without_placed_assets_is_named_in_the_notes():
@@ -84,13 +91,13 @@ def test_category_without_placed_assets_is_named_in_the_notes():
     assert any("not mapped: Family hub" in n for n in result.summary["notes"])
 
 
-def test_duplicate_points_are_two_assets_and_overlap():
+def test_duplicate_points_are_two_assets_and_a_choice():
     inputs = tiny_inputs()
     inputs.assets.loc[1, ["easting", "northing"]] = [0.0, 0.0]     # Y on top of X
     result = _quiet(inputs, MappingParams(default_radius_m=100.0, radius_override=True))
     ns = result.neighbourhood_segments.set_index("neighbourhood")
     assert ns.loc["N1", "assets_inside"] == 2
-    assert ns.loc["N1", "overlap_pct"] == 100
+    assert ns.loc["N1", "choice_pct"] == 100
     assert result.area_access.set_index("area_code").loc["A", "assets_within"] == 2
 
 
@@ -99,12 +106,12 @@ def test_segment_with_nobody_in_a_neighbourhood_is_nan_not_zero():
     inputs.segments = pd.concat([inputs.segments, pd.DataFrame(
         {"area_code": ["A", "B"], "segment": "Age 65+", "population": [0.0, 50.0]})])
     inputs.settings = pd.DataFrame({"category": ["Pharmacy"], "radius_m": [1000.0],
-                                    "serves": [["All", "Age 65+"]]})
+                                    "serves": [["All", "Age 65+"]], "universal": [False]})
     result = _quiet(inputs)
     ns = result.neighbourhood_segments
     row = ns[(ns["neighbourhood"] == "N1") & (ns["segment"] == "Age 65+")].iloc[0]
-    for col in ("coverage_pct", "coverage_lower", "coverage_upper", "assets_per_10k",
-                "access_2sfca", "gap_score"):
+    for col in ("coverage_pct", "coverage_pct_r050", "choice_pct", "assets_per_10k",
+                "access_2sfca", "access_ratio", "duplicated_pct", "gap_score"):
         assert np.isnan(row[col]), col
     assert pd.isna(row["gap_rank"])
     other = ns[(ns["neighbourhood"] == "N2") & (ns["segment"] == "Age 65+")].iloc[0]
@@ -148,7 +155,8 @@ def test_cli_map_states_the_population_dataset_and_notes(project, tmp_path, caps
     assert main(["map", str(path), "--out", str(tmp_path / "o")]) == 0
     err = capsys.readouterr().err
     assert "population: New estimates" in err
-    assert "used the most recently imported: New estimates" in err
+    # both datasets cover the same areas: the newest import is used there, and the run says so
+    assert "'New estimates' used there (newest import)" in err
     assert "1 assets without coordinates skipped" in err
     assert main(["map", str(path), "--out", str(tmp_path / "o"), "--quiet"]) == 0
     assert "population:" not in capsys.readouterr().err

@@ -108,8 +108,15 @@ def test_cli_map_end_to_end(tmp_path, capsys):
     ns = pd.read_csv(tmp_path / "o" / "neighbourhood_segments.csv")
     assert set(ns["category"]) == {"Pharmacy"}
     assert ns.loc[ns.segment == "All", "population"].sum() > 0
-    assert ns["coverage_pct"].between(0, 100).all()
-    assert (ns["coverage_lower"] <= ns["coverage_pct"] + 1e-9).all()
+    assert ns["coverage_pct"].dropna().between(0, 100).all()
+    # every segment is reported for every category; empty only where nobody of it lives
+    assert ns["coverage_pct"].isna().equals(ns["population"] == 0)
+    # radius sensitivity: coverage grows with the radius (half, as used, 1.5 times)
+    ok = ns["population"] > 0
+    assert (ns.loc[ok, "coverage_pct_r050"] <= ns.loc[ok, "coverage_pct"] + 1e-9).all()
+    assert (ns.loc[ok, "coverage_pct"] <= ns.loc[ok, "coverage_pct_r150"] + 1e-9).all()
+    rules = pd.read_csv(tmp_path / "o" / "category_rules.csv")
+    assert rules["radius_m"].tolist() == [1200.0] and rules["universal"].tolist() == [True]
     run_params = queries.last_mapping_run(
         __import__("phdesk.store.project", fromlist=["Project"]).Project(tmp_path / "d.phdesk")
     )["parameters"]

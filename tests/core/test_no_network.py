@@ -80,7 +80,7 @@ def test_cli_jobs_run_with_the_network_blocked(tmp_path, no_network, capsys):
     csv = _asset_register(project, tmp_path / "assets.csv")
     assert main(["import", str(project), str(csv)]) == 0
     assert main(["map", str(project), "--out", str(tmp_path / "out"), "--quiet"]) == 0
-    assert len(list((tmp_path / "out").glob("*.csv"))) == 5
+    assert len(list((tmp_path / "out").glob("*.csv"))) == 6
     assert no_network == []
     assert "Test library" not in capsys.readouterr().err
 

@@ -51,7 +51,7 @@ def test_gp_in_eastfield_equals_adding_it_for_real(demo_path, tmp_path, capsys):
                             "easting": 535620.0, "northing": 180480.0, "capacity": 8})
     assert main(["map", str(real), "--out", str(tmp_path / "real"), "--quiet"]) == 0
     got, want = _tables(tmp_path / "scenario"), _tables(tmp_path / "real")
-    assert len(want) == 5 and got == want   # byte-equal, asset ids included
+    assert len(want) == 6 and got == want   # byte-equal, asset ids included
     # and the comparison shows the Core20 residents of Eastfield newly within reach
     capsys.readouterr()
     assert main(["compare", str(demo_path), "--scenario", "GP in Eastfield", "--out",
@@ -181,6 +181,14 @@ def test_bad_change_files_are_reported_and_nothing_saved(demo_path, tmp_path, ca
 
 def test_scenario_cli_usage_and_listing(demo_path, tmp_path, capsys):
     assert main(["scenario", str(demo_path), "--list"]) == 0
+    listing = capsys.readouterr().out
+    assert "A: GP branch on Mill Road: 1 change - A branch surgery" in listing
+    assert "  add 'Eastfield Station Surgery' (GP practice) at 535300, 179500, capacity 8" \
+        in listing
+    with Project(demo_path) as p:
+        for name in pl.scenarios(p)["name"]:
+            pl.delete_scenario(p, name)
+    assert main(["scenario", str(demo_path), "--list"]) == 0
     assert capsys.readouterr().out.strip() == "no scenarios"
     assert main(["scenario", str(demo_path), "X"]) == 2
     assert main(["scenario", str(demo_path), "--list", "--changes", "x.csv"]) == 2
@@ -207,8 +215,13 @@ def test_compare_two_scenarios(demo_path, tmp_path):
         pl.save_scenario(p, "A", gp)
         pl.save_scenario(p, "B", gp.assign(easting=531000.0, northing=183000.0))
     assert main(["compare", str(demo_path), "--scenario", "B", "--against", "A", "--out",
-                 str(tmp_path / "ab"), "--quiet"]) == 0
+                 str(tmp_path / "ab"), "--quiet", "--category", "GP practice"]) == 0
     reach = pd.read_csv(tmp_path / "ab" / "reach_changes.csv")
+    assert set(reach["category"]) == {"GP practice"}
+    assert set(pd.read_csv(tmp_path / "ab" / "neighbourhood_differences.csv")["category"]) == \
+        {"GP practice"}
+    assert main(["compare", str(demo_path), "--scenario", "B", "--against", "Nope", "--out",
+                 str(tmp_path / "x")]) == 2
     # moving the new site from A's place to B's: Eastfield loses what A gave it
     east = reach[(reach["neighbourhood"] == "Eastfield") & (reach["segment"] == "Core20")]
     assert east["no_longer_within_reach"].sum() > 0

@@ -445,3 +445,52 @@ def test_confidence_validation():
         proportion(101, 100)
     with pytest.raises(ValueError, match="denominators must be greater than zero"):
         rate(1, 0)
+
+
+# --- issue: DSR weights by band label; sii with se and transform ----------------------------
+
+def test_dsr_weights_are_matched_by_band_label_not_position():
+    from phdesk.stats import ESP2013, ESP2013_BANDS, dsr
+
+    rng = np.random.default_rng(4)
+    x = rng.integers(5, 60, 19).astype(float)
+    n = rng.integers(2_000, 9_000, 19).astype(float)
+    want = dsr(x, n)   # columns in ESP2013 order, positional
+    order = rng.permutation(19)   # the same bands, shuffled with their labels
+    got = dsr(x[order], n[order], bands=[ESP2013_BANDS[k] for k in order])
+    assert got.value == pytest.approx(want.value) and got.lower == pytest.approx(want.lower)
+    # a subset (under-75s) takes only its bands' weights, by label
+    keep = [k for k in range(19) if k < 15]
+    sub = dsr(x[keep], n[keep], bands=[ESP2013_BANDS[k] for k in keep])
+    w = ESP2013[keep]
+    assert sub.value == pytest.approx((x[keep] * w / n[keep]).sum() / w.sum() * 100_000)
+    with pytest.raises(ValueError, match="no standard population weight for band"):
+        dsr(x[:3], n[:3], bands=["0-4", "5-9", "0-9"])
+    with pytest.raises(ValueError, match="by label"):
+        dsr(x[:3], n[:3], stdpop=np.ones(3), bands=["a", "b", "c"])
+
+
+@pytest.mark.parametrize("value_type", [1, 2])
+def test_sii_with_se_and_transform_is_phe_with_the_limits_that_give_that_se(value_type):
+    """phe_sii computes se = (link(upper) - link(lower)) / 1.96 / 2 on the log / logit scale and
+    simulates there when transform is TRUE; an se given with transform is taken on that scale,
+    so it must give exactly the result of the limits link^-1(link(v) -/+ 1.96 se)."""
+    from statistics import NormalDist
+
+    from phdesk.stats import sii
+
+    v = np.array([0.31, 0.28, 0.26, 0.22, 0.2, 0.18, 0.15, 0.14, 0.12, 0.1])
+    if value_type == 1:
+        v = v * 40
+    pop = np.linspace(9_000, 14_000, 10)
+    se_t = np.linspace(0.02, 0.08, 10)
+    link = np.log if value_type == 1 else (lambda p: np.log(p / (1 - p)))
+    inv = np.exp if value_type == 1 else (lambda t: 1 / (1 + np.exp(-t)))
+    z = NormalDist().inv_cdf(0.975)
+    by_cl = sii(v, pop, lower_cl=inv(link(v) - z * se_t), upper_cl=inv(link(v) + z * se_t),
+                value_type=value_type, transform=True, repetitions=5000, seed=3)
+    by_se = sii(v, pop, se=se_t, value_type=value_type, transform=True, repetitions=5000,
+                seed=3)
+    for f in ("sii", "sii_lower", "sii_upper", "rii", "rii_lower", "rii_upper", "intercept"):
+        assert getattr(by_se, f) == pytest.approx(getattr(by_cl, f), rel=1e-9), f
+    assert by_se.rii > 0 and by_se.transform

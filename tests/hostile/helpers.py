@@ -83,3 +83,33 @@ def patient_extract(n: int, id_header: str = "pseudo_nhs_id", bad_share: float =
         "lsoa_code": area, "age": rng.integers(0, 100, n), "sex": rng.choice(["M", "F"], n),
         "diabetes": rng.choice(["0", "1"], n), "copd": rng.choice(["0", "1"], n),
     })
+
+
+def run_isolated(argv: list, timeout: float = 120.0) -> tuple[int, str, float, float]:
+    """Run ``python -m phdesk argv`` in a child process: ``(exit status, stderr, peak resident
+    memory in MB, seconds)``. Peak memory is the child's own, from ``wait4``."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root), "QT_QPA_PLATFORM": "offscreen"}
+    start = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "phdesk", *map(str, argv)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = start + timeout
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.monotonic() > deadline:
+            proc.kill()
+            os.wait4(proc.pid, 0)
+            raise AssertionError(f"phdesk {argv} still running after {timeout} s (a hang)")
+        time.sleep(0.05)
+    seconds = time.monotonic() - start
+    err = proc.stderr.read().decode("utf-8", "replace")
+    proc.stderr.close()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, err, usage.ru_maxrss / 1024, seconds

@@ -109,9 +109,11 @@ def test_run_mapping_keeps_result_and_biggest_gaps(service):
     gaps = service.biggest_gaps()
     assert len(gaps) == 8 and gaps["neighbourhood"].is_unique
     ns = result.neighbourhood_segments
-    for row in gaps.itertuples():
-        assert row.gap_score == ns.loc[ns["neighbourhood"] == row.neighbourhood,
-                                       "gap_score"].max()
+    for row in gaps.itertuples():   # headline: lowest access against the study area first
+        mine = ns[ns["neighbourhood"] == row.neighbourhood]
+        assert row.access_ratio == mine["access_ratio"].min()
+        tied = mine[mine["access_ratio"] == row.access_ratio]
+        assert row.no_site_pct == tied["no_site_pct"].max()
 
 
 def test_import_then_cache_refresh(service, tmp_path):

@@ -89,9 +89,9 @@ def grid_result() -> MappingResult:
                 ns_rows.append({
                     "neighbourhood": nb, "segment": seg, "category": cat,
                     "population": pop * share, "assets_inside": 2, "assets_per_10k":
-                        2e4 / (pop * share), "coverage_pct": cov, "coverage_lower": cov - 5,
-                    "coverage_upper": cov + 4, "access_2sfca": 0.5 if nb == "North" else 1.5,
-                    "access_e2sfca": 0.4, "overlap_pct": 10.0, "gap_score": gap,
+                        2e4 / (pop * share), "coverage_pct": cov, "coverage_pct_r050": cov - 5,
+                    "coverage_pct_r150": cov + 4, "access_2sfca": 0.5 if nb == "North" else 1.5,
+                    "access_e2sfca": 0.4, "choice_pct": 10.0, "gap_score": gap,
                     "gap_rank": 1 if nb == "North" else 2})
     ns = pd.DataFrame(ns_rows)
     inequality = pd.DataFrame({

@@ -186,7 +186,8 @@ def test_opening_a_bad_file_keeps_the_project(make_main_window, tmp_path):
     win = make_main_window()
     bad = tmp_path / "notes.phdesk"
     bad.write_text("not a database")
-    assert not win.open_path(bad)
+    win.open_path(bad)                    # opens on the DB worker, as at start-up
+    assert win.tasks.wait(10_000)
     [box] = visible_boxes()
     assert "not a phdesk project" in box.text()
     assert win.service.path.name == "demo.phdesk"

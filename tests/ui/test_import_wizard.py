@@ -126,6 +126,7 @@ def test_imports_asset_csv_end_to_end(qtbot, env, tmp_path):
 
     prov = ProvenancePanel(service)
     qtbot.addWidget(prov)
+    prov.set_frame(service.provenance())
     shown = prov.frame()
     assert len(shown) == 1
     row = shown.iloc[0]
@@ -391,3 +392,24 @@ def test_no_category_column_invites_typing_one(qtbot, env, tmp_path):
     assert set(wiz.prepared.preview["category"]) == {"GP practice"}
     assert cat.text() == "GP practice"
     assert "every row gets" not in page.summary.text()
+
+
+def test_importer_choices_are_controls_that_prepare_again(qtbot, env, tmp_path):
+    from tests.core.imports import fixtures_vintages as fv
+
+    service, tasks, _, _ = env
+    path = tmp_path / "imd.csv"   # no vintage in the headers: the edition is a choice
+    path.write_text("code,IMD_rank,IMD_decile\n" + f"{fv.P1},100,1\n", encoding="utf-8")
+    wiz = make_wizard(qtbot, env, [path])
+    assert wiz.prepared.report.kind == "deprivation"
+    combo = wiz.kind_page.choices.combos["edition"]
+    assert wiz.kind_page.choices.isVisibleTo(wiz.kind_page)
+    assert combo.accessibleName() == "Edition"
+    assert "(edition assumed)" in wiz.prepared.report.reason
+    combo.setCurrentIndex(combo.findData("2025"))
+    combo.activated.emit(combo.currentIndex())
+    assert tasks.wait(10_000)
+    assert wiz.options == {"edition": "2025"}
+    assert wiz.prepared.report.details["edition"] == 2025
+    assert "IoD 2025" in wiz.kind_page.reason_label.text()
+    assert "(edition given by the user)" in wiz.kind_page.reason_label.text()

@@ -27,7 +27,7 @@ def test_lists_imports_newest_first_with_checksum(qtbot, tmp_path):
     second.write_text(CSV.replace("Library,Library", "Museum,Museum"), encoding="utf-8")
     run_import(service.project, first, kind="assets", accept_partial=True)
     run_import(service.project, second, kind="assets", accept_partial=True)
-    panel.reload()
+    panel.set_frame(service.provenance())
 
     shown = panel.frame()
     assert list(shown["file_name"]) == ["second.csv", "first.csv"]
@@ -53,6 +53,7 @@ def test_warnings_shown(qtbot, tmp_path):
     run_import(service.project, csv, kind="assets", accept_partial=True)  # "imported before"
     panel = ProvenancePanel(service)
     qtbot.addWidget(panel)
+    panel.set_frame(service.provenance())
     assert "imported before" in panel.frame()["warnings"].iloc[0]
     assert panel.frame()["warnings"].iloc[1] == ""
     service.close()

@@ -86,7 +86,8 @@ def test_window_shows_first_and_opens_the_project_after_painting(qtbot, demo_pat
     assert win.service is None and win.project_path == demo_path
     assert [a.text() for a in win.menuBar().actions()] == ["&File", "&Edit", "&Analysis",
                                                            "&View", "&Help"]
-    assert set(win.docks) == {"neighbourhoods", "charts", "results", "assets", "sources"}
+    assert set(win.docks) == {"neighbourhoods", "charts", "results", "assets", "sources",
+                              "notes", "ideas", "scenarios"}
     for attr in panels.PANELS:
         placeholder = getattr(win, attr)
         assert isinstance(placeholder, panels.LoadingPlaceholder)

@@ -30,6 +30,7 @@ import pandas as pd
 
 from phdesk import __version__
 from phdesk.core.errors import UserError
+from phdesk.core.imports import limits
 from phdesk.core.imports.reading import EXCEL_SUFFIXES, Table, read_table
 from phdesk.core.imports.report import ImportRejected, ImportReport
 from phdesk.core.progress import CancelFn, Progress, ProgressFn, as_progress
@@ -42,12 +43,15 @@ if TYPE_CHECKING:
 # Detection order: the most specific layouts first; the asset register (any columns) last.
 IMPORTERS = {
     "boundaries": "phdesk.core.imports.boundaries",
+    "lsoa-lookup": "phdesk.core.imports.lsoa_lookup",
+    "centroids": "phdesk.core.imports.centroids",
     "deprivation": "phdesk.core.imports.deprivation",
     "ods": "phdesk.core.imports.ods",
     "postcodes": "phdesk.core.imports.postcodes",
     "gp-registrations": "phdesk.core.imports.gp_registrations",
     "population": "phdesk.core.imports.population",
     "segments": "phdesk.core.imports.segments",
+    "notes": "phdesk.core.imports.notes",   # survey/workshop comments (strong column names)
     # after population (which reads the age and ethnic-group tidy tables): any other topic
     "census-topic": "phdesk.core.imports.census_topics",
     "neighbourhoods": "phdesk.core.imports.neighbourhoods",
@@ -200,9 +204,14 @@ def prepare_import(project: Project | None, path: str | Path, kind: str | None =
             raise UserError(_patient_level_refusal(path, sample.person_columns, kind))
         reason = mod.detect(sample) or "kind given by the user"
     ctx = ImportContext(project, dict(options or {}), prog.sub(0.0, 0.9))
-    prepared = importer(kind).prepare(path, ctx)
+    notes: list[str] = []
+    with limits.reading_progress(ctx.progress, notes):
+        prepared = importer(kind).prepare(path, ctx)
     rep = prepared.report
-    rep.file, rep.kind, rep.reason = path.name, kind, reason
+    for message in notes:
+        rep.warn(message)
+    # an importer may name what it really read (e.g. the edition given as an option)
+    rep.file, rep.kind, rep.reason = path.name, kind, rep.details.pop("reason", None) or reason
     rep.sha256 = sha256_of(path)
     if rep.rows_accepted == 0 and rep.rows_read > 0 and rep.rows_rejected == 0:
         rep.warn("no rows were accepted")
@@ -238,6 +247,9 @@ def commit_import(project: Project, prepared: Prepared, accept_partial: bool = F
         prepared.write(db, pid, prog)
         prog.check()  # a cancel during the last step still rolls back
     rep.committed = True
+    from phdesk.core.vintage_coverage import attach_coverage
+
+    attach_coverage(project, rep)   # areas/residents without decile or population, Core20
     return rep
 
 

@@ -21,16 +21,26 @@ from phdesk.core import geo
 from phdesk.core.errors import UserError
 from phdesk.core.imports import GEO_SUFFIXES, ImportContext, Prepared, Sample
 from phdesk.core.imports import area_codes as ac
+from phdesk.core.imports import boundary_vintages as bv
 from phdesk.core.imports.geofiles import GeoData, peek_geo, read_geo
 from phdesk.core.imports.reading import find_column
+from phdesk.core.imports.repair import repair
 from phdesk.core.imports.report import DUPLICATE_KEY, MISSING_VALUE, ImportReport
 
 KIND = "boundaries"
 LABEL = "Boundaries (LSOA, MSOA, ward, LAD or neighbourhood polygons)"
 
+# offered by the import wizard as controls (option -> label, values; "" = phdesk decides)
+CHOICES = {"vintage": ("Census vintage of the codes", [("", "As the file says"),
+                                                       ("2011", "2011"), ("2021", "2021")]),
+           "use": ("Use these boundaries as", [("", "Decided by the project's areas"),
+                                               ("areas", "The project's areas"),
+                                               ("bridge", "Only to bridge vintages")])}
 EMPTY_GEOMETRY = "empty or missing geometry"
 NOT_POLYGON = "not a polygon"
 UNREPAIRABLE = "invalid polygon that cannot be repaired"
+TOO_TANGLED = ("invalid polygon too tangled to repair in reasonable time (its edges cross each "
+               "other very many times); fix it in a GIS")
 LEVELS = {"lsoa", "msoa", "ward", "lad", "oa", "other", "neighbourhood"}
 LEVEL_NAMES = {"lsoa": "LSOA", "msoa": "MSOA", "ward": "ward", "lad": "local authority",
                "oa": "output area", "other": "area"}
@@ -122,12 +132,12 @@ def check_geometries(data: GeoData, report: ImportReport, rows: np.ndarray) -> n
     invalid = ok.copy()
     invalid[ok] = ~shapely.is_valid(geoms[ok])
     if invalid.any():
-        fixed = np.array([_polygonal(g) for g in shapely.make_valid(geoms[invalid])],
-                         dtype=object)
+        fixed, tangled = repair(geoms[invalid], _polygonal)
         lost = pd.isna(fixed)
         idx = np.flatnonzero(invalid)
         geoms[idx[~lost]] = fixed[~lost]
-        report.reject(rows[idx[lost]], "geometry", UNREPAIRABLE)
+        report.reject(rows[idx[tangled]], "geometry", TOO_TANGLED)
+        report.reject(rows[idx[lost & ~tangled]], "geometry", UNREPAIRABLE)
         ok[idx[lost]] = False
         if (~lost).any():
             report.warn(f"{int((~lost).sum())} invalid polygons repaired (self-intersections "
@@ -204,7 +214,10 @@ def prepare(path: Path, ctx: ImportContext) -> Prepared:
         "centroid_e": e, "centroid_n": n,
     })
     report.rows_accepted = int(ok.sum())
-    _warn_vintage_change(ctx, frame, report)
+    use = bv.role(ctx, frame, report, path.name)   # LSOA 2011 beside 2021
+    msoa = bv.default_groups(ctx, use, frame, attrs[ok].reset_index(drop=True), report)
+    if use != bv.BRIDGE:
+        _warn_vintage_change(ctx, frame, report)
     report.details.update({"code_column": code_col, "name_column": name_col,
                            "vintage": None if frame.empty else frame["vintage"].iloc[0],
                            "levels": frame["level"].value_counts().to_dict()})
@@ -212,6 +225,8 @@ def prepare(path: Path, ctx: ImportContext) -> Prepared:
     ctx.progress(1.0, "checked")
 
     def write(db, pid: int, prog) -> None:
+        if bv.write(db, use, frame, wkb, pid, msoa):
+            return
         recs = frame.assign(geometry=list(wkb), provenance_id=pid)
         recs = recs.astype(object).where(recs.notna(), None)
         total = len(recs)

@@ -27,6 +27,9 @@ from phdesk.core.imports.report import MISSING_VALUE, NOT_A_NUMBER, ImportReport
 KIND = "deprivation"
 LABEL = "English Indices of Deprivation (LSOA)"
 
+# offered by the import wizard as controls (option -> label, values; "" = from the file)
+CHOICES = {"edition": ("Edition", [("", "As the file says"), ("2019", "IoD 2019 (LSOA 2011)"),
+                                   ("2025", "IoD 2025 (LSOA 2021)")])}
 DECILE_RANGE = "decile outside 1-10"
 RANK_RANGE = "rank below 1"
 EDITIONS = {2019, 2025}
@@ -92,7 +95,10 @@ def _layout(columns: list[str]) -> tuple[str, str] | None:
         return None
     domains = {d for d, _ in found}
     if any(m == "score" for _, m in found) and len(domains) > 1:
-        return "File 7 layout", found[("imd", "score")] if ("imd", "score") in found else code
+        col = found[("imd", "score")] if ("imd", "score") in found else code
+        official = col.startswith("Index of Multiple Deprivation")
+        return ("File 7 layout" if official or col == code
+                else "File 7 short-heading re-publication layout"), col
     col = found.get(("imd", "rank")) or found[("imd", "decile")]
     if "where 1 is most deprived" in col.lower():
         return ("File 2 layout" if len(domains) > 1 else "File 1 layout"), col
@@ -127,7 +133,10 @@ def _edition_from_headers(columns: list[str]) -> int | None:
 
 
 def _edition(table: Table, ctx: ImportContext, report: ImportReport) -> int:
+    """The edition read, also named in the import's reason (how it was known)."""
     opt = ctx.options.get("edition")
+    cols = list(table.df.columns)
+    layout = _layout(cols)
     if opt not in (None, ""):
         try:
             edition = int(str(opt))
@@ -135,12 +144,16 @@ def _edition(table: Table, ctx: ImportContext, report: ImportReport) -> int:
             edition = 0
         if edition not in EDITIONS:
             raise UserError(f"{table.path.name}: option edition must be 2019 or 2025, not '{opt}'")
-        return edition
-    edition = _edition_from_headers(list(table.df.columns))
-    if edition is None:
-        report.warn("the file does not say which edition it is; IoD 2019 assumed "
-                    "(use option edition=2025 if it is IoD 2025)")
-        return 2019
+        how = "edition given by the user"
+    else:
+        edition, how = _edition_from_headers(cols), ""
+        if edition is None:
+            report.warn("the file does not say which edition it is; IoD 2019 assumed "
+                        "(use option edition=2025 if it is IoD 2025)")
+            edition, how = 2019, "edition assumed"
+    if layout is not None:
+        report.details["reason"] = (f"IoD {edition} {layout[0]}: '{layout[1]}' column"
+                                    + (f" ({how})" if how else ""))
     return edition
 
 

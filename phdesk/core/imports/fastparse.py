@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from phdesk.core import geo
-from phdesk.core.imports.reading import TableFormat, table_error, to_number
+from phdesk.core.imports.reading import NA_TEXT, TableFormat, table_error, to_number
 
 
 class NotNumeric(Exception):
@@ -35,7 +35,7 @@ def read_chunks(path: Path, fmt: TableFormat, cols: list[str], dtypes: dict | ty
         yield from pd.read_csv(
             path, sep=fmt.delimiter, encoding=fmt.encoding, header=None, names=fmt.columns,
             skiprows=max(fmt.header_row, 0), usecols=cols, dtype=dtypes, keep_default_na=False,
-            na_values=[""], chunksize=chunksize, engine="c", index_col=False, compression=None)
+            na_values=NA_TEXT, chunksize=chunksize, engine="c", index_col=False, compression=None)
     except ValueError as exc:
         if strict_numbers and not isinstance(exc, UnicodeDecodeError | pd.errors.ParserError):
             raise NotNumeric(str(exc)) from None

@@ -13,7 +13,6 @@ import json
 import re
 import tempfile
 import warnings
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,8 +24,10 @@ from shapely.geometry import shape as _shape
 from phdesk.core import geo
 from phdesk.core.errors import UserError
 from phdesk.core.imports import geopackage as gpkg
+from phdesk.core.imports import limits
+from phdesk.core.imports.archives import GEOJSON_SUFFIXES, unzip_layer
+from phdesk.core.imports.repair import check_vertices
 
-GEOJSON_SUFFIXES = {".geojson", ".json"}
 PEEK_FEATURES = 50
 PEEK_FULL_BYTES = 8 * 1024 * 1024  # bigger GeoJSON files are detected from their first 8 MB
 _TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint",
@@ -121,6 +122,7 @@ def usable_geometries(geoms: np.ndarray) -> np.ndarray:
 
 def _to_bng(data: GeoData, declared: int | None, path: Path) -> None:
     """Project ``data.geometries`` to EPSG:27700 in place, checking the coordinates' range."""
+    check_vertices(path, data.geometries)
     data.geometries = usable_geometries(data.geometries)
     guess = _guess_epsg(data.geometries)
     epsg = declared
@@ -146,11 +148,7 @@ def _to_bng(data: GeoData, declared: int | None, path: Path) -> None:
 
 # -- GeoJSON ---------------------------------------------------------------------------------
 def _load_json(path: Path) -> dict:
-    try:
-        with open(path, "rb") as fh:
-            doc = json.loads(fh.read().decode("utf-8-sig"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UserError(f"{path.name}: cannot read as GeoJSON ({exc})") from None
+    doc = limits.load_json(path, "GeoJSON")
     if not isinstance(doc, dict) or doc.get("type") not in ("FeatureCollection", "Feature"):
         raise UserError(f"{path.name}: not GeoJSON (no FeatureCollection)")
     return doc
@@ -222,13 +220,13 @@ def _peek_geojson_prefix(path: Path) -> GeoPeek:
     if '"FeatureCollection"' not in text and '"Feature"' not in text:
         raise UserError(f"{path.name}: not GeoJSON (no FeatureCollection)")
     types = set(re.findall(r'"type"\s*:\s*"((?:Multi)?(?:Polygon|Point|LineString))"', text))
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_int=limits.bounded_int)
     props: list[dict] = []
     start = max(text.find('"features"'), 0)  # the crs member has "properties" too
     for m in re.compile(r'"properties"\s*:\s*(?=\{)').finditer(text, start):
         try:
             obj, _ = decoder.raw_decode(text, m.end())
-        except json.JSONDecodeError:  # cut off at the end of the prefix
+        except (json.JSONDecodeError, RecursionError, ValueError):  # cut off, or hostile
             break
         props.append(obj if isinstance(obj, dict) else {})
         if len(props) >= PEEK_FEATURES:
@@ -264,16 +262,34 @@ def _shp_columns(reader) -> list[str]:
 
 
 def read_shapefile(path: Path, epsg: int | None = None) -> GeoData:
+    for part in (path, path.with_suffix(".dbf")):
+        if part.exists():
+            limits.refuse_size(path, part.stat().st_size, limits.MAX_GEO_BYTES,
+                               f"the shapefile's {part.suffix}")
     reader = _shp_reader(path)
     try:
+        if len(reader) > limits.MAX_FEATURES:
+            raise UserError(f"{path.name}: {len(reader):,} features; phdesk reads at most "
+                            f"{limits.MAX_FEATURES:,}")
         shapes = reader.shapes()
         records = reader.records()
+    except UserError:
+        raise
     except Exception as exc:  # truncated files
         raise UserError(f"{path.name}: cannot read as a shapefile ({exc})") from None
     finally:
         reader.close()
+    if len(shapes) != len(records):
+        raise UserError(f"{path.name}: the .shp holds {len(shapes):,} shapes but the .dbf "
+                        f"{len(records):,} records; the two files do not belong together or one "
+                        f"is damaged")
     geoms = np.full(len(shapes), None, dtype=object)
     for i, s in enumerate(shapes):
+        if i % 5000 == 0:
+            limits.tick(i, len(shapes), f"reading shapes: {i:,}")
+        if len(s.points) > limits.MAX_VERTICES:
+            raise UserError(f"{path.name}: feature {i + 1} has {len(s.points):,} vertices; "
+                            f"phdesk reads at most {limits.MAX_VERTICES:,} per feature")
         if s.shapeType != 0 and len(s.points):  # 0 = null shape
             try:
                 geoms[i] = _shape(s.__geo_interface__)
@@ -325,36 +341,11 @@ def _peek_geopackage(path: Path) -> GeoPeek:
 
 
 # -- zip and dispatch ------------------------------------------------------------------------
-def _unzip_member(path: Path, tmp: Path) -> Path:
-    """Extract the spatial layer of a zip (a shapefile with its side files, a GeoPackage or a
-    GeoJSON) into ``tmp``, by base name only (no paths from the archive are trusted)."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            names = [n for n in zf.namelist() if not n.endswith("/")
-                     and not Path(n).name.startswith(".") and "__MACOSX" not in n]
-            for suffixes in ([".shp"], [".gpkg"], sorted(GEOJSON_SUFFIXES)):
-                hits = sorted(n for n in names if Path(n).suffix.lower() in suffixes)
-                if not hits:
-                    continue
-                if len(hits) > 1:  # which one the user meant cannot be told
-                    raise UserError(f"{path.name}: the zip holds {len(hits)} layers "
-                                    f"({', '.join(hits[:4])}); unzip it and import one file")
-                main = hits[0]
-                stem = main[: -len(Path(main).suffix)]
-                for n in names:
-                    if n == main or (n.startswith(stem + ".") and suffixes == [".shp"]):
-                        (tmp / Path(n).name).write_bytes(zf.read(n))
-                return tmp / Path(main).name
-    except zipfile.BadZipFile as exc:
-        raise UserError(f"{path.name}: cannot open the zip ({exc})") from None
-    raise UserError(f"{path.name}: the zip holds no shapefile, GeoPackage or GeoJSON")
-
-
 def _dispatch(path: Path, fn_json, fn_shp, fn_gpkg):
     suffix = path.suffix.lower()
     if suffix == ".zip":
         with tempfile.TemporaryDirectory(prefix="phdesk-zip-") as tmp:
-            inner = _unzip_member(path, Path(tmp))
+            inner = unzip_layer(path, Path(tmp))
             try:
                 result = _dispatch(inner, fn_json, fn_shp, fn_gpkg)
             except UserError as exc:  # name the file the user chose, then the member

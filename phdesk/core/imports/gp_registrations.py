@@ -122,7 +122,7 @@ def _age_band(age: pd.Series) -> tuple[pd.Series, pd.Series]:
     a = age.fillna("").str.replace(r"\s+", "", regex=True)
     out = a.str.replace("_", "-", regex=False).str.replace("TO", "-", regex=False)
     out = out.mask(a.isin(["ALL", "ALLAGES", ""]), "all")
-    ok = out.str.fullmatch(r"all|\d{1,3}|\d{1,3}-\d{1,3}|\d{1,3}\+").fillna(False)
+    ok = out.str.fullmatch(r"all|[0-9]{1,3}|[0-9]{1,3}-[0-9]{1,3}|[0-9]{1,3}\+").fillna(False)
     return out, ~ok.astype(bool)
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 from phdesk.core.errors import UserError
 from phdesk.core.imports import ImportContext, Prepared, Sample
 from phdesk.core.imports import area_codes as ac
+from phdesk.core.imports import neighbourhood_rules as nbh_rules
 from phdesk.core.imports.reading import Table, find_column, read_table
 from phdesk.core.imports.report import MISSING_VALUE, ImportReport
 
@@ -26,7 +27,10 @@ LABEL = "Neighbourhood lookup (LSOA -> neighbourhood)"
 CONFLICT = "area listed twice with different neighbourhoods"
 NAME_COLUMNS = ["neighbourhood", "neighbourhood name", "neighbourhood_name", "nbhd",
                 "neighbourhood_area", "INT neighbourhood", "PCN", "PCN name", "pcn_name",
-                "Primary Care Network", "locality", "locality name"]
+                "Primary Care Network", "locality", "locality name", "WD24NM", "WD23NM",
+                "WD22NM", "WD21NM", "WD20NM", "WD19NM", "ward name", "ward_name"]
+LA_COLUMNS = ["LAD24NM", "LAD23NM", "LAD22NM", "LAD21NM", "LAD20NM", "LAD19NM", "la_name",
+              "local authority", "Local Authority District name (2019)"]
 AREA_COLUMNS = ["LSOA21CD", "LSOA11CD", "LSOA code (2021)", "LSOA code (2011)", "lsoa_code",
                 "LSOA", "lsoa21", "lsoa11", "area_code", "area code", "code"]
 # tables with these columns are something else (postcode directories, practice lists)
@@ -87,14 +91,19 @@ def prepare(path: Path, ctx: ImportContext) -> Prepared:
         report.warn(f"{int(repeated.sum())} rows repeat an area already listed with the same "
                     "neighbourhood")
     report.rows_accepted = int(ok.sum())
-    lookup = pd.DataFrame({"area_code": codes[ok & ~repeated].to_numpy(),
-                           "neighbourhood": names[ok & ~repeated].to_numpy()})
-    ac.warn_unknown(report, lookup["area_code"], ctx.known_areas)
+    la_col = find_column(list(df.columns), *LA_COLUMNS)
+    keep = ok & ~repeated
+    lookup = pd.DataFrame({"area_code": codes[keep].to_numpy(),
+                           "neighbourhood": names[keep].to_numpy(),
+                           "la": df[la_col][keep].to_numpy() if la_col else None})
+    lookup = nbh_rules.onto_project(lookup, ctx, report)
+    lookup = nbh_rules.qualify_by_authority(lookup, report)
     hoods = list(dict.fromkeys(lookup["neighbourhood"]))
     report.details.update({"area_column": area_col, "name_column": name_col,
                            "neighbourhoods": len(hoods), "areas": len(lookup)})
 
     def write(db, pid: int, prog) -> None:
+        nbh_rules.drop_default_neighbourhoods(db)   # MSOA groups made while there was no lookup
         # match existing neighbourhoods whatever their capitals
         existing = {n.lower() for (n,) in db.execute("SELECT name FROM neighbourhoods")}
         new = [h for h in hoods if h.lower() not in existing]

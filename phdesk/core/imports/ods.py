@@ -23,7 +23,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import shapely
 
 from phdesk.core import geo
 from phdesk.core.errors import UserError
@@ -181,6 +183,7 @@ def prepare(path: Path, ctx):
     }).loc[ok].reset_index(drop=True)
     report.rows_accepted = len(out)
     report.details.update({"category": category, "filters": filters, **notes})
+    _warn_outside_areas(ctx, out, report)
 
     def write(db, provenance_id: int, prog) -> None:
         ods_ids = "SELECT id FROM provenance WHERE kind = 'ods'"
@@ -222,3 +225,27 @@ def _warn_skipped(report: ImportReport, notes: dict, category: str) -> None:
     for key in ("icb", "commissioner"):
         if notes.get(f"outside_{key}"):
             report.details[f"skipped_outside_{key}"] = notes[f"outside_{key}"]
+
+
+def _warn_outside_areas(ctx, out: pd.DataFrame, report: ImportReport) -> None:
+    """Warn about organisations placed outside every project area (a national file, or a
+    borough's practices near its edge): they are imported, but their other patients live
+    outside the project's population."""
+    if ctx.project is None or out.empty:
+        return
+    from phdesk.store.queries import areas_frame
+
+    areas = areas_frame(ctx.project, level="lsoa")
+    geoms = areas["geometry"].to_numpy(dtype=object)
+    geoms = geoms[~pd.isna(geoms)]
+    if not len(geoms):
+        return
+    pts = shapely.points(out["easting"].to_numpy(float), out["northing"].to_numpy(float))
+    hit, _ = shapely.STRtree(geoms).query(pts, predicate="intersects")
+    outside = ~np.isin(np.arange(len(pts)), hit)
+    if outside.any():
+        names = ", ".join(out.loc[outside, "name"].head(3).astype(str))
+        report.warn(f"{int(outside.sum())} of {len(out)} organisations are outside the project's "
+                    f"areas (e.g. {names}); they are imported, but the people they serve outside "
+                    "the project are not in its population")
+        report.details["outside_project_areas"] = int(outside.sum())

@@ -16,6 +16,7 @@ import pandas as pd
 
 from phdesk.core import geo
 from phdesk.core.errors import UserError
+from phdesk.core.imports.limits import bounded_int
 from phdesk.core.imports.reading import find_column, to_number
 from phdesk.core.imports.report import (
     MALFORMED_POSTCODE,
@@ -215,8 +216,8 @@ def geojson_summary(path: Path, limit: int = 20_000_000) -> dict | None:
     try:
         if path.stat().st_size > limit:
             return None
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError, UnicodeDecodeError):
+        data = json.loads(path.read_text(encoding="utf-8-sig"), parse_int=bounded_int)
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError):  # hostile files too
         return None
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         return None

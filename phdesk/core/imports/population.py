@@ -5,7 +5,8 @@ stored set is chosen so that summing rows never double counts:
 
 * only the finest age bands are stored (totals and sub-totals such as TS007's "Aged 5 to 9
   years" between single years are dropped); single years are grouped into 5-year bands
-  ``0-4 … 85-89`` and ``90+`` (or up to the file's own open top band) to keep the table small;
+  ``0-4 … 85-89`` and ``90+`` (or up to the file's own open top band) to keep the table small,
+  with 15-19 kept as ``15``, ``16-17``, ``18-19`` so that children 0-15 and adults 18+ are exact;
   published bands (``0-15``, ``65+``) are stored as published;
 * male and female are stored, and persons only where the file has no split by sex;
 * ethnic groups are stored at the detailed level (``group_type`` ethnicity, ``group_name`` as
@@ -41,6 +42,12 @@ from phdesk.core.imports.report import (
 
 KIND = "population"
 LABEL = "Population by area (ONS estimates, Census tables, count tables)"
+# offered by the import wizard as a control: where this dataset and another cover the same
+# areas, which one the project uses (a project setting, shown in run notes; docs/mapping.md)
+CHOICES = {"prefer": ("Where another population dataset covers the same areas, use",
+                      [("", "The newest import"), ("this", "This dataset"),
+                       ("others", "The other dataset")])}
+PREFER = {"this": True, "others": False}
 
 UNKNOWN_AGE = "age band not recognised (expected e.g. 0-4, 65+, Aged 5 to 9 years)"
 UNKNOWN_SEX = "sex not recognised (expected male, female or persons)"
@@ -114,10 +121,19 @@ def age_labels(intervals: list[tuple[float, float]]) -> dict[tuple[float, float]
                       for k in range(5) if b + k < cap)  # no 5-year band only partly given
     singles = all(lo == hi for lo, hi in finite)
     if len(finite) >= 10 and singles and cap % 5 == 0 and whole_bands:
-        return {a: f"{int(cap)}+" if a[0] >= cap else
-                f"{int(a[0]) // 5 * 5}-{int(a[0]) // 5 * 5 + 4}" for a in intervals}
+        return {a: f"{int(cap)}+" if a[0] >= cap else _grouped_year(int(a[0]))
+                for a in intervals}
     return {a: f"{int(a[0])}+" if a[1] == pl.INF else
             f"{int(a[0])}" if a[0] == a[1] else f"{int(a[0])}-{int(a[1])}" for a in intervals}
+
+
+def _grouped_year(age: int) -> str:
+    """5-year band of a single year of age, with 15-19 cut at 16 and 18 so that children
+    (0-15) and adults (18+) stay exact when the file has single years."""
+    lo = age // 5 * 5
+    if lo == 15:
+        return "15" if age == 15 else "16-17" if age < 18 else "18-19"
+    return f"{lo}-{lo + 4}"
 
 
 def _validate(cells: pd.DataFrame, codes: pd.Series, rows: np.ndarray, code_col: str,
@@ -203,6 +219,9 @@ def prepare(path: Path, ctx: ImportContext) -> Prepared:
     opts = ctx.options
     if opts.get("group_type") and opts["group_type"] not in GROUP_TYPES:
         raise UserError(f"{path.name}: option group_type must be one of none, ethnicity, segment")
+    prefer = str(opts.get("prefer") or "").strip().lower()
+    if prefer and prefer not in PREFER:
+        raise UserError(f"{path.name}: option prefer must be 'this' or 'others', not '{prefer}'")
     ac.check_option_columns(path.name, list(table.df.columns), opts,
                             ("area", "count", "age_band", "sex", "group"))
     layout = find_layout(table, opts)
@@ -231,6 +250,8 @@ def prepare(path: Path, ctx: ImportContext) -> Prepared:
         "dataset": dataset, "layout": layout.name, "area_column": layout.code_col,
         "age_bands": list(dict.fromkeys(stored["age_band"])),
         "sexes": sorted(set(stored["sex"])), "rows_stored": len(stored), **layout.details})
+    if prefer:
+        report.details["prefer"] = prefer
     if not opts.get("dataset") and not layout.dataset:
         report.warn(f"dataset label '{dataset}' taken from the file name "
                     "(use option dataset=LABEL)")
@@ -242,5 +263,9 @@ def prepare(path: Path, ctx: ImportContext) -> Prepared:
         prog(0.1, "replacing earlier rows of this dataset")
         insert_frame(db, "population", stored.assign(provenance_id=pid), prog,
                      message="writing population")
+        if prefer:
+            from phdesk.store.vintages import prefer_dataset
+
+            prefer_dataset(db, dataset, first=PREFER[prefer])
 
     return Prepared(path, report, write, stored.head(500))

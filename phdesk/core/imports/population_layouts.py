@@ -38,6 +38,8 @@ _SEX_PREFIX = re.compile(r"^(all persons|persons|males?|females?)[ _:-]+(.+)$", 
 
 COUNT_COLUMNS = ["count", "population", "value", "persons", "people", "number", "n",
                  "obs_value", "observation"]
+PEOPLE_COUNTS = {"population", "persons", "people", "total population", "all persons",
+                 "usual residents", "residents"}
 AGE_COLUMNS = ["age_band", "age band", "ageband", "age_group", "age group", "age"]
 SEX_COLUMNS = ["sex", "gender"]
 GROUP_COLUMNS = ["group", "group_name", "segment", "ethnic_group", "ethnic group", "ethnicity",
@@ -268,7 +270,10 @@ def long_table(df: pd.DataFrame, code_col: str, options: dict, year: str | None,
         "ethnicity" if group and "ethnic" in normalise_header(group) else "segment")
     evidence = age or group or sex
     if evidence is None and not options:
-        return None
+        # a plain table of people per area ("LSOA code,Population") needs no options
+        if normalise_header(count) not in PEOPLE_COUNTS:
+            return None
+        evidence = count
 
     def build(d: pd.DataFrame) -> pd.DataFrame:
         n = len(d)

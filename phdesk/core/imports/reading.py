@@ -25,10 +25,13 @@ import numpy as np
 import pandas as pd
 
 from phdesk.core.errors import UserError
+from phdesk.core.imports.workbook import note_placeholders, placeholders_to_missing, read_sheets
 
 DELIMITERS = [",", ";", "\t", "|"]
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 SNIFF_BYTES = 256 * 1024
+# read as missing by the chunked readers: empty cells and Excel's error values
+NA_TEXT = ["", "#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!"]
 
 
 @dataclass
@@ -245,7 +248,7 @@ def read_table(path: str | Path, headerless: bool | None = None, nrows: int | No
             _check_wide_rows(path, fmt, nrows)  # rows with more cells than the header
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    df = _drop_trailing_empty(df, fmt.header_row == 0)
+    df = placeholders_to_missing(_drop_trailing_empty(df, fmt.header_row == 0))
     table = Table(path, df, fmt)
     if not fmt.encoding.startswith("utf-16") and _has_nul(path):
         _reject_nul(table)
@@ -336,7 +339,8 @@ def iter_chunks(path: str | Path, fmt: TableFormat, usecols: list[str] | None = 
         yield from pd.read_csv(
             path, sep=fmt.delimiter, encoding=fmt.encoding, header=None, dtype=str,
             skiprows=max(fmt.header_row, 0), names=fmt.columns, keep_default_na=False,
-            na_values=[""], chunksize=chunksize, engine="c", index_col=False, compression=None,
+            na_values=NA_TEXT, chunksize=chunksize, engine="c", index_col=False,
+            compression=None,
             usecols=(lambda c: c in usecols) if usecols else None,
         )
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
@@ -360,17 +364,9 @@ def _drop_trailing_empty(df: pd.DataFrame, headerless: bool = False) -> pd.DataF
 
 def _read_excel(path: Path, headerless: bool | None, nrows: int | None,
                 sheet: str | int | None) -> Table:
-    try:
-        sheets = pd.read_excel(path, sheet_name=None if sheet is None else sheet, header=None,
-                               dtype=str, engine="openpyxl", nrows=nrows)
-    except Exception as exc:  # openpyxl raises many types for corrupt workbooks
-        raise UserError(f"{path}: cannot read as an Excel workbook ({exc})") from None
-    if isinstance(sheets, pd.DataFrame):
-        name, raw = str(sheet), sheets
-    else:
-        # the data sheet is the biggest (IoD workbooks have a Notes sheet first)
-        name, raw = max(sheets.items(), key=lambda kv: kv[1].size)
-    if raw.isna().all(axis=None):  # no rows at all, or only empty cells
+    name, raw, errors = read_sheets(path, nrows, sheet)
+    note_placeholders(errors)
+    if raw.empty or raw.isna().all(axis=None):  # no rows at all, or only empty cells
         raise UserError(f"{path}: the workbook has no data (sheet '{name}' is empty)")
     raw = raw.map(lambda v: v.strip() if isinstance(v, str) else v)
     rows = raw.head(40).fillna("").astype(str).values.tolist()

@@ -100,6 +100,7 @@ class ImportReport:
         if len(rej) > max_rejections:
             lines.append(f"  … and {len(rej) - max_rejections} more")
         lines += [f"  warning: {w}" for w in self.warnings]
+        lines += [f"  {line}" for line in self.details.get("coverage_text", [])]
         return "\n".join(lines)
 
 

@@ -102,12 +102,34 @@ def test_postcode_directories_are_not_lookups(tmp_path):
     assert neighbourhoods.detect(Sample(path)) is None
 
 
-def test_unknown_areas_warn_when_project_has_areas(project, tmp_path):
+def test_rows_for_areas_not_in_the_project_create_nothing(project, tmp_path):
     with project.transaction() as db:
         db["areas"].insert({"code": fx.CODES[0], "level": "lsoa"})
-    rep = prepare_import(project, fx.write_csv(tmp_path / "l.csv", ["LSOA11CD", "PCN"],
-                                               [[fx.CODES[0], "A"], [fx.CODES[1], "A"]])).report
-    assert any("1 area codes are not in the project" in w for w in rep.warnings)
+    rep = run_import(project, fx.write_csv(tmp_path / "l.csv", ["LSOA11CD", "PCN"],
+                                           [[fx.CODES[0], "A"], [fx.CODES[1], "A"],
+                                            [fx.CODES[2], "B"]]))
+    assert rep.details["skipped_not_in_project"] == 2
+    assert any("2 rows are for areas not in the project: skipped" in w for w in rep.warnings)
+    assert lookup(project) == {fx.CODES[0]: "A"}
+    assert project.query("SELECT name FROM neighbourhoods")["name"].tolist() == ["A"]
+
+
+def test_same_name_in_two_authorities_stays_two_neighbourhoods(project, tmp_path):
+    with project.transaction() as db:
+        db["areas"].insert_all([{"code": c, "level": "lsoa"} for c in fx.CODES[:3]])
+    header = ["FID", "LSOA11CD", "LSOA11NM", "WD19CD", "WD19NM", "LAD19CD", "LAD19NM"]
+    rows = [[1, fx.CODES[0], "Hackney 001A", "E05009372", "Lea Bridge", "E09000012", "Hackney"],
+            [2, fx.CODES[1], "Waltham Forest 020A", "E05000596", "Lea Bridge", "E09000031",
+             "Waltham Forest"],
+            [3, fx.CODES[2], "Hackney 002A", "E05009367", "Dalston", "E09000012", "Hackney"]]
+    path = fx.write_csv(tmp_path / "LSOA11_WD19_LAD19_EW_LU.csv", header, rows)
+    rep = run_import(project, path)
+    assert "'WD19NM'" in rep.reason
+    assert rep.details["names_qualified_by_authority"] == 1
+    assert any("more than one local authority" in w for w in rep.warnings)
+    assert lookup(project) == {fx.CODES[0]: "Lea Bridge (Hackney)",
+                               fx.CODES[1]: "Lea Bridge (Waltham Forest)",
+                               fx.CODES[2]: "Dalston"}
 
 
 def test_cancel_rolls_back(project, tmp_path):

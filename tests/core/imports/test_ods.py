@@ -191,3 +191,21 @@ def test_write_failure_rolls_back(with_postcodes, epraccur, monkeypatch):
         commit_import(with_postcodes, prepared)
     assert with_postcodes.counts()["assets"] == 0
     assert with_postcodes.counts()["provenance"] == 0
+
+
+def test_practices_outside_the_project_areas_are_warned_about(with_postcodes, tmp_path):
+    import shapely
+
+    project = with_postcodes
+    with project.transaction() as db:   # one LSOA around the N1 postcodes only
+        db["areas"].insert({"code": "E01002714", "level": "lsoa", "vintage": 2021,
+                            "geometry": shapely.to_wkb(shapely.box(530800, 183500,
+                                                                   531100, 183800))})
+    path = write(tmp_path / "epraccur.csv", [ods_row("F83001", "INSIDE ONE", "N1 0AA"),
+                                             ods_row("F83002", "INSIDE TWO", "N1 0AB"),
+                                             ods_row("F84001", "OUTSIDE", "E1 0AA")])
+    rep = run_import(project, path)
+    assert rep.rows_accepted == 3
+    assert rep.details["outside_project_areas"] == 1
+    assert any("1 of 3 organisations are outside the project's areas (e.g. Outside)" in w
+               for w in rep.warnings)

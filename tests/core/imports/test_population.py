@@ -58,6 +58,9 @@ def test_age_labels_group_single_years_into_five_year_bands():
     labels = age_labels(singles)
     assert labels[(0.0, 0.0)] == "0-4" and labels[(87.0, 87.0)] == "85-89"
     assert labels[(90.0, INF)] == "90+"
+    # children 0-15 and adults 18+ stay exact: 15-19 is cut at 16 and 18
+    assert [labels[(float(a), float(a))] for a in range(14, 21)] == [
+        "10-14", "15", "16-17", "16-17", "18-19", "18-19", "20-24"]
     published = age_labels([(0.0, 15.0), (16.0, 29.0), (65.0, INF)])
     assert list(published.values()) == ["0-15", "16-29", "65+"]
 
@@ -98,7 +101,8 @@ def test_mid_year_by_sex_rows_with_single_years(project, tmp_path):
     run_import(project, path)
     df = pop(project)
     assert set(df["sex"]) == {"male", "female"}
-    assert df["age_band"].nunique() == 19 and "90+" in set(df["age_band"])
+    # 18 five-year bands with 15-19 cut at 16 and 18 (20 bands), plus 90+
+    assert df["age_band"].nunique() == 21 and "90+" in set(df["age_band"])
     assert df.groupby("area_code")["count"].sum().to_dict() == totals
 
 
@@ -109,7 +113,7 @@ def test_ts007_bulk_picks_non_overlapping_bands(project, tmp_path):
     rep = run_import(project, path)
     assert rep.details["dataset"] == "Census 2021 TS007"
     stored = pop(project)
-    assert stored["age_band"].nunique() == 19
+    assert stored["age_band"].nunique() == 21          # 15-19 cut at 16 and 18
     assert set(stored["sex"]) == {"all"}
     assert stored.groupby("area_code")["count"].sum().tolist() == df[
         "Age: Total; measures: Value"].tolist()

@@ -1,0 +1,206 @@
+"""The mapping engine: stages over small work objects, kept between runs for live what-ifs.
+
+Stages (docs/ARCHITECTURE.md, "The mapping engine"):
+
+1. areas and population (``mapping_stages.prepare_areas``), kept while the inputs are the same;
+2. placement of the assets (``mapping_stages.place_assets``) and the category rules;
+3. per category: catchment pairs and the access kernels (``mapping_kernels.compute_kernel``),
+   then the neighbourhood measures (``mapping_measures.neighbourhood_arrays``) - cached by what
+   the category depends on (its sites, radius and demand), so a what-if that moves one site
+   recomputes one category;
+4. inequality (``mapping_inequality``), deferred until the table is asked for, cached the same
+   way;
+5. assembly: a :class:`~phdesk.core.mapping_result.MappingResult` over the arrays; long tables
+   are built only when shown or written.
+"""
+
+from __future__ import annotations
+
+import numbers
+import time
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from phdesk.core.categories import DEFAULT_RADIUS_M
+from phdesk.core.errors import UserError
+from phdesk.core.mapping_inequality import inequality_rows
+from phdesk.core.mapping_kernels import compute_kernel, signature
+from phdesk.core.mapping_measures import core20_share, neighbourhood_arrays
+from phdesk.core.mapping_result import MappingResult
+from phdesk.core.mapping_stages import AreaWork, category_rules, place_assets, prepare_areas
+from phdesk.core.mapping_tables import ResultArrays
+from phdesk.core.progress import Progress, ProgressFn, as_progress
+
+SII_SEED = 20031  # fixed, so a run's inequality limits are reproducible
+
+
+@dataclass
+class MappingParams:
+    """What to map and how. Radii in metres (straight line, EPSG:27700)."""
+
+    default_radius_m: float = DEFAULT_RADIUS_M
+    radius_m: dict[str, float] = field(default_factory=dict)   # per-category override (metres)
+    radius_override: bool = False      # CLI --radius: default_radius_m for every category
+    categories: list[str] | None = None   # None = all
+    segments: list[str] | None = None     # None = all available
+    e2sfca_weights: tuple[float, float, float] = (1.0, 0.68, 0.22)
+    sii_repetitions: int = 10_000      # simulation draws for the SII/RII limits
+
+
+@dataclass
+class MappingInputs:
+    """Everything the engine needs, as plain frames (EPSG:27700 metres).
+
+    areas: code, neighbourhood (or None), geometry (shapely or None), centroid_e/n,
+    pw_centroid_e/n, imd_decile (optional), level (optional).
+    assets: id, name, category, easting, northing, capacity, source_id.
+    segments: area_code, segment, population.
+    neighbourhoods: name, geometry (optional; for areas missing from the lookup).
+    settings: saved category settings: category, radius_m, serves (list), universal (optional).
+    list_sizes: registered patients per GP practice code (upper case), the capacity of assets
+    whose source_id matches (optional).
+    info: where the population came from (copied into the summary).
+    """
+
+    areas: pd.DataFrame
+    assets: pd.DataFrame
+    segments: pd.DataFrame
+    neighbourhoods: pd.DataFrame | None = None
+    settings: pd.DataFrame | None = None
+    info: dict = field(default_factory=dict)
+    list_sizes: pd.Series | None = None
+
+
+def check_params(params: MappingParams) -> None:
+    """Refuse radii that are not positive numbers and bad E2SFCA weights (UserError)."""
+    radii = {"default": params.default_radius_m, **params.radius_m}
+    bad = [f"{k} ({v!r})" for k, v in radii.items()
+           if isinstance(v, bool) or not isinstance(v, numbers.Real)
+           or not 0 < float(v) < float("inf")]
+    if bad:
+        raise UserError(f"catchment radius must be a positive number of metres: {', '.join(bad)}")
+    # plain floats from here on (numpy numbers would be saved as strings in the run record)
+    params.default_radius_m = float(params.default_radius_m)
+    params.radius_m = {k: float(v) for k, v in params.radius_m.items()}
+    w = params.e2sfca_weights
+    if len(w) != 3 or any(not 0 <= float(x) < float("inf") for x in w) or not any(w):
+        raise UserError(f"E2SFCA weights must be three numbers >= 0, not all 0 (got {w!r})")
+
+
+class MappingEngine:
+    """``MappingEngine(inputs, params).run()`` computes a full result; ``.whatif(assets)``
+    computes the result for another asset register (a site added, moved, closed or resized)
+    reusing every category whose sites did not change. Both return a MappingResult equal to
+    ``compute_mapping`` on those inputs."""
+
+    def __init__(self, inputs: MappingInputs, params: MappingParams | None = None) -> None:
+        self.inputs = inputs
+        self.params = params or MappingParams()
+        check_params(self.params)
+        self._area: AreaWork | None = None
+        self._kept: dict[tuple, tuple] = {}     # signature -> (kernel, nb arrays) of the run
+        self._recent: dict[tuple, tuple] = {}   # ... of the last what-if
+        self._ineq: dict[tuple, list[dict]] = {}
+
+    def areas(self) -> AreaWork:
+        if self._area is None:
+            i = self.inputs
+            self._area = prepare_areas(i.areas, i.segments, i.neighbourhoods, self.params.segments)
+        return self._area
+
+    def run(self, progress: ProgressFn | Progress | None = None) -> MappingResult:
+        result, self._kept = self._compute(self.inputs.assets, as_progress(progress))
+        return result
+
+    def whatif(self, assets: pd.DataFrame | None = None, *,
+               move: dict | None = None) -> MappingResult:
+        """The result with ``assets`` as the register (same columns as ``inputs.assets``), or
+        the inputs' register with sites moved: ``move={asset_id: (easting, northing)}``
+        (metres, EPSG:27700). Only the categories whose sites changed are recomputed; the SII
+        simulations wait until the inequality table is asked for."""
+        if assets is None:
+            assets = self.inputs.assets
+        if move:
+            assets = assets.copy()
+            ids = assets["id"].to_numpy()
+            for asset_id, (x, y) in move.items():
+                hit = ids == asset_id
+                if not hit.any():
+                    raise UserError(f"what-if: no asset with id {asset_id!r} to move")
+                assets.loc[hit, ["easting", "northing"]] = [float(x), float(y)]
+        result, self._recent = self._compute(assets, as_progress(None))
+        return result
+
+    def _compute(self, assets: pd.DataFrame, prog) -> tuple[MappingResult, dict]:
+        t0 = time.perf_counter()
+        params = self.params
+        prog(0.0, "Preparing areas")
+        area = self.areas()
+        prog(0.05, "Placing assets")
+        aw = place_assets(area, assets, params.categories, self.inputs.list_sizes)
+        rules, rule_notes = category_rules(aw, area, self.inputs.settings, params)
+        kernels, nbs, used = [], [], {}
+        for c, cat in enumerate(aw.categories):
+            prog(0.1 + 0.85 * c / len(aw.categories), f"Mapping {cat}")
+            radius, demand = float(rules["radius_m"].iloc[c]), list(rules["demand"].iloc[c])
+            sig = signature(aw, c, radius, demand)
+            hit = self._kept.get(sig) or self._recent.get(sig)
+            if hit is None:
+                k = compute_kernel(area, aw, c, radius, demand, params.e2sfca_weights)
+                hit = (k, neighbourhood_arrays(area, k))
+            used[sig] = hit
+            kernels.append(hit[0])
+            nbs.append(hit[1])
+        sigs = list(used)
+
+        def inequality() -> list[dict]:
+            rows = []
+            for sig, k in zip(sigs, kernels, strict=True):
+                if sig not in self._ineq:
+                    self._ineq[sig] = inequality_rows(area, k, params.sii_repetitions, SII_SEED)
+                rows += self._ineq[sig]
+            return rows
+
+        prog(0.95, "Assembling")
+        arrays = ResultArrays(area, aw, rules, kernels, nbs, core20_share(area), inequality)
+        summary = self._summary(area, aw, rules, rule_notes, kernels)
+        summary["seconds"] = round(time.perf_counter() - t0, 3)
+        prog(1.0, "Mapping done")
+        return MappingResult(params, run_id=None, finished_at="", summary=summary,
+                             arrays=arrays), used
+
+    def _summary(self, area: AreaWork, aw, rules: pd.DataFrame, rule_notes: list[str],
+                 kernels: list) -> dict:
+        info = self.inputs.info
+        summary = {k: v for k, v in info.items() if k != "notes"}
+        notes = list(info.get("notes", [])) + area.notes + aw.notes + rule_notes
+        edges = [f"{k.category} {k.edge_sites} of {k.reaching_sites} "
+                 f"({100 * k.edge_capacity_share:.0f}% of their capacity)"
+                 for k in kernels if k.edge_sites]
+        if edges:
+            notes.append(
+                "sites within reach of the study area whose catchments run beyond the areas "
+                f"with population: {'; '.join(edges)}. People beyond are not counted as "
+                "demand, so access near the edge may read high: import the areas and "
+                "population around the study area")
+        summary.update(area.summary)
+        summary.update(aw.summary)
+        pts = pd.Series(area.point_src).value_counts()
+        summary.update(
+            areas=area.n, areas_without_location=int((area.point_src == "none").sum()),
+            area_points={str(k): int(v) for k, v in pts.items()},
+            areas_without_imd_decile=int((~pd.notna(area.decile)).sum()),
+            neighbourhoods=len(area.nb_list) if area.has_lookup else 0,
+            assets_mapped=len(aw.frame), catchment_pairs=int(sum(k.within.sum()
+                                                                 for k in kernels)),
+            population_total=float(area.pop[:, 0].sum()), segments=list(area.segments),
+            categories={c: {"radius_m": float(r), "serves": list(sv), "universal": bool(u),
+                            "demand": list(dm), "capacity_unit": cu, "assets": len(k.sites),
+                            "edge_sites": k.edge_sites}
+                        for c, r, sv, u, dm, cu, k in zip(
+                            rules["category"], rules["radius_m"], rules["serves"],
+                            rules["universal"], rules["demand"], rules["capacity_unit"], kernels,
+                            strict=True)},
+            notes=notes)
+        return summary

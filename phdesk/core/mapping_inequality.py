@@ -1,0 +1,121 @@
+"""Slope and relative index of inequality across IMD deciles, through PHE's transformed models.
+
+For each category x segment and each of two measures, the study area's residents of the segment
+are grouped by national IMD decile (1 = most deprived first) and ``phdesk.stats.sii`` fits
+PHE's model on the transformed scale (``transform=True``), so the modelled values stay inside
+their bounds and the RII is never negative (docs/mapping.md, "Inequality"):
+
+coverage (%)
+    a proportion: logit model. A decile's covered share is kept half a resident (of an average
+    decile) away from 0% and 100%, so deciles with everyone or no one covered can be
+    transformed; its standard error is the between-area standard error of the covered share
+    (population-weighted, Kish's effective number of areas), moved to the logit scale by the
+    delta method. SII and intercept in percentage points.
+access_2sfca (per 1,000)
+    a rate: log model, standard error of the decile's weighted mean moved to the log scale.
+    When a decile's access is 0 the log cannot be taken: the linear model is used instead
+    (``model`` says so) and an RII that would not be positive is left empty with a note.
+
+``extrapolated`` is True when the deciles with residents do not reach decile 1 or 10: the ends
+of the SII are then the study area's most and least deprived residents, not England's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from phdesk.core.mapping_kernels import CategoryKernel
+from phdesk.core.mapping_stages import AreaWork
+from phdesk.stats import sii
+
+MEASURES = ("coverage", "access_2sfca")
+FIELDS = ("sii", "sii_lower", "sii_upper", "rii", "rii_lower", "rii_upper", "intercept")
+
+
+def _weighted_se(group: np.ndarray, value: np.ndarray, weight: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Population-weighted mean of area values per decile and its standard error
+    (weighted SD / sqrt(effective number of areas), Kish's n_eff = (sum w)^2 / sum w^2)."""
+    sw = np.bincount(group, weights=weight, minlength=10)
+    sw2 = np.bincount(group, weights=weight**2, minlength=10)
+    swx = np.bincount(group, weights=weight * value, minlength=10)
+    swxx = np.bincount(group, weights=weight * value**2, minlength=10)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = swx / sw
+        var = np.maximum(swxx / sw - mean**2, 0.0)
+        se = np.sqrt(var / (sw**2 / sw2))
+    return mean, se
+
+
+def inequality_rows(area: AreaWork, kernel: CategoryKernel, repetitions: int, seed: int
+                    ) -> list[dict]:
+    """One row per segment x measure for a category (see the module docstring)."""
+    ok = area.study & np.isfinite(area.decile) & (area.decile >= 1) & (area.decile <= 10)
+    d = area.decile[ok].astype(np.int64) - 1
+    covered = (kernel.within[ok] >= 1).astype(float)
+    rows = []
+    for k, s in enumerate(area.segments):
+        p = area.pop[ok, k]
+        dp = np.bincount(d, weights=p, minlength=10)
+        keep = dp > 0
+        for measure in MEASURES:
+            row = {"category": kernel.category, "segment": s, "measure": measure,
+                   "deciles": int(keep.sum()), "extrapolated": False}
+            if not ok.any():
+                res, model, note = None, "", "no IMD deciles for the areas (import the IMD " \
+                                             "to get the SII)"
+            elif keep.sum() < 5:
+                res, model, note = None, "", f"only {int(keep.sum())} IMD deciles have " \
+                                             "residents (need 5)"
+            elif measure == "coverage":
+                res, model, note = _coverage_sii(d, covered, p, dp, keep, repetitions, seed)
+            else:
+                res, model, note = _access_sii(d, kernel.access(s)[ok], p, dp, keep,
+                                               repetitions, seed)
+            row["model"] = model
+            for f in FIELDS:
+                row[f] = float(getattr(res, f)) if res is not None else np.nan
+            present = np.flatnonzero(keep) + 1
+            if res is not None and len(present) and (present[0] != 1 or present[-1] != 10):
+                row["extrapolated"] = True
+                note = "; ".join(x for x in (note, f"deciles {present[0]}–{present[-1]} only: "
+                                             "the ends are the study area's, not England's") if x)
+            row["note"] = note
+            rows.append(row)
+    return rows
+
+
+def _coverage_sii(d, covered, p, dp, keep, repetitions, seed):
+    x = np.bincount(d, weights=p * covered, minlength=10)
+    share, se = _weighted_se(d, covered, p)
+    # 0% and 100% have no logit: clip to half a resident of an average decile, the same bound
+    # for every decile (so equal shares stay equal: no slope from the adjustment itself)
+    c = 0.5 / dp[keep].mean()
+    prop = np.clip(x[keep] / dp[keep], c, 1 - c)
+    se_logit = se[keep] / (prop * (1 - prop))
+    res = sii(prop, dp[keep], se=se_logit, value_type=2, transform=True, multiplier=100,
+              repetitions=repetitions, seed=seed, strict=False)
+    return res, "logit", res.note
+
+
+def _access_sii(d, access, p, dp, keep, repetitions, seed):
+    mean, se = _weighted_se(d, access, p)
+    m, s = mean[keep], se[keep]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if np.all(m > 0):
+            res = sii(m, dp[keep], se=s / m, value_type=1, transform=True,
+                      repetitions=repetitions, seed=seed, strict=False)
+            return res, "log", res.note
+        res = sii(m, dp[keep], se=s, repetitions=repetitions, seed=seed, strict=False)
+    note = res.note or "a decile has no access: linear model (log not possible)"
+    if not (res.intercept > 0 and res.intercept + res.sii > 0
+            and res.rii_lower > 0 and res.rii_upper > 0):
+        res = _without_rii(res)
+        note += "; rii left empty: the linear model's value at an end is not above 0"
+    return res, "linear", note
+
+
+def _without_rii(res):
+    from dataclasses import replace
+
+    return replace(res, rii=np.nan, rii_lower=np.nan, rii_upper=np.nan)

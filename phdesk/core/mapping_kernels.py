@@ -1,0 +1,117 @@
+"""Per-category kernels: catchment pairs, reach, distance and 2SFCA/E2SFCA access per area.
+
+One :class:`CategoryKernel` holds everything about one category that depends on its sites: the
+engine recomputes a category's kernel only when its sites change (a what-if), and reuses the
+others. Everything is an array over the areas (EPSG:27700 metres, access per 1,000 residents).
+
+Demand (docs/mapping.md, "What access means"): a universal category's capacity is shared by
+everyone within reach (one 2SFCA with all residents as demand); a targeted one's by its target
+segments, each competing within itself (one 2SFCA per target segment). Context areas outside the
+study area count as demand like any other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+
+from phdesk.core.mapping_access import fca, nearest_distance, pairs_near, step_weights
+from phdesk.core.mapping_stages import AreaWork, AssetWork
+
+RADIUS_SENSITIVITY = (0.5, 1.5)   # coverage is also given at these multiples of the radius
+EDGE_SAMPLES = 8                  # points on a catchment circle (45 degrees apart) tested
+
+
+@dataclass
+class CategoryKernel:
+    """One category's arrays. ``a2``/``a3``: areas x demand segments, per 1,000 residents."""
+
+    category: str
+    radius_m: float
+    demand: list[str]
+    sites: np.ndarray          # indices into AssetWork of the category's sites
+    within: np.ndarray         # sites within reach of each area (radius)
+    within_half: np.ndarray    # ... at 0.5 x the radius
+    within_wide: np.ndarray    # ... at 1.5 x the radius
+    near: np.ndarray           # metres to the nearest site (NaN: none / no point)
+    a2: np.ndarray
+    a3: np.ndarray
+    inside: np.ndarray         # sites located in each neighbourhood (nb_list order)
+    edge_sites: int            # sites reaching the study area whose catchment leaves the
+    edge_capacity_share: float  # populated areas, and their share of that capacity
+    reaching_sites: int        # sites within reach of the study area
+
+    def access(self, segment: str, which: str = "a2") -> np.ndarray:
+        """Access per area used for ``segment``: its own 2SFCA when it is a target segment of
+        a targeted category, else the first demand kernel (everyone, for universal ones)."""
+        arr = self.a2 if which == "a2" else self.a3
+        k = self.demand.index(segment) if segment in self.demand else 0
+        return arr[:, k]
+
+
+def compute_kernel(area: AreaWork, assets: AssetWork, c: int, radius: float, demand: list[str],
+                   weights: tuple[float, float, float]) -> CategoryKernel:
+    """The kernel of category ``c`` (index into ``assets.categories``)."""
+    n = area.n
+    sites = np.flatnonzero(assets.cat_codes == c)
+    bx, by, cap = assets.bx[sites], assets.by[sites], assets.capacity[sites]
+    tree, tree_idx = area.point_tree()
+    lo, hi = RADIUS_SENSITIVITY
+    i, j, d = pairs_near(tree, tree_idx, area.ax, area.ay, bx, by, hi * radius)
+    m = d <= radius
+    within = np.bincount(i[m], minlength=n)
+    within_half = np.bincount(i[d <= lo * radius], minlength=n)
+    within_wide = np.bincount(i, minlength=n)
+    cols = [area.segments.index(s) for s in demand]
+    pop = area.pop[:, cols]
+    im, jm, dm = i[m], j[m], d[m]
+    a2 = fca(pop, cap, im, jm, np.ones(len(dm)))
+    a3 = fca(pop, cap, im, jm, step_weights(dm, radius, weights))
+    near = nearest_distance(area.ax, area.ay, bx, by, i, d, area.points(), None)
+    nb_of_site = _site_neighbourhood(area, assets, sites)
+    inside = np.bincount(nb_of_site[nb_of_site >= 0], minlength=len(area.nb_list)).astype(float)
+    reaching = np.unique(jm[area.study[im]])
+    edge = _leaves_populated_areas(area, bx[reaching], by[reaching], radius)
+    total = cap[reaching].sum()
+    share = float(cap[reaching][edge].sum() / total) if total > 0 else 0.0
+    return CategoryKernel(assets.categories[c], float(radius), list(demand), sites, within,
+                          within_half, within_wide, near, a2, a3, inside, int(edge.sum()),
+                          share, len(reaching))
+
+
+def _site_neighbourhood(area: AreaWork, assets: AssetWork, sites: np.ndarray) -> np.ndarray:
+    """Index into ``area.nb_list`` of the neighbourhood each site is located in (-1: none)."""
+    pos = {name: k for k, name in enumerate(area.nb_list)}
+    return np.array([pos.get(x, -1) if x is not None else -1 for x in assets.nb_name[sites]],
+                    dtype=np.int64)
+
+
+def _leaves_populated_areas(area: AreaWork, x: np.ndarray, y: np.ndarray, radius: float
+                            ) -> np.ndarray:
+    """True for each site whose catchment circle runs beyond the areas with residents: one of
+    ``EDGE_SAMPLES`` points on the circle lies in no populated area polygon. False for all when
+    the areas have no polygons (nothing to test against)."""
+    found = area.populated_polygons()
+    if found is None or not len(x):
+        return np.zeros(len(x), dtype=bool)
+    t = np.linspace(0, 2 * np.pi, EDGE_SAMPLES, endpoint=False)
+    px = (x[:, None] + radius * np.cos(t)[None, :]).ravel()
+    py = (y[:, None] + radius * np.sin(t)[None, :]).ravel()
+    # a tree over the circle points queried with the polygons: GEOS prepares each polygon once
+    # and tests only the points in its bounding box (faster than a query per point)
+    _, hit = shapely.STRtree(shapely.points(px, py)).query(found, predicate="intersects")
+    inside = np.zeros(len(px), dtype=bool)
+    inside[hit] = True
+    return ~inside.reshape(len(x), EDGE_SAMPLES).all(axis=1)
+
+
+def signature(assets: AssetWork, c: int, radius: float, demand: list[str]) -> tuple:
+    """What a category's kernel depends on besides the areas: its sites (id, place, capacity),
+    radius and demand. Equal signatures give equal kernels."""
+    sites = np.flatnonzero(assets.cat_codes == c)
+    ids = assets.ids[sites]
+    return (assets.categories[c], float(radius), tuple(demand), ids.tobytes() if ids.dtype != object
+            else tuple(ids), assets.bx[sites].tobytes(), assets.by[sites].tobytes(),
+            assets.capacity[sites].tobytes(), tuple(assets.nb_name[sites].tolist()))

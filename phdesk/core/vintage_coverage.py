@@ -1,0 +1,127 @@
+"""What the project's figures stand on: how many areas and residents have no IMD decile or no
+population, Core20 and the IMD quintiles — one summary read by import reports (CLI and window),
+mapping run summaries and outputs (docs/ARCHITECTURE.md, "Imports and vintages")."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from phdesk.core.vintage_population import bridge_population
+from phdesk.core.vintages import AreaDeprivation, bridge_deprivation, infer_vintage, other_vintage
+
+if TYPE_CHECKING:
+    from phdesk.store.project import Project
+
+
+def project_inputs(project: Project) -> tuple[pd.DataFrame, AreaDeprivation, list[str],
+                                              list[str], dict]:
+    """Population rows bridged onto the project's areas, IMD per area, the planner's dataset
+    order, notes, and the per-dataset bridging counts (everything read once)."""
+    from phdesk.store import vintages as sv
+
+    areas = sv.lsoa_areas(project)
+    pairs = sv.lookup_pairs(project)
+    vintage = infer_vintage(areas, pairs)
+    geoms = sv.bridge_geometries(project, other_vintage(vintage)) if vintage else None
+    pop = project.query("""SELECT dataset, area_code, age_band, sex, group_type, group_name,
+                                  count, provenance_id FROM population""")
+    pop, notes, bridged = bridge_population(pop, areas, vintage, pairs, geoms)
+    dep = bridge_deprivation(areas, sv.deprivation_editions(project), pairs, geoms,
+                             extra_codes=set(pop["area_code"].astype(str)))
+    return pop, dep, sv.population_order(project), dep.notes + notes, bridged
+
+
+def counts(codes: pd.Index, table, dep: AreaDeprivation) -> dict:
+    """Coverage of the project's LSOA areas ``codes`` by a segment table and bridged IMD."""
+    from phdesk.core.segments import CORE20, QUINTILES
+
+    out: dict = {"areas": len(codes)}
+    if not len(codes):
+        return out
+    seg = table.population
+    names = set(seg["segment"].astype(str))
+
+    def per_area(name: str) -> np.ndarray:
+        s = seg[(seg["segment"] == name).to_numpy()]
+        return (pd.Series(s["population"].to_numpy(float), index=s["area_code"].astype(str))
+                .reindex(codes).fillna(0.0).to_numpy())
+
+    everyone = per_area("All") if "All" in names else np.zeros(len(codes))
+    dec = pd.Series(dep.frame["decile"].to_numpy(dtype=float),
+                    index=dep.frame["area_code"].astype(str))
+    no_dec = ~np.isfinite(dec.reindex(codes).to_numpy(dtype=float))
+    out.update({"residents": float(everyone.sum()),
+                "areas_without_decile": int(no_dec.sum()),
+                "residents_without_decile": float(everyone[no_dec].sum()),
+                "areas_without_population": int((everyone <= 0).sum()),
+                "imd_edition": dep.edition,
+                "population_dataset": table.info.get("population_dataset")})
+    for name in [CORE20, *QUINTILES]:
+        if name in names:
+            out[name] = float(per_area(name).sum())
+    return out
+
+
+def coverage(project: Project) -> dict:
+    """Counts for the project as it stands: areas (LSOAs), areas and residents without an IMD
+    decile, areas without population, residents, Core20 and IMD quintile residents, the IMD
+    edition and population datasets used, and the notes explaining them."""
+    from phdesk.core.segments import project_segments
+
+    info = project_segments(project).info
+    notes = [n for n in info.get("notes", []) if n != info.get("coverage_note")]
+    return {**info.get("coverage", {"areas": 0}),
+            "notes": notes + ([info["population_note"]]
+                                                     if info.get("population_note") else [])}
+
+
+def coverage_sentence(cov: dict) -> str:
+    """One line for run notes: areas and residents without a decile or population, Core20."""
+    ed = cov.get("imd_edition")
+    core = f"; Core20 {cov['Core20']:,.0f} residents" if "Core20" in cov else ""
+    return (f"{cov['areas']} areas, {cov.get('residents', 0):,.0f} residents: "
+            f"{cov.get('areas_without_decile', 0)} areas "
+            f"({cov.get('residents_without_decile', 0):,.0f} residents) without an IMD decile"
+            f"{f' (IoD {ed})' if ed else ''}, {cov.get('areas_without_population', 0)} areas "
+            f"without population{core}")
+
+
+def coverage_lines(cov: dict) -> list[str]:
+    """The coverage summary as short lines for the terminal and the window."""
+    if not cov.get("areas"):
+        return ["project: no LSOA areas yet"]
+    lines = [f"project: {cov['areas']} areas, {cov.get('residents', 0):,.0f} residents"
+             + (f" ({cov['population_dataset']})" if cov.get("population_dataset") else "")]
+    ed = cov.get("imd_edition")
+    lines.append(f"  no IMD decile{f' (IoD {ed})' if ed else ''}: {cov['areas_without_decile']} "
+                 f"areas, {cov['residents_without_decile']:,.0f} residents; no population: "
+                 f"{cov['areas_without_population']} areas")
+    if "Core20" in cov:
+        q = [f"Q{k} {cov[name]:,.0f}" for k, name in enumerate(_quintiles(), start=1)
+             if name in cov]
+        lines.append(f"  Core20 residents {cov['Core20']:,.0f}; IMD quintiles {', '.join(q)}")
+    lines += [f"  note: {n}" for n in cov.get("notes", [])]
+    return lines
+
+
+def _quintiles() -> list[str]:
+    from phdesk.core.segments import QUINTILES
+
+    return QUINTILES
+
+
+def attach_coverage(project: Project, report) -> None:
+    """Put the project's coverage after an import into the report (``details["coverage"]`` and
+    the lines ``details["coverage_text"]`` that the terminal and the window show)."""
+    from phdesk.core.errors import UserError
+
+    try:
+        cov = coverage(project)
+    except UserError as exc:       # a summary never turns a committed import into a failure
+        report.details["coverage_text"] = [f"project summary not available: {exc}"]
+        return
+    report.details["coverage"] = cov
+    report.details["coverage_text"] = coverage_lines(cov)

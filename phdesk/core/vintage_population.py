@@ -1,0 +1,149 @@
+"""Population of another census vintage, and population datasets for different places.
+
+Bridging (docs/mapping.md, "Vintages"): a population dataset's rows for codes that are not the
+project's areas are carried onto them through :func:`phdesk.core.vintages.build_bridge`:
+
+* several source areas in one project area (a merge): their counts are **summed**;
+* one source area split among several project areas: its counts are **shared by area** — each
+  child gets the share of the parent's polygon it holds (both vintages' boundaries held), else an
+  **equal share** per child;
+* codes that cannot be bridged are never dropped silently: they are counted and named in the
+  notes (outside the project's areas, or unknown without a lookup).
+
+Several datasets (:func:`choose_datasets`): each area takes its rows from one dataset, so
+datasets for different places combine; where two cover the same area, the planner's order
+(``phdesk.store.vintages.population_order``) decides, else the newest import; the reports say so.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from phdesk.core.segment_rows import PopulationRows
+from phdesk.core.vintages import build_bridge
+
+KEYS = ["dataset", "area_code", "age_band", "sex", "group_type", "group_name"]
+
+
+def residents(rows: pd.DataFrame) -> float:
+    """People in long population rows (group type ``none``), without double counting."""
+    none = rows[rows["group_type"].astype(str) == "none"] if "group_type" in rows else rows
+    if none.empty:
+        return 0.0
+    areas = pd.Index(pd.unique(none["area_code"].astype(str)))
+    return float(PopulationRows(none, areas).total().sum())
+
+
+def _shares(bridge: pd.DataFrame) -> np.ndarray:
+    """Weight of each (target, source) row: 1 for a source in one target; for a source split
+    among several, its share of the shared area (m²) when every overlap is known, else 1/n."""
+    n = bridge.groupby("source")["target"].transform("size").to_numpy(float)
+    area = bridge["overlap_m2"].to_numpy(float)
+    total = bridge.groupby("source")["overlap_m2"].transform("sum").to_numpy(float)
+    known = bridge.groupby("source")["overlap_m2"].transform(
+        lambda s: bool(s.notna().all() and (s > 0).all())).to_numpy(bool)
+    return np.where(n == 1, 1.0, np.where(known, area / np.where(total > 0, total, 1), 1.0 / n))
+
+
+def bridge_population(pop: pd.DataFrame, areas: pd.DataFrame, vintage: int | None,
+                      pairs: pd.DataFrame, source_geoms: pd.DataFrame | None = None
+                      ) -> tuple[pd.DataFrame, list[str], dict]:
+    """Population rows with other-vintage codes carried onto the project's LSOA areas.
+
+    pop: long rows (KEYS + count, provenance_id). areas: code, geometry of the project's LSOAs.
+    Returns the rows, notes, and per-dataset counts {dataset: {bridged_codes, to_areas,
+    residents_bridged, outside_codes, residents_outside, unknown_codes, residents_unknown}}.
+    """
+    if pop.empty or areas.empty:
+        return pop, [], {}
+    project_codes = set(areas["code"].astype(str))
+    out, notes, summary = [], [], {}
+    for name, rows in pop.groupby("dataset", sort=False):
+        codes = rows["area_code"].astype(str)
+        foreign = set(codes) - project_codes
+        if not foreign:
+            out.append(rows)
+            continue
+        targets = areas[~areas["code"].astype(str).isin(set(codes))]
+        bridge = build_bridge(targets, vintage, foreign, pairs, source_geoms)
+        bridge = bridge[bridge["how"] != "same code"]
+        bridge = bridge.assign(share=_shares(bridge))
+        moved = rows.merge(bridge[["source", "target", "share"]], left_on="area_code",
+                           right_on="source", how="inner")
+        moved = moved.assign(area_code=moved["target"], count=moved["count"] * moved["share"])
+        moved = moved.groupby(KEYS, as_index=False, sort=False).agg(
+            count=("count", "sum"), provenance_id=("provenance_id", "max"))
+        left = foreign - set(bridge["source"])
+        known = set(pairs["lsoa11_code"]) | set(pairs["lsoa21_code"])
+        outside = {c for c in left if c in known}
+        unknown = left - outside
+        stats = {"bridged_codes": int(bridge["source"].nunique()),
+                 "to_areas": int(bridge["target"].nunique()),
+                 "residents_bridged": residents(rows[codes.isin(set(bridge["source"]))]),
+                 "outside_codes": len(outside),
+                 "residents_outside": residents(rows[codes.isin(outside)]),
+                 "unknown_codes": len(unknown),
+                 "residents_unknown": residents(rows[codes.isin(unknown)])}
+        summary[str(name)] = stats
+        notes += _notes(str(name), stats, sorted(unknown), bridge)
+        out += [rows[codes.isin(project_codes)], moved]
+    return pd.concat(out, ignore_index=True), notes, summary
+
+
+def _notes(name: str, s: dict, unknown: list[str], bridge: pd.DataFrame) -> list[str]:
+    notes = []
+    if s["bridged_codes"]:
+        split = int((bridge.groupby("source")["target"].nunique() > 1).sum())
+        merged = int((bridge.groupby("target")["source"].nunique() > 1).sum())
+        by_area = bridge["overlap_m2"].notna().all()
+        notes.append(
+            f"population '{name}': {s['bridged_codes']} areas of another LSOA vintage "
+            f"({s['residents_bridged']:,.0f} residents) carried onto {s['to_areas']} project "
+            f"areas ({split} split, shared {'by area' if by_area else 'equally among children'};"
+            f" {merged} merged, summed)")
+    if s["unknown_codes"]:
+        notes.append(
+            f"population '{name}': {s['unknown_codes']} area codes are not the project's areas "
+            f"and cannot be bridged ({s['residents_unknown']:,.0f} residents not counted): "
+            f"{', '.join(unknown[:10])}{' …' if len(unknown) > 10 else ''} — if they are LSOA "
+            "2011 codes, import the ONS LSOA 2011->2021 lookup (and the LSOA 2011 boundaries)")
+    if s["outside_codes"]:
+        notes.append(f"population '{name}': {s['outside_codes']} areas outside the project's "
+                     f"areas ({s['residents_outside']:,.0f} residents) not counted")
+    return notes
+
+
+def choose_datasets(none: pd.DataFrame, order: list[str] | None = None
+                    ) -> tuple[pd.DataFrame, dict]:
+    """Rows of one dataset per area: the first of ``order`` (the planner's) that covers the area,
+    else the most recently imported. Returns the rows and the info for the run summary."""
+    pid = none["provenance_id"].fillna(-1).to_numpy(dtype=float)
+    ds = none["dataset"].astype(str)
+    newest = pd.Series(pid, index=ds.index).groupby(ds).max()
+    order = [d for d in (order or []) if d in newest.index]
+    rank = {d: k for k, d in enumerate(order)}
+    later = [d for d in newest.sort_values(ascending=False).index if d not in rank]
+    rank.update({d: len(order) + k for k, d in enumerate(later)})
+    r = ds.map(rank).to_numpy(int)
+    area = none["area_code"].astype(str)
+    best = pd.Series(r, index=area.index).groupby(area).transform("min").to_numpy(int)
+    rows = none[r == best]
+    used = [d for d in sorted(rank, key=rank.get) if d in set(rows["dataset"].astype(str))]
+    info = {"population_dataset": ", ".join(used), "population_source": "population",
+            "population_datasets": used}
+    if len(rank) > 1:
+        cover = none.groupby(ds)["area_code"].agg(lambda s: set(s.astype(str)))
+        overlaps = []
+        names = sorted(rank, key=rank.get)
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                n = len(cover[a] & cover[b])
+                if n:
+                    why = "the project's setting" if b in order or a in order else "newest import"
+                    overlaps.append(f"'{a}' and '{b}' both cover {n} areas; '{a}' used there "
+                                    f"({why})")
+        info["population_note"] = (
+            f"{len(rank)} population datasets combined ({', '.join(used)})"
+            + (": " + "; ".join(overlaps) if overlaps else ", each for its own areas"))
+    return rows, info

@@ -1,0 +1,173 @@
+"""Drawing a bundle's map and charts with QPainter onto any paint device (PDF page, image).
+
+Rendered from the data, not grabbed from widgets, so the report and PNG exports work offscreen
+and look the same at any size or resolution. Colours: the colour-blind-safe ramps and
+categorical palette of ``phdesk.ui.palettes``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import shapely
+from PySide6 import QtCore, QtGui
+
+from phdesk.core.disclosure import SUPPRESSED
+from phdesk.ui import palettes
+
+INK = QtGui.QColor(palettes.TEXT)
+MUTED = QtGui.QColor(palettes.MUTED_TEXT)
+
+
+def _rings(g) -> list:
+    if g is None or g.is_empty:
+        return []
+    polys = g.geoms if g.geom_type == "MultiPolygon" else [g]
+    return [p for p in polys if p.geom_type == "Polygon"]
+
+
+def _path(poly, tf) -> QtGui.QPainterPath:
+    path = QtGui.QPainterPath()
+    for ring in [poly.exterior, *poly.interiors]:
+        xy = np.asarray(ring.coords)
+        pts = [tf(x, y) for x, y in xy]
+        path.moveTo(pts[0])
+        for p in pts[1:]:
+            path.lineTo(p)
+        path.closeSubpath()
+    path.setFillRule(QtCore.Qt.FillRule.OddEvenFill)
+    return path
+
+
+def draw_map(p: QtGui.QPainter, rect: QtCore.QRectF, areas: pd.DataFrame,
+             assets: pd.DataFrame | None = None, focus: str | None = None,
+             font_pt: float = 7.0) -> None:
+    """Areas shaded by IMD decile (1 = most deprived, darkest), the focus neighbourhood
+    outlined, assets as dots coloured by category, a legend below the map."""
+    geoms = areas["geometry"].to_numpy(dtype=object)
+    shown = areas if focus is None else areas[areas["neighbourhood"] == focus]
+    box = shapely.total_bounds([g for g in shown["geometry"] if g is not None])
+    if not np.all(np.isfinite(box)):
+        return
+    cats = sorted(assets["category"].astype(str).unique()) if assets is not None else []
+    legend_h = _map_legend(p, QtCore.QRectF(rect.x(), 0, rect.width(), 0), [], cats, font_pt,
+                           draw=False)
+    frame = QtCore.QRectF(rect.x(), rect.y(), rect.width(), rect.height() - legend_h)
+    w, h = max(box[2] - box[0], 1.0), max(box[3] - box[1], 1.0)
+    scale = min(frame.width() / w, frame.height() / h) * 0.95
+    ox = frame.x() + (frame.width() - w * scale) / 2
+    oy = frame.y() + (frame.height() + h * scale) / 2
+
+    def tf(x: float, y: float) -> QtCore.QPointF:
+        return QtCore.QPointF(ox + (x - box[0]) * scale, oy - (y - box[1]) * scale)
+
+    ramp = palettes.sequential(10, "cividis")[::-1]   # decile 1 (most deprived) darkest
+    p.save()
+    p.setClipRect(frame)
+    p.fillRect(frame, QtGui.QColor("#ffffff"))
+    deciles = pd.to_numeric(areas["imd_decile"], errors="coerce").to_numpy(dtype=float)
+    pen = QtGui.QPen(QtGui.QColor("#ffffff"), 0.4)
+    for g, d, nb in zip(geoms, deciles, areas["neighbourhood"], strict=True):
+        colour = QtGui.QColor(ramp[int(d) - 1] if np.isfinite(d) else palettes.NO_DATA)
+        if focus is not None and nb != focus:
+            colour.setAlpha(70)
+        for poly in _rings(g):
+            p.setPen(pen)
+            p.setBrush(colour)
+            p.drawPath(_path(poly, tf))
+    if focus is not None:
+        outline = shapely.union_all([g for g in shown["geometry"] if g is not None])
+        p.setPen(QtGui.QPen(QtGui.QColor("#d55e00"), 2.0))
+        p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+        for poly in _rings(outline):
+            p.drawPath(_path(poly, tf))
+    if assets is not None and len(assets):
+        r = max(1.5, font_pt * 0.35)
+        for (_, a) in assets.dropna(subset=["easting", "northing"]).iterrows():
+            c = QtGui.QColor(palettes.CATEGORICAL[cats.index(str(a["category"]))
+                                                  % len(palettes.CATEGORICAL)])
+            p.setPen(QtGui.QPen(QtGui.QColor("#ffffff"), max(0.6, r * 0.3)))  # seen on dark
+            p.setBrush(c)
+            p.drawEllipse(tf(a["easting"], a["northing"]), r, r)
+    p.restore()
+    _map_legend(p, QtCore.QRectF(rect.x(), frame.bottom() + 2, rect.width(), legend_h - 2),
+                ramp, cats, font_pt)
+
+
+def _map_legend(p, rect, ramp, cats, font_pt, draw: bool = True) -> float:
+    """Draw the legend (or only measure it); returns its height."""
+    f = p.font()
+    f.setPointSizeF(font_pt)
+    p.setFont(f)
+    p.setPen(INK)
+    fm = QtGui.QFontMetricsF(f, p.device())
+    x, y = rect.x(), rect.y()
+    sw = fm.height()
+    if draw:
+        p.drawText(QtCore.QPointF(x, y + fm.ascent()), "IMD decile: 1 (most deprived)")
+        x += fm.horizontalAdvance("IMD decile: 1 (most deprived) ") + 2
+        for c in ramp:
+            p.fillRect(QtCore.QRectF(x, y, sw, sw * 0.8), QtGui.QColor(c))
+            x += sw
+        p.drawText(QtCore.QPointF(x + 3, y + fm.ascent()), "10 (least)")
+    x, y = rect.x(), y + fm.height() * 1.4
+    for i, c in enumerate(cats):
+        need = sw + fm.horizontalAdvance(c) + sw * 0.8
+        if x + need > rect.right() and x > rect.x():
+            x, y = rect.x(), y + fm.height() * 1.2
+        if draw:
+            p.setBrush(QtGui.QColor(palettes.CATEGORICAL[i % len(palettes.CATEGORICAL)]))
+            p.setPen(QtGui.QPen(INK, 0.4))
+            p.drawEllipse(QtCore.QPointF(x + sw / 3, y + fm.height() / 2), sw / 3, sw / 3)
+            p.setPen(INK)
+            p.drawText(QtCore.QPointF(x + sw, y + fm.ascent()), c)
+        x += need
+    return y + fm.height() * 1.3 - rect.y()
+
+
+def draw_bars(p: QtGui.QPainter, rect: QtCore.QRectF, title: str, labels: list[str],
+              values: list, unit: str = "", font_pt: float = 7.0,
+              colour: str = palettes.CATEGORICAL[4], top: float | None = None) -> None:
+    """A horizontal bar chart; a hidden value (``*``) is labelled, not drawn. ``top``: the
+    scale's end when it is fixed (100 for percentages)."""
+    f = p.font()
+    f.setPointSizeF(font_pt)
+    p.setFont(f)
+    fm = QtGui.QFontMetricsF(f)
+    p.setPen(INK)
+    bold = QtGui.QFont(f)
+    bold.setBold(True)
+    p.setFont(bold)
+    p.drawText(QtCore.QPointF(rect.x(), rect.y() + fm.ascent()), title)
+    p.setFont(f)
+    if not labels:
+        p.setPen(MUTED)
+        p.drawText(QtCore.QPointF(rect.x(), rect.y() + fm.height() * 2.2), "no data")
+        return
+    nums = [float(v) for v in values if not isinstance(v, str) and pd.notna(v)]
+    lo, hi = min([0.0, *nums]), max([0.0, *nums, top or 0.0]) or 1.0   # top: e.g. 100 %
+    label_w = min(rect.width() * 0.45, max(fm.horizontalAdvance(s) for s in labels) + 6)
+    y0 = rect.y() + fm.height() * 1.5
+    row_h = min(fm.height() * 1.5, (rect.bottom() - y0) / len(labels))
+    span = max(hi - lo, 1e-9)
+    plot_x, plot_w = rect.x() + label_w, rect.width() - label_w - fm.horizontalAdvance("000.0 ")
+    zero = plot_x + (0 - lo) / span * plot_w
+    for i, (lab, v) in enumerate(zip(labels, values, strict=True)):
+        y = y0 + i * row_h
+        p.setPen(INK)
+        p.drawText(QtCore.QRectF(rect.x(), y, label_w - 4, row_h),
+                   int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter),
+                   fm.elidedText(lab, QtCore.Qt.TextElideMode.ElideRight, label_w - 4))
+        if isinstance(v, str) or pd.isna(v):
+            p.setPen(MUTED)
+            p.drawText(QtCore.QPointF(zero + 3, y + row_h / 2 + fm.ascent() / 2 - 1),
+                       "* (hidden)" if v == SUPPRESSED else "–")
+            continue
+        x0, x1 = sorted((zero, plot_x + (float(v) - lo) / span * plot_w))
+        p.fillRect(QtCore.QRectF(x0, y + row_h * 0.15, max(x1 - x0, 0.5), row_h * 0.7),
+                   QtGui.QColor(colour))
+        p.setPen(INK)
+        p.drawText(QtCore.QPointF(max(x1, zero) + 3, y + row_h / 2 + fm.ascent() / 2 - 1),
+                   f"{float(v):,.1f}{unit}")
+    p.setPen(QtGui.QPen(MUTED, 0.5))
+    p.drawLine(QtCore.QPointF(zero, y0), QtCore.QPointF(zero, y0 + row_h * len(labels)))

@@ -1,0 +1,84 @@
+"""PNG export: the map (or a chart) rendered from the data at a stated size and resolution.
+
+``what``: ``map`` (areas by IMD decile, neighbourhood outline when one is asked, assets) or
+``gaps`` (the biggest gaps chart). ``width``/``height`` in pixels (default 1600 x 1200),
+``dpi`` the resolution written in the file and used for text sizes (default 150).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6 import QtCore, QtGui
+
+from phdesk.core.errors import UserError
+from phdesk.export.bundle import ExportBundle
+from phdesk.ui.report_draw import INK, draw_bars, draw_map
+
+WHAT = ("map", "gaps")
+
+
+def render(bundle: ExportBundle, what: str = "map", width: int = 1600, height: int = 1200,
+           dpi: int = 150) -> QtGui.QImage:
+    """The picture as a QImage (no file), white background, title and disclosure line."""
+    if what not in WHAT:
+        raise UserError(f"PNG: 'what' must be one of {', '.join(WHAT)}, not {what!r}")
+    if not (100 <= width <= 20000 and 100 <= height <= 20000 and 36 <= dpi <= 1200):
+        raise UserError("PNG: width and height must be 100-20000 pixels, dpi 36-1200")
+    img = QtGui.QImage(width, height, QtGui.QImage.Format.Format_ARGB32)
+    # drawn at 72 dpi, where a point is a pixel and sizes below are scaled by dpi / 72; the
+    # stated resolution is written once the drawing is done
+    img.setDotsPerMeterX(round(72 / 0.0254))
+    img.setDotsPerMeterY(round(72 / 0.0254))
+    img.fill(QtGui.QColor("#ffffff"))
+    p = QtGui.QPainter(img)
+    try:
+        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        pt = dpi / 72.0                       # pixels per point
+        font = QtGui.QFont("DejaVu Sans")
+        font.setPixelSize(max(8, round(11 * pt)))
+        font.setBold(True)
+        p.setFont(font)
+        p.setPen(INK)
+        focus = bundle.neighbourhoods[0] if len(bundle.neighbourhoods) == 1 else None
+        title = f"{bundle.title}" + (f": {focus}" if focus else "") + \
+            (" — biggest gaps" if what == "gaps" else "")
+        margin = 12 * pt
+        p.drawText(QtCore.QPointF(margin, margin + 11 * pt), title)
+        body = QtCore.QRectF(margin, margin + 20 * pt, width - 2 * margin,
+                             height - 2 * margin - 40 * pt)
+        if what == "map":
+            assets = bundle.tables["assets"]
+            if focus:
+                assets = assets[assets["neighbourhood"].astype(str) == focus]
+            draw_map(p, body, bundle.areas, assets, focus=focus, font_pt=8 * pt)
+        else:
+            ns = bundle.tables["neighbourhood_segments"]
+            ns = ns[ns["neighbourhood"].astype(str).isin(bundle.neighbourhoods)]
+            import pandas as pd
+
+            g = ns.assign(_g=pd.to_numeric(ns["gap_score"], errors="coerce")).dropna(
+                subset=["_g"]).sort_values("_g", ascending=False).head(15)
+            draw_bars(p, body, "Gap score, percentage points (> 0 = more need than provision)",
+                      [f"{r.neighbourhood} · {r.segment} · {r.category}"
+                       for r in g.itertuples()], list(g["gap_score"]), " pp", font_pt=8 * pt)
+        font.setBold(False)
+        font.setPixelSize(max(6, round(6.5 * pt)))
+        p.setFont(font)
+        p.drawText(QtCore.QRectF(margin, height - margin - 16 * pt, width - 2 * margin, 20 * pt),
+                   int(QtCore.Qt.TextFlag.TextWordWrap),
+                   f"Mapping run of {bundle.run_date}, phdesk {bundle.version}. "
+                   f"{bundle.statement}")
+    finally:
+        p.end()
+    img.setDotsPerMeterX(round(dpi / 0.0254))
+    img.setDotsPerMeterY(round(dpi / 0.0254))
+    return img
+
+
+def write(bundle: ExportBundle, path: Path, what: str = "map", width: int = 1600,
+          height: int = 1200, dpi: int = 150, **_options) -> list[Path]:
+    img = render(bundle, what, width, height, dpi)
+    if not img.save(str(path), "PNG"):
+        raise UserError(f"{path}: cannot write the PNG (is the folder writable?)")
+    return [path]

@@ -1,0 +1,127 @@
+"""The window's File ▸ Export: all formats, off the GUI thread, the same bytes as the CLI."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import unicodedata
+
+import pytest
+from PySide6 import QtGui
+
+from phdesk.cli import main
+from phdesk.core.mapping import MappingParams
+from phdesk.ui import export_actions
+
+FORMATS = ("xlsx", "csv", "geojson", "pdf", "png")
+
+
+def _wait(qtbot, task):
+    with qtbot.waitSignal(task.finished, timeout=120_000) as blocker:
+        pass
+    assert blocker.args == ["done"], blocker.args
+
+
+def test_window_and_cli_export_the_same_run_identically(make_main_window, qtbot, demo_path,
+                                                         tmp_path):
+    win = make_main_window()
+    keys = {a.objectName() for a in win.findChildren(QtGui.QAction)}
+    assert {f"file.export.{k}" for k in FORMATS} <= keys
+    win.run_mapping(MappingParams(sii_repetitions=1000))
+    assert win.tasks.wait(120_000)
+    (tmp_path / "win").mkdir()
+    (tmp_path / "cli").mkdir()
+    for ext in FORMATS:
+        _wait(qtbot, export_actions.export_view(win, tmp_path / "win" / f"out.{ext}"))
+    for ext in FORMATS:
+        assert main(["export", str(demo_path), "--out", str(tmp_path / "cli" / f"out.{ext}"),
+                     "--quiet"]) == 0
+    win_files = sorted(p.name for p in (tmp_path / "win").iterdir())
+    assert win_files == sorted(p.name for p in (tmp_path / "cli").iterdir())
+    assert len(win_files) == 4 + 6        # xlsx, geojson, pdf, png + 5 CSV tables and a readme
+    for name in win_files:
+        win_bytes = (tmp_path / "win" / name).read_bytes()
+        assert win_bytes == (tmp_path / "cli" / name).read_bytes(), name
+
+
+def test_export_follows_the_selected_neighbourhood(make_main_window, qtbot, tmp_path):
+    import openpyxl
+
+    win = make_main_window()
+    win.neighbourhood_panel.select("Riverside")
+    assert export_actions.current_view(win)[0] == "Riverside"
+    _wait(qtbot, export_actions.export_view(win, tmp_path / "r.xlsx"))
+    ws = openpyxl.load_workbook(tmp_path / "r.xlsx")["Neighbourhoods"]
+    assert {r[0] for r in ws.iter_rows(min_row=2, values_only=True)} == {"Riverside"}
+
+
+def test_png_has_the_stated_size_and_resolution(make_main_window, qtbot, tmp_path):
+    win = make_main_window()
+    out = tmp_path / "map.png"
+    _wait(qtbot, export_actions.export_view(win, out, width=800, height=600, dpi=200))
+    img = QtGui.QImage(str(out))
+    assert (img.width(), img.height()) == (800, 600)
+    assert img.dotsPerMeterX() == round(200 / 0.0254)
+    # rendered, not blank: many distinct colours (areas by IMD decile, asset dots)
+    colours = {img.pixel(x, y) for x in range(0, 800, 7) for y in range(0, 600, 7)}
+    assert len(colours) > 20
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler's pdftotext")
+def test_pdf_report_has_a_cover_and_two_pages_per_neighbourhood(make_main_window, qtbot,
+                                                                tmp_path):
+    win = make_main_window()
+    out = tmp_path / "report.pdf"
+    _wait(qtbot, export_actions.export_view(win, out))
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    pages = unicodedata.normalize("NFKC", text).split("\f")   # "ﬁ" ligatures -> "fi"
+    names = win.service.neighbourhoods()
+    assert len([p for p in pages if p.strip()]) == 1 + 2 * len(names)
+    assert "Sources and editions" in pages[0] and "Disclosure control" in pages[0]
+    for i, name in enumerate(names):
+        first, second = pages[1 + 2 * i], pages[2 + 2 * i]
+        assert first.strip().startswith(name) and "Key figures" in first
+        assert "Biggest gaps" in first and "Access by segment" in second
+        assert "Notes and ideas" in second
+    for k, page in enumerate(p for p in pages if p.strip()):
+        assert f"page {k + 1} of {1 + 2 * len(names)}" in page
+        assert "shown as *" in page
+
+
+def test_results_tables_save_as_csv_is_protected_and_safe(make_main_window, qtbot, tmp_path):
+    import pandas as pd
+
+    win = make_main_window()
+    gp = win.service.assets().query("category == 'GP practice'").iloc[0]
+    win.service.add_asset({"name": "=cmd|' /C calc'!A0", "category": "GP practice",
+                           "easting": float(gp["easting"]), "northing": float(gp["northing"])})
+    win.run_mapping(MappingParams(sii_repetitions=1000))
+    assert win.tasks.wait(120_000)
+    panel = win.results_panel
+    panel.set_result(win.service.last_result)
+    ns = pd.read_csv(panel.views["neighbourhood_segments"].save_csv(tmp_path / "ns.csv"),
+                     dtype=str, encoding="utf-8-sig")
+    frail = ns[ns["segment"] == "Frailty"]
+    assert len(frail) and (frail["access_2sfca"] == "*").all()      # patient-derived ratio
+    assert not (ns.loc[ns["segment"] == "All", "population"] == "*").any()
+    view = panel.views["assets"]
+    view.filter_edit.setText("calc")
+    assets = pd.read_csv(view.save_csv(tmp_path / "a.csv"), dtype=str, encoding="utf-8-sig")
+    assert assets["name"].tolist() == ["'=cmd|' /C calc'!A0"]
+
+
+def test_disclosure_dialog_builds_the_rule(qtbot):
+    from phdesk.core.disclosure import DisclosureRule
+    from phdesk.core.errors import UserError
+
+    dialog = export_actions.DisclosureDialog(DisclosureRule())
+    qtbot.addWidget(dialog)
+    dialog.threshold.setValue(10)
+    dialog.base.setValue(10)
+    assert dialog.rule() == DisclosureRule(threshold=10, rounding_base=10)
+    dialog.enabled.setChecked(False)
+    with pytest.raises(UserError):
+        dialog.rule()
+    dialog.reason.setText("published figures")
+    assert not dialog.rule().enabled and dialog.rule().reason == "published figures"

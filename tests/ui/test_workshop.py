@@ -1,0 +1,78 @@
+"""Workshop mode on the demo, driven by keys: stepping, one-key capture, scenario switch."""
+
+from __future__ import annotations
+
+import pandas as pd
+from PySide6 import QtCore
+
+from phdesk.ui import workshop_pages
+
+
+def _open(win, qtbot):
+    from phdesk.ui.workshop import WorkshopWindow
+
+    ws = WorkshopWindow(win)
+    qtbot.addWidget(ws)
+    ws.resize(1280, 720)
+    ws.start(full_screen=False)
+    qtbot.waitUntil(lambda: len(ws.notes) > 0, timeout=10000)
+    return ws
+
+
+def test_page_keys_step_through_neighbourhoods(make_main_window, qtbot):
+    win = make_main_window()
+    ws = _open(win, qtbot)
+    names = win.neighbourhood_panel.names()
+    qtbot.keyClick(ws, QtCore.Qt.Key.Key_PageDown)
+    assert win.view_state.neighbourhood == names[0] == ws.title.text()
+    qtbot.keyClick(ws, QtCore.Qt.Key.Key_PageDown)
+    qtbot.keyClick(ws, QtCore.Qt.Key.Key_Right)
+    assert win.view_state.neighbourhood == names[2]
+    assert ws.position.text() == f"3 of {len(names)}"
+    assert win.neighbourhood_panel.selected() == names[2]    # the window follows
+    qtbot.keyClick(ws, QtCore.Qt.Key.Key_PageUp)
+    assert win.view_state.neighbourhood == names[1]
+    page = ws.overview.toPlainText()
+    assert "Residents" in page and "Living in Core20 areas" in page
+    qtbot.keyClick(ws, QtCore.Qt.Key.Key_Home)
+    assert win.view_state.neighbourhood is None and ws.title.text() == "All neighbourhoods"
+
+
+def test_one_key_capture_of_a_note_and_an_idea(make_main_window, qtbot, monkeypatch):
+    win = make_main_window()
+    ws = _open(win, qtbot)
+    win.view_state.set(neighbourhood="Eastfield")
+    answers = iter(["No bus to the surgery after 7pm #transport", "Evening GP clinic"])
+    monkeypatch.setattr(workshop_pages, "ask", lambda *a: next(answers))
+    qtbot.keyClick(ws, QtCore.Qt.Key.Key_N)
+    qtbot.waitUntil(lambda: win.tasks.busy() is False, timeout=10000)
+    notes = win.service.planning.notes()
+    new = notes[notes["text"] == "No bus to the surgery after 7pm"]
+    assert len(new) == 1 and new["tags"].iloc[0] == "transport"
+    assert new["neighbourhood"].iloc[0] == "Eastfield"
+    qtbot.keyClick(ws, QtCore.Qt.Key.Key_I)
+    qtbot.waitUntil(lambda: "Evening GP clinic" in set(win.service.planning.ideas()["title"]),
+                    timeout=10000)
+    qtbot.waitUntil(lambda: "No bus to the surgery" in ws.overview.toPlainText(), timeout=10000)
+    win.undo_stack.undo()                          # Ctrl+Z in the window undoes the idea
+    qtbot.waitUntil(lambda: "Evening GP clinic" not in
+                    set(win.service.planning.ideas()["title"]), timeout=10000)
+
+
+def test_scenario_keys_switch_a_b_and_baseline(make_main_window, qtbot):
+    win = make_main_window()
+    for name in ("A: GP in Eastfield", "B: pharmacy in Eastfield"):
+        win.service.planning.save_scenario(name, pd.DataFrame(columns=["action"]))
+    ws = _open(win, qtbot)
+    qtbot.waitUntil(lambda: len(ws.scenarios) >= 2, timeout=10000)
+    qtbot.keyClick(ws, QtCore.Qt.Key.Key_B)
+    assert win.view_state.scenario == ws.scenarios[1]
+    assert ws.scenario_label.text().startswith(f"Scenario: {ws.scenarios[1]}")
+    qtbot.keyClick(ws, QtCore.Qt.Key.Key_A)
+    assert win.view_state.scenario == ws.scenarios[0]
+    qtbot.waitUntil(lambda: win.scenario_panel.scenario_combo.currentData() == ws.scenarios[0],
+                    timeout=10000)
+    qtbot.keyClick(ws, QtCore.Qt.Key.Key_0)
+    assert win.view_state.scenario is None
+    qtbot.keyClick(ws, QtCore.Qt.Key.Key_Escape)
+    assert not ws.isVisible()
