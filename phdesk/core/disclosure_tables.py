@@ -9,8 +9,8 @@ a segment that is the sum of others; scenario = baseline + change) go to
 counts, so no figure reveals more than the counts it is built on:
 
 * population: the protected count;
-* coverage_pct / choice_pct: from the protected covered (two or more sites) / total counts,
-  hidden if the covered, not-covered (or multi, single) count is hidden;
+* coverage_pct / overlap_pct and their limits: from the protected covered / total counts,
+  hidden if the covered, not-covered (or overlap) count is hidden;
 * assets_per_10k: assets / protected population;
 * access_2sfca / access_e2sfca: hidden for patient-derived segments (capacity divided by the
   people in a catchment: with few people it gives their number away);
@@ -34,9 +34,10 @@ from phdesk.core.disclosure import (
     Relation,
     protect,
 )
+from phdesk.core.mapping_output import COLUMNS
 
-TABLES = ("neighbourhood_segments", "area_access", "assets", "cold_spots", "inequality",
-          "category_rules")
+TABLES = tuple(COLUMNS)   # every mapping table (the engine's list; new ones carry no counts
+#                          until they are given a rule here)
 # columns that name a row rather than measure people (never altered)
 KEY_COLUMNS = frozenset({"neighbourhood", "segment", "category", "area_code", "measure", "note",
                          "deciles", "asset_id", "source_id", "name"})
@@ -153,7 +154,7 @@ def protect_result(result, classes: dict[str, str], rule: DisclosureRule,
                    protected: Protected | None = None, tag: str = "",
                    candidates: dict[str, list[str]] | None = None) -> dict[str, pd.DataFrame]:
     """The five tables of ``result`` with the rule applied (``*`` for hidden values)."""
-    tables = {t: getattr(result, t).copy() for t in TABLES}
+    tables = {t: getattr(result, t, pd.DataFrame(columns=COLUMNS[t])).copy() for t in TABLES}
     pats = set(patient_segments(classes))
     if not rule.enabled or not pats:
         return tables
@@ -175,8 +176,10 @@ def protect_result(result, classes: dict[str, str], rule: DisclosureRule,
 
 
 def _neighbourhoods(ns: pd.DataFrame, pats: set, p: Protected, tag: str) -> pd.DataFrame:
-    cols = ["population", "assets_per_10k", "coverage_pct", "access_2sfca", "access_e2sfca",
-            "choice_pct", "gap_score", "gap_rank"]
+    from phdesk.stats import wilson_ci
+
+    cols = ["population", "assets_per_10k", "coverage_pct", "coverage_lower", "coverage_upper",
+            "access_2sfca", "access_e2sfca", "overlap_pct", "gap_score", "gap_rank"]
     cols = [c for c in cols if c in ns]
     ns = _text(ns, cols)
     rows = np.flatnonzero(ns["segment"].astype(str).isin(pats).to_numpy())
@@ -193,13 +196,16 @@ def _neighbourhoods(ns: pd.DataFrame, pats: set, p: Protected, tag: str) -> pd.D
             out["assets_per_10k"] = (float(ns.at[r, "assets_inside"]) / n * 10_000 if n
                                      else np.nan)
             if not n:
-                out.update(coverage_pct=np.nan, choice_pct=np.nan)
+                out.update(coverage_pct=np.nan, coverage_lower=np.nan, coverage_upper=np.nan,
+                           overlap_pct=np.nan)
             elif c is not None and not p.hidden(k["uncovered"]):
                 c = min(c, n)
-                out["coverage_pct"] = 100 * c / n
+                lo, hi = wilson_ci(c, n)
+                out.update(coverage_pct=100 * c / n, coverage_lower=100 * float(lo),
+                           coverage_upper=100 * float(hi))
             if n and c is not None and not (p.hidden(k["multi"]) or p.hidden(k["single"])):
                 m = p.shown.get(k["multi"], 0.0)
-                out["choice_pct"] = 100 * min(m, c) / n
+                out["overlap_pct"] = 100 * min(m, c) / c if c else np.nan
             gap = pd.to_numeric(ns.at[r, "gap_score"], errors="coerce")
             out["gap_score"] = float(np.round(gap)) + 0.0 if pd.notna(gap) else np.nan
         for col, v in out.items():

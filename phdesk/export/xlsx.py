@@ -33,7 +33,7 @@ def sheets_of(bundle: ExportBundle) -> list[tuple[str, str, pd.DataFrame]]:
     t = bundle.tables
     out = [
         ("Neighbourhoods", "Mapping results per neighbourhood, population segment and asset "
-         "category: population, coverage, access, choice, gap score.",
+         "category: population, coverage, access, overlap, gap score.",
          t["neighbourhood_segments"]),
         ("Areas", "Mapping results per area (LSOA), segment and category: assets within reach, "
          "distance to the nearest, access.", t["area_access"]),
@@ -42,9 +42,8 @@ def sheets_of(bundle: ExportBundle) -> list[tuple[str, str, pd.DataFrame]]:
         ("Inequality", "Slope and relative index of inequality across IMD deciles.",
          t["inequality"]),
         ("Assets", "The assets mapped, with their area and neighbourhood.", t["assets"]),
-        ("Category rules", "What each category was mapped by: radius, segments served, "
-         "universal or targeted demand, capacity unit, sites at the study area's edge.",
-         t["category_rules"]),
+        *[(_sheet_name(k), f"The run's {k.replace('_', ' ')} table (columns: see Columns).",
+           frame) for k, frame in t.items() if k not in SHEETS],
         ("Notes", "Insight notes recorded in the project.", bundle.notes),
         ("Ideas and decisions", "Change ideas with their scores and decisions.", bundle.ideas),
     ]
@@ -60,6 +59,14 @@ def sheets_of(bundle: ExportBundle) -> list[tuple[str, str, pd.DataFrame]]:
     return out
 
 
+SHEETS = {"neighbourhood_segments": "Neighbourhoods", "area_access": "Areas",
+          "cold_spots": "Cold spots", "inequality": "Inequality", "assets": "Assets"}
+
+
+def _sheet_name(table: str) -> str:
+    return SHEETS.get(table, table.replace("_", " ").capitalize()[:31])
+
+
 def _provenance(p: pd.DataFrame) -> pd.DataFrame:
     cols = [c for c in ("id", "kind", "file_name", "imported_at", "rows_read", "rows_accepted",
                         "rows_rejected", "sha256", "phdesk_version") if c in p]
@@ -70,10 +77,7 @@ def _columns(bundle: ExportBundle) -> pd.DataFrame:
     from phdesk.core.disclosure_compare import COMPARISON_DESCRIPTIONS
     from phdesk.core.mapping_output import DESCRIPTIONS
 
-    sheet = {"neighbourhood_segments": "Neighbourhoods", "area_access": "Areas",
-             "cold_spots": "Cold spots", "inequality": "Inequality", "assets": "Assets",
-             "category_rules": "Category rules"}
-    rows = [(sheet[t], c, d) for t, cols in DESCRIPTIONS.items() for c, d in cols.items()]
+    rows = [(_sheet_name(t), c, d) for t, cols in DESCRIPTIONS.items() for c, d in cols.items()]
     if bundle.comparison is not None:
         rows += [("Scenario comparison", c, d) for c, d in COMPARISON_DESCRIPTIONS.items()]
     return pd.DataFrame(rows, columns=["sheet", "column", "meaning"])

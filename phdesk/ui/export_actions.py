@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 if TYPE_CHECKING:
     from phdesk.ui.main_window import MainWindow
@@ -23,6 +23,8 @@ FORMATS = [
      "Areas, neighbourhoods and assets with their measures, for GIS (EPSG:4326)"),
     ("png", "Map &image (PNG)…", ".png", "PNG image (*.png)",
      "The map rendered at 1600 x 1200 pixels, 150 dpi"),
+    ("png_gaps", "&Gap chart image (PNG)…", ".png", "PNG image (*.png)",
+     "The biggest gaps chart rendered at 1600 x 1200 pixels, 150 dpi"),
     ("csv", "&Tables (CSV)…", ".csv", "CSV tables (*.csv)",
      "The five mapping tables as CSV files"),
 ]
@@ -31,13 +33,16 @@ FORMATS = [
 def add_to_menu(win: MainWindow, menu: QtWidgets.QMenu) -> None:
     """Add one action per format to ``menu`` (File ▸ Export)."""
     for key, text, ext, flt, tip in FORMATS:
-        action = win.commands.add(f"file.export.{key}", text,
-                                  lambda _=False, e=ext, f=flt: ask_and_export(win, e, f),
-                                  tip=tip)
+        options = {"what": "gaps"} if key == "png_gaps" else {}
+        action = win.commands.add(
+            f"file.export.{key}", text,
+            lambda _=False, e=ext, f=flt, o=options: ask_and_export(win, e, f, **o), tip=tip)
         menu.addAction(action)
+    # after the window shows (the workshop module is not needed to paint it)
+    QtCore.QTimer.singleShot(0, win, lambda: install_screen_rule(win))
     menu.addSeparator()
     menu.addAction(win.commands.add(
-        "file.export.disclosure", "Disclosure &rule…", lambda: edit_disclosure_rule(win),
+        "file.export.disclosure", "Disclosure ru&le…", lambda: edit_disclosure_rule(win),
         tip="Set how patient-derived counts are protected in every output"))
 
 
@@ -50,7 +55,7 @@ def current_view(win: MainWindow) -> tuple[str | None, str | None]:
     return nb or None, scenario or None
 
 
-def ask_and_export(win: MainWindow, ext: str, flt: str) -> Task | None:
+def ask_and_export(win: MainWindow, ext: str, flt: str, **options) -> Task | None:
     nb, scenario = current_view(win)
     stem = Path(win.service.path).stem
     suffix = "-".join(s for s in (scenario, nb) if s)
@@ -62,7 +67,7 @@ def ask_and_export(win: MainWindow, ext: str, flt: str) -> Task | None:
     path = Path(chosen)
     if path.suffix.lower() != ext:
         path = path.with_name(path.name + ext)
-    return export_view(win, path)
+    return export_view(win, path, **options)
 
 
 def export_view(win: MainWindow, path: str | Path, **options) -> Task:
@@ -133,15 +138,90 @@ class DisclosureDialog(QtWidgets.QDialog):
 
 
 def edit_disclosure_rule(win: MainWindow) -> None:
+    """The rule dialog; the rule is saved on the DB worker (then read back for the screen)."""
     from phdesk.core.errors import UserError
     from phdesk.ui.errors import show_error
 
-    dialog = DisclosureDialog(win.service.disclosure_rule(), win)
+    _, current, _ = protection(win)
+    dialog = DisclosureDialog(current, win)
     while dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
         try:
-            saved = win.service.set_disclosure_rule(dialog.rule())
+            rule = dialog.rule()
         except UserError as exc:
             show_error(win, "Disclosure rule", exc, modal_wait=True)
             continue
-        win.statusBar().showMessage(saved.statement()[:120], 10_000)
+        service = win.service
+
+        def done(saved) -> None:
+            win.statusBar().showMessage(saved.statement()[:120], 10_000)
+            refresh_disclosure(win)
+
+        win.tasks.run(lambda progress, cancelled, s=service, r=rule: s.set_disclosure_rule(r),
+                      done, "Saving the disclosure rule", cancellable=False)
         return
+
+
+def refresh_disclosure(win: MainWindow) -> None:
+    """Read the project's rule and segment classes on the DB worker into ``win`` (the screen's
+    tables and *Save as CSV* use them on the GUI thread, which must not touch the database)."""
+    service = win.service
+    if service is None:
+        return
+
+    def job(progress, cancelled):
+        from phdesk.core.disclosure import segment_classes
+        from phdesk.core.segments import project_segments
+        from phdesk.export.bundle import sum_candidates
+
+        t = project_segments(service.project)
+        classes = segment_classes(t.kinds, t.info.get("population_source"),
+                                  t.info.get("user_segments_from_extracts", []))
+        return {"service": service, "rule": service.disclosure_rule(), "classes": classes,
+                "candidates": sum_candidates(service)}
+
+    def done(cache) -> None:
+        if cache["service"] is win.service:
+            win.disclosure_cache = cache
+
+    win.tasks.run(job, done, "Reading the disclosure rule", cancellable=False)
+
+
+def protection(win: MainWindow, result=None) -> tuple[dict, object, dict]:
+    """(segment classes, rule, segment sums) for what the window shows, without the database:
+    the run's own record of its segments, the rule read by :func:`refresh_disclosure` (the
+    default rule until it has been read)."""
+    from phdesk.core.disclosure import DisclosureRule
+    from phdesk.core.segments import CORE20, QUINTILES
+
+    cache = getattr(win, "disclosure_cache", None)
+    if cache is not None and cache["service"] is not win.service:
+        cache = None
+    classes = dict(cache["classes"]) if cache else {}
+    summary = getattr(result, "summary", None) or {}
+    if summary.get("segment_kinds") is not None:
+        from phdesk.export.bundle import classes_of
+
+        classes = classes_of(result, None)
+    elif result is not None and not cache:   # nothing known: every segment is protected
+        classes = dict.fromkeys(map(str, result.area_access["segment"].unique()), "patient")
+    rule = cache["rule"] if cache else DisclosureRule()
+    sums = cache["candidates"] if cache else {"All": list(QUINTILES), CORE20: [QUINTILES[0]]}
+    return classes, rule, sums
+
+
+def install_screen_rule(win: MainWindow) -> None:
+    """Workshop mode shows its figures under the project's disclosure rule (the same rule as
+    the exports; ``phdesk.core.disclosure_screen``)."""
+    from phdesk.ui import workshop
+
+    def rule(kind, table):
+        from phdesk.core.disclosure_screen import screen_table
+
+        classes, disclosure_rule, _ = protection(win, win.service.last_result)
+        return screen_table(kind, table, classes, disclosure_rule)
+
+    workshop.set_disclosure(rule)
+    refresh_disclosure(win)
+    signal = getattr(win, "mapping_finished", None)
+    if signal is not None:
+        signal.connect(lambda *_: refresh_disclosure(win))

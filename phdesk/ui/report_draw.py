@@ -130,10 +130,11 @@ def draw_bars(p: QtGui.QPainter, rect: QtCore.QRectF, title: str, labels: list[s
               colour: str = palettes.CATEGORICAL[4], top: float | None = None) -> None:
     """A horizontal bar chart; a hidden value (``*``) is labelled, not drawn. ``top``: the
     scale's end when it is fixed (100 for percentages)."""
-    f = p.font()
+    f = QtGui.QFont(p.font())
     f.setPointSizeF(font_pt)
+    f.setBold(False)
     p.setFont(f)
-    fm = QtGui.QFontMetricsF(f)
+    fm = QtGui.QFontMetricsF(f, p.device())
     p.setPen(INK)
     bold = QtGui.QFont(f)
     bold.setBold(True)
@@ -146,11 +147,13 @@ def draw_bars(p: QtGui.QPainter, rect: QtCore.QRectF, title: str, labels: list[s
         return
     nums = [float(v) for v in values if not isinstance(v, str) and pd.notna(v)]
     lo, hi = min([0.0, *nums]), max([0.0, *nums, top or 0.0]) or 1.0   # top: e.g. 100 %
-    label_w = min(rect.width() * 0.45, max(fm.horizontalAdvance(s) for s in labels) + 6)
+    label_w = min(rect.width() * 0.45, max(fm.horizontalAdvance(t) for t in labels) + 6)
     y0 = rect.y() + fm.height() * 1.5
     row_h = min(fm.height() * 1.5, (rect.bottom() - y0) / len(labels))
     span = max(hi - lo, 1e-9)
-    plot_x, plot_w = rect.x() + label_w, rect.width() - label_w - fm.horizontalAdvance("000.0 ")
+    widest = max([fm.horizontalAdvance(f"{v:,.1f}{unit}") for v in nums] + [0.0])
+    plot_x = rect.x() + label_w
+    plot_w = rect.width() - label_w - max(widest, fm.horizontalAdvance("* (hidden)")) - 6
     zero = plot_x + (0 - lo) / span * plot_w
     for i, (lab, v) in enumerate(zip(labels, values, strict=True)):
         y = y0 + i * row_h

@@ -196,12 +196,15 @@ def _nb_second(d: _Doc, nb: str) -> None:
               top=100.0)
     y += 30 + 12 * max(len(mine), 1)
     y = d.text(M, y, W - 2 * M, "Access by segment and category", 11, bold=True) + 2
-    y = _table(d, y, acc.head(28), ["segment", "category", "population", "coverage_pct",
-                                    "access_2sfca"],
+    fits = max(4, int((H - M - 170 - y) / (d.font(7.0).height() * 1.25)) - 1)  # notes below
+    acc = acc.assign(_all=(acc["segment"].astype(str) != "All"))   # all residents first
+    acc = acc.sort_values(["_all", "category"], kind="stable").drop(columns="_all")
+    y = _table(d, y, acc.head(fits), ["segment", "category", "population", "coverage_pct",
+                                      "access_2sfca"],
                ["Segment", "Category", "People", "Coverage %", "Access /1,000"],
                [0.34, 0.26, 0.12, 0.13, 0.15])
-    if len(acc) > 28:
-        y = d.text(M, y, W - 2 * M, f"… {len(acc) - 28} more rows in the workbook", 7,
+    if len(acc) > fits:
+        y = d.text(M, y, W - 2 * M, f"… {len(acc) - fits} more rows in the workbook", 7,
                    colour=MUTED)
     y = d.text(M, y + 8, W - 2 * M, "Notes and ideas", 11, bold=True) + 2
     notes = _rows_for(b.notes, nb)

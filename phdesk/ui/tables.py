@@ -268,12 +268,14 @@ class ResultsPanel(QtWidgets.QWidget):
         """The rows of table ``attr`` shown, with the project's disclosure rule applied (the
         screen shows exact figures; a saved file leaves the window)."""
         view = self.views[attr]
-        service = getattr(self.window(), "service", None)
-        if self._result is None or service is None:
+        win = self.window()
+        if self._result is None or getattr(win, "service", None) is None:
             return view.visible_frame()
-        from phdesk.export.bundle import build_bundle
+        from phdesk.core.disclosure_tables import protect_result
+        from phdesk.ui.export_actions import protection
 
-        shared = build_bundle(service, self._result).tables[attr]
+        classes, rule, sums = protection(win, self._result)   # no database on the GUI thread
+        shared = protect_result(self._result, classes, rule, candidates=sums)[attr]
         mask = view.proxy.shown_mask() if hasattr(view.proxy, "shown_mask") else None
         if mask is not None and len(mask) == len(shared):
             shared = shared[mask]

@@ -118,10 +118,10 @@ def test_no_hidden_area_count_can_be_derived_from_the_workbook(workbook):
 def test_csv_tables_are_protected_and_text_is_safe(exported):
     paths = export(exported["service"], exported["folder"] / "tables.csv",
                    result=exported["result"])
+    from phdesk.core.mapping_output import COLUMNS
+
     names = sorted(p.name for p in paths)
-    assert names == sorted(["tables_neighbourhood_segments.csv", "tables_area_access.csv",
-                            "tables_assets.csv", "tables_cold_spots.csv",
-                            "tables_inequality.csv", "tables_readme.txt"])
+    assert names == sorted([f"tables_{t}.csv" for t in COLUMNS] + ["tables_readme.txt"])
     assets = pd.read_csv(exported["folder"] / "tables_assets.csv")
     assert ("'" + FORMULA_NAME) in set(assets["name"])
     assert not assets["name"].astype(str).str.match(r"^[=+\-@]").any()

@@ -38,7 +38,9 @@ def test_window_and_cli_export_the_same_run_identically(make_main_window, qtbot,
                      "--quiet"]) == 0
     win_files = sorted(p.name for p in (tmp_path / "win").iterdir())
     assert win_files == sorted(p.name for p in (tmp_path / "cli").iterdir())
-    assert len(win_files) == 4 + 6        # xlsx, geojson, pdf, png + 5 CSV tables and a readme
+    from phdesk.core.mapping_output import COLUMNS
+
+    assert len(win_files) == 4 + len(COLUMNS) + 1    # xlsx, geojson, pdf, png, tables, readme
     for name in win_files:
         win_bytes = (tmp_path / "win" / name).read_bytes()
         assert win_bytes == (tmp_path / "cli" / name).read_bytes(), name
@@ -125,3 +127,18 @@ def test_disclosure_dialog_builds_the_rule(qtbot):
         dialog.rule()
     dialog.reason.setText("published figures")
     assert not dialog.rule().enabled and dialog.rule().reason == "published figures"
+
+
+def test_workshop_mode_shows_figures_under_the_rule(make_main_window, qtbot):
+    import pandas as pd
+
+    from phdesk.core.disclosure import SUPPRESSED
+    from phdesk.ui import workshop
+
+    win = make_main_window()
+    qtbot.waitUntil(lambda: workshop._disclosure is not None, timeout=10_000)
+    gaps = pd.DataFrame({"category": ["GP practice"], "segment": ["Frailty"],
+                         "gap_score": [7.77], "coverage_pct": [55.5]})
+    shown = workshop.disclose("gaps", gaps)
+    assert shown.iloc[0]["coverage_pct"] == SUPPRESSED and shown.iloc[0]["gap_score"] == 8.0
+    assert win.service is not None

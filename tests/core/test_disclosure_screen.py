@@ -1,0 +1,38 @@
+"""Workshop mode's tables under the disclosure rule."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from phdesk.core.disclosure import PATIENT, PUBLIC, SUPPRESSED, DisclosureRule
+from phdesk.core.disclosure_screen import LOST, NET, NEW, screen_table
+
+CLASSES = {"All": PUBLIC, "Core20": PUBLIC, "Frailty": PATIENT}
+
+
+def test_gaps_of_patient_segments_are_whole_points_without_coverage():
+    gaps = pd.DataFrame({"category": ["GP", "GP"], "segment": ["Core20", "Frailty"],
+                         "gap_score": [12.345, 9.87], "coverage_pct": [40.123, 33.3]})
+    out = screen_table("gaps", gaps, CLASSES, DisclosureRule())
+    assert out.iloc[0].tolist() == ["GP", "Core20", 12.345, 40.123]      # public: as it was
+    assert out.iloc[1].tolist() == ["GP", "Frailty", 10.0, SUPPRESSED]
+
+
+def test_reach_counts_of_patient_segments_are_protected_with_their_net_change():
+    reach = pd.DataFrame({"Segment": ["All", "Frailty", "Frailty"], "Category": ["GP"] * 3,
+                          NEW: [12.0, 3.0, 40.0], LOST: [0.0, 0.0, 52.0],
+                          NET: [12.0, 3.0, -12.0]})
+    out = screen_table("reach", reach, CLASSES, DisclosureRule())
+    assert out.iloc[0][[NEW, LOST, NET]].tolist() == [12.0, 0.0, 12.0]
+    assert out.iloc[1][NEW] == SUPPRESSED and out.iloc[1][NET] == SUPPRESSED
+    assert out.iloc[2][[NEW, LOST, NET]].tolist() == [40.0, 50.0, -10.0]
+
+
+def test_figures_only_change_when_the_base_population_is_patient_derived():
+    figures = pd.DataFrame({"figure": ["Residents", "Living in Core20 areas", "Assets"],
+                            "value": ["1,234", "40%", "12"]})
+    assert screen_table("figures", figures, CLASSES, DisclosureRule()).equals(figures)
+    out = screen_table("figures", figures, {"All": PATIENT}, DisclosureRule())
+    assert out["value"].tolist() == ["1,235", SUPPRESSED, "12"]
+    off = DisclosureRule(enabled=False, reason="agreed")
+    assert screen_table("figures", figures, {"All": PATIENT}, off).equals(figures)
