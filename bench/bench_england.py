@@ -23,6 +23,7 @@ from bench._timing import child_peak, ratio_spread, repeat, spread
 from phdesk.core.mapping import MappingParams, compute_mapping
 
 REPEATS = 3
+TABLES = ("area_access", "neighbourhood_segments", "cold_spots", "inequality")
 GOALS = {"pysal": 0.5, "kernel": 1.5, "peak_mb": 1024.0}
 
 CHILD = """
