@@ -141,12 +141,34 @@ def map_scenario(project, name: str, params, progress):
     return run_scenario(project, name, params, progress)
 
 
+def _patient_segments(project) -> set[str]:
+    """Segments whose counts come from patient-level data, when the disclosure rule is on."""
+    from phdesk.core.disclosure import PATIENT, segment_classes
+    from phdesk.core.segments import project_segments
+    from phdesk.store.outputs import disclosure_rule
+
+    if not disclosure_rule(project).enabled:
+        return set()
+    table = project_segments(project)
+    classes = segment_classes(table.kinds, table.info.get("population_source"),
+                              table.info.get("user_segments_from_extracts", []))
+    return {s for s, c in classes.items() if c == PATIENT}
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from phdesk.core.scenarios import compare_scenarios, write_comparison
 
     params = _params(args)
     with _open(args.project) as project:
         cmp = compare_scenarios(project, args.scenario, args.against, params)
+        hidden = _patient_segments(project)
+    if hidden:
+        from phdesk.core.compare import without_segments
+
+        cmp = without_segments(cmp, hidden)
+        sys.stderr.write(f"phdesk compare: {len(hidden)} patient-derived segments left out under "
+                         "the project's disclosure rule (their protected figures: phdesk export "
+                         "--scenario NAME [--against NAME])\n")
     files = write_comparison(cmp, args.out)
     if not args.quiet:
         for cat, n in cmp.summary["core20_newly_within_reach"].items():

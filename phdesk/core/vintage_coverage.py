@@ -10,7 +10,13 @@ import numpy as np
 import pandas as pd
 
 from phdesk.core.vintage_population import bridge_population
-from phdesk.core.vintages import AreaDeprivation, bridge_deprivation, infer_vintage, other_vintage
+from phdesk.core.vintages import (
+    AreaDeprivation,
+    bridge_deprivation,
+    codeset,
+    infer_vintage,
+    other_vintage,
+)
 
 if TYPE_CHECKING:
     from phdesk.store.project import Project
@@ -30,7 +36,7 @@ def project_inputs(project: Project) -> tuple[pd.DataFrame, AreaDeprivation, lis
                                   count, provenance_id FROM population""")
     pop, notes, bridged = bridge_population(pop, areas, vintage, pairs, geoms)
     dep = bridge_deprivation(areas, sv.deprivation_editions(project), pairs, geoms,
-                             extra_codes=set(pop["area_code"].astype(str)))
+                             extra_codes=codeset(pop["area_code"]))
     return pop, dep, sv.population_order(project), dep.notes + notes, bridged
 
 

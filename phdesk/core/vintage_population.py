@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from phdesk.core.segment_rows import PopulationRows
-from phdesk.core.vintages import build_bridge
+from phdesk.core.vintages import build_bridge, codeset
 
 KEYS = ["dataset", "area_code", "age_band", "sex", "group_type", "group_name"]
 
@@ -38,11 +38,12 @@ def residents(rows: pd.DataFrame) -> float:
 def _shares(bridge: pd.DataFrame) -> np.ndarray:
     """Weight of each (target, source) row: 1 for a source in one target; for a source split
     among several, its share of the shared area (m²) when every overlap is known, else 1/n."""
-    n = bridge.groupby("source")["target"].transform("size").to_numpy(float)
+    by = bridge.groupby("source")
+    n = by["target"].transform("size").to_numpy(float)
     area = bridge["overlap_m2"].to_numpy(float)
-    total = bridge.groupby("source")["overlap_m2"].transform("sum").to_numpy(float)
-    known = bridge.groupby("source")["overlap_m2"].transform(
-        lambda s: bool(s.notna().all() and (s > 0).all())).to_numpy(bool)
+    total = by["overlap_m2"].transform("sum").to_numpy(float)
+    good = pd.Series((area > 0) & np.isfinite(area), index=bridge.index)
+    known = good.groupby(bridge["source"]).transform("all").to_numpy(bool)
     return np.where(n == 1, 1.0, np.where(known, area / np.where(total > 0, total, 1), 1.0 / n))
 
 
@@ -57,16 +58,17 @@ def bridge_population(pop: pd.DataFrame, areas: pd.DataFrame, vintage: int | Non
     """
     if pop.empty or areas.empty:
         return pop, [], {}
-    project_codes = set(areas["code"].astype(str))
+    project_codes = codeset(areas["code"])
     out, notes, summary = [], [], {}
     for name, rows in pop.groupby("dataset", sort=False):
         codes = rows["area_code"].astype(str)
-        foreign = set(codes) - project_codes
+        in_data = codeset(codes)
+        foreign = in_data - project_codes
         if not foreign:
             out.append(rows)
             continue
-        targets = areas[~areas["code"].astype(str).isin(set(codes))]
-        bridge = build_bridge(targets, vintage, foreign, pairs, source_geoms)
+        targets = areas[~areas["code"].astype(str).isin(in_data)]
+        bridge = build_bridge(targets, vintage, foreign, pairs, source_geoms, overlap=True)
         bridge = bridge[bridge["how"] != "same code"]
         bridge = bridge.assign(share=_shares(bridge))
         moved = rows.merge(bridge[["source", "target", "share"]], left_on="area_code",
@@ -74,13 +76,14 @@ def bridge_population(pop: pd.DataFrame, areas: pd.DataFrame, vintage: int | Non
         moved = moved.assign(area_code=moved["target"], count=moved["count"] * moved["share"])
         moved = moved.groupby(KEYS, as_index=False, sort=False).agg(
             count=("count", "sum"), provenance_id=("provenance_id", "max"))
-        left = foreign - set(bridge["source"])
-        known = set(pairs["lsoa11_code"]) | set(pairs["lsoa21_code"])
+        used = codeset(bridge["source"])
+        left = foreign - used
+        known = codeset(pairs["lsoa11_code"]) | codeset(pairs["lsoa21_code"])
         outside = {c for c in left if c in known}
         unknown = left - outside
         stats = {"bridged_codes": int(bridge["source"].nunique()),
                  "to_areas": int(bridge["target"].nunique()),
-                 "residents_bridged": residents(rows[codes.isin(set(bridge["source"]))]),
+                 "residents_bridged": residents(rows[codes.isin(used)]),
                  "outside_codes": len(outside),
                  "residents_outside": residents(rows[codes.isin(outside)]),
                  "unknown_codes": len(unknown),
@@ -129,11 +132,12 @@ def choose_datasets(none: pd.DataFrame, order: list[str] | None = None
     area = none["area_code"].astype(str)
     best = pd.Series(r, index=area.index).groupby(area).transform("min").to_numpy(int)
     rows = none[r == best]
-    used = [d for d in sorted(rank, key=rank.get) if d in set(rows["dataset"].astype(str))]
+    present = codeset(rows["dataset"])
+    used = [d for d in sorted(rank, key=rank.get) if d in present]
     info = {"population_dataset": ", ".join(used), "population_source": "population",
             "population_datasets": used}
     if len(rank) > 1:
-        cover = none.groupby(ds)["area_code"].agg(lambda s: set(s.astype(str)))
+        cover = {d: codeset(a) for d, a in area.groupby(ds)}
         overlaps = []
         names = sorted(rank, key=rank.get)
         for i, a in enumerate(names):

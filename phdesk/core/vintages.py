@@ -56,6 +56,12 @@ class AreaDeprivation:
     notes: list[str] = field(default_factory=list)
 
 
+def codeset(values) -> set[str]:
+    """The distinct values of a column as a set of str (through numpy: iterating a pandas string
+    column element by element took seconds at London scale)."""
+    return set(pd.unique(np.asarray(values, dtype=object)).astype(str).tolist())
+
+
 # -- the bridge ---------------------------------------------------------------------------------
 def other_vintage(vintage: int) -> int:
     return 2011 if vintage == 2021 else 2021
@@ -69,17 +75,19 @@ def infer_vintage(areas: pd.DataFrame, pairs: pd.DataFrame) -> int | None:
         return int(stored.mode().iloc[0])
     if pairs.empty:
         return None
-    codes = set(areas["code"])
-    only21 = set(pairs["lsoa21_code"]) - set(pairs["lsoa11_code"])
-    only11 = set(pairs["lsoa11_code"]) - set(pairs["lsoa21_code"])
+    codes = codeset(areas["code"])
+    c11, c21 = codeset(pairs["lsoa11_code"]), codeset(pairs["lsoa21_code"])
+    only21, only11 = c21 - c11, c11 - c21
     n21, n11 = len(codes & only21), len(codes & only11)
     return 2021 if n21 > n11 else 2011 if n11 > n21 else None
 
 
 def build_bridge(targets: pd.DataFrame, target_vintage: int | None, sources: set[str],
-                 pairs: pd.DataFrame, source_geoms: pd.DataFrame | None = None) -> pd.DataFrame:
-    """target, source, how (same code | lookup | overlay), overlap_m2 (shared area in square
-    metres where both polygons are known, else NaN) for every target that has a source.
+                 pairs: pd.DataFrame, source_geoms: pd.DataFrame | None = None,
+                 overlap: bool = False) -> pd.DataFrame:
+    """target, source, how (same code | lookup | overlay), and with ``overlap`` overlap_m2 (shared
+    area in square metres where both polygons are known, else NaN; not computed for same-code
+    rows) for every target that has a source.
 
     targets: code, geometry (shapely EPSG:27700 or None). sources: codes holding the data.
     pairs: lsoa11_code, lsoa21_code. source_geoms: code, geometry of the sources' vintage.
@@ -87,18 +95,20 @@ def build_bridge(targets: pd.DataFrame, target_vintage: int | None, sources: set
     codes = targets["code"].astype(str)
     same = codes[codes.isin(sources)]
     parts = [pd.DataFrame({"target": same.to_numpy(), "source": same.to_numpy(), "how": SAME})]
-    rest = set(codes) - set(same)
+    rest = codeset(codes) - codeset(same)
     if rest and target_vintage in (2011, 2021) and not pairs.empty:
         t_col, s_col = (("lsoa21_code", "lsoa11_code") if target_vintage == 2021
                         else ("lsoa11_code", "lsoa21_code"))
         hit = pairs[pairs[t_col].isin(rest) & pairs[s_col].isin(sources)]
         parts.append(pd.DataFrame({"target": hit[t_col].to_numpy(), "source": hit[s_col].to_numpy(),
                                    "how": LOOKUP}))
-        rest -= set(hit[t_col])
+        rest -= codeset(hit[t_col])
     if rest and source_geoms is not None and len(source_geoms):
         parts.append(overlay_largest_source(targets[codes.isin(rest)], source_geoms[
             source_geoms["code"].isin(sources)]))
     bridge = pd.concat(parts, ignore_index=True).drop_duplicates(["target", "source"])
+    if not overlap:
+        return bridge.assign(overlap_m2=np.nan)
     return _with_overlap(bridge, targets, source_geoms)
 
 
@@ -133,7 +143,7 @@ def _with_overlap(bridge: pd.DataFrame, targets: pd.DataFrame,
                      index=source_geoms["code"].astype(str))
     t = tgeo.reindex(bridge["target"]).to_numpy(dtype=object)
     s = sgeo.reindex(bridge["source"]).to_numpy(dtype=object)
-    ok = ~pd.isna(t) & ~pd.isna(s)
+    ok = ~pd.isna(t) & ~pd.isna(s) & (bridge["how"] != SAME).to_numpy()
     if ok.any():
         vals = np.full(len(bridge), np.nan)
         vals[ok] = shapely.area(shapely.intersection(t[ok], s[ok]))
@@ -170,7 +180,7 @@ def bridge_deprivation(areas: pd.DataFrame, dep: pd.DataFrame, pairs: pd.DataFra
     rows = dep[dep["edition"] == edition].drop_duplicates("area_code").set_index("area_code")
     src_vintage = EDITION_VINTAGE.get(edition)
     bridged = vintage is not None and src_vintage is not None and src_vintage != vintage
-    bridge = build_bridge(areas, vintage if bridged else None, set(rows.index.astype(str)),
+    bridge = build_bridge(areas, vintage if bridged else None, codeset(rows.index),
                           pairs, source_geoms if bridged else None)
     bridge["rank"] = rows["rank"].reindex(bridge["source"]).to_numpy(dtype=float)
     bridge["decile"] = rows["decile"].reindex(bridge["source"]).to_numpy(dtype=float)
@@ -190,7 +200,7 @@ def bridge_deprivation(areas: pd.DataFrame, dep: pd.DataFrame, pairs: pd.DataFra
     frame["how"] = frame["how"].where(frame["decile"].notna(), None)
     result = _describe(frame[DEP_COLUMNS], edition, vintage, src_vintage, bridged,
                        not pairs.empty)
-    extra = sorted((extra_codes or set()) - set(frame["area_code"]))
+    extra = sorted((extra_codes or set()) - codeset(frame["area_code"]))
     if extra:
         own = rows.reindex(extra)
         more = pd.DataFrame({"area_code": extra, "decile": own["decile"].to_numpy(float),

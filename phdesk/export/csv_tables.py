@@ -40,8 +40,9 @@ def write_tables(tables: dict[str, pd.DataFrame], folder: Path, prefix: str = ""
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(f"{folder}: cannot create the output folder ({exc.strerror})") from None
+    # (only the tables the bundle holds: the engine's result may list more, e.g. category_rules)
     return [write_frame(tables[name].reindex(columns=cols), folder / f"{prefix}{name}.csv")
-            for name, cols in COLUMNS.items()]
+            for name, cols in COLUMNS.items() if name in tables]
 
 
 def write(bundle: ExportBundle, path: Path, **_options) -> list[Path]:

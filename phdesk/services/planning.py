@@ -27,7 +27,7 @@ from phdesk.store import planning as store
 
 if TYPE_CHECKING:
     from phdesk.core.compare import Comparison
-    from phdesk.core.mapping import MappingInputs, MappingParams, MappingResult
+    from phdesk.core.mapping import MappingEngine, MappingInputs, MappingParams, MappingResult
     from phdesk.core.scenario_file import PreparedChanges
     from phdesk.services.project_service import ProjectService
 
@@ -42,6 +42,8 @@ class PlanningService:
         self._lock = threading.RLock()
         self._results: OrderedDict[tuple, MappingResult] = OrderedDict()
         self._inputs: tuple[str, MappingInputs] | None = None
+        self._engine: tuple[tuple, MappingEngine] | None = None   # (params, data version)
+        self._engine_lock = threading.Lock()   # one computation at a time per engine
 
     @property
     def project(self):
@@ -186,9 +188,14 @@ class PlanningService:
                progress: ProgressFn | None = None, cancelled: CancelFn | None = None
                ) -> MappingResult:
         """Mapping for scenario ``name`` (None: the baseline) under ``params``; cached. Nothing
-        is written to the project."""
-        from phdesk.core.mapping import MappingParams, compute_mapping
-        from phdesk.core.scenarios import with_changes
+        is written to the project.
+
+        The live path: one ``MappingEngine`` per (parameters, data version) runs the baseline
+        and answers each scenario with ``whatif(assets)``, recomputing only the categories whose
+        sites changed; a scenario that changes a radius (category settings) is computed whole.
+        Both equal ``compute_mapping`` on the changed inputs (tests/services).
+        """
+        from phdesk.core.mapping import MappingParams
 
         params = params or MappingParams()
         key = (name, _params_key(params), store.data_version(self.project),
@@ -198,15 +205,44 @@ class PlanningService:
                 self._results.move_to_end(key)
                 return self._results[key]
         prog = as_progress(progress, cancelled)
-        inputs = self.inputs()
-        if name is not None:
-            inputs = with_changes(inputs, store.scenario_changes(self.project, name))
-        result = compute_mapping(inputs, dataclasses.replace(params), prog)
+        result = self._compute(name, params, key[1:3], prog)
         result.summary["scenario"] = name
         with self._lock:
             self._results[key] = result
             while len(self._results) > CACHE_SIZE:
                 self._results.popitem(last=False)
+        return result
+
+    def _compute(self, name: str | None, params: MappingParams, engine_key: tuple, prog
+                 ) -> MappingResult:
+        from phdesk.core.mapping import MappingEngine
+
+        inputs = self.inputs()
+        with self._lock:
+            if self._engine is None or self._engine[0] != engine_key:
+                self._engine = (engine_key, MappingEngine(inputs, dataclasses.replace(params)))
+            engine = self._engine[1]
+        changes = None if name is None else store.scenario_changes(self.project, name)
+        with self._engine_lock:
+            return self._run(engine, inputs, changes, params, prog)
+
+    @staticmethod
+    def _run(engine, inputs: MappingInputs, changes: pd.DataFrame | None,
+             params: MappingParams, prog) -> MappingResult:
+        from phdesk.core.mapping import compute_mapping
+        from phdesk.core.scenarios import apply_changes, with_changes
+
+        if changes is None:
+            return engine.run(prog)
+        if (changes["action"] == "radius").any():
+            return compute_mapping(with_changes(inputs, changes), dataclasses.replace(params),
+                                   prog)
+        notes: list[str] = []
+        assets, _ = apply_changes(inputs.assets, changes, inputs.settings, notes=notes)
+        prog.check()
+        result = engine.whatif(assets)
+        result.summary["notes"] = list(result.summary.get("notes", [])) + notes
+        prog(1.0, "Mapping done")
         return result
 
     def compare(self, name: str, against: str | None = None,

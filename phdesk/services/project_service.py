@@ -167,9 +167,12 @@ class ProjectService:
         return self._cached("area_population", build)
 
     def imd_deciles(self) -> pd.Series:
-        """IMD decile (1 = most deprived 10% nationally) per area, latest edition."""
+        """IMD decile (1 = most deprived 10% nationally) per area: the edition on the areas'
+        vintage, bridged across LSOA vintages (phdesk.core.vintages)."""
         def build() -> pd.Series:
-            dep = queries.deprivation_frame(self.project, "imd")
+            from phdesk.core.vintages import area_deprivation
+
+            dep = area_deprivation(self.project).frame
             return pd.Series(pd.to_numeric(dep["decile"]).to_numpy(dtype=float),
                              index=dep["area_code"].astype(str), name="imd_decile")
         return self._cached("imd", build)

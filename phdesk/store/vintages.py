@@ -5,6 +5,7 @@ the other vintage, and the planner's choice between population datasets (docs/AR
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pandas as pd
 
@@ -14,9 +15,22 @@ from phdesk.store.queries import geometries
 POPULATION_ORDER_KEY = "population_dataset_order"   # meta key: JSON list, preferred first
 
 
+def _have_tables(project: Project) -> bool:
+    """False for a file made by a development build between the version-2 scaffold and these
+    tables (same schema version, no lsoa_lookup): read as if nothing were held."""
+    try:
+        project.scalar("SELECT 1 FROM lsoa_lookup LIMIT 1")
+        project.scalar("SELECT 1 FROM bridge_areas LIMIT 1")
+    except sqlite3.OperationalError:
+        return False
+    return True
+
+
 def lookup_pairs(project: Project) -> pd.DataFrame:
     """lsoa11_code, lsoa21_code, change of the stored lookup: the exact-fit rows when there are
     any (they name every pair), else the best-fit rows."""
+    if not _have_tables(project):
+        return pd.DataFrame(columns=["lsoa11_code", "lsoa21_code", "change"])
     fit = project.scalar("SELECT fit FROM lsoa_lookup ORDER BY fit = 'exact' DESC LIMIT 1")
     if fit is None:
         return pd.DataFrame(columns=["lsoa11_code", "lsoa21_code", "change"])
@@ -31,6 +45,8 @@ def has_lookup(project: Project) -> bool:
 def bridge_geometries(project: Project, vintage: int) -> pd.DataFrame:
     """code, geometry (shapely, EPSG:27700) of the LSOAs of ``vintage`` held for bridging, plus
     any project areas stored with that vintage."""
+    if not _have_tables(project):
+        return pd.DataFrame(columns=["code", "geometry"])
     df = project.query("""SELECT code, geometry FROM bridge_areas
                           WHERE vintage = ? AND level = 'lsoa' AND geometry IS NOT NULL
                           UNION SELECT code, geometry FROM areas

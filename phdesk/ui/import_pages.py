@@ -395,6 +395,10 @@ class DonePage(_Page):
                             if rep.rows_rejected else "")
                          + (f" ({len(rep.warnings)} warning"
                             f"{'s' if len(rep.warnings) != 1 else ''})" if rep.warnings else ""))
+        # the project as it now stands: areas/residents without a decile or population, Core20
+        done = [o.report for o in self.wiz.outcomes if o.report is not None]
+        if done and done[-1].details.get("coverage_text"):
+            lines += ["", *done[-1].details["coverage_text"]]
         self.summary.setText("\n".join(lines) if lines else "Nothing imported.")
         rest = self.wiz.remaining()
         self.next_button.setVisible(bool(rest))

@@ -115,23 +115,15 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
         changed = getattr(self.asset_panel, "assets_changed", None)
         if changed is not None:
             changed.connect(self._assets_changed)
-        window_planning.connect(self)
-        self.view_state.follow("scenario", lambda name: window_planning.scenario_changed(
-            self, name))
+        window_planning.wire(self)
 
     def mapping_params(self):
         """The baseline's mapping parameters (scenarios are mapped with the same)."""
         return window_planning.mapping_params(self)
 
-    def select_neighbourhood(self, name: str | None) -> None:
-        """Show one neighbourhood (None: all) on every panel."""
-        self.view_state.set(neighbourhood=name)
-
     def current_result(self):
-        """The mapping result of the scenario chosen in the view state (baseline: the last run);
-        None until that scenario has been run."""
-        name = self.view_state.scenario
-        return self.service.last_result if name is None else self.scenario_results.get(name)
+        """The result of the scenario in the view state (see ``window_planning``)."""
+        return window_planning.current_result(self)
 
     def _assets_changed(self) -> None:
         # the register made the change and shows it already: refresh the rest only
@@ -304,11 +296,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
             old, self.service = self.service, service
             old.close()
             project_lock.forget_project(self)
-            self.undo_stack.clear()
-            self.scenario_results.clear()
-            self.view_state.set(scenario=None, comparison=None, neighbourhood=None)
-            panels.rebuild_project_panels(self, service)
-            window_planning.connect(self)
+            window_planning.switch_project(self, service)   # new panels, a clean slate
             changed = getattr(self.asset_panel, "assets_changed", None)
             if changed is not None:
                 changed.connect(self._assets_changed)

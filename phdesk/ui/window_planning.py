@@ -23,6 +23,31 @@ def planning_for(win, service):
     return make(win, service)
 
 
+def wire(win: MainWindow) -> None:
+    """Once per window: results follow the view state's scenario; then :func:`connect`."""
+    win.view_state.follow("scenario", lambda name: scenario_changed(win, name))
+    connect(win)
+
+
+def switch_project(win: MainWindow, service) -> None:
+    """Another project in the window: its undo history, scenario results and choices go; the
+    panels that hold a project are made anew for ``service``."""
+    from phdesk.ui import panels
+
+    win.undo_stack.clear()
+    win.scenario_results.clear()
+    win.view_state.set(scenario=None, comparison=None, neighbourhood=None)
+    panels.rebuild_project_panels(win, service)
+    connect(win)
+
+
+def current_result(win: MainWindow):
+    """The mapping result of the scenario in the view state (the baseline: the last run); None
+    until that scenario has been mapped."""
+    name = win.view_state.scenario
+    return win.service.last_result if name is None else win.scenario_results.get(name)
+
+
 def connect(win: MainWindow) -> None:
     """Wire the view state's scenario to the window's results (once per project)."""
     access = planning_for(win, win.service)

@@ -67,8 +67,8 @@ def test_rates_built_on_hidden_counts_are_hidden(runs):
     rare = ns[ns["segment"] == RARE]
     hidden = rare["population"] == SUPPRESSED
     assert hidden.any()
-    for col in ("assets_per_10k", "coverage_pct", "coverage_lower", "access_2sfca",
-                "gap_score", "overlap_pct"):
+    for col in ("assets_per_10k", "coverage_pct", "coverage_pct_r050", "access_2sfca",
+                "gap_score", "choice_pct", "access_ratio", "duplicated_pct"):
         assert (rare.loc[hidden, col] == SUPPRESSED).all(), col
 
 

@@ -228,3 +228,23 @@ def test_compare_two_scenarios(demo_path, tmp_path):
     a = compute_mapping(with_changes(inputs, gp), MappingParams())
     same = compare(a, a, "A", "A", segments=inputs.segments)
     assert same.reach.empty and same.areas.empty and same.assets.empty
+
+
+def test_compare_writes_no_patient_derived_counts_under_the_rule(demo_path, tmp_path, capsys):
+    from phdesk.core.disclosure import DisclosureRule
+    from phdesk.store.outputs import save_disclosure_rule
+
+    name = "A: GP branch on Mill Road"
+    assert main(["compare", str(demo_path), "--scenario", name, "--out", str(tmp_path / "on"),
+                 "--quiet"]) == 0
+    assert "5 patient-derived segments left out" in capsys.readouterr().err
+    extract = {"Frailty", "Long-term condition", "Multiple long-term conditions",
+               "Severe mental illness", "Learning disability"}   # the demo's segment extract
+    for f in ("reach_changes.csv", "neighbourhood_differences.csv", "area_differences.csv"):
+        assert not extract & set(pd.read_csv(tmp_path / "on" / f)["segment"]), f
+    with Project(demo_path) as p:
+        save_disclosure_rule(p, DisclosureRule(enabled=False, reason="synthetic demo data"))
+    assert main(["compare", str(demo_path), "--scenario", name, "--out", str(tmp_path / "off"),
+                 "--quiet"]) == 0
+    assert "left out" not in capsys.readouterr().err
+    assert extract <= set(pd.read_csv(tmp_path / "off" / "reach_changes.csv")["segment"])

@@ -113,3 +113,17 @@ def run_isolated(argv: list, timeout: float = 120.0) -> tuple[int, str, float, f
     proc.stderr.close()
     proc.returncode = os.waitstatus_to_exitcode(status)
     return proc.returncode, err, usage.ru_maxrss / 1024, seconds
+
+
+def logical_digest(path: Path) -> str:
+    """The project's content (an SQL dump), hashed, after checking the file is sound. Used where
+    SQLite may legitimately leave different bytes in *free* pages: it does not journal a free
+    page it reuses, so a rolled-back transaction can leave new garbage there, unreachable."""
+    import sqlite3
+
+    con = sqlite3.connect(f"file:{Path(path).absolute()}?mode=ro", uri=True)
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        return hashlib.sha256("\n".join(con.iterdump()).encode()).hexdigest()
+    finally:
+        con.close()

@@ -247,6 +247,17 @@ def shifted_zip(folder: Path) -> Path:
     return path
 
 
+def zip_version_99(folder: Path) -> Path:
+    """A zip whose central directory asks for zip version 9.9 (found by fuzzing: zipfile raised
+    NotImplementedError while opening)."""
+    path = zipped_shapefile(folder, "version")
+    data = bytearray(path.read_bytes())
+    i = data.find(b"PK\x01\x02")
+    data[i + 6] = 99  # "version needed to extract"
+    path.write_bytes(bytes(data))
+    return path
+
+
 def xlsx_encrypted(folder: Path) -> Path:
     """What Excel writes for a password-protected workbook: an OLE2 compound file."""
     path = folder / "protected.xlsx"

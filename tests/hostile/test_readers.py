@@ -54,6 +54,7 @@ DAMAGED = [
     (makers.deflate64_zip, "compression method"),
     (makers.corrupt_zip, "cannot"),
     (makers.shifted_zip, "cannot unpack"),
+    (makers.zip_version_99, "damaged or not a zip"),
     (makers.shp_count_mismatch, "4 shapes but the .dbf 3 records"),
     (makers.short_dbf, "shapefile"),
     (makers.xlsx_encrypted, "Excel workbook"),
@@ -63,7 +64,8 @@ DAMAGED = [
 
 
 @pytest.mark.parametrize("make,words", DAMAGED, ids=[
-    "encrypted_zip", "deflate64_zip", "corrupt_zip", "shifted_zip", "shp_dbf_count_mismatch",
+    "encrypted_zip", "deflate64_zip", "corrupt_zip", "shifted_zip", "zip_version_99",
+    "shp_dbf_count_mismatch",
     "short_dbf",
     "encrypted_xlsx", "gpkg_no_geometry_column", "gpkg_bad_utf8"])
 def test_damaged_inputs_exit_2_with_one_line(tmp_path, proj, capsys, make, words):
@@ -159,3 +161,15 @@ def test_long_workbook_read_shows_progress_and_cancels(tmp_path, project, monkey
     assert any("reading sheet" in m for m in seen)
     assert not any("5,000 rows" in m for m in seen)  # stopped before the end
     assert project.counts() == before
+
+
+def test_population_header_with_a_400_digit_age(tmp_path, project):
+    """Found by fuzzing: a header of 400 nines parsed as age inf, then int(inf) failed."""
+    from tests.core.imports.fixtures_a import ts007_frame
+
+    df = ts007_frame()
+    df = df.rename(columns={df.columns[-1]: "9" * 400})
+    f = tmp_path / "ts007.csv"
+    df.to_csv(f, index=False)
+    rep = run_import(project, f, kind="population", accept_partial=True)
+    assert rep.committed

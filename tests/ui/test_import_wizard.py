@@ -413,3 +413,18 @@ def test_importer_choices_are_controls_that_prepare_again(qtbot, env, tmp_path):
     assert wiz.prepared.report.details["edition"] == 2025
     assert "IoD 2025" in wiz.kind_page.reason_label.text()
     assert "(edition given by the user)" in wiz.kind_page.reason_label.text()
+
+
+def test_done_page_shows_the_project_coverage(qtbot, env, tmp_path):
+    from tests.core.imports import fixtures_vintages as fv
+
+    service, tasks, _, _ = env
+    path = fv.write_boundaries(tmp_path / "trafford_lsoa21.geojson", 2021)
+    wiz = make_wizard(qtbot, env, [path])
+    assert wiz.prepared.report.kind == "boundaries"
+    click(wiz, WizardButton.NextButton, tasks)
+    click(wiz, WizardButton.CommitButton, tasks)
+    assert wiz.currentId() == PAGE_DONE
+    text = wiz.done_page.summary.text()
+    assert "project: 4 areas, 0 residents" in text
+    assert "no population: 4 areas" in text

@@ -108,7 +108,7 @@ def test_register_buttons_come_before_the_table(make_main_window):
     win = make_main_window()
     panel = win.asset_panel
     order, w = [], panel.add_button
-    for _ in range(8):
+    for _ in range(12):
         order.append(w)
         w = w.nextInFocusChain()
         while w.focusPolicy() & QtCore.Qt.FocusPolicy.TabFocus == 0:

@@ -54,3 +54,25 @@ def test_add_site_by_map_click_switch_and_compare(make_main_window, qtbot):
     assert win.service.assets().equals(assets_before)
     win.view_state.set(scenario=None)
     assert win.current_result() is win.service.last_result
+
+
+def test_a_postcode_is_placed_like_a_changes_file_row(demo_path, qtbot):
+    from PySide6 import QtWidgets
+
+    from phdesk.services.project_service import ProjectService
+    from phdesk.ui.planning_access import PlanningAccess
+
+    service = ProjectService.open(demo_path)
+    with service.project.transaction() as db:
+        db["postcodes"].insert({"postcode": "SE135AB", "easting": 535620.0,
+                                "northing": 180480.0, "lsoa_code": None})
+    holder = QtWidgets.QWidget()
+    qtbot.addWidget(holder)
+    access = PlanningAccess(service, parent=holder)
+    found, failed = [], []
+    access.failed.connect(failed.append)
+    access.locate_postcode("se13 5ab", "GP practice", found.append)
+    access.locate_postcode("ZZ9 9ZZ", "GP practice", found.append)
+    assert found == [(535620.0, 180480.0), None]
+    assert len(failed) == 1 and "ZZ9 9ZZ" in failed[0]
+    service.close()

@@ -122,7 +122,8 @@ def open_zip(path: Path, what: str = "the zip") -> zipfile.ZipFile:
     """A checked :class:`zipfile.ZipFile` (see :func:`check_archive`); UserError if damaged."""
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        # NotImplementedError: a damaged "version needed" field (found by fuzzing)
         raise UserError(f"{path.name}: {what} is damaged or not a zip ({exc})") from None
     try:
         check_archive(path, zf, what)

@@ -61,16 +61,18 @@ def parse_age(label: str) -> tuple[float, float] | None:
         return ALL_AGES
     s = re.sub(r"\b(aged?|years?|yrs?|old)\b", " ", s)
     s = " ".join(s.split())
-    if m := re.fullmatch(r"(\d+)", s):
+    # ages are at most three ASCII digits: a 400-digit header is not an age (it became inf)
+    if m := re.fullmatch(r"([0-9]{1,3})", s):
         return float(m.group(1)), float(m.group(1))
-    if m := re.fullmatch(r"(\d+) ?(?:-|to) ?(\d+)", s):
+    if m := re.fullmatch(r"([0-9]{1,3}) ?(?:-|to) ?([0-9]{1,3})", s):
         lo, hi = float(m.group(1)), float(m.group(2))
         return (lo, hi) if lo <= hi else None
-    if m := re.fullmatch(r"(\d+) ?(?:\+|and over|and above|or over|or older|and older|plus)", s):
+    if m := re.fullmatch(r"([0-9]{1,3}) ?(?:\+|and over|and above|or over|or older|and older"
+                         r"|plus)", s):
         return float(m.group(1)), INF
-    if m := re.fullmatch(r"(?:under|less than) ?(\d+)", s):
+    if m := re.fullmatch(r"(?:under|less than) ?([0-9]{1,3})", s):
         return (0.0, float(m.group(1)) - 1) if int(m.group(1)) > 0 else None
-    if m := re.fullmatch(r"(\d+) ?(?:and|or) (?:under|younger)", s):
+    if m := re.fullmatch(r"([0-9]{1,3}) ?(?:and|or) (?:under|younger)", s):
         return 0.0, float(m.group(1))
     return None
 
