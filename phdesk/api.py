@@ -99,8 +99,8 @@ def run_mapping(project, scenario: str | None = None, *, radius_m: float | None 
 
 def results(project, result: MappingResult | None = None, protected: bool = True
             ) -> dict[str, pd.DataFrame]:
-    """The five mapping tables as data frames (``neighbourhood_segments``, ``area_access``,
-    ``assets``, ``cold_spots``, ``inequality``; columns: docs/mapping.md), with the project's
+    """The mapping tables as data frames (``neighbourhood_segments``, ``area_access``,
+    ``assets``, ``cold_spots``, ``inequality``, …; columns: docs/mapping.md), with the project's
     disclosure rule applied unless ``protected=False``. Runs the mapping if no result given."""
     service = _service(project)
     result = result or service.last_result or run_mapping(project)

@@ -35,8 +35,10 @@ def sheets_of(bundle: ExportBundle) -> list[tuple[str, str, pd.DataFrame]]:
         ("Neighbourhoods", "Mapping results per neighbourhood, population segment and asset "
          "category: population, coverage, access, overlap, gap score.",
          t["neighbourhood_segments"]),
-        ("Areas", "Mapping results per area (LSOA), segment and category: assets within reach, "
-         "distance to the nearest, access.", t["area_access"]),
+        ("Areas", "Mapping results per area (LSOA) and category for all residents, Core20 and "
+         "each patient-derived segment: assets within reach, distance to the nearest, access "
+         "(every segment is in the CSV export; a workbook of them all is slow to write and "
+         "to open).", _areas(t["area_access"], bundle)),
         ("Cold spots", "Areas outside every catchment of a category, with population and IMD "
          "decile.", t["cold_spots"]),
         ("Inequality", "Slope and relative index of inequality across IMD deciles.",
@@ -65,6 +67,11 @@ SHEETS = {"neighbourhood_segments": "Neighbourhoods", "area_access": "Areas",
 
 def _sheet_name(table: str) -> str:
     return SHEETS.get(table, table.replace("_", " ").capitalize()[:31])
+
+
+def _areas(frame: pd.DataFrame, bundle: ExportBundle) -> pd.DataFrame:
+    keep = {"All", "Core20"} | {k for k, v in bundle.classes.items() if v == "patient"}
+    return frame[frame["segment"].astype(str).isin(keep).to_numpy()].reset_index(drop=True)
 
 
 def _provenance(p: pd.DataFrame) -> pd.DataFrame:

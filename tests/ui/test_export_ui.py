@@ -17,7 +17,7 @@ FORMATS = ("xlsx", "csv", "geojson", "pdf", "png")
 
 
 def _wait(qtbot, task):
-    with qtbot.waitSignal(task.finished, timeout=120_000) as blocker:
+    with qtbot.waitSignal(task.finished, timeout=300_000) as blocker:
         pass
     assert blocker.args == ["done"], blocker.args
 
