@@ -129,5 +129,9 @@ def attach_coverage(project: Project, report) -> None:
     except UserError as exc:       # a summary never turns a committed import into a failure
         report.details["coverage_text"] = [f"project summary not available: {exc}"]
         return
+    except KeyboardInterrupt:      # Ctrl+C after the commit: the import is saved, say so
+        report.details["coverage_text"] = ["project summary skipped (interrupted after the "
+                                           "import was saved)"]
+        return
     report.details["coverage"] = cov
     report.details["coverage_text"] = coverage_lines(cov)
