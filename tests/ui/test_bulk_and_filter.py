@@ -4,7 +4,6 @@ one refresh; filtering a big table runs off the GUI thread and never blocks typi
 from __future__ import annotations
 
 import threading
-import time
 
 import numpy as np
 import pandas as pd
@@ -65,17 +64,14 @@ def test_bulk_delete_of_many_rows_is_one_job_one_transaction_one_refresh(registe
     panel.view.selectAll()
     ids = panel.selected_ids()
     assert len(ids) == shown > 90
-    started = time.perf_counter()
     panel.delete_selected()
     assert tasks.wait(30_000)
-    took = time.perf_counter() - started
     assert len(jobs) == 1 and len(commits) == 1 and len(refreshes) == 1
     assert _count_rows(path) == N - shown
     QtTest.QTest.qWait(20)
     # the filtered count is right at once (it was one off after a delete)
     assert panel.table.proxy.rowCount() == 0
     assert panel.table.count_label.text() == f"0 of {N - shown:,} rows"
-    assert took < 5.0
     # undo: one job and one transaction too, every row back with its id
     jobs.clear(), commits.clear(), refreshes.clear()
     panel.undo_stack.undo()
@@ -130,28 +126,29 @@ def test_filter_of_a_big_table_runs_off_the_gui_thread(qtbot):
     view.show()
     model_match = view.model.matcher
     threads = []
+    release = threading.Event()   # holds the worker mid-filter, so the check does not race
 
     def spying_matcher():
         match = model_match()
 
         def run(text, column=None):
             threads.append(threading.get_ident())
+            release.wait(30)
             return match(text, column)
         return run
     view.model.matcher = spying_matcher
-    ticks = []   # a GUI-thread heartbeat while the filter runs
-    beat = QtCore.QTimer()
-    beat.timeout.connect(lambda: ticks.append(time.perf_counter()))
-    beat.start(5)
-    started = time.perf_counter()
     view.filter_edit.setFocus()
     QtTest.QTest.keyClicks(view.filter_edit, "E0100012")   # typing: one filter a keystroke
-    typed = time.perf_counter() - started
-    assert typed < 1.0, f"typing 8 characters took {typed:.2f} s"
+    # Typing returned while a filter is still computing: the keystrokes did not wait for it.
+    assert view.filter_pending()
+    assert view.filter_edit.text() == "E0100012"
+    beat = []   # the GUI event loop keeps running while the worker is held
+    QtCore.QTimer.singleShot(0, lambda: beat.append(1))
+    qtbot.waitUntil(lambda: bool(beat), timeout=10_000)
+    assert view.filter_pending()
+    release.set()
     qtbot.waitUntil(lambda: not view.filter_pending(), timeout=30_000)
-    beat.stop()
     assert threads and threading.get_ident() not in threads   # computed on the worker
     expected = int(frame["area_code"].str.contains("e0100012", case=False).sum())
     assert view.proxy.rowCount() == expected == 10   # E01000120 … E01000129
     assert view.count_label.text() == f"{expected:,} of {rows:,} rows"
-    assert len(ticks) > 3   # the event loop kept running while the worker filtered
