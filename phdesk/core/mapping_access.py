@@ -203,23 +203,61 @@ def nearest_distance(ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.ndar
     return out
 
 
-def pairs_near(tree: shapely.STRtree, tree_idx: np.ndarray, ax: np.ndarray, ay: np.ndarray,
-               bx: np.ndarray, by: np.ndarray, radius: float
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """All (area i, site j) pairs with d_ij <= radius (inclusive, metres), from an STRtree over
-    the area points (``tree_idx``: the area index of each tree item) queried with the sites.
+class PointGrid:
+    """The area points sorted into square cells at least ``radius`` wide (metres), so that the
+    points within ``radius`` of a site lie in the 3 x 3 cells around the site's: each column of
+    three cells is one run of the sorted keys (docs/ARCHITECTURE.md, "Mapping engine").
 
-    The tree is built once per set of areas and reused for every category and what-if change,
-    so one category costs one query with its own few sites. Returns i, j, d (in the tree's
-    order: the sums over pairs do not depend on it).
+    Built once per set of areas and radius and reused for every category and what-if; a query is
+    three ``searchsorted`` per site and numpy over the candidates, about three times faster than
+    a GEOS ``dwithin`` query of an STRtree at England scale (no geometry objects).
     """
-    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
-    b_ok = np.flatnonzero(np.isfinite(bx) & np.isfinite(by))
-    if not len(b_ok) or not len(tree_idx):
-        return empty
-    qj, qi = tree.query(shapely.points(bx[b_ok], by[b_ok]), predicate="dwithin",
-                        distance=float(radius) * (1 + _PAD) + _PAD)
-    i, j = tree_idx[qi], b_ok[qj]
-    d = np.hypot(ax[i] - bx[j], ay[i] - by[j])
-    keep = d <= radius
-    return i[keep], j[keep], d[keep]
+
+    def __init__(self, ax: np.ndarray, ay: np.ndarray, radius: float) -> None:
+        self.ax, self.ay = ax, ay
+        ok = np.flatnonzero(np.isfinite(ax) & np.isfinite(ay))
+        self.lo = (ax[ok].min(), ay[ok].min()) if len(ok) else (0.0, 0.0)
+        self.hi = (ax[ok].max(), ay[ok].max()) if len(ok) else (0.0, 0.0)
+        span = max(self.hi[0] - self.lo[0], self.hi[1] - self.lo[1], 1.0)
+        # wider than the radius by more than any rounding of x / cell, and never so fine that
+        # the keys (columns x rows) could overflow
+        self.cell = max(float(radius) * (1 + 1e-9) + 1e-6, span / 2**20)
+        gx, gy = self._cells(ax[ok], ay[ok])
+        self.rows = int(gy.max()) + 3 if len(ok) else 3   # rows 0, 1 and the last two empty
+        key = gx * self.rows + gy
+        order = np.argsort(key, kind="stable")
+        self.idx, self.keys = ok[order], key[order]
+
+    def _cells(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cell column and row (from 2, so the neighbours of any cell have rows >= 0)."""
+        return (np.floor((x - self.lo[0]) / self.cell).astype(np.int64) + 2,
+                np.floor((y - self.lo[1]) / self.cell).astype(np.int64) + 2)
+
+    def pairs(self, bx: np.ndarray, by: np.ndarray, radius: float
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All (area i, site j) pairs with d_ij <= radius (inclusive, metres; radius at most
+        the grid's). Returns i, j, d (grouped by cell column, then site: the sums over pairs do
+        not depend on the order). Points with NaN coordinates are skipped."""
+        if radius > self.cell:
+            raise ValueError("radius wider than the grid's cells")
+        r = float(radius) * (1 + 1e-9) + 1e-6   # never below the radius after rounding
+        # only sites within the radius of the areas' bounding box can have a pair; this also
+        # keeps their cells inside the grid's rows (no key of one column reaching the next)
+        b_ok = np.flatnonzero((bx >= self.lo[0] - r) & (bx <= self.hi[0] + r)
+                              & (by >= self.lo[1] - r) & (by <= self.hi[1] + r))
+        if not len(b_ok) or not len(self.idx):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        gx, gy = self._cells(bx[b_ok], by[b_ok])
+        starts, counts = [], []
+        for dx in (-1, 0, 1):   # rows gy - 1 .. gy + 1 of a column are consecutive keys
+            k = (gx + dx) * self.rows + gy
+            lo = np.searchsorted(self.keys, k - 1, side="left")
+            starts.append(lo)
+            counts.append(np.searchsorted(self.keys, k + 1, side="right") - lo)
+        start, count = np.concatenate(starts), np.concatenate(counts)
+        offset = np.repeat(start - (np.cumsum(count) - count), count)
+        i = self.idx[offset + np.arange(int(count.sum()))]
+        j = np.repeat(np.tile(b_ok, 3), count)
+        d = np.hypot(self.ax[i] - bx[j], self.ay[i] - by[j])
+        keep = d <= radius
+        return i[keep], j[keep], d[keep]

@@ -25,7 +25,7 @@ import pandas as pd
 from phdesk.core.categories import DEFAULT_RADIUS_M
 from phdesk.core.errors import UserError
 from phdesk.core.mapping_inequality import inequality_rows
-from phdesk.core.mapping_kernels import compute_kernel, signature
+from phdesk.core.mapping_kernels import compute_kernel, fill_edges, signature
 from phdesk.core.mapping_measures import core20_share, neighbourhood_arrays
 from phdesk.core.mapping_result import MappingResult
 from phdesk.core.mapping_stages import AreaWork, category_rules, place_assets, prepare_areas
@@ -140,18 +140,22 @@ class MappingEngine:
         prog(0.05, "Placing assets")
         aw = place_assets(area, assets, params.categories, self.inputs.list_sizes)
         rules, rule_notes = category_rules(aw, area, self.inputs.settings, params)
-        kernels, nbs, used = [], [], {}
+        kernels, nbs, used, new = [], [], {}, []
         for c, cat in enumerate(aw.categories):
-            prog(0.1 + 0.85 * c / len(aw.categories), f"Mapping {cat}")
+            prog(0.1 + 0.8 * c / len(aw.categories), f"Mapping {cat}")
             radius, demand = float(rules["radius_m"].iloc[c]), list(rules["demand"].iloc[c])
             sig = signature(aw, c, radius, demand)
             hit = self._kept.get(sig) or self._recent.get(sig)
             if hit is None:
-                k = compute_kernel(area, aw, c, radius, demand, params.e2sfca_weights)
+                k = compute_kernel(area, aw, c, radius, demand, params.e2sfca_weights,
+                                   edges=False)
                 hit = (k, neighbourhood_arrays(area, k))
+                new.append(k)
             used[sig] = hit
             kernels.append(hit[0])
             nbs.append(hit[1])
+        prog(0.9, "Checking the edges of the catchments")
+        fill_edges(area, aw, new)   # one test for every new kernel
         sigs = list(used)
 
         def inequality() -> list[dict]:

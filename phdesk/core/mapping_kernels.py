@@ -12,12 +12,12 @@ study area count as demand like any other.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
 
-from phdesk.core.mapping_access import fca, nearest_distance, pairs_near, step_weights
+from phdesk.core.mapping_access import fca, nearest_distance, step_weights
 from phdesk.core.mapping_stages import AreaWork, AssetWork
 
 RADIUS_SENSITIVITY = (0.5, 1.5)   # coverage is also given at these multiples of the radius
@@ -42,6 +42,8 @@ class CategoryKernel:
     edge_sites: int            # sites reaching the study area whose catchment leaves the
     edge_capacity_share: float  # populated areas, and their share of that capacity
     reaching_sites: int        # sites within reach of the study area
+    reaching: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
+    # ... as indices into ``sites`` (for the edge test, see :func:`fill_edges`)
 
     def access(self, segment: str, which: str = "a2") -> np.ndarray:
         """Access per area used for ``segment``: its own 2SFCA when it is a target segment of
@@ -52,14 +54,14 @@ class CategoryKernel:
 
 
 def compute_kernel(area: AreaWork, assets: AssetWork, c: int, radius: float, demand: list[str],
-                   weights: tuple[float, float, float]) -> CategoryKernel:
-    """The kernel of category ``c`` (index into ``assets.categories``)."""
+                   weights: tuple[float, float, float], edges: bool = True) -> CategoryKernel:
+    """The kernel of category ``c`` (index into ``assets.categories``). ``edges=False`` leaves
+    the edge figures at 0 for :func:`fill_edges` to fill for many kernels at once."""
     n = area.n
     sites = np.flatnonzero(assets.cat_codes == c)
     bx, by, cap = assets.bx[sites], assets.by[sites], assets.capacity[sites]
-    tree, tree_idx = area.point_tree()
     lo, hi = RADIUS_SENSITIVITY
-    i, j, d = pairs_near(tree, tree_idx, area.ax, area.ay, bx, by, hi * radius)
+    i, j, d = area.grid(hi * radius).pairs(bx, by, hi * radius)
     m = d <= radius
     within = np.bincount(i[m], minlength=n)
     within_half = np.bincount(i[d <= lo * radius], minlength=n)
@@ -73,12 +75,32 @@ def compute_kernel(area: AreaWork, assets: AssetWork, c: int, radius: float, dem
     nb_of_site = _site_neighbourhood(area, assets, sites)
     inside = np.bincount(nb_of_site[nb_of_site >= 0], minlength=len(area.nb_list)).astype(float)
     reaching = np.unique(jm[area.study[im]])
-    edge = _leaves_populated_areas(area, bx[reaching], by[reaching], radius)
-    total = cap[reaching].sum()
-    share = float(cap[reaching][edge].sum() / total) if total > 0 else 0.0
-    return CategoryKernel(assets.categories[c], float(radius), list(demand), sites, within,
-                          within_half, within_wide, near, a2, a3, inside, int(edge.sum()),
-                          share, len(reaching))
+    kernel = CategoryKernel(assets.categories[c], float(radius), list(demand), sites, within,
+                            within_half, within_wide, near, a2, a3, inside, 0, 0.0,
+                            len(reaching), reaching)
+    if edges:
+        fill_edges(area, assets, [kernel])
+    return kernel
+
+
+def fill_edges(area: AreaWork, assets: AssetWork, kernels: list[CategoryKernel]) -> None:
+    """Set each kernel's edge figures: how many of its sites reaching the study area have a
+    catchment that runs beyond the populated areas, and their share of that capacity. One
+    circle test per radius for all the kernels (the polygons are prepared once, not once per
+    category: most of the test's cost at England scale)."""
+    by_radius: dict[float, list[CategoryKernel]] = {}
+    for k in kernels:
+        by_radius.setdefault(k.radius_m, []).append(k)
+    for radius, group in by_radius.items():
+        idx = [k.sites[k.reaching] for k in group]
+        flat = np.concatenate(idx) if idx else np.zeros(0, np.int64)
+        edge = _leaves_populated_areas(area, assets.bx[flat], assets.by[flat], radius)
+        for k, e, s in zip(group, np.split(edge, np.cumsum([len(x) for x in idx])[:-1]), idx,
+                           strict=True):
+            cap = assets.capacity[s]
+            total = cap.sum()
+            k.edge_sites = int(e.sum())
+            k.edge_capacity_share = float(cap[e].sum() / total) if total > 0 else 0.0
 
 
 def _site_neighbourhood(area: AreaWork, assets: AssetWork, sites: np.ndarray) -> np.ndarray:

@@ -22,6 +22,7 @@ import shapely
 from phdesk.core.categories import category_table
 from phdesk.core.errors import UserError
 from phdesk.core.mapping_access import (
+    PointGrid,
     area_points,
     overlay_largest,
     points_in_polygons,
@@ -77,12 +78,12 @@ class AreaWork:
             self._cache["pts"] = shapely.points(self.ax, self.ay)
         return self._cache["pts"]
 
-    def point_tree(self) -> tuple[shapely.STRtree, np.ndarray]:
-        """An STRtree over the area points that exist, and their area indices (built once)."""
-        if "ptree" not in self._cache:
-            ok = np.flatnonzero(np.isfinite(self.ax) & np.isfinite(self.ay))
-            self._cache["ptree"] = (shapely.STRtree(self.points()[ok]), ok)
-        return self._cache["ptree"]
+    def grid(self, radius: float) -> PointGrid:
+        """The area points in cells at least ``radius`` metres wide (built once per radius)."""
+        grids = self._cache.setdefault("grids", {})
+        if radius not in grids:
+            grids[radius] = PointGrid(self.ax, self.ay, radius)
+        return grids[radius]
 
     def place(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Area index containing each point (-1: none), point in polygon (lowest index on a
