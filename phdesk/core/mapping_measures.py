@@ -90,10 +90,24 @@ def group_sums(area: AreaWork) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _by_nb(area: AreaWork, values: np.ndarray) -> np.ndarray:
     """Sum of rows (study areas in ``group_sums`` order x k) per neighbourhood -> k x nbs."""
+    return _by_nb_t(area, np.ascontiguousarray(values.T))
+
+
+def _by_nb_t(area: AreaWork, values_t: np.ndarray) -> np.ndarray:
+    """Sum of columns (k x study areas in ``group_sums`` order) per neighbourhood -> k x nbs.
+    Along the contiguous last axis: several times faster than summing rows of an areas x k
+    array (England: 33,755 areas x 20 segments, ten sums per category)."""
     order, starts, _ = group_sums(area)
     if not len(order):
-        return np.zeros((values.shape[1], len(area.nb_list)))
-    return np.add.reduceat(values, starts, axis=0).T
+        return np.zeros((values_t.shape[0], len(area.nb_list)))
+    return np.add.reduceat(values_t, starts, axis=1)
+
+
+def _weights_t(area: AreaWork) -> np.ndarray:
+    """The study areas' segment populations, segments x areas in ``group_sums`` order."""
+    if "groups_t" not in area._cache:
+        area._cache["groups_t"] = np.ascontiguousarray(group_sums(area)[2].T)
+    return area._cache["groups_t"]
 
 
 def access_matrix(kernel: CategoryKernel, segments: list[str], which: str) -> np.ndarray:
@@ -110,13 +124,13 @@ def study_rates(area: AreaWork, kernel: CategoryKernel) -> np.ndarray:
     """The study area's rate R per segment column (per 1,000): the mean over the study area's
     residents of the demand the column's access comes from (everyone, or the target group)."""
     study = area.study
-    rates = np.empty(len(area.segments))
-    for k, s in enumerate(area.segments):
-        d = kernel.demand[kernel.demand.index(s)] if s in kernel.demand else kernel.demand[0]
+    by_demand = []   # one rate per demand group; a segment's column takes its group's
+    for k, d in enumerate(kernel.demand):
         w = area.pop[study, area.segments.index(d)]
-        a = kernel.access(s)[study]
-        rates[k] = (w * a).sum() / w.sum() if w.sum() > 0 else np.nan
-    return rates
+        a = kernel.a2[study, k]
+        by_demand.append((w * a).sum() / w.sum() if w.sum() > 0 else np.nan)
+    return np.array([by_demand[kernel.demand.index(s) if s in kernel.demand else 0]
+                     for s in area.segments], dtype=float)
 
 
 def neighbourhood_arrays(area: AreaWork, kernel: CategoryKernel) -> dict[str, np.ndarray]:
@@ -127,13 +141,17 @@ def neighbourhood_arrays(area: AreaWork, kernel: CategoryKernel) -> dict[str, np
     within = kernel.within[order]
     cov, two = within >= 1, within >= 2
 
+    w_t = _weights_t(area)
+
     def per_nb(f: np.ndarray) -> np.ndarray:
         """Sum over each neighbourhood's areas of residents x f (f per area, or areas x
         segments) -> segments x neighbourhoods; one product at a time (no wide copies)."""
-        return _by_nb(area, w * (f[:, None] if f.ndim == 1 else f))
+        if f.ndim == 1 or f.shape[1] == 1:
+            return _by_nb_t(area, w_t * f.reshape(1, -1))
+        return _by_nb_t(area, w_t * f.T)
 
     if "nb_population" not in area._cache:
-        area._cache["nb_population"] = _by_nb(area, w)
+        area._cache["nb_population"] = _by_nb_t(area, w_t)
     p = area._cache["nb_population"]
     covered, choice = per_nb(cov.astype(float)), per_nb(two.astype(float))
     half = per_nb((kernel.within_half[order] >= 1).astype(float))
@@ -145,8 +163,10 @@ def neighbourhood_arrays(area: AreaWork, kernel: CategoryKernel) -> dict[str, np
     else:          # universal: one column serves every segment
         a2, a3 = kernel.a2[order, :1], kernel.a3[order, :1]
     pa2, pa3 = per_nb(a2), per_nb(a3)
-    short = per_nb(np.maximum(rate[None, :] - a2, 0.0) / 1000.0)
-    dup = per_nb(np.maximum(a2 - rate[None, :], 0.0) * two[:, None])
+    # universal: every segment has the same rate (everyone's), so one column serves them all
+    r = rate[None, :] if targeted else rate[None, :1]
+    short = per_nb(np.maximum(r - a2, 0.0) / 1000.0)
+    dup = per_nb(np.maximum(a2 - r, 0.0) * two[:, None])
     with np.errstate(divide="ignore", invalid="ignore"):
         has = p > 0
         pct = (lambda x: np.where(has, 100.0 * x / p, np.nan))  # noqa: E731

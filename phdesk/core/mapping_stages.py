@@ -90,6 +90,10 @@ class AreaWork:
         shared edge), remembered per point so a what-if places only the sites that moved."""
         memo = self._cache.setdefault("placed", {})
         keys = list(zip(x.tolist(), y.tolist(), strict=True))
+        if not memo:   # the first run: every point is new (no per-point lookups)
+            found = points_in_polygons(x, y, self.geoms)
+            memo.update(zip(keys, found.tolist(), strict=True))
+            return found.astype(np.int64)
         new = [k for k in dict.fromkeys(keys) if k not in memo]
         if new:
             nx, ny = np.array([k[0] for k in new]), np.array([k[1] for k in new])
