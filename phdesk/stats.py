@@ -47,6 +47,9 @@ sii(values, population, se=None, lower_cl=None, upper_cl=None, value_type=0,
     it is on that scale). ``seed`` makes the
     limits reproducible; the simulation uses numpy's generator, so limits match R's to
     simulation error, while the SII, RII and intercept match exactly.
+sii_many(calls) -> list[SIIResult]
+    ``[sii(**c) for c in calls]`` with the simulations of calls sharing an int seed done as
+    one matrix product (many SIIs of ten deciles, as a mapping run fits).
 
 Results
 -------
@@ -77,7 +80,7 @@ from phdesk.core.stats import (
     wilson_ci,
     z_value,
 )
-from phdesk.core.stats_sii import SIIResult, sii
+from phdesk.core.stats_sii import SIIResult, sii, sii_many
 
 __all__ = [
     "ESP2013",
@@ -92,6 +95,7 @@ __all__ = [
     "rate",
     "scale_confidence",
     "sii",
+    "sii_many",
     "smr",
     "wilson_ci",
     "z_value",

@@ -26,7 +26,7 @@ import numpy as np
 
 from phdesk.core.mapping_kernels import CategoryKernel
 from phdesk.core.mapping_stages import AreaWork
-from phdesk.stats import sii
+from phdesk.stats import sii_many
 
 MEASURES = ("coverage", "access_2sfca")
 FIELDS = ("sii", "sii_lower", "sii_upper", "rii", "rii_lower", "rii_upper", "intercept")
@@ -49,70 +49,83 @@ def _weighted_se(group: np.ndarray, value: np.ndarray, weight: np.ndarray
 
 def inequality_rows(area: AreaWork, kernel: CategoryKernel, repetitions: int, seed: int
                     ) -> list[dict]:
-    """One row per segment x measure for a category (see the module docstring)."""
+    """One row per segment x measure for a category (see the module docstring). The fits are
+    set up first and simulated together (``sii_many``: one matrix product of the draws)."""
     ok = area.study & np.isfinite(area.decile) & (area.decile >= 1) & (area.decile <= 10)
     d = area.decile[ok].astype(np.int64) - 1
     covered = (kernel.within[ok] >= 1).astype(float)
-    rows = []
+    rows, calls, fitted = [], [], []
     for k, s in enumerate(area.segments):
         p = area.pop[ok, k]
         dp = np.bincount(d, weights=p, minlength=10)
         keep = dp > 0
         for measure in MEASURES:
             row = {"category": kernel.category, "segment": s, "measure": measure,
-                   "deciles": int(keep.sum()), "extrapolated": False}
+                   "deciles": int(keep.sum()), "extrapolated": False, "model": "", "note": ""}
             if not ok.any():
-                res, model, note = None, "", "no IMD deciles for the areas (import the IMD " \
-                                             "to get the SII)"
+                row["note"] = "no IMD deciles for the areas (import the IMD to get the SII)"
             elif keep.sum() < 5:
-                res, model, note = None, "", f"only {int(keep.sum())} IMD deciles have " \
-                                             "residents (need 5)"
-            elif measure == "coverage":
-                res, model, note = _coverage_sii(d, covered, p, dp, keep, repetitions, seed)
+                row["note"] = f"only {int(keep.sum())} IMD deciles have residents (need 5)"
             else:
-                res, model, note = _access_sii(d, kernel.access(s)[ok], p, dp, keep,
-                                               repetitions, seed)
-            row["model"] = model
-            for f in FIELDS:
-                row[f] = float(getattr(res, f)) if res is not None else np.nan
-            present = np.flatnonzero(keep) + 1
-            if res is not None and len(present) and (present[0] != 1 or present[-1] != 10):
-                row["extrapolated"] = True
-                note = "; ".join(x for x in (note, f"deciles {present[0]}–{present[-1]} only: "
-                                             "the ends are the study area's, not England's") if x)
-            row["note"] = note
+                call = (_coverage_call(d, covered, p, dp, keep) if measure == "coverage"
+                        else _access_call(d, kernel.access(s)[ok], p, dp, keep))
+                calls.append(dict(call, repetitions=repetitions, seed=seed, strict=False))
+                fitted.append((row, keep))
             rows.append(row)
-    return rows
+    with np.errstate(divide="ignore", invalid="ignore"):   # a linear model's zero intercept
+        results = sii_many(calls)
+    for (row, keep), res in zip(fitted, results, strict=True):
+        _fill(row, res, keep)
+    for row in rows:
+        if "sii" not in row:
+            row.update(dict.fromkeys(FIELDS, np.nan))
+    return [{k: row[k] for k in ("category", "segment", "measure", "deciles", "extrapolated",
+                                 "model", *FIELDS, "note")} for row in rows]
 
 
-def _coverage_sii(d, covered, p, dp, keep, repetitions, seed):
+def _fill(row: dict, res, keep: np.ndarray) -> None:
+    """A fitted row's model, figures and note (the linear model's RII left empty when it
+    would not be positive; the note says when the deciles do not reach both ends)."""
+    note = res.note
+    if row["measure"] == "coverage":
+        row["model"] = "logit"
+    elif res.transform:
+        row["model"] = "log"
+    else:
+        row["model"] = "linear"
+        note = res.note or "a decile has no access: linear model (log not possible)"
+        if not (res.intercept > 0 and res.intercept + res.sii > 0
+                and res.rii_lower > 0 and res.rii_upper > 0):
+            res = _without_rii(res)
+            note += "; rii left empty: the linear model's value at an end is not above 0"
+    for f in FIELDS:
+        row[f] = float(getattr(res, f))
+    present = np.flatnonzero(keep) + 1
+    if len(present) and (present[0] != 1 or present[-1] != 10):
+        row["extrapolated"] = True
+        note = "; ".join(x for x in (note, f"deciles {present[0]}–{present[-1]} only: "
+                                     "the ends are the study area's, not England's") if x)
+    row["note"] = note
+
+
+def _coverage_call(d, covered, p, dp, keep) -> dict:
     x = np.bincount(d, weights=p * covered, minlength=10)
     share, se = _weighted_se(d, covered, p)
     # 0% and 100% have no logit: clip to half a resident of an average decile, the same bound
     # for every decile (so equal shares stay equal: no slope from the adjustment itself)
     c = 0.5 / dp[keep].mean()
     prop = np.clip(x[keep] / dp[keep], c, 1 - c)
-    se_logit = se[keep] / (prop * (1 - prop))
-    res = sii(prop, dp[keep], se=se_logit, value_type=2, transform=True, multiplier=100,
-              repetitions=repetitions, seed=seed, strict=False)
-    return res, "logit", res.note
+    return dict(values=prop, population=dp[keep], se=se[keep] / (prop * (1 - prop)),
+                value_type=2, transform=True, multiplier=100)
 
 
-def _access_sii(d, access, p, dp, keep, repetitions, seed):
+def _access_call(d, access, p, dp, keep) -> dict:
     mean, se = _weighted_se(d, access, p)
     m, s = mean[keep], se[keep]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if np.all(m > 0):
-            res = sii(m, dp[keep], se=s / m, value_type=1, transform=True,
-                      repetitions=repetitions, seed=seed, strict=False)
-            return res, "log", res.note
-        res = sii(m, dp[keep], se=s, repetitions=repetitions, seed=seed, strict=False)
-    note = res.note or "a decile has no access: linear model (log not possible)"
-    if not (res.intercept > 0 and res.intercept + res.sii > 0
-            and res.rii_lower > 0 and res.rii_upper > 0):
-        res = _without_rii(res)
-        note += "; rii left empty: the linear model's value at an end is not above 0"
-    return res, "linear", note
+    if np.all(m > 0):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return dict(values=m, population=dp[keep], se=s / m, value_type=1, transform=True)
+    return dict(values=m, population=dp[keep], se=s)
 
 
 def _without_rii(res):

@@ -145,6 +145,76 @@ def sii(values, population, se=None, lower_cl=None, upper_cl=None, value_type: i
     seed: int or numpy Generator for reproducible limits. strict=False returns an all-NaN
     result with ``note`` set, instead of raising, when the quantile data cannot give an SII.
     """
+    fit = _prepare(values, population, se, lower_cl, upper_cl, value_type, transform,
+                   multiplier, confidence, repetitions, strict)
+    if isinstance(fit, SIIResult):
+        return fit
+    return _finish(fit, *_simulate(fit, seed))
+
+
+def sii_many(calls: list[dict]) -> list[SIIResult]:
+    """``[sii(**c) for c in calls]``, with the simulations of the calls that share an int seed,
+    repetitions and number of quantiles (and fit on the model scale) done as one matrix product
+    of the shared normal draws: a mapping run fits hundreds of SIIs of ten deciles each, and
+    one product per call was most of their cost. Same draws, same fits, same limits."""
+    fits = [_prepare(**{k: v for k, v in c.items() if k != "seed"}) for c in calls]
+    out: list[SIIResult | None] = [f if isinstance(f, SIIResult) else None for f in fits]
+    groups: dict[tuple, list[int]] = {}
+    for n, (f, c) in enumerate(zip(fits, calls, strict=True)):
+        seed = c.get("seed")
+        if (out[n] is None and f.linear and isinstance(seed, (int, np.integer))
+                and not isinstance(seed, bool)):
+            groups.setdefault((int(seed), f.repetitions, len(f.v_t)), []).append(n)
+        elif out[n] is None:
+            out[n] = _finish(f, *_simulate(f, seed))
+    for (seed, reps, q), members in groups.items():
+        maps = np.hstack([fits[n].draw_map for n in members])        # q x 2F
+        centres = np.concatenate([fits[n].centre for n in members])  # 2F
+        params = np.empty((reps, 2 * len(members)))
+        done = 0
+        for z in _normals(seed, reps, q):
+            params[done:done + len(z)] = z @ maps + centres
+            done += len(z)
+        for k, n in enumerate(members):
+            out[n] = _finish(fits[n], params[:, 2 * k + 1], params[:, 2 * k])
+    return out
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """One SII's data on the model scale and its least-squares fit, ready to simulate."""
+
+    v_t: np.ndarray
+    se_a: np.ndarray
+    sqrt_a: np.ndarray
+    solver: np.ndarray
+    coef_a: np.float64   # numpy scalars: a zero intercept gives inf / nan, as numpy does
+    coef_s: np.float64
+    c: float
+    value_type: int
+    transform: bool
+    multiplier: float
+    repetitions: int
+
+    @property
+    def linear(self) -> bool:
+        """True when the draws stay on the model scale (the fit is linear in them)."""
+        return self.transform or self.value_type == 0
+
+    @property
+    def draw_map(self) -> np.ndarray:
+        """q x 2: standard normal draws -> (intercept, slope) offsets (linear fits)."""
+        return self.se_a[:, None] * self.sqrt_a[:, None] * self.solver.T
+
+    @property
+    def centre(self) -> np.ndarray:
+        return (self.v_t * self.sqrt_a) @ self.solver.T
+
+
+def _prepare(values, population, se=None, lower_cl=None, upper_cl=None, value_type: int = 0,
+             transform: bool = False, multiplier: float = 1, confidence: float = 0.95,
+             repetitions: int = 100000, strict: bool = True) -> _Fit | SIIResult:
+    """Check the arguments and fit the model: a :class:`_Fit`, or the all-NaN result."""
     if value_type not in (0, 1, 2):
         raise ValueError("value_type should be 0, 1 or 2")
     if not float(repetitions).is_integer() or repetitions < 1000:
@@ -189,10 +259,17 @@ def sii(values, population, se=None, lower_cl=None, upper_cl=None, value_type: i
     (coef_a, coef_s), *_ = np.linalg.lstsq(design, y, rcond=None)
     # (M M')^-1 M, M = design' (2 x q): the least-squares map applied to every repetition.
     solver = np.linalg.solve(design.T @ design, design.T)
+    return _Fit(v_t, se_a, sqrt_a, solver, coef_a, coef_s, c, value_type,
+                bool(transform), multiplier, repetitions)
+
+
+def _simulate(fit: _Fit, seed) -> tuple[np.ndarray, np.ndarray]:
+    """(slopes, intercepts) of every repetition, from the seed's normal draws."""
+    v_t, se_a, sqrt_a, solver = fit.v_t, fit.se_a, fit.sqrt_a, fit.solver
+    repetitions, value_type, q = fit.repetitions, fit.value_type, len(fit.v_t)
 
     normals = _normals(seed, repetitions, q)
-    linear = transform or value_type == 0      # draws stay on the model scale
-    centre = (v_t * sqrt_a) @ solver.T
+    linear, centre = fit.linear, fit.centre
     slopes = np.empty(repetitions)
     ints = np.empty(repetitions)
     done = 0
@@ -200,14 +277,20 @@ def sii(values, population, se=None, lower_cl=None, upper_cl=None, value_type: i
         k = min(_CHUNK, repetitions - done)
         z = next(normals)
         if linear:   # the fit is linear in the draws: one (k x q) @ (q x 2) product
-            params = z @ (se_a[:, None] * sqrt_a[:, None] * solver.T) + centre
+            params = z @ fit.draw_map + centre
         else:
             draws = _inverse_link(z * se_a + v_t, value_type)
             params = (draws * sqrt_a) @ solver.T  # k x 2: (A, S) per repetition
         ints[done:done + k] = params[:, 0]
         slopes[done:done + k] = params[:, 1]
         done += k
+    return slopes, ints
 
+
+def _finish(fit: _Fit, slopes: np.ndarray, ints: np.ndarray) -> SIIResult:
+    """The SII, RII and their limits from the fit and the simulated slopes and intercepts."""
+    c, multiplier, repetitions = fit.c, fit.multiplier, fit.repetitions
+    coef_a, coef_s, transform, value_type = fit.coef_a, fit.coef_s, fit.transform, fit.value_type
     cv = c + (1 - c) / 2
     # R: sorted[round(reps * p)] with 1-based positions and round-half-even.
     pos = [max(1, round(repetitions * (1 - cv))), min(repetitions, round(repetitions * cv))]

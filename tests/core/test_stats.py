@@ -492,3 +492,38 @@ def test_sii_with_se_and_transform_is_phe_with_the_limits_that_give_that_se(valu
     for f in ("sii", "sii_lower", "sii_upper", "rii", "rii_lower", "rii_upper", "intercept"):
         assert getattr(by_se, f) == pytest.approx(getattr(by_cl, f), rel=1e-9), f
     assert by_se.rii > 0 and by_se.transform
+
+
+def test_sii_many_gives_what_sii_gives_call_by_call():
+    from phdesk.stats import sii_many
+
+    rng = np.random.default_rng(11)
+    pop = rng.uniform(1000, 5000, 10)
+    calls = [
+        dict(values=rng.uniform(0.2, 0.8, 10), population=pop, se=rng.uniform(0.01, 0.1, 10),
+             value_type=2, transform=True, multiplier=100, seed=20031),
+        dict(values=rng.uniform(1, 9, 10), population=pop, se=rng.uniform(0.01, 0.1, 10),
+             value_type=1, transform=True, seed=20031, repetitions=1000),
+        dict(values=rng.uniform(0, 9, 10), population=pop, se=rng.uniform(0.1, 1, 10),
+             seed=20031, repetitions=1000),                                  # linear model
+        dict(values=rng.uniform(1, 9, 10), population=pop, lower_cl=np.full(10, 0.5),
+             upper_cl=np.full(10, 12.0), value_type=1, seed=20031, repetitions=1000),  # not
+        dict(values=rng.uniform(1, 9, 7), population=pop[:7], se=np.full(7, 0.1),
+             value_type=1, transform=True, seed=5, repetitions=1000),       # other group
+        dict(values=np.r_[0.0, rng.uniform(1, 9, 9)], population=pop, se=np.full(10, 0.1),
+             value_type=1, transform=True, seed=20031, repetitions=1000, strict=False),  # NaN
+        dict(values=rng.uniform(1, 9, 10), population=pop, se=np.full(10, 0.1),
+             seed=np.random.default_rng(3), repetitions=1000),              # a generator
+    ]
+    many = sii_many([dict(c) for c in calls[:-1]])
+    assert len(many) == len(calls) - 1
+    for c, got in zip(calls[:-1], many, strict=True):
+        want = sii(**c)
+        for f in ("sii", "sii_lower", "sii_upper", "rii", "rii_lower", "rii_upper",
+                  "intercept"):
+            assert getattr(got, f) == pytest.approx(getattr(want, f), rel=1e-12,
+                                                    nan_ok=True), f
+        assert got.note == want.note
+    assert np.isnan(many[5].sii) and many[5].note
+    gen = sii_many([dict(calls[-1], seed=np.random.default_rng(3))])[0]
+    assert gen.sii_lower == pytest.approx(sii(**calls[-1]).sii_lower, rel=1e-12)
