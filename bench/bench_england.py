@@ -3,27 +3,36 @@
 
 Data: bench/_england_data.py (33,755 areas, 50,000 assets, 12 categories x 20 segments = 240
 blocks, 1,000 m). Baselines and checks: bench/_england_peers.py. Each side runs ``REPEATS`` times;
-the line gives min/median/max seconds and the ratios (min/median/max, phdesk over baseline), then
-phdesk's peak memory: the peak resident size (VmHWM) of a child process that loads the pickled
-inputs and runs ``compute_mapping`` once (the size after loading the inputs in brackets). Before
-timing is reported, phdesk's tables are checked against (a) to 1e-9 and (b)'s kernels against (a)'s.
-Goals (issue 9): <= 0.5 x (a), <= 1.5 x (b), peak <= 1 GB. Quick mode: one eighth of the size.
+the line gives min/median/max seconds and the ratios (min/median/max, phdesk over baseline).
+phdesk's time is the full run with the neighbourhood, cold-spot and inequality tables; the line
+also gives the part before the inequality table was asked for (the engine defers the SII
+simulations until then) and the inequality table alone, each against (b), and phdesk's 2SFCA
+stage alone (bench/_england_stages.py) against (b). Then phdesk's peak memory: the peak resident
+size (VmHWM) of a child process that loads the pickled inputs and runs ``compute_mapping`` once
+(the size after loading the inputs in brackets), and one run's seconds by stage. Before timing is
+reported, phdesk's tables are checked against (a) to 1e-9, (b)'s kernels against (a)'s and
+phdesk's 2SFCA stage against (b)'s. Goals (issue 9): <= 0.5 x (a), <= 1.5 x (b), peak <= 1 GB.
+Quick mode: one eighth of the size.
 """
 
 from __future__ import annotations
 
 import pickle
+import statistics
 import tempfile
+import time
 import warnings
 from pathlib import Path
 
+import numpy as np
+
 from bench import _england_peers as peers
+from bench import _england_stages as stages
 from bench._england_data import RADIUS, make_inputs
 from bench._timing import child_peak, ratio_spread, repeat, spread
 from phdesk.core.mapping import MappingParams, compute_mapping
 
 REPEATS = 3
-TABLES = ("area_access", "neighbourhood_segments", "cold_spots", "inequality")
 GOALS = {"pysal": 0.5, "kernel": 1.5, "peak_mb": 1024.0}
 
 CHILD = """
@@ -39,12 +48,19 @@ print(hwm_mb(), n)
 """
 
 
-def full_run(inputs):
-    """phdesk's run with the tables the baseline makes too (neighbourhood measures, cold
-    spots, inequality); the area x segment x category table stays arrays until written."""
-    result = compute_mapping(inputs, MappingParams(default_radius_m=RADIUS))
-    result.neighbourhood_segments, result.cold_spots, result.inequality  # noqa: B018
-    return result
+def timed_runs(inputs, times: int) -> tuple[list[float], list[float], object]:
+    """Seconds of each full run, the part of it before the inequality table was asked for
+    (the engine defers the SII simulations until then), and the last result."""
+    full, before, result = [], [], None
+    for _ in range(times):
+        t0 = time.perf_counter()
+        result = compute_mapping(inputs, MappingParams(default_radius_m=RADIUS))
+        result.neighbourhood_segments, result.cold_spots  # noqa: B018
+        t1 = time.perf_counter()
+        result.inequality  # noqa: B018
+        full.append(time.perf_counter() - t0)
+        before.append(t1 - t0)
+    return full, before, result
 
 
 def _met(ok: bool) -> str:
@@ -63,7 +79,7 @@ def peak_memory(inputs) -> tuple[float, float]:
 
 def run(quick: bool = False) -> str:
     inputs = make_inputs(0.125 if quick else 1.0)
-    ours, result = repeat(lambda: full_run(inputs), REPEATS)
+    ours, before, result = timed_runs(inputs, REPEATS)
     rules = result.summary["categories"]
     blocks = len(rules) * len(result.summary["segments"])
     with warnings.catch_warnings():
@@ -71,21 +87,40 @@ def run(quick: bool = False) -> str:
         pysal, base = repeat(lambda: peers.pysal(inputs, rules, RADIUS,
                                                  MappingParams().sii_repetitions), REPEATS)
     floor_s, floor = repeat(lambda: peers.kernel(inputs, rules, RADIUS), REPEATS)
+    placed = stages.twosfca_setup(inputs)
+    fca_s, fca = repeat(lambda: stages.twosfca(inputs, placed, rules, RADIUS), REPEATS)
     peers.check_agree(result, base)
     peers.check_kernel(base, floor, rules)
-    del base, floor, result
+    check_twosfca(fca, floor)
+    del base, floor, result, fca
+    spent, total = stages.breakdown(inputs, RADIUS)
     peak, loaded = peak_memory(inputs)
-    med = sorted(ours)[len(ours) // 2]
-    r_a = med / sorted(pysal)[len(pysal) // 2]
-    r_b = med / sorted(floor_s)[len(floor_s) // 2]
+    med = statistics.median(ours)
+    r_a = med / statistics.median(pysal)
+    r_b = med / statistics.median(floor_s)
+    ineq = [f - b for f, b in zip(ours, before, strict=True)]
+    parts = ", ".join(f"{k} {v:.2f}" for k, v in spent.items())
     return (f"phdesk {spread(ours)}, baseline (a) geopandas+PySAL {spread(pysal)}, "
             f"ratio {ratio_spread(ours, pysal)} (goal <= {GOALS['pysal']}: "
             f"{_met(r_a <= GOALS['pysal'])}); (b) STRtree+numpy kernel {spread(floor_s)}, "
             f"ratio {ratio_spread(ours, floor_s)} (goal <= {GOALS['kernel']}: "
-            f"{_met(r_b <= GOALS['kernel'])}); peak {peak:.0f} MB (inputs loaded {loaded:.0f} MB; "
+            f"{_met(r_b <= GOALS['kernel'])}); phdesk before the inequality table "
+            f"{spread(before)}, ratio to (b) {ratio_spread(before, floor_s)}, the inequality "
+            f"table (SII simulations, deferred until asked for) {spread(ineq)}; phdesk's 2SFCA "
+            f"stage alone {spread(fca_s)}, ratio to (b) {ratio_spread(fca_s, floor_s)}; "
+            f"peak {peak:.0f} MB (inputs loaded {loaded:.0f} MB; "
             f"goal <= {GOALS['peak_mb']:.0f}: {_met(peak <= GOALS['peak_mb'])}); "
             f"{len(inputs.areas):,} areas, {len(inputs.assets):,} assets, {blocks} blocks; "
-            f"min/median/max of {REPEATS}")
+            f"min/median/max of {REPEATS}; one run by stage ({total:.2f} s): {parts}")
+
+
+def check_twosfca(fca: dict, floor: dict) -> None:
+    """phdesk's 2SFCA stage alone against baseline (b), block by block, to 1e-9."""
+    assert set(fca) == set(floor), "different 2SFCA blocks"
+    for key, (a2, a3) in fca.items():
+        b2, b3 = floor[key]
+        assert np.allclose(a2, b2, rtol=1e-9, atol=1e-9), f"2SFCA stage {key}"
+        assert np.allclose(a3, b3, rtol=1e-9, atol=1e-9), f"E2SFCA stage {key}"
 
 
 if __name__ == "__main__":
