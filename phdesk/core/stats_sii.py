@@ -175,9 +175,27 @@ def sii_many(calls: list[dict]) -> list[SIIResult]:
         for z in _normals(seed, reps, q):
             params[done:done + len(z)] = z @ maps + centres
             done += len(z)
+        # the slope limits of the transformed fits: one partition of every fit's slopes
+        idx = {n: _limit_positions(fits[n]) for n in members}
+        batch = [k for k, n in enumerate(members) if fits[n].transform]
+        limits = {}
+        for pos in {tuple(idx[members[k]]) for k in batch}:
+            cols = [k for k in batch if tuple(idx[members[k]]) == pos]
+            slopes = np.ascontiguousarray(params[:, [2 * k + 1 for k in cols]].T)
+            picked = np.partition(slopes, list(pos), axis=1)[:, list(pos)]
+            limits.update(zip(cols, map(tuple, picked), strict=True))
         for k, n in enumerate(members):
-            out[n] = _finish(fits[n], params[:, 2 * k + 1], params[:, 2 * k])
+            out[n] = _finish(fits[n], params[:, 2 * k + 1], params[:, 2 * k], limits.get(k))
     return out
+
+
+def _limit_positions(fit: _Fit) -> list[int]:
+    """0-based positions of the lower and upper limits among the sorted repetitions."""
+    cv = fit.c + (1 - fit.c) / 2
+    # R: sorted[round(reps * p)] with 1-based positions and round-half-even.
+    pos = [max(1, round(fit.repetitions * (1 - cv))), min(fit.repetitions,
+                                                          round(fit.repetitions * cv))]
+    return [p - 1 for p in pos]
 
 
 @dataclass(frozen=True)
@@ -287,14 +305,13 @@ def _simulate(fit: _Fit, seed) -> tuple[np.ndarray, np.ndarray]:
     return slopes, ints
 
 
-def _finish(fit: _Fit, slopes: np.ndarray, ints: np.ndarray) -> SIIResult:
-    """The SII, RII and their limits from the fit and the simulated slopes and intercepts."""
+def _finish(fit: _Fit, slopes: np.ndarray, ints: np.ndarray,
+            slope_limits: tuple[float, float] | None = None) -> SIIResult:
+    """The SII, RII and their limits from the fit and the simulated slopes and intercepts
+    (``slope_limits``: the slopes at the limit positions, if already picked)."""
     c, multiplier, repetitions = fit.c, fit.multiplier, fit.repetitions
     coef_a, coef_s, transform, value_type = fit.coef_a, fit.coef_s, fit.transform, fit.value_type
-    cv = c + (1 - c) / 2
-    # R: sorted[round(reps * p)] with 1-based positions and round-half-even.
-    pos = [max(1, round(repetitions * (1 - cv))), min(repetitions, round(repetitions * cv))]
-    idx = [p - 1 for p in pos]
+    idx = _limit_positions(fit)
 
     if not transform:
         sii_val = multiplier * coef_s
@@ -318,7 +335,8 @@ def _finish(fit: _Fit, slopes: np.ndarray, ints: np.ndarray) -> SIIResult:
             rii_val = 1 / rii_val
         intercept = inv(coef_a, value_type) * abs(multiplier)
         # Simulated slope limits on the model scale, pivoted about the midpoint (x = 0.5).
-        s_lo, s_up = np.partition(slopes, idx)[idx]
+        s_lo, s_up = (slope_limits if slope_limits is not None
+                      else np.partition(slopes, idx)[idx])
         end0 = {"l": half - s_lo / 2, "u": half - s_up / 2}
         end1 = {"l": half + s_lo / 2, "u": half + s_up / 2}
         diff = {k: (inv(end1[k], value_type) - inv(end0[k], value_type)) * multiplier
