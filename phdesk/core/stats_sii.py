@@ -168,24 +168,31 @@ def sii_many(calls: list[dict]) -> list[SIIResult]:
         elif out[n] is None:
             out[n] = _finish(f, *_simulate(f, seed))
     for (seed, reps, q), members in groups.items():
-        maps = np.hstack([fits[n].draw_map for n in members])        # q x 2F
-        centres = np.concatenate([fits[n].centre for n in members])  # 2F
-        params = np.empty((reps, 2 * len(members)))
-        done = 0
-        for z in _normals(seed, reps, q):
-            params[done:done + len(z)] = z @ maps + centres
-            done += len(z)
-        # the slope limits of the transformed fits: one partition of every fit's slopes
-        idx = {n: _limit_positions(fits[n]) for n in members}
-        batch = [k for k, n in enumerate(members) if fits[n].transform]
-        limits = {}
-        for pos in {tuple(idx[members[k]]) for k in batch}:
-            cols = [k for k in batch if tuple(idx[members[k]]) == pos]
-            slopes = np.ascontiguousarray(params[:, [2 * k + 1 for k in cols]].T)
-            picked = np.partition(slopes, list(pos), axis=1)[:, list(pos)]
-            limits.update(zip(cols, map(tuple, picked), strict=True))
-        for k, n in enumerate(members):
-            out[n] = _finish(fits[n], params[:, 2 * k + 1], params[:, 2 * k], limits.get(k))
+        for n in members:   # untransformed linear fits also need the intercepts: one by one
+            if not fits[n].transform:
+                out[n] = _finish(fits[n], *_simulate(fits[n], seed))
+        members = [n for n in members if fits[n].transform]
+        if members:
+            slopes = _transformed_slopes([fits[n] for n in members], seed, reps, q)
+            for pos in {tuple(_limit_positions(fits[n])) for n in members}:
+                rows = [k for k, n in enumerate(members)
+                        if tuple(_limit_positions(fits[n])) == pos]
+                picked = np.partition(slopes[rows], list(pos), axis=1)[:, list(pos)]
+                for k, lim in zip(rows, picked, strict=True):
+                    out[members[k]] = _finish(fits[members[k]], slopes[k], None, tuple(lim))
+    return out
+
+
+def _transformed_slopes(fits: list[_Fit], seed: int, reps: int, q: int) -> np.ndarray:
+    """fits x repetitions: every repetition's slope (on the model scale) of each fit, from
+    the seed's draws by one matrix product (the intercepts are not needed when transformed)."""
+    maps = np.column_stack([f.draw_map[:, 1] for f in fits])       # q x F
+    centres = np.array([f.centre[1] for f in fits])[:, None]       # F x 1
+    out = np.empty((len(fits), reps))
+    done = 0
+    for z in _normals(seed, reps, q):
+        out[:, done:done + len(z)] = maps.T @ z.T + centres
+        done += len(z)
     return out
 
 
@@ -305,7 +312,7 @@ def _simulate(fit: _Fit, seed) -> tuple[np.ndarray, np.ndarray]:
     return slopes, ints
 
 
-def _finish(fit: _Fit, slopes: np.ndarray, ints: np.ndarray,
+def _finish(fit: _Fit, slopes: np.ndarray, ints: np.ndarray | None,
             slope_limits: tuple[float, float] | None = None) -> SIIResult:
     """The SII, RII and their limits from the fit and the simulated slopes and intercepts
     (``slope_limits``: the slopes at the limit positions, if already picked)."""
