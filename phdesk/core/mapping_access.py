@@ -65,6 +65,9 @@ def points_in_polygons(x: np.ndarray, y: np.ndarray, polygons: np.ndarray,
 
     A point on a shared boundary goes to the polygon with the lowest index, so every point gets
     exactly one polygon. ``points``: the same points as shapely geometries, if already built.
+    Fewer points than polygons (a what-if's moved site): a tree over the polygons queried with
+    the points; else a tree over the points queried with the polygons, which GEOS then tests
+    prepared (each polygon's edges indexed once, and kept if ``shapely.prepare`` was called).
     """
     out = np.full(len(x), -1, dtype=np.int64)
     ok = np.isfinite(x) & np.isfinite(y)
@@ -73,9 +76,11 @@ def points_in_polygons(x: np.ndarray, y: np.ndarray, polygons: np.ndarray,
     if not ok.any() or not valid.any():
         return out
     poly_idx = np.flatnonzero(valid)
-    tree = shapely.STRtree(polygons[valid])
     pts = points[ok] if points is not None else shapely.points(x[ok], y[ok])
-    pi, ti = tree.query(pts, predicate="intersects")
+    if len(pts) < len(poly_idx):
+        pi, ti = shapely.STRtree(polygons[valid]).query(pts, predicate="intersects")
+    else:
+        ti, pi = shapely.STRtree(pts).query(polygons[valid], predicate="intersects")
     if len(pi):
         order = np.lexsort((ti, pi))  # lowest polygon index first for each point
         pi, ti = pi[order], ti[order]

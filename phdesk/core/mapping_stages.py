@@ -91,7 +91,7 @@ class AreaWork:
         memo = self._cache.setdefault("placed", {})
         keys = list(zip(x.tolist(), y.tolist(), strict=True))
         if not memo:   # the first run: every point is new (no per-point lookups)
-            found = points_in_polygons(x, y, self.geoms)
+            found = points_in_polygons(x, y, self.prepared_polygons())
             memo.update(zip(keys, found.tolist(), strict=True))
             return found.astype(np.int64)
         new = [k for k in dict.fromkeys(keys) if k not in memo]
@@ -101,11 +101,22 @@ class AreaWork:
                 memo[k] = v
         return np.array([memo[k] for k in keys], dtype=np.int64)
 
+    def prepared_polygons(self) -> np.ndarray:
+        """The area polygons, prepared for point tests (``shapely.prepare``, in place: GEOS
+        indexes each polygon's edges once and keeps the index with the geometry), so placing
+        the sites and the catchment edge test share one preparation."""
+        if "prepared" not in self._cache:
+            shapely.prepare(self.geoms[np.array([g is not None for g in self.geoms],
+                                                dtype=bool)])
+            self._cache["prepared"] = True
+        return self.geoms
+
     def populated_polygons(self) -> np.ndarray | None:
-        """The polygons of the areas with residents (None when there are none)."""
+        """The polygons of the areas with residents (None when there are none), prepared."""
         if "populated" not in self._cache:
-            has = np.array([g is not None for g in self.geoms], dtype=bool) & (self.pop[:, 0] > 0)
-            self._cache["populated"] = self.geoms[has] if has.any() else None
+            geoms = self.prepared_polygons()
+            has = np.array([g is not None for g in geoms], dtype=bool) & (self.pop[:, 0] > 0)
+            self._cache["populated"] = geoms[has] if has.any() else None
         return self._cache["populated"]
 
 
