@@ -48,3 +48,32 @@ def test_a_smaller_radius_on_a_wider_grid_and_empty_inputs():
     assert len(empty.pairs(bx, by, 1000.0)[0]) == 0
     with pytest.raises(ValueError):
         grid.pairs(bx, by, 2000.0)
+
+
+def test_points_in_polygons_same_answer_either_way_round_lowest_index_on_shared_edges():
+    import shapely
+
+    from phdesk.core.mapping_access import points_in_polygons
+
+    # a 3 x 3 block of 100 m squares (one missing), points inside, on shared edges and corners
+    polys = np.array([shapely.box(x, y, x + 100, y + 100) for y in (0, 100, 200)
+                      for x in (0, 100, 200)] + [None], dtype=object)
+    polys[4] = None
+    xs = np.r_[50.0, 100.0, 100.0, 150.0, 200.0, 300.0, 350.0, np.nan, 250.0, 0.0]
+    ys = np.r_[50.0, 50.0, 100.0, 150.0, 200.0, 300.0, 50.0, 10.0, 250.0, 0.0]
+
+    def brute(x, y):
+        if not (np.isfinite(x) and np.isfinite(y)):
+            return -1
+        hits = [k for k, g in enumerate(polys)
+                if g is not None and shapely.intersects_xy(g, x, y)]
+        return min(hits) if hits else -1
+
+    want = np.array([brute(x, y) for x, y in zip(xs, ys, strict=True)])
+    many = points_in_polygons(xs, ys, polys)          # more points than polygons
+    few = np.array([points_in_polygons(xs[k:k + 1], ys[k:k + 1], polys)[0]
+                    for k in range(len(xs))])           # one point at a time
+    assert list(want) == [0, 0, 0, -1, 5, 8, -1, -1, 8, 0]
+    assert np.array_equal(many, want) and np.array_equal(few, want)
+    shapely.prepare(polys[[k for k, g in enumerate(polys) if g is not None]])
+    assert np.array_equal(points_in_polygons(xs, ys, polys), want)
