@@ -22,6 +22,7 @@ from phdesk.core.mapping_stages import AreaWork, AssetWork
 
 RADIUS_SENSITIVITY = (0.5, 1.5)   # coverage is also given at these multiples of the radius
 EDGE_SAMPLES = 8                  # points on a catchment circle (45 degrees apart) tested
+EDGE_CHUNK = 12_500               # sites per edge test query (100,000 circle points)
 
 
 @dataclass
@@ -119,14 +120,20 @@ def _leaves_populated_areas(area: AreaWork, x: np.ndarray, y: np.ndarray, radius
     if found is None or not len(x):
         return np.zeros(len(x), dtype=bool)
     t = np.linspace(0, 2 * np.pi, EDGE_SAMPLES, endpoint=False)
-    px = (x[:, None] + radius * np.cos(t)[None, :]).ravel()
-    py = (y[:, None] + radius * np.sin(t)[None, :]).ravel()
-    # a tree over the circle points queried with the polygons: GEOS prepares each polygon once
-    # and tests only the points in its bounding box (faster than a query per point)
-    _, hit = shapely.STRtree(shapely.points(px, py)).query(found, predicate="intersects")
-    inside = np.zeros(len(px), dtype=bool)
-    inside[hit] = True
-    return ~inside.reshape(len(x), EDGE_SAMPLES).all(axis=1)
+    out = np.empty(len(x), dtype=bool)
+    # in chunks of sites: the polygons are prepared once (in place), so a chunk costs only its
+    # points and tree, and the memory stays that of one chunk (England: 50,000 sites)
+    for k in range(0, len(x), EDGE_CHUNK):
+        cx, cy = x[k:k + EDGE_CHUNK], y[k:k + EDGE_CHUNK]
+        px = (cx[:, None] + radius * np.cos(t)[None, :]).ravel()
+        py = (cy[:, None] + radius * np.sin(t)[None, :]).ravel()
+        # a tree over the circle points queried with the (prepared) polygons: each polygon
+        # tests only the points in its bounding box (faster than a query per point)
+        _, hit = shapely.STRtree(shapely.points(px, py)).query(found, predicate="intersects")
+        inside = np.zeros(len(px), dtype=bool)
+        inside[hit] = True
+        out[k:k + len(cx)] = ~inside.reshape(len(cx), EDGE_SAMPLES).all(axis=1)
+    return out
 
 
 def signature(assets: AssetWork, c: int, radius: float, demand: list[str]) -> tuple:

@@ -47,7 +47,10 @@ def test_without_a_lookup_everything_is_one_unranked_study_area():
     assert ns["gap_score"].isna().all() and ns["gap_rank"].isna().all()
 
 
-def test_edge_warning_counts_sites_whose_catchment_leaves_the_populated_areas():
+@pytest.mark.parametrize("chunk", [1, 12_500])
+def test_edge_warning_counts_sites_whose_catchment_leaves_the_populated_areas(monkeypatch, chunk):
+    # tested a site at a time, or all at once: the same figures
+    monkeypatch.setattr("phdesk.core.mapping_kernels.EDGE_CHUNK", chunk)
     # the areas cover -500..1500 x -500..500; X (0,0) and Y (1500,0) at 1000 m both reach out
     r = compute_mapping(tiny_inputs(), MappingParams())
     rules = r.category_rules.set_index("category")
