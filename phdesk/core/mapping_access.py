@@ -241,8 +241,8 @@ class PointGrid:
     def pairs(self, bx: np.ndarray, by: np.ndarray, radius: float
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """All (area i, site j) pairs with d_ij <= radius (inclusive, metres; radius at most
-        the grid's). Returns i, j, d (grouped by cell column, then site: the sums over pairs do
-        not depend on the order). Points with NaN coordinates are skipped."""
+        the grid's). Returns i, j, d ordered by site j (then by cell). Points with NaN
+        coordinates are skipped."""
         if radius > self.cell:
             raise ValueError("radius wider than the grid's cells")
         r = float(radius) * (1 + 1e-9) + 1e-6   # never below the radius after rounding
@@ -259,10 +259,11 @@ class PointGrid:
             lo = np.searchsorted(self.keys, k - 1, side="left")
             starts.append(lo)
             counts.append(np.searchsorted(self.keys, k + 1, side="right") - lo)
-        start, count = np.concatenate(starts), np.concatenate(counts)
+        # site by site (each site's three columns together), so the pairs come ordered by j
+        start, count = np.stack(starts, axis=1).ravel(), np.stack(counts, axis=1).ravel()
         offset = np.repeat(start - (np.cumsum(count) - count), count)
         i = self.idx[offset + np.arange(int(count.sum()))]
-        j = np.repeat(np.tile(b_ok, 3), count)
+        j = np.repeat(np.repeat(b_ok, 3), count)
         d = np.hypot(self.ax[i] - bx[j], self.ay[i] - by[j])
         keep = d <= radius
         return i[keep], j[keep], d[keep]

@@ -31,6 +31,7 @@ def test_pairs_are_every_pair_within_the_radius_inclusive(radius):
     want, dist = _brute(ax, ay, bx, by, radius)
     got = set(zip(i.tolist(), j.tolist(), strict=True))
     assert got == want and len(got) == len(i)
+    assert (np.diff(j) >= 0).all()               # ordered by site
     if radius >= 1:   # the sites placed exactly on the radius are within it (inclusive)
         assert {(1, 403), (2, 404), (3, 405)} <= got
     assert np.array_equal(d, dist[i, j])
