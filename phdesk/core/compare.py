@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from phdesk.core.errors import UserError
 from phdesk.core.segments import ALL, CORE20, ETHNICITY_PREFIX, QUINTILES
 
 if TYPE_CHECKING:
@@ -210,24 +209,12 @@ def _ordered(df: pd.DataFrame, total_first: bool = False) -> pd.DataFrame:
 
 
 def write_comparison(cmp: Comparison, out_dir: str | Path) -> list[Path]:
-    """Write the comparison's four tables as CSV into ``out_dir`` (created if needed)."""
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"{out}: cannot create the output folder ({exc.strerror})") from None
-    paths = []
-    for attr, fname in FILES.items():
-        frame = getattr(cmp, attr).copy()
-        floats = frame.select_dtypes("float").columns
-        frame[floats] = frame[floats].round(6) + 0.0
-        path = out / fname
-        try:
-            frame.to_csv(path, index=False, encoding="utf-8")
-        except OSError as exc:
-            raise UserError(f"{path}: cannot write ({exc.strerror})") from None
-        paths.append(path)
-    return paths
+    """Write the comparison's four tables as CSV into ``out_dir`` (created if needed), all or
+    none, through the one CSV writer (``phdesk.core.csv_out``)."""
+    from phdesk.core.csv_out import write_csv_files
+
+    return write_csv_files(out_dir, [(fname, getattr(cmp, attr), None)
+                                     for attr, fname in FILES.items()])
 
 
 def without_segments(cmp: Comparison, segments: set[str]) -> Comparison:
