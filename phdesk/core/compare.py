@@ -215,16 +215,3 @@ def write_comparison(cmp: Comparison, out_dir: str | Path) -> list[Path]:
 
     return write_csv_files(out_dir, [(fname, getattr(cmp, attr), None)
                                      for attr, fname in FILES.items()])
-
-
-def without_segments(cmp: Comparison, segments: set[str]) -> Comparison:
-    """The comparison with the rows of ``segments`` left out (patient-derived segments under
-    the project's disclosure rule: ``phdesk compare`` writes no count from them)."""
-    def keep(frame: pd.DataFrame) -> pd.DataFrame:
-        if frame.empty or "segment" not in frame:
-            return frame
-        return frame[~frame["segment"].astype(str).isin(segments)].reset_index(drop=True)
-
-    return Comparison(cmp.base, cmp.other, keep(cmp.reach), keep(cmp.neighbourhoods),
-                      keep(cmp.areas), cmp.assets,
-                      {**cmp.summary, "segments_left_out": sorted(segments)})

@@ -41,11 +41,21 @@ COMPARISON_DESCRIPTIONS = {
     "gap_score_base": "gap score, percentage points, baseline",
     "gap_score_scenario": "gap score, percentage points, scenario",
 }
+REACH_DESCRIPTIONS = {
+    "neighbourhood": "neighbourhood ('(all neighbourhoods)': the total over all of them)",
+    "segment": "population segment",
+    "category": "asset category",
+    "newly_within_reach": "residents of the segment within reach of the category in the "
+                          "scenario but not in the baseline",
+    "no_longer_within_reach": "residents within reach in the baseline but not in the scenario",
+    "net_change": "newly_within_reach - no_longer_within_reach (people)",
+}
 
 
-def protect_runs(base, other, classes: dict[str, str], rule: DisclosureRule,
-                 candidates: dict[str, list[str]] | None = None) -> tuple[Protected, Cells]:
-    """One protection over the baseline's and the scenario's counts, with change cells."""
+def run_cells(base, other, classes: dict[str, str],
+              candidates: dict[str, list[str]] | None = None) -> Cells:
+    """The baseline's and the scenario's counts as one set of cells, with change cells
+    (``("change", "", seg, category, neighbourhood)`` = |covered_scenario - covered_base|)."""
     sums = segment_sums(other.area_access, classes, candidates or {})
     cells = build_cells(base.area_access, classes, "base", segment_sums=sums)
     people = {k: v for k, v in cells.values.items() if k[0] in ("area", "nb")}
@@ -60,16 +70,27 @@ def protect_runs(base, other, classes: dict[str, str], rule: DisclosureRule,
         change = cells.values[key] - cells.values[b_key]
         c_key = cells.add(("change", "", *key[2:]), abs(change))
         cells.relate(key, [b_key, c_key]) if change >= 0 else cells.relate(b_key, [key, c_key])
+    return cells
+
+
+def protect_runs(base, other, classes: dict[str, str], rule: DisclosureRule,
+                 candidates: dict[str, list[str]] | None = None) -> tuple[Protected, Cells]:
+    """One protection over the baseline's and the scenario's counts, with change cells."""
+    cells = run_cells(base, other, classes, candidates)
     return protect(cells.values, cells.relations, rule), cells
 
 
 def compare_runs(base, other, classes: dict[str, str], rule: DisclosureRule,
-                 candidates: dict[str, list[str]] | None = None
+                 candidates: dict[str, list[str]] | None = None,
+                 protected: Protected | None = None
                  ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """The scenario's protected tables and the protected comparison table."""
+    """The scenario's protected tables and the protected comparison table (``protected``: the
+    cells already protected with the reach changes, ``disclosure_scenario.protect_comparison``)."""
     pats = set(patient_segments(classes))
-    protected, cells = (protect_runs(base, other, classes, rule, candidates)
-                        if rule.enabled and pats else (None, None))
+    if protected is None and rule.enabled and pats:
+        protected, _ = protect_runs(base, other, classes, rule, candidates)
+    if not (rule.enabled and pats):
+        protected = None
     b = protect_result(base, classes, rule, protected, "base", candidates)
     s = protect_result(other, classes, rule, protected, "scenario", candidates)
     nb_b = b["neighbourhood_segments"].set_index(KEYS)

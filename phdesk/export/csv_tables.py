@@ -32,11 +32,15 @@ def write_tables(tables: dict[str, pd.DataFrame], folder: Path, prefix: str = ""
 
 
 def write(bundle: ExportBundle, path: Path, **_options) -> list[Path]:
-    """``name.csv`` -> ``name_<table>.csv`` for each table (and the comparison when asked)."""
-    paths = write_tables(bundle.tables, path.parent, f"{path.stem}_")
+    """``name.csv`` -> ``name_<table>.csv`` for each table (and the scenario comparison and
+    reach changes when asked), all or none, and ``name_readme.txt``."""
+    files = [(f"{path.stem}_{name}.csv", bundle.tables[name], cols)
+             for name, cols in COLUMNS.items() if name in bundle.tables]
     if bundle.comparison is not None:
-        paths.append(write_frame(bundle.comparison, path.parent /
-                                 f"{path.stem}_scenario_comparison.csv"))
+        files.append((f"{path.stem}_scenario_comparison.csv", bundle.comparison, None))
+    if bundle.extra.get("reach") is not None:
+        files.append((f"{path.stem}_reach_changes.csv", bundle.extra["reach"], None))
+    paths = write_csv_files(path.parent, files)
     readme = path.parent / f"{path.stem}_readme.txt"
     write_readme(bundle, readme, paths)
     return paths + [readme]

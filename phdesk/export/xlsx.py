@@ -55,6 +55,12 @@ def sheets_of(bundle: ExportBundle) -> list[tuple[str, str, pd.DataFrame]]:
                     f"{repr(bundle.against) if bundle.against else 'the current register'}: "
                     "people covered, coverage, access and gap per neighbourhood, segment and "
                     "category; changes are differences of the shown values.", bundle.comparison))
+    if bundle.extra.get("reach") is not None:
+        out.append(("Reach changes",
+                    "Residents newly within reach and no longer within reach of each category "
+                    "in the scenario, by segment and neighbourhood (the total over all "
+                    "neighbourhoods first; Core20 and the PLUS groups first).",
+                    bundle.extra["reach"]))
     out.append(("Provenance", "Every file imported into the project: when, rows read and "
                 "accepted, checksum.", _provenance(bundle.provenance)))
     out.append(("Columns", "What every column of every sheet means.", _columns(bundle)))
@@ -81,12 +87,14 @@ def _provenance(p: pd.DataFrame) -> pd.DataFrame:
 
 
 def _columns(bundle: ExportBundle) -> pd.DataFrame:
-    from phdesk.core.disclosure_compare import COMPARISON_DESCRIPTIONS
+    from phdesk.core.disclosure_compare import COMPARISON_DESCRIPTIONS, REACH_DESCRIPTIONS
     from phdesk.core.mapping_output import DESCRIPTIONS
 
     rows = [(_sheet_name(t), c, d) for t, cols in DESCRIPTIONS.items() for c, d in cols.items()]
     if bundle.comparison is not None:
         rows += [("Scenario comparison", c, d) for c, d in COMPARISON_DESCRIPTIONS.items()]
+    if bundle.extra.get("reach") is not None:
+        rows += [("Reach changes", c, d) for c, d in REACH_DESCRIPTIONS.items()]
     return pd.DataFrame(rows, columns=["sheet", "column", "meaning"])
 
 

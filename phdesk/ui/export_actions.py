@@ -93,6 +93,28 @@ def export_view(win: MainWindow, path: str | Path, **options) -> Task:
     return win.tasks.run(job, done, f"Exporting {path.name}")
 
 
+# the window's older "Export map / charts as PNG" commands (Ctrl+E, Ctrl+Shift+E) -> what the
+# export path renders (never a grab of the screen: issue "rendered, not grabbed")
+PNG_OF = {"map": "map", "charts": "gaps"}
+
+
+def export_png(win: MainWindow, which: str, path: str | Path | None = None) -> Task | None:
+    """File ▸ Export map / charts as PNG through the export path (rendered from the data at
+    1600 x 1200 pixels, 150 dpi, under the disclosure rule); asks for a file name when none is
+    given. Returns the background task (None when there is nothing to export yet)."""
+    if getattr(win, "service", None) is None:
+        win.statusBar().showMessage("The project is still opening; export when it has opened.",
+                                    5000)
+        return None
+    what = PNG_OF.get(which, which)
+    if path is None:
+        return ask_and_export(win, ".png", "PNG image (*.png)", what=what)
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        path = path.with_name(path.name + ".png")
+    return export_view(win, path, what=what)
+
+
 class DisclosureDialog(QtWidgets.QDialog):
     """File ▸ Export ▸ Disclosure rule: the project's threshold and rounding, or off with a
     reason (saved in the project, stated on every output)."""
