@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from phdesk.core.csv_out import write_csv, write_csv_files
+from phdesk.core.disclosure_tables import protection_notes
 from phdesk.core.errors import UserError
 from phdesk.core.mapping_output import COLUMNS
 from phdesk.export.bundle import ExportBundle
@@ -49,7 +50,9 @@ def write(bundle: ExportBundle, path: Path, **_options) -> list[Path]:
 def write_readme(bundle: ExportBundle, readme: Path, paths: list[Path]) -> Path:
     """A text file beside the tables: the run, the disclosure rule, the files, the sources."""
     lines = [f"{bundle.title}: mapping results of {bundle.run_date} (phdesk {bundle.version})",
-             "", bundle.statement, "", "Files:"] + [f"  {p.name}" for p in paths] + \
+             "", bundle.statement, "", "What is protected, and how:"] + \
+        [f"  {k}: {v}" for k, v in protection_notes(bundle.rule, bundle.classes)] + \
+        ["", "Files:"] + [f"  {p.name}" for p in paths] + \
         ["", "Sources:"] + [f"  {k}: {v}" for k, v in bundle.sources()]
     try:
         readme.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -35,10 +35,10 @@ def sheets_of(bundle: ExportBundle) -> list[tuple[str, str, pd.DataFrame]]:
         ("Neighbourhoods", "Mapping results per neighbourhood, population segment and asset "
          "category: population, coverage, access, overlap, gap score.",
          t["neighbourhood_segments"]),
-        ("Areas", "Mapping results per area (LSOA) and category for all residents, Core20 and "
-         "each patient-derived segment: assets within reach, distance to the nearest, access "
-         "(every segment is in the CSV export; a workbook of them all is slow to write and "
-         "to open).", _areas(t["area_access"], bundle)),
+        ("Areas", "Mapping results per area (LSOA), segment and asset category, every "
+         "segment: residents, assets within reach, distance to the nearest, access. "
+         "Patient-derived segments' residents are protected and their access hidden (see "
+         "Disclosure control above).", t["area_access"]),
         ("Cold spots", "Areas outside every catchment of a category, with population and IMD "
          "decile.", t["cold_spots"]),
         ("Inequality", "Slope and relative index of inequality across IMD deciles.",
@@ -73,11 +73,6 @@ SHEETS = {"neighbourhood_segments": "Neighbourhoods", "area_access": "Areas",
 
 def _sheet_name(table: str) -> str:
     return SHEETS.get(table, table.replace("_", " ").capitalize()[:31])
-
-
-def _areas(frame: pd.DataFrame, bundle: ExportBundle) -> pd.DataFrame:
-    keep = {"All", "Core20"} | {k for k, v in bundle.classes.items() if v == "patient"}
-    return frame[frame["segment"].astype(str).isin(keep).to_numpy()].reset_index(drop=True)
 
 
 def _provenance(p: pd.DataFrame) -> pd.DataFrame:
@@ -208,6 +203,8 @@ def _shown(v) -> str:
 def _readme(ws, bundle: ExportBundle, data) -> None:
     from openpyxl.styles import Alignment, Font
 
+    from phdesk.core.disclosure_tables import protection_notes
+
     r = bundle.rule
     s = bundle.summary
     lines: list[tuple[str, object]] = [
@@ -220,8 +217,9 @@ def _readme(ws, bundle: ExportBundle, data) -> None:
         ("Disclosure control", bundle.statement),
         ("Threshold (counts 1 to N hidden)", r.threshold if r.enabled else "off"),
         ("Rounding base", r.rounding_base if r.enabled else "off"),
-        ("Patient-derived segments", ", ".join(k for k, v in bundle.classes.items()
-                                               if v == "patient") or "none"),
+        ("", None),
+        ("What is protected, and how", None),
+        *protection_notes(r, bundle.classes),
         ("", None),
         ("Sheets", None),
         ("Read me", "This sheet: the project, its sources, the run's parameters and the "
