@@ -63,13 +63,19 @@ def run_cells(base, other, classes: dict[str, str],
     changed = [k for k, v in people.items() if cells.values[k] != v]
     if changed:   # a scenario that changes people: the runs cannot share their cells
         raise ValueError("the scenario changes the population; compare its counts separately")
-    for key in [k for k in cells.values if k[0] == "covered" and k[1] == "scenario"]:
-        b_key = ("covered", "base", *key[2:])
-        if b_key not in cells.values:
-            continue
-        change = cells.values[key] - cells.values[b_key]
-        c_key = cells.add(("change", "", *key[2:]), abs(change))
-        cells.relate(key, [b_key, c_key]) if change >= 0 else cells.relate(b_key, [key, c_key])
+    # each count of the scenario = the baseline's +/- a change cell (covered: "change", the
+    # people newly covered; the others too, else e.g. the people reaching two sites in each run
+    # would give a small change away by subtraction)
+    for kind in ("covered", "uncovered", "multi", "single"):
+        for key in [k for k in cells.values if k[0] == kind and k[1] == "scenario"]:
+            b_key = (kind, "base", *key[2:])
+            if b_key not in cells.values:
+                continue
+            change = cells.values[key] - cells.values[b_key]
+            name = "change" if kind == "covered" else f"change_{kind}"
+            c_key = cells.add((name, "", *key[2:]), abs(change))
+            cells.relate(key, [b_key, c_key]) if change >= 0 else \
+                cells.relate(b_key, [key, c_key])
     return cells
 
 
