@@ -56,6 +56,10 @@ class Comparison:
     areas: pd.DataFrame
     assets: pd.DataFrame
     summary: dict = field(default_factory=dict)
+    # the two results and segment populations compared (for the disclosure rule, which needs
+    # every count behind the tables: phdesk.core.disclosure_scenario); not part of the tables
+    runs: tuple = field(default=(), repr=False, compare=False)
+    segments: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     def newly_within_reach(self, segment: str = CORE20, category: str | None = None,
                            neighbourhood: str = ALL_NEIGHBOURHOODS) -> float:
@@ -86,7 +90,8 @@ def compare(base: MappingResult, other: MappingResult, base_name: str = "baselin
     """
     reach, areas = _area_changes(base.area_access, other.area_access, segments)
     cmp = Comparison(base_name, other_name, reach, _neighbourhoods(base, other), areas,
-                     _asset_changes(base.assets, other.assets))
+                     _asset_changes(base.assets, other.assets), runs=(base, other),
+                     segments=segments)
     totals = reach[reach["neighbourhood"] == ALL_NEIGHBOURHOODS]
     core = totals[totals["segment"] == CORE20]
     cmp.summary = {

@@ -15,6 +15,7 @@ What every CSV gets (docs/ARCHITECTURE.md, "Outputs and disclosure control"):
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -85,6 +86,9 @@ def write_csv(path: str | Path, table, columns: Sequence[str] | None = None,
 
 
 def _write_one(target: Path, table, columns: Sequence[str] | None, bom: bool) -> None:
+    # the temporary file is created owner-only (mkstemp): give the CSV a normal file's mode
+    with contextlib.suppress(OSError):
+        os.chmod(target, 0o644)
     chunks = [table] if isinstance(table, pd.DataFrame) else table
     with open(target, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
         wrote = False

@@ -49,7 +49,8 @@ def protect_comparison(cmp: Comparison, base, other, classes: dict[str, str],
                      _reach(cmp.reach, pats, protected, net),
                      _neighbourhoods(cmp.neighbourhoods, pats, pb["neighbourhood_segments"],
                                      po["neighbourhood_segments"]),
-                     _areas(cmp.areas, pats, protected), cmp.assets, dict(cmp.summary))
+                     _areas(cmp.areas, pats, protected), cmp.assets, dict(cmp.summary),
+                     runs=cmp.runs, segments=cmp.segments)
     out.summary.update(_core20(out.reach, pats))
     return out, protected
 
