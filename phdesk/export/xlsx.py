@@ -21,6 +21,7 @@ from phdesk.core.errors import UserError
 from phdesk.core.safe_text import is_formula_like
 from phdesk.export.bundle import ExportBundle
 from phdesk.export.formats import number_format
+from phdesk.export.xlsx_rows import FAST_ROWS, ILLEGAL, fill_rows
 
 MAX_ROWS = 1_048_000   # Excel's limit is 1,048,576 rows a sheet
 WIDTH_MIN, WIDTH_MAX = 8, 60
@@ -101,8 +102,11 @@ def write(bundle: ExportBundle, path: Path, **_options) -> list[Path]:
     readme = wb.create_sheet("Read me")
     data = sheets_of(bundle)
     _readme(readme, bundle, data)
-    for name, _, frame in data:
-        _sheet(wb.create_sheet(name), frame)
+    big = {}   # zip entry -> (rows, note): written by xlsx_rows after openpyxl (speed)
+    for i, (name, _, frame) in enumerate(data, start=2):
+        rows = _sheet(wb.create_sheet(name), frame, style_row_only=len(frame) > FAST_ROWS)
+        if rows is not None:
+            big[f"xl/worksheets/sheet{i}.xml"] = rows
     when = _run_datetime(bundle)
     wb.properties.creator = f"phdesk {bundle.version}"
     wb.properties.title = f"{bundle.title}: mapping results"
@@ -110,7 +114,7 @@ def write(bundle: ExportBundle, path: Path, **_options) -> list[Path]:
     wb.properties.lastModifiedBy = f"phdesk {bundle.version}"
     try:
         wb.save(path)
-        _fix_zip_dates(path, when)
+        _fix_zip_dates(path, when, big)
     except OSError as exc:
         raise UserError(f"{path}: cannot write ({exc.strerror})") from None
     return [path]
@@ -123,10 +127,14 @@ def _run_datetime(bundle: ExportBundle) -> dt.datetime:
         return dt.datetime(2000, 1, 1)
 
 
-def _fix_zip_dates(path: Path, when: dt.datetime) -> None:
-    """Rewrite the zip with every entry dated ``when`` (openpyxl stamps the current time)."""
+def _fix_zip_dates(path: Path, when: dt.datetime, big: dict | None = None) -> None:
+    """Rewrite the zip with every entry dated ``when`` (openpyxl stamps the current time) and
+    the big sheets' rows filled in (``xlsx_rows.fill_rows``)."""
     with zipfile.ZipFile(path) as z:
         items = [(i, z.read(i.filename)) for i in z.infolist()]
+    big = big or {}
+    items = [(i, fill_rows(data, *big[i.filename]) if i.filename in big else data)
+             for i, data in items]
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for info, data in items:
@@ -157,6 +165,7 @@ def _cell(ws, value, fmt: str | None = None, font=None):
     else:
         text = value if isinstance(value, str) else (
             json.dumps(value) if isinstance(value, list | dict) else str(value))
+        text = ILLEGAL.sub("", text)   # control characters XML cannot hold (would fail the save)
         if font is None and not is_formula_like(text):
             return text
         cell = WriteOnlyCell(ws, text)
@@ -168,7 +177,10 @@ def _cell(ws, value, fmt: str | None = None, font=None):
     return cell
 
 
-def _sheet(ws, frame: pd.DataFrame) -> None:
+def _sheet(ws, frame: pd.DataFrame, style_row_only: bool = False):
+    """Header and rows of ``frame``; with ``style_row_only`` only the header and a row that
+    puts each column's number format in the workbook's styles, and returns (rows, note) for
+    ``xlsx_rows.fill_rows`` to write after the save."""
     from openpyxl.styles import Font
 
     cols = [str(c) for c in frame.columns]
@@ -178,10 +190,16 @@ def _sheet(ws, frame: pd.DataFrame) -> None:
     bold = Font(bold=True)
     ws.append([_cell(ws, c, font=bold) for c in cols])
     fmts = [number_format(c) for c in cols]
+    note = (f"{len(frame) - MAX_ROWS:,} more rows not shown: export CSV for all rows"
+            if len(frame) > MAX_ROWS else None)
+    if style_row_only:
+        ws.append([_cell(ws, 0, f) if f else None for f in fmts])
+        return values, note
     for row in values:
         ws.append([_cell(ws, v, f) for v, f in zip(row, fmts, strict=True)])
-    if len(frame) > MAX_ROWS:
-        ws.append([f"{len(frame) - MAX_ROWS:,} more rows not shown: export CSV for all rows"])
+    if note:
+        ws.append([note])
+    return None
 
 
 def _fit(ws, cols: list[str], values) -> None:
