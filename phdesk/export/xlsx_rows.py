@@ -47,7 +47,7 @@ def _cells(row, letters: list[str], styles: list[str], r: int) -> str:
             if isinstance(v, float) and math.isinf(v):
                 out.append(f'<c r="{col}{r}" t="inlineStr"><is><t>{v}</t></is></c>')
                 continue
-            out.append(f'<c r="{col}{r}"{s}><v>{"%.16g" % v}</v></c>')   # as openpyxl
+            out.append(f'<c r="{col}{r}"{s}><v>{v:.16g}</v></c>')   # as openpyxl
         else:
             out.append(f'<c r="{col}{r}" t="inlineStr"><is><t xml:space="preserve">'
                        f"{_text(v)}</t></is></c>")
