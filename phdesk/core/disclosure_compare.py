@@ -118,8 +118,10 @@ def compare_runs(base, other, classes: dict[str, str], rule: DisclosureRule,
             ck = ("change", "", *key)
             if ck in protected.shown and protected.hidden(ck):
                 d = SUPPRESSED
-            elif SUPPRESSED in (cb, cs):
-                d = SUPPRESSED
+            elif SUPPRESSED in (cb, cs):   # the change is a protected cell of its own
+                sign = np.sign(_covered(exact_s.iloc[i]) - _covered(exact_b.iloc[i]))
+                d = float(protected.shown[ck]) * (sign or 1.0) + 0.0 \
+                    if ck in protected.shown else SUPPRESSED
             else:
                 d = cs - cb
         else:

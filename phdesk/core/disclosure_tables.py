@@ -40,6 +40,7 @@ TABLES = tuple(COLUMNS)   # every mapping table (the engine's list; new ones car
 #                          until they are given a rule here)
 # columns that name a row rather than measure people (never altered)
 KEY_COLUMNS = frozenset({"neighbourhood", "segment", "category", "area_code", "measure", "note",
+                         "study_area", "extrapolated", "model",
                          "deciles", "asset_id", "source_id", "name"})
 
 

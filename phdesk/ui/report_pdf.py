@@ -289,13 +289,14 @@ def _comparison(d: _Doc) -> None:
                "(each segment):", 9)
     if moved.empty:
         y = d.text(M, y + 4, W - 2 * M, "The scenario changes no one's reach.", 9, colour=MUTED)
-    y = _table(d, y + 4, moved.head(60), ["neighbourhood", "segment", "category",
+    room = max(0, int((H - M - 40 - y) / (d.font(7.0).height() * 1.25)) - 2)  # footer note
+    y = _table(d, y + 4, moved.head(room), ["neighbourhood", "segment", "category",
                                           "covered_base", "covered_scenario", "covered_change",
                                           "coverage_change_pp"],
                ["Neighbourhood", "Segment", "Category", "Covered (base)", "Covered (scen.)",
                 "Change", "Change (pp)"], [0.15, 0.22, 0.17, 0.13, 0.13, 0.1, 0.1])
-    if len(moved) > 60:
-        y = d.text(M, y, W - 2 * M, f"… {len(moved) - 60} more rows in the workbook", 7,
+    if len(moved) > room:
+        y = d.text(M, y, W - 2 * M, f"… {len(moved) - room} more rows in the workbook", 7,
                    colour=MUTED)
     d.text(M, y + 4, W - 2 * M, "Every segment and category is in the workbook's Scenario "
            "comparison sheet. Changes are the differences of the values shown.", 7,
