@@ -117,7 +117,11 @@ class FillItem(pg.GraphicsObject):
 
     def _border_path(self) -> QtGui.QPainterPath:
         if callable(self._borders):
-            self._borders = self._borders()
+            try:
+                self._borders = self._borders()
+            except Exception:   # (made on a worker) the map without borders, not no map
+                log.exception("neighbourhood borders failed")
+                self._borders = QtGui.QPainterPath()
         return self._borders
 
     def set_outline_visible_from(self, pixels_per_km: float) -> None:

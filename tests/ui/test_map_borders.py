@@ -188,3 +188,23 @@ def test_measure_values_keep_the_first_known_value_of_a_repeated_key():
     m = next(m for m in ml.MEASURES if m.key == "population" and m.level == "areas")
     values, _ = ml.measure_values(m, layers.areas, dup, None, None, None)
     assert values[0] == 1000 and values[5] == 1500
+
+
+def test_borders_that_fail_on_their_worker_leave_the_map_drawn_without_them(qtbot, caplog,
+                                                                            monkeypatch):
+    def broken(*_args):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(ml, "neighbourhood_borders", broken)
+    p = MapPanel()
+    qtbot.addWidget(p)
+    p.resize(800, 600)
+    p.set_base(grid_areas(), grid_assets())
+    p.show()
+    qtbot.waitExposed(p)
+    qtbot.wait(20)
+    with caplog.at_level("ERROR"):
+        p.view.reset_view()
+        p.view.viewport().repaint()
+    assert p.view.fill.renders >= 1 and not p.view.fill._paint_failed
+    assert "neighbourhood borders failed" in caplog.text
