@@ -39,7 +39,8 @@ def test_ring_arrays_match_the_parts_and_rings_route_for_every_kind_of_geometry(
     donut = shapely.box(0, 0, 10, 10).difference(shapely.box(2, 2, 4, 4))
     multi = shapely.MultiPolygon([shapely.box(20, 0, 21, 1), donut.buffer(0).reverse()])
     geoms = np.array([shapely.box(5, 5, 6, 7), None, multi, shapely.Point(1, 1), donut,
-                      shapely.Polygon(), shapely.box(-3, -3, -1, -1)], dtype=object)
+                      shapely.Polygon(), shapely.MultiPolygon([shapely.box(-3, -3, -1, -1)]),
+                      shapely.MultiPolygon([donut]), shapely.box(30, 30, 31, 31)], dtype=object)
     r = mp.ring_arrays(geoms)
     parts, part_of = shapely.get_parts(geoms, return_index=True)
     rings, ring_of = shapely.get_rings(parts, return_index=True)
