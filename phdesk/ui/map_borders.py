@@ -21,7 +21,7 @@ import shapely
 from PySide6 import QtGui
 
 from phdesk.ui.map_outlines import dissolve
-from phdesk.ui.map_paths import RingArrays, array_path, boundary_path, sum_by_polygon, vertex_means
+from phdesk.ui.map_paths import RingArrays, array_path, boundary_path, vertex_means
 
 SIDE_OFFSET_M = 0.5   # a lone edge is tested for an outside this far either side (metres)
 
@@ -165,12 +165,7 @@ def neighbourhood_labels(rings: RingArrays, geoms: np.ndarray, groups: np.ndarra
     codes, names = pd.factorize(pd.Series(groups, dtype=object), sort=True)
     codes = np.where(rings.count > 0, codes, -1)
     cx, cy = vertex_means(rings)
-    # the shoelace sum of each polygon's edges: twice its area (holes taken off when wound
-    # the other way, as published boundaries are), a weight only
-    x, y, c = rings.x, rings.y, rings.connect
-    cross = np.zeros(len(x))
-    cross[:-1] = np.where(c[:-1] == 1, x[:-1] * y[1:] - x[1:] * y[:-1], 0.0)
-    area = np.abs(sum_by_polygon(rings, cross)) / 2 + 1e-9
+    area = np.nan_to_num(shapely.area(geoms)) + 1e-9     # square metres, a weight only
     ok = codes >= 0
     k = len(names)
     w = np.bincount(codes[ok], weights=area[ok], minlength=k)
