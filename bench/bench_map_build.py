@@ -1,9 +1,10 @@
 """Map build to first paint: areas and assets -> the map on screen, against a bare pyqtgraph draw.
 
 phdesk: a new ``MapPanel`` (made before the clock starts) given the areas and assets
-(``set_base``: flatten rings, dissolve neighbourhoods, STRtree, asset layers, one recolour) and a
-population profile (``set_profile``), both inside ``MapPanel.held`` as the window loads a project
-(one recolour), then its map painted (``viewport().repaint()``). Baseline:
+(``set_base``: flatten rings, STRtree, neighbourhood borders (on a worker thread; the paint waits
+for them) and label points, asset layers) and a population profile (``set_profile``), both
+inside ``MapPanel.held`` as the window loads a project (one recolour), then its map painted
+(``viewport().repaint()``). Baseline:
 bench/_map_bare.py, the same polygons in five population classes and the same assets drawn with
 bare pyqtgraph in a widget of the same size, flattened and painted, as a pyqtgraph user would
 write it, and tuned (one-ring polygons flattened by one ``get_coordinates``, pyqtgraph's
