@@ -239,6 +239,7 @@ class AssetWork:
     categories: list[str]
     notes: list[str] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
+    raw_capacity: np.ndarray | None = None   # the register's capacity column (NaN: none)
 
     @property
     def ids(self) -> np.ndarray:
@@ -283,9 +284,12 @@ def asset_capacity(assets: pd.DataFrame, list_sizes: pd.Series | None
 
 
 def place_assets(area: AreaWork, assets: pd.DataFrame, wanted: list[str] | None,
-                 list_sizes: pd.Series | None = None) -> AssetWork:
+                 list_sizes: pd.Series | None = None, base: AssetWork | None = None
+                 ) -> AssetWork:
     """Select, check and place the assets (point in polygon, else neighbourhood polygon).
 
+    ``base``: the assets of an earlier run on the same areas; rows with the same id, place,
+    capacity and code keep its placement and capacity (a what-if changes a few sites).
     Raises UserError when no asset has coordinates.
     """
     notes: list[str] = []
@@ -311,8 +315,40 @@ def place_assets(area: AreaWork, assets: pd.DataFrame, wanted: list[str] | None,
         raise UserError("the project has no assets with coordinates to map: import an asset "
                         "register (with coordinates or postcodes and a postcode directory)")
     bx, by = bx_all[placed], by_all[placed]
-    cap, cap_source = asset_capacity(sel, list_sizes)
-    in_area = area.place(bx, by)
+    raw = (pd.to_numeric(sel["capacity"], errors="coerce").to_numpy(dtype=float)
+           if "capacity" in sel else np.full(len(sel), np.nan))
+    same_place, same_cap, pos = _same_as(base, sel, bx, by, raw)
+    cap = np.empty(len(sel))
+    cap_source = np.empty(len(sel), dtype=object)
+    if same_cap.any():
+        cap[same_cap] = base.capacity[pos[same_cap]]
+        cap_source[same_cap] = base.capacity_source[pos[same_cap]]
+    new = ~same_cap
+    if new.any():
+        cap[new], cap_source[new] = asset_capacity(sel[new] if not new.all() else sel,
+                                                   list_sizes)
+    in_area = np.empty(len(sel), dtype=np.int64)
+    nb_name = np.empty(len(sel), dtype=object)
+    if same_place.any():
+        in_area[same_place] = base.in_area[pos[same_place]]
+        nb_name[same_place] = base.nb_name[pos[same_place]]
+    new = ~same_place
+    if new.any():
+        in_area[new] = area.place(bx[new], by[new])
+        nb_name[new] = _neighbourhood_of(area, bx[new], by[new], in_area[new])
+    summary["assets_outside_areas"] = int((in_area < 0).sum())
+    cat_codes, cats = pd.factorize(np.asarray(list(map(str, cat_all[placed])), dtype=object),
+                                   sort=True)
+    frame = pd.DataFrame({"id": sel["id"].to_numpy(), "source_id": sel.get("source_id"),
+                          "name": sel["name"].to_numpy(), "category": sel["category"].to_numpy()})
+    return AssetWork(frame, bx, by, cap, cap_source, in_area, nb_name, cat_codes.astype(np.int64),
+                     [str(c) for c in cats], notes, summary, raw)
+
+
+def _neighbourhood_of(area: AreaWork, bx: np.ndarray, by: np.ndarray, in_area: np.ndarray
+                      ) -> np.ndarray:
+    """The neighbourhood containing each site: its area's, else the neighbourhood polygon it
+    is in (None: outside all); ``NO_NEIGHBOURHOOD`` for sites in an area without a lookup."""
     nb_name = np.where(in_area >= 0, area.nb_names[np.maximum(in_area, 0)], None).astype(object)
     nb_name[(in_area >= 0) & (nb_name == NO_NEIGHBOURHOOD)] = None
     if area.nbh_geoms is not None and (in_area < 0).any():   # outside every area: polygons
@@ -321,13 +357,30 @@ def place_assets(area: AreaWork, assets: pd.DataFrame, wanted: list[str] | None,
         nb_name[out[k >= 0]] = area.nbh_names[k[k >= 0]]
     if not area.has_lookup:
         nb_name[in_area >= 0] = NO_NEIGHBOURHOOD
-    summary["assets_outside_areas"] = int((in_area < 0).sum())
-    cat_codes, cats = pd.factorize(np.asarray(list(map(str, cat_all[placed])), dtype=object),
-                                   sort=True)
-    frame = pd.DataFrame({"id": sel["id"].to_numpy(), "source_id": sel.get("source_id"),
-                          "name": sel["name"].to_numpy(), "category": sel["category"].to_numpy()})
-    return AssetWork(frame, bx, by, cap, cap_source, in_area, nb_name, cat_codes.astype(np.int64),
-                     [str(c) for c in cats], notes, summary)
+    return nb_name
+
+
+def _same_as(base: AssetWork | None, sel: pd.DataFrame, bx: np.ndarray, by: np.ndarray,
+             raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of ``sel`` whose placement (same id and place) and capacity (same id, capacity
+    and code) ``base`` already holds, and their rows in ``base``."""
+    none = np.zeros(len(sel), dtype=bool)
+    if base is None or base.raw_capacity is None:
+        return none, none, np.zeros(len(sel), dtype=np.int64)
+    index = pd.Index(base.ids)
+    if not index.is_unique:
+        return none, none, np.zeros(len(sel), dtype=np.int64)
+    pos = index.get_indexer(sel["id"].to_numpy())
+    known = pos >= 0
+    pos = np.maximum(pos, 0)
+    same_place = known & (base.bx[pos] == bx) & (base.by[pos] == by)
+    rc = base.raw_capacity[pos]
+    code = sel["source_id"].to_numpy(dtype=object) if "source_id" in sel else None
+    base_code = base.frame["source_id"].to_numpy(dtype=object)[pos]
+    same_code = (np.ones(len(sel), dtype=bool) if code is None else
+                 (code == base_code) | (pd.isna(code) & pd.isna(base_code)))
+    same_cap = known & ((rc == raw) | (np.isnan(rc) & np.isnan(raw))) & same_code
+    return same_place, same_cap, pos
 
 
 CAPACITY_UNITS = {"list size": "registered patients", "capacity": "capacity (asset register)",
