@@ -55,7 +55,7 @@ def run(quick: bool = False) -> str:
     changed = moved(inputs, site)
     engine_cls = getattr(mapping, "MappingEngine", None)
     if engine_cls is not None and hasattr(engine_cls, "whatif"):
-        engine = engine_cls(inputs, params)
+        engine = engine_cls(inputs, params, live=True)
         engine.run()   # the full run the workshop starts from (untimed)
         x = float(changed.assets.loc[changed.assets["id"] == site, "easting"].iloc[0])
         y = float(changed.assets.loc[changed.assets["id"] == site, "northing"].iloc[0])

@@ -16,6 +16,7 @@ Stages (docs/ARCHITECTURE.md, "The mapping engine"):
 
 from __future__ import annotations
 
+import copy
 import numbers
 import time
 from dataclasses import dataclass, field
@@ -90,6 +91,18 @@ def _moved(assets: pd.DataFrame, move: dict) -> pd.DataFrame:
             raise UserError(f"what-if: no asset with id {asset_id!r} to move")
         east[hit], north[hit] = float(x), float(y)
     return assets.assign(easting=east, northing=north)
+
+
+def _area_counts(area: AreaWork) -> dict:
+    """The summary's counts about the areas (the same for every run of an engine)."""
+    if "summary_counts" not in area._cache:
+        pts = pd.Series(area.point_src).value_counts()
+        area._cache["summary_counts"] = dict(
+            areas=area.n, areas_without_location=int((area.point_src == "none").sum()),
+            area_points={str(k): int(v) for k, v in pts.items()},
+            areas_without_imd_decile=int((~pd.notna(area.decile)).sum()),
+            neighbourhoods=len(area.nb_list) if area.has_lookup else 0)
+    return copy.deepcopy(area._cache["summary_counts"])
 
 
 def check_params(params: MappingParams) -> None:
@@ -224,12 +237,8 @@ class MappingEngine:
                 "population around the study area")
         summary.update(area.summary)
         summary.update(aw.summary)
-        pts = pd.Series(area.point_src).value_counts()
+        summary.update(_area_counts(area))
         summary.update(
-            areas=area.n, areas_without_location=int((area.point_src == "none").sum()),
-            area_points={str(k): int(v) for k, v in pts.items()},
-            areas_without_imd_decile=int((~pd.notna(area.decile)).sum()),
-            neighbourhoods=len(area.nb_list) if area.has_lookup else 0,
             assets_mapped=len(aw.frame), catchment_pairs=int(sum(k.within.sum()
                                                                  for k in kernels)),
             population_total=float(area.pop[:, 0].sum()), segments=list(area.segments),

@@ -25,6 +25,7 @@ from phdesk.core.mapping_access import (
     area_points,
     overlay_largest,
     points_in_polygons,
+    polygon_tree,
 )
 from phdesk.core.measures import is_core20
 from phdesk.core.segments import ALL
@@ -92,7 +93,10 @@ class AreaWork:
         new = [k for k in dict.fromkeys(keys) if k not in memo]
         if new:
             nx, ny = np.array([k[0] for k in new]), np.array([k[1] for k in new])
-            for k, v in zip(new, points_in_polygons(nx, ny, self.geoms).tolist(), strict=True):
+            if "polytree" not in self._cache:
+                self._cache["polytree"] = polygon_tree(self.geoms)
+            found = points_in_polygons(nx, ny, self.geoms, tree=self._cache["polytree"])
+            for k, v in zip(new, found.tolist(), strict=True):
                 memo[k] = v
         return np.array([memo[k] for k in keys], dtype=np.int64)
 
@@ -353,7 +357,9 @@ def _neighbourhood_of(area: AreaWork, bx: np.ndarray, by: np.ndarray, in_area: n
     nb_name[(in_area >= 0) & (nb_name == NO_NEIGHBOURHOOD)] = None
     if area.nbh_geoms is not None and (in_area < 0).any():   # outside every area: polygons
         out = np.flatnonzero(in_area < 0)
-        k = points_in_polygons(bx[out], by[out], area.nbh_geoms)
+        if "nbhtree" not in area._cache:
+            area._cache["nbhtree"] = polygon_tree(area.nbh_geoms)
+        k = points_in_polygons(bx[out], by[out], area.nbh_geoms, tree=area._cache["nbhtree"])
         nb_name[out[k >= 0]] = area.nbh_names[k[k >= 0]]
     if not area.has_lookup:
         nb_name[in_area >= 0] = NO_NEIGHBOURHOOD
@@ -393,21 +399,31 @@ def category_rules(assets: AssetWork, area: AreaWork, settings: pd.DataFrame | N
     universal, demand (segments whose residents compete for the capacity), capacity_unit.
 
     Targeted categories whose served segments are not in the data fall back to universal,
-    with a note.
+    with a note. Remembered per (categories, settings, parameters, capacity units): a what-if
+    that moves a site asks again with the same.
     """
-    notes: list[str] = []
-    memo = area._cache.setdefault("category_table", {})   # names -> defaults: same every run
-    key = (tuple(assets.categories), id(settings), params.default_radius_m)
+    have = set(zip(assets.cat_codes.tolist(), assets.capacity_source.tolist(), strict=True))
+    units = tuple(" / ".join(CAPACITY_UNITS[s] for s in ("list size", "capacity", "default")
+                             if (k, s) in have) for k in range(len(assets.categories)))
+    saved = None if settings is None else settings.to_json(orient="split", default_handler=str)
+    key = (tuple(assets.categories), saved, params.default_radius_m, params.radius_override,
+           tuple(sorted(params.radius_m.items())), params.segments is None, units)
+    memo = area._cache.setdefault("category_rules", {})
     if key not in memo:
-        memo[key] = category_table(assets.categories, settings, area.segments,
-                                   params.default_radius_m)
-    table = memo[key]
+        memo[key] = _category_rules(assets.categories, area, settings, params, list(units))
+    rules, notes = memo[key]
+    return rules.copy(), list(notes)
+
+
+def _category_rules(categories: list[str], area: AreaWork, settings: pd.DataFrame | None,
+                    params, units: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    notes: list[str] = []
+    table = category_table(categories, settings, area.segments, params.default_radius_m)
     radius = [params.default_radius_m if params.radius_override else
               float(params.radius_m.get(c, r)) for c, r in zip(table["category"],
                                                                 table["radius_m"], strict=True)]
-    serves, demand, units = [], [], []
-    for k, (c, sv, uni) in enumerate(zip(table["category"], table["serves"], table["universal"],
-                                         strict=True)):
+    serves, demand = [], []
+    for c, sv, uni in zip(table["category"], table["serves"], table["universal"], strict=True):
         missing = [s for s in sv if s not in area.segments]
         if missing and params.segments is None:
             notes.append(f"{c}: serves segments not in the data: {', '.join(missing)}")
@@ -418,9 +434,6 @@ def category_rules(assets: AssetWork, area: AreaWork, settings: pd.DataFrame | N
                          "counts as its demand")
         serves.append(present)
         demand.append(targets if (not uni and targets) else [ALL])
-        src = assets.capacity_source[assets.cat_codes == k]
-        kinds = [CAPACITY_UNITS[s] for s in ("list size", "capacity", "default") if s in set(src)]
-        units.append(" / ".join(kinds))
     rules = pd.DataFrame({"category": table["category"], "radius_m": radius, "serves": serves,
                           "universal": [d == [ALL] for d in demand], "demand": demand,
                           "capacity_unit": units})
