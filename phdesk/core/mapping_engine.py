@@ -148,6 +148,11 @@ class MappingEngine:
             self._area = prepare_areas(i.areas, i.segments, i.neighbourhoods, self.params.segments)
         return self._area
 
+    @property
+    def has_run(self) -> bool:
+        """True once :meth:`run` has computed the baseline a what-if is updated from."""
+        return self._base is not None
+
     def run(self, progress: ProgressFn | Progress | None = None) -> MappingResult:
         result, self._kept = self._compute(self.inputs.assets, self.inputs.settings,
                                            as_progress(progress))
