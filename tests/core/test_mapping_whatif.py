@@ -113,3 +113,19 @@ def test_a_new_category_or_a_closed_last_site_falls_back_to_the_full_rules(icb):
     lib = inputs.assets["category"] == "Library"
     none_left = inputs.assets[~lib].reset_index(drop=True)
     _same_tables(engine.whatif(none_left), _full(inputs, none_left, None, params))
+
+
+def test_comparing_two_results_of_one_engine_equals_comparing_separate_runs(icb):
+    """compare() skips the categories a what-if left unchanged and the merge of rows that are
+    the same in both; the comparison is the one of two separate full runs."""
+    from phdesk.core.compare import compare
+
+    inputs, params, engine, base = icb
+    assets, _ = _changed(inputs, "move", "GP practice", 3)
+    fast = compare(base, engine.whatif(assets), segments=inputs.segments)
+    slow = compare(compute_mapping(inputs, params), _full(inputs, assets, None, params),
+                   segments=inputs.segments)
+    assert len(fast.areas) and len(fast.reach)
+    for name in ("reach", "neighbourhoods", "areas", "assets"):
+        pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name), obj=name)
+    assert fast.summary == slow.summary
