@@ -219,7 +219,8 @@ class MappingEngine:
             return rows
 
         prog(0.95, "Assembling")
-        arrays = ResultArrays(area, aw, rules, kernels, nbs, core20_share(area), inequality)
+        arrays = ResultArrays(area, aw, rules, kernels, nbs, core20_share(area), inequality,
+                              lambda: all(sig in self._ineq for sig in sigs))
         summary = self._summary(area, aw, rules, rule_notes, kernels)
         summary["seconds"] = round(time.perf_counter() - t0, 3)
         prog(1.0, "Mapping done")

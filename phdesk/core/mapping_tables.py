@@ -31,6 +31,7 @@ class ResultArrays:
     nb: list[dict[str, np.ndarray]]
     core20_pct: np.ndarray
     inequality: Callable[[], list[dict]] = field(repr=False, default=lambda: [])
+    inequality_ready: Callable[[], bool] = field(repr=False, default=lambda: True)
 
     @property
     def categories(self) -> list[str]:

@@ -19,6 +19,7 @@ from PySide6 import QtCore, QtWidgets
 from phdesk.ui import chart_items as ci
 from phdesk.ui import palettes
 from phdesk.ui.chart_window import open_large, swap_and_draw
+from phdesk.ui.pending import Deferred
 from phdesk.ui.widgets import make_combo
 
 NEED = palettes.CATEGORICAL[4]        # blue: population / need
@@ -35,6 +36,7 @@ class ChartsPanel(QtWidgets.QWidget):
         super().__init__(parent)
         self.setAccessibleName("Charts panel")
         self._result = None
+        self._deferred = Deferred("inequality", self)
         self._profile = pd.DataFrame(columns=["area_code", "neighbourhood", "imd_decile",
                                               "population"])
         self._segpop = pd.DataFrame(columns=["area_code", "segment", "population"])
@@ -76,6 +78,14 @@ class ChartsPanel(QtWidgets.QWidget):
             getattr(self, attr).open_large_requested.connect(
                 lambda a=attr: open_large(self, a))
         self.redraw()
+
+    def _inequality_built(self, result, error: str) -> None:
+        if result is not self._result:
+            return   # another result is shown now
+        if error:
+            self.sii_chart.show_message(f"No slope index of inequality: {error}.")
+            return
+        self._draw_sii()
 
     def draw_into(self, attr: str, box: ci.ChartBox) -> None:
         """Draw the chart held in ``attr`` (e.g. "gap_chart") into another box (opened large)."""
@@ -326,6 +336,13 @@ class ChartsPanel(QtWidgets.QWidget):
         box = self.sii_chart
         if self._result is None:
             box.show_message(RUN_FIRST.format(what="the slope index of inequality"))
+            return
+        if getattr(self._result, "inequality_pending", False):
+            # a what-if's SII simulations run now, off the GUI thread: say so, never show the
+            # figure of another run meanwhile
+            box.show_message("Slope index of inequality: being computed for these results "
+                             "(the chart appears here when its simulations are done).")
+            self._deferred.request(self._result, self._inequality_built)
             return
         _, seg, _ = self._selection()
         ineq = self._result.inequality
