@@ -74,6 +74,8 @@ class ChartsPanel(QtWidgets.QWidget):
         self.segment_combo.currentIndexChanged.connect(self.redraw)
         self.category_combo.currentIndexChanged.connect(self._on_category)
         self.export_button.clicked.connect(self._export_dialog)
+        self._stale_tabs: set[int] = set()
+        self.tabs.currentChanged.connect(self._on_tab)
         for attr in CHARTS:
             getattr(self, attr).open_large_requested.connect(
                 lambda a=attr: open_large(self, a))
@@ -89,6 +91,7 @@ class ChartsPanel(QtWidgets.QWidget):
 
     def draw_into(self, attr: str, box: ci.ChartBox) -> None:
         """Draw the chart held in ``attr`` (e.g. "gap_chart") into another box (opened large)."""
+        self._on_tab(CHARTS.index(attr) // 3)   # its own tab drawn first, if it waited
         nb, _, cat = self._selection()
         draw = {"need_chart": lambda: self._draw_need(nb, cat),
                 "composition_chart": lambda: self._draw_composition(nb),
@@ -167,10 +170,24 @@ class ChartsPanel(QtWidgets.QWidget):
 
     # ---- drawing --------------------------------------------------------------------------
     def redraw(self, *_) -> None:
-        self._draw_neighbourhood()
+        """Draw the charts; on screen, only the tab shown (each chart is a new pyqtgraph plot,
+        most of a live what-if's time in the window): the other tab is drawn when shown."""
+        self._stale_tabs = set()
+        for tab, draw in enumerate((self._draw_neighbourhood, self._draw_across)):
+            if self.isVisible() and self.tabs.currentIndex() != tab:
+                self._stale_tabs.add(tab)
+            else:
+                draw()
+
+    def _draw_across(self) -> None:
         self._draw_gap()
         self._draw_coverage()
         self._draw_sii()
+
+    def _on_tab(self, tab: int) -> None:
+        if tab in self._stale_tabs:
+            self._stale_tabs.discard(tab)
+            (self._draw_neighbourhood, self._draw_across)[tab]()
 
     def _selection(self) -> tuple[str | None, str | None, str | None]:
         return (self.neighbourhood_combo.currentText() or None,

@@ -53,3 +53,21 @@ def test_sii_of_a_whatif_says_pending_then_shows_its_own_figures(qtbot):
     measure = want["measure"].iloc[0]
     want = want[want["measure"] == measure].sort_values("sii")
     assert np.allclose(_sii_x(panel), want["sii"].to_numpy(dtype=float), rtol=1e-12)
+
+
+def test_on_screen_only_the_tab_shown_is_drawn_the_other_when_shown(qtbot):
+    from tests.ui.map_fixtures import grid_profile, grid_result, grid_segment_population
+
+    panel = ChartsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1200, 800)
+    panel.show()
+    qtbot.waitUntil(panel.isVisible)
+    panel.tabs.setCurrentIndex(0)
+    panel.set_data(grid_result(), grid_profile(), grid_segment_population())
+    panel.category_combo.setCurrentText("GP practice")
+    panel.segment_combo.setCurrentText("All")
+    assert not panel.need_chart.showing_message()        # drawn: its tab is shown
+    assert panel.gap_chart.message.text().startswith("Run mapping")   # not yet drawn
+    panel.tabs.setCurrentIndex(1)
+    assert not panel.gap_chart.showing_message() and not panel.sii_chart.showing_message()
