@@ -27,6 +27,7 @@ from phdesk.core.mapping_access import (
     points_in_polygons,
     polygon_tree,
 )
+from phdesk.core.mapping_reuse import same_as, same_rows
 from phdesk.core.measures import is_core20
 from phdesk.core.segments import ALL
 
@@ -308,7 +309,8 @@ def place_assets(area: AreaWork, assets: pd.DataFrame, wanted: list[str] | None,
         notes.append(f"{int((~placed).sum())} assets without coordinates skipped "
                      f"(e.g. {', '.join(examples)})")
     cat_all = selected["category"].to_numpy(dtype=object)
-    unplaced = sorted(set(map(str, cat_all)) - set(map(str, cat_all[placed])))
+    unplaced = [] if placed.all() else sorted(set(map(str, cat_all))
+                                              - set(map(str, cat_all[placed])))
     if unplaced:
         notes.append(f"no assets with coordinates, not mapped: {', '.join(unplaced)}")
     sel = selected[placed].reset_index(drop=True)
@@ -321,7 +323,7 @@ def place_assets(area: AreaWork, assets: pd.DataFrame, wanted: list[str] | None,
     bx, by = bx_all[placed], by_all[placed]
     raw = (pd.to_numeric(sel["capacity"], errors="coerce").to_numpy(dtype=float)
            if "capacity" in sel else np.full(len(sel), np.nan))
-    same_place, same_cap, pos = _same_as(base, sel, bx, by, raw)
+    same_place, same_cap, pos = same_as(base, sel, bx, by, raw)
     cap = np.empty(len(sel))
     cap_source = np.empty(len(sel), dtype=object)
     if same_cap.any():
@@ -341,6 +343,9 @@ def place_assets(area: AreaWork, assets: pd.DataFrame, wanted: list[str] | None,
         in_area[new] = area.place(bx[new], by[new])
         nb_name[new] = _neighbourhood_of(area, bx[new], by[new], in_area[new])
     summary["assets_outside_areas"] = int((in_area < 0).sum())
+    if same_rows(base, sel, pos):   # a site moved or resized: the same rows otherwise
+        return AssetWork(base.frame, bx, by, cap, cap_source, in_area, nb_name, base.cat_codes,
+                         base.categories, notes, summary, raw)
     cat_codes, cats = pd.factorize(np.asarray(list(map(str, cat_all[placed])), dtype=object),
                                    sort=True)
     frame = pd.DataFrame({"id": sel["id"].to_numpy(), "source_id": sel.get("source_id"),
@@ -364,29 +369,6 @@ def _neighbourhood_of(area: AreaWork, bx: np.ndarray, by: np.ndarray, in_area: n
     if not area.has_lookup:
         nb_name[in_area >= 0] = NO_NEIGHBOURHOOD
     return nb_name
-
-
-def _same_as(base: AssetWork | None, sel: pd.DataFrame, bx: np.ndarray, by: np.ndarray,
-             raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Rows of ``sel`` whose placement (same id and place) and capacity (same id, capacity
-    and code) ``base`` already holds, and their rows in ``base``."""
-    none = np.zeros(len(sel), dtype=bool)
-    if base is None or base.raw_capacity is None:
-        return none, none, np.zeros(len(sel), dtype=np.int64)
-    index = pd.Index(base.ids)
-    if not index.is_unique:
-        return none, none, np.zeros(len(sel), dtype=np.int64)
-    pos = index.get_indexer(sel["id"].to_numpy())
-    known = pos >= 0
-    pos = np.maximum(pos, 0)
-    same_place = known & (base.bx[pos] == bx) & (base.by[pos] == by)
-    rc = base.raw_capacity[pos]
-    code = sel["source_id"].to_numpy(dtype=object) if "source_id" in sel else None
-    base_code = base.frame["source_id"].to_numpy(dtype=object)[pos]
-    same_code = (np.ones(len(sel), dtype=bool) if code is None else
-                 (code == base_code) | (pd.isna(code) & pd.isna(base_code)))
-    same_cap = known & ((rc == raw) | (np.isnan(rc) & np.isnan(raw))) & same_code
-    return same_place, same_cap, pos
 
 
 CAPACITY_UNITS = {"list size": "registered patients", "capacity": "capacity (asset register)",
