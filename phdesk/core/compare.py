@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from phdesk.core.mapping_tables import area_access_chunks
 from phdesk.core.segments import ALL, CORE20, ETHNICITY_PREFIX, QUINTILES
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ def compare(base: MappingResult, other: MappingResult, base_name: str = "baselin
     ``segments`` (area_code, segment, population: ``MappingInputs.segments``) lets the reach
     table count every segment for every category (see :func:`_reach`).
     """
-    reach, areas = _area_changes(base.area_access, other.area_access, segments)
+    reach, areas = _area_changes(*_area_tables(base, other), segments)
     cmp = Comparison(base_name, other_name, reach, _neighbourhoods(base, other), areas,
                      _asset_changes(base.assets, other.assets), runs=(base, other),
                      segments=segments)
@@ -107,6 +108,31 @@ def compare(base: MappingResult, other: MappingResult, base_name: str = "baselin
     return cmp
 
 
+def _area_tables(base: MappingResult, other: MappingResult) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The two area_access tables, of only the categories whose kernels differ when both
+    results come from one engine (a what-if keeps the run's kernel of every category it did
+    not change: those rows cannot differ, and at ICB scale they are most of 400,000 rows)."""
+    a, b = base.arrays, other.arrays
+    if a is None or b is None or a.area is not b.area or a.categories != b.categories:
+        return base.area_access, other.area_access
+    changed = {x.category for x, y in zip(a.kernels, b.kernels, strict=True) if x is not y}
+    only = changed or set(a.categories[:1])   # none changed: one, for the tables' columns
+    return (pd.concat(list(area_access_chunks(a, only)), ignore_index=True),
+            pd.concat(list(area_access_chunks(b, only)), ignore_index=True))
+
+
+def _side_by_side(b: pd.DataFrame, o: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The outer merge of two tables on ``keys`` (suffixes _base, _other); when their keys
+    are the same rows in the same order (two results of one engine), the columns side by side
+    without a merge (the caller orders the rows)."""
+    if len(b) == len(o) and b[keys].reset_index(drop=True).equals(o[keys].reset_index(drop=True)):
+        rest = [c for c in b.columns if c not in keys]
+        return pd.concat([b[keys].reset_index(drop=True),
+                          b[rest].add_suffix("_base").reset_index(drop=True),
+                          o[rest].add_suffix("_other").reset_index(drop=True)], axis=1)
+    return pd.merge(b, o, on=keys, how="outer", suffixes=("_base", "_other"))
+
+
 def _plain_keys(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return df.astype({k: object for k in keys if k in df})
 
@@ -115,8 +141,7 @@ def _area_changes(base: pd.DataFrame, other: pd.DataFrame, segments: pd.DataFram
                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
     keys = ["area_code", "neighbourhood", "segment", "category"]
     cols = keys + ["population", "covered"] + AREA_MEASURES
-    m = pd.merge(_plain_keys(base[cols], keys), _plain_keys(other[cols], keys), on=keys,
-                 how="outer", suffixes=("_base", "_other"))
+    m = _side_by_side(_plain_keys(base[cols], keys), _plain_keys(other[cols], keys), keys)
     m["population"] = m["population_other"].fillna(m["population_base"]).astype(float)
     was = m["covered_base"].fillna(False).to_numpy(dtype=bool)
     now = m["covered_other"].fillna(False).to_numpy(dtype=bool)
@@ -167,7 +192,7 @@ def _neighbourhoods(base: MappingResult, other: MappingResult) -> pd.DataFrame:
     cols = KEYS + ["population"] + measures
     b = _plain_keys(base.neighbourhood_segments[cols], KEYS)
     o = _plain_keys(other.neighbourhood_segments[cols], KEYS)
-    m = pd.merge(b, o, on=KEYS, how="outer", suffixes=("_base", "_other"))
+    m = _side_by_side(b, o, KEYS)
     out = m[KEYS].copy()
     out["population"] = m["population_other"].fillna(m["population_base"])
     for name in measures:
@@ -204,10 +229,11 @@ def _ordered(df: pd.DataFrame, total_first: bool = False) -> pd.DataFrame:
     """Rows sorted: (the all-neighbourhoods total first,) Core20 and PLUS groups first."""
     if df.empty:
         return df.reset_index(drop=True)
-    seg_key = df["segment"].astype(str).map(lambda s: segment_order(s)[0])
+    seg = df["segment"].astype(str)
+    seg_key = seg.map({s: segment_order(s)[0] for s in pd.unique(seg)})
     order = pd.DataFrame({
         "t": (df["neighbourhood"] != ALL_NEIGHBOURHOODS).astype(int) if total_first else 0,
-        "s": seg_key, "seg": df["segment"].astype(str), "cat": df["category"].astype(str),
+        "s": seg_key, "seg": seg, "cat": df["category"].astype(str),
         "nb": df["neighbourhood"].astype(str)}, index=df.index)
     idx = order.sort_values(["t", "s", "seg", "cat", "nb"], kind="stable").index
     return df.loc[idx].reset_index(drop=True)

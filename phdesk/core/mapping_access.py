@@ -59,28 +59,44 @@ def area_points(areas: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return x, y, source
 
 
+def polygon_tree(polygons: np.ndarray) -> tuple[shapely.STRtree | None, np.ndarray]:
+    """An STRtree over the polygons that exist, and their indices (None: there are none)."""
+    valid = np.array([g is not None for g in polygons], dtype=bool) if len(polygons) else \
+        np.zeros(0, dtype=bool)
+    return (shapely.STRtree(polygons[valid]) if valid.any() else None), np.flatnonzero(valid)
+
+
 def points_in_polygons(x: np.ndarray, y: np.ndarray, polygons: np.ndarray,
-                       points: np.ndarray | None = None) -> np.ndarray:
+                       points: np.ndarray | None = None,
+                       tree: tuple[shapely.STRtree | None, np.ndarray] | None = None
+                       ) -> np.ndarray:
     """Index of the polygon containing each point (-1 for none), with one STRtree.
 
     A point on a shared boundary goes to the polygon with the lowest index, so every point gets
-    exactly one polygon. ``points``: the same points as shapely geometries, if already built.
-    Fewer points than polygons (a what-if's moved site): a tree over the polygons queried with
-    the points; else a tree over the points queried with the polygons, which GEOS then tests
-    prepared (each polygon's edges indexed once, and kept if ``shapely.prepare`` was called).
+    exactly one polygon. ``points``: the same points as shapely geometries, if already built;
+    ``tree``: :func:`polygon_tree` of the polygons, if already built (a what-if places one or
+    two sites: the tree is most of the cost). Fewer points than polygons: the polygon tree
+    queried with the points; else a tree over the points queried with the polygons, which GEOS
+    then tests prepared (each polygon's edges indexed once, and kept if ``shapely.prepare`` was
+    called: the engine's full run, docs/ARCHITECTURE.md).
     """
     out = np.full(len(x), -1, dtype=np.int64)
     ok = np.isfinite(x) & np.isfinite(y)
-    valid = np.array([g is not None for g in polygons], dtype=bool) if len(polygons) else \
-        np.zeros(0, dtype=bool)
-    if not ok.any() or not valid.any():
+    if tree is None:
+        valid = np.array([g is not None for g in polygons], dtype=bool) if len(polygons) else \
+            np.zeros(0, dtype=bool)
+        poly_tree, poly_idx = None, np.flatnonzero(valid)
+    else:
+        poly_tree, poly_idx = tree
+    if not ok.any() or not len(poly_idx):
         return out
-    poly_idx = np.flatnonzero(valid)
     pts = points[ok] if points is not None else shapely.points(x[ok], y[ok])
     if len(pts) < len(poly_idx):
-        pi, ti = shapely.STRtree(polygons[valid]).query(pts, predicate="intersects")
+        if poly_tree is None:
+            poly_tree = shapely.STRtree(polygons[poly_idx])
+        pi, ti = poly_tree.query(pts, predicate="intersects")
     else:
-        ti, pi = shapely.STRtree(pts).query(polygons[valid], predicate="intersects")
+        ti, pi = shapely.STRtree(pts).query(polygons[poly_idx], predicate="intersects")
     if len(pi):
         order = np.lexsort((ti, pi))  # lowest polygon index first for each point
         pi, ti = pi[order], ti[order]

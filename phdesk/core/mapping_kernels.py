@@ -43,8 +43,9 @@ class CategoryKernel:
     edge_sites: int            # sites reaching the study area whose catchment leaves the
     edge_capacity_share: float  # populated areas, and their share of that capacity
     reaching_sites: int        # sites within reach of the study area
+    pairs: tuple | None = None  # (i, j, d) at 1.5 x the radius, kept for live what-ifs
     reaching: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
-    # ... as indices into ``sites`` (for the edge test, see :func:`fill_edges`)
+    # ... sites within reach of the study area, as indices into ``sites`` (see fill_edges)
 
     def access(self, segment: str, which: str = "a2") -> np.ndarray:
         """Access per area used for ``segment``: its own 2SFCA when it is a target segment of
@@ -55,14 +56,32 @@ class CategoryKernel:
 
 
 def compute_kernel(area: AreaWork, assets: AssetWork, c: int, radius: float, demand: list[str],
-                   weights: tuple[float, float, float], edges: bool = True) -> CategoryKernel:
-    """The kernel of category ``c`` (index into ``assets.categories``). ``edges=False`` leaves
-    the edge figures at 0 for :func:`fill_edges` to fill for many kernels at once."""
+                   weights: tuple[float, float, float], keep_pairs: bool = False,
+                   edges: bool = True) -> CategoryKernel:
+    """The kernel of category ``c`` (index into ``assets.categories``). ``keep_pairs``: keep
+    its catchment pairs (and remember its sites' edge tests) so a what-if can update it for a
+    few changed sites (``phdesk.core.mapping_whatif``). ``edges=False`` leaves the edge
+    figures at 0 for :func:`fill_edges` to fill for many kernels at once."""
+    sites = np.flatnonzero(assets.cat_codes == c)
+    hi = RADIUS_SENSITIVITY[1] * radius
+    i, j, d = area.grid(hi).pairs(assets.bx[sites], assets.by[sites], hi)
+    return kernel_from_pairs(area, assets, c, radius, demand, weights, (i, j, d), keep_pairs,
+                             edges)
+
+
+def kernel_from_pairs(area: AreaWork, assets: AssetWork, c: int, radius: float,
+                      demand: list[str], weights: tuple[float, float, float],
+                      pairs: tuple[np.ndarray, np.ndarray, np.ndarray], keep_pairs: bool = False,
+                      edges: bool = True) -> CategoryKernel:
+    """The kernel of category ``c`` from its catchment pairs at 1.5 x the radius: area index
+    i, index j into the category's sites (register order), distance d (metres), ordered by j
+    (as ``PointGrid.pairs`` with the sites gives them, so sums run in the same order whether
+    the pairs were found at once or patched for a what-if)."""
     n = area.n
     sites = np.flatnonzero(assets.cat_codes == c)
     bx, by, cap = assets.bx[sites], assets.by[sites], assets.capacity[sites]
-    lo, hi = RADIUS_SENSITIVITY
-    i, j, d = area.grid(hi * radius).pairs(bx, by, hi * radius)
+    i, j, d = pairs
+    lo = RADIUS_SENSITIVITY[0]
     m = d <= radius
     within = np.bincount(i[m], minlength=n)
     within_half = np.bincount(i[d <= lo * radius], minlength=n)
@@ -78,30 +97,47 @@ def compute_kernel(area: AreaWork, assets: AssetWork, c: int, radius: float, dem
     reaching = np.unique(jm[area.study[im]])
     kernel = CategoryKernel(assets.categories[c], float(radius), list(demand), sites, within,
                             within_half, within_wide, near, a2, a3, inside, 0, 0.0,
-                            len(reaching), reaching)
+                            len(reaching), pairs if keep_pairs else None, reaching)
     if edges:
-        fill_edges(area, assets, [kernel])
+        fill_edges(area, assets, [kernel], remember=keep_pairs)
     return kernel
 
 
-def fill_edges(area: AreaWork, assets: AssetWork, kernels: list[CategoryKernel]) -> None:
+def fill_edges(area: AreaWork, assets: AssetWork, kernels: list[CategoryKernel],
+               remember: bool = False) -> None:
     """Set each kernel's edge figures: how many of its sites reaching the study area have a
     catchment that runs beyond the populated areas, and their share of that capacity. One
-    circle test per radius for all the kernels (the polygons are prepared once, not once per
-    category: most of the test's cost at England scale)."""
+    circle test per radius for all the kernels (with the polygons prepared once, a few large
+    tests cost less than one per category). ``remember``: see :func:`edge_flags`."""
     by_radius: dict[float, list[CategoryKernel]] = {}
     for k in kernels:
         by_radius.setdefault(k.radius_m, []).append(k)
     for radius, group in by_radius.items():
         idx = [k.sites[k.reaching] for k in group]
         flat = np.concatenate(idx) if idx else np.zeros(0, np.int64)
-        edge = _leaves_populated_areas(area, assets.bx[flat], assets.by[flat], radius)
+        edge = edge_flags(area, assets.bx[flat], assets.by[flat], radius, remember=remember)
         for k, e, s in zip(group, np.split(edge, np.cumsum([len(x) for x in idx])[:-1]), idx,
                            strict=True):
             cap = assets.capacity[s]
             total = cap.sum()
             k.edge_sites = int(e.sum())
             k.edge_capacity_share = float(cap[e].sum() / total) if total > 0 else 0.0
+
+
+def edge_flags(area: AreaWork, x: np.ndarray, y: np.ndarray, radius: float,
+               remember: bool = False) -> np.ndarray:
+    """:func:`_leaves_populated_areas` for each site; ``remember``: keep each place's answer
+    (per radius) so a what-if tests only the sites it moved or added."""
+    if not remember:
+        return _leaves_populated_areas(area, x, y, radius)
+    memo = area._cache.setdefault(("edge", float(radius)), {})
+    keys = list(zip(x.tolist(), y.tolist(), strict=True))
+    new = [k for k in dict.fromkeys(keys) if k not in memo]
+    if new:
+        found = _leaves_populated_areas(area, np.array([k[0] for k in new]),
+                                        np.array([k[1] for k in new]), radius)
+        memo.update(zip(new, found.tolist(), strict=True))
+    return np.array([memo[k] for k in keys], dtype=bool)
 
 
 def _site_neighbourhood(area: AreaWork, assets: AssetWork, sites: np.ndarray) -> np.ndarray:
