@@ -85,8 +85,9 @@ def lookup_coordinates(ctx, normalised: pd.Series) -> pd.DataFrame:
 
 
 def has_postcode_lookup(ctx) -> bool:
-    return ctx.project is not None and bool(ctx.project.scalar(
-        "SELECT EXISTS (SELECT 1 FROM postcodes)"))
+    from phdesk.store.import_queries import has_postcodes
+
+    return ctx.project is not None and has_postcodes(ctx.project)
 
 
 def place(df: pd.DataFrame, loc: LocationColumns, rows: np.ndarray, ctx,
