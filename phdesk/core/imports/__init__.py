@@ -22,7 +22,6 @@ cancel inside ``write`` rolls everything back, provenance included.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -33,7 +32,7 @@ import pandas as pd
 
 from phdesk import __version__
 from phdesk.core.errors import UserError
-from phdesk.core.imports import limits
+from phdesk.core.imports import file_once, limits
 from phdesk.core.imports.contract import Importer, WriteFn
 from phdesk.core.imports.reading import EXCEL_SUFFIXES, Table, read_table
 from phdesk.core.imports.report import ImportRejected, ImportReport
@@ -157,13 +156,11 @@ class Prepared:
 
 
 def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    """SHA-256 of the file (hex); inside a check, from the bytes already read (file_once)."""
+    return file_once.sha256(path)
 
 
+@file_once.shares_reads
 def detect(path: str | Path) -> tuple[str, str]:
     """``(kind, reason)`` for a file, from its content. Raises UserError when nothing fits."""
     path = _check_path(path)
@@ -188,6 +185,7 @@ def detect(path: str | Path) -> tuple[str, str]:
                     f"use --kind to say what it is")
 
 
+@file_once.shares_reads
 def prepare_import(project: Project | None, path: str | Path, kind: str | None = None,
                    options: dict[str, Any] | None = None, progress: ProgressFn | None = None,
                    cancelled: CancelFn | None = None) -> Prepared:

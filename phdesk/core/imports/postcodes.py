@@ -27,7 +27,7 @@ from pandas.api.types import union_categoricals
 
 from phdesk.core import geo
 from phdesk.core.errors import UserError
-from phdesk.core.imports import fastparse
+from phdesk.core.imports import fastparse, file_once
 from phdesk.core.imports.contract import TableWriter
 from phdesk.core.imports.reading import find_column, sniff, to_number
 from phdesk.core.imports.report import (
@@ -192,8 +192,7 @@ def _scan(path: Path, fmt, cols: dict, ctx, numeric: bool):
 
 def estimate_rows(path: Path) -> int:
     """Rough number of lines in a text file, from the first megabyte (for progress only)."""
-    with open(path, "rb") as fh:
-        head = fh.read(1 << 20)
+    head = file_once.head(path, 1 << 20)
     lines = max(head.count(b"\n"), 1)
     return max(1, int(path.stat().st_size / (len(head) / lines)))
 
