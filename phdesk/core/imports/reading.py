@@ -294,7 +294,22 @@ def table_error(path: Path, exc: Exception) -> UserError:
     if m:  # here from 1
         return UserError(f"{Path(path).name}: row {m.group(2)} has {m.group(3)} cells but the "
                          f"header has {m.group(1)}; fix the file and import it again")
+    if "Calling read(nbytes) on source failed" in text:
+        return _source_read_failed(Path(path))
     return UserError(f"{path}: cannot read as a table ({scrub(text)})")
+
+
+def _source_read_failed(path: Path) -> UserError:
+    """pandas' C parser replaces any exception raised by its source's ``read`` with this
+    message, a Ctrl+C (KeyboardInterrupt) included: an interrupt must stay an interrupt (nothing
+    is imported, exit 2 with "interrupted"), so unless the file itself cannot be read now, the
+    read was interrupted."""
+    try:
+        with open(path, "rb") as fh:
+            fh.read(1)
+    except OSError as exc:
+        return UserError(f"{path.name}: cannot be read ({exc.strerror or exc})")
+    raise KeyboardInterrupt
 
 
 def scrub(text: str) -> str:

@@ -75,3 +75,21 @@ def test_a_file_over_the_limit_is_not_held(tmp_path, monkeypatch):
         assert file_once.held_bytes(path) is None
         assert file_once.has_nul(path)
         assert file_once.head(path, 3) == b"a,b"
+
+
+def test_an_interrupted_parser_read_stays_an_interrupt(tmp_path):
+    """pandas' C parser turns an exception in its source's read (a Ctrl+C among them) into
+    this ParserError; it must not become 'cannot read as a table'."""
+    import pandas as pd
+
+    from phdesk.core.errors import UserError
+    from phdesk.core.imports.reading import table_error
+
+    swallowed = pd.errors.ParserError("Error tokenizing data. C error: Calling read(nbytes) on "
+                                      "source failed. Try engine='python'.")
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"a,b\n1,2\n")
+    with pytest.raises(KeyboardInterrupt):
+        table_error(path, swallowed)
+    gone = table_error(tmp_path / "gone.csv", swallowed)   # the file cannot be read now
+    assert isinstance(gone, UserError) and "gone.csv: cannot be read" in str(gone)
