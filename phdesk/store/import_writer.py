@@ -239,17 +239,22 @@ class ImportWriter:
 
     def upsert_gp_registrations(self, frame: pd.DataFrame, prog: ProgFn = _quiet,
                                 batch: int = 50_000) -> int:
-        """Rows (practice_code, area_code, age_band, sex, count, extract_date), upserted on
-        (practice, area, age band, sex); an older (or undated) extract never replaces a newer
-        one. Returns how many values were kept from a newer extract."""
+        """Rows (practice_code, area_code, age_band, sex, count, extract_date,
+        practice_postcode, practice_name), upserted on (practice, area, age band, sex); an
+        older (or undated) extract never replaces a newer one. Returns how many values were
+        kept from a newer extract."""
         sql = ("INSERT INTO gp_registrations (practice_code, area_code, age_band, sex, count, "
-               "extract_date, provenance_id) VALUES (?, ?, ?, ?, ?, ?, ?) "
+               "extract_date, practice_postcode, practice_name, provenance_id) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                "ON CONFLICT(practice_code, area_code, age_band, sex) DO UPDATE SET "
                "count = excluded.count, extract_date = excluded.extract_date, "
+               "practice_postcode = excluded.practice_postcode, "
+               "practice_name = excluded.practice_name, "
                "provenance_id = excluded.provenance_id "
                "WHERE gp_registrations.extract_date IS NULL "
                "OR excluded.extract_date >= gp_registrations.extract_date")
-        cols = ["practice_code", "area_code", "age_band", "sex", "count", "extract_date"]
+        cols = ["practice_code", "area_code", "age_band", "sex", "count", "extract_date",
+                "practice_postcode", "practice_name"]
         recs = frame[cols].assign(provenance_id=self.provenance_id)
         before = self.conn.total_changes
         for lo in range(0, len(recs), batch):
