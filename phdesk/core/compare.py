@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from phdesk.core.errors import UserError
+from phdesk.core.mapping_tables import area_access_chunks
 from phdesk.core.segments import ALL, CORE20, ETHNICITY_PREFIX, QUINTILES
 
 if TYPE_CHECKING:
@@ -57,6 +57,10 @@ class Comparison:
     areas: pd.DataFrame
     assets: pd.DataFrame
     summary: dict = field(default_factory=dict)
+    # the two results and segment populations compared (for the disclosure rule, which needs
+    # every count behind the tables: phdesk.core.disclosure_scenario); not part of the tables
+    runs: tuple = field(default=(), repr=False, compare=False)
+    segments: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     def newly_within_reach(self, segment: str = CORE20, category: str | None = None,
                            neighbourhood: str = ALL_NEIGHBOURHOODS) -> float:
@@ -85,9 +89,10 @@ def compare(base: MappingResult, other: MappingResult, base_name: str = "baselin
     ``segments`` (area_code, segment, population: ``MappingInputs.segments``) lets the reach
     table count every segment for every category (see :func:`_reach`).
     """
-    reach, areas = _area_changes(base.area_access, other.area_access, segments)
+    reach, areas = _area_changes(*_area_tables(base, other), segments)
     cmp = Comparison(base_name, other_name, reach, _neighbourhoods(base, other), areas,
-                     _asset_changes(base.assets, other.assets))
+                     _asset_changes(base.assets, other.assets), runs=(base, other),
+                     segments=segments)
     totals = reach[reach["neighbourhood"] == ALL_NEIGHBOURHOODS]
     core = totals[totals["segment"] == CORE20]
     cmp.summary = {
@@ -103,6 +108,31 @@ def compare(base: MappingResult, other: MappingResult, base_name: str = "baselin
     return cmp
 
 
+def _area_tables(base: MappingResult, other: MappingResult) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The two area_access tables, of only the categories whose kernels differ when both
+    results come from one engine (a what-if keeps the run's kernel of every category it did
+    not change: those rows cannot differ, and at ICB scale they are most of 400,000 rows)."""
+    a, b = base.arrays, other.arrays
+    if a is None or b is None or a.area is not b.area or a.categories != b.categories:
+        return base.area_access, other.area_access
+    changed = {x.category for x, y in zip(a.kernels, b.kernels, strict=True) if x is not y}
+    only = changed or set(a.categories[:1])   # none changed: one, for the tables' columns
+    return (pd.concat(list(area_access_chunks(a, only)), ignore_index=True),
+            pd.concat(list(area_access_chunks(b, only)), ignore_index=True))
+
+
+def _side_by_side(b: pd.DataFrame, o: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The outer merge of two tables on ``keys`` (suffixes _base, _other); when their keys
+    are the same rows in the same order (two results of one engine), the columns side by side
+    without a merge (the caller orders the rows)."""
+    if len(b) == len(o) and b[keys].reset_index(drop=True).equals(o[keys].reset_index(drop=True)):
+        rest = [c for c in b.columns if c not in keys]
+        return pd.concat([b[keys].reset_index(drop=True),
+                          b[rest].add_suffix("_base").reset_index(drop=True),
+                          o[rest].add_suffix("_other").reset_index(drop=True)], axis=1)
+    return pd.merge(b, o, on=keys, how="outer", suffixes=("_base", "_other"))
+
+
 def _plain_keys(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return df.astype({k: object for k in keys if k in df})
 
@@ -111,8 +141,7 @@ def _area_changes(base: pd.DataFrame, other: pd.DataFrame, segments: pd.DataFram
                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
     keys = ["area_code", "neighbourhood", "segment", "category"]
     cols = keys + ["population", "covered"] + AREA_MEASURES
-    m = pd.merge(_plain_keys(base[cols], keys), _plain_keys(other[cols], keys), on=keys,
-                 how="outer", suffixes=("_base", "_other"))
+    m = _side_by_side(_plain_keys(base[cols], keys), _plain_keys(other[cols], keys), keys)
     m["population"] = m["population_other"].fillna(m["population_base"]).astype(float)
     was = m["covered_base"].fillna(False).to_numpy(dtype=bool)
     now = m["covered_other"].fillna(False).to_numpy(dtype=bool)
@@ -163,7 +192,7 @@ def _neighbourhoods(base: MappingResult, other: MappingResult) -> pd.DataFrame:
     cols = KEYS + ["population"] + measures
     b = _plain_keys(base.neighbourhood_segments[cols], KEYS)
     o = _plain_keys(other.neighbourhood_segments[cols], KEYS)
-    m = pd.merge(b, o, on=KEYS, how="outer", suffixes=("_base", "_other"))
+    m = _side_by_side(b, o, KEYS)
     out = m[KEYS].copy()
     out["population"] = m["population_other"].fillna(m["population_base"])
     for name in measures:
@@ -200,44 +229,20 @@ def _ordered(df: pd.DataFrame, total_first: bool = False) -> pd.DataFrame:
     """Rows sorted: (the all-neighbourhoods total first,) Core20 and PLUS groups first."""
     if df.empty:
         return df.reset_index(drop=True)
-    seg_key = df["segment"].astype(str).map(lambda s: segment_order(s)[0])
+    seg = df["segment"].astype(str)
+    seg_key = seg.map({s: segment_order(s)[0] for s in pd.unique(seg)})
     order = pd.DataFrame({
         "t": (df["neighbourhood"] != ALL_NEIGHBOURHOODS).astype(int) if total_first else 0,
-        "s": seg_key, "seg": df["segment"].astype(str), "cat": df["category"].astype(str),
+        "s": seg_key, "seg": seg, "cat": df["category"].astype(str),
         "nb": df["neighbourhood"].astype(str)}, index=df.index)
     idx = order.sort_values(["t", "s", "seg", "cat", "nb"], kind="stable").index
     return df.loc[idx].reset_index(drop=True)
 
 
 def write_comparison(cmp: Comparison, out_dir: str | Path) -> list[Path]:
-    """Write the comparison's four tables as CSV into ``out_dir`` (created if needed)."""
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"{out}: cannot create the output folder ({exc.strerror})") from None
-    paths = []
-    for attr, fname in FILES.items():
-        frame = getattr(cmp, attr).copy()
-        floats = frame.select_dtypes("float").columns
-        frame[floats] = frame[floats].round(6) + 0.0
-        path = out / fname
-        try:
-            frame.to_csv(path, index=False, encoding="utf-8")
-        except OSError as exc:
-            raise UserError(f"{path}: cannot write ({exc.strerror})") from None
-        paths.append(path)
-    return paths
+    """Write the comparison's four tables as CSV into ``out_dir`` (created if needed), all or
+    none, through the one CSV writer (``phdesk.core.csv_out``)."""
+    from phdesk.core.csv_out import write_csv_files
 
-
-def without_segments(cmp: Comparison, segments: set[str]) -> Comparison:
-    """The comparison with the rows of ``segments`` left out (patient-derived segments under
-    the project's disclosure rule: ``phdesk compare`` writes no count from them)."""
-    def keep(frame: pd.DataFrame) -> pd.DataFrame:
-        if frame.empty or "segment" not in frame:
-            return frame
-        return frame[~frame["segment"].astype(str).isin(segments)].reset_index(drop=True)
-
-    return Comparison(cmp.base, cmp.other, keep(cmp.reach), keep(cmp.neighbourhoods),
-                      keep(cmp.areas), cmp.assets,
-                      {**cmp.summary, "segments_left_out": sorted(segments)})
+    return write_csv_files(out_dir, [(fname, getattr(cmp, attr), None)
+                                     for attr, fname in FILES.items()])

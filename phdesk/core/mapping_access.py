@@ -59,21 +59,29 @@ def area_points(areas: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return x, y, source
 
 
+def polygon_tree(polygons: np.ndarray) -> tuple[shapely.STRtree | None, np.ndarray]:
+    """An STRtree over the polygons that exist, and their indices (None: there are none)."""
+    valid = np.array([g is not None for g in polygons], dtype=bool) if len(polygons) else \
+        np.zeros(0, dtype=bool)
+    return (shapely.STRtree(polygons[valid]) if valid.any() else None), np.flatnonzero(valid)
+
+
 def points_in_polygons(x: np.ndarray, y: np.ndarray, polygons: np.ndarray,
-                       points: np.ndarray | None = None) -> np.ndarray:
+                       points: np.ndarray | None = None,
+                       tree: tuple[shapely.STRtree | None, np.ndarray] | None = None
+                       ) -> np.ndarray:
     """Index of the polygon containing each point (-1 for none), with one STRtree.
 
     A point on a shared boundary goes to the polygon with the lowest index, so every point gets
-    exactly one polygon. ``points``: the same points as shapely geometries, if already built.
+    exactly one polygon. ``points``: the same points as shapely geometries, if already built;
+    ``tree``: :func:`polygon_tree` of the polygons, if already built (a what-if places one or
+    two sites: the tree is most of the cost).
     """
     out = np.full(len(x), -1, dtype=np.int64)
     ok = np.isfinite(x) & np.isfinite(y)
-    valid = np.array([g is not None for g in polygons], dtype=bool) if len(polygons) else \
-        np.zeros(0, dtype=bool)
-    if not ok.any() or not valid.any():
+    tree, poly_idx = tree if tree is not None else polygon_tree(polygons)
+    if not ok.any() or tree is None:
         return out
-    poly_idx = np.flatnonzero(valid)
-    tree = shapely.STRtree(polygons[valid])
     pts = points[ok] if points is not None else shapely.points(x[ok], y[ok])
     pi, ti = tree.query(pts, predicate="intersects")
     if len(pi):

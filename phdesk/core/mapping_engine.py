@@ -16,6 +16,7 @@ Stages (docs/ARCHITECTURE.md, "The mapping engine"):
 
 from __future__ import annotations
 
+import copy
 import numbers
 import time
 from dataclasses import dataclass, field
@@ -25,11 +26,18 @@ import pandas as pd
 from phdesk.core.categories import DEFAULT_RADIUS_M
 from phdesk.core.errors import UserError
 from phdesk.core.mapping_inequality import inequality_rows
-from phdesk.core.mapping_kernels import compute_kernel, signature
+from phdesk.core.mapping_kernels import CategoryKernel, compute_kernel, signature
 from phdesk.core.mapping_measures import core20_share, neighbourhood_arrays
 from phdesk.core.mapping_result import MappingResult
-from phdesk.core.mapping_stages import AreaWork, category_rules, place_assets, prepare_areas
+from phdesk.core.mapping_stages import (
+    AreaWork,
+    AssetWork,
+    category_rules,
+    place_assets,
+    prepare_areas,
+)
 from phdesk.core.mapping_tables import ResultArrays
+from phdesk.core.mapping_whatif import update_kernel
 from phdesk.core.progress import Progress, ProgressFn, as_progress
 
 SII_SEED = 20031  # fixed, so a run's inequality limits are reproducible
@@ -72,6 +80,31 @@ class MappingInputs:
     list_sizes: pd.Series | None = None
 
 
+def _moved(assets: pd.DataFrame, move: dict) -> pd.DataFrame:
+    """A copy of the register with the given sites at new places (UserError: unknown id)."""
+    ids = assets["id"].to_numpy()
+    east = assets["easting"].to_numpy(dtype=float, copy=True)
+    north = assets["northing"].to_numpy(dtype=float, copy=True)
+    for asset_id, (x, y) in move.items():
+        hit = ids == asset_id
+        if not hit.any():
+            raise UserError(f"what-if: no asset with id {asset_id!r} to move")
+        east[hit], north[hit] = float(x), float(y)
+    return assets.assign(easting=east, northing=north)
+
+
+def _area_counts(area: AreaWork) -> dict:
+    """The summary's counts about the areas (the same for every run of an engine)."""
+    if "summary_counts" not in area._cache:
+        pts = pd.Series(area.point_src).value_counts()
+        area._cache["summary_counts"] = dict(
+            areas=area.n, areas_without_location=int((area.point_src == "none").sum()),
+            area_points={str(k): int(v) for k, v in pts.items()},
+            areas_without_imd_decile=int((~pd.notna(area.decile)).sum()),
+            neighbourhoods=len(area.nb_list) if area.has_lookup else 0)
+    return copy.deepcopy(area._cache["summary_counts"])
+
+
 def check_params(params: MappingParams) -> None:
     """Refuse radii that are not positive numbers and bad E2SFCA weights (UserError)."""
     radii = {"default": params.default_radius_m, **params.radius_m}
@@ -94,14 +127,20 @@ class MappingEngine:
     reusing every category whose sites did not change. Both return a MappingResult equal to
     ``compute_mapping`` on those inputs."""
 
-    def __init__(self, inputs: MappingInputs, params: MappingParams | None = None) -> None:
+    def __init__(self, inputs: MappingInputs, params: MappingParams | None = None,
+                 live: bool = False) -> None:
+        """``live``: keep the run's catchment pairs (memory: a few numbers per area-site pair)
+        so a what-if updates a changed category for its changed sites only; without it a
+        changed category is computed whole (as ``compute_mapping`` does, which keeps none)."""
         self.inputs = inputs
         self.params = params or MappingParams()
         check_params(self.params)
+        self.live = live
         self._area: AreaWork | None = None
         self._kept: dict[tuple, tuple] = {}     # signature -> (kernel, nb arrays) of the run
         self._recent: dict[tuple, tuple] = {}   # ... of the last what-if
         self._ineq: dict[tuple, list[dict]] = {}
+        self._base: tuple[AssetWork, dict[str, CategoryKernel]] | None = None   # the run's
 
     def areas(self) -> AreaWork:
         if self._area is None:
@@ -109,37 +148,54 @@ class MappingEngine:
             self._area = prepare_areas(i.areas, i.segments, i.neighbourhoods, self.params.segments)
         return self._area
 
+    @property
+    def has_run(self) -> bool:
+        """True once :meth:`run` has computed the baseline a what-if is updated from."""
+        return self._base is not None
+
     def run(self, progress: ProgressFn | Progress | None = None) -> MappingResult:
-        result, self._kept = self._compute(self.inputs.assets, as_progress(progress))
+        result, self._kept = self._compute(self.inputs.assets, self.inputs.settings,
+                                           as_progress(progress))
+        arrays = result.arrays
+        self._base = (arrays.assets, {k.category: k for k in arrays.kernels})
         return result
 
-    def whatif(self, assets: pd.DataFrame | None = None, *,
-               move: dict | None = None) -> MappingResult:
+    def whatif(self, assets: pd.DataFrame | None = None, *, move: dict | None = None,
+               settings: pd.DataFrame | None = None) -> MappingResult:
         """The result with ``assets`` as the register (same columns as ``inputs.assets``), or
         the inputs' register with sites moved: ``move={asset_id: (easting, northing)}``
-        (metres, EPSG:27700). Only the categories whose sites changed are recomputed; the SII
-        simulations wait until the inequality table is asked for."""
+        (metres, EPSG:27700); ``settings``: other category settings (a radius changed).
+        Only the categories whose sites or rules changed are recomputed (from the run's pairs
+        when the engine is ``live``); the SII simulations wait until the inequality table is
+        asked for."""
         if assets is None:
             assets = self.inputs.assets
         if move:
-            assets = assets.copy()
-            ids = assets["id"].to_numpy()
-            for asset_id, (x, y) in move.items():
-                hit = ids == asset_id
-                if not hit.any():
-                    raise UserError(f"what-if: no asset with id {asset_id!r} to move")
-                assets.loc[hit, ["easting", "northing"]] = [float(x), float(y)]
-        result, self._recent = self._compute(assets, as_progress(None))
+            assets = _moved(assets, move)
+        if settings is None:
+            settings = self.inputs.settings
+        result, self._recent = self._compute(assets, settings, as_progress(None))
         return result
 
-    def _compute(self, assets: pd.DataFrame, prog) -> tuple[MappingResult, dict]:
+    def _kernel(self, area: AreaWork, aw: AssetWork, c: int, radius: float, demand: list[str]
+                ) -> CategoryKernel:
+        """A changed category's kernel: updated from the run's when the engine is live."""
+        w = self.params.e2sfca_weights
+        base = self._base[1].get(aw.categories[c]) if self._base else None
+        if self.live and base is not None:
+            return update_kernel(area, aw, c, radius, demand, w, base, self._base[0])
+        return compute_kernel(area, aw, c, radius, demand, w, keep_pairs=self.live)
+
+    def _compute(self, assets: pd.DataFrame, settings: pd.DataFrame | None, prog
+                 ) -> tuple[MappingResult, dict]:
         t0 = time.perf_counter()
         params = self.params
         prog(0.0, "Preparing areas")
         area = self.areas()
         prog(0.05, "Placing assets")
-        aw = place_assets(area, assets, params.categories, self.inputs.list_sizes)
-        rules, rule_notes = category_rules(aw, area, self.inputs.settings, params)
+        aw = place_assets(area, assets, params.categories, self.inputs.list_sizes,
+                          base=self._base[0] if self._base else None)
+        rules, rule_notes = category_rules(aw, area, settings, params)
         kernels, nbs, used = [], [], {}
         for c, cat in enumerate(aw.categories):
             prog(0.1 + 0.85 * c / len(aw.categories), f"Mapping {cat}")
@@ -147,7 +203,7 @@ class MappingEngine:
             sig = signature(aw, c, radius, demand)
             hit = self._kept.get(sig) or self._recent.get(sig)
             if hit is None:
-                k = compute_kernel(area, aw, c, radius, demand, params.e2sfca_weights)
+                k = self._kernel(area, aw, c, radius, demand)
                 hit = (k, neighbourhood_arrays(area, k))
             used[sig] = hit
             kernels.append(hit[0])
@@ -163,7 +219,8 @@ class MappingEngine:
             return rows
 
         prog(0.95, "Assembling")
-        arrays = ResultArrays(area, aw, rules, kernels, nbs, core20_share(area), inequality)
+        arrays = ResultArrays(area, aw, rules, kernels, nbs, core20_share(area), inequality,
+                              lambda: all(sig in self._ineq for sig in sigs))
         summary = self._summary(area, aw, rules, rule_notes, kernels)
         summary["seconds"] = round(time.perf_counter() - t0, 3)
         prog(1.0, "Mapping done")
@@ -186,12 +243,8 @@ class MappingEngine:
                 "population around the study area")
         summary.update(area.summary)
         summary.update(aw.summary)
-        pts = pd.Series(area.point_src).value_counts()
+        summary.update(_area_counts(area))
         summary.update(
-            areas=area.n, areas_without_location=int((area.point_src == "none").sum()),
-            area_points={str(k): int(v) for k, v in pts.items()},
-            areas_without_imd_decile=int((~pd.notna(area.decile)).sum()),
-            neighbourhoods=len(area.nb_list) if area.has_lookup else 0,
             assets_mapped=len(aw.frame), catchment_pairs=int(sum(k.within.sum()
                                                                  for k in kernels)),
             population_total=float(area.pop[:, 0].sum()), segments=list(area.segments),

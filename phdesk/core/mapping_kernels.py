@@ -42,6 +42,7 @@ class CategoryKernel:
     edge_sites: int            # sites reaching the study area whose catchment leaves the
     edge_capacity_share: float  # populated areas, and their share of that capacity
     reaching_sites: int        # sites within reach of the study area
+    pairs: tuple | None = None  # (i, j, d) at 1.5 x the radius, kept for live what-ifs
 
     def access(self, segment: str, which: str = "a2") -> np.ndarray:
         """Access per area used for ``segment``: its own 2SFCA when it is a target segment of
@@ -52,14 +53,31 @@ class CategoryKernel:
 
 
 def compute_kernel(area: AreaWork, assets: AssetWork, c: int, radius: float, demand: list[str],
-                   weights: tuple[float, float, float]) -> CategoryKernel:
-    """The kernel of category ``c`` (index into ``assets.categories``)."""
+                   weights: tuple[float, float, float], keep_pairs: bool = False
+                   ) -> CategoryKernel:
+    """The kernel of category ``c`` (index into ``assets.categories``). ``keep_pairs``: keep
+    its catchment pairs (and remember its sites' edge tests) so a what-if can update it for a
+    few changed sites (``phdesk.core.mapping_whatif``)."""
+    sites = np.flatnonzero(assets.cat_codes == c)
+    tree, tree_idx = area.point_tree()
+    i, j, d = pairs_near(tree, tree_idx, area.ax, area.ay, assets.bx[sites], assets.by[sites],
+                         RADIUS_SENSITIVITY[1] * radius)
+    return kernel_from_pairs(area, assets, c, radius, demand, weights, (i, j, d), keep_pairs)
+
+
+def kernel_from_pairs(area: AreaWork, assets: AssetWork, c: int, radius: float,
+                      demand: list[str], weights: tuple[float, float, float],
+                      pairs: tuple[np.ndarray, np.ndarray, np.ndarray], keep_pairs: bool = False
+                      ) -> CategoryKernel:
+    """The kernel of category ``c`` from its catchment pairs at 1.5 x the radius: area index
+    i, index j into the category's sites (register order), distance d (metres), ordered by j
+    (as one tree query with the sites gives them, so sums run in the same order whether the
+    pairs were found at once or patched for a what-if)."""
     n = area.n
     sites = np.flatnonzero(assets.cat_codes == c)
     bx, by, cap = assets.bx[sites], assets.by[sites], assets.capacity[sites]
-    tree, tree_idx = area.point_tree()
-    lo, hi = RADIUS_SENSITIVITY
-    i, j, d = pairs_near(tree, tree_idx, area.ax, area.ay, bx, by, hi * radius)
+    i, j, d = pairs
+    lo = RADIUS_SENSITIVITY[0]
     m = d <= radius
     within = np.bincount(i[m], minlength=n)
     within_half = np.bincount(i[d <= lo * radius], minlength=n)
@@ -73,12 +91,28 @@ def compute_kernel(area: AreaWork, assets: AssetWork, c: int, radius: float, dem
     nb_of_site = _site_neighbourhood(area, assets, sites)
     inside = np.bincount(nb_of_site[nb_of_site >= 0], minlength=len(area.nb_list)).astype(float)
     reaching = np.unique(jm[area.study[im]])
-    edge = _leaves_populated_areas(area, bx[reaching], by[reaching], radius)
+    edge = edge_flags(area, bx[reaching], by[reaching], radius, remember=keep_pairs)
     total = cap[reaching].sum()
     share = float(cap[reaching][edge].sum() / total) if total > 0 else 0.0
     return CategoryKernel(assets.categories[c], float(radius), list(demand), sites, within,
                           within_half, within_wide, near, a2, a3, inside, int(edge.sum()),
-                          share, len(reaching))
+                          share, len(reaching), pairs if keep_pairs else None)
+
+
+def edge_flags(area: AreaWork, x: np.ndarray, y: np.ndarray, radius: float,
+               remember: bool = False) -> np.ndarray:
+    """:func:`_leaves_populated_areas` for each site; ``remember``: keep each place's answer
+    (per radius) so a what-if tests only the sites it moved or added."""
+    if not remember:
+        return _leaves_populated_areas(area, x, y, radius)
+    memo = area._cache.setdefault(("edge", float(radius)), {})
+    keys = list(zip(x.tolist(), y.tolist(), strict=True))
+    new = [k for k in dict.fromkeys(keys) if k not in memo]
+    if new:
+        found = _leaves_populated_areas(area, np.array([k[0] for k in new]),
+                                        np.array([k[1] for k in new]), radius)
+        memo.update(zip(new, found.tolist(), strict=True))
+    return np.array([memo[k] for k in keys], dtype=bool)
 
 
 def _site_neighbourhood(area: AreaWork, assets: AssetWork, sites: np.ndarray) -> np.ndarray:

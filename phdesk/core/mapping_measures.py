@@ -67,6 +67,12 @@ def rank_descending(score: np.ndarray) -> np.ndarray:
     """Rank along the last axis, 1 = the highest, ties share the lower rank ('min'), NaN
     unranked (as ``pandas.Series.rank(ascending=False, method='min')``)."""
     score = np.atleast_2d(score)
+    n = score.shape[-1]
+    if score.size * n <= 4_000_000:   # a few MB: count the higher scores of each at once
+        ok = np.isfinite(score)
+        s = np.where(ok, score, -np.inf)
+        higher = (s[:, None, :] > s[:, :, None]).sum(axis=-1)
+        return np.where(ok, higher + 1.0, np.nan)
     out = np.full(score.shape, np.nan)
     for r in range(score.shape[0]):
         row = score[r]

@@ -64,6 +64,14 @@ class MappingResult:
             self._tables[name] = _BUILDERS[name](self.arrays)
         return self._tables[name]
 
+    @property
+    def inequality_pending(self) -> bool:
+        """True while the inequality table would still have to run its SII simulations (a
+        what-if defers them): a screen says the figure is being computed and asks for the
+        table off the GUI thread, never showing another run's figure meanwhile."""
+        return (self.arrays is not None and "inequality" not in self._tables
+                and not self.arrays.inequality_ready())
+
     def table_chunks(self, name: str) -> Iterator[pd.DataFrame]:
         """The table in pieces for writing: area_access one category at a time when it has not
         been built (no frame of every row in memory), any other table whole."""

@@ -25,7 +25,9 @@ from phdesk.core.mapping_access import (
     area_points,
     overlay_largest,
     points_in_polygons,
+    polygon_tree,
 )
+from phdesk.core.mapping_reuse import same_as, same_rows
 from phdesk.core.measures import is_core20
 from phdesk.core.segments import ALL
 
@@ -92,7 +94,10 @@ class AreaWork:
         new = [k for k in dict.fromkeys(keys) if k not in memo]
         if new:
             nx, ny = np.array([k[0] for k in new]), np.array([k[1] for k in new])
-            for k, v in zip(new, points_in_polygons(nx, ny, self.geoms).tolist(), strict=True):
+            if "polytree" not in self._cache:
+                self._cache["polytree"] = polygon_tree(self.geoms)
+            found = points_in_polygons(nx, ny, self.geoms, tree=self._cache["polytree"])
+            for k, v in zip(new, found.tolist(), strict=True):
                 memo[k] = v
         return np.array([memo[k] for k in keys], dtype=np.int64)
 
@@ -239,6 +244,7 @@ class AssetWork:
     categories: list[str]
     notes: list[str] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
+    raw_capacity: np.ndarray | None = None   # the register's capacity column (NaN: none)
 
     @property
     def ids(self) -> np.ndarray:
@@ -283,9 +289,12 @@ def asset_capacity(assets: pd.DataFrame, list_sizes: pd.Series | None
 
 
 def place_assets(area: AreaWork, assets: pd.DataFrame, wanted: list[str] | None,
-                 list_sizes: pd.Series | None = None) -> AssetWork:
+                 list_sizes: pd.Series | None = None, base: AssetWork | None = None
+                 ) -> AssetWork:
     """Select, check and place the assets (point in polygon, else neighbourhood polygon).
 
+    ``base``: the assets of an earlier run on the same areas; rows with the same id, place,
+    capacity and code keep its placement and capacity (a what-if changes a few sites).
     Raises UserError when no asset has coordinates.
     """
     notes: list[str] = []
@@ -300,7 +309,8 @@ def place_assets(area: AreaWork, assets: pd.DataFrame, wanted: list[str] | None,
         notes.append(f"{int((~placed).sum())} assets without coordinates skipped "
                      f"(e.g. {', '.join(examples)})")
     cat_all = selected["category"].to_numpy(dtype=object)
-    unplaced = sorted(set(map(str, cat_all)) - set(map(str, cat_all[placed])))
+    unplaced = [] if placed.all() else sorted(set(map(str, cat_all))
+                                              - set(map(str, cat_all[placed])))
     if unplaced:
         notes.append(f"no assets with coordinates, not mapped: {', '.join(unplaced)}")
     sel = selected[placed].reset_index(drop=True)
@@ -311,23 +321,54 @@ def place_assets(area: AreaWork, assets: pd.DataFrame, wanted: list[str] | None,
         raise UserError("the project has no assets with coordinates to map: import an asset "
                         "register (with coordinates or postcodes and a postcode directory)")
     bx, by = bx_all[placed], by_all[placed]
-    cap, cap_source = asset_capacity(sel, list_sizes)
-    in_area = area.place(bx, by)
-    nb_name = np.where(in_area >= 0, area.nb_names[np.maximum(in_area, 0)], None).astype(object)
-    nb_name[(in_area >= 0) & (nb_name == NO_NEIGHBOURHOOD)] = None
-    if area.nbh_geoms is not None and (in_area < 0).any():   # outside every area: polygons
-        out = np.flatnonzero(in_area < 0)
-        k = points_in_polygons(bx[out], by[out], area.nbh_geoms)
-        nb_name[out[k >= 0]] = area.nbh_names[k[k >= 0]]
-    if not area.has_lookup:
-        nb_name[in_area >= 0] = NO_NEIGHBOURHOOD
+    raw = (pd.to_numeric(sel["capacity"], errors="coerce").to_numpy(dtype=float)
+           if "capacity" in sel else np.full(len(sel), np.nan))
+    same_place, same_cap, pos = same_as(base, sel, bx, by, raw)
+    cap = np.empty(len(sel))
+    cap_source = np.empty(len(sel), dtype=object)
+    if same_cap.any():
+        cap[same_cap] = base.capacity[pos[same_cap]]
+        cap_source[same_cap] = base.capacity_source[pos[same_cap]]
+    new = ~same_cap
+    if new.any():
+        cap[new], cap_source[new] = asset_capacity(sel[new] if not new.all() else sel,
+                                                   list_sizes)
+    in_area = np.empty(len(sel), dtype=np.int64)
+    nb_name = np.empty(len(sel), dtype=object)
+    if same_place.any():
+        in_area[same_place] = base.in_area[pos[same_place]]
+        nb_name[same_place] = base.nb_name[pos[same_place]]
+    new = ~same_place
+    if new.any():
+        in_area[new] = area.place(bx[new], by[new])
+        nb_name[new] = _neighbourhood_of(area, bx[new], by[new], in_area[new])
     summary["assets_outside_areas"] = int((in_area < 0).sum())
+    if same_rows(base, sel, pos):   # a site moved or resized: the same rows otherwise
+        return AssetWork(base.frame, bx, by, cap, cap_source, in_area, nb_name, base.cat_codes,
+                         base.categories, notes, summary, raw)
     cat_codes, cats = pd.factorize(np.asarray(list(map(str, cat_all[placed])), dtype=object),
                                    sort=True)
     frame = pd.DataFrame({"id": sel["id"].to_numpy(), "source_id": sel.get("source_id"),
                           "name": sel["name"].to_numpy(), "category": sel["category"].to_numpy()})
     return AssetWork(frame, bx, by, cap, cap_source, in_area, nb_name, cat_codes.astype(np.int64),
-                     [str(c) for c in cats], notes, summary)
+                     [str(c) for c in cats], notes, summary, raw)
+
+
+def _neighbourhood_of(area: AreaWork, bx: np.ndarray, by: np.ndarray, in_area: np.ndarray
+                      ) -> np.ndarray:
+    """The neighbourhood containing each site: its area's, else the neighbourhood polygon it
+    is in (None: outside all); ``NO_NEIGHBOURHOOD`` for sites in an area without a lookup."""
+    nb_name = np.where(in_area >= 0, area.nb_names[np.maximum(in_area, 0)], None).astype(object)
+    nb_name[(in_area >= 0) & (nb_name == NO_NEIGHBOURHOOD)] = None
+    if area.nbh_geoms is not None and (in_area < 0).any():   # outside every area: polygons
+        out = np.flatnonzero(in_area < 0)
+        if "nbhtree" not in area._cache:
+            area._cache["nbhtree"] = polygon_tree(area.nbh_geoms)
+        k = points_in_polygons(bx[out], by[out], area.nbh_geoms, tree=area._cache["nbhtree"])
+        nb_name[out[k >= 0]] = area.nbh_names[k[k >= 0]]
+    if not area.has_lookup:
+        nb_name[in_area >= 0] = NO_NEIGHBOURHOOD
+    return nb_name
 
 
 CAPACITY_UNITS = {"list size": "registered patients", "capacity": "capacity (asset register)",
@@ -340,21 +381,31 @@ def category_rules(assets: AssetWork, area: AreaWork, settings: pd.DataFrame | N
     universal, demand (segments whose residents compete for the capacity), capacity_unit.
 
     Targeted categories whose served segments are not in the data fall back to universal,
-    with a note.
+    with a note. Remembered per (categories, settings, parameters, capacity units): a what-if
+    that moves a site asks again with the same.
     """
-    notes: list[str] = []
-    memo = area._cache.setdefault("category_table", {})   # names -> defaults: same every run
-    key = (tuple(assets.categories), id(settings), params.default_radius_m)
+    have = set(zip(assets.cat_codes.tolist(), assets.capacity_source.tolist(), strict=True))
+    units = tuple(" / ".join(CAPACITY_UNITS[s] for s in ("list size", "capacity", "default")
+                             if (k, s) in have) for k in range(len(assets.categories)))
+    saved = None if settings is None else settings.to_json(orient="split", default_handler=str)
+    key = (tuple(assets.categories), saved, params.default_radius_m, params.radius_override,
+           tuple(sorted(params.radius_m.items())), params.segments is None, units)
+    memo = area._cache.setdefault("category_rules", {})
     if key not in memo:
-        memo[key] = category_table(assets.categories, settings, area.segments,
-                                   params.default_radius_m)
-    table = memo[key]
+        memo[key] = _category_rules(assets.categories, area, settings, params, list(units))
+    rules, notes = memo[key]
+    return rules.copy(), list(notes)
+
+
+def _category_rules(categories: list[str], area: AreaWork, settings: pd.DataFrame | None,
+                    params, units: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    notes: list[str] = []
+    table = category_table(categories, settings, area.segments, params.default_radius_m)
     radius = [params.default_radius_m if params.radius_override else
               float(params.radius_m.get(c, r)) for c, r in zip(table["category"],
                                                                 table["radius_m"], strict=True)]
-    serves, demand, units = [], [], []
-    for k, (c, sv, uni) in enumerate(zip(table["category"], table["serves"], table["universal"],
-                                         strict=True)):
+    serves, demand = [], []
+    for c, sv, uni in zip(table["category"], table["serves"], table["universal"], strict=True):
         missing = [s for s in sv if s not in area.segments]
         if missing and params.segments is None:
             notes.append(f"{c}: serves segments not in the data: {', '.join(missing)}")
@@ -365,9 +416,6 @@ def category_rules(assets: AssetWork, area: AreaWork, settings: pd.DataFrame | N
                          "counts as its demand")
         serves.append(present)
         demand.append(targets if (not uni and targets) else [ALL])
-        src = assets.capacity_source[assets.cat_codes == k]
-        kinds = [CAPACITY_UNITS[s] for s in ("list size", "capacity", "default") if s in set(src)]
-        units.append(" / ".join(kinds))
     rules = pd.DataFrame({"category": table["category"], "radius_m": radius, "serves": serves,
                           "universal": [d == [ALL] for d in demand], "demand": demand,
                           "capacity_unit": units})

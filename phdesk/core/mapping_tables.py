@@ -31,6 +31,7 @@ class ResultArrays:
     nb: list[dict[str, np.ndarray]]
     core20_pct: np.ndarray
     inequality: Callable[[], list[dict]] = field(repr=False, default=lambda: [])
+    inequality_ready: Callable[[], bool] = field(repr=False, default=lambda: True)
 
     @property
     def categories(self) -> list[str]:
@@ -64,8 +65,10 @@ def neighbourhood_segments(r: ResultArrays) -> pd.DataFrame:
     return out[cols]
 
 
-def area_access_chunks(r: ResultArrays) -> Iterator[pd.DataFrame]:
-    """area_access one category at a time (rows: segments x areas), categorical text columns."""
+def area_access_chunks(r: ResultArrays, only: set[str] | None = None
+                       ) -> Iterator[pd.DataFrame]:
+    """area_access one category at a time (rows: segments x areas), categorical text columns;
+    ``only``: just these categories (a comparison skips those a what-if left unchanged)."""
     a = r.area
     n, segs = a.n, a.segments
     codes = (pd.Categorical.from_codes(np.tile(np.arange(n), len(segs)), categories=a.codes)
@@ -75,6 +78,8 @@ def area_access_chunks(r: ResultArrays) -> Iterator[pd.DataFrame]:
     seg = pd.Categorical.from_codes(np.repeat(np.arange(len(segs)), n), categories=segs)
     study = np.tile(a.study, len(segs))
     for c, k in enumerate(r.kernels):
+        if only is not None and k.category not in only:
+            continue
         within = np.tile(k.within, len(segs))
         yield pd.DataFrame({
             "area_code": codes, "neighbourhood": nb, "study_area": study, "segment": seg,

@@ -47,8 +47,10 @@ def apply_changes(assets: pd.DataFrame, changes: pd.DataFrame, settings: pd.Data
     out = assets.copy()
     settings = (settings.copy() if settings is not None
                 else pd.DataFrame(columns=SETTINGS_COLUMNS))
-    ids = pd.to_numeric(out["id"], errors="coerce")
-    next_id = int(ids.max()) + 1 if ids.notna().any() else 1
+    ids = pd.to_numeric(out["id"], errors="coerce").to_numpy(dtype=float)
+    next_id = int(np.nanmax(ids)) + 1 if np.isfinite(ids).any() else 1
+    keep = np.ones(len(out), dtype=bool)
+    edits = _Edits(out)   # moves and capacities, written once at the end (a live what-if)
     added: list[dict] = []
     for ch in changes.reindex(columns=CHANGE_COLUMNS).to_dict("records"):
         action = ch["action"]
@@ -57,26 +59,52 @@ def apply_changes(assets: pd.DataFrame, changes: pd.DataFrame, settings: pd.Data
             next_id += 1
             continue
         if action == "radius":
-            settings = _set_radius(settings, out, added, ch, segments or [])
+            settings = _set_radius(settings, out[keep], added, ch, segments or [])
             continue
-        hit = (pd.to_numeric(out["id"], errors="coerce") == ch["asset"]).to_numpy() \
-            if pd.notna(ch["asset"]) else np.zeros(len(out), bool)
+        hit = (ids == ch["asset"]) & keep if pd.notna(ch["asset"]) else np.zeros(len(out), bool)
         if not hit.any():
             if notes is not None:
                 notes.append(f"{action} asset {ch['asset']}: not in the asset register any "
                              "more; change skipped")
             continue
         if action == "close":
-            out = out[~hit]
+            keep &= ~hit
         elif action == "move":
-            out.loc[hit, "easting"], out.loc[hit, "northing"] = ch["easting"], ch["northing"]
+            edits.set("easting", hit, ch["easting"])
+            edits.set("northing", hit, ch["northing"])
         elif action == "capacity":
-            out.loc[hit, "capacity"] = float(ch["capacity"])
+            edits.set("capacity", hit, float(ch["capacity"]))
+    out = edits.apply()
+    if not keep.all():
+        out = out[keep]
     if added:
         out = pd.concat([out, pd.DataFrame(added, columns=out.columns)], ignore_index=True)
         out = out.astype({c: assets[c].dtype for c in ("id", "easting", "northing", "capacity")
                           if c in assets and len(assets)})
     return out.reset_index(drop=True), settings.reset_index(drop=True)
+
+
+class _Edits:
+    """Values set in a register's columns, written once: a float column as one array, any
+    other through ``.loc`` (as a change made row by row would leave it)."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def set(self, column: str, hit: np.ndarray, value) -> None:
+        col = self.frame[column]
+        if col.dtype.kind == "f" and isinstance(value, (int, float)):
+            if column not in self.arrays:
+                self.arrays[column] = col.to_numpy(dtype=float, copy=True)
+            self.arrays[column][hit] = value
+        else:
+            self.frame.loc[hit, column] = value
+
+    def apply(self) -> pd.DataFrame:
+        for column, values in self.arrays.items():   # the frame is the caller's own copy
+            self.frame[column] = values
+        return self.frame
 
 
 def _new_asset(columns: pd.Index, asset_id: int, ch: dict) -> dict:

@@ -190,22 +190,24 @@ class PlanningService:
         """Mapping for scenario ``name`` (None: the baseline) under ``params``; cached. Nothing
         is written to the project.
 
-        The live path: one ``MappingEngine`` per (parameters, data version) runs the baseline
-        and answers each scenario with ``whatif(assets)``, recomputing only the categories whose
-        sites changed; a scenario that changes a radius (category settings) is computed whole.
+        The live path: one live ``MappingEngine`` per (parameters, data version) runs the
+        baseline and answers each scenario with ``whatif(assets, settings=...)``, recomputing
+        only the categories whose sites or radius changed, from the baseline's catchment pairs.
         Both equal ``compute_mapping`` on the changed inputs (tests/services).
         """
         from phdesk.core.mapping import MappingParams
 
         params = params or MappingParams()
+        # the changes are read once: the cache key and the computation use the same
+        changes = None if name is None else store.scenario_changes(self.project, name)
         key = (name, _params_key(params), store.data_version(self.project),
-               _changes_key(self.project, name))
+               _changes_key(changes))
         with self._lock:
             if key in self._results:
                 self._results.move_to_end(key)
                 return self._results[key]
         prog = as_progress(progress, cancelled)
-        result = self._compute(name, params, key[1:3], prog)
+        result = self._compute(changes, params, key[1:3], prog)
         result.summary["scenario"] = name
         with self._lock:
             self._results[key] = result
@@ -213,34 +215,38 @@ class PlanningService:
                 self._results.popitem(last=False)
         return result
 
-    def _compute(self, name: str | None, params: MappingParams, engine_key: tuple, prog
-                 ) -> MappingResult:
+    def _compute(self, changes: pd.DataFrame | None, params: MappingParams, engine_key: tuple,
+                 prog) -> MappingResult:
         from phdesk.core.mapping import MappingEngine
 
         inputs = self.inputs()
         with self._lock:
             if self._engine is None or self._engine[0] != engine_key:
-                self._engine = (engine_key, MappingEngine(inputs, dataclasses.replace(params)))
+                # live: the baseline's catchment pairs are kept, so a scenario recomputes only
+                # its changed sites' pairs (docs/ARCHITECTURE.md, "The mapping engine")
+                self._engine = (engine_key, MappingEngine(inputs, dataclasses.replace(params),
+                                                          live=True))
             engine = self._engine[1]
-        changes = None if name is None else store.scenario_changes(self.project, name)
         with self._engine_lock:
-            return self._run(engine, inputs, changes, params, prog)
+            return self._run(engine, inputs, changes, prog)
 
     @staticmethod
-    def _run(engine, inputs: MappingInputs, changes: pd.DataFrame | None,
-             params: MappingParams, prog) -> MappingResult:
-        from phdesk.core.mapping import compute_mapping
-        from phdesk.core.scenarios import apply_changes, with_changes
+    def _run(engine, inputs: MappingInputs, changes: pd.DataFrame | None, prog
+             ) -> MappingResult:
+        from phdesk.core.scenarios import apply_changes
 
         if changes is None:
             return engine.run(prog)
-        if (changes["action"] == "radius").any():
-            return compute_mapping(with_changes(inputs, changes), dataclasses.replace(params),
-                                   prog)
+        if not engine.has_run:   # the baseline first: a scenario updates its kernels
+            engine.run(prog.sub(0.0, 0.9))
         notes: list[str] = []
-        assets, _ = apply_changes(inputs.assets, changes, inputs.settings, notes=notes)
+        # the segments a radius change's default "serves" come from, as with_changes takes them
+        segments = ([str(x) for x in pd.unique(inputs.segments["segment"])]
+                    if (changes["action"] == "radius").any() and len(inputs.segments) else None)
+        assets, settings = apply_changes(inputs.assets, changes, inputs.settings, segments,
+                                         notes=notes)
         prog.check()
-        result = engine.whatif(assets)
+        result = engine.whatif(assets, settings=settings)
         result.summary["notes"] = list(result.summary.get("notes", [])) + notes
         prog(1.0, "Mapping done")
         return result
@@ -278,7 +284,7 @@ def _params_key(params: MappingParams) -> str:
     return json.dumps(dataclasses.asdict(params), sort_keys=True, default=str)
 
 
-def _changes_key(project, name: str | None) -> str:
-    if name is None:
+def _changes_key(changes: pd.DataFrame | None) -> str:
+    if changes is None:
         return ""
-    return store.scenario_changes(project, name).to_json(orient="values", double_precision=15)
+    return changes.to_json(orient="values", double_precision=15)

@@ -103,7 +103,11 @@ def gp_list_sizes(project: Project) -> pd.Series:
 
 def gp_practices_by_postcode(project: Project) -> pd.DataFrame:
     """postcode (no spaces, upper case), name, practice_code (upper case) of the practices the
-    GP registrations name with a postcode: how a register without practice codes is matched."""
+    GP registrations name with a postcode: how a register without practice codes is matched.
+    Empty for a file written before these columns existed (a development build of schema 2)."""
+    have = set(project.query("SELECT name FROM pragma_table_info('gp_registrations')")["name"])
+    if not {"practice_postcode", "practice_name"} <= have:
+        return pd.DataFrame(columns=["postcode", "name", "practice_code"])
     df = project.query("""SELECT DISTINCT practice_postcode AS postcode,
                                  coalesce(practice_name, '') AS name, practice_code
                           FROM gp_registrations WHERE practice_postcode IS NOT NULL

@@ -19,6 +19,7 @@ from PySide6 import QtCore, QtWidgets
 from phdesk.ui import chart_items as ci
 from phdesk.ui import palettes
 from phdesk.ui.chart_window import open_large, swap_and_draw
+from phdesk.ui.pending import Deferred
 from phdesk.ui.widgets import make_combo
 
 NEED = palettes.CATEGORICAL[4]        # blue: population / need
@@ -35,6 +36,7 @@ class ChartsPanel(QtWidgets.QWidget):
         super().__init__(parent)
         self.setAccessibleName("Charts panel")
         self._result = None
+        self._deferred = Deferred("inequality", self)
         self._profile = pd.DataFrame(columns=["area_code", "neighbourhood", "imd_decile",
                                               "population"])
         self._segpop = pd.DataFrame(columns=["area_code", "segment", "population"])
@@ -72,13 +74,24 @@ class ChartsPanel(QtWidgets.QWidget):
         self.segment_combo.currentIndexChanged.connect(self.redraw)
         self.category_combo.currentIndexChanged.connect(self._on_category)
         self.export_button.clicked.connect(self._export_dialog)
+        self._stale_tabs: set[int] = set()
+        self.tabs.currentChanged.connect(self._on_tab)
         for attr in CHARTS:
             getattr(self, attr).open_large_requested.connect(
                 lambda a=attr: open_large(self, a))
         self.redraw()
 
+    def _inequality_built(self, result, error: str) -> None:
+        if result is not self._result:
+            return   # another result is shown now
+        if error:
+            self.sii_chart.show_message(f"No slope index of inequality: {error}.")
+            return
+        self._draw_sii()
+
     def draw_into(self, attr: str, box: ci.ChartBox) -> None:
         """Draw the chart held in ``attr`` (e.g. "gap_chart") into another box (opened large)."""
+        self._on_tab(CHARTS.index(attr) // 3)   # its own tab drawn first, if it waited
         nb, _, cat = self._selection()
         draw = {"need_chart": lambda: self._draw_need(nb, cat),
                 "composition_chart": lambda: self._draw_composition(nb),
@@ -157,10 +170,24 @@ class ChartsPanel(QtWidgets.QWidget):
 
     # ---- drawing --------------------------------------------------------------------------
     def redraw(self, *_) -> None:
-        self._draw_neighbourhood()
+        """Draw the charts; on screen, only the tab shown (each chart is a new pyqtgraph plot,
+        most of a live what-if's time in the window): the other tab is drawn when shown."""
+        self._stale_tabs = set()
+        for tab, draw in enumerate((self._draw_neighbourhood, self._draw_across)):
+            if self.isVisible() and self.tabs.currentIndex() != tab:
+                self._stale_tabs.add(tab)
+            else:
+                draw()
+
+    def _draw_across(self) -> None:
         self._draw_gap()
         self._draw_coverage()
         self._draw_sii()
+
+    def _on_tab(self, tab: int) -> None:
+        if tab in self._stale_tabs:
+            self._stale_tabs.discard(tab)
+            (self._draw_neighbourhood, self._draw_across)[tab]()
 
     def _selection(self) -> tuple[str | None, str | None, str | None]:
         return (self.neighbourhood_combo.currentText() or None,
@@ -326,6 +353,13 @@ class ChartsPanel(QtWidgets.QWidget):
         box = self.sii_chart
         if self._result is None:
             box.show_message(RUN_FIRST.format(what="the slope index of inequality"))
+            return
+        if getattr(self._result, "inequality_pending", False):
+            # a what-if's SII simulations run now, off the GUI thread: say so, never show the
+            # figure of another run meanwhile
+            box.show_message("Slope index of inequality: being computed for these results "
+                             "(the chart appears here when its simulations are done).")
+            self._deferred.request(self._result, self._inequality_built)
             return
         _, seg, _ = self._selection()
         ineq = self._result.inequality

@@ -1,0 +1,55 @@
+"""What a what-if's asset register shares with the run it is compared with.
+
+``place_assets`` (``phdesk.core.mapping_stages``) keeps the placement and capacity of every
+site whose id, place, capacity and code did not change, and the run's frame and category codes
+when only places or capacities changed: a live what-if then places and prices only the sites it
+moved, added or resized (docs/ARCHITECTURE.md, "The mapping engine").
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from phdesk.core.mapping_stages import AssetWork
+
+
+def same_as(base: AssetWork | None, sel: pd.DataFrame, bx: np.ndarray, by: np.ndarray,
+             raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of ``sel`` whose placement (same id and place) and capacity (same id, capacity
+    and code) ``base`` already holds, and their rows in ``base``."""
+    none = np.zeros(len(sel), dtype=bool)
+    if base is None or base.raw_capacity is None:
+        return none, none, np.zeros(len(sel), dtype=np.int64)
+    index = pd.Index(base.ids)
+    if not index.is_unique:
+        return none, none, np.zeros(len(sel), dtype=np.int64)
+    pos = index.get_indexer(sel["id"].to_numpy())
+    known = pos >= 0
+    pos = np.maximum(pos, 0)
+    same_place = known & (base.bx[pos] == bx) & (base.by[pos] == by)
+    rc = base.raw_capacity[pos]
+    code = sel["source_id"].to_numpy(dtype=object) if "source_id" in sel else None
+    base_code = base.frame["source_id"].to_numpy(dtype=object)[pos]
+    same_code = (np.ones(len(sel), dtype=bool) if code is None else
+                 (code == base_code) | (pd.isna(code) & pd.isna(base_code)))
+    same_cap = known & ((rc == raw) | (np.isnan(rc) & np.isnan(raw))) & same_code
+    return same_place, same_cap, pos
+
+
+def same_rows(base: AssetWork | None, sel: pd.DataFrame, pos: np.ndarray) -> bool:
+    """True when ``sel`` holds ``base``'s rows in its order with the same id, name, category
+    and code (its frame and category codes can be kept)."""
+    if base is None or base.raw_capacity is None or len(sel) != len(base.frame):
+        return False
+    if not np.array_equal(pos, np.arange(len(sel))):
+        return False
+    for col in ("id", "name", "category", "source_id"):
+        a = base.frame[col].to_numpy(dtype=object)
+        b = sel[col].to_numpy(dtype=object) if col in sel else np.full(len(sel), None)
+        if not ((a == b) | (pd.isna(a) & pd.isna(b))).all():
+            return False
+    return True
