@@ -21,6 +21,7 @@ import pandas as pd
 import shapely
 
 from phdesk import __version__
+from phdesk.store.import_writer import import_transaction
 from phdesk.store.project import Project, ProjectError, dumps, utc_now
 
 BOROUGH = "Kingsbridge"
@@ -310,42 +311,34 @@ def _write(path: Path) -> dict[str, int]:
 
     params = {"generator": "phdesk.core.demo", "seed": SEED, "borough": BOROUGH}
     digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()
-    with Project.create(path) as project, project.transaction() as db:
-        now = utc_now()
-        pid = db["provenance"].insert({
-            "file_name": "(demo generator)", "sha256": digest, "kind": "demo",
-            "rows_read": len(areas), "rows_accepted": len(areas), "rows_rejected": 0,
-            "warnings": dumps(["synthetic data for rehearsal: not a real place"]),
-            "details": dumps(params), "imported_at": now, "phdesk_version": __version__,
-        }).last_pk
-        db["meta"].upsert_all([{"key": "name", "value": f"{BOROUGH} (demo)"},
-                               {"key": "demo", "value": "1"}], pk="key")
-        db["areas"].insert_all({
-            "code": r.code, "name": r.name, "level": "lsoa", "vintage": 2021,
-            "geometry": shapely.to_wkb(r.geometry), "centroid_e": float(r.centroid_e),
-            "centroid_n": float(r.centroid_n), "pw_centroid_e": float(r.pw_centroid_e),
-            "pw_centroid_n": float(r.pw_centroid_n), "provenance_id": pid,
-        } for r in areas.itertuples())
-        db["neighbourhoods"].insert_all({"name": n, "provenance_id": pid} for n in NEIGHBOURHOODS)
-        ids = {r["name"]: r["id"] for r in db["neighbourhoods"].rows}
-        db["area_neighbourhood"].insert_all(
-            {"area_code": c, "neighbourhood_id": ids[n], "provenance_id": pid}
-            for c, n in zip(areas["code"], areas["neighbourhood"]))
-        db["deprivation"].insert_all(
-            {"area_code": c, "edition": 2019, "domain": "imd", "score": round(float(s), 3),
-             "rank": int(r), "decile": int(d), "provenance_id": pid}
-            for c, s, r, d in zip(areas["code"], score, rank, decile))
+    now = utc_now()
+    provenance = {
+        "file_name": "(demo generator)", "sha256": digest, "kind": "demo",
+        "rows_read": len(areas), "rows_accepted": len(areas), "rows_rejected": 0,
+        "warnings": dumps(["synthetic data for rehearsal: not a real place"]),
+        "details": dumps(params), "imported_at": now, "phdesk_version": __version__}
+    with Project.create(path) as project, import_transaction(project, provenance) as w:
+        w.set_meta({"name": f"{BOROUGH} (demo)", "demo": "1"})
+        w.insert("areas", pd.DataFrame({
+            "code": areas["code"], "name": areas["name"], "level": "lsoa", "vintage": 2021,
+            "geometry": list(shapely.to_wkb(areas["geometry"].to_numpy())),
+            **{c: areas[c].astype(float) for c in
+               ("centroid_e", "centroid_n", "pw_centroid_e", "pw_centroid_n")}}))
+        w.insert("neighbourhoods", pd.DataFrame({"name": NEIGHBOURHOODS}))  # ids in this order
+        w.link_neighbourhoods(areas["code"].tolist(), areas["neighbourhood"].tolist())
+        w.insert("deprivation", pd.DataFrame({
+            "area_code": areas["code"], "edition": 2019, "domain": "imd",
+            "score": [round(float(s), 3) for s in score], "rank": rank.astype(int),
+            "decile": decile.astype(int)}))
         for frame in (pop, eth, seg):
-            frame = frame.assign(provenance_id=pid)
-            db["population"].insert_all(frame.to_dict(orient="records"), batch_size=2000)
-        assets = assets.assign(provenance_id=pid, updated_at=now)
-        db["assets"].insert_all(assets.to_dict(orient="records"))
+            w.insert("population", frame)
+        w.insert("assets", assets.assign(updated_at=now))
         centroids = areas.groupby("neighbourhood")[["centroid_e", "centroid_n"]].mean()
-        db["notes"].insert_all({
-            "created_at": now, "author": "demo", "text": text, "neighbourhood_id": ids[nb],
-            "easting": float(centroids.loc[nb, "centroid_e"]),
-            "northing": float(centroids.loc[nb, "centroid_n"]),
-        } for nb, text in NOTES)
+        w.add_notes(pd.DataFrame({
+            "created_at": now, "author": "demo", "text": [text for _, text in NOTES],
+            "neighbourhood": [nb for nb, _ in NOTES],
+            "easting": [float(centroids.loc[nb, "centroid_e"]) for nb, _ in NOTES],
+            "northing": [float(centroids.loc[nb, "centroid_n"]) for nb, _ in NOTES]}))
         from phdesk.core.demo_planning import add_planning
         from phdesk.store.queries import assets_frame
 

@@ -68,10 +68,8 @@ def add_planning(project, areas: pd.DataFrame, assets: pd.DataFrame) -> dict[str
                                  "northing": nn, "capacity": cap} for n, c, e, nn, cap in sites],
                                columns=planning.CHANGE_COLUMNS)
         planning.save_scenario(project, name, changes, desc)
-    with project.transaction() as db:
-        for nb, (kind, tags) in NOTE_KINDS.items():
-            db.execute("UPDATE notes SET source_kind = ?, tags = ? WHERE neighbourhood_id = "
-                       "(SELECT id FROM neighbourhoods WHERE name = ?)", [kind, tags, nb])
+    for nb, (kind, tags) in NOTE_KINDS.items():
+        planning.set_kind_of_neighbourhood_notes(project, nb, kind, tags)
     for kind, author, tags, text, pin in EXTRA_NOTES:
         planning.add_note(project, source_kind=kind, author=author, tags=tags, text=text,
                           neighbourhood="Eastfield", **_pin(pin, areas, assets))

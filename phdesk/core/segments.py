@@ -35,7 +35,6 @@ are used and the breakdowns ignored.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -336,8 +335,9 @@ def save_user_segment(project: Project, name: str, definition: dict) -> None:
 
 def list_user_segments(project: Project) -> dict[str, dict]:
     """name -> definition of every user-defined segment, by name."""
-    df = project.query("SELECT name, definition FROM user_segments ORDER BY name")
-    return {n: json.loads(d) for n, d in zip(df["name"], df["definition"], strict=True)}
+    from phdesk.store.queries import user_segments
+
+    return user_segments(project)
 
 
 def delete_user_segment(project: Project, name: str) -> bool:

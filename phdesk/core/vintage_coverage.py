@@ -27,13 +27,13 @@ def project_inputs(project: Project) -> tuple[pd.DataFrame, AreaDeprivation, lis
     """Population rows bridged onto the project's areas, IMD per area, the planner's dataset
     order, notes, and the per-dataset bridging counts (everything read once)."""
     from phdesk.store import vintages as sv
+    from phdesk.store.queries import population_rows
 
     areas = sv.lsoa_areas(project)
     pairs = sv.lookup_pairs(project)
     vintage = infer_vintage(areas, pairs)
     geoms = sv.bridge_geometries(project, other_vintage(vintage)) if vintage else None
-    pop = project.query("""SELECT dataset, area_code, age_band, sex, group_type, group_name,
-                                  count, provenance_id FROM population""")
+    pop = population_rows(project)
     pop, notes, bridged = bridge_population(pop, areas, vintage, pairs, geoms)
     dep = bridge_deprivation(areas, sv.deprivation_editions(project), pairs, geoms,
                              extra_codes=codeset(pop["area_code"]))

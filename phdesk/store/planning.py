@@ -218,6 +218,15 @@ def delete_note(project: Project, note_id: int) -> dict[str, Any]:
     return delete_row(project, "notes", note_id, "note")
 
 
+def set_kind_of_neighbourhood_notes(project: Project, neighbourhood: str, kind: str,
+                                    tags: str) -> None:
+    """Set the source kind and tags (text) of every note pinned to ``neighbourhood`` (a name)."""
+    with project.transaction() as db:
+        db.execute("UPDATE notes SET source_kind = ?, tags = ? WHERE neighbourhood_id = "
+                   "(SELECT id FROM neighbourhoods WHERE name = ?)",
+                   [source_kind(kind), format_tags(tags), neighbourhood])
+
+
 def restore_note(project: Project, row: dict[str, Any]) -> int:
     with project.transaction() as db:
         return int(db["notes"].insert(dict(row)).last_pk)

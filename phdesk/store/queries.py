@@ -135,3 +135,16 @@ def last_mapping_run(project: Project) -> dict | None:
     row["parameters"] = json.loads(row["parameters"])
     row["summary"] = json.loads(row["summary"]) if row.get("summary") else None
     return row
+
+
+def population_rows(project: Project) -> pd.DataFrame:
+    """Every population row: dataset, area_code, age_band, sex, group_type, group_name, count,
+    provenance_id."""
+    return project.query("""SELECT dataset, area_code, age_band, sex, group_type, group_name,
+                                   count, provenance_id FROM population""")
+
+
+def user_segments(project: Project) -> dict[str, dict]:
+    """name -> definition of every user-defined segment, by name."""
+    df = project.query("SELECT name, definition FROM user_segments ORDER BY name")
+    return {n: json.loads(d) for n, d in zip(df["name"], df["definition"], strict=True)}

@@ -119,12 +119,15 @@ def drop_default_neighbourhoods(db) -> int:
     return cur.rowcount
 
 
+# neighbourhoods made by a lookup or outlines (not the MSOA defaults of a boundaries import)
+REAL_NEIGHBOURHOODS_SQL = """SELECT count(*) FROM neighbourhoods n LEFT JOIN provenance p
+    ON p.id = n.provenance_id WHERE n.geometry IS NOT NULL OR p.kind IS NULL
+    OR p.kind != 'boundaries'"""
+
+
 def has_real_neighbourhoods(db) -> bool:
     """True when a lookup or outlines made neighbourhoods (not the MSOA defaults)."""
-    return bool(db.conn.execute(
-        """SELECT count(*) FROM neighbourhoods n LEFT JOIN provenance p
-           ON p.id = n.provenance_id WHERE n.geometry IS NOT NULL OR p.kind IS NULL
-           OR p.kind != 'boundaries'""").fetchone()[0])
+    return bool(db.conn.execute(REAL_NEIGHBOURHOODS_SQL).fetchone()[0])
 
 
 def write_default_neighbourhoods(db, codes: list[str], names: list[str], pid: int) -> None:

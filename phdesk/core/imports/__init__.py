@@ -9,7 +9,11 @@ Each importer is a module with:
 ``detect(sample: Sample) -> str | None``
     the reason the file is of this kind (shown to the user), or None;
 ``prepare(path: Path, ctx: ImportContext) -> Prepared``
-    read and validate the whole file, writing nothing; returns the report and a ``write`` function.
+    read and validate the whole file, writing nothing; returns the report and a ``write`` function
+    that hands the prepared rows to the store's writer.
+
+The contract is typed in :mod:`.contract` (``Importer``, ``TableWriter``); importers hold no SQL
+(the store's ``import_writer`` and ``import_queries`` do; docs/ARCHITECTURE.md, "Persistence").
 
 :func:`prepare_import` + :func:`commit_import` are what the wizard calls (preview, then accept);
 :func:`run_import` does both for the command line. An import is one transaction: a failure or a
@@ -18,26 +22,23 @@ cancel inside ``write`` rolls everything back, provenance included.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
 from phdesk import __version__
 from phdesk.core.errors import UserError
-from phdesk.core.imports import limits
+from phdesk.core.imports import file_once, limits
+from phdesk.core.imports.contract import Importer, WriteFn
 from phdesk.core.imports.reading import EXCEL_SUFFIXES, Table, read_table
 from phdesk.core.imports.report import ImportRejected, ImportReport
 from phdesk.core.progress import CancelFn, Progress, ProgressFn, as_progress
 
 if TYPE_CHECKING:
-    import sqlite_utils
-
     from phdesk.store.project import Project
 
 # Detection order: the most specific layouts first; the asset register (any columns) last.
@@ -63,11 +64,11 @@ GEO_SUFFIXES = {".geojson", ".json", ".shp", ".zip", ".gpkg"}
 TABLE_SUFFIXES = {".csv", ".tsv", ".txt", *EXCEL_SUFFIXES}
 
 
-def importer(kind: str):
+def importer(kind: str) -> Importer:
     """The module implementing ``kind``."""
     if kind not in IMPORTERS:
         raise UserError(f"unknown kind '{kind}'; choose one of: {', '.join(KINDS)}")
-    return importlib.import_module(IMPORTERS[kind])
+    return cast(Importer, importlib.import_module(IMPORTERS[kind]))
 
 
 @dataclass
@@ -122,7 +123,9 @@ class ImportContext:
         """Area codes already in the project (unknown codes are a warning, not a rejection)."""
         if self.project is None:
             return set()
-        return set(self.project.query("SELECT code FROM areas")["code"])
+        from phdesk.store.import_queries import area_codes
+
+        return area_codes(self.project)
 
     def lookup_postcodes(self, normalised: pd.Series) -> pd.DataFrame:
         """Easting, northing (EPSG:27700) and LSOA for normalised postcodes, aligned to the input.
@@ -133,15 +136,10 @@ class ImportContext:
                            dtype=object)
         if self.project is None or normalised.dropna().empty:
             return out.astype({"easting": float, "northing": float})
-        wanted = pd.Series(normalised.dropna().unique())
-        found = []
-        for start in range(0, len(wanted), 900):  # SQLite's parameter limit
-            chunk = wanted.iloc[start:start + 900].tolist()
-            marks = ",".join("?" * len(chunk))
-            found.append(self.project.query(
-                f"SELECT postcode, easting, northing, lsoa_code FROM postcodes "
-                f"WHERE postcode IN ({marks})", tuple(chunk)))
-        table = pd.concat(found).set_index("postcode")
+        from phdesk.store.import_queries import postcode_points
+
+        table = postcode_points(self.project, normalised.dropna().unique().tolist())
+        table = table.set_index("postcode")
         res = table.reindex(normalised.values)
         res.index = normalised.index
         return res.astype({"easting": float, "northing": float})
@@ -153,18 +151,16 @@ class Prepared:
 
     path: Path
     report: ImportReport
-    write: Callable[[sqlite_utils.Database, int, Progress], None]
+    write: WriteFn   # (store writer, progress): the commit step, inside the import's transaction
     preview: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    """SHA-256 of the file (hex); inside a check, from the bytes already read (file_once)."""
+    return file_once.sha256(path)
 
 
+@file_once.shares_reads
 def detect(path: str | Path) -> tuple[str, str]:
     """``(kind, reason)`` for a file, from its content. Raises UserError when nothing fits."""
     path = _check_path(path)
@@ -189,6 +185,7 @@ def detect(path: str | Path) -> tuple[str, str]:
                     f"use --kind to say what it is")
 
 
+@file_once.shares_reads
 def prepare_import(project: Project | None, path: str | Path, kind: str | None = None,
                    options: dict[str, Any] | None = None, progress: ProgressFn | None = None,
                    cancelled: CancelFn | None = None) -> Prepared:
@@ -216,10 +213,11 @@ def prepare_import(project: Project | None, path: str | Path, kind: str | None =
     if rep.rows_accepted == 0 and rep.rows_read > 0 and rep.rows_rejected == 0:
         rep.warn("no rows were accepted")
     if project is not None:
-        before = project.query("SELECT imported_at FROM provenance WHERE sha256 = ? AND kind = ?",
-                               (rep.sha256, kind))
-        if len(before):
-            rep.warn(f"this file was imported before, at {before['imported_at'].iloc[-1]}")
+        from phdesk.store.import_queries import last_imported_at
+
+        before = last_imported_at(project, rep.sha256, kind)
+        if before is not None:
+            rep.warn(f"this file was imported before, at {before}")
     prog(1.0, "checked")
     return prepared
 
@@ -228,6 +226,7 @@ def commit_import(project: Project, prepared: Prepared, accept_partial: bool = F
                   progress: ProgressFn | None = None, cancelled: CancelFn | None = None
                   ) -> ImportReport:
     """Write a prepared import in one transaction, with its provenance row."""
+    from phdesk.store.import_writer import import_transaction
     from phdesk.store.project import dumps, utc_now
 
     rep = prepared.report
@@ -236,15 +235,15 @@ def commit_import(project: Project, prepared: Prepared, accept_partial: bool = F
     if rep.rows_accepted == 0:
         raise UserError(f"{rep.file}: no rows to import")
     prog = as_progress(progress, cancelled)
-    with project.transaction() as db:
-        pid = db["provenance"].insert({
-            "file_name": rep.file, "sha256": rep.sha256, "kind": rep.kind,
-            "rows_read": rep.rows_read, "rows_accepted": rep.rows_accepted,
-            "rows_rejected": rep.rows_rejected, "warnings": dumps(rep.warnings),
-            "details": dumps({"reason": rep.reason, **rep.details}),
-            "imported_at": utc_now(), "phdesk_version": __version__,
-        }).last_pk
-        prepared.write(db, pid, prog)
+    provenance = {
+        "file_name": rep.file, "sha256": rep.sha256, "kind": rep.kind,
+        "rows_read": rep.rows_read, "rows_accepted": rep.rows_accepted,
+        "rows_rejected": rep.rows_rejected, "warnings": dumps(rep.warnings),
+        "details": dumps({"reason": rep.reason, **rep.details}),
+        "imported_at": utc_now(), "phdesk_version": __version__,
+    }
+    with import_transaction(project, provenance) as writer:
+        prepared.write(writer, prog)
         prog.check()  # a cancel during the last step still rolls back
     rep.committed = True
     from phdesk.core.vintage_coverage import attach_coverage

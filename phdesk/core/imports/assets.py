@@ -18,6 +18,7 @@ import pandas as pd
 
 from phdesk.core.errors import UserError
 from phdesk.core.imports import asset_rules, placing
+from phdesk.core.imports.contract import TableWriter
 from phdesk.core.imports.reading import find_column, normalise_header, read_table, to_number
 from phdesk.core.imports.report import (
     DUPLICATE_KEY,
@@ -26,6 +27,7 @@ from phdesk.core.imports.report import (
     NOT_A_NUMBER,
     ImportReport,
 )
+from phdesk.store.import_queries import area_centroid_box, asset_categories
 
 KIND = "assets"
 LABEL = "Asset register (your own list of services and places)"
@@ -237,28 +239,11 @@ def prepare(path: Path, ctx):
         "categories": {k: int(v) for k, v in out["category"].value_counts().items()}})
     _warn_unknown_areas(report, where.loc[ok], ctx)
 
-    def write(db, provenance_id: int, prog) -> None:
-        now = utc_now()
-        recs = out.astype(object).where(out.notna(), None)
-        recs["provenance_id"], recs["updated_at"] = provenance_id, now
-        existing = set()
-        if out["source_id"].notna().any():
-            existing = {r[0] for r in db.conn.execute(
-                "SELECT source_id FROM assets WHERE source = ? AND source_id IS NOT NULL",
-                (path.name,))}
-        upd = recs["source_id"].isin(existing).to_numpy() if existing else np.zeros(len(recs), bool)
-        cols = ["name", "category", "easting", "northing", "postcode", "capacity", "address",
-                "provenance_id", "updated_at"]
-        if upd.any():
-            sets = ", ".join(f"{c} = ?" for c in cols)
-            db.conn.executemany(
-                f"UPDATE assets SET {sets} WHERE source = ? AND source_id = ?",
-                recs.loc[upd, cols + ["source", "source_id"]].itertuples(index=False, name=None))
-            report.details["updated"] = int(upd.sum())
-        prog(0.5, "writing assets")
-        db["assets"].insert_all(recs.loc[~upd].to_dict("records"), batch_size=1000)
-        report.details["added"] = int((~upd).sum())
-        prog(1.0, "assets written")
+    def write(w: TableWriter, prog) -> None:
+        updated, added = w.upsert_assets(out, utc_now(), prog)
+        if updated:
+            report.details["updated"] = updated
+        report.details["added"] = added
 
     return Prepared(path, report, write, out.head(20))
 
@@ -316,8 +301,7 @@ def _map_categories(category: pd.Series, ctx, report: ImportReport) -> pd.Series
     suggested one when the user gave none)."""
     existing: list[str] = []
     if ctx.project is not None:
-        existing = ctx.project.query("SELECT DISTINCT category FROM assets "
-                                     "WHERE category IS NOT NULL")["category"].astype(str).tolist()
+        existing = asset_categories(ctx.project)
     found = sorted(category.dropna().unique().tolist())
     chosen = ctx.options.get("category_map")
     mapping = (dict(chosen) if chosen is not None
@@ -354,13 +338,12 @@ def _warn_unknown_areas(report: ImportReport, where: pd.DataFrame, ctx) -> None:
     """Assets far from every area of the project are suspicious (e.g. another borough)."""
     if ctx.project is None or where.empty:
         return
-    box = ctx.project.query("SELECT min(centroid_e) e0, max(centroid_e) e1, min(centroid_n) n0, "
-                            "max(centroid_n) n1 FROM areas")
-    if box.empty or pd.isna(box["e0"].iloc[0]):
+    box = area_centroid_box(ctx.project)
+    if box is None:
         return
-    b = box.iloc[0]
+    e0, e1, n0, n1 = box
     margin = 5000.0  # metres beyond the outermost area centroid
-    outside = ~(where["easting"].between(b.e0 - margin, b.e1 + margin)
-                & where["northing"].between(b.n0 - margin, b.n1 + margin))
+    outside = ~(where["easting"].between(e0 - margin, e1 + margin)
+                & where["northing"].between(n0 - margin, n1 + margin))
     if outside.any():
         report.warn(f"{int(outside.sum())} assets lie more than 5 km outside the project's areas")

@@ -22,6 +22,7 @@ from phdesk.core.errors import UserError
 from phdesk.core.imports import GEO_SUFFIXES, ImportContext, Prepared, Sample
 from phdesk.core.imports import area_codes as ac
 from phdesk.core.imports import boundary_vintages as bv
+from phdesk.core.imports.contract import TableWriter
 from phdesk.core.imports.geofiles import GeoData, peek_geo, read_geo
 from phdesk.core.imports.reading import find_column
 from phdesk.core.imports.repair import repair
@@ -224,16 +225,11 @@ def prepare(path: Path, ctx: ImportContext) -> Prepared:
     wkb = shapely.to_wkb(geoms) if len(geoms) else np.array([], dtype=object)
     ctx.progress(1.0, "checked")
 
-    def write(db, pid: int, prog) -> None:
-        if bv.write(db, use, frame, wkb, pid, msoa):
+    def write(w: TableWriter, prog) -> None:
+        if bv.write(w, use, frame, wkb, msoa):
             return
-        recs = frame.assign(geometry=list(wkb), provenance_id=pid)
-        recs = recs.astype(object).where(recs.notna(), None)
-        total = len(recs)
-        for start in range(0, total, BATCH):
-            chunk = recs.iloc[start:start + BATCH].to_dict(orient="records")
-            db["areas"].upsert_all(chunk, pk="code")  # keeps pw_centroid_* already stored
-            prog(min(1.0, (start + BATCH) / max(total, 1)), "writing boundaries")
+        # an upsert by code: keeps pw_centroid_* already stored
+        w.upsert_areas(frame.assign(geometry=list(wkb)), prog, batch=BATCH)
 
     preview = frame.assign(area_m2=shapely.area(geoms) if len(geoms) else []).head(200)
     return Prepared(path, report, write, preview)
@@ -244,8 +240,9 @@ def _warn_vintage_change(ctx: ImportContext, frame: pd.DataFrame, report: Import
     when this file replaces boundaries of another vintage."""
     if ctx.project is None or frame.empty or pd.isna(frame["vintage"].iloc[0]):
         return
-    stored = ctx.project.query("SELECT code, vintage FROM areas WHERE vintage IS NOT NULL "
-                               "AND vintage != ?", (int(frame["vintage"].iloc[0]),))
+    from phdesk.store.import_queries import areas_of_other_vintage
+
+    stored = areas_of_other_vintage(ctx.project, int(frame["vintage"].iloc[0]))
     hit = stored[stored["code"].isin(set(frame["code"]))]
     if len(hit):
         old = ", ".join(str(v) for v in sorted(hit["vintage"].unique()))
@@ -276,12 +273,8 @@ def _prepare_neighbourhoods(path: Path, ctx: ImportContext, data: GeoData, repor
     report.details.update({"level": "neighbourhood", "name_column": name_col})
     ctx.progress(1.0, "checked")
 
-    def write(db, pid: int, prog) -> None:
-        db.conn.executemany(
-            """INSERT INTO neighbourhoods (name, geometry, provenance_id) VALUES (?, ?, ?)
-               ON CONFLICT(name) DO UPDATE SET geometry = excluded.geometry,
-               provenance_id = excluded.provenance_id""",
-            [(nm, g, pid) for nm, g in zip(frame["name"], wkb, strict=True)])
+    def write(w: TableWriter, prog) -> None:
+        w.upsert_neighbourhood_outlines(frame["name"].tolist(), list(wkb))
         prog(1.0, "writing neighbourhood outlines")
 
     preview = frame.assign(area_m2=shapely.area(geoms) if len(geoms) else [])

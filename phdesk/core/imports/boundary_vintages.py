@@ -17,6 +17,7 @@ import pandas as pd
 
 from phdesk.core.errors import UserError
 from phdesk.core.imports import ImportContext
+from phdesk.core.imports.contract import TableWriter
 from phdesk.core.imports.report import ImportReport
 
 AREAS, BRIDGE, RETIRE = "areas", "bridge", "retire"
@@ -56,9 +57,9 @@ def role(ctx: ImportContext, frame: pd.DataFrame, report: ImportReport, path_nam
 def _stored_vintages(ctx: ImportContext) -> list[int]:
     if ctx.project is None:
         return []
-    df = ctx.project.query("SELECT DISTINCT vintage FROM areas WHERE level = 'lsoa' "
-                           "AND vintage IS NOT NULL")
-    return sorted(int(v) for v in df["vintage"])
+    from phdesk.store.import_queries import lsoa_vintages
+
+    return lsoa_vintages(ctx.project)
 
 
 def default_groups(ctx: ImportContext, use: str, frame: pd.DataFrame, attrs: pd.DataFrame,
@@ -66,11 +67,11 @@ def default_groups(ctx: ImportContext, use: str, frame: pd.DataFrame, attrs: pd.
     """MSOA name per row when these LSOAs should be grouped into MSOA neighbourhoods (no lookup
     or outlines yet), else None. Says so in the report."""
     from phdesk.core.imports.neighbourhood_rules import msoa_names
-    from phdesk.store.vintages import has_real_neighbourhoods
+    from phdesk.store.import_queries import has_real_neighbourhoods
 
     if use == BRIDGE or frame.empty or not (frame["level"] == "lsoa").all():
         return None
-    if ctx.project is not None and has_real_neighbourhoods(ctx.project.db):
+    if ctx.project is not None and has_real_neighbourhoods(ctx.project):
         return None
     msoa = msoa_names(attrs, frame["name"] if frame["name"].notna().any()
                       else pd.Series([None] * len(frame)))
@@ -82,23 +83,17 @@ def default_groups(ctx: ImportContext, use: str, frame: pd.DataFrame, attrs: pd.
     return msoa
 
 
-def write(db, use: str, frame: pd.DataFrame, wkb, pid: int, msoa: pd.Series | None = None
+def write(w: TableWriter, use: str, frame: pd.DataFrame, wkb, msoa: pd.Series | None = None
           ) -> bool:
     """Write for roles ``bridge`` and ``retire`` (True when written here: bridge); the caller
     upserts areas otherwise. ``retire`` moves older LSOAs aside first; ``msoa`` groups the areas
     into default MSOA neighbourhoods."""
-    from phdesk.store import vintages as sv
-
     if use == BRIDGE:
-        sv.write_bridge_areas(db, frame.assign(geometry=list(wkb), provenance_id=pid))
+        w.write_bridge_areas(frame.assign(geometry=list(wkb)))
         return True
     if use == RETIRE:
-        v = int(frame["vintage"].dropna().iloc[0])
-        for old in (x for (x,) in db.conn.execute(
-                "SELECT DISTINCT vintage FROM areas WHERE level = 'lsoa' AND vintage < ?", (v,))):
-            sv.retire_lsoas_of_vintage(db, int(old), keep=set(frame["code"]))
-    if msoa is not None and not sv.has_real_neighbourhoods(db):
+        w.retire_older_lsoas(int(frame["vintage"].dropna().iloc[0]), keep=set(frame["code"]))
+    if msoa is not None and not w.has_real_neighbourhoods():
         have = msoa.notna().to_numpy()
-        sv.write_default_neighbourhoods(db, frame["code"][have].tolist(),
-                                        msoa[have].astype(str).tolist(), pid)
+        w.default_neighbourhoods(frame["code"][have].tolist(), msoa[have].astype(str).tolist())
     return False

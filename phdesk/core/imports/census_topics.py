@@ -20,6 +20,7 @@ import pandas as pd
 
 from phdesk.core import geo
 from phdesk.core.errors import UserError
+from phdesk.core.imports.contract import TableWriter
 from phdesk.core.imports.reading import find_column, normalise_header, read_table, to_number
 from phdesk.core.imports.report import (
     DUPLICATE_KEY,
@@ -143,7 +144,7 @@ def prepare(path: Path, ctx):
                            "segments": sorted(out["group_name"].unique().tolist()),
                            "cells": len(out)})
 
-    def write(db, provenance_id: int, prog) -> None:
-        write_segment_rows(db, dataset, out, provenance_id, prog, report)
+    def write(w: TableWriter, prog) -> None:
+        write_segment_rows(w, dataset, out, prog, report)
 
     return Prepared(path, report, write, out.head(20))

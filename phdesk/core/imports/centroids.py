@@ -18,6 +18,7 @@ import shapely
 from phdesk.core.errors import UserError
 from phdesk.core.imports import GEO_SUFFIXES, ImportContext, Prepared, Sample
 from phdesk.core.imports import area_codes as ac
+from phdesk.core.imports.contract import TableWriter
 from phdesk.core.imports.geofiles import peek_geo, read_geo
 from phdesk.core.imports.report import ImportReport
 
@@ -89,11 +90,9 @@ def prepare(path: Path, ctx: ImportContext) -> Prepared:
                            "source_epsg": data.source_epsg})
     ctx.progress(1.0, "checked")
 
-    def write(db, pid: int, prog) -> None:
-        db.conn.executemany("UPDATE areas SET pw_centroid_e = ?, pw_centroid_n = ? "
-                            "WHERE code = ?",
-                            list(zip(frame["e"].astype(float), frame["n"].astype(float),
-                                     frame["code"], strict=True)))
+    def write(w: TableWriter, prog) -> None:
+        w.set_pw_centroids(frame["code"].tolist(), frame["e"].to_numpy(float),
+                           frame["n"].to_numpy(float))
         prog(1.0, "writing centroids")
 
     return Prepared(path, report, write, frame.head(200))

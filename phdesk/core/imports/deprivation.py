@@ -20,7 +20,7 @@ import pandas as pd
 from phdesk.core.errors import UserError
 from phdesk.core.imports import ImportContext, Prepared, Sample
 from phdesk.core.imports import area_codes as ac
-from phdesk.core.imports.bulk_write import insert_frame
+from phdesk.core.imports.contract import TableWriter
 from phdesk.core.imports.reading import Table, normalise_header, read_table, to_number
 from phdesk.core.imports.report import MISSING_VALUE, NOT_A_NUMBER, ImportReport
 
@@ -219,10 +219,8 @@ def prepare(path: Path, ctx: ImportContext) -> Prepared:
         report.details["note"] = "no scores in this file (ranks/deciles only)"
     ctx.progress(1.0, "checked")
 
-    def write(db, pid: int, prog) -> None:
-        # every column is given, so INSERT OR REPLACE is the upsert on (area, edition, domain)
-        recs = long.astype({"rank": "Int64", "decile": "Int64"}).assign(provenance_id=pid)
-        insert_frame(db, "deprivation", recs, prog, replace=True, message="writing deprivation")
+    def write(w: TableWriter, prog) -> None:
+        w.upsert_deprivation(long.astype({"rank": "Int64", "decile": "Int64"}), prog)
 
     preview = long.head(200)
     return Prepared(path, report, write, preview)

@@ -9,6 +9,7 @@ and checked with numpy's C string functions (``np.strings``), ``pd.to_numeric`` 
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from phdesk.core import geo
+from phdesk.core.imports import file_once
 from phdesk.core.imports.reading import NA_TEXT, TableFormat, table_error, to_number
 
 
@@ -31,9 +33,11 @@ def read_chunks(path: Path, fmt: TableFormat, cols: list[str], dtypes: dict | ty
     With ``strict_numbers`` a cell that is not a number in a float column raises
     :class:`NotNumeric` (the caller falls back to text and reports the cell).
     """
+    held = file_once.held_bytes(path)   # read once per check (see file_once)
     try:  # the reader is made inside: missing usecols raise ValueError at once
         yield from pd.read_csv(
-            path, sep=fmt.delimiter, encoding=fmt.encoding, header=None, names=fmt.columns,
+            io.BytesIO(held) if held is not None else path, sep=fmt.delimiter,
+            encoding=fmt.encoding, header=None, names=fmt.columns,
             skiprows=max(fmt.header_row, 0), usecols=cols, dtype=dtypes, keep_default_na=False,
             na_values=NA_TEXT, chunksize=chunksize, engine="c", index_col=False, compression=None)
     except ValueError as exc:

@@ -23,8 +23,8 @@ from shapely.geometry import shape as _shape
 
 from phdesk.core import geo
 from phdesk.core.errors import UserError
+from phdesk.core.imports import file_once, limits
 from phdesk.core.imports import geopackage as gpkg
-from phdesk.core.imports import limits
 from phdesk.core.imports.archives import GEOJSON_SUFFIXES, unzip_layer
 from phdesk.core.imports.repair import check_vertices
 
@@ -215,8 +215,7 @@ def _peek_geojson(path: Path) -> GeoPeek:
 def _peek_geojson_prefix(path: Path) -> GeoPeek:
     """Detection on a big GeoJSON without parsing it all: the geometry types and the
     ``properties`` objects found in its first few megabytes."""
-    with open(path, "rb") as fh:
-        text = fh.read(PEEK_FULL_BYTES).decode("utf-8-sig", errors="replace")
+    text = file_once.head(path, PEEK_FULL_BYTES).decode("utf-8-sig", errors="replace")
     if '"FeatureCollection"' not in text and '"Feature"' not in text:
         raise UserError(f"{path.name}: not GeoJSON (no FeatureCollection)")
     types = set(re.findall(r'"type"\s*:\s*"((?:Multi)?(?:Polygon|Point|LineString))"', text))

@@ -28,6 +28,7 @@ import pandas as pd
 
 from phdesk.core import geo
 from phdesk.core.errors import UserError
+from phdesk.core.imports.contract import TableWriter
 from phdesk.core.imports.reading import find_column, read_table, to_number
 from phdesk.core.imports.report import (
     DUPLICATE_KEY,
@@ -149,7 +150,6 @@ def parse_dates(text: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def prepare(path: Path, ctx):
     from phdesk.core.imports import Prepared
-    from phdesk.store.project import dumps
 
     report = ImportReport(path.name)
     table = read_table(path)
@@ -209,28 +209,12 @@ def prepare(path: Path, ctx):
         "practices": int(out["practice_code"].nunique()), "values": len(out),
         "age_band_columns": cols["bands"]})
 
-    def write(db, provenance_id: int, prog) -> None:
-        sql = ("INSERT INTO gp_registrations (practice_code, area_code, age_band, sex, count, "
-               "extract_date, practice_postcode, practice_name, provenance_id) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-               "ON CONFLICT(practice_code, area_code, age_band, sex) DO UPDATE SET "
-               "count = excluded.count, extract_date = excluded.extract_date, "
-               "practice_postcode = excluded.practice_postcode, "
-               "practice_name = excluded.practice_name, "
-               "provenance_id = excluded.provenance_id "
-               # an older (or undated) extract never replaces a newer one
-               "WHERE gp_registrations.extract_date IS NULL "
-               "OR excluded.extract_date >= gp_registrations.extract_date")
-        recs = out.astype(object).where(out.notna(), None)
-        recs["provenance_id"] = provenance_id
-        before = db.conn.total_changes
-        for lo in range(0, len(recs), BATCH):
-            db.conn.executemany(sql, recs.iloc[lo:lo + BATCH].itertuples(index=False, name=None))
-            prog(min(1.0, (lo + BATCH) / max(len(recs), 1)), "writing registrations")
-        kept = len(recs) - (db.conn.total_changes - before)
+    def write(w: TableWriter, prog) -> None:
+        # an older (or undated) extract never replaces a newer one (the store's upsert)
+        kept = w.upsert_gp_registrations(out, prog, batch=BATCH)
         if kept:
             report.warn(f"{kept:,} values already stored from a newer extract were kept")
-            db["provenance"].update(provenance_id, {"warnings": dumps(report.warnings)})
+            w.set_warnings(report.warnings)
         report.details["kept_newer"] = kept
 
     return Prepared(path, report, write, out.head(20))

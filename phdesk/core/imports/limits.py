@@ -135,11 +135,13 @@ def open_zip(path: Path, what: str = "the zip") -> zipfile.ZipFile:
 
 def load_json(path: Path, what: str = "JSON") -> object:
     """Parse a JSON file within the budgets: size, nesting depth, integer length."""
+    from phdesk.core.imports import file_once
+
     refuse_size(path, path.stat().st_size, MAX_JSON_BYTES, "the file")
-    try:
-        with open(path, "rb") as fh:
-            text = fh.read().decode("utf-8-sig")
-        return json.loads(text, parse_int=bounded_int)
+    try:  # parsed once per check (see file_once); callers do not change the document
+        return file_once.remembered(path, "json", lambda: json.loads(
+            (file_once.held_bytes(path) or path.read_bytes()).decode("utf-8-sig"),
+            parse_int=bounded_int))
     except RecursionError:
         raise UserError(f"{path.name}: the {what} is nested too deeply to read (a damaged or "
                         f"hostile file?)") from None

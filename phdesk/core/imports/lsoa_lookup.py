@@ -24,7 +24,7 @@ import pandas as pd
 from phdesk.core.errors import UserError
 from phdesk.core.imports import ImportContext, Prepared, Sample
 from phdesk.core.imports import area_codes as ac
-from phdesk.core.imports.bulk_write import insert_frame
+from phdesk.core.imports.contract import TableWriter
 from phdesk.core.imports.reading import find_column, normalise_header, read_table
 from phdesk.core.imports.report import DUPLICATE_KEY, ImportReport
 
@@ -95,10 +95,8 @@ def prepare(path: Path, ctx: ImportContext) -> Prepared:
     _describe(report, frame, ctx)
     ctx.progress(1.0, "checked")
 
-    def write(db, pid: int, prog) -> None:
-        db.conn.execute("DELETE FROM lsoa_lookup WHERE fit = ?", (fit,))
-        insert_frame(db, "lsoa_lookup", frame.assign(provenance_id=pid), prog,
-                     message="writing the LSOA lookup")
+    def write(w: TableWriter, prog) -> None:
+        w.replace_lsoa_lookup(fit, frame, prog)
 
     return Prepared(path, report, write, frame.head(200))
 

@@ -117,8 +117,3 @@ def msoa_names(attrs: pd.DataFrame, names: pd.Series) -> pd.Series:
     got = names.astype("string").str.strip().str.extract(_LSOA_NAME)[0]
     return got.reset_index(drop=True)
 
-
-def drop_default_neighbourhoods(db) -> None:
-    from phdesk.store.vintages import drop_default_neighbourhoods as drop
-
-    drop(db)

@@ -18,6 +18,7 @@ from phdesk.core.errors import UserError
 from phdesk.core.imports import ImportContext, Prepared, Sample
 from phdesk.core.imports import area_codes as ac
 from phdesk.core.imports import neighbourhood_rules as nbh_rules
+from phdesk.core.imports.contract import TableWriter
 from phdesk.core.imports.reading import Table, find_column, read_table
 from phdesk.core.imports.report import MISSING_VALUE, ImportReport
 
@@ -102,21 +103,10 @@ def prepare(path: Path, ctx: ImportContext) -> Prepared:
     report.details.update({"area_column": area_col, "name_column": name_col,
                            "neighbourhoods": len(hoods), "areas": len(lookup)})
 
-    def write(db, pid: int, prog) -> None:
-        nbh_rules.drop_default_neighbourhoods(db)   # MSOA groups made while there was no lookup
-        # match existing neighbourhoods whatever their capitals
-        existing = {n.lower() for (n,) in db.execute("SELECT name FROM neighbourhoods")}
-        new = [h for h in hoods if h.lower() not in existing]
-        db.conn.executemany("INSERT INTO neighbourhoods (name, provenance_id) VALUES (?, ?)",
-                            [(h, pid) for h in new])
-        prog(0.3, "creating neighbourhoods")
-        ids = {n.lower(): i for n, i in db.execute("SELECT name, id FROM neighbourhoods")}
-        db.conn.executemany(
-            "INSERT OR REPLACE INTO area_neighbourhood (area_code, neighbourhood_id, "
-            "provenance_id) VALUES (?, ?, ?)",
-            [(c, ids[h.lower()], pid) for c, h in zip(lookup["area_code"], lookup["neighbourhood"],
-                                               strict=True)])
-        prog(1.0, "writing the lookup")
+    def write(w: TableWriter, prog) -> None:
+        # replaces the MSOA groups made while there was no lookup; matches existing
+        # neighbourhoods whatever their capitals
+        w.link_neighbourhoods(lookup["area_code"].tolist(), lookup["neighbourhood"].tolist(), prog)
 
     preview = lookup.groupby("neighbourhood", sort=False).size().rename("areas").reset_index()
     return Prepared(path, report, write, preview)

@@ -21,6 +21,7 @@ from phdesk.core import geo
 from phdesk.core.errors import UserError
 from phdesk.core.imports import ImportContext, Prepared, Sample
 from phdesk.core.imports import area_codes as ac
+from phdesk.core.imports.contract import TableWriter
 from phdesk.core.imports.placing import POSTCODE_NAMES, lookup_coordinates
 from phdesk.core.imports.reading import find_column, read_table
 from phdesk.core.imports.report import (
@@ -133,13 +134,8 @@ def prepare(path: Path, ctx: ImportContext) -> Prepared:
     report.rows_accepted = int(ok.sum())
     report.details.update({"columns": {k: v for k, v in c.items() if v}, "notes": len(notes)})
 
-    def write(db, pid: int, prog) -> None:
-        ids = {name.casefold(): i for i, name in db.execute("SELECT id, name FROM neighbourhoods")}
-        recs = notes.assign(
-            neighbourhood_id=[ids.get(str(x).casefold()) if pd.notna(x) else None
-                              for x in notes["neighbourhood"]], provenance_id=pid)
-        recs = recs.drop(columns="neighbourhood").astype(object)
-        db["notes"].insert_all(recs.where(recs.notna(), None).to_dict("records"))
+    def write(w: TableWriter, prog) -> None:
+        w.add_notes(notes)   # neighbourhoods matched by name, whatever their capitals
         prog(1.0, "writing notes")
 
     preview = notes[["source_kind", "neighbourhood", "area_code", "tags", "text"]].head(200)

@@ -30,6 +30,7 @@ import shapely
 from phdesk.core import geo
 from phdesk.core.errors import UserError
 from phdesk.core.imports import placing
+from phdesk.core.imports.contract import TableWriter
 from phdesk.core.imports.reading import read_table
 from phdesk.core.imports.report import (
     DUPLICATE_KEY,
@@ -103,7 +104,7 @@ def _codes_option(options: dict, key: str) -> set[str] | None:
 
 def prepare(path: Path, ctx):
     from phdesk.core.imports import Prepared
-    from phdesk.store.project import dumps, utc_now
+    from phdesk.store.project import utc_now
 
     report = ImportReport(path.name)
     table = read_table(path, headerless=True)
@@ -185,32 +186,12 @@ def prepare(path: Path, ctx):
     report.details.update({"category": category, "filters": filters, **notes})
     _warn_outside_areas(ctx, out, report)
 
-    def write(db, provenance_id: int, prog) -> None:
-        ods_ids = "SELECT id FROM provenance WHERE kind = 'ods'"
-        existing = {r[0] for r in db.conn.execute(
-            f"SELECT source_id FROM assets WHERE provenance_id IN ({ods_ids})")}
-        recs = out.astype(object).where(out.notna(), None)
-        recs["provenance_id"], recs["updated_at"] = provenance_id, utc_now()
-        upd = recs["source_id"].isin(existing).to_numpy()
-        cols = ["name", "category", "easting", "northing", "postcode", "address", "source",
-                "provenance_id", "updated_at"]
-        db.conn.executemany(
-            f"UPDATE assets SET {', '.join(c + ' = ?' for c in cols)} WHERE source_id = ? "
-            f"AND provenance_id IN ({ods_ids})",
-            recs.loc[upd, cols + ["source_id"]].itertuples(index=False, name=None))
-        prog(0.4, "updating organisations")
-        db["assets"].insert_all(recs.loc[~upd].to_dict("records"), batch_size=1000)
-        closed = sorted((inactive_codes & existing) - set(out["source_id"]))
-        for lo in range(0, len(closed), 900):
-            part = closed[lo:lo + 900]
-            db.conn.execute(f"DELETE FROM assets WHERE source_id IN ({','.join('?' * len(part))})"
-                            f" AND provenance_id IN ({ods_ids})", part)
-        report.details.update(updated=int(upd.sum()), added=int((~upd).sum()),
-                              removed_closed=len(closed))
+    def write(w: TableWriter, prog) -> None:
+        updated, added, closed = w.upsert_ods_assets(out, utc_now(), inactive_codes, prog)
+        report.details.update(updated=updated, added=added, removed_closed=closed)
         if closed:
-            report.warn(f"{len(closed)} organisations closed since an earlier import were removed")
-            db["provenance"].update(provenance_id, {"warnings": dumps(report.warnings)})
-        prog(1.0, "organisations written")
+            report.warn(f"{closed} organisations closed since an earlier import were removed")
+            w.set_warnings(report.warnings)
 
     return Prepared(path, report, write, out.head(20))
 

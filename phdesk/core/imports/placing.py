@@ -16,6 +16,7 @@ import pandas as pd
 
 from phdesk.core import geo
 from phdesk.core.errors import UserError
+from phdesk.core.imports import file_once
 from phdesk.core.imports.limits import bounded_int
 from phdesk.core.imports.reading import find_column, to_number
 from phdesk.core.imports.report import (
@@ -85,8 +86,9 @@ def lookup_coordinates(ctx, normalised: pd.Series) -> pd.DataFrame:
 
 
 def has_postcode_lookup(ctx) -> bool:
-    return ctx.project is not None and bool(ctx.project.scalar(
-        "SELECT EXISTS (SELECT 1 FROM postcodes)"))
+    from phdesk.store.import_queries import has_postcodes
+
+    return ctx.project is not None and has_postcodes(ctx.project)
 
 
 def place(df: pd.DataFrame, loc: LocationColumns, rows: np.ndarray, ctx,
@@ -216,7 +218,9 @@ def geojson_summary(path: Path, limit: int = 20_000_000) -> dict | None:
     try:
         if path.stat().st_size > limit:
             return None
-        data = json.loads(path.read_text(encoding="utf-8-sig"), parse_int=bounded_int)
+        data = file_once.remembered(path, "json", lambda: json.loads(  # as limits.load_json
+            (file_once.held_bytes(path) or path.read_bytes()).decode("utf-8-sig"),
+            parse_int=bounded_int))
     except (OSError, ValueError, UnicodeDecodeError, RecursionError):  # hostile files too
         return None
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":

@@ -30,7 +30,7 @@ from phdesk.core.errors import UserError
 from phdesk.core.imports import ImportContext, Prepared, Sample
 from phdesk.core.imports import area_codes as ac
 from phdesk.core.imports import population_layouts as pl
-from phdesk.core.imports.bulk_write import delete_in, insert_frame
+from phdesk.core.imports.contract import TableWriter
 from phdesk.core.imports.reading import Table, find_column, read_table, to_number
 from phdesk.core.imports.report import (
     DUPLICATE_KEY,
@@ -256,16 +256,10 @@ def prepare(path: Path, ctx: ImportContext) -> Prepared:
         report.warn(f"dataset label '{dataset}' taken from the file name "
                     "(use option dataset=LABEL)")
     ctx.progress(1.0, "checked")
-    areas = stored["area_code"].unique().tolist()
 
-    def write(db, pid: int, prog) -> None:
-        delete_in(db, "population", "area_code", areas, "dataset = ?", (dataset,))
-        prog(0.1, "replacing earlier rows of this dataset")
-        insert_frame(db, "population", stored.assign(provenance_id=pid), prog,
-                     message="writing population")
+    def write(w: TableWriter, prog) -> None:
+        w.replace_population(dataset, stored, prog)
         if prefer:
-            from phdesk.store.vintages import prefer_dataset
-
-            prefer_dataset(db, dataset, first=PREFER[prefer])
+            w.prefer_population(dataset, first=PREFER[prefer])
 
     return Prepared(path, report, write, stored.head(500))

@@ -19,7 +19,6 @@ postcode; a file without coordinates (or without LSOA) keeps the values already 
 
 from __future__ import annotations
 
-from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +27,8 @@ from pandas.api.types import union_categoricals
 
 from phdesk.core import geo
 from phdesk.core.errors import UserError
-from phdesk.core.imports import fastparse
+from phdesk.core.imports import fastparse, file_once
+from phdesk.core.imports.contract import TableWriter
 from phdesk.core.imports.reading import find_column, sniff, to_number
 from phdesk.core.imports.report import (
     DUPLICATE_KEY,
@@ -39,6 +39,7 @@ from phdesk.core.imports.report import (
     SWAPPED_LATLON,
     ImportReport,
 )
+from phdesk.store.import_queries import main_lsoa_vintage
 
 KIND = "postcodes"
 LABEL = "Postcode directory (ONSPD, NSPL, Code-Point Open, postcode lookups)"
@@ -71,9 +72,7 @@ def _columns(columns: list[str], options: dict | None = None, project=None) -> d
         "terminated": find_column(columns, *TERM_NAMES),
     }
     l21, l11 = find_column(columns, *LSOA21_NAMES), find_column(columns, *LSOA11_NAMES)
-    prefer11 = project is not None and project.scalar(
-        "SELECT vintage FROM areas WHERE level = 'lsoa' GROUP BY vintage "
-        "ORDER BY count(*) DESC LIMIT 1") == 2011
+    prefer11 = project is not None and main_lsoa_vintage(project) == 2011
     cols["lsoa"] = (opts.get("lsoa") or ((l11 or l21) if prefer11 else (l21 or l11))
                     or find_column(columns, *LSOA_NAMES))
     for key in ("easting", "northing"):  # a grid reference needs both
@@ -161,24 +160,10 @@ def prepare(path: Path, ctx):
                            "with_coordinates": int((~np.isnan(table["easting"])).sum()),
                            "with_lsoa": int(table["lsoa_code"].notna().sum())})
 
-    def write(db, provenance_id: int, prog) -> None:
-        sql = ("INSERT INTO postcodes (postcode, easting, northing, lsoa_code, provenance_id) "
-               "VALUES (?, ?, ?, ?, ?) ON CONFLICT(postcode) DO UPDATE SET "
-               "easting = coalesce(excluded.easting, easting), "
-               "northing = coalesce(excluded.northing, northing), "
-               "lsoa_code = coalesce(excluded.lsoa_code, lsoa_code), "
-               "provenance_id = excluded.provenance_id")
-        cache = db.conn.execute("PRAGMA cache_size").fetchone()[0]
-        db.conn.execute("PRAGMA cache_size = -262144")  # 256 MB for the index, restored below
-        for lo in range(0, total, BATCH):
-            hi = min(lo + BATCH, total)
-            lsoa = table["lsoa_code"][lo:hi]
-            db.conn.executemany(sql, zip(
-                table["postcode"][lo:hi].tolist(), table["easting"][lo:hi].tolist(),
-                table["northing"][lo:hi].tolist(),
-                np.asarray(lsoa.astype(object)).tolist(), repeat(provenance_id)))
-            prog(hi / max(total, 1), f"writing postcodes {hi:,}")
-        db.conn.execute(f"PRAGMA cache_size = {int(cache)}")
+    def write(w: TableWriter, prog) -> None:
+        # a value the file does not give keeps the one stored (the store's upsert)
+        w.upsert_postcodes(table["postcode"], table["easting"], table["northing"],
+                           table["lsoa_code"], prog, batch=BATCH)
 
     preview = pd.DataFrame({k: np.asarray(v[:20], dtype=object) for k, v in table.items()
                             if k != "row"})
@@ -207,8 +192,7 @@ def _scan(path: Path, fmt, cols: dict, ctx, numeric: bool):
 
 def estimate_rows(path: Path) -> int:
     """Rough number of lines in a text file, from the first megabyte (for progress only)."""
-    with open(path, "rb") as fh:
-        head = fh.read(1 << 20)
+    head = file_once.head(path, 1 << 20)
     lines = max(head.count(b"\n"), 1)
     return max(1, int(path.stat().st_size / (len(head) / lines)))
 

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from phdesk.core.errors import UserError
+from phdesk.core.imports import file_once
 from phdesk.core.imports.workbook import note_placeholders, placeholders_to_missing, read_sheets
 
 DELIMITERS = [",", ";", "\t", "|"]
@@ -198,8 +199,7 @@ def sniff(path: str | Path, headerless: bool | None = None) -> TableFormat:
     if path.suffix.lower() in EXCEL_SUFFIXES:
         return TableFormat(encoding="xlsx", excel_sheet=None)
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read(SNIFF_BYTES)
+        raw = file_once.head(path, SNIFF_BYTES)
     except OSError as exc:
         raise UserError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if not raw.strip():
@@ -250,15 +250,9 @@ def read_table(path: str | Path, headerless: bool | None = None, nrows: int | No
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     df = placeholders_to_missing(_drop_trailing_empty(df, fmt.header_row == 0))
     table = Table(path, df, fmt)
-    if not fmt.encoding.startswith("utf-16") and _has_nul(path):
+    if not fmt.encoding.startswith("utf-16") and file_once.has_nul(path):
         _reject_nul(table)
     return table
-
-
-def _has_nul(path: Path) -> bool:
-    """True when the file holds a NUL byte anywhere (memchr over 1 MB blocks: fast)."""
-    with open(path, "rb") as fh:
-        return any(b"\x00" in block for block in iter(lambda: fh.read(1 << 20), b""))
 
 
 def _reject_nul(table: Table) -> None:
@@ -273,9 +267,11 @@ def _reject_nul(table: Table) -> None:
 
 def _read_csv_text(path: Path, fmt: TableFormat, nrows: int | None,
                    usecols: list[str] | None) -> pd.DataFrame:
+    held = file_once.held_bytes(path)   # read once per check (see file_once)
     try:
         return pd.read_csv(
-            path, sep=fmt.delimiter, encoding=fmt.encoding, header=None, dtype=str,
+            io.BytesIO(held) if held is not None else path, sep=fmt.delimiter,
+            encoding=fmt.encoding, header=None, dtype=str,
             skiprows=max(fmt.header_row, 0), names=fmt.columns if fmt.columns else None,
             keep_default_na=False, na_values=[""], nrows=nrows, engine="c",
             on_bad_lines="warn", index_col=False, compression=None,
@@ -298,7 +294,22 @@ def table_error(path: Path, exc: Exception) -> UserError:
     if m:  # here from 1
         return UserError(f"{Path(path).name}: row {m.group(2)} has {m.group(3)} cells but the "
                          f"header has {m.group(1)}; fix the file and import it again")
+    if "Calling read(nbytes) on source failed" in text:
+        return _source_read_failed(Path(path))
     return UserError(f"{path}: cannot read as a table ({scrub(text)})")
+
+
+def _source_read_failed(path: Path) -> UserError:
+    """pandas' C parser replaces any exception raised by its source's ``read`` with this
+    message, a Ctrl+C (KeyboardInterrupt) included: an interrupt must stay an interrupt (nothing
+    is imported, exit 2 with "interrupted"), so unless the file itself cannot be read now, the
+    read was interrupted."""
+    try:
+        with open(path, "rb") as fh:
+            fh.read(1)
+    except OSError as exc:
+        return UserError(f"{path.name}: cannot be read ({exc.strerror or exc})")
+    raise KeyboardInterrupt
 
 
 def scrub(text: str) -> str:
@@ -315,7 +326,9 @@ def _check_wide_rows(path: Path, fmt: TableFormat, nrows: int | None) -> None:
     on each row) are harmless and pass.
     """
     width = len(fmt.columns)
-    with open(path, encoding=fmt.encoding, errors="replace", newline="") as fh:
+    held = file_once.held_bytes(path)
+    raw = io.BytesIO(held) if held is not None else open(path, "rb")  # noqa: SIM115
+    with io.TextIOWrapper(raw, encoding=fmt.encoding, errors="replace", newline="") as fh:
         reader = csv.reader(fh, delimiter=fmt.delimiter)
         try:
             for i, rec in enumerate(reader, start=1):
@@ -335,9 +348,11 @@ def _check_wide_rows(path: Path, fmt: TableFormat, nrows: int | None) -> None:
 def iter_chunks(path: str | Path, fmt: TableFormat, usecols: list[str] | None = None,
                 chunksize: int = 250_000) -> Iterator[pd.DataFrame]:
     """Read a large delimited file in chunks of text columns (bounded memory)."""
+    held = file_once.held_bytes(Path(path))
     try:
         yield from pd.read_csv(
-            path, sep=fmt.delimiter, encoding=fmt.encoding, header=None, dtype=str,
+            io.BytesIO(held) if held is not None else path, sep=fmt.delimiter,
+            encoding=fmt.encoding, header=None, dtype=str,
             skiprows=max(fmt.header_row, 0), names=fmt.columns, keep_default_na=False,
             na_values=NA_TEXT, chunksize=chunksize, engine="c", index_col=False,
             compression=None,

@@ -24,6 +24,7 @@ import pandas as pd
 from phdesk.core import geo
 from phdesk.core.errors import UserError
 from phdesk.core.imports import patient_level as pl
+from phdesk.core.imports.contract import TableWriter
 from phdesk.core.imports.persons import person_id_column
 from phdesk.core.imports.reading import find_column, read_table, to_number
 from phdesk.core.imports.report import (
@@ -141,33 +142,19 @@ def prepare(path: Path, ctx):
                            "segments": sorted(out["group_name"].unique().tolist()),
                            "cells": len(out)})
 
-    def write(db, provenance_id: int, prog) -> None:
-        write_segment_rows(db, dataset, out, provenance_id, prog, report)
+    def write(w: TableWriter, prog) -> None:
+        write_segment_rows(w, dataset, out, prog, report)
 
     return Prepared(path, report, write, out.head(20))
 
 
-def write_segment_rows(db, dataset: str, out: pd.DataFrame, provenance_id: int, prog,
+def write_segment_rows(w: TableWriter, dataset: str, out: pd.DataFrame, prog,
                        report: ImportReport) -> None:
     """Replace the dataset's segment rows with ``out`` (area_code, age_band, sex, group_name,
-    count), in the caller's transaction."""
-    old = db.conn.execute("DELETE FROM population WHERE dataset = ? AND group_type = "
-                          "'segment'", (dataset,)).rowcount
+    count), in the import's transaction."""
+    old = w.replace_segment_rows(dataset, out, prog, batch=BATCH)
     if old:
         report.details["replaced_rows"] = old
-    sql = ("INSERT INTO population (dataset, area_code, age_band, sex, group_type, "
-           "group_name, count, provenance_id) VALUES (?, ?, ?, ?, 'segment', ?, ?, ?)")
-    frame = out[["area_code", "age_band", "sex", "group_name", "count"]]
-    # a bigger page cache for the index updates of large extracts (restored afterwards)
-    cache = db.conn.execute("PRAGMA cache_size").fetchone()[0]
-    db.conn.execute("PRAGMA cache_size = -262144")
-    for lo in range(0, len(frame), BATCH):
-        part = frame.iloc[lo:lo + BATCH]
-        db.conn.executemany(sql, zip([dataset] * len(part), *(part[c].tolist() for c in
-                                                               part.columns),
-                                     [provenance_id] * len(part), strict=True))
-        prog(min(1.0, (lo + BATCH) / max(len(frame), 1)), "writing segments")
-    db.conn.execute(f"PRAGMA cache_size = {int(cache)}")
 
 
 def _aggregated(path: Path, r: dict, report: ImportReport) -> pd.DataFrame:

@@ -254,8 +254,8 @@ def test_cancel_and_failure_leave_project_unchanged(project, tmp_path):
     prepared = prepare_import(project, f)
     original = prepared.write
 
-    def broken(db, pid, prog):
-        original(db, pid, prog)
+    def broken(writer, prog):
+        original(writer, prog)
         raise RuntimeError("crash")
 
     prepared.write = broken

@@ -182,8 +182,8 @@ def test_write_failure_rolls_back(with_postcodes, epraccur, monkeypatch):
     prepared = prepare_import(with_postcodes, epraccur)
     original = prepared.write
 
-    def broken(db, pid, prog):
-        original(db, pid, prog)
+    def broken(writer, prog):
+        original(writer, prog)
         raise RuntimeError("boom")
 
     prepared.write = broken

@@ -191,8 +191,8 @@ def test_failing_write_rolls_back(project, tmp_path, codepoint):
     prepared = prepare_import(project, codepoint)
     original = prepared.write
 
-    def broken(db, pid, prog):
-        original(db, pid, prog)
+    def broken(writer, prog):
+        original(writer, prog)
         raise OSError("disk full")
 
     prepared.write = broken
