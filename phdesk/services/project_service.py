@@ -21,7 +21,7 @@ from phdesk.core import imports
 from phdesk.core.measures import is_core20
 from phdesk.core.progress import CancelFn, ProgressFn
 from phdesk.services.planning import PlanningService
-from phdesk.store import edits, queries
+from phdesk.store import edits, queries, view_settings
 from phdesk.store.project import SUFFIX, Project
 
 if TYPE_CHECKING:
@@ -53,6 +53,7 @@ class ProjectService:
         self._cache_lock = threading.RLock()
         self._title = self._read_title()   # read here, off the GUI thread (see title())
         self.planning = PlanningService(self)   # scenarios, notes, ideas (services/planning.py)
+        self._view: dict[str, str] | None = None   # the window's choices, once set this session
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
@@ -101,6 +102,22 @@ class ProjectService:
             if key not in self._cache:
                 self._cache[key] = build()
             return self._cache[key]
+
+    def make_read_only(self, reason: str) -> None:
+        """Refuse every write from now on, saying ``reason`` (another window has the project)."""
+        self.project.read_only_reason = self.project.read_only_reason or reason
+
+    # -- the window's choices (store/view_settings.py) ------------------------------------------
+    def view_settings(self) -> dict[str, str]:
+        """The map's Show/Measure/Category/Segment and the neighbourhood last chosen."""
+        return dict(self._view) if self._view is not None else view_settings.read(self.project)
+
+    def save_view_settings(self, values: dict) -> None:
+        """Keep the window's choices; in the file unless the project is read-only (then in
+        memory for this session only: viewing never writes)."""
+        self._view = view_settings.clean(values)
+        if not self.project.read_only:
+            view_settings.write(self.project, self._view)
 
     # -- reads -------------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:

@@ -27,6 +27,7 @@ from phdesk.ui.actions import ActionRegistry
 from phdesk.ui.errors import show_error
 from phdesk.ui.project_data import ProjectData, load_project_data, params_from_run
 from phdesk.ui.tasks import TaskRunner
+from phdesk.ui.view_memory import ViewMemory
 from phdesk.ui.view_state import ViewState
 from phdesk.ui.window_import import WindowImport
 from phdesk.ui.window_layout import WindowLayout
@@ -64,6 +65,7 @@ class MainWindow(WindowMapping, WindowImport, WindowLayout, WindowOpening, QtWid
         self.setDockNestingEnabled(True)
         self.tasks = TaskRunner(self, self.statusBar())
         self.view_state = ViewState(self)   # what every panel shows (docs/ARCHITECTURE.md)
+        self.view_memory = ViewMemory(self)   # ... kept per project (ui/view_memory.py)
         self.undo_stack = QtGui.QUndoStack(self)   # notes, ideas, scenario edits
         self.scenario_results: dict[str, object] = {}   # scenario name -> MappingResult
 
@@ -161,6 +163,7 @@ class MainWindow(WindowMapping, WindowImport, WindowLayout, WindowOpening, QtWid
 
     def _apply_data(self, data: ProjectData, refresh_register: bool = True) -> None:
         self.data = data
+        self.view_memory.restore(self.service, data.view)   # the project's first read only
         # one recolour for the whole load, not one per input (see MapPanel.held)
         with getattr(self.map_panel, "held", contextlib.nullcontext)():
             if data.map_layers is not None:
@@ -191,6 +194,7 @@ class MainWindow(WindowMapping, WindowImport, WindowLayout, WindowOpening, QtWid
         if chosen:
             panels.call(self.map_panel, "select_neighbourhood", chosen)
             panels.call(self.charts_panel, "set_neighbourhood", chosen)
+            panels.call(self.neighbourhood_panel, "select", chosen, False)
 
     def _update_results_panel(self, *_: object) -> None:
         """Fill the results tables when their tab is showing: filling them takes a while, and a
@@ -228,6 +232,7 @@ class MainWindow(WindowMapping, WindowImport, WindowLayout, WindowOpening, QtWid
     def set_service(self, service: ProjectService) -> None:
         """Show another project in this window (the old one, or one still opening, is closed)."""
         self._opening = None
+        self.view_memory.forget()   # the old project's choices are saved first
         self.tasks.cancel_all()
         if not self.tasks.wait(60_000):
             show_error(self, "Open project", RuntimeError("a background job did not stop"))
@@ -296,6 +301,7 @@ class MainWindow(WindowMapping, WindowImport, WindowLayout, WindowOpening, QtWid
                 self.settings.save()
             except OSError as exc:
                 log.warning("could not save settings: %s", exc)
+        self.view_memory.flush()
         self.tasks.cancel_all()
         self.tasks.wait(30_000)
         self.tasks.shutdown()

@@ -13,6 +13,14 @@ from PySide6 import QtCore
 from phdesk.ui import map_layers as ml
 from phdesk.ui.help_content import column_tip
 from phdesk.ui.map_panel_ui import LEVELS
+from phdesk.ui.view_state import STATE_KEY_ROLE
+
+
+def measure_state_key(m: ml.Measure) -> str:
+    """A map measure's key in the view state (and in the saved view): its catalogue key, told
+    apart by source where a level offers one key twice (everyone's population and a segment's)."""
+    twins = [o for o in ml.MEASURES if o.key == m.key and o.level == m.level]
+    return m.key if len(twins) == 1 or m.source == "profile" else f"{m.key}@{m.source}"
 
 
 class MapCombos:
@@ -42,9 +50,11 @@ class MapCombos:
         for m in ml.available_measures(level, has_profile, has_result):
             if self._profile_has(m):
                 self.measure_combo.addItem(m.label, m)
+                i = self.measure_combo.count() - 1
                 # what the measure means, from the catalogue (F1 has the full help)
-                self.measure_combo.setItemData(self.measure_combo.count() - 1, column_tip(m.key),
+                self.measure_combo.setItemData(i, column_tip(m.key),
                                                QtCore.Qt.ItemDataRole.ToolTipRole)
+                self.measure_combo.setItemData(i, measure_state_key(m), STATE_KEY_ROLE)
         if self.measure_combo.count() == 0:
             self.measure_combo.addItem("Outlines only (no data yet)", None)
         cats = []

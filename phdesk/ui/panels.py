@@ -71,7 +71,7 @@ REGISTRY = [
               emits=(("neighbourhood_selected", "neighbourhood"),)),
     PanelSpec("map_panel", _panel("map_panel", "MapPanel", "The map"),
               combos=(("category", "category_combo"), ("segment", "segment_combo"),
-                      ("measure", "measure_combo", item_key)),
+                      ("measure", "measure_combo", item_key), ("level", "level_combo", item_key)),
               follows=(("neighbourhood", lambda p, v: p.select_neighbourhood(v)),),
               emits=(("neighbourhood_selected", "neighbourhood"),)),
     PanelSpec("charts_panel", _panel("charts", "ChartsPanel", "The charts"),

@@ -65,6 +65,9 @@ def claim(window, project: str | Path) -> bool:
     window.read_only = not free
     set_read_only(window, not free)
     if not free:
+        service = getattr(window, "service", None)
+        if service is not None:   # every write refuses, whichever panel tries it
+            service.make_read_only("open in another phdesk window")
         text = (f"{Path(project).name} is already open in {lock.holder()}. It is shown here "
                 "read-only: importing, running mapping and editing the asset register are off, "
                 "so the two windows cannot overwrite each other. Close the other window and "
