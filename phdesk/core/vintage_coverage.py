@@ -84,14 +84,19 @@ def coverage(project: Project) -> dict:
                                                      if info.get("population_note") else [])}
 
 
+def _areas(count: int) -> str:
+    """``"1 area"``, ``"139 areas"``."""
+    return f"{count:,} area{'' if count == 1 else 's'}"
+
+
 def coverage_sentence(cov: dict) -> str:
     """One line for run notes: areas and residents without a decile or population, Core20."""
     ed = cov.get("imd_edition")
     core = f"; Core20 {cov['Core20']:,.0f} residents" if "Core20" in cov else ""
-    return (f"{cov['areas']} areas, {cov.get('residents', 0):,.0f} residents: "
-            f"{cov.get('areas_without_decile', 0)} areas "
+    return (f"{_areas(cov['areas'])}, {cov.get('residents', 0):,.0f} residents: "
+            f"{_areas(cov.get('areas_without_decile', 0))} "
             f"({cov.get('residents_without_decile', 0):,.0f} residents) without an IMD decile"
-            f"{f' (IoD {ed})' if ed else ''}, {cov.get('areas_without_population', 0)} areas "
+            f"{f' (IoD {ed})' if ed else ''}, {_areas(cov.get('areas_without_population', 0))} "
             f"without population{core}")
 
 
@@ -99,12 +104,12 @@ def coverage_lines(cov: dict) -> list[str]:
     """The coverage summary as short lines for the terminal and the window."""
     if not cov.get("areas"):
         return ["project: no LSOA areas yet"]
-    lines = [f"project: {cov['areas']} areas, {cov.get('residents', 0):,.0f} residents"
+    lines = [f"project: {_areas(cov['areas'])}, {cov.get('residents', 0):,.0f} residents"
              + (f" ({cov['population_dataset']})" if cov.get("population_dataset") else "")]
     ed = cov.get("imd_edition")
-    lines.append(f"  no IMD decile{f' (IoD {ed})' if ed else ''}: {cov['areas_without_decile']} "
-                 f"areas, {cov['residents_without_decile']:,.0f} residents; no population: "
-                 f"{cov['areas_without_population']} areas")
+    lines.append(f"  no IMD decile{f' (IoD {ed})' if ed else ''}: "
+                 f"{_areas(cov['areas_without_decile'])}, {cov['residents_without_decile']:,.0f} "
+                 f"residents; no population: {_areas(cov['areas_without_population'])}")
     if "Core20" in cov:
         q = [f"Q{k} {cov[name]:,.0f}" for k, name in enumerate(_quintiles(), start=1)
              if name in cov]

@@ -224,7 +224,8 @@ def _describe(frame: pd.DataFrame, edition: int, vintage: int | None, src_vintag
         notes.append(f"IMD from IoD {edition} (LSOA {src_vintage} codes) bridged to the "
                      f"project's LSOA {vintage} areas: {'; '.join(parts)}")
     if missing:
-        notes.append(f"{len(missing)} of {len(frame)} areas have no IMD decile (IoD {edition}): "
+        notes.append(f"{len(missing)} of {len(frame)} areas "
+                     f"{'has' if len(missing) == 1 else 'have'} no IMD decile (IoD {edition}): "
                      f"{', '.join(missing[:10])}{' …' if len(missing) > 10 else ''}"
                      + ((f" — import the LSOA {src_vintage} boundaries that cover them"
                          if have_lookup else " — import the ONS LSOA 2011->2021 lookup and the "

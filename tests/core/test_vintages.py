@@ -232,7 +232,7 @@ def test_coverage_counts_areas_and_residents_without_decile_or_population(projec
     assert cov["residents_without_decile"] == 0 and cov["areas_without_population"] == 1
     assert cov["Core20"] == 2000 + 1600            # C2 (decile 1) and M (decile 2)
     assert rep.details["coverage"]["areas_without_decile"] == 1
-    assert "no IMD decile (IoD 2019): 1 areas" in rep.to_text()
+    assert "no IMD decile (IoD 2019): 1 area," in rep.to_text()
 
 
 def test_prefer_option_sets_the_planners_order(project, tmp_path):
