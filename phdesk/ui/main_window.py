@@ -58,7 +58,8 @@ class MainWindow(WindowMapping, WindowImport, WindowLayout, WindowOpening, QtWid
         self.persist_settings = True    # False: leave the user's settings file alone
         self.prefers_maximised = False  # first run on a small screen
         self.open_error: BaseException | None = None   # load() failed with no fallback
-        self.read_only = False   # the project is open in another window (ui/project_lock.py)
+        self.read_only = False   # nothing can be saved (ui/project_lock.py)
+        self.read_only_reason: str | None = None   # why: another window, a read-only file…
         self._opening: Path | None = None              # the project load() is opening
         self.setObjectName("phdesk-main-window")
         self.setAcceptDrops(True)
@@ -72,9 +73,11 @@ class MainWindow(WindowMapping, WindowImport, WindowLayout, WindowOpening, QtWid
         for attr in panels.PANELS:
             setattr(self, attr, panels.LoadingPlaceholder("Opening the project…", self))
         self.empty_banner = panels.EmptyProjectBanner(self)
+        self.read_only_banner = project_lock.ReadOnlyBanner(self)
         centre = QtWidgets.QWidget(self)
         self._centre_layout = QtWidgets.QVBoxLayout(centre)
         self._centre_layout.setContentsMargins(0, 0, 0, 0)
+        self._centre_layout.addWidget(self.read_only_banner)
         self._centre_layout.addWidget(self.empty_banner)
         self._centre_layout.addWidget(self.map_panel, 1)
         self.setCentralWidget(centre)
@@ -224,7 +227,9 @@ class MainWindow(WindowMapping, WindowImport, WindowLayout, WindowOpening, QtWid
     def _update_title(self) -> None:
         if self.service is None:
             return
-        suffix = " (read-only: open in another window)" if self.read_only else ""
+        reason = self.read_only_reason or ""
+        short = "open in another window" if "window" in reason else reason
+        suffix = f" (read-only: {short})" if self.read_only else ""
         self.setWindowTitle(f"{self.service.title()}{suffix} — phdesk")
         self.setWindowFilePath(str(self.service.path))
 

@@ -24,8 +24,8 @@ class WindowImport:
             self.statusBar().showMessage("The project is still opening; try again shortly.", 5000)
             return
         if self.read_only:
-            self.statusBar().showMessage("Read-only: this project is open in another window; "
-                                         "nothing can be imported here.", 8000)
+            self.statusBar().showMessage(f"Read-only ({self.read_only_reason}): nothing can be "
+                                         "imported here.", 8000)
             return
         wizard = panels.make_import_wizard(self.service, self.tasks, files, self)
         if wizard is None:
