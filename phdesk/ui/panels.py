@@ -173,14 +173,17 @@ def _make(module: str, name: str, what: str, parent: QtWidgets.QWidget, *args: A
     return cls(*args, parent=parent) if args else cls(parent)
 
 
-def make_import_wizard(service, tasks, files: list[Path] | None, parent: QtWidgets.QWidget):
-    """The import wizard, or None (with a status message) if it is not available."""
+def make_import_wizard(service, tasks, files: list[Path] | None, parent: QtWidgets.QWidget,
+                       kind: str | None = None):
+    """The import wizard (reading every file as ``kind`` when given), or None (with a status
+    message) if it is not available."""
     cls, reason = _load("import_wizard", "ImportWizard")
     if cls is None:
         parent.statusBar().showMessage(f"Import is not available in this build ({reason}).",
                                        8000)
         return None
-    return cls(service, tasks, [Path(f) for f in files] if files else None, parent=parent)
+    return cls(service, tasks, [Path(f) for f in files] if files else None, parent=parent,
+               kind=kind)
 
 
 def build_panels(window: QtWidgets.QMainWindow, service, centre: QtWidgets.QLayout) -> None:

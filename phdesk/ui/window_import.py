@@ -14,12 +14,16 @@ from PySide6 import QtCore, QtGui
 
 from phdesk.ui import panels, window_actions
 
+INSIGHT_KINDS = {"notes"}   # imports that change nothing mapping reads
+
 
 class WindowImport:
     """Import, export and drag-and-drop, for :class:`MainWindow`."""
 
-    def open_import_wizard(self, files: list[Path] | None = None) -> None:
-        """File ▸ Import…: the import wizard (for dropped files too)."""
+    def open_import_wizard(self, files: list[Path] | None = None,
+                           kind: str | None = None) -> None:
+        """File ▸ Import…: the import wizard (for dropped files too); ``kind`` reads every file
+        as that kind (the notes panel's Import comments…: ``notes``)."""
         if self.service is None:
             self.statusBar().showMessage("The project is still opening; try again shortly.", 5000)
             return
@@ -27,23 +31,31 @@ class WindowImport:
             self.statusBar().showMessage(f"Read-only ({self.read_only_reason}): nothing can be "
                                          "imported here.", 8000)
             return
-        wizard = panels.make_import_wizard(self.service, self.tasks, files, self)
+        wizard = panels.make_import_wizard(self.service, self.tasks, files, self, kind)
         if wizard is None:
             return
         imported = getattr(wizard, "imported", None)
         if imported is not None:
-            imported.connect(lambda _report: self._after_import())
+            imported.connect(self._after_import)
         if files:
             self.settings.last_import_dir = str(Path(files[0]).parent)
         wizard.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         wizard.open()
 
-    def _after_import(self) -> None:
+    def _after_import(self, report=None) -> None:
         """Refresh once the wizard has finished a batch (one refresh for several files)."""
-        self.changed_since_run = True
+        kind = getattr(report, "kind", "")
+        self.imported_kinds = getattr(self, "imported_kinds", set()) | {kind}
+        if kind not in INSIGHT_KINDS:
+            self.changed_since_run = True
         self._import_refresh.start()
 
     def _refresh_after_import(self) -> None:
+        kinds, self.imported_kinds = getattr(self, "imported_kinds", set()), set()
+        panels.call(self.notes_panel, "reload")   # imported notes: the list and their pins
+        if kinds and kinds <= INSIGHT_KINDS:      # nothing mapping reads changed: no rerun
+            self.reload(refresh_register=False)
+            return
         # The old result no longer matches the data: repeat the last run on the new data.
         had_result = self.service.last_result is not None
         self.service.invalidate()
