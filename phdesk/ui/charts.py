@@ -51,7 +51,7 @@ class ChartsPanel(AcrossCharts, QtWidgets.QWidget):
             bar.addWidget(w)
         bar.addStretch(1)
         bar.addWidget(self.export_button)
-        self.need_chart = ci.ChartBox("Need against provision by segment")
+        self.need_chart = ci.ChartBox("Need against provision by segment", lines=20)
         self.composition_chart = ci.ChartBox("Segment composition")
         self.decile_chart = ci.ChartBox("Deprivation decile profile")
         self.gap_chart = ci.ChartBox("Gap chart")
@@ -70,9 +70,12 @@ class ChartsPanel(AcrossCharts, QtWidgets.QWidget):
         self.segment_combo.currentIndexChanged.connect(self.redraw)
         self.category_combo.currentIndexChanged.connect(self._on_category)
         self.export_button.clicked.connect(self._export_dialog)
+        self._resized = QtCore.QTimer(self, singleShot=True, interval=150)
+        self._resized.timeout.connect(self.redraw)
         for attr in CHARTS:
             getattr(self, attr).open_large_requested.connect(
                 lambda a=attr: open_large(self, a))
+            getattr(self, attr).resized.connect(self._resized.start)
         self.redraw()
 
     def draw_into(self, attr: str, box: ci.ChartBox) -> None:

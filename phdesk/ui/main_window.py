@@ -108,6 +108,7 @@ class MainWindow(WindowMapping, WindowImport, WindowLayout, WindowOpening, QtWid
         """Build the panels for the window's first project and read it in the background."""
         self.service = service
         panels.build_panels(self, service, self._centre_layout)
+        self.size_docks_for_panels()
         project_lock.claim(self, service.path)   # read-only when another window has it
         window_actions.refresh_edit_menu(self)
         panels.resolve_mnemonic_clashes(self)

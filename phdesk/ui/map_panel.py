@@ -215,7 +215,8 @@ class MapPanel(MapCombos, MapHits, QtWidgets.QWidget):
             lod = self._lod_fills(np.zeros(n, dtype=np.int64), [brush(BASE_FILL)])
             self.view.fill.set_paths([(p, brush(BASE_FILL)) for p in self._layers.outline],
                                      self._layers.outline, lod)
-            self.legend.set_entries("Areas", [(BASE_FILL, "Area (no measure)")])
+            self.legend.set_entries("Areas", [(BASE_FILL, "Area (no measure)") if n else
+                                              (BASE_FILL, "No areas yet: import boundaries")])
             return
         seg = self.segment_combo.currentText() or None
         cat = self.category_combo.currentText() or None

@@ -82,10 +82,10 @@ def build(panel: QtWidgets.QWidget) -> None:
     layers_title = QtWidgets.QLabel("<b>Asset layers</b>")
     layers_title.setBuddy(panel.layer_list)
     side.addWidget(layers_title)
-    side.addWidget(panel.layer_list, 3)
+    side.addWidget(panel.layer_list, 4)   # layers before details: a short map shows both
     side.addWidget(make_layer_buttons(panel.layer_list, panel))
     side.addWidget(panel.legend, 0)
-    side.addWidget(panel.details, 2)
+    side.addWidget(panel.details, 1)
     side_w = QtWidgets.QWidget()
     side_w.setLayout(side)
     side_w.setFixedWidth(300)

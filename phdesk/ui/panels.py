@@ -27,7 +27,10 @@ LEFT = QtCore.Qt.DockWidgetArea.LeftDockWidgetArea
 RIGHT = QtCore.Qt.DockWidgetArea.RightDockWidgetArea
 BOTTOM = QtCore.Qt.DockWidgetArea.BottomDockWidgetArea
 
-SCROLLED = {"charts"}   # docks whose content may be taller/wider than the dock: scroll, not grow
+# docks whose content may be taller/wider than the dock: scroll, not grow (the tabbed docks'
+# minimum sizes add up to the window's: the ideas and scenario panels made it 1290×788 pixels at
+# least, taller than a 1366×768 laptop screen, so its status bar fell off the bottom)
+SCROLLED = {"charts", "results", "assets", "sources", "notes", "ideas", "scenarios"}
 
 
 @dataclass(frozen=True)
@@ -208,8 +211,10 @@ def rebuild_project_panels(window: QtWidgets.QMainWindow, service) -> None:
     """Another project in the same window: new panels for those that hold the service."""
     for spec in REGISTRY:
         if spec.per_project and spec.dock:
-            setattr(window, spec.attr, replace_dock_widget(
-                window, spec.dock, spec.make(window, service)))
+            panel = spec.make(window, service)
+            setattr(window, spec.attr, panel)
+            replace_dock_widget(window, spec.dock,
+                                _dock_content(window, spec.dock, spec.title, panel))
             connect_view_state(window, spec)
 
 

@@ -34,6 +34,13 @@ class WindowLayout:
                 self._size_docks_on_show = False
         except ValueError:
             log.warning("saved window layout unreadable; using the default")
+        self.default_layout = self._size_docks_on_show   # no saved layout: ours
+
+    def size_docks_for_panels(self) -> None:
+        """The panels replaced the placeholders in the docks: Qt shares the height out again by
+        the new size hints (the map took all but the charts' minimum), so size them again."""
+        if getattr(self, "default_layout", False) and self.isVisible():
+            QtCore.QTimer.singleShot(0, self, lambda: panels.size_docks(self))
 
     def _first_run_geometry(self) -> None:
         """Most of the screen, centred; a small laptop screen is better used maximised."""
@@ -47,12 +54,23 @@ class WindowLayout:
                             min(920, int(avail.height() * 0.92)))
         self.resize(size)
         self.move(avail.center() - QtCore.QPoint(size.width() // 2, size.height() // 2))
-        self.prefers_maximised = avail.width() < 1280 or avail.height() < 760
+        # a 1366×768 laptop (the usual NHS one) has room for the window only maximised
+        self.prefers_maximised = avail.width() < 1440 or avail.height() < 800
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
         if self._size_docks_on_show:   # first show without a saved layout
             self._size_docks_on_show = False
+            # the window manager maximises a moment after the show (a small laptop screen):
+            # size the docks again at the first resize while maximised, or the charts keep
+            # their share of the smaller window and every pixel gained goes to the map
+            self._size_docks_when_maximised = self.prefers_maximised
+            QtCore.QTimer.singleShot(0, self, lambda: panels.size_docks(self))
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if getattr(self, "_size_docks_when_maximised", False) and self.isMaximized():
+            self._size_docks_when_maximised = False
             QtCore.QTimer.singleShot(0, self, lambda: panels.size_docks(self))
 
     def save_layout(self) -> None:
