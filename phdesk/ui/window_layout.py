@@ -32,14 +32,19 @@ class WindowLayout:
             if s.window_state and self.restoreState(
                     QtCore.QByteArray(base64.b64decode(s.window_state))):
                 self._size_docks_on_show = False
+                self._saved_state = QtCore.QByteArray(base64.b64decode(s.window_state))
         except ValueError:
             log.warning("saved window layout unreadable; using the default")
         self.default_layout = self._size_docks_on_show   # no saved layout: ours
 
     def size_docks_for_panels(self) -> None:
         """The panels replaced the placeholders in the docks: Qt shares the height out again by
-        the new size hints (the map took all but the charts' minimum), so size them again."""
-        if getattr(self, "default_layout", False) and self.isVisible():
+        the new size hints (the map took all but the charts' minimum), so size them again, or
+        restore the saved layout again."""
+        saved = getattr(self, "_saved_state", None)
+        if saved is not None:
+            QtCore.QTimer.singleShot(0, self, lambda: self.restoreState(saved))
+        elif getattr(self, "default_layout", False) and self.isVisible():
             QtCore.QTimer.singleShot(0, self, lambda: panels.size_docks(self))
 
     def _first_run_geometry(self) -> None:
