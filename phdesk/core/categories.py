@@ -38,7 +38,8 @@ DEFAULT_RULES: list[tuple[str, tuple[str, ...], bool]] = [
     (r"older|elderly|senior|day cent|dementia|care home|age uk|memory|falls", ("older", "frailty"),
      False),
     (r"mental health|wellbeing cent|talking therap|iapt|crisis cafe", ("mental", "adults"), False),
-    (r"\bgp\b|general practi|surgery|medical cent|health cent|doctor", ("older", "ltc"), True),
+    (GP_PATTERN := r"\bgp\b|general practi|surgery|medical cent|health cent|doctor",
+     ("older", "ltc"), True),
     (r"pharmac|chemist", ("older", "ltc"), True),
     (r"dentist|dental", ("children_15",), True),
     (r"librar", ("children_15", "older"), True),
@@ -116,6 +117,46 @@ def default_serves(category: str, segments: list[str]) -> list[str]:
             for role in roles:
                 out += [s for s in resolve_role(role, segments) if s not in out]
             break
+    return out
+
+
+def is_gp_category(category: str) -> bool:
+    """True when a category's first matching default rule is the GP practice rule."""
+    norm = normalise_category(category)
+    first = next((pattern for pattern, _, _ in DEFAULT_RULES if re.search(pattern, norm)), None)
+    return first == GP_PATTERN
+
+
+def practice_codes_by_postcode(assets: pd.DataFrame, practices: pd.DataFrame) -> pd.DataFrame:
+    """GP sites without a practice code take the code of the practice the GP registrations
+    place at their postcode: the one with the same name, else the only one there (a health
+    centre shared by several practices and unnamed stays unmatched). Their list size then
+    becomes their capacity (docs/mapping.md, "What access means"). Returns a copy; the
+    register itself is never changed."""
+    if practices is None or practices.empty or assets.empty:
+        return assets
+    gp = assets["category"].map(is_gp_category).to_numpy(dtype=bool)
+    code = assets["source_id"].astype("string").str.strip()
+    need = gp & (code.isna() | code.eq("")).to_numpy(dtype=bool)
+    if not need.any():
+        return assets
+    from phdesk.core.geo import normalise_postcode
+
+    def key(postcode: pd.Series, name: pd.Series) -> pd.Series:
+        return postcode.astype(str) + "|" + name.fillna("").map(normalise_category)
+
+    named = pd.Series(practices["practice_code"].to_numpy(dtype=object),
+                      index=key(practices["postcode"], practices["name"]))
+    named = named[~named.index.duplicated(keep=False)]
+    alone = practices.drop_duplicates("postcode", keep=False)
+    by_postcode = pd.Series(alone["practice_code"].to_numpy(dtype=object),
+                            index=alone["postcode"].astype(str))
+    postcode = normalise_postcode(assets["postcode"].fillna("")).astype(str)
+    found = key(postcode, assets["name"]).map(named).fillna(postcode.map(by_postcode))
+    fill = need & found.notna().to_numpy(dtype=bool)
+    out = assets.copy()
+    out["source_id"] = out["source_id"].astype(object)
+    out.loc[fill, "source_id"] = found[fill].to_numpy(dtype=object)
     return out
 
 

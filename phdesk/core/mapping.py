@@ -41,6 +41,7 @@ def load_inputs(project: Project) -> MappingInputs:
     """Read a project's areas, assets, segments, settings and GP list sizes through
     ``phdesk.store.queries``."""
 
+    from phdesk.core.categories import practice_codes_by_postcode
     from phdesk.core.segments import project_segments
     from phdesk.core.vintages import area_deprivation
     from phdesk.store import queries
@@ -51,7 +52,9 @@ def load_inputs(project: Project) -> MappingInputs:
         pd.Series(dep["decile"].to_numpy(dtype=float), index=dep["area_code"].astype(str)))
     table = project_segments(project)
     nbh = queries.neighbourhood_polygons(project)
-    return MappingInputs(areas=areas, assets=queries.assets_frame(project),
+    assets = practice_codes_by_postcode(queries.assets_frame(project),
+                                        queries.gp_practices_by_postcode(project))
+    return MappingInputs(areas=areas, assets=assets,
                          segments=table.population, neighbourhoods=nbh,
                          settings=queries.category_settings(project), info=dict(table.info),
                          list_sizes=queries.gp_list_sizes(project))

@@ -101,6 +101,17 @@ def gp_list_sizes(project: Project) -> pd.Series:
     return pd.Series(df["count"].to_numpy(dtype=float), index=key).groupby(level=0).last()
 
 
+def gp_practices_by_postcode(project: Project) -> pd.DataFrame:
+    """postcode (no spaces, upper case), name, practice_code (upper case) of the practices the
+    GP registrations name with a postcode: how a register without practice codes is matched."""
+    df = project.query("""SELECT DISTINCT practice_postcode AS postcode,
+                                 coalesce(practice_name, '') AS name, practice_code
+                          FROM gp_registrations WHERE practice_postcode IS NOT NULL
+                          AND practice_postcode != ''""")
+    df["practice_code"] = df["practice_code"].astype(str).str.strip().str.upper()
+    return df.drop_duplicates(["postcode", "practice_code"])
+
+
 def category_settings(project: Project) -> pd.DataFrame:
     """category, radius_m, serves (list of segment names) as saved in the project."""
     df = project.query("SELECT category, radius_m, serves FROM category_settings ORDER BY category")

@@ -37,6 +37,12 @@ CREATE TABLE IF NOT EXISTS bridge_areas (
     provenance_id INTEGER REFERENCES provenance(id),
     PRIMARY KEY (vintage, code)
 );
+
+-- the practice's postcode (no spaces, upper case) and name as the registrations file gives them,
+-- so GP sites in a register without practice codes still take their list size
+-- (core/categories.py, practice_codes_by_postcode)
+ALTER TABLE gp_registrations ADD COLUMN practice_postcode TEXT;
+ALTER TABLE gp_registrations ADD COLUMN practice_name TEXT;
 """
 
 # -- planning: scenarios, insight notes, change ideas, scores and decisions ----------------------

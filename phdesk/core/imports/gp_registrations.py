@@ -67,6 +67,9 @@ def _columns(columns: list[str]) -> dict:
         "age": find_column(columns, *AGE_NAMES),
         "date": find_column(columns, "extract date", "date", "extract_date"),
         "type": find_column(columns, "type", "org type"),
+        # the practice's own postcode: lets a register without practice codes take list sizes
+        "postcode": find_column(columns, "practice postcode", "postcode"),
+        "name": find_column(columns, "practice name", "name"),
     }
     cols["bands"] = [c for c in columns if BAND_COLUMN.match(c.strip())
                      and c not in (cols["practice"], cols["count"])]
@@ -106,6 +109,10 @@ def _long(df: pd.DataFrame, cols: dict, rows: np.ndarray) -> pd.DataFrame:
         "date": (df[cols["date"]].astype("string").str.strip() if cols["date"]
                  else pd.Series(pd.NA, index=df.index, dtype="string")),
         "value": df[cols["count"]].astype("string"), "column": cols["count"],
+        "postcode": (geo.normalise_postcode(df[cols["postcode"]]) if cols["postcode"]
+                     else pd.Series(pd.NA, index=df.index, dtype="string")),
+        "name": (df[cols["name"]].astype("string").str.strip() if cols["name"]
+                 else pd.Series(pd.NA, index=df.index, dtype="string")),
     })
     if not cols["bands"]:
         return base
@@ -192,7 +199,9 @@ def prepare(path: Path, ctx):
     dates = _dates(long["date"], ctx.options, report)
     out = pd.DataFrame({"practice_code": long["practice"], "area_code": long["area"].fillna(""),
                         "age_band": age, "sex": sex, "count": counts,
-                        "extract_date": dates}).loc[ok].reset_index(drop=True)
+                        "extract_date": dates,
+                        "practice_postcode": long["postcode"],
+                        "practice_name": long["name"]}).loc[ok].reset_index(drop=True)
     report.rows_accepted = int(len(np.unique(long["row"].to_numpy()[ok])))
     _warn_unknown_areas(out, ctx, report)
     report.details.update({
@@ -202,9 +211,12 @@ def prepare(path: Path, ctx):
 
     def write(db, provenance_id: int, prog) -> None:
         sql = ("INSERT INTO gp_registrations (practice_code, area_code, age_band, sex, count, "
-               "extract_date, provenance_id) VALUES (?, ?, ?, ?, ?, ?, ?) "
+               "extract_date, practice_postcode, practice_name, provenance_id) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                "ON CONFLICT(practice_code, area_code, age_band, sex) DO UPDATE SET "
                "count = excluded.count, extract_date = excluded.extract_date, "
+               "practice_postcode = excluded.practice_postcode, "
+               "practice_name = excluded.practice_name, "
                "provenance_id = excluded.provenance_id "
                # an older (or undated) extract never replaces a newer one
                "WHERE gp_registrations.extract_date IS NULL "

@@ -176,3 +176,43 @@ def test_cancel_rolls_back(project, tmp_path):
                    cancelled=lambda: project.counts()["gp_registrations"] > 0
                    or project.scalar("SELECT count(*) FROM provenance") > 0)
     assert project.counts()["gp_registrations"] == 0 and project.counts()["provenance"] == 0
+
+
+# Trafford's published list sizes: name and postcode, beside a register with no practice codes
+TRAFFORD_REGS = ("practice_code,practice_name,practice_postcode,registered_patients,ward_code,"
+                 "ward_name,msoa_code,msoa_hcl_name,locality")
+
+
+def test_a_register_without_codes_takes_list_sizes_by_postcode_and_name(project, tmp_path):
+    import pandas as pd
+
+    from phdesk.core.categories import practice_codes_by_postcode
+    from phdesk.core.mapping_stages import asset_capacity
+    from phdesk.store import queries
+
+    f = write(tmp_path / "trafford_gp_patient_registrations.csv", [
+        TRAFFORD_REGS,
+        "P91008,Shay Lane Medical Centre (Kelman),WA15 8NZ,6233,E05015249,Hale,E02001,Hale,South",
+        "P91011,Shay Lane Medical Centre (Patel),WA15 8NZ,5386,E05015249,Hale,E02001,Hale,South",
+        "P91003,Park Medical Practice,WA15 7XR,7855,E05015257,Timperley,E02001,Tim,South",
+        "P91019,Partington Central Surgery,M31 4FL,3835,E05015244,Bucklow,E02001,Part,West",
+        "P91026,Partington Family Practice,M31 4FL,6683,E05015244,Bucklow,E02001,Part,West"])
+    run_import(project, f)
+    practices = queries.gp_practices_by_postcode(project)
+    assert len(practices) == 5 and set(practices["postcode"]) == {"WA158NZ", "WA157XR", "M314FL"}
+    assets = pd.DataFrame({
+        "name": ["Shay Lane Medical Centre (Patel)", "Park Surgery", "Partington Health Centre",
+                 "Boots", "Shay Lane Medical Centre (Kelman)"],
+        "category": ["Trafford General Practices"] * 3 + ["Pharmacy", "GP practice"],
+        "postcode": ["WA15 8NZ", "wa157xr", "M31 4FL", "WA15 7XR", "WA15 8NZ"],
+        "source_id": [None, None, None, None, "P99999"], "capacity": [None] * 5})
+    matched = practice_codes_by_postcode(assets, practices)
+    # same postcode and name; the only practice at its postcode; a shared health centre with
+    # another name stays unmatched; a pharmacy at a practice's postcode is not a practice; a
+    # code the register gives is kept
+    assert matched["source_id"].where(matched["source_id"].notna(), None).tolist() == [
+        "P91011", "P91003", None, None, "P99999"]
+    assert assets["source_id"].isna().sum() == 4                # the register is not changed
+    cap, source = asset_capacity(matched, queries.gp_list_sizes(project))
+    assert cap.tolist() == [5386.0, 7855.0, 1.0, 1.0, 1.0]
+    assert source.tolist() == ["list size", "list size", "default", "default", "default"]
