@@ -87,6 +87,10 @@ def _combo_with_none(items: list[str], none_text: str, current: str | None
     return combo
 
 
+NO_NOTES = ("No notes yet: add what people said (Add note…), or import a survey or "
+            "workshop's comments (Import comments…)")
+
+
 class NotesPanel(QtWidgets.QWidget):
     """List, filter, add/edit/delete notes; pins on the window's map; follows the view state."""
 
@@ -244,7 +248,9 @@ class NotesPanel(QtWidgets.QWidget):
         self.view.resizeColumnsToContents()
         self.view.setColumnWidth(4, max(self.view.columnWidth(4), 200))
         n, total = len(self.shown), len(self.notes)
-        self.count_label.setText(f"{n} of {total} notes" if n != total else f"{total} notes")
+        self.count_label.setText(
+            NO_NOTES if total == 0 else
+            f"{n} of {total} notes" if n != total else f"{total} notes")
         if chosen is not None:
             self.choose(chosen, go=False)
 

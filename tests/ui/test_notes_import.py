@@ -62,6 +62,16 @@ def test_notes_panel_imports_comments_through_the_wizard(make_main_window, qtbot
     wiz.close()
 
 
+def test_an_empty_notes_list_says_how_to_fill_it(make_main_window, tmp_path, qtbot):
+    from phdesk.ui.notes_panel import NO_NOTES
+
+    win = make_main_window()
+    assert win.open_path(tmp_path / "new.phdesk", create=True)
+    assert win.tasks.wait(30_000)
+    qtbot.waitUntil(lambda: win.notes_panel.count_label.text() == NO_NOTES, timeout=10_000)
+    assert "Import comments" in NO_NOTES
+
+
 def test_import_comments_is_off_when_read_only(make_main_window, demo_path):
     first = make_main_window(demo_path)
     second = make_main_window(demo_path)
