@@ -1,191 +1,125 @@
-"""Bulk geometry -> QPainterPath building for the map (EPSG:27700 metres).
+"""The map's layers from areas and assets, and the measures it can colour by (EPSG:27700 metres).
 
-Why it exists: drawing tens of thousands of polygons one ``drawPolygon`` call at a time is slow
-(DESIGN.md, Known traps). Here every ring of every polygon is flattened once into numpy arrays
-(shapely 2 vectorised ``get_parts`` / ``get_rings`` / ``get_coordinates``), and a colour class is
-one ``QPainterPath`` built from a boolean mask over those arrays (``pyqtgraph.arrayToQPath`` with
-a connect array that breaks between rings). These functions take plain data and return arrays or
-paths, touch no widget, and so can run on a worker thread.
+Why it exists: everything the map draws is built here from plain data, off the GUI thread if
+wanted: the areas' rings as numpy arrays and the paths made from them (``map_paths``), the
+neighbourhood borders and label points (``map_borders``, from the same arrays: no union), the
+asset table, a spatial index for hit-testing. What the first picture does not need is built on
+first use (area edges, the dissolved neighbourhood shapes) or beside it (the simplified rings
+for zoomed-out views, on a background thread). docs/ARCHITECTURE.md, map rendering.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pyqtgraph as pg
 import shapely
 from PySide6 import QtCore, QtGui
 
 from phdesk.core import measures as catalogue
-from phdesk.ui.map_outlines import dissolve  # noqa: F401 - part of this module's interface
-
-
-@dataclass
-class RingArrays:
-    """All rings of ``n`` polygons flattened: vertex coordinates grouped by owner polygon.
-
-    ``x``/``y`` metres; ``connect[i] == 1`` joins vertex i to i + 1 (0 at each ring's last
-    vertex); vertices of polygon j are ``x[start[j]:start[j] + count[j]]``.
-    """
-
-    x: np.ndarray
-    y: np.ndarray
-    connect: np.ndarray
-    start: np.ndarray
-    count: np.ndarray
-
-    @property
-    def n(self) -> int:
-        return len(self.count)
-
-    def mask_for(self, polygons: np.ndarray) -> np.ndarray:
-        """Vertex mask selecting the polygons where ``polygons`` (bool, length n) is True."""
-        return np.repeat(np.asarray(polygons, dtype=bool), self.count)
-
-
-def ring_arrays(geoms) -> RingArrays:
-    """Flatten (multi)polygons into ring arrays. ``None``/empty geometries get no vertices."""
-    geoms = np.asarray(geoms, dtype=object)
-    n = len(geoms)
-    valid = np.array([g is not None for g in geoms], dtype=bool)
-    g = np.full(n, None, dtype=object)
-    g[valid] = geoms[valid]
-    parts, part_owner = shapely.get_parts(g, return_index=True)
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
-    coords, vert_ring = shapely.get_coordinates(rings, return_index=True)
-    owner = part_owner[ring_part][vert_ring] if len(coords) else np.zeros(0, dtype=np.int64)
-    # get_parts/get_rings/get_coordinates keep input order, so each polygon's vertices are one run
-    count = np.bincount(owner, minlength=n).astype(np.int64)
-    start = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
-    connect = np.ones(len(coords), dtype=np.int32)
-    if len(coords):
-        last = np.flatnonzero(np.diff(vert_ring) != 0)
-        connect[last] = 0
-        connect[-1] = 0
-    return RingArrays(coords[:, 0].copy(), coords[:, 1].copy(), connect, start, count)
-
-
-def path_for(rings: RingArrays, polygons: np.ndarray | None = None) -> QtGui.QPainterPath:
-    """One QPainterPath (odd-even fill, so holes stay holes) for the selected polygons."""
-    if polygons is None:
-        x, y, c = rings.x, rings.y, rings.connect
-    else:
-        m = rings.mask_for(polygons)
-        x, y, c = rings.x[m], rings.y[m], rings.connect[m]
-    if len(x) == 0:
-        return QtGui.QPainterPath()
-    path = pg.arrayToQPath(x, y, connect=c, finiteCheck=False)
-    path.setFillRule(QtCore.Qt.FillRule.OddEvenFill)
-    return path
-
-
-def tile_ids(rings: RingArrays, per_tile: int = 500) -> np.ndarray:
-    """A square-grid tile number for each polygon (by the mean of its vertices), about
-    ``per_tile`` polygons to a tile, so the map can skip paths outside the part on screen."""
-    n = rings.n
-    k = max(1, int(np.ceil(np.sqrt(n / per_tile))))
-    if k == 1 or len(rings.x) == 0:
-        return np.zeros(n, dtype=np.int64)
-    owner = np.repeat(np.arange(n), rings.count)
-    cnt = np.maximum(rings.count, 1)
-    mx = np.bincount(owner, weights=rings.x, minlength=n) / cnt
-    my = np.bincount(owner, weights=rings.y, minlength=n) / cnt
-    gx = np.clip(((mx - rings.x.min()) / (np.ptp(rings.x) or 1) * k).astype(np.int64), 0, k - 1)
-    gy = np.clip(((my - rings.y.min()) / (np.ptp(rings.y) or 1) * k).astype(np.int64), 0, k - 1)
-    return gy * k + gx
-
-
-def grouped_paths(rings: RingArrays, key: np.ndarray) -> list[tuple[int, QtGui.QPainterPath]]:
-    """One path per distinct ``key`` value (int per polygon), built from contiguous slices after
-    one reordering of the vertex arrays (no per-group masking of all vertices)."""
-    key = np.asarray(key, dtype=np.int64)
-    order = np.argsort(key, kind="stable")
-    counts = rings.count[order]
-    # vertex index of every vertex of the reordered polygons: start of its polygon + offset
-    total = int(counts.sum())
-    first = np.repeat(rings.start[order] - (np.cumsum(counts) - counts), counts)
-    idx = first + np.arange(total)
-    x, y, c = rings.x[idx], rings.y[idx], rings.connect[idx]
-    keys_sorted = key[order]
-    bounds = np.concatenate([[0], np.cumsum(counts)])
-    out = []
-    for k in np.unique(keys_sorted):
-        lo, hi = np.searchsorted(keys_sorted, [k, k + 1])
-        a, b = int(bounds[lo]), int(bounds[hi])
-        if b > a:
-            path = pg.arrayToQPath(x[a:b], y[a:b], connect=c[a:b], finiteCheck=False)
-            path.setFillRule(QtCore.Qt.FillRule.OddEvenFill)
-            out.append((int(k), path))
-    return out
-
-
-def class_paths(rings: RingArrays, classes: np.ndarray, tiles: np.ndarray | None = None
-                ) -> list[tuple[int, QtGui.QPainterPath]]:
-    """(class, path) pairs: one path per colour class (-1 = no data) and tile."""
-    classes = np.asarray(classes, dtype=np.int64)
-    tiles = np.zeros(len(classes), dtype=np.int64) if tiles is None else tiles
-    n_tiles = int(tiles.max()) + 1 if len(tiles) else 1
-    pairs = grouped_paths(rings, (classes + 1) * n_tiles + tiles)
-    return [(k // n_tiles - 1, p) for k, p in pairs]
-
-
-def boundary_path(geoms) -> QtGui.QPainterPath:
-    """Outline-only path of polygons (for neighbourhood borders)."""
-    return path_for(ring_arrays(geoms))
-
-
-def circle_path(x: np.ndarray, y: np.ndarray, radius: float, segments: int = 48
-                ) -> QtGui.QPainterPath:
-    """Circles of ``radius`` metres around points, built in bulk (one path, winding fill so the
-    union of overlapping catchments shows once)."""
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    ok = np.isfinite(x) & np.isfinite(y)
-    x, y = x[ok], y[ok]
-    if len(x) == 0 or radius <= 0:
-        return QtGui.QPainterPath()
-    t = np.linspace(0, 2 * np.pi, segments + 1)
-    cx = (x[:, None] + radius * np.cos(t)[None, :]).ravel()
-    cy = (y[:, None] + radius * np.sin(t)[None, :]).ravel()
-    connect = np.ones((len(x), segments + 1), dtype=np.int32)
-    connect[:, -1] = 0
-    path = pg.arrayToQPath(cx, cy, connect=connect.ravel(), finiteCheck=False)
-    path.setFillRule(QtCore.Qt.FillRule.WindingFill)
-    return path
-
+from phdesk.ui.map_borders import Borders, neighbourhood_borders, neighbourhood_labels
+from phdesk.ui.map_outlines import dissolve
+from phdesk.ui.map_paths import (  # noqa: F401 - part of this module's interface
+    RingArrays,
+    array_path,
+    boundary_path,
+    circle_path,
+    class_paths,
+    grouped_paths,
+    path_for,
+    ring_arrays,
+    tile_ids,
+)
 
 LOD_MIN_VERTICES = 300_000   # below this, drawing every vertex is fast enough at any zoom
+# One background thread for the neighbourhood borders (needed by the first paint, made while
+# the GUI thread builds the rest) and then the simplified rings (needed later). Their numpy
+# sorts and GEOS calls release the GIL, so on two cores they run beside the GUI thread.
+_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="map-layers")
+
+
+def _simplified(geoms: np.ndarray, tolerance_m: float) -> RingArrays:
+    return ring_arrays(shapely.simplify(geoms, tolerance_m, preserve_topology=False))
 
 
 @dataclass
 class BaseLayers:
-    """Everything the map needs from the areas and assets, built off the GUI thread if wanted.
+    """Everything the map needs from the areas and assets.
 
     ``areas``: code, name, neighbourhood (row order = polygon order of ``rings``);
-    ``tiles``: tile number per area; ``outline``: area edges, one path per tile;
-    ``nbhd``: dissolved neighbourhoods (group, geometry, label_x, label_y); ``nbhd_outline``:
-    their borders; ``assets``: id, name, category, easting, northing (placed assets only);
-    ``extent``: (xmin, ymin, xmax, ymax) metres.
+    ``tiles``: tile number per area; ``labels``: a point inside each neighbourhood (group,
+    label_x, label_y); ``borders``: neighbourhood borders (``.path``, ``.path_of(name)``),
+    made on a background thread (the property waits for them); ``assets``: id, name,
+    category, easting, northing (placed assets only);
+    ``extent``: (xmin, ymin, xmax, ymax) metres. Built on first use: ``outline`` (area edges,
+    one path per tile), ``nbhd`` (dissolved neighbourhoods: group, geometry, label_x,
+    label_y). ``lod``: simplified rings for zoomed-out views of big data (None for small),
+    made on a background thread; ``lod_ready()`` says whether they are there yet.
     """
 
     areas: pd.DataFrame
     geoms: np.ndarray
     rings: RingArrays
     tiles: np.ndarray
-    outline: list[QtGui.QPainterPath]
-    nbhd: pd.DataFrame
-    nbhd_outline: QtGui.QPainterPath
+    labels: pd.DataFrame
+    _borders: Future
     assets: pd.DataFrame
     tree: shapely.STRtree
     extent: tuple[float, float, float, float]
-    lod: RingArrays | None = None   # simplified rings for zoomed-out views (big data only)
     lod_m_per_px: float = float("inf")   # use ``lod`` at this many metres per pixel or more
+    _lod: Future | None = None
+    _cache: dict = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def bounds(self) -> QtCore.QRectF:
+        """The rectangle the area polygons cover (metres; empty when there are none)."""
+        if not len(self.rings.x):
+            return QtCore.QRectF()
+        x, y = self.rings.x, self.rings.y
+        return QtCore.QRectF(x.min(), y.min(), np.ptp(x), np.ptp(y))
+
+    @property
+    def borders(self) -> Borders:
+        return self._borders.result()
+
+    @property
+    def nbhd_outline(self) -> QtGui.QPainterPath:
+        return self.borders.path
+
+    @property
+    def outline(self) -> list[QtGui.QPainterPath]:
+        """Area edges, one path per tile (drawn only zoomed in, so built on first need)."""
+        with self._lock:
+            if "outline" not in self._cache:
+                self._cache["outline"] = [p for _, p in grouped_paths(self.rings, self.tiles)]
+            return self._cache["outline"]
+
+    @property
+    def nbhd(self) -> pd.DataFrame:
+        """Neighbourhoods dissolved from their areas (for the few views that fill or measure
+        the shapes), with the border's label points; built on first use."""
+        with self._lock:
+            if "nbhd" not in self._cache:
+                nb = self.areas["neighbourhood"].to_numpy(dtype=object)
+                out = dissolve(self.geoms, nb).drop(columns=["label_x", "label_y"])
+                self._cache["nbhd"] = out.merge(self.labels, on="group", how="left")
+            return self._cache["nbhd"]
+
+    def lod_ready(self) -> bool:
+        return self._lod is not None and self._lod.done()
+
+    @property
+    def lod(self) -> RingArrays | None:
+        """The simplified rings (waits for the background thread), None for small data."""
+        return None if self._lod is None else self._lod.result()
 
 
 def build_base_layers(areas: pd.DataFrame, assets: pd.DataFrame) -> BaseLayers:
-    """Flatten area polygons, dissolve neighbourhoods, index areas for hit-testing.
+    """Flatten area polygons, find neighbourhood borders, index areas for hit-testing.
 
     ``areas`` as ``queries.areas_frame`` (code, name, neighbourhood, geometry shapely EPSG:27700);
     ``assets`` as ``queries.assets_frame`` (id, name, category, easting, northing). Plain data
@@ -196,15 +130,15 @@ def build_base_layers(areas: pd.DataFrame, assets: pd.DataFrame) -> BaseLayers:
              else np.full(len(a), None, dtype=object))
     rings = ring_arrays(geoms)
     tiles = tile_ids(rings)
-    outline = [p for _, p in grouped_paths(rings, tiles)]
     nb = a["neighbourhood"] if "neighbourhood" in a else pd.Series([None] * len(a))
-    nbhd = dissolve(geoms, nb.astype(object).where(nb.notna(), None).to_numpy())
-    nbhd_outline = boundary_path(nbhd["geometry"].to_numpy()) if len(nbhd) else \
-        QtGui.QPainterPath()
+    nb = nb.astype(object).where(nb.notna(), None).to_numpy()
+    tree = shapely.STRtree(geoms)
+    borders = _POOL.submit(neighbourhood_borders, rings, geoms, nb, tree)
+    labels = neighbourhood_labels(rings, geoms, nb)
     frame = pd.DataFrame({
         "code": a["code"].astype(str).to_numpy() if "code" in a else np.arange(len(a)).astype(str),
         "name": a["name"].astype(object).to_numpy() if "name" in a else None,
-        "neighbourhood": nb.astype(object).where(nb.notna(), None).to_numpy(),
+        "neighbourhood": nb,
     })
     cols = ["id", "name", "category", "easting", "northing"]
     s = assets.reindex(columns=cols).copy() if assets is not None else pd.DataFrame(columns=cols)
@@ -213,20 +147,36 @@ def build_base_layers(areas: pd.DataFrame, assets: pd.DataFrame) -> BaseLayers:
     s = s[np.isfinite(s["easting"].to_numpy(float)) & np.isfinite(s["northing"].to_numpy(float))]
     s["category"] = s["category"].astype(object).where(s["category"].notna(), "Uncategorised")
     s = s.reset_index(drop=True)
-    have = np.array([g is not None for g in geoms], dtype=bool)
-    tree = shapely.STRtree(np.where(have, geoms, None))
-    xs = np.concatenate([rings.x, s["easting"].to_numpy(float)])
-    ys = np.concatenate([rings.y, s["northing"].to_numpy(float)])
+    xs, ys = s["easting"].to_numpy(float), s["northing"].to_numpy(float)
+    if len(rings.x):
+        xs = np.concatenate([[rings.x.min(), rings.x.max()], xs])
+        ys = np.concatenate([[rings.y.min(), rings.y.max()], ys])
     extent = ((float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()))
               if len(xs) else (0.0, 0.0, 1000.0, 1000.0))
     lod, lod_m = None, float("inf")
     if len(rings.x) > LOD_MIN_VERTICES:
         # Zoomed out, most areas are a few pixels: polygons simplified to half a pixel of the
         # view that shows everything draw the same picture from a fraction of the vertices.
+        # The first paint does not wait for them (it draws every vertex, as fast as building
+        # them would be); views after it use them once they are there.
         lod_m = max(extent[2] - extent[0], extent[3] - extent[1]) / 2000
-        lod = ring_arrays(shapely.simplify(geoms, lod_m, preserve_topology=False))
-    return BaseLayers(frame, geoms, rings, tiles, outline, nbhd, nbhd_outline, s, tree, extent,
-                      lod, lod_m)
+        lod = _POOL.submit(_simplified, geoms, lod_m)
+    return BaseLayers(frame, geoms, rings, tiles, labels, borders, s, tree, extent, lod_m, lod)
+
+
+def lod_fills(layers: BaseLayers, classes: np.ndarray, brushes: list
+              ) -> tuple[object, float] | None:
+    """(builder, metres per pixel) of fill paths from the simplified rings, for zoomed-out
+    views of big data (None for small data). The builder (``FillItem.set_paths``) returns
+    (path, brush) pairs, or None while the rings are still being made."""
+    if layers.lod_m_per_px == float("inf"):
+        return None
+
+    def build():
+        if not layers.lod_ready():
+            return None
+        return [(p, brushes[k]) for k, p in class_paths(layers.lod, classes, layers.tiles)]
+    return build, layers.lod_m_per_px
 
 
 def area_at(layers: BaseLayers, x: float, y: float) -> int | None:
@@ -332,8 +282,10 @@ def _filter(df: pd.DataFrame, segment: str | None, category: str | None) -> pd.D
 def _indexed(df: pd.DataFrame | None, key: str, col: str) -> pd.Series:
     if df is None or df.empty or col not in df:
         return pd.Series(dtype=float)
-    s = pd.to_numeric(df[col], errors="coerce")
-    return pd.Series(s.to_numpy(float), index=df[key].to_numpy()).groupby(level=0).first()
+    s = pd.Series(pd.to_numeric(df[col], errors="coerce").to_numpy(float),
+                  index=df[key].to_numpy())
+    # one row per key (the usual case) needs no grouping; else the first value known per key
+    return s if s.index.is_unique else s.groupby(level=0).first()
 
 
 def catchment_radius(result, category: str | None) -> float:

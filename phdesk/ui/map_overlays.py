@@ -30,7 +30,7 @@ def note_positions(notes: pd.DataFrame, layers) -> pd.DataFrame:
     x = pd.to_numeric(notes["easting"], errors="coerce").to_numpy(float, copy=True)
     y = pd.to_numeric(notes["northing"], errors="coerce").to_numpy(float, copy=True)
     assets = layers.assets.set_index("id")
-    nb = layers.nbhd.set_index("group")
+    nb = layers.labels.set_index("group")
     spread = 0.03 * max(layers.extent[2] - layers.extent[0], 1.0)
     per_label: dict[str, int] = {}
     for i, row in enumerate(notes.itertuples(index=False)):

@@ -103,11 +103,10 @@ class MapPanel(MapCombos, MapHits, QtWidgets.QWidget):
         self._layers = layers
         self._selected_nbhd = None
         self.view.highlight.setPath(QtGui.QPainterPath())
-        self.view.fill.set_borders(layers.nbhd_outline)
-        show_labels = len(layers.nbhd) <= 120   # beyond that labels only clutter (and cost)
-        self.view.set_labels(layers.nbhd["group"] if show_labels else [],
-                             layers.nbhd["label_x"] if show_labels else [],
-                             layers.nbhd["label_y"] if show_labels else [])
+        self.view.fill.set_borders(lambda: layers.borders.path)   # (made on a worker)
+        labels = layers.labels
+        labels = labels if len(labels) <= 120 else labels[:0]   # more only clutter (and cost)
+        self.view.set_labels(labels["group"], labels["label_x"], labels["label_y"])
         self.view.set_labels_visible(self.labels_check.isChecked())
         QtCore.QTimer.singleShot(0, self, self.view.declutter_labels)
         self._build_asset_layers()
@@ -131,9 +130,8 @@ class MapPanel(MapCombos, MapHits, QtWidgets.QWidget):
         self._selected_nbhd = name
         path = QtGui.QPainterPath()
         if name and self._layers is not None:
-            hit = self._layers.nbhd[self._layers.nbhd["group"] == name]
-            if len(hit):
-                path = ml.boundary_path(hit["geometry"].to_numpy())
+            path = self._layers.borders.path_of(name)
+            if not path.isEmpty():
                 n = int((self._layers.areas["neighbourhood"] == name).sum())
                 self._show_details(mt.neighbourhood_details(
                     name, n, self._profile, self._measure, self._nb_values))
@@ -212,9 +210,11 @@ class MapPanel(MapCombos, MapHits, QtWidgets.QWidget):
         brush = pg.mkBrush
         if self._measure is None:
             self._values, self._nb_values, self._edges = np.full(n, np.nan), None, np.array([])
-            lod = self._lod_fills(np.zeros(n, dtype=np.int64), [brush(BASE_FILL)])
-            self.view.fill.set_paths([(p, brush(BASE_FILL)) for p in self._layers.outline],
-                                     self._layers.outline, lod)
+            lay, base = self._layers, brush(BASE_FILL)
+            self.view.fill.set_paths(lambda: [(p, base) for p in lay.outline],
+                                     lambda: lay.outline,
+                                     ml.lod_fills(lay, np.zeros(n, dtype=np.int64), [base]),
+                                     lay.bounds)
             self.legend.set_entries("Areas", [(BASE_FILL, "Area (no measure)") if n else
                                               (BASE_FILL, "No areas yet: import boundaries")])
             return
@@ -232,8 +232,9 @@ class MapPanel(MapCombos, MapHits, QtWidgets.QWidget):
         def fills() -> list:   # built when a view first needs full detail (FillItem.set_paths)
             return [(p, brushes[k]) for k, p in ml.class_paths(rings, classes, tiles)]
 
-        outline = self._layers.outline if self._measure.level == "areas" else []
-        self.view.fill.set_paths(fills, outline, self._lod_fills(classes, brushes))
+        lay = self._layers
+        outline = (lambda: lay.outline) if self._measure.level == "areas" else []
+        self.view.fill.set_paths(fills, outline, ml.lod_fills(lay, classes, brushes), lay.bounds)
         entries = list(zip(colours, labels, strict=True))
         if len(classes) and (classes < 0).all():   # say why, and what to import next
             entries = [(palettes.NO_DATA, mt.empty_reason(self._measure))]
@@ -245,14 +246,6 @@ class MapPanel(MapCombos, MapHits, QtWidgets.QWidget):
         self.legend.set_entries(title, entries)
         if self._selected_nbhd:
             self.select_neighbourhood(self._selected_nbhd)
-
-    def _lod_fills(self, classes: np.ndarray, brushes: list) -> tuple[list, float] | None:
-        """Fill paths from the simplified rings, for zoomed-out views of big data."""
-        lay = self._layers
-        if lay.lod is None:
-            return None
-        pairs = ml.class_paths(lay.lod, classes, lay.tiles)
-        return [(p, brushes[k]) for k, p in pairs], lay.lod_m_per_px
 
     def _update_catchments(self, *_):
         """Circles of the catchment radius around the chosen category's assets."""

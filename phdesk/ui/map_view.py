@@ -9,178 +9,14 @@ handles the keyboard: + / - zoom, arrow keys pan, Home resets.
 
 from __future__ import annotations
 
-import logging
-
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from phdesk.ui import palettes
-
-log = logging.getLogger(__name__)
+from phdesk.ui.map_fill import FillItem
 
 # translucent white behind text on the map: dark text stays >= 4.5:1 over any fill colour
 LABEL_BACKGROUND = (255, 255, 255, 215)
-
-
-class FillItem(pg.GraphicsObject):
-    """The choropleth: filled paths (one per colour class), thin area edges and neighbourhood
-    borders, all in map coordinates (metres), drawn through an image cache.
-
-    Filling a few hundred thousand vertices takes tens of milliseconds, too slow to repeat on
-    every frame of a pan. So the item renders the view plus a margin of ``MARGIN`` of the view on
-    each side into an image once, and while the scale stays the same and the view stays inside
-    that image, a repaint is one ``drawImage``. Zooming re-renders; the margin is kept small (an
-    arrow-key pan, a tenth of the view, fits) because every zoom step pays for it: a half-view
-    margin drew four times the view. The edge pen is cosmetic (constant pixel
-    width) and edges are skipped when zoomed out so far that they would be a grey smear.
-    """
-
-    MARGIN = 0.15   # fraction of the view rendered beyond each edge (1.69 x the view's area)
-
-    def __init__(self):
-        super().__init__()
-        self._paint_failed = False
-        self._fills: list[tuple[QtGui.QPainterPath, QtGui.QBrush, QtCore.QRectF]] = []
-        self._fills_later = None   # builds self._fills when first needed (see set_paths)
-        self._lod_fills: list[tuple[QtGui.QPainterPath, QtGui.QBrush, QtCore.QRectF]] = []
-        self._lod_m_per_px = float("inf")
-        self.used_lod = False   # whether the last render used the simplified fills
-        self._outline: list[QtGui.QPainterPath] = []
-        self._outline_pen = pg.mkPen(QtGui.QColor(255, 255, 255, 200), width=0.6)
-        self._borders = QtGui.QPainterPath()
-        self._border_pen = pg.mkPen(palettes.TEXT, width=1.6)
-        self._rect = QtCore.QRectF()
-        self.outline_min_pixels_per_km = 25.0  # draw area edges only when zoomed in this far
-        self._cache: tuple[tuple[float, float], QtCore.QRectF, QtGui.QImage] | None = None
-        self.renders = 0   # how many times the paths were really drawn (for tests and tuning)
-
-    def set_paths(self, fills, outline: list[QtGui.QPainterPath] | None = None,
-                  lod: tuple[list[tuple[QtGui.QPainterPath, QtGui.QBrush]], float] | None = None
-                  ) -> None:
-        """Replace the fill paths (and the area edges if given). No geometry work happens here.
-
-        ``fills``: (path, brush) pairs, or with ``lod`` a function returning them, called the
-        first time a view is drawn without the simplified fills (a zoomed-out map, as at a
-        project load, never needs the full-detail paths, the bulk of a recolour). Paths split by
-        map tile let a zoomed-in render skip everything off screen. ``lod``: simplified fills
-        and the metres per pixel from which to use them instead."""
-        self.prepareGeometryChange()
-        self._fills_later = fills if callable(fills) and lod is not None else None
-        if callable(fills) and lod is None:
-            fills = fills()
-        self._fills = [] if self._fills_later else \
-            [(p, b, p.boundingRect()) for p, b in fills if not p.isEmpty()]
-        self._lod_fills = [] if lod is None else \
-            [(p, b, p.boundingRect()) for p, b in lod[0] if not p.isEmpty()]
-        self._lod_m_per_px = float("inf") if lod is None else float(lod[1])
-        if outline is not None:
-            self._outline = [(p, p.boundingRect()) for p in outline if not p.isEmpty()]
-        self._update_rect()
-
-    def _full_fills(self) -> list[tuple[QtGui.QPainterPath, QtGui.QBrush, QtCore.QRectF]]:
-        if self._fills_later is not None:
-            build, self._fills_later = self._fills_later, None
-            self._fills = [(p, b, p.boundingRect()) for p, b in build() if not p.isEmpty()]
-        return self._fills
-
-    def set_borders(self, path: QtGui.QPainterPath) -> None:
-        """Neighbourhood borders, drawn over the fills in a dark, heavier line."""
-        self.prepareGeometryChange()
-        self._borders = path
-        self._update_rect()
-
-    def set_outline_visible_from(self, pixels_per_km: float) -> None:
-        self.outline_min_pixels_per_km = pixels_per_km
-        self.invalidate()
-
-    def invalidate(self) -> None:
-        self._cache = None
-        self.update()
-
-    def _update_rect(self) -> None:
-        rect = QtCore.QRectF()
-        # (the simplified fills cover the same ground as the full ones still to be built)
-        for *_, r in self._fills + self._lod_fills + self._outline:
-            rect = rect.united(r)
-        self._rect = rect.united(self._borders.boundingRect())
-        self.invalidate()
-
-    def boundingRect(self) -> QtCore.QRectF:
-        return self._rect
-
-    def rendered_area(self) -> QtCore.QRectF:
-        """The map rectangle (metres) held in the image cache (empty when there is none)."""
-        return QtCore.QRectF(self._cache[1]) if self._cache is not None else QtCore.QRectF()
-
-    def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
-        # an exception escaping a Python paint() override can take the whole process down in a
-        # frozen build (seen once in shiboken): log it and leave this frame unpainted instead
-        try:
-            self._paint(painter, widget)
-        except Exception:
-            if not self._paint_failed:
-                log.exception("map paint failed")
-            self._paint_failed = True
-
-    def _paint(self, painter: QtGui.QPainter, widget) -> None:
-        t = painter.worldTransform()
-        # (isRotating, not an enum ">" comparison: that crashes PySide6 6.11 on Python 3.11)
-        if t.isRotating() or widget is None:
-            self._draw(painter, abs(t.m11()), self._rect)   # rotated or printing: direct
-            return
-        inv, ok = t.inverted()
-        view = inv.mapRect(QtCore.QRectF(widget.rect())).intersected(self._rect)
-        if view.isEmpty():
-            return
-        key = (round(t.m11(), 12), round(t.m22(), 12))
-        if self._cache is None or self._cache[0] != key or not self._cache[1].contains(view):
-            self._cache = self._render(t, view, widget.devicePixelRatioF())
-        _, area, image = self._cache
-        target = t.mapRect(area)
-        painter.save()
-        painter.resetTransform()
-        painter.drawImage(QtCore.QPointF(round(target.left()), round(target.top())), image)
-        painter.restore()
-
-    def _render(self, t: QtGui.QTransform, view: QtCore.QRectF, dpr: float):
-        """Draw the view plus ``MARGIN`` each side into an image at the current scale."""
-        mx, my = view.width() * self.MARGIN, view.height() * self.MARGIN
-        area = view.adjusted(-mx, -my, mx, my).intersected(self._rect)
-        target = t.mapRect(area)
-        left, top = round(target.left()), round(target.top())
-        size = QtCore.QSize(int(target.width() * dpr) + 2, int(target.height() * dpr) + 2)
-        image = QtGui.QImage(size, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
-        image.setDevicePixelRatio(dpr)
-        image.fill(QtCore.Qt.GlobalColor.transparent)
-        p = QtGui.QPainter(image)
-        p.setTransform(t * QtGui.QTransform.fromTranslate(-left, -top))
-        self._draw(p, abs(t.m11()), area)
-        p.end()
-        self.renders += 1
-        return (round(t.m11(), 12), round(t.m22(), 12)), area, image
-
-    def _draw(self, painter: QtGui.QPainter, pixels_per_metre: float, area: QtCore.QRectF
-              ) -> None:
-        painter.setPen(QtCore.Qt.PenStyle.NoPen)
-        self.used_lod = bool(self._lod_fills) and \
-            pixels_per_metre > 0 and 1 / pixels_per_metre >= self._lod_m_per_px
-        for path, brush, rect in self._lod_fills if self.used_lod else self._full_fills():
-            if rect.intersects(area):
-                if self.used_lod:
-                    # simplified neighbours no longer meet exactly: a hairline in the fill
-                    # colour closes the sub-pixel gaps that would show as white specks
-                    painter.setPen(pg.mkPen(brush.color(), width=1))
-                painter.setBrush(brush)
-                painter.drawPath(path)
-        painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
-        if pixels_per_metre * 1000 >= self.outline_min_pixels_per_km:
-            painter.setPen(self._outline_pen)
-            for path, rect in self._outline:
-                if rect.intersects(area):
-                    painter.drawPath(path)
-        if not self._borders.isEmpty():
-            painter.setPen(self._border_pen)
-            painter.drawPath(self._borders)
 
 
 class MapView(pg.PlotWidget):
@@ -370,7 +206,7 @@ if __name__ == "__main__":
     view.fill.set_paths([(p, pg.mkBrush(c)) for p, c in zip(layers.outline, colours,
                                                            strict=True)], layers.outline)
     view.fill.set_borders(layers.nbhd_outline)
-    view.set_labels(layers.nbhd["group"], layers.nbhd["label_x"], layers.nbhd["label_y"])
+    view.set_labels(layers.labels["group"], layers.labels["label_x"], layers.labels["label_y"])
     x0, y0, x1, y1 = layers.extent
     view.set_home(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
     view.resize(900, 700)

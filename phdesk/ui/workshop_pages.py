@@ -12,6 +12,7 @@ import html
 
 import numpy as np
 import pandas as pd
+import shapely
 from PySide6 import QtCore, QtWidgets
 
 from phdesk.ui import palettes
@@ -90,11 +91,14 @@ def zoom_to(map_panel, neighbourhood: str | None) -> None:
     layers = getattr(map_panel, "_layers", None)
     if layers is None:
         return
-    hit = layers.nbhd[layers.nbhd["group"] == neighbourhood] if neighbourhood else None
-    if hit is None or hit.empty:
+    # its areas' bounds: the same box as the dissolved shape's, without dissolving
+    members = (layers.areas["neighbourhood"] == neighbourhood).to_numpy() if neighbourhood \
+        else np.zeros(len(layers.geoms), dtype=bool)
+    have = members & ~shapely.is_missing(layers.geoms)
+    if not have.any():
         map_panel.view.reset_view()
         return
-    x0, y0, x1, y1 = hit["geometry"].iloc[0].bounds
+    x0, y0, x1, y1 = shapely.total_bounds(layers.geoms[have])
     map_panel.view.vb.setRange(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0), padding=0.08)
 
 

@@ -153,6 +153,7 @@ def test_a_zoomed_out_recolour_leaves_the_full_detail_fills_until_a_zoom_needs_t
     qtbot.wait(20)                             # let the first layout and paint happen
     p.view.reset_view()
     p.view.viewport().repaint()
+    assert p._layers.lod is not None           # (made on a worker thread: wait for them)
     before = p.recolours
     assert p.set_measure("imd_decile", "areas", "profile")     # recolour the whole map
     assert p.recolours == before + 1

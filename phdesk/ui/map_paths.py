@@ -1,0 +1,286 @@
+"""Polygons -> numpy ring arrays -> QPainterPaths, in bulk (EPSG:27700 metres).
+
+Why it exists: drawing tens of thousands of polygons one ``drawPolygon`` call at a time is slow.
+Every ring of every polygon is flattened once into numpy arrays, and a colour class is one
+``QPainterPath`` made from a slice of those arrays. Two costs dominated a large map's first
+paint and are avoided here (docs/ARCHITECTURE.md, map rendering):
+
+- flattening through ``get_parts`` / ``get_rings`` makes a shapely object per part and ring;
+  a simple polygon (one part, no holes, most areas) is one ring, so its coordinates come
+  straight from ``get_coordinates`` and only the rest go the long way;
+- ``pyqtgraph.arrayToQPath`` with a connect array serialises every vertex through a big-endian
+  ``QDataStream``; :func:`array_path` writes the path's element array in place instead
+  (pyqtgraph's own ``get_qpainterpath_element_array``, ~15x faster), after checking once that
+  this Qt build lays the elements out as expected, else it falls back to ``arrayToQPath``.
+
+Plain data in, arrays and paths out, no widget touched: safe on a worker thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+import shapely
+from PySide6 import QtCore, QtGui
+
+log = logging.getLogger(__name__)
+_IN_PLACE: bool | None = None   # whether array_path may write element arrays (checked once)
+
+
+_ELEMENT = np.dtype({"names": ["x", "y", "c"], "formats": ["<f8", "<f8", "<i4"],
+                     "offsets": [0, 8, 16], "itemsize": 24})   # QPainterPath::Element
+
+
+class _Elements:
+    """Memory at an address seen by numpy as ``n`` path elements. (pyqtgraph's
+    ``get_qpainterpath_element_array`` makes a ctypes array type per length and numpy converts
+    it to a dtype each time: ~0.5 ms a path, a fifth of a large map's first paint.)"""
+
+    def __init__(self, address: int, n: int):
+        self.__array_interface__ = {"data": (address, False), "shape": (n,), "version": 3,
+                                    "typestr": "|V24", "descr": _ELEMENT.descr}
+
+
+def _write_elements(x: np.ndarray, y: np.ndarray, connect: np.ndarray) -> QtGui.QPainterPath:
+    """The path with its elements written in place, through pyqtgraph's description of
+    ``QPainterPathPrivate`` (the layout its ``enableExperimental`` ``arrayToQPath`` uses)."""
+    import ctypes
+
+    from pyqtgraph.Qt import compat, internals
+
+    n = len(x)
+    path = QtGui.QPainterPath()
+    path.reserve(n)
+    ptr = ctypes.c_void_p.from_address(compat.unwrapinstance(path))
+    private = ctypes.cast(ptr, ctypes.POINTER(internals.QPainterPathPrivate)).contents
+    private.size = n
+    arr = np.asarray(_Elements(private.data, n)).view(_ELEMENT)
+    arr["x"] = x
+    arr["y"] = y
+    arr["c"][0] = 0                     # 0 = MoveTo, 1 = LineTo (QPainterPath::ElementType)
+    arr["c"][1:] = connect[:-1]
+    return path
+
+
+def _in_place_ok() -> bool:
+    """Whether writing element arrays in place gives the path it should, on this Qt."""
+    global _IN_PLACE
+    if _IN_PLACE is None:
+        try:
+            x, y = np.array([0.0, 4.0, 4.0, 9.0, 7.5]), np.array([0.0, 0.0, 3.0, 1.0, -2.0])
+            c = np.array([1, 1, 0, 1, 0], dtype=np.int32)
+            p = _write_elements(x, y, c)
+            types = [0, 1, 1, 0, 1]
+            _IN_PLACE = p.elementCount() == 5 and all(
+                (e := p.elementAt(i)).x == x[i] and e.y == y[i] and int(e.type.value) == types[i]
+                for i in range(5)) and p.boundingRect() == QtCore.QRectF(0, -2, 9, 5)
+        except Exception:   # any surprise in the layout: the portable path
+            _IN_PLACE = False
+        if not _IN_PLACE:
+            log.info("map paths: element arrays not writable here, using arrayToQPath")
+    return _IN_PLACE
+
+
+def array_path(x: np.ndarray, y: np.ndarray, connect: np.ndarray) -> QtGui.QPainterPath:
+    """One QPainterPath through the points; ``connect[i] == 1`` joins point i to i + 1."""
+    if len(x) == 0:
+        return QtGui.QPainterPath()
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    connect = np.asarray(connect, dtype=np.int32)
+    if _in_place_ok():
+        return _write_elements(x, y, connect)
+    return pg.arrayToQPath(x, y, connect=connect, finiteCheck=False)
+
+
+@dataclass
+class RingArrays:
+    """All rings of ``n`` polygons flattened: vertex coordinates grouped by owner polygon.
+
+    ``x``/``y`` metres; ``connect[i] == 1`` joins vertex i to i + 1 (0 at each ring's last
+    vertex); vertices of polygon j are ``x[start[j]:start[j] + count[j]]``.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    connect: np.ndarray
+    start: np.ndarray
+    count: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.count)
+
+    def mask_for(self, polygons: np.ndarray) -> np.ndarray:
+        """Vertex mask selecting the polygons where ``polygons`` (bool, length n) is True."""
+        return np.repeat(np.asarray(polygons, dtype=bool), self.count)
+
+
+def runs(start: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Indices ``start[k] .. start[k] + count[k] - 1`` for every k, concatenated."""
+    count = np.asarray(count, dtype=np.int64)
+    total = int(count.sum())
+    return np.repeat(np.asarray(start, dtype=np.int64) - (np.cumsum(count) - count),
+                     count) + np.arange(total)
+
+
+def ring_arrays(geoms) -> RingArrays:
+    """Flatten (multi)polygons into ring arrays. ``None``/empty geometries get no vertices
+    (nor do points or lines: they have no rings).
+
+    ``get_coordinates`` lists every polygon's rings in order (parts, exterior before holes), so
+    it gives all the vertices at once; only where the rings end needs finding. A polygon whose
+    first vertex comes back only as its last is one ring (most areas, whether stored as
+    polygons or one-part multipolygons); only the others go through ``get_rings``."""
+    geoms = np.asarray(geoms, dtype=object)
+    n = len(geoms)
+    if not np.isin(shapely.get_type_id(geoms), (-1, 3, 6)).all():
+        return _ring_arrays_general(geoms)
+    coords = shapely.get_coordinates(geoms)
+    count = shapely.get_num_coordinates(geoms).astype(np.int64)
+    if int(count.sum()) != len(coords):
+        return _ring_arrays_general(geoms)
+    start = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
+    last = start + count - 1
+    has = np.flatnonzero(count > 0)
+    # (column by column and by repeat, not a 2-D gather: several times faster)
+    again = (coords[:, 0] == np.repeat(coords[start[has], 0], count[has])) & \
+        (coords[:, 1] == np.repeat(coords[start[has], 1], count[has]))   # equal to its first
+    seen = np.zeros(n, dtype=np.int64)
+    seen[has] = np.add.reduceat(again.astype(np.int32), start[has])
+    single = seen == 2
+    single[single] = again[last[single]]
+    hard = np.flatnonzero(~single & (count > 0))
+    connect = np.ones(len(coords), dtype=np.int32)
+    connect[last[single]] = 0
+    if len(hard):
+        parts, part_of = shapely.get_parts(geoms[hard], return_index=True)
+        rings, ring_of = shapely.get_rings(parts, return_index=True)
+        ring_owner = hard[part_of[ring_of]]
+        ring_len = shapely.get_num_coordinates(rings).astype(np.int64)
+        if not np.array_equal(np.bincount(ring_owner, weights=ring_len, minlength=n)[hard],
+                              count[hard]):
+            return _ring_arrays_general(geoms)
+        # each ring's last vertex: its polygon's start + the lengths of its rings so far
+        before = np.cumsum(ring_len) - ring_len
+        first_ring = np.concatenate([[True], ring_owner[1:] != ring_owner[:-1]])
+        base = before[np.maximum.accumulate(np.where(first_ring, np.arange(len(before)), 0))]
+        connect[start[ring_owner] + before - base + ring_len - 1] = 0
+    return RingArrays(coords[:, 0].copy(), coords[:, 1].copy(), connect, start, count)
+
+
+def _ring_arrays_general(geoms: np.ndarray) -> RingArrays:
+    """Every ring through ``get_parts`` / ``get_rings`` (any geometry types)."""
+    n = len(geoms)
+    parts, part_owner = shapely.get_parts(geoms, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords, vert_ring = shapely.get_coordinates(rings, return_index=True)
+    owner = part_owner[ring_part][vert_ring] if len(coords) else np.zeros(0, dtype=np.int64)
+    count = np.bincount(owner, minlength=n).astype(np.int64)
+    start = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
+    connect = np.ones(len(coords), dtype=np.int32)
+    if len(coords):
+        connect[np.flatnonzero(np.diff(vert_ring) != 0)] = 0
+        connect[-1] = 0
+    return RingArrays(coords[:, 0].copy(), coords[:, 1].copy(), connect, start, count)
+
+
+def path_for(rings: RingArrays, polygons: np.ndarray | None = None) -> QtGui.QPainterPath:
+    """One QPainterPath (odd-even fill, so holes stay holes) for the selected polygons."""
+    if polygons is None:
+        x, y, c = rings.x, rings.y, rings.connect
+    else:
+        m = rings.mask_for(polygons)
+        x, y, c = rings.x[m], rings.y[m], rings.connect[m]
+    path = array_path(x, y, c)
+    path.setFillRule(QtCore.Qt.FillRule.OddEvenFill)
+    return path
+
+
+def sum_by_polygon(rings: RingArrays, values: np.ndarray) -> np.ndarray:
+    """Sum of a per-vertex value over each polygon's vertices (0 for a polygon without any)."""
+    out = np.zeros(rings.n)
+    has = np.flatnonzero(rings.count > 0)
+    if len(has):
+        out[has] = np.add.reduceat(values, rings.start[has])
+    return out
+
+
+def vertex_means(rings: RingArrays) -> tuple[np.ndarray, np.ndarray]:
+    """Mean x and y (metres) of each polygon's vertices: a centre, cheap (NaN if none)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return sum_by_polygon(rings, rings.x) / rings.count, \
+            sum_by_polygon(rings, rings.y) / rings.count
+
+
+def tile_ids(rings: RingArrays, per_tile: int = 500) -> np.ndarray:
+    """A square-grid tile number for each polygon (by the mean of its vertices), about
+    ``per_tile`` polygons to a tile, so the map can skip paths outside the part on screen."""
+    n = rings.n
+    k = max(1, int(np.ceil(np.sqrt(n / per_tile))))
+    if k == 1 or len(rings.x) == 0:
+        return np.zeros(n, dtype=np.int64)
+    mx, my = (np.nan_to_num(v, nan=0.0) for v in vertex_means(rings))
+    gx = np.clip(((mx - rings.x.min()) / (np.ptp(rings.x) or 1) * k).astype(np.int64), 0, k - 1)
+    gy = np.clip(((my - rings.y.min()) / (np.ptp(rings.y) or 1) * k).astype(np.int64), 0, k - 1)
+    return gy * k + gx
+
+
+def grouped_paths(rings: RingArrays, key: np.ndarray) -> list[tuple[int, QtGui.QPainterPath]]:
+    """One path per distinct ``key`` value (int per polygon), built from contiguous slices after
+    one reordering of the vertex arrays (no per-group masking of all vertices)."""
+    key = np.asarray(key, dtype=np.int64)
+    order = np.argsort(key, kind="stable")
+    counts = rings.count[order]
+    idx = runs(rings.start[order], counts)
+    x, y, c = rings.x[idx], rings.y[idx], rings.connect[idx]
+    keys_sorted = key[order]
+    bounds = np.concatenate([[0], np.cumsum(counts)])
+    out = []
+    uniq = np.unique(keys_sorted)
+    lo_hi = np.searchsorted(keys_sorted, np.concatenate([uniq, uniq + 1]))
+    for j, k in enumerate(uniq):
+        a, b = int(bounds[lo_hi[j]]), int(bounds[lo_hi[j + len(uniq)]])
+        if b > a:
+            path = array_path(x[a:b], y[a:b], c[a:b])
+            path.setFillRule(QtCore.Qt.FillRule.OddEvenFill)
+            out.append((int(k), path))
+    return out
+
+
+def class_paths(rings: RingArrays, classes: np.ndarray, tiles: np.ndarray | None = None
+                ) -> list[tuple[int, QtGui.QPainterPath]]:
+    """(class, path) pairs: one path per colour class (-1 = no data) and tile."""
+    classes = np.asarray(classes, dtype=np.int64)
+    tiles = np.zeros(len(classes), dtype=np.int64) if tiles is None else tiles
+    n_tiles = int(tiles.max()) + 1 if len(tiles) else 1
+    pairs = grouped_paths(rings, (classes + 1) * n_tiles + tiles)
+    return [(k // n_tiles - 1, p) for k, p in pairs]
+
+
+def boundary_path(geoms) -> QtGui.QPainterPath:
+    """Outline-only path of polygons (for neighbourhood borders)."""
+    return path_for(ring_arrays(geoms))
+
+
+def circle_path(x: np.ndarray, y: np.ndarray, radius: float, segments: int = 48
+                ) -> QtGui.QPainterPath:
+    """Circles of ``radius`` metres around points, built in bulk (one path, winding fill so the
+    union of overlapping catchments shows once)."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    if len(x) == 0 or radius <= 0:
+        return QtGui.QPainterPath()
+    t = np.linspace(0, 2 * np.pi, segments + 1)
+    cx = (x[:, None] + radius * np.cos(t)[None, :]).ravel()
+    cy = (y[:, None] + radius * np.sin(t)[None, :]).ravel()
+    connect = np.ones((len(x), segments + 1), dtype=np.int32)
+    connect[:, -1] = 0
+    path = array_path(cx, cy, connect.ravel())
+    path.setFillRule(QtCore.Qt.FillRule.WindingFill)
+    return path
