@@ -141,40 +141,54 @@ def map_scenario(project, name: str, params, progress):
     return run_scenario(project, name, params, progress)
 
 
-def _patient_segments(project) -> set[str]:
-    """Segments whose counts come from patient-level data, when the disclosure rule is on."""
-    from phdesk.core.disclosure import PATIENT, segment_classes
-    from phdesk.core.segments import project_segments
+def _count(v) -> str:
+    """A count as shown: ``*`` when hidden, else whole people with thousands separators."""
+    return v if isinstance(v, str) else f"{float(v):,.0f}"
+
+
+def protected_comparison(project, name: str, against: str | None, params):
+    """Scenario ``name`` against ``against`` (None: the baseline), every segment counted, with
+    the project's disclosure rule applied to the patient-derived rows
+    (``phdesk.core.disclosure_scenario``); returns (comparison, rule)."""
+    import dataclasses
+
+    from phdesk.core.compare import compare
+    from phdesk.core.disclosure_scenario import protect_comparison
+    from phdesk.core.mapping import MappingParams, compute_mapping, load_inputs
+    from phdesk.core.scenarios import with_changes
+    from phdesk.export.bundle import classes_of, sum_candidates
+    from phdesk.services.project_service import ProjectService
+    from phdesk.store import planning
     from phdesk.store.outputs import disclosure_rule
 
-    if not disclosure_rule(project).enabled:
-        return set()
-    table = project_segments(project)
-    classes = segment_classes(table.kinds, table.info.get("population_source"),
-                              table.info.get("user_segments_from_extracts", []))
-    return {s for s, c in classes.items() if c == PATIENT}
+    inputs = load_inputs(project)
+    changes = {n: planning.scenario_changes(project, n) for n in (name, against) if n}
+    params = params or MappingParams()
+    base = compute_mapping(with_changes(inputs, changes[against]) if against else inputs,
+                           dataclasses.replace(params))
+    other = compute_mapping(with_changes(inputs, changes[name]), dataclasses.replace(params))
+    cmp = compare(base, other, against or "baseline", name, segments=inputs.segments)
+    service = ProjectService(project)
+    rule = disclosure_rule(project)
+    cmp, _ = protect_comparison(cmp, base, other, classes_of(other, service), rule,
+                                sum_candidates(service), inputs.segments)
+    return cmp, rule
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from phdesk.core.scenarios import compare_scenarios, write_comparison
+    from phdesk.core.scenarios import write_comparison
 
     params = _params(args)
     with _open(args.project) as project:
-        cmp = compare_scenarios(project, args.scenario, args.against, params)
-        hidden = _patient_segments(project)
-    if hidden:
-        from phdesk.core.compare import without_segments
-
-        cmp = without_segments(cmp, hidden)
-        sys.stderr.write(f"phdesk compare: {len(hidden)} patient-derived segments left out under "
-                         "the project's disclosure rule (their protected figures: phdesk export "
-                         "--scenario NAME [--against NAME])\n")
+        cmp, rule = protected_comparison(project, args.scenario, args.against, params)
+    if rule.enabled and not args.quiet:
+        sys.stderr.write(f"phdesk compare: {rule.statement()}\n")
     files = write_comparison(cmp, args.out)
     if not args.quiet:
         for cat, n in cmp.summary["core20_newly_within_reach"].items():
             lost = cmp.summary["core20_no_longer_within_reach"].get(cat, 0.0)
             sys.stderr.write(f"phdesk compare: {cat}: Core20 residents newly within reach "
-                             f"{n:,.0f}, no longer within reach {lost:,.0f}\n")
+                             f"{_count(n)}, no longer within reach {_count(lost)}\n")
     for f in files:
         print(f)
     return 0

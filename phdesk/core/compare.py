@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from phdesk.core.errors import UserError
 from phdesk.core.segments import ALL, CORE20, ETHNICITY_PREFIX, QUINTILES
 
 if TYPE_CHECKING:
@@ -57,6 +56,10 @@ class Comparison:
     areas: pd.DataFrame
     assets: pd.DataFrame
     summary: dict = field(default_factory=dict)
+    # the two results and segment populations compared (for the disclosure rule, which needs
+    # every count behind the tables: phdesk.core.disclosure_scenario); not part of the tables
+    runs: tuple = field(default=(), repr=False, compare=False)
+    segments: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     def newly_within_reach(self, segment: str = CORE20, category: str | None = None,
                            neighbourhood: str = ALL_NEIGHBOURHOODS) -> float:
@@ -87,7 +90,8 @@ def compare(base: MappingResult, other: MappingResult, base_name: str = "baselin
     """
     reach, areas = _area_changes(base.area_access, other.area_access, segments)
     cmp = Comparison(base_name, other_name, reach, _neighbourhoods(base, other), areas,
-                     _asset_changes(base.assets, other.assets))
+                     _asset_changes(base.assets, other.assets), runs=(base, other),
+                     segments=segments)
     totals = reach[reach["neighbourhood"] == ALL_NEIGHBOURHOODS]
     core = totals[totals["segment"] == CORE20]
     cmp.summary = {
@@ -210,34 +214,9 @@ def _ordered(df: pd.DataFrame, total_first: bool = False) -> pd.DataFrame:
 
 
 def write_comparison(cmp: Comparison, out_dir: str | Path) -> list[Path]:
-    """Write the comparison's four tables as CSV into ``out_dir`` (created if needed)."""
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"{out}: cannot create the output folder ({exc.strerror})") from None
-    paths = []
-    for attr, fname in FILES.items():
-        frame = getattr(cmp, attr).copy()
-        floats = frame.select_dtypes("float").columns
-        frame[floats] = frame[floats].round(6) + 0.0
-        path = out / fname
-        try:
-            frame.to_csv(path, index=False, encoding="utf-8")
-        except OSError as exc:
-            raise UserError(f"{path}: cannot write ({exc.strerror})") from None
-        paths.append(path)
-    return paths
+    """Write the comparison's four tables as CSV into ``out_dir`` (created if needed), all or
+    none, through the one CSV writer (``phdesk.core.csv_out``)."""
+    from phdesk.core.csv_out import write_csv_files
 
-
-def without_segments(cmp: Comparison, segments: set[str]) -> Comparison:
-    """The comparison with the rows of ``segments`` left out (patient-derived segments under
-    the project's disclosure rule: ``phdesk compare`` writes no count from them)."""
-    def keep(frame: pd.DataFrame) -> pd.DataFrame:
-        if frame.empty or "segment" not in frame:
-            return frame
-        return frame[~frame["segment"].astype(str).isin(segments)].reset_index(drop=True)
-
-    return Comparison(cmp.base, cmp.other, keep(cmp.reach), keep(cmp.neighbourhoods),
-                      keep(cmp.areas), cmp.assets,
-                      {**cmp.summary, "segments_left_out": sorted(segments)})
+    return write_csv_files(out_dir, [(fname, getattr(cmp, attr), None)
+                                     for attr, fname in FILES.items()])

@@ -41,11 +41,21 @@ COMPARISON_DESCRIPTIONS = {
     "gap_score_base": "gap score, percentage points, baseline",
     "gap_score_scenario": "gap score, percentage points, scenario",
 }
+REACH_DESCRIPTIONS = {
+    "neighbourhood": "neighbourhood ('(all neighbourhoods)': the total over all of them)",
+    "segment": "population segment",
+    "category": "asset category",
+    "newly_within_reach": "residents of the segment within reach of the category in the "
+                          "scenario but not in the baseline",
+    "no_longer_within_reach": "residents within reach in the baseline but not in the scenario",
+    "net_change": "newly_within_reach - no_longer_within_reach (people)",
+}
 
 
-def protect_runs(base, other, classes: dict[str, str], rule: DisclosureRule,
-                 candidates: dict[str, list[str]] | None = None) -> tuple[Protected, Cells]:
-    """One protection over the baseline's and the scenario's counts, with change cells."""
+def run_cells(base, other, classes: dict[str, str],
+              candidates: dict[str, list[str]] | None = None) -> Cells:
+    """The baseline's and the scenario's counts as one set of cells, with change cells
+    (``("change", "", seg, category, neighbourhood)`` = |covered_scenario - covered_base|)."""
     sums = segment_sums(other.area_access, classes, candidates or {})
     cells = build_cells(base.area_access, classes, "base", segment_sums=sums)
     people = {k: v for k, v in cells.values.items() if k[0] in ("area", "nb")}
@@ -53,23 +63,40 @@ def protect_runs(base, other, classes: dict[str, str], rule: DisclosureRule,
     changed = [k for k, v in people.items() if cells.values[k] != v]
     if changed:   # a scenario that changes people: the runs cannot share their cells
         raise ValueError("the scenario changes the population; compare its counts separately")
-    for key in [k for k in cells.values if k[0] == "covered" and k[1] == "scenario"]:
-        b_key = ("covered", "base", *key[2:])
-        if b_key not in cells.values:
-            continue
-        change = cells.values[key] - cells.values[b_key]
-        c_key = cells.add(("change", "", *key[2:]), abs(change))
-        cells.relate(key, [b_key, c_key]) if change >= 0 else cells.relate(b_key, [key, c_key])
+    # each count of the scenario = the baseline's +/- a change cell (covered: "change", the
+    # people newly covered; the others too, else e.g. the people reaching two sites in each run
+    # would give a small change away by subtraction)
+    for kind in ("covered", "uncovered", "multi", "single"):
+        for key in [k for k in cells.values if k[0] == kind and k[1] == "scenario"]:
+            b_key = (kind, "base", *key[2:])
+            if b_key not in cells.values:
+                continue
+            change = cells.values[key] - cells.values[b_key]
+            name = "change" if kind == "covered" else f"change_{kind}"
+            c_key = cells.add((name, "", *key[2:]), abs(change))
+            cells.relate(key, [b_key, c_key]) if change >= 0 else \
+                cells.relate(b_key, [key, c_key])
+    return cells
+
+
+def protect_runs(base, other, classes: dict[str, str], rule: DisclosureRule,
+                 candidates: dict[str, list[str]] | None = None) -> tuple[Protected, Cells]:
+    """One protection over the baseline's and the scenario's counts, with change cells."""
+    cells = run_cells(base, other, classes, candidates)
     return protect(cells.values, cells.relations, rule), cells
 
 
 def compare_runs(base, other, classes: dict[str, str], rule: DisclosureRule,
-                 candidates: dict[str, list[str]] | None = None
+                 candidates: dict[str, list[str]] | None = None,
+                 protected: Protected | None = None
                  ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """The scenario's protected tables and the protected comparison table."""
+    """The scenario's protected tables and the protected comparison table (``protected``: the
+    cells already protected with the reach changes, ``disclosure_scenario.protect_comparison``)."""
     pats = set(patient_segments(classes))
-    protected, cells = (protect_runs(base, other, classes, rule, candidates)
-                        if rule.enabled and pats else (None, None))
+    if protected is None and rule.enabled and pats:
+        protected, _ = protect_runs(base, other, classes, rule, candidates)
+    if not (rule.enabled and pats):
+        protected = None
     b = protect_result(base, classes, rule, protected, "base", candidates)
     s = protect_result(other, classes, rule, protected, "scenario", candidates)
     nb_b = b["neighbourhood_segments"].set_index(KEYS)
@@ -91,8 +118,10 @@ def compare_runs(base, other, classes: dict[str, str], rule: DisclosureRule,
             ck = ("change", "", *key)
             if ck in protected.shown and protected.hidden(ck):
                 d = SUPPRESSED
-            elif SUPPRESSED in (cb, cs):
-                d = SUPPRESSED
+            elif SUPPRESSED in (cb, cs):   # the change is a protected cell of its own
+                sign = np.sign(_covered(exact_s.iloc[i]) - _covered(exact_b.iloc[i]))
+                d = float(protected.shown[ck]) * (sign or 1.0) + 0.0 \
+                    if ck in protected.shown else SUPPRESSED
             else:
                 d = cs - cb
         else:

@@ -55,3 +55,31 @@ def screen_table(kind: str, table: pd.DataFrame, classes: dict[str, str],
             elif f.startswith("Living in Core20"):
                 out.iloc[i, out.columns.get_loc("value")] = SUPPRESSED
     return out
+
+
+def screen_from_protected(table: pd.DataFrame, protected: pd.DataFrame, columns: dict[str, str],
+                          classes: dict[str, str]) -> pd.DataFrame:
+    """``table`` (rows picked from a result's or comparison's table, its index kept, columns
+    renamed by ``columns``: source -> shown) with its patient-derived rows' values taken from
+    ``protected``, the same table with the rule applied as in the exports. A row that cannot
+    be matched shows ``*``."""
+    patient = {s for s, c in classes.items() if c == PATIENT}
+    seg = next((c for c in ("segment", "Segment") if c in table), None)
+    if seg is None or table.empty:
+        return table
+    rows = table[seg].astype(str).isin(patient).to_numpy()
+    if not rows.any():
+        return table
+    shown = {src: dst for src, dst in columns.items() if dst in table}
+    out = table.astype({dst: object for dst in shown.values()})
+    idx = table.index[rows]
+    ok = idx.isin(protected.index)
+    for src, dst in shown.items():
+        vals = np.full(len(idx), SUPPRESSED, dtype=object)
+        if ok.any():
+            got = protected.loc[idx[ok], src].to_numpy(dtype=object)
+            same = protected.loc[idx[ok], "segment"].astype(str).to_numpy() == \
+                table.loc[idx[ok], seg].astype(str).to_numpy()
+            vals[np.flatnonzero(ok)] = np.where(same, got, SUPPRESSED)
+        out.loc[idx, dst] = vals
+    return out

@@ -40,6 +40,7 @@ TABLES = tuple(COLUMNS)   # every mapping table (the engine's list; new ones car
 #                          until they are given a rule here)
 # columns that name a row rather than measure people (never altered)
 KEY_COLUMNS = frozenset({"neighbourhood", "segment", "category", "area_code", "measure", "note",
+                         "study_area", "extrapolated", "model",
                          "deciles", "asset_id", "source_id", "name"})
 
 
@@ -180,7 +181,9 @@ def _neighbourhoods(ns: pd.DataFrame, pats: set, p: Protected, tag: str) -> pd.D
 
     cols = ["population", "assets_per_10k", "coverage_pct", "coverage_lower", "coverage_upper",
             "access_2sfca", "access_e2sfca", "overlap_pct", "gap_score", "gap_rank"]
-    cols = [c for c in cols if c in ns]
+    cols = [c for c in cols if c in ns] + (["no_site_pct"] if "no_site_pct" in ns else [])
+    exact_access = pd.to_numeric(ns.get("access_2sfca"), errors="coerce")
+    exact_gap = pd.to_numeric(ns.get("gap_score"), errors="coerce")
     ns = _text(ns, cols)
     rows = np.flatnonzero(ns["segment"].astype(str).isin(pats).to_numpy())
     for r in rows:
@@ -197,20 +200,20 @@ def _neighbourhoods(ns: pd.DataFrame, pats: set, p: Protected, tag: str) -> pd.D
                                      else np.nan)
             if not n:
                 out.update(coverage_pct=np.nan, coverage_lower=np.nan, coverage_upper=np.nan,
-                           overlap_pct=np.nan)
+                           overlap_pct=np.nan, no_site_pct=np.nan)
             elif c is not None and not p.hidden(k["uncovered"]):
                 c = min(c, n)
                 lo, hi = wilson_ci(c, n)
                 out.update(coverage_pct=100 * c / n, coverage_lower=100 * float(lo),
-                           coverage_upper=100 * float(hi))
+                           coverage_upper=100 * float(hi), no_site_pct=100 - 100 * c / n)
             if n and c is not None and not (p.hidden(k["multi"]) or p.hidden(k["single"])):
                 m = p.shown.get(k["multi"], 0.0)
                 out["overlap_pct"] = 100 * min(m, c) / c if c else np.nan
-            gap = pd.to_numeric(ns.at[r, "gap_score"], errors="coerce")
-            out["gap_score"] = float(np.round(gap)) + 0.0 if pd.notna(gap) else np.nan
         for col, v in out.items():
-            if col in ns:
+            if col in ns and col != "gap_score":
                 ns.at[r, col] = v
+    if "gap_score" in ns:
+        _gap_scores(ns, rows, p, exact_access, exact_gap)
     # ranks from the shown gap scores, within each segment x category
     sel = ns.index[rows]
     if len(sel):
@@ -223,6 +226,35 @@ def _neighbourhoods(ns: pd.DataFrame, pats: set, p: Protected, tag: str) -> pd.D
     mask = np.zeros(len(ns), dtype=bool)
     mask[rows] = True
     return _hide_others(ns, mask, cols)
+
+
+def _gap_scores(ns: pd.DataFrame, rows: np.ndarray, p: Protected, access: pd.Series,
+                exact: pd.Series) -> None:
+    """Gap scores of patient-derived rows recomputed from the protected counts, to whole points:
+    need = the shown neighbourhood populations, provision = shown population x the
+    neighbourhood's access per resident (``mapping_measures.gap_scores``). Scores of one
+    segment x category sum to 0, so when one neighbourhood's population is hidden all of them
+    are (one hidden score would be minus the sum of the others)."""
+    from phdesk.core.mapping_measures import gap_scores
+
+    sub = ns.iloc[rows]
+    keys = sub["segment"].astype(str) + "\x1f" + sub["category"].astype(str)
+    for _, idx in sub.groupby(keys.to_numpy(), sort=False).groups.items():
+        pos = [ns.index.get_loc(i) for i in idx]
+        n = [p.shown.get(("nb", str(ns.iat[i, ns.columns.get_loc("segment")]),
+                          str(ns.iat[i, ns.columns.get_loc("neighbourhood")])), 0.0)
+             for i in pos]
+        col = ns.columns.get_loc("gap_score")
+        known = exact.iloc[pos].notna().to_numpy()
+        if any(v is None for v in n):
+            score = np.array([SUPPRESSED if k else np.nan for k in known], dtype=object)
+        else:
+            need = np.asarray(n, dtype=float)
+            prov = need * np.nan_to_num(access.iloc[pos].to_numpy(dtype=float))
+            g, _ = gap_scores(need, prov)
+            score = np.where(known & np.isfinite(g), np.round(g) + 0.0, np.nan).astype(object)
+        for i, v in zip(pos, score, strict=True):
+            ns.iat[i, col] = v
 
 
 def _areas(aa: pd.DataFrame, pats: set, p: Protected) -> pd.DataFrame:
@@ -251,3 +283,39 @@ def _inequality(iq: pd.DataFrame, pats: set) -> pd.DataFrame:
         iq.loc[cov, v] = [np.round(float(x), 1) if pd.notna(x) else np.nan
                           for x in iq.loc[cov, v]]
     return iq
+
+
+def protection_notes(rule: DisclosureRule, classes: dict[str, str]) -> list[tuple[str, str]]:
+    """(what, how it is protected) lines for a read-me: the rule as applied to each figure."""
+    pats = patient_segments(classes)
+    if not rule.enabled:
+        return [("Protected figures", "none: disclosure control is off for this project "
+                 f"(reason recorded: {rule.reason.strip()})")]
+    if not pats:
+        return [("Protected figures", "none: no segment comes from patient-level or "
+                 "patient-derived data, so every figure is a public statistic, unaltered")]
+    small, base = f"1 to {rule.threshold}", rule.rounding_base
+    return [
+        ("Protected segments", ", ".join(pats)),
+        ("Public segments", "every other segment (census, ONS estimates, IoD): not altered"),
+        ("Residents (population)", f"per area and per neighbourhood: counts of {small} shown as "
+         f"{SUPPRESSED}, others rounded to the nearest {base}; further counts hidden where a "
+         "total (areas of a neighbourhood, covered + not covered, segments that add up) or a "
+         "scenario difference would reveal a hidden one"),
+        ("Coverage, no site, overlap (%)", "recomputed from the shown counts of people within "
+         f"reach and not within reach; {SUPPRESSED} when a count they are built on is hidden"),
+        ("Assets per 10,000", "assets inside / the shown residents"),
+        ("Access (2SFCA, E2SFCA) and figures built on it", f"{SUPPRESSED}: capacity divided by "
+         "a handful of people reveals the handful (access ratio, shortfall, duplicated, choice, "
+         "coverage at other radii too)"),
+        ("Gap score and rank", "recomputed from the shown residents (need) and the shown "
+         "residents x access per resident (provision), to whole points; all neighbourhoods' "
+         f"scores of a segment and category {SUPPRESSED} when one neighbourhood's residents are "
+         "hidden (the scores sum to 0); ranks from the shown scores"),
+        ("Inequality (SII, RII)", f"access rows {SUPPRESSED}; coverage rows to 1 decimal "
+         "(fitted across IMD deciles, each many areas' residents)"),
+        ("Areas sheet / table", f"residents protected as above, access {SUPPRESSED}; assets "
+         "within reach and distances are properties of the area, not of people, and are shown"),
+        ("Scenario comparison, reach changes", "both runs and the people newly / no longer "
+         "within reach protected together; every change is the difference of shown values"),
+    ]

@@ -8,16 +8,10 @@ with up to 6 decimals; empty cells are missing values (NaN).
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from phdesk.core.atomic import atomic_path, disk_full, is_disk_full
-from phdesk.core.errors import UserError
 from phdesk.core.measures import measure
-from phdesk.core.safe_text import safe_csv_frame
 
 if TYPE_CHECKING:
     from phdesk.core.mapping import MappingResult
@@ -90,42 +84,13 @@ COLUMNS: dict[str, list[str]] = {k: list(v) for k, v in DESCRIPTIONS.items()}
 
 def write_outputs(result: MappingResult, out_dir: str | Path) -> list[Path]:
     """Write the tables as ``<name>.csv`` into ``out_dir`` (created if needed), the big ones
-    chunk by chunk (one category at a time), straight from the run's arrays. Files keep full
+    chunk by chunk (one category at a time), straight from the run's arrays, through the one
+    CSV writer (``phdesk.core.csv_out``: all or none, text made safe). Files keep full
     precision (6 decimals); screens round by the catalogue's ``decimals``.
 
     Returns the paths written. Raises UserError if the folder cannot be written.
     """
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"{out}: cannot create the output folder ({exc.strerror})") from None
-    paths = []
-    # every table goes to a temporary name; all are moved into place only when all are written
-    # (a full disk leaves the previous outputs, never a truncated CSV)
-    with contextlib.ExitStack() as stack:
-        for name, cols in COLUMNS.items():
-            path = out / f"{name}.csv"
-            try:
-                tmp = stack.enter_context(atomic_path(path))
-                with open(tmp, "w", encoding="utf-8", newline="") as fh:
-                    for k, chunk in enumerate(result.table_chunks(name)):
-                        safe_csv_frame(_tidy(chunk.reindex(columns=cols))).to_csv(
-                            fh, index=False, header=k == 0)
-            except OSError as exc:
-                if is_disk_full(exc):
-                    raise disk_full(path, exc) from exc
-                raise UserError(f"{path}: cannot write ({exc.strerror})") from None
-            paths.append(path)
-    return paths
+    from phdesk.core.csv_out import write_csv_files
 
-
-def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
-    """Floats to 6 decimals (+ 0.0: -1e-9 is written 0.0, not -0.0); lists as 'a; b'."""
-    frame = frame.copy()
-    floats = frame.select_dtypes("float").columns
-    frame[floats] = frame[floats].round(6) + 0.0
-    for c in frame.columns:
-        if frame[c].dtype == "object" and frame[c].map(lambda v: isinstance(v, list)).any():
-            frame[c] = frame[c].map(lambda v: "; ".join(v) if isinstance(v, list) else v)
-    return frame
+    return write_csv_files(out_dir, [(f"{name}.csv", result.table_chunks(name), cols)
+                                     for name, cols in COLUMNS.items()])

@@ -14,6 +14,7 @@ import types
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from phdesk.core.csv_out import make_folder
 from phdesk.core.errors import UserError
 from phdesk.core.progress import as_progress
 
@@ -91,6 +92,7 @@ def export(service: ProjectService, out: str | Path, *, result: MappingResult | 
     """
     prog = as_progress(progress, cancelled)
     writer = writer_for(out)
+    make_folder(Path(out).parent)   # before the mapping: a bad folder fails at once
     if result is None:
         result, base = scenario_runs(service, scenario, against, params, prog.sub(0, 0.6))
     bundle = make_bundle(service, result, base=base, scenario=scenario, against=against,

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from phdesk import __version__
+from phdesk.core.compare import ALL_NEIGHBOURHOODS
 from phdesk.core.disclosure import DisclosureRule, segment_classes
 from phdesk.core.errors import UserError
 
@@ -108,9 +109,11 @@ def build_bundle(service: ProjectService, result: MappingResult, *,
     rule = disclosure_rule(service.project)
     classes = classes_of(result, service)
     candidates = sum_candidates(service)
-    comparison = None
+    comparison, reach = None, None
     if base is not None:
-        tables, comparison = compare_runs(base, result, classes, rule, candidates)
+        reach, protected = protected_reach(service, base, result, classes, rule, candidates,
+                                           against or "baseline", scenario or "scenario")
+        tables, comparison = compare_runs(base, result, classes, rule, candidates, protected)
     else:
         tables = protect_result(result, classes, rule, candidates=candidates)
     all_nbs = sorted(set(result.neighbourhood_segments["neighbourhood"].astype(str)))
@@ -118,6 +121,7 @@ def build_bundle(service: ProjectService, result: MappingResult, *,
     if neighbourhoods:
         tables = {k: _only(v, chosen) for k, v in tables.items()}
         comparison = _only(comparison, chosen) if comparison is not None else None
+        reach = _only(reach, [*chosen, ALL_NEIGHBOURHOODS]) if reach is not None else None
     areas = service.areas()[["code", "name", "neighbourhood", "geometry"]].copy()
     areas["neighbourhood"] = areas["neighbourhood"].fillna("(no neighbourhood)")
     areas["imd_decile"] = service.imd_deciles().reindex(areas["code"].astype(str)).to_numpy()
@@ -128,7 +132,21 @@ def build_bundle(service: ProjectService, result: MappingResult, *,
         tables=tables, parameters=dataclasses.asdict(result.params),
         summary=dict(result.summary or {}), provenance=service.provenance(), areas=areas,
         neighbourhoods=chosen, notes=notes, ideas=ideas, scenario=scenario, against=against,
-        comparison=comparison)
+        comparison=comparison, extra={"reach": reach} if reach is not None else {})
+
+
+def protected_reach(service, base, result, classes, rule, candidates, base_name, name):
+    """The residents newly / no longer within reach (every segment, every category) with the
+    rule applied, and the protected cells the comparison table must share (one protection for
+    both: docs/ARCHITECTURE.md, "Outputs and disclosure control")."""
+    from phdesk.core.compare import compare
+    from phdesk.core.disclosure_scenario import protect_comparison
+    from phdesk.core.mapping import load_inputs
+
+    segments = load_inputs(service.project).segments
+    cmp = compare(base, result, base_name, name, segments=segments)
+    cmp, protected = protect_comparison(cmp, base, result, classes, rule, candidates, segments)
+    return cmp.reach, protected
 
 
 def _run_date(result: MappingResult, base: MappingResult | None) -> str:

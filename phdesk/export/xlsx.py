@@ -21,6 +21,7 @@ from phdesk.core.errors import UserError
 from phdesk.core.safe_text import is_formula_like
 from phdesk.export.bundle import ExportBundle
 from phdesk.export.formats import number_format
+from phdesk.export.xlsx_rows import FAST_ROWS, ILLEGAL, fill_rows
 
 MAX_ROWS = 1_048_000   # Excel's limit is 1,048,576 rows a sheet
 WIDTH_MIN, WIDTH_MAX = 8, 60
@@ -35,10 +36,10 @@ def sheets_of(bundle: ExportBundle) -> list[tuple[str, str, pd.DataFrame]]:
         ("Neighbourhoods", "Mapping results per neighbourhood, population segment and asset "
          "category: population, coverage, access, overlap, gap score.",
          t["neighbourhood_segments"]),
-        ("Areas", "Mapping results per area (LSOA) and category for all residents, Core20 and "
-         "each patient-derived segment: assets within reach, distance to the nearest, access "
-         "(every segment is in the CSV export; a workbook of them all is slow to write and "
-         "to open).", _areas(t["area_access"], bundle)),
+        ("Areas", "Mapping results per area (LSOA), segment and asset category, every "
+         "segment: residents, assets within reach, distance to the nearest, access. "
+         "Patient-derived segments' residents are protected and their access hidden (see "
+         "Disclosure control above).", t["area_access"]),
         ("Cold spots", "Areas outside every catchment of a category, with population and IMD "
          "decile.", t["cold_spots"]),
         ("Inequality", "Slope and relative index of inequality across IMD deciles.",
@@ -55,6 +56,12 @@ def sheets_of(bundle: ExportBundle) -> list[tuple[str, str, pd.DataFrame]]:
                     f"{repr(bundle.against) if bundle.against else 'the current register'}: "
                     "people covered, coverage, access and gap per neighbourhood, segment and "
                     "category; changes are differences of the shown values.", bundle.comparison))
+    if bundle.extra.get("reach") is not None:
+        out.append(("Reach changes",
+                    "Residents newly within reach and no longer within reach of each category "
+                    "in the scenario, by segment and neighbourhood (the total over all "
+                    "neighbourhoods first; Core20 and the PLUS groups first).",
+                    bundle.extra["reach"]))
     out.append(("Provenance", "Every file imported into the project: when, rows read and "
                 "accepted, checksum.", _provenance(bundle.provenance)))
     out.append(("Columns", "What every column of every sheet means.", _columns(bundle)))
@@ -69,11 +76,6 @@ def _sheet_name(table: str) -> str:
     return SHEETS.get(table, table.replace("_", " ").capitalize()[:31])
 
 
-def _areas(frame: pd.DataFrame, bundle: ExportBundle) -> pd.DataFrame:
-    keep = {"All", "Core20"} | {k for k, v in bundle.classes.items() if v == "patient"}
-    return frame[frame["segment"].astype(str).isin(keep).to_numpy()].reset_index(drop=True)
-
-
 def _provenance(p: pd.DataFrame) -> pd.DataFrame:
     cols = [c for c in ("id", "kind", "file_name", "imported_at", "rows_read", "rows_accepted",
                         "rows_rejected", "sha256", "phdesk_version") if c in p]
@@ -81,12 +83,14 @@ def _provenance(p: pd.DataFrame) -> pd.DataFrame:
 
 
 def _columns(bundle: ExportBundle) -> pd.DataFrame:
-    from phdesk.core.disclosure_compare import COMPARISON_DESCRIPTIONS
+    from phdesk.core.disclosure_compare import COMPARISON_DESCRIPTIONS, REACH_DESCRIPTIONS
     from phdesk.core.mapping_output import DESCRIPTIONS
 
     rows = [(_sheet_name(t), c, d) for t, cols in DESCRIPTIONS.items() for c, d in cols.items()]
     if bundle.comparison is not None:
         rows += [("Scenario comparison", c, d) for c, d in COMPARISON_DESCRIPTIONS.items()]
+    if bundle.extra.get("reach") is not None:
+        rows += [("Reach changes", c, d) for c, d in REACH_DESCRIPTIONS.items()]
     return pd.DataFrame(rows, columns=["sheet", "column", "meaning"])
 
 
@@ -98,8 +102,11 @@ def write(bundle: ExportBundle, path: Path, **_options) -> list[Path]:
     readme = wb.create_sheet("Read me")
     data = sheets_of(bundle)
     _readme(readme, bundle, data)
-    for name, _, frame in data:
-        _sheet(wb.create_sheet(name), frame)
+    big = {}   # zip entry -> (rows, note): written by xlsx_rows after openpyxl (speed)
+    for i, (name, _, frame) in enumerate(data, start=2):
+        rows = _sheet(wb.create_sheet(name), frame, style_row_only=len(frame) > FAST_ROWS)
+        if rows is not None:
+            big[f"xl/worksheets/sheet{i}.xml"] = rows
     when = _run_datetime(bundle)
     wb.properties.creator = f"phdesk {bundle.version}"
     wb.properties.title = f"{bundle.title}: mapping results"
@@ -107,7 +114,7 @@ def write(bundle: ExportBundle, path: Path, **_options) -> list[Path]:
     wb.properties.lastModifiedBy = f"phdesk {bundle.version}"
     try:
         wb.save(path)
-        _fix_zip_dates(path, when)
+        _fix_zip_dates(path, when, big)
     except OSError as exc:
         raise UserError(f"{path}: cannot write ({exc.strerror})") from None
     return [path]
@@ -120,10 +127,14 @@ def _run_datetime(bundle: ExportBundle) -> dt.datetime:
         return dt.datetime(2000, 1, 1)
 
 
-def _fix_zip_dates(path: Path, when: dt.datetime) -> None:
-    """Rewrite the zip with every entry dated ``when`` (openpyxl stamps the current time)."""
+def _fix_zip_dates(path: Path, when: dt.datetime, big: dict | None = None) -> None:
+    """Rewrite the zip with every entry dated ``when`` (openpyxl stamps the current time) and
+    the big sheets' rows filled in (``xlsx_rows.fill_rows``)."""
     with zipfile.ZipFile(path) as z:
         items = [(i, z.read(i.filename)) for i in z.infolist()]
+    big = big or {}
+    items = [(i, fill_rows(data, *big[i.filename]) if i.filename in big else data)
+             for i, data in items]
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for info, data in items:
@@ -154,6 +165,7 @@ def _cell(ws, value, fmt: str | None = None, font=None):
     else:
         text = value if isinstance(value, str) else (
             json.dumps(value) if isinstance(value, list | dict) else str(value))
+        text = ILLEGAL.sub("", text)   # control characters XML cannot hold (would fail the save)
         if font is None and not is_formula_like(text):
             return text
         cell = WriteOnlyCell(ws, text)
@@ -165,7 +177,10 @@ def _cell(ws, value, fmt: str | None = None, font=None):
     return cell
 
 
-def _sheet(ws, frame: pd.DataFrame) -> None:
+def _sheet(ws, frame: pd.DataFrame, style_row_only: bool = False):
+    """Header and rows of ``frame``; with ``style_row_only`` only the header and a row that
+    puts each column's number format in the workbook's styles, and returns (rows, note) for
+    ``xlsx_rows.fill_rows`` to write after the save."""
     from openpyxl.styles import Font
 
     cols = [str(c) for c in frame.columns]
@@ -175,10 +190,16 @@ def _sheet(ws, frame: pd.DataFrame) -> None:
     bold = Font(bold=True)
     ws.append([_cell(ws, c, font=bold) for c in cols])
     fmts = [number_format(c) for c in cols]
+    note = (f"{len(frame) - MAX_ROWS:,} more rows not shown: export CSV for all rows"
+            if len(frame) > MAX_ROWS else None)
+    if style_row_only:
+        ws.append([_cell(ws, 0, f) if f else None for f in fmts])
+        return values, note
     for row in values:
         ws.append([_cell(ws, v, f) for v, f in zip(row, fmts, strict=True)])
-    if len(frame) > MAX_ROWS:
-        ws.append([f"{len(frame) - MAX_ROWS:,} more rows not shown: export CSV for all rows"])
+    if note:
+        ws.append([note])
+    return None
 
 
 def _fit(ws, cols: list[str], values) -> None:
@@ -200,6 +221,8 @@ def _shown(v) -> str:
 def _readme(ws, bundle: ExportBundle, data) -> None:
     from openpyxl.styles import Alignment, Font
 
+    from phdesk.core.disclosure_tables import protection_notes
+
     r = bundle.rule
     s = bundle.summary
     lines: list[tuple[str, object]] = [
@@ -212,8 +235,9 @@ def _readme(ws, bundle: ExportBundle, data) -> None:
         ("Disclosure control", bundle.statement),
         ("Threshold (counts 1 to N hidden)", r.threshold if r.enabled else "off"),
         ("Rounding base", r.rounding_base if r.enabled else "off"),
-        ("Patient-derived segments", ", ".join(k for k, v in bundle.classes.items()
-                                               if v == "patient") or "none"),
+        ("", None),
+        ("What is protected, and how", None),
+        *protection_notes(r, bundle.classes),
         ("", None),
         ("Sheets", None),
         ("Read me", "This sheet: the project, its sources, the run's parameters and the "

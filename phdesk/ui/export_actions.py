@@ -93,6 +93,28 @@ def export_view(win: MainWindow, path: str | Path, **options) -> Task:
     return win.tasks.run(job, done, f"Exporting {path.name}")
 
 
+# the window's older "Export map / charts as PNG" commands (Ctrl+E, Ctrl+Shift+E) -> what the
+# export path renders (never a grab of the screen: issue "rendered, not grabbed")
+PNG_OF = {"map": "map", "charts": "gaps"}
+
+
+def export_png(win: MainWindow, which: str, path: str | Path | None = None) -> Task | None:
+    """File ▸ Export map / charts as PNG through the export path (rendered from the data at
+    1600 x 1200 pixels, 150 dpi, under the disclosure rule); asks for a file name when none is
+    given. Returns the background task (None when there is nothing to export yet)."""
+    if getattr(win, "service", None) is None:
+        win.statusBar().showMessage("The project is still opening; export when it has opened.",
+                                    5000)
+        return None
+    what = PNG_OF.get(which, which)
+    if path is None:
+        return ask_and_export(win, ".png", "PNG image (*.png)", what=what)
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        path = path.with_name(path.name + ".png")
+    return export_view(win, path, what=what)
+
+
 class DisclosureDialog(QtWidgets.QDialog):
     """File ▸ Export ▸ Disclosure rule: the project's threshold and rounding, or off with a
     reason (saved in the project, stated on every output)."""
@@ -215,13 +237,70 @@ def install_screen_rule(win: MainWindow) -> None:
     from phdesk.ui import workshop
 
     def rule(kind, table):
-        from phdesk.core.disclosure_screen import screen_table
-
-        classes, disclosure_rule, _ = protection(win, win.service.last_result)
-        return screen_table(kind, table, classes, disclosure_rule)
+        return screen_rule(win, kind, table)
 
     workshop.set_disclosure(rule)
     refresh_disclosure(win)
     signal = getattr(win, "mapping_finished", None)
     if signal is not None:
         signal.connect(lambda *_: refresh_disclosure(win))
+
+
+GAP_COLUMNS = {"gap_score": "gap_score", "coverage_pct": "coverage_pct"}
+
+
+def screen_rule(win: MainWindow, kind: str, table):
+    """What workshop mode may show of ``table``: the exports' protection of the whole result
+    (gaps) or of the whole comparison (reach), the rows looked up by their index; figures by
+    ``disclosure_screen.screen_table``. Protections are kept per result and rule."""
+    from phdesk.core.disclosure_screen import LOST, NET, NEW, screen_from_protected, screen_table
+
+    result = window_result(win)
+    classes, rule, sums = protection(win, result)
+    if not rule.enabled or table is None or table.empty:
+        return table
+    if kind == "gaps" and result is not None:
+        ns = _protected(win, ("gaps", rule), result, lambda: _protect_result(
+            result, classes, rule, sums))
+        return screen_from_protected(table, ns, GAP_COLUMNS, classes)
+    cmp = getattr(getattr(win, "workshop", None), "comparison", None)
+    if kind == "reach" and cmp is not None and len(getattr(cmp, "runs", ())) == 2:
+        reach = _protected(win, ("reach", rule), cmp, lambda: _protect_reach(
+            cmp, classes, rule, sums))
+        return screen_from_protected(table, reach, {
+            "newly_within_reach": NEW, "no_longer_within_reach": LOST, "net_change": NET},
+            classes)
+    return screen_table(kind, table, classes, rule)
+
+
+def window_result(win: MainWindow):
+    """The result the window (and the workshop) shows: the scenario's, else the last run."""
+    current = getattr(win, "current_result", None)
+    result = current() if callable(current) else None
+    return result if result is not None else getattr(win.service, "last_result", None)
+
+
+def _protected(win: MainWindow, key: tuple, of, build):
+    """``build()`` kept on the window per ``key`` while it is for the same object ``of`` (a
+    result or a comparison: a new one is protected afresh)."""
+    cache = getattr(win, "_screen_protection", None)
+    if cache is None:
+        cache = {}
+        win._screen_protection = cache
+    held = cache.get(key)
+    if held is None or held[0] is not of:
+        cache[key] = held = (of, build())
+    return held[1]
+
+
+def _protect_result(result, classes, rule, sums):
+    from phdesk.core.disclosure_tables import protect_result
+
+    return protect_result(result, classes, rule, candidates=sums)["neighbourhood_segments"]
+
+
+def _protect_reach(cmp, classes, rule, sums):
+    from phdesk.core.disclosure_scenario import protect_comparison
+
+    base, other = cmp.runs
+    return protect_comparison(cmp, base, other, classes, rule, sums, cmp.segments)[0].reach

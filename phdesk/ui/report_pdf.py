@@ -189,14 +189,18 @@ def _nb_second(d: _Doc, nb: str) -> None:
     acc = key_figures(b, nb)["access"]
     counts = acc["category"].astype(str).value_counts(sort=False)
     main = str(counts.idxmax()) if len(counts) else ""   # the category serving most segments
-    mine = acc[acc["category"].astype(str) == main]
+    mine, more = _bars_for(acc[acc["category"].astype(str) == main])
     draw_bars(d.p, QtCore.QRectF(M, y + 6, W - 2 * M, 14 + 12 * max(len(mine), 1)),
               f"Coverage of each segment by {main} (% within the catchment radius)",
               list(mine["segment"].astype(str)), list(mine["coverage_pct"]), " %", font_pt=7.5,
               top=100.0)
     y += 30 + 12 * max(len(mine), 1)
+    if more:
+        y = d.text(M, y - 8, W - 2 * M, f"… {more} more segments (ethnic sub-groups, age "
+                   "bands) in the workbook", 7, colour=MUTED) + 6
     y = d.text(M, y, W - 2 * M, "Access by segment and category", 11, bold=True) + 2
-    fits = max(4, int((H - M - 170 - y) / (d.font(7.0).height() * 1.25)) - 1)  # notes below
+    # rows that fit above the notes (~170 pt kept for them) and the footer
+    fits = max(0, int((H - M - 170 - y) / (d.font(7.0).height() * 1.25)) - 1)
     acc = acc.assign(_all=(acc["segment"].astype(str) != "All"))   # all residents first
     acc = acc.sort_values(["_all", "category"], kind="stable").drop(columns="_all")
     y = _table(d, y, acc.head(fits), ["segment", "category", "population", "coverage_pct",
@@ -224,6 +228,22 @@ def _nb_second(d: _Doc, nb: str) -> None:
         why = f" ({r.get('decision_reason')})" if _has(r.get("decision_reason")) else ""
         y = d.text(M, y + 2, W - 2 * M, f"Idea: {r.get('title', '')} — decision: "
                    f"{decision}{why}", 8)
+
+
+MAX_BARS = 22   # a page holds the chart, a table and the notes
+
+
+def _bars_for(rows: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The segments charted (at most ``MAX_BARS``: sub-groups such as 'Ethnicity: White:
+    Irish' and single-year age bands go first when there are too many) and how many were left
+    out."""
+    if len(rows) <= MAX_BARS:
+        return rows, 0
+    seg = rows["segment"].astype(str)
+    detail = (seg.str.count(":") >= 2) | seg.str.fullmatch(r"Age \d+-\d+")
+    keep = rows[~detail.to_numpy()] if (~detail).sum() else rows
+    keep = keep.head(MAX_BARS)
+    return keep, len(rows) - len(keep)
 
 
 def _has(v) -> bool:
@@ -269,13 +289,14 @@ def _comparison(d: _Doc) -> None:
                "(each segment):", 9)
     if moved.empty:
         y = d.text(M, y + 4, W - 2 * M, "The scenario changes no one's reach.", 9, colour=MUTED)
-    y = _table(d, y + 4, moved.head(60), ["neighbourhood", "segment", "category",
+    room = max(0, int((H - M - 40 - y) / (d.font(7.0).height() * 1.25)) - 2)  # footer note
+    y = _table(d, y + 4, moved.head(room), ["neighbourhood", "segment", "category",
                                           "covered_base", "covered_scenario", "covered_change",
                                           "coverage_change_pp"],
                ["Neighbourhood", "Segment", "Category", "Covered (base)", "Covered (scen.)",
                 "Change", "Change (pp)"], [0.15, 0.22, 0.17, 0.13, 0.13, 0.1, 0.1])
-    if len(moved) > 60:
-        y = d.text(M, y, W - 2 * M, f"… {len(moved) - 60} more rows in the workbook", 7,
+    if len(moved) > room:
+        y = d.text(M, y, W - 2 * M, f"… {len(moved) - room} more rows in the workbook", 7,
                    colour=MUTED)
     d.text(M, y + 4, W - 2 * M, "Every segment and category is in the workbook's Scenario "
            "comparison sheet. Changes are the differences of the values shown.", 7,

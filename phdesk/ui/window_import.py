@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui
 
-from phdesk.ui import panels, window_actions
+from phdesk.ui import panels
 
 INSIGHT_KINDS = {"notes"}   # imports that change nothing mapping reads
 
@@ -62,9 +62,12 @@ class WindowImport:
         self.service.last_result = None
         self.reload(rerun_mapping=had_result)
 
-    def export_png(self, which: str, path: str | Path | None = None) -> Path | None:
-        """File ▸ Export ▸ map or charts as PNG; asks for a file name when none is given."""
-        return window_actions.export_png(self, which, path)
+    def export_png(self, which: str, path: str | Path | None = None):
+        """File ▸ Export ▸ map or charts as PNG, rendered through the export path (never
+        grabbed); returns the background task (None when nothing can be exported yet)."""
+        from phdesk.ui import export_actions
+
+        return export_actions.export_png(self, which, path)
 
     # -- drag and drop -----------------------------------------------------------------------------
     def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:

@@ -102,6 +102,11 @@ def zoom_to(map_panel, neighbourhood: str | None) -> None:
     map_panel.view.vb.setRange(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0), padding=0.08)
 
 
+def figure_text(value, fmt: str) -> str:
+    """A figure as shown: text (``*``, hidden under the disclosure rule) as it is."""
+    return html.escape(value) if isinstance(value, str) else format(value, fmt)
+
+
 def key_figures(summary: pd.DataFrame, neighbourhood: str | None) -> pd.DataFrame:
     """figure, value: population, share in Core20 areas, assets (for one neighbourhood or all)."""
     s = summary[summary["neighbourhood"] == neighbourhood] if neighbourhood else summary
@@ -147,8 +152,9 @@ class OverviewPage(QtWidgets.QTextBrowser):
             out.append("<p>No gaps found here.</p>")
         else:
             out.append("<ol>" + "".join(
-                f"<li>{e(str(g.category))} · {e(str(g.segment))}: {g.coverage_pct:.0f}% "
-                f"within reach</li>" for g in gaps.itertuples(index=False)) + "</ol>")
+                f"<li>{e(str(g.category))} · {e(str(g.segment))}: "
+                f"{figure_text(g.coverage_pct, '.0f')}% within reach</li>"
+                for g in gaps.itertuples(index=False)) + "</ol>")
         out.append(f"<h3>What people said ({len(notes)})</h3>")
         if notes.empty:
             out.append("<p>Nothing yet: press <b>N</b> to capture a comment.</p>")
@@ -233,8 +239,8 @@ class ComparePage(QtWidgets.QWidget):
                        "<th align='right'>Newly in reach</th><th align='right'>Lost</th></tr>")
             for r in reach.head(7).itertuples(index=False):
                 out.append(f"<tr><td>{e(str(r[1]))}</td><td>{e(str(r[2]))}</td>"
-                           f"<td align='right'><b>{r[3]:,.0f}</b></td>"
-                           f"<td align='right'>{r[4]:,.0f}</td></tr>")
+                           f"<td align='right'><b>{figure_text(r[3], ',.0f')}</b></td>"
+                           f"<td align='right'>{figure_text(r[4], ',.0f')}</td></tr>")
             out.append("</table>")
         self.text.setHtml("".join(out))
         seg = pick_segment(cmp, category, ("Core20",))

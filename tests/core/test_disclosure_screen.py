@@ -36,3 +36,25 @@ def test_figures_only_change_when_the_base_population_is_patient_derived():
     assert out["value"].tolist() == ["1,235", SUPPRESSED, "12"]
     off = DisclosureRule(enabled=False, reason="agreed")
     assert screen_table("figures", figures, {"All": PATIENT}, off).equals(figures)
+
+
+def test_screen_rows_take_the_exports_protected_values_by_row():
+    """Workshop rows picked from a result keep their index; patient-derived rows show the
+    value the exports show for that row; public rows and unmatched rows as they must."""
+    from phdesk.core.disclosure_screen import screen_from_protected
+
+    exact = pd.DataFrame({"category": ["GP"] * 3, "segment": ["Core20", "Frailty", "Frailty"],
+                          "gap_score": [12.3, 9.8, -4.1], "coverage_pct": [40.1, 33.3, 20.0]},
+                         index=[10, 11, 12])
+    protected = exact.astype(object).copy()
+    protected.loc[11, ["gap_score", "coverage_pct"]] = [10.0, SUPPRESSED]
+    protected.loc[12, ["gap_score", "coverage_pct"]] = [-4.0, 20.0]
+    picked = exact.loc[[11, 10, 12]]
+    out = screen_from_protected(picked, protected, {"gap_score": "gap_score",
+                                                    "coverage_pct": "coverage_pct"}, CLASSES)
+    assert out.loc[10].tolist() == ["GP", "Core20", 12.3, 40.1]
+    assert out.loc[11].tolist() == ["GP", "Frailty", 10.0, SUPPRESSED]
+    assert out.loc[12].tolist() == ["GP", "Frailty", -4.0, 20.0]
+    other = picked.rename(index={12: 99})          # a row of another result: hidden
+    out = screen_from_protected(other, protected, {"gap_score": "gap_score"}, CLASSES)
+    assert out.loc[99, "gap_score"] == SUPPRESSED

@@ -233,21 +233,52 @@ def test_compare_two_scenarios(demo_path, tmp_path):
     assert same.reach.empty and same.areas.empty and same.assets.empty
 
 
-def test_compare_writes_no_patient_derived_counts_under_the_rule(demo_path, tmp_path, capsys):
+def test_compare_protects_patient_derived_counts_under_the_rule(demo_path, tmp_path):
+    """``phdesk compare`` keeps the extract's segments and applies the rule to them: counts
+    hidden or rounded, access hidden, changes the differences of what is shown; public
+    segments are exactly as with the rule off."""
     from phdesk.core.disclosure import DisclosureRule
     from phdesk.store.outputs import save_disclosure_rule
 
     name = "A: GP branch on Mill Road"
+    with Project(demo_path) as p:   # a high threshold so the demo's counts get hidden
+        save_disclosure_rule(p, DisclosureRule(threshold=60, rounding_base=10))
     assert main(["compare", str(demo_path), "--scenario", name, "--out", str(tmp_path / "on"),
                  "--quiet"]) == 0
-    assert "5 patient-derived segments left out" in capsys.readouterr().err
-    extract = {"Frailty", "Long-term condition", "Multiple long-term conditions",
-               "Severe mental illness", "Learning disability"}   # the demo's segment extract
-    for f in ("reach_changes.csv", "neighbourhood_differences.csv", "area_differences.csv"):
-        assert not extract & set(pd.read_csv(tmp_path / "on" / f)["segment"]), f
     with Project(demo_path) as p:
         save_disclosure_rule(p, DisclosureRule(enabled=False, reason="synthetic demo data"))
     assert main(["compare", str(demo_path), "--scenario", name, "--out", str(tmp_path / "off"),
                  "--quiet"]) == 0
-    assert "left out" not in capsys.readouterr().err
-    assert extract <= set(pd.read_csv(tmp_path / "off" / "reach_changes.csv")["segment"])
+    extract = {"Frailty", "Long-term condition", "Multiple long-term conditions",
+               "Severe mental illness", "Learning disability"}   # the demo's segment extract
+
+    def read(folder, f):
+        return pd.read_csv(tmp_path / folder / f, dtype=str, keep_default_na=False)
+
+    def whole_tens_or_hidden(values):
+        return all(v in ("*", "") or float(v) % 10 == 0 for v in values)
+
+    reach, off = read("on", "reach_changes.csv"), read("off", "reach_changes.csv")
+    mine = reach[reach["segment"].isin(extract)]
+    assert set(mine["segment"]) == extract
+    assert whole_tens_or_hidden(mine["newly_within_reach"])
+    assert (mine["newly_within_reach"] == "*").any()
+    shown = mine[(mine[["newly_within_reach", "no_longer_within_reach", "net_change"]]
+                  != "*").all(axis=1)]
+    assert (shown["net_change"].astype(float) == shown["newly_within_reach"].astype(float)
+            - shown["no_longer_within_reach"].astype(float)).all()
+    exact = off[off["segment"].isin(extract)].set_index(["neighbourhood", "segment", "category"])
+    for k, r in mine.set_index(["neighbourhood", "segment", "category"]).iterrows():
+        n = float(exact.loc[k, "newly_within_reach"])
+        if 1 <= n <= 60:
+            assert r["newly_within_reach"] == "*", k
+    pd.testing.assert_frame_equal(reach[~reach["segment"].isin(extract)].reset_index(drop=True),
+                                  off[~off["segment"].isin(extract)].reset_index(drop=True))
+    areas = read("on", "area_differences.csv")
+    rows = areas[areas["segment"].isin(extract)]
+    assert len(rows) and whole_tens_or_hidden(rows["population"])
+    assert (rows["population"] == "*").any() and (rows["access_2sfca_base"] == "*").all()
+    nbs = read("on", "neighbourhood_differences.csv")
+    rows = nbs[nbs["segment"].isin(extract)]
+    assert len(rows) and whole_tens_or_hidden(rows["population"])
+    assert (rows["access_2sfca_change"] == "*").all()

@@ -92,3 +92,24 @@ def test_python_api_example(demo_path, tmp_path):
         paths = phdesk.export(project, tmp_path / "demo.geojson", result=result)
         assert paths == [tmp_path / "demo.geojson"] and paths[0].stat().st_size > 0
         assert project.disclosure_rule().threshold == 7
+
+
+def test_map_out_and_the_engine_writer_share_one_csv_writer(demo_path, tmp_path):
+    """With the rule off nothing is altered, so ``phdesk map --out`` (through the export path)
+    and ``write_outputs`` (the engine's tables) write the same bytes: one CSV writer, lists as
+    documented ('All; Core20'), all files or none."""
+    from phdesk.core.disclosure import DisclosureRule
+    from phdesk.core.mapping import MappingParams, run_mapping, write_outputs
+    from phdesk.store.outputs import save_disclosure_rule
+    from phdesk.store.project import Project
+
+    with Project(demo_path) as p:
+        save_disclosure_rule(p, DisclosureRule(enabled=False, reason="synthetic demo"))
+    assert main(["map", str(demo_path), "--out", str(tmp_path / "cli"), "--quiet"]) == 0
+    with Project(demo_path) as p:
+        files = write_outputs(run_mapping(p, MappingParams()), tmp_path / "engine")
+    assert len(files) == 6
+    for f in files:
+        assert (tmp_path / "cli" / f.name).read_bytes() == f.read_bytes(), f.name
+    rules = pd.read_csv(tmp_path / "cli" / "category_rules.csv")
+    assert rules["serves"].str.startswith("All; ").all()

@@ -327,12 +327,25 @@ def test_dropped_files_open_the_import_wizard(make_main_window, tmp_path, monkey
     assert opened == [[f]]
 
 
-def test_export_map_and_charts_png(make_main_window, tmp_path):
+def test_export_map_and_charts_png_are_rendered_by_the_export_path(make_main_window, tmp_path,
+                                                                    qtbot, monkeypatch):
+    """The older Ctrl+E / Ctrl+Shift+E commands render through ``phdesk.export`` at the
+    export's stated size (never a grab of the widgets, whose size is the window's)."""
+    from phdesk.ui import report_png
+
+    rendered = []
+    real = report_png.render
+    monkeypatch.setattr(report_png, "render", lambda bundle, what="map", *a, **kw: (
+        rendered.append(what), real(bundle, what, *a, **kw))[1])
     win = make_main_window()
     for which in ("map", "charts"):
-        out = win.export_png(which, tmp_path / f"{which}.png")
-        img = QtGui.QImage(str(out))
-        assert out.exists() and not img.isNull() and img.width() > 100
+        task = win.export_png(which, tmp_path / which)
+        with qtbot.waitSignal(task.finished, timeout=300_000) as blocker:
+            pass
+        assert blocker.args == ["done"], blocker.args
+        img = QtGui.QImage(str(tmp_path / f"{which}.png"))
+        assert (img.width(), img.height()) == (1600, 1200)
+    assert rendered == ["map", "gaps"]
 
 
 # -- keyboard and accessibility ------------------------------------------------------------------

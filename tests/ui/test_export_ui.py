@@ -142,3 +142,61 @@ def test_workshop_mode_shows_figures_under_the_rule(make_main_window, qtbot):
     shown = workshop.disclose("gaps", gaps)
     assert shown.iloc[0]["coverage_pct"] == SUPPRESSED and shown.iloc[0]["gap_score"] == 8.0
     assert win.service is not None
+
+
+def test_workshop_shows_the_exports_protected_figures(make_main_window, qtbot, demo_path):
+    """Workshop mode's gaps and reach rows of patient-derived segments are the values the
+    exports show (one protection of the whole result / comparison), and its pages render
+    hidden values."""
+    import numpy as np
+
+    from phdesk.core.disclosure import SUPPRESSED, DisclosureRule
+    from phdesk.core.disclosure_scenario import protect_comparison
+    from phdesk.core.disclosure_tables import protect_result
+    from phdesk.store.outputs import save_disclosure_rule
+    from phdesk.store.project import Project
+    from phdesk.ui import window_planning
+    from phdesk.ui.scenario_compare import reach_table
+
+    with Project(demo_path) as p:   # a high threshold: the demo extract's counts get hidden
+        save_disclosure_rule(p, DisclosureRule(threshold=60, rounding_base=10))
+    win = make_main_window()
+    win.run_mapping(MappingParams(sii_repetitions=1000))
+    assert win.tasks.wait(120_000)
+    qtbot.waitUntil(lambda: getattr(win, "disclosure_cache", None) is not None
+                    and win.disclosure_cache["rule"].threshold == 60, timeout=60_000)
+    result = win.service.last_result
+    classes, rule, sums = export_actions.protection(win, result)
+    assert classes["Frailty"] == "patient"
+    ns = result.neighbourhood_segments
+    picked = ns[ns["segment"].isin(["Frailty", "Core20"])][
+        ["category", "segment", "gap_score", "coverage_pct"]]
+    shown = export_actions.screen_rule(win, "gaps", picked)
+    want = protect_result(result, classes, rule, candidates=sums)["neighbourhood_segments"]
+    frail = (picked["segment"] == "Frailty").to_numpy()
+    for col in ("gap_score", "coverage_pct"):
+        got, exp = shown.loc[frail, col].tolist(), want.loc[picked.index[frail], col].tolist()
+        assert [str(v) for v in got] == [str(v) for v in exp]
+    assert (shown.loc[frail, "coverage_pct"] == SUPPRESSED).any()
+    assert np.allclose(shown.loc[~frail, "gap_score"].astype(float),
+                       picked.loc[~frail, "gap_score"].astype(float), equal_nan=True)
+
+    window_planning.open_workshop(win)
+    ws = win.workshop
+    ws.compare("A: GP branch on Mill Road", None)
+    qtbot.waitUntil(lambda: ws.comparison is not None, timeout=300_000)
+    cmp = ws.comparison
+    table = reach_table(cmp)
+    seen = export_actions.screen_rule(win, "reach", table)
+    base, other = cmp.runs
+    protected = protect_comparison(cmp, base, other, classes, rule, sums, cmp.segments)[0].reach
+    extract = table["Segment"].isin(["Frailty", "Learning disability", "Severe mental illness"])
+    assert extract.any()
+    new = "Newly within reach (residents)"
+    assert [str(v) for v in seen.loc[extract, new]] == \
+        [str(v) for v in protected.loc[table.index[extract], "newly_within_reach"]]
+    assert (seen.loc[extract, new] == SUPPRESSED).any() or \
+        all(float(v) % 10 == 0 for v in seen.loc[extract, new])
+    ws._refresh()   # the pages fill with hidden values (no formatting error)
+    assert "against" in ws.compare_page.text.toPlainText()
+    ws.close()
