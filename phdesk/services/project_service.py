@@ -20,8 +20,9 @@ import pandas as pd
 from phdesk.core import imports
 from phdesk.core.measures import is_core20
 from phdesk.core.progress import CancelFn, ProgressFn
+from phdesk.services.placement import assign_points
 from phdesk.services.planning import PlanningService
-from phdesk.store import edits, queries
+from phdesk.store import edits, queries, view_settings
 from phdesk.store.project import SUFFIX, Project
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ class ProjectService:
         self._cache_lock = threading.RLock()
         self._title = self._read_title()   # read here, off the GUI thread (see title())
         self.planning = PlanningService(self)   # scenarios, notes, ideas (services/planning.py)
+        self._view: dict[str, str] | None = None   # the window's choices, once set this session
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
@@ -101,6 +103,28 @@ class ProjectService:
             if key not in self._cache:
                 self._cache[key] = build()
             return self._cache[key]
+
+    @property
+    def read_only_reason(self) -> str | None:
+        """Why nothing can be saved (the file or its folder is read-only, another window has
+        it), or None when the project can be written."""
+        return self.project.read_only_reason
+
+    def make_read_only(self, reason: str) -> None:
+        """Refuse every write from now on, saying ``reason`` (another window has the project)."""
+        self.project.read_only_reason = self.project.read_only_reason or reason
+
+    # -- the window's choices (store/view_settings.py) ------------------------------------------
+    def view_settings(self) -> dict[str, str]:
+        """The map's Show/Measure/Category/Segment and the neighbourhood last chosen."""
+        return dict(self._view) if self._view is not None else view_settings.read(self.project)
+
+    def save_view_settings(self, values: dict) -> None:
+        """Keep the window's choices; in the file unless the project is read-only (then in
+        memory for this session only: viewing never writes)."""
+        self._view = view_settings.clean(values)
+        if not self.project.read_only:
+            view_settings.write(self.project, self._view)
 
     # -- reads -------------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
@@ -372,22 +396,3 @@ class ProjectService:
             for key in ("assets", "asset_areas", "summary"):
                 self._cache.pop(key, None)
 
-
-def assign_points(assets: pd.DataFrame, areas: pd.DataFrame) -> pd.Series:
-    """Code of the area polygon containing each asset (one STRtree query for all points).
-
-    Eastings/northings and polygons are EPSG:27700 metres. Assets without coordinates or outside
-    every polygon are left out; a point on a shared boundary goes to the area listed first, as
-    in the mapping engine (``phdesk.core.mapping_access.points_in_polygons``), so the
-    neighbourhood summary counts the same assets as the mapping tables.
-    """
-    from phdesk.core.mapping_access import points_in_polygons
-
-    placed = assets.dropna(subset=["easting", "northing"])
-    geoms = areas["geometry"].to_numpy(dtype=object) if "geometry" in areas else np.array([])
-    if placed.empty or not len(geoms):
-        return pd.Series(dtype=object, name="area_code")
-    k = points_in_polygons(placed["easting"].to_numpy(float), placed["northing"].to_numpy(float),
-                           geoms)
-    codes = areas["code"].to_numpy(dtype=object)
-    return pd.Series(codes[k[k >= 0]], index=placed["id"].to_numpy()[k >= 0], name="area_code")

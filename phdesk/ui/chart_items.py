@@ -26,9 +26,11 @@ def app_font() -> QtGui.QFont:
 class ChartBox(QtWidgets.QStackedWidget):
     """One chart: a pyqtgraph layout, or a centred message when there is nothing to plot."""
 
-    def __init__(self, name: str, parent: QtWidgets.QWidget | None = None):
+    def __init__(self, name: str, parent: QtWidgets.QWidget | None = None, lines: int = 13):
+        """``lines``: the least height, in text lines (two stacked plots need about 20)."""
         super().__init__(parent)
         self.setAccessibleName(name)
+        self.drawn_height: int | None = None   # the height the chart was drawn for
         self.message = QtWidgets.QLabel()
         # at the top, not centred: the tall chart on the left of a tab is mostly below the fold
         # of the charts dock, and a centred message there looked like an empty white box
@@ -46,11 +48,25 @@ class ChartBox(QtWidgets.QStackedWidget):
         # three side by side in a 1366 x 768 window's bottom dock; any chart opens large
         # (double-click, or Enter when it has the focus: see phdesk.ui.chart_window)
         line = self.fontMetrics().height()
-        self.setMinimumSize(line * 19, line * 13)
+        self.setMinimumSize(line * 19, line * lines)
         self.layout_widget.setToolTip(f"{name}: double-click or press Enter to open it large")
         self.layout_widget.installEventFilter(self)
 
     open_large_requested = QtCore.Signal()
+    # the box's height changed by a text line or more since it was drawn: rows that fitted may
+    # now collide (the dock shrank as the window filled), or more rows fit
+    resized = QtCore.Signal()
+
+    def effective_height(self) -> int:
+        return max(self.height(), self.minimumHeight())
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        drawn = self.drawn_height
+        if drawn is not None and abs(self.effective_height() - drawn) >= \
+                self.fontMetrics().height():
+            self.drawn_height = None   # once, until it is drawn again
+            self.resized.emit()
 
     def eventFilter(self, obj, event) -> bool:
         kind = event.type()
@@ -65,7 +81,7 @@ class ChartBox(QtWidgets.QStackedWidget):
         """How many bar rows fit one of ``plots`` stacked plots at this box's height without
         their labels colliding (a row needs about 1.5 text lines; title and axis take 5)."""
         line = self.fontMetrics().height()
-        per_plot = max(self.height(), self.minimumHeight()) / max(1, plots) - 5 * line
+        per_plot = self.effective_height() / max(1, plots) - 5 * line
         return int(max(3, min(most, per_plot // (1.5 * line))))
 
     def show_message(self, text: str) -> None:
@@ -81,6 +97,7 @@ class ChartBox(QtWidgets.QStackedWidget):
         """Clear (unless adding a further row) and return a styled plot."""
         if row == 0:
             self.layout_widget.clear()
+            self.drawn_height = self.effective_height()
         self.setCurrentWidget(self.layout_widget)
         plot = self.layout_widget.addPlot(row=row, col=0)
         # a title wider than the box made pyqtgraph widen the plot past the box's right edge
@@ -130,12 +147,17 @@ def thousands_tick_strings(values, scale, spacing) -> list[str]:
     return [f"{v * scale:,.{places}f}" for v in values]
 
 
+INSIDE_FROM = 0.6   # share of the value axis past which a bar's value is written inside it
+
+
 def hbars(plot: pg.PlotItem, labels: Sequence[str], values, colour: str = "#0072B2",
           offset: float = 0.0, height: float = 0.7, name: str | None = None,
           value_labels: bool = True, percent: bool = False) -> pg.BarGraphItem:
     """Horizontal bars, one per label, top to bottom, with the labels on the left axis and
     each value written at the end of its bar (so a zero still reads as "0"). ``percent``: the
-    axis stops at 100 (a share past 100% reads as an error); labels near it go inside the bar."""
+    axis stops at 100 (a share past 100% reads as an error). The value of a bar longer than
+    INSIDE_FROM of the axis goes inside its end, in the text colour that contrasts with the
+    bar: outside it ran off a narrow chart ("38,1" for 38,154 at 1366×768)."""
     v = np.nan_to_num(np.asarray(values, dtype=float))
     y = np.arange(len(labels), dtype=float) + offset
     bars = pg.BarGraphItem(x0=np.zeros(len(v)), y=y, width=v, height=height,
@@ -150,11 +172,11 @@ def hbars(plot: pg.PlotItem, labels: Sequence[str], values, colour: str = "#0072
     plot.setXRange(0, max(right, top), padding=0)
     if value_labels:
         for yi, vi in zip(y, v, strict=True):
-            inside = percent and vi > right * 0.8
+            inside = vi > max(right, top) * INSIDE_FROM
             label = palettes.format_value(float(vi))
             text(plot, (label + " ") if inside else (" " + label), float(vi), float(yi),
                  anchor=(1, 0.5) if inside else (0, 0.5),
-                 colour="#ffffff" if inside else palettes.MUTED_TEXT)
+                 colour=palettes.text_colour_on(colour) if inside else palettes.MUTED_TEXT)
     return bars
 
 

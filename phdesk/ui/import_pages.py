@@ -144,11 +144,12 @@ class FilesPage(_Page):
         self.remove_button = QtWidgets.QPushButton("&Remove", self)
         self.remove_button.setAccessibleName("Remove the selected file from the list")
         self.remove_button.clicked.connect(self._remove_selected)
-        hint = _wrap_label(self, "Deprivation indices, boundaries, census and GP registration "
-                                 "tables, ODS lists, postcode directories, your asset register "
-                                 "or a neighbourhood lookup: phdesk recognises them by content. "
-                                 "They are imported in this order: add boundaries and a postcode "
-                                 "directory first, as other files are placed with them.")
+        hint = _wrap_label(self, wizard.files_hint or
+                           "Deprivation indices, boundaries, census and GP registration "
+                           "tables, ODS lists, postcode directories, your asset register "
+                           "or a neighbourhood lookup: phdesk recognises them by content. "
+                           "They are imported in this order: add boundaries and a postcode "
+                           "directory first, as other files are placed with them.")
         buttons = QtWidgets.QHBoxLayout()
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.remove_button)

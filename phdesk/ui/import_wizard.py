@@ -32,6 +32,13 @@ from phdesk.ui.import_pages import (
 )
 
 log = logging.getLogger(__name__)
+PRESET_TITLES = {"notes": "Import survey or workshop comments"}
+PRESET_HINTS = {"notes": (
+    "A CSV or Excel file of comments from a survey or a workshop, one comment a row: a column "
+    "such as Comment, Response or Feedback; and, if you have them, who it came from (resident, "
+    "VCSE, clinician, council), tags or themes, a date, and where it is about: a postcode, an "
+    "area (LSOA) code or a neighbourhood name. Each becomes a note pinned to its place.")}
+
 
 @dataclass
 class Outcome:
@@ -52,6 +59,9 @@ class ImportWizard(QtWidgets.QWizard):
         The window's ``TaskRunner``.
     paths
         Files to start with (more can be dropped or picked on the first page).
+    kind
+        Read every file as this kind instead of detecting it (the notes panel's "Import
+        comments…" gives ``notes``); the kind page still lets the user change it.
     """
 
     imported = QtCore.Signal(object)   # ImportReport, after each committed file
@@ -59,11 +69,13 @@ class ImportWizard(QtWidgets.QWizard):
     prepared_changed = QtCore.Signal()
 
     def __init__(self, service, tasks, paths: list[Path] | None = None,
-                 parent: QtWidgets.QWidget | None = None) -> None:
+                 parent: QtWidgets.QWidget | None = None, kind: str | None = None) -> None:
         super().__init__(parent)
         self.service = service
         self.tasks = tasks
-        self.setWindowTitle("Import files")
+        self.preset_kind = kind
+        self.setWindowTitle(PRESET_TITLES.get(kind, "Import files"))
+        self.files_hint = PRESET_HINTS.get(kind, "")   # what to choose, on the files page
         self.setWizardStyle(QtWidgets.QWizard.WizardStyle.ClassicStyle)
         self.setOption(QtWidgets.QWizard.WizardOption.NoBackButtonOnStartPage, True)
         self.setOption(QtWidgets.QWizard.WizardOption.NoCancelButtonOnLastPage, True)
@@ -80,7 +92,7 @@ class ImportWizard(QtWidgets.QWizard):
         self.queue: list[Path] = []
         self.position = 0                       # index in queue of the file being imported
         self.outcomes: list[Outcome] = []
-        self.kind: str | None = None            # forced by the user; None = detect
+        self.kind: str | None = kind            # forced by the user; None = detect
         self.options: dict[str, Any] = {}
         self.prepared = None
         self.columns: list[str] = []
@@ -157,7 +169,7 @@ class ImportWizard(QtWidgets.QWizard):
         button.setEnabled(not self.busy)
 
     def _reset_file(self) -> None:
-        self.kind, self.options, self.prepared, self.columns = None, {}, None, []
+        self.kind, self.options, self.prepared, self.columns = self.preset_kind, {}, None, []
         self.error, self.committed = "", None
 
     def focus_primary(self) -> None:

@@ -3,7 +3,8 @@
 It holds no analysis: it asks the :class:`~phdesk.services.project_service.ProjectService` for
 frames on the background DB worker (:class:`~phdesk.ui.tasks.TaskRunner`) and hands them to the
 panels. Menus and commands are in :mod:`phdesk.ui.window_actions`; panels are built by
-:mod:`phdesk.ui.panels`.
+:mod:`phdesk.ui.panels`; mapping, import/export and the window's layout are mixins
+(``window_mapping``, ``window_import``, ``window_layout``).
 
 Start-up shows the window before its project is open (:meth:`MainWindow.open_later`): menus,
 status bar and docks need only PySide6, so they appear at once with a placeholder in each panel;
@@ -13,7 +14,6 @@ about a second of imports) are built and filled. This module therefore imports n
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import logging
 from pathlib import Path
@@ -27,18 +27,20 @@ from phdesk.ui.actions import ActionRegistry
 from phdesk.ui.errors import show_error
 from phdesk.ui.project_data import ProjectData, load_project_data, params_from_run
 from phdesk.ui.tasks import TaskRunner
+from phdesk.ui.view_memory import ViewMemory
 from phdesk.ui.view_state import ViewState
+from phdesk.ui.window_import import WindowImport
+from phdesk.ui.window_layout import WindowLayout
+from phdesk.ui.window_mapping import WindowMapping
 from phdesk.ui.window_opening import WindowOpening
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from phdesk.services.project_service import ProjectService
 
 log = logging.getLogger(__name__)
 
 
-class MainWindow(WindowOpening, QtWidgets.QMainWindow):
+class MainWindow(WindowMapping, WindowImport, WindowLayout, WindowOpening, QtWidgets.QMainWindow):
     """The window for one open project (File ▸ Open replaces the project, not the window)."""
 
     project_loaded = QtCore.Signal()
@@ -56,22 +58,26 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
         self.persist_settings = True    # False: leave the user's settings file alone
         self.prefers_maximised = False  # first run on a small screen
         self.open_error: BaseException | None = None   # load() failed with no fallback
-        self.read_only = False   # the project is open in another window (ui/project_lock.py)
+        self.read_only = False   # nothing can be saved (ui/project_lock.py)
+        self.read_only_reason: str | None = None   # why: another window, a read-only file…
         self._opening: Path | None = None              # the project load() is opening
         self.setObjectName("phdesk-main-window")
         self.setAcceptDrops(True)
         self.setDockNestingEnabled(True)
         self.tasks = TaskRunner(self, self.statusBar())
         self.view_state = ViewState(self)   # what every panel shows (docs/ARCHITECTURE.md)
+        self.view_memory = ViewMemory(self)   # ... kept per project (ui/view_memory.py)
         self.undo_stack = QtGui.QUndoStack(self)   # notes, ideas, scenario edits
         self.scenario_results: dict[str, object] = {}   # scenario name -> MappingResult
 
         for attr in panels.PANELS:
             setattr(self, attr, panels.LoadingPlaceholder("Opening the project…", self))
         self.empty_banner = panels.EmptyProjectBanner(self)
+        self.read_only_banner = project_lock.ReadOnlyBanner(self)
         centre = QtWidgets.QWidget(self)
         self._centre_layout = QtWidgets.QVBoxLayout(centre)
         self._centre_layout.setContentsMargins(0, 0, 0, 0)
+        self._centre_layout.addWidget(self.read_only_banner)
         self._centre_layout.addWidget(self.empty_banner)
         self._centre_layout.addWidget(self.map_panel, 1)
         self.setCentralWidget(centre)
@@ -102,6 +108,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
         """Build the panels for the window's first project and read it in the background."""
         self.service = service
         panels.build_panels(self, service, self._centre_layout)
+        self.size_docks_for_panels()
         project_lock.claim(self, service.path)   # read-only when another window has it
         window_actions.refresh_edit_menu(self)
         panels.resolve_mnemonic_clashes(self)
@@ -160,6 +167,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
 
     def _apply_data(self, data: ProjectData, refresh_register: bool = True) -> None:
         self.data = data
+        self.view_memory.restore(self.service, data.view)   # the project's first read only
         # one recolour for the whole load, not one per input (see MapPanel.held)
         with getattr(self.map_panel, "held", contextlib.nullcontext)():
             if data.map_layers is not None:
@@ -190,6 +198,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
         if chosen:
             panels.call(self.map_panel, "select_neighbourhood", chosen)
             panels.call(self.charts_panel, "set_neighbourhood", chosen)
+            panels.call(self.neighbourhood_panel, "select", chosen, False)
 
     def _update_results_panel(self, *_: object) -> None:
         """Fill the results tables when their tab is showing: filling them takes a while, and a
@@ -219,71 +228,17 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
     def _update_title(self) -> None:
         if self.service is None:
             return
-        suffix = " (read-only: open in another window)" if self.read_only else ""
+        reason = self.read_only_reason or ""
+        short = "open in another window" if "window" in reason else reason
+        suffix = f" (read-only: {short})" if self.read_only else ""
         self.setWindowTitle(f"{self.service.title()}{suffix} — phdesk")
         self.setWindowFilePath(str(self.service.path))
-
-    # -- mapping ---------------------------------------------------------------------------------
-    def run_mapping(self, params, category_table: pd.DataFrame | None = None) -> None:
-        """Run mapping in the background (saving the category table first, if given)."""
-        service = self.service
-
-        def job(progress, cancelled):
-            if category_table is not None:
-                service.save_category_settings(category_table)
-            result = service.run_mapping(params, progress=progress, cancelled=cancelled)
-            return result, service.last_run()
-
-        def done(out) -> None:
-            if service is not self.service:
-                return
-            result, run = out
-            self.changed_since_run = False
-            self.scenario_results.clear()   # scenarios are mapped with the baseline's settings
-            if self.data is not None:
-                self.data.last_run = run
-                if category_table is not None:
-                    self.data.category_settings = category_table
-            self._refresh_result_views()
-            self._update_status()
-            self.statusBar().showMessage("Mapping finished.", 8000)
-            self.mapping_finished.emit(result)
-
-        self.tasks.run(job, done, "Running mapping")
-
-    def mapping_dialog(self):
-        """The mapping dialog filled from the project (not shown)."""
-        import pandas as pd
-
-        from phdesk.ui.mapping_dialog import MappingChoices, MappingDialog
-
-        d = self.data
-        last = self.service.last_result.params if self.service.last_result else \
-            params_from_run(d.last_run if d else None)
-        choices = MappingChoices(
-            categories=d.categories if d else [], segments=d.segments if d else [],
-            settings=d.category_settings if d else pd.DataFrame(
-                columns=["category", "radius_m", "serves"]))
-        if last is not None:
-            choices.default_radius_m = float(last.default_radius_m)
-            choices.selected_categories = last.categories
-            choices.selected_segments = last.segments
-            choices.weights = tuple(last.e2sfca_weights)
-        return MappingDialog(choices, self)
-
-    def open_mapping_dialog(self) -> None:
-        """File ▸ Run mapping…: choose parameters, then run."""
-        if self.data is None:
-            self.statusBar().showMessage("The project is still loading; try again shortly.", 5000)
-            return
-        dialog = self.mapping_dialog()
-        if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
-            self.run_mapping(dialog.params(), dialog.category_table())
 
     # -- projects ------------------------------------------------------------------------------
     def set_service(self, service: ProjectService) -> None:
         """Show another project in this window (the old one, or one still opening, is closed)."""
         self._opening = None
+        self.view_memory.forget()   # the old project's choices are saved first
         self.tasks.cancel_all()
         if not self.tasks.wait(60_000):
             show_error(self, "Open project", RuntimeError("a background job did not stop"))
@@ -338,96 +293,6 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
         return self.tasks.run(job, self.set_service, f"Opening {path.name}", cancellable=False,
                               on_error=failed)
 
-    # -- import and export ----------------------------------------------------------------------
-    def open_import_wizard(self, files: list[Path] | None = None) -> None:
-        """File ▸ Import…: the import wizard (for dropped files too)."""
-        if self.service is None:
-            self.statusBar().showMessage("The project is still opening; try again shortly.", 5000)
-            return
-        if self.read_only:
-            self.statusBar().showMessage("Read-only: this project is open in another window; "
-                                         "nothing can be imported here.", 8000)
-            return
-        wizard = panels.make_import_wizard(self.service, self.tasks, files, self)
-        if wizard is None:
-            return
-        imported = getattr(wizard, "imported", None)
-        if imported is not None:
-            imported.connect(lambda _report: self._after_import())
-        if files:
-            self.settings.last_import_dir = str(Path(files[0]).parent)
-        wizard.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
-        wizard.open()
-
-    def _after_import(self) -> None:
-        """Refresh once the wizard has finished a batch (one refresh for several files)."""
-        self.changed_since_run = True
-        self._import_refresh.start()
-
-    def _refresh_after_import(self) -> None:
-        # The old result no longer matches the data: repeat the last run on the new data.
-        had_result = self.service.last_result is not None
-        self.service.invalidate()
-        self.service.last_result = None
-        self.reload(rerun_mapping=had_result)
-
-    def export_png(self, which: str, path: str | Path | None = None):
-        """File ▸ Export ▸ map or charts as PNG, rendered through the export path (never
-        grabbed); returns the background task (None when nothing can be exported yet)."""
-        from phdesk.ui import export_actions
-
-        return export_actions.export_png(self, which, path)
-
-    # -- drag and drop -----------------------------------------------------------------------------
-    def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:
-        if any(u.isLocalFile() for u in event.mimeData().urls()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QtGui.QDropEvent) -> None:
-        files = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
-        if files:
-            event.acceptProposedAction()
-            self.open_import_wizard(files)
-
-    # -- layout and closing ----------------------------------------------------------------------
-    def _restore_layout(self) -> None:
-        s = self.settings
-        self._size_docks_on_show = True
-        try:
-            if s.window_geometry:
-                self.restoreGeometry(QtCore.QByteArray(base64.b64decode(s.window_geometry)))
-            else:
-                self._first_run_geometry()
-            if s.window_state and self.restoreState(
-                    QtCore.QByteArray(base64.b64decode(s.window_state))):
-                self._size_docks_on_show = False
-        except ValueError:
-            log.warning("saved window layout unreadable; using the default")
-
-    def _first_run_geometry(self) -> None:
-        """Most of the screen, centred; a small laptop screen is better used maximised."""
-        self.prefers_maximised = False
-        screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
-        if screen is None:
-            self.resize(1400, 900)
-            return
-        avail = screen.availableGeometry()
-        size = QtCore.QSize(min(1440, int(avail.width() * 0.92)),
-                            min(920, int(avail.height() * 0.92)))
-        self.resize(size)
-        self.move(avail.center() - QtCore.QPoint(size.width() // 2, size.height() // 2))
-        self.prefers_maximised = avail.width() < 1280 or avail.height() < 760
-
-    def showEvent(self, event: QtGui.QShowEvent) -> None:
-        super().showEvent(event)
-        if self._size_docks_on_show:   # first show without a saved layout
-            self._size_docks_on_show = False
-            QtCore.QTimer.singleShot(0, self, lambda: panels.size_docks(self))
-
-    def save_layout(self) -> None:
-        self.settings.window_geometry = base64.b64encode(bytes(self.saveGeometry())).decode()
-        self.settings.window_state = base64.b64encode(bytes(self.saveState())).decode()
-
     def focusNextPrevChild(self, forward: bool) -> bool:
         """Tab and Shift+Tab skip panels that are tabbed out of sight (see ui/keyboard.py)."""
         return keyboard.next_focus(self, forward, super().focusNextPrevChild)
@@ -442,6 +307,7 @@ class MainWindow(WindowOpening, QtWidgets.QMainWindow):
                 self.settings.save()
             except OSError as exc:
                 log.warning("could not save settings: %s", exc)
+        self.view_memory.flush()
         self.tasks.cancel_all()
         self.tasks.wait(30_000)
         self.tasks.shutdown()

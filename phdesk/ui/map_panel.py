@@ -21,18 +21,20 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from phdesk.ui import map_layers as ml
 from phdesk.ui import map_panel_ui, palettes
 from phdesk.ui import map_text as mt
-from phdesk.ui.help_content import column_tip
+from phdesk.ui.map_combos import MapCombos
+from phdesk.ui.map_hits import MapHits
 from phdesk.ui.map_labels import install_declutter
 from phdesk.ui.map_legend import marker_icon
-from phdesk.ui.map_panel_ui import LEVELS
+from phdesk.ui.map_panel_ui import LEVELS  # noqa: F401  (re-exported: preview_data)
 
 BASE_FILL = "#c6dbef"  # no measure to show: a light, neutral blue
 HALO_MAX_MARKERS = 3000  # white halos behind markers up to this many (they double paint time)
 
 
-class MapPanel(QtWidgets.QWidget):
-    """The map screen. See the contract in helper_brief: set_base, set_profile, set_result,
-    select_neighbourhood, export_png, and the three selection signals."""
+class MapPanel(MapCombos, MapHits, QtWidgets.QWidget):
+    """The map screen: set_base, set_profile, set_result, select_neighbourhood, export_png, and
+    the three selection signals. Its combos are filled by ``MapCombos`` (map_combos.py) and its
+    pointer work (hit test, tooltip, click) is ``MapHits`` (map_hits.py)."""
 
     area_selected = QtCore.Signal(str)
     neighbourhood_selected = QtCore.Signal(str)
@@ -169,85 +171,7 @@ class MapPanel(QtWidgets.QWidget):
     def current_measure(self) -> ml.Measure | None:
         return self._measure
 
-    def set_measure(self, key: str, level: str = "areas", source: str | None = None) -> bool:
-        """Choose a measure by key (and level); False if it is not available now."""
-        self.level_combo.setCurrentIndex(list(LEVELS.values()).index(level))
-        for i in range(self.measure_combo.count()):
-            m = self.measure_combo.itemData(i)
-            if m is not None and m.key == key and (source is None or m.source == source):
-                self.measure_combo.setCurrentIndex(i)
-                return True
-        return False
-
-    # ---- hit testing ----------------------------------------------------------------------
-    def hit_test(self, x: float, y: float) -> tuple[str, object] | None:
-        """What is under a map point (metres): ("asset", id), ("area", row) or None.
-
-        Visible asset markers win within 8 pixels; otherwise the area polygon containing it.
-        """
-        if self._layers is None:
-            return None
-        tol = 8 * self.view.metres_per_pixel()
-        best, best_d = None, tol
-        for s in self.view.scatters.values():
-            if not s.isVisible() or not len(s.data):
-                continue
-            d = np.hypot(s.data["x"] - x, s.data["y"] - y)
-            i = int(np.argmin(d))
-            if d[i] <= best_d:
-                best, best_d = int(s.data["data"][i]), float(d[i])
-        if best is not None:
-            return "asset", best
-        row = ml.area_at(self._layers, x, y)
-        return None if row is None else ("area", row)
-
-    def hover_text(self, x: float, y: float) -> str:
-        """Tooltip text for a map point: area name/code + value, or asset name + category."""
-        hit = self.hit_test(x, y)
-        if hit is None:
-            return ""
-        kind, key = hit
-        if kind == "asset":
-            a = self._asset_row(key)
-            return f"{a['name']}\n{a['category']}"
-        row = int(key)
-        return mt.area_tooltip(self._layers.areas.iloc[row], self._measure, self._value(row))
-
-    def click_at(self, x: float, y: float) -> None:
-        """Select what is at a map point (metres): emits the matching signal."""
-        hit = self.hit_test(x, y)
-        if hit is None:
-            return
-        kind, key = hit
-        if kind == "asset":
-            self._show_details(mt.asset_details(self._asset_row(key)))
-            self.asset_selected.emit(int(key))
-            return
-        a = self._layers.areas.iloc[int(key)]
-        nb = a["neighbourhood"]
-        if self._measure is not None and self._measure.level == "neighbourhoods" and nb:
-            self.select_neighbourhood(nb)
-            self.neighbourhood_selected.emit(str(nb))
-            return
-        self.view.highlight.setPath(ml.path_for(self._layers.rings,
-                                                np.arange(self._layers.rings.n) == int(key)))
-        self._show_details(mt.area_details(a, self._profile, self._measure,
-                                           self._value(int(key))))
-        self.area_selected.emit(str(a["code"]))
-        if nb:
-            self.neighbourhood_selected.emit(str(nb))
-
     # ---- internals ------------------------------------------------------------------------
-    def _asset_row(self, asset_id) -> pd.Series:
-        s = self._layers.assets
-        return s[s["id"] == asset_id].iloc[0]
-
-    def _value(self, row: int) -> float:
-        return float(self._values[row]) if row < len(self._values) else float("nan")
-
-    def _show_details(self, text: str) -> None:
-        self.details.setText(text)
-
     def _build_asset_layers(self) -> None:
         self.view.clear_scatters()
         self.layer_list.blockSignals(True)
@@ -273,79 +197,6 @@ class MapPanel(QtWidgets.QWidget):
         if cat in self.view.scatters:
             self.view.scatters[cat].setVisible(item.checkState() == QtCore.Qt.CheckState.Checked)
 
-    def _refill_combos(self) -> None:
-        """Offer the measures, segments and categories the current data supports."""
-        level = LEVELS[self.level_combo.currentText()]
-        has_profile = self._profile is not None and len(self._profile) > 0
-        has_result = self._result is not None
-        keep_m = self.measure_combo.currentText()
-        combos = (self.measure_combo, self.segment_combo, self.category_combo)
-        for c in combos:
-            c.blockSignals(True)
-        keep_s, keep_c = self.segment_combo.currentText(), self.category_combo.currentText()
-        self.measure_combo.clear()
-        for m in ml.available_measures(level, has_profile, has_result):
-            if self._profile_has(m):
-                self.measure_combo.addItem(m.label, m)
-                # what the measure means, from the catalogue (F1 has the full help)
-                self.measure_combo.setItemData(self.measure_combo.count() - 1, column_tip(m.key),
-                                               QtCore.Qt.ItemDataRole.ToolTipRole)
-        if self.measure_combo.count() == 0:
-            self.measure_combo.addItem("Outlines only (no data yet)", None)
-        cats = []
-        if has_result:
-            cats = sorted(set(self._result.neighbourhood_segments["category"].tolist()))
-        elif self._layers is not None:
-            cats = sorted(self._layers.assets["category"].unique().tolist())
-        self.category_combo.clear()
-        self.category_combo.addItems(cats)
-        for combo, keep in ((self.measure_combo, keep_m), (self.category_combo, keep_c)):
-            i = combo.findText(keep)
-            if i >= 0:
-                combo.setCurrentIndex(i)
-        self._refill_segments(keep_s)
-        for c in combos:
-            c.blockSignals(False)
-        self._recolour()
-
-    def _measure_tip(self) -> None:
-        tip = self.measure_combo.currentData(QtCore.Qt.ItemDataRole.ToolTipRole)
-        self.measure_combo.setToolTip(tip or "What to colour the map by")
-
-    def _profile_has(self, m: ml.Measure) -> bool:
-        """Whether the profile has data for a profile measure: with boundaries alone every
-        area's population is 0 and the map showed one colour with a "0 – 0" legend."""
-        if m.source != "profile" or self._profile is None:
-            return True
-        p = self._profile
-        pop = bool(pd.to_numeric(p["population"], errors="coerce").fillna(0).gt(0).any())
-        imd = bool(pd.to_numeric(p["imd_decile"], errors="coerce").notna().any())
-        return {"population": pop, "imd_decile": imd, "core20_pct": pop and imd}.get(m.key, True)
-
-    def _refill_segments(self, keep: str | None = None) -> None:
-        """Segments the result has for the chosen category (a category serves some segments)."""
-        keep = keep if keep is not None else self.segment_combo.currentText()
-        segs = []
-        if self._result is not None:
-            ns = self._result.neighbourhood_segments
-            cat = self.category_combo.currentText()
-            segs = list(dict.fromkeys(ns.loc[ns["category"] == cat, "segment"].tolist()))
-        blocked = self.segment_combo.blockSignals(True)
-        self.segment_combo.clear()
-        self.segment_combo.addItems(segs)
-        self.segment_combo.setEnabled(bool(segs))
-        if self.segment_combo.findText(keep) >= 0:
-            self.segment_combo.setCurrentIndex(self.segment_combo.findText(keep))
-        self.segment_combo.blockSignals(blocked)
-
-    def _on_level_changed(self, *_):
-        self._refill_combos()
-
-    def _on_category_changed(self, *_):
-        self._refill_segments()
-        self._recolour()
-        self._update_catchments()
-
     def _recolour(self, *_):
         """Compute values for the chosen measure, class them, rebuild the fill paths."""
         if self._layers is None:
@@ -364,7 +215,8 @@ class MapPanel(QtWidgets.QWidget):
                                      lambda: lay.outline,
                                      ml.lod_fills(lay, np.zeros(n, dtype=np.int64), [base]),
                                      lay.bounds)
-            self.legend.set_entries("Areas", [(BASE_FILL, "Area (no measure)")])
+            self.legend.set_entries("Areas", [(BASE_FILL, "Area (no measure)") if n else
+                                              (BASE_FILL, "No areas yet: import boundaries")])
             return
         seg = self.segment_combo.currentText() or None
         cat = self.category_combo.currentText() or None
@@ -410,20 +262,6 @@ class MapPanel(QtWidgets.QWidget):
             self.view.catchments.setBrush(QtGui.QBrush(colour,
                                                        QtCore.Qt.BrushStyle.BDiagPattern))
         self.view.catchments.setPath(path)
-
-    def _on_hover(self, x: float, y: float) -> None:
-        text = self.hover_text(x, y)
-        if text == self._last_tip:
-            return   # same thing under the mouse: leave the tooltip alone (no flicker)
-        self._last_tip = text
-        if text:
-            QtWidgets.QToolTip.showText(QtGui.QCursor.pos(), text, self.view)
-        else:
-            QtWidgets.QToolTip.hideText()
-
-    def _hide_tip(self) -> None:
-        self._last_tip = ""
-        QtWidgets.QToolTip.hideText()
 
     def _export_dialog(self) -> None:
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export map", "map.png",

@@ -13,6 +13,7 @@ from phdesk.ui import palettes
 from phdesk.ui.layer_list import make_layer_buttons
 from phdesk.ui.map_legend import Legend
 from phdesk.ui.map_view import MapView
+from phdesk.ui.view_state import STATE_KEY_ROLE
 from phdesk.ui.widgets import make_combo
 
 LEVELS = {"Areas": "areas", "Neighbourhoods": "neighbourhoods"}
@@ -25,7 +26,9 @@ def _combo(name: str, tip: str) -> QtWidgets.QComboBox:
 def build(panel: QtWidgets.QWidget) -> None:
     """Create the panel's widgets (as attributes of ``panel``) and its layout."""
     panel.level_combo = _combo("Map level", "Colour small areas or whole neighbourhoods")
-    panel.level_combo.addItems(list(LEVELS))
+    for text, level in LEVELS.items():   # the view state's "level" is the value, not the text
+        panel.level_combo.addItem(text)
+        panel.level_combo.setItemData(panel.level_combo.count() - 1, level, STATE_KEY_ROLE)
     panel.measure_combo = _combo("Measure", "What the colours show")
     panel.measure_combo.setMinimumContentsLength(44)
     panel.segment_combo = _combo("Segment", "Population segment for result measures")
@@ -79,10 +82,10 @@ def build(panel: QtWidgets.QWidget) -> None:
     layers_title = QtWidgets.QLabel("<b>Asset layers</b>")
     layers_title.setBuddy(panel.layer_list)
     side.addWidget(layers_title)
-    side.addWidget(panel.layer_list, 3)
+    side.addWidget(panel.layer_list, 4)   # layers before details: a short map shows both
     side.addWidget(make_layer_buttons(panel.layer_list, panel))
     side.addWidget(panel.legend, 0)
-    side.addWidget(panel.details, 2)
+    side.addWidget(panel.details, 1)
     side_w = QtWidgets.QWidget()
     side_w.setLayout(side)
     side_w.setFixedWidth(300)

@@ -87,6 +87,10 @@ def _combo_with_none(items: list[str], none_text: str, current: str | None
     return combo
 
 
+NO_NOTES = ("No notes yet: add what people said (Add note…), or import a survey or "
+            "workshop's comments (Import comments…)")
+
+
 class NotesPanel(QtWidgets.QWidget):
     """List, filter, add/edit/delete notes; pins on the window's map; follows the view state."""
 
@@ -144,18 +148,23 @@ class NotesPanel(QtWidgets.QWidget):
         self.add_button.setToolTip("Add a note about the chosen neighbourhood")
         self.edit_button = QtWidgets.QPushButton("Edit…")
         self.delete_button = QtWidgets.QPushButton("Delete")
+        self.import_button = QtWidgets.QPushButton("Import comments…")
+        self.import_button.setToolTip("Import a CSV or Excel file of survey or workshop "
+                                      "comments as notes, each pinned to its place")
         self.count_label = QtWidgets.QLabel()
         self.count_label.setAccessibleName("Notes shown")
         for b, name in ((self.add_button, "Add note"), (self.edit_button, "Edit note"),
-                        (self.delete_button, "Delete note")):
+                        (self.delete_button, "Delete note"),
+                        (self.import_button, "Import survey or workshop comments")):
             b.setAccessibleName(name)
         self.add_button.clicked.connect(self.open_add_dialog)
         self.edit_button.clicked.connect(self.edit_selected)
         self.delete_button.clicked.connect(self.delete_selected)
+        self.import_button.clicked.connect(self.open_import)
         QtGui.QShortcut(QtGui.QKeySequence.StandardKey.Delete, self.view,
                         self.delete_selected, context=Qt.ShortcutContext.WidgetShortcut)
         bottom = QtWidgets.QHBoxLayout()
-        for b in (self.add_button, self.edit_button, self.delete_button):
+        for b in (self.add_button, self.edit_button, self.delete_button, self.import_button):
             bottom.addWidget(b)
         bottom.addStretch(1)
         bottom.addWidget(self.count_label)
@@ -187,6 +196,13 @@ class NotesPanel(QtWidgets.QWidget):
         self.planning.read_many(("notes", "scenarios"), self._loaded)
         self.planning.run(lambda s: s.neighbourhoods(), self._set_neighbourhoods,
                           "Reading neighbourhoods")
+
+    def open_import(self) -> None:
+        """The window's import wizard, reading every file as survey or workshop comments (the
+        window reloads this list when they are imported)."""
+        opener = getattr(self.window_, "open_import_wizard", None)
+        if opener is not None:
+            opener(kind="notes")
 
     def _set_neighbourhoods(self, names: list[str]) -> None:
         self._neighbourhoods = list(names)
@@ -232,7 +248,9 @@ class NotesPanel(QtWidgets.QWidget):
         self.view.resizeColumnsToContents()
         self.view.setColumnWidth(4, max(self.view.columnWidth(4), 200))
         n, total = len(self.shown), len(self.notes)
-        self.count_label.setText(f"{n} of {total} notes" if n != total else f"{total} notes")
+        self.count_label.setText(
+            NO_NOTES if total == 0 else
+            f"{n} of {total} notes" if n != total else f"{total} notes")
         if chosen is not None:
             self.choose(chosen, go=False)
 

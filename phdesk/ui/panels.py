@@ -27,7 +27,10 @@ LEFT = QtCore.Qt.DockWidgetArea.LeftDockWidgetArea
 RIGHT = QtCore.Qt.DockWidgetArea.RightDockWidgetArea
 BOTTOM = QtCore.Qt.DockWidgetArea.BottomDockWidgetArea
 
-SCROLLED = {"charts"}   # docks whose content may be taller/wider than the dock: scroll, not grow
+# docks whose content may be taller/wider than the dock: scroll, not grow (the tabbed docks'
+# minimum sizes add up to the window's: the ideas and scenario panels made it 1290×788 pixels at
+# least, taller than a 1366×768 laptop screen, so its status bar fell off the bottom)
+SCROLLED = {"charts", "results", "assets", "sources", "notes", "ideas", "scenarios"}
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ REGISTRY = [
               emits=(("neighbourhood_selected", "neighbourhood"),)),
     PanelSpec("map_panel", _panel("map_panel", "MapPanel", "The map"),
               combos=(("category", "category_combo"), ("segment", "segment_combo"),
-                      ("measure", "measure_combo", item_key)),
+                      ("measure", "measure_combo", item_key), ("level", "level_combo", item_key)),
               follows=(("neighbourhood", lambda p, v: p.select_neighbourhood(v)),),
               emits=(("neighbourhood_selected", "neighbourhood"),)),
     PanelSpec("charts_panel", _panel("charts", "ChartsPanel", "The charts"),
@@ -173,14 +176,17 @@ def _make(module: str, name: str, what: str, parent: QtWidgets.QWidget, *args: A
     return cls(*args, parent=parent) if args else cls(parent)
 
 
-def make_import_wizard(service, tasks, files: list[Path] | None, parent: QtWidgets.QWidget):
-    """The import wizard, or None (with a status message) if it is not available."""
+def make_import_wizard(service, tasks, files: list[Path] | None, parent: QtWidgets.QWidget,
+                       kind: str | None = None):
+    """The import wizard (reading every file as ``kind`` when given), or None (with a status
+    message) if it is not available."""
     cls, reason = _load("import_wizard", "ImportWizard")
     if cls is None:
         parent.statusBar().showMessage(f"Import is not available in this build ({reason}).",
                                        8000)
         return None
-    return cls(service, tasks, [Path(f) for f in files] if files else None, parent=parent)
+    return cls(service, tasks, [Path(f) for f in files] if files else None, parent=parent,
+               kind=kind)
 
 
 def build_panels(window: QtWidgets.QMainWindow, service, centre: QtWidgets.QLayout) -> None:
@@ -205,8 +211,10 @@ def rebuild_project_panels(window: QtWidgets.QMainWindow, service) -> None:
     """Another project in the same window: new panels for those that hold the service."""
     for spec in REGISTRY:
         if spec.per_project and spec.dock:
-            setattr(window, spec.attr, replace_dock_widget(
-                window, spec.dock, spec.make(window, service)))
+            panel = spec.make(window, service)
+            setattr(window, spec.attr, panel)
+            replace_dock_widget(window, spec.dock,
+                                _dock_content(window, spec.dock, spec.title, panel))
             connect_view_state(window, spec)
 
 

@@ -31,6 +31,7 @@ class ProjectData:
     last_run: dict | None
     map_layers: Any = None      # prebuilt map geometry (paths), when the map panel can take it
     provenance: pd.DataFrame | None = None   # the imports (provenance table), for the sources
+    view: dict | None = None    # the window's saved choices (store/view_settings.py)
 
 
 def load_project_data(service: ProjectService, build_layers=None) -> ProjectData:
@@ -41,7 +42,8 @@ def load_project_data(service: ProjectService, build_layers=None) -> ProjectData
         summary=service.neighbourhood_summary(), area_profile=service.area_profile(),
         segment_population=service.segment_population(), categories=service.categories(),
         segments=service.segments(), category_settings=service.category_settings(),
-        last_run=service.last_run(), provenance=service.provenance())
+        last_run=service.last_run(), provenance=service.provenance(),
+        view=service.view_settings())
     if build_layers is not None:
         data.map_layers = build_layers(data.areas, data.assets)
     return data

@@ -5,8 +5,11 @@ Two windows on one project both wrote to it without a word (nothing was lost, bu
 stale counts). A window takes a ``QLockFile`` (``<project>.window-lock``, holding the process id
 and host) when it opens a project; a second window, in this process or another phdesk, finds it
 taken and says so, naming the other process, and shows the project **read-only**: importing,
-running mapping and editing the register are switched off. Qt removes a lock left by a process
-that died (same host). The store's own writer locking is separate (docs/ARCHITECTURE.md).
+running mapping and every editing button are switched off (each says why in its tooltip), the
+service refuses every write, and a banner above the map and the title say so. A project whose
+file or folder is read-only is shown the same way, with its own reason. Qt removes a lock left
+by a process that died (same host). The store's own writer locking is separate
+(docs/ARCHITECTURE.md).
 """
 
 from __future__ import annotations
@@ -17,6 +20,13 @@ from PySide6 import QtCore, QtWidgets
 
 # the window's commands that write to the project
 WRITING_COMMANDS = ("file.import", "analysis.run")
+# the panels' buttons that write to the project (panel attribute on the window: buttons)
+WRITING_BUTTONS = {
+    "notes_panel": ("add_button", "edit_button", "delete_button", "import_button"),
+    "ideas_panel": ("add_button", "delete_button", "decide_button"),
+    "scenario_panel": ("new_button", "delete_button", "add_map_button", "add_postcode_button",
+                       "move_button", "close_button", "capacity_button", "remove_button"),
+}
 
 
 def lock_path(project: str | Path) -> Path:
@@ -55,43 +65,125 @@ class ProjectLock:
 
 def claim(window, project: str | Path) -> bool:
     """Release ``window``'s lock on its previous project and claim ``project``. Returns True
-    when the window may write; False: it shows the project read-only and has said why."""
+    when the window may write; False: it shows the project read-only and has said why (another
+    window has it, or the file or its folder is read-only)."""
     old = getattr(window, "project_lock", None)
     if old is not None:
         old.release()
     lock = ProjectLock(project)
     window.project_lock = lock
     free = lock.acquire()
-    window.read_only = not free
-    set_read_only(window, not free)
+    service = getattr(window, "service", None)
     if not free:
-        text = (f"{Path(project).name} is already open in {lock.holder()}. It is shown here "
-                "read-only: importing, running mapping and editing the asset register are off, "
+        holder = lock.holder()
+        if service is not None:   # every write refuses, whichever panel tries it
+            service.make_read_only(f"open in {holder}")
+        text = (f"{Path(project).name} is already open in {holder}. It is shown here "
+                "read-only: importing, running mapping and editing are off, "
                 "so the two windows cannot overwrite each other. Close the other window and "
                 "open the project again to edit it here.")
-        window.statusBar().showMessage("Read-only: this project is open in another window")
         box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Information,
                                     "Project already open", text,
                                     QtWidgets.QMessageBox.StandardButton.Ok, window)
         box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()   # not modal-blocking: the window opens behind it
         window.read_only_message = box
-    return free
+    reason = getattr(service, "read_only_reason", None) or (None if free else "open elsewhere")
+    window.read_only = reason is not None
+    window.read_only_reason = reason
+    set_read_only(window, reason)
+    return reason is None
 
 
-def set_read_only(window, read_only: bool) -> None:
-    """Switch the window's writing commands and the register's editing off (or on again)."""
+def advice(reason: str) -> str:
+    """What the user can do about a read-only project, for the banner."""
+    if "window" in reason:
+        return "Close the other window, then open the project again to edit it here."
+    return ("To edit it, copy the file to a folder you can write to (such as Documents) and "
+            "open the copy.")
+
+
+def set_read_only(window, reason: str | None) -> None:
+    """Switch the window's writing commands and the panels' editing off, each saying why (or
+    on again, ``reason`` None); show or hide the read-only banner and status."""
+    read_only = reason is not None
+    why = f"Read-only: {reason}" if read_only else ""
     commands = getattr(window, "commands", None)
     for name in WRITING_COMMANDS:
         if commands is not None:
             try:
-                commands[name].setEnabled(not read_only)
+                action = commands[name]
             except KeyError:
-                pass
+                continue
+            action.setEnabled(not read_only)
+            action.setStatusTip(why or action.toolTip())
     panel = getattr(window, "asset_panel", None)
     setter = getattr(panel, "set_read_only", None)
     if callable(setter):
         setter(read_only)
+    for attr, buttons in WRITING_BUTTONS.items():
+        for name in buttons:
+            button = getattr(getattr(window, attr, None), name, None)
+            if isinstance(button, QtWidgets.QAbstractButton):
+                StayDisabled.apply(button, why)
+    banner = getattr(window, "read_only_banner", None)
+    if banner is not None:
+        banner.show_reason(reason)
+    if read_only:
+        window.statusBar().showMessage(f"{why}. Nothing can be saved here.", 15000)
+
+
+class StayDisabled(QtCore.QObject):
+    """Keeps a button disabled, with the reason as its tooltip, while the project is read-only
+    (a panel that enables its buttons on a selection would otherwise turn them back on)."""
+
+    @classmethod
+    def apply(cls, button: QtWidgets.QAbstractButton, why: str) -> None:
+        keeper = button.findChild(cls, options=QtCore.Qt.FindChildOption.FindDirectChildrenOnly)
+        if keeper is None and not why:
+            return   # never held: the panel's own rules stand
+        if keeper is None:
+            keeper = cls(button)
+            keeper.tip = button.toolTip()
+            button.installEventFilter(keeper)
+        keeper.why = why
+        button.setToolTip(why or keeper.tip)
+        button.setEnabled(not why)
+
+    def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
+        if self.why and event.type() == QtCore.QEvent.Type.EnabledChange and obj.isEnabled():
+            obj.setEnabled(False)
+        return False
+
+
+class ReadOnlyBanner(QtWidgets.QFrame):
+    """Above the map while the project is read-only: why, what is off, what to do."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("read-only-banner")
+        self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
+        # dark text on pale amber: contrast above 7:1, and not a colour that means "error"
+        self.setStyleSheet("#read-only-banner { background: #fff4ce; border: 1px solid #8a6d00; }"
+                           " QLabel { color: #1f1f1f; }")
+        self.text = QtWidgets.QLabel(self)
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay = QtWidgets.QHBoxLayout(self)
+        lay.setContentsMargins(8, 4, 8, 4)
+        lay.addWidget(self.text, 1)
+        self.hide()
+
+    def show_reason(self, reason: str | None) -> None:
+        if reason is None:
+            self.hide()
+            return
+        self.text.setText(f"<b>Read-only</b> ({reason}): nothing you do here is saved. "
+                          f"Importing, running mapping and editing assets, notes, ideas and "
+                          f"scenarios are off. {advice(reason)}")
+        self.text.setAccessibleName(f"Read-only: {reason}")
+        self.setAccessibleName(f"Read-only: {reason}")
+        self.show()
 
 
 def forget_project(window) -> None:

@@ -8,7 +8,8 @@ that changed, so a panel redraws only what it must. Panels are wired to it in on
 panel registry in :mod:`phdesk.ui.panels` (see docs/ARCHITECTURE.md, "The window").
 
 Values are plain strings (or None: "baseline" for ``scenario``, "none" for ``comparison``,
-"all" for ``neighbourhood``, "not chosen yet" for the rest).
+"all" for ``neighbourhood``, "not chosen yet" for the rest). ``level`` is the map's Show
+("areas" or "neighbourhoods"). The window keeps the fields per project (ui/view_memory.py).
 """
 
 from __future__ import annotations
@@ -18,7 +19,12 @@ from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
-FIELDS = ("scenario", "comparison", "category", "segment", "neighbourhood", "measure")
+FIELDS = ("scenario", "comparison", "category", "segment", "neighbourhood", "measure", "level")
+# an item's key for the view state when its text is not it (the map's level and measure items)
+STATE_KEY_ROLE = QtCore.Qt.ItemDataRole.UserRole + 41
+# the source of a change that is no one's choice: a combo filled for the first time took its
+# first item (see bind_combo); the window does not save such a change (ui/view_memory.py)
+DEFAULTED = "defaulted"
 
 
 class ViewState(QtCore.QObject):
@@ -104,7 +110,11 @@ def item_text(combo: QtWidgets.QComboBox, index: int) -> str:
 
 
 def item_key(combo: QtWidgets.QComboBox, index: int) -> str:
-    """The ``key`` of an item's data (the map's measure items hold a Measure), else its text."""
+    """The item's STATE_KEY_ROLE value if it has one, else the ``key`` of its data (the map's
+    measure items hold a Measure), else its text."""
+    key = combo.itemData(index, STATE_KEY_ROLE)
+    if key:
+        return str(key)
     data = combo.itemData(index)
     return str(getattr(data, "key", None) or combo.itemText(index))
 
@@ -176,7 +186,7 @@ def bind_combo(state: ViewState, name: str, combo: QtWidgets.QComboBox,
         elif value is None and combo.currentIndex() >= 0:
             # nothing chosen yet: the state takes what this panel shows (a value this combo
             # does not offer is left alone, so one panel cannot reset the others)
-            state.set(**{name: key(combo, combo.currentIndex())})
+            state.set_from(DEFAULTED, **{name: key(combo, combo.currentIndex())})
 
     timer.timeout.connect(after_refill)
     combo.currentIndexChanged.connect(from_combo)

@@ -133,3 +133,17 @@ def test_sii_from_part_of_the_deciles_is_flagged_as_extrapolated():
     assert (ineq["deciles"] == 8).all() and ineq["extrapolated"].all()
     assert ineq["note"].str.contains("deciles 3–10 only").all()
     assert (ineq["rii"].dropna() > 0).all()
+
+
+def test_a_segment_of_a_few_residents_never_headlines_a_neighbourhood():
+    table = pd.DataFrame({
+        "neighbourhood": ["N1", "N1", "N1", "N2"],
+        "segment": ["All", "Ethnicity: Roma", "Core20", "Ethnicity: Roma"],
+        "category": ["GP practice"] * 4,
+        "population": [9000.0, 12.0, 2000.0, 40.0],
+        "access_ratio": [90.0, 20.0, 60.0, 50.0],   # the 12 people read worst
+        "no_site_pct": [0.0, 80.0, 5.0, 0.0],
+        "gap_score": [0.0, 1.0, 2.0, 1.0]})
+    head = headline_order(table).drop_duplicates("neighbourhood").set_index("neighbourhood")
+    assert head.loc["N1", "segment"] == "Core20"
+    assert head.loc["N2", "segment"] == "Ethnicity: Roma"   # nothing larger: still a headline

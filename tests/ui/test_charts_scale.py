@@ -3,6 +3,7 @@ by side in a 1366 x 768 window, and any chart opened large."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pyqtgraph as pg
 import pytest
 from PySide6 import QtWidgets
@@ -66,3 +67,31 @@ def test_any_chart_opens_large_and_draws_the_same_chart(qtbot, panel):
         assert getattr(panel, attr) is box   # the panel keeps its own box
         window.close()
     assert isinstance(panel.large_window, QtWidgets.QDialog)
+
+
+def _rows(box) -> int:
+    plot = next(i for i in box.layout_widget.ci.items if isinstance(i, pg.PlotItem))
+    return len(plot.getAxis("left")._tickLevels[0])
+
+
+def test_a_chart_drawn_tall_is_drawn_again_when_its_box_shrinks(qtbot):
+    """At 1366 x 768 the charts were drawn while the dock was still tall, then the dock shrank
+    as the window filled: a dozen bar labels piled up in a few lines. A box that changes height
+    by a text line now has its chart drawn again for its new height."""
+    p = ChartsPanel()
+    qtbot.addWidget(p)
+    p.resize(1100, 900)
+    p.show()
+    profile = grid_profile()
+    many = pd.concat([pd.DataFrame({"area_code": profile["area_code"], "segment": f"Group {k}",
+                                    "population": profile["population"] * (k + 1) / 40})
+                      for k in range(14)], ignore_index=True)   # 14 segments: more than fit
+    p.set_data(grid_result(), profile, many)
+    nb = p.neighbourhood_combo.itemText(0)
+    p.set_neighbourhood(nb)
+    box = p.composition_chart
+    tall = _rows(box)
+    assert tall == box.max_rows()
+    p.resize(1100, 300)
+    qtbot.waitUntil(lambda: _rows(box) < tall, timeout=3000)
+    assert _rows(box) == box.max_rows()

@@ -53,3 +53,53 @@ def test_a_lock_held_by_another_phdesk_process_is_named(qtbot, make_main_window,
     # the other process died: its lock is stale and the next window may write
     again = make_main_window(demo_path)
     assert not again.read_only
+
+
+def test_a_read_only_file_is_said_plainly_and_edits_are_off(qtbot, demo_path):
+    """Issue 12: a project opened read-only (here: asked for; a read-only file or folder gives
+    its own reason) says so in a banner, the title and the status bar, and every writing
+    control is off with the reason as its tooltip; the window still shows the data."""
+    from phdesk.services.project_service import ProjectService
+    from phdesk.settings import Settings
+    from phdesk.ui.main_window import MainWindow
+
+    service = ProjectService.open(demo_path, read_only=True)
+    win = MainWindow(service, Settings())
+    qtbot.addWidget(win)
+    win.show()
+    assert win.tasks.wait(60_000)
+    reason = service.read_only_reason
+    assert reason and win.read_only and win.read_only_reason == reason
+    assert win.read_only_banner.isVisible()
+    banner = win.read_only_banner.text.text()
+    assert "Read-only" in banner and reason in banner and "copy the file" in banner
+    assert f"(read-only: {reason})" in win.windowTitle()
+    assert reason in win.statusBar().currentMessage()
+    for name in ("file.import", "analysis.run"):
+        assert not win.commands[name].isEnabled()
+        assert reason in win.commands[name].statusTip()
+    assert not win.asset_panel.add_button.isEnabled()
+    for button in (win.notes_panel.add_button, win.ideas_panel.add_button,
+                   win.scenario_panel.new_button):
+        assert not button.isEnabled() and reason in button.toolTip()
+    win.scenario_panel._update_buttons()          # a panel's own rule cannot turn them on
+    assert not win.scenario_panel.delete_button.isEnabled()
+    win.notes_panel.edit_button.setEnabled(True)
+    assert not win.notes_panel.edit_button.isEnabled()
+    assert win.neighbourhood_panel.row_count() == 8   # still shows everything
+    win.close()
+
+
+def test_the_second_window_says_so_in_a_banner(qtbot, make_main_window, demo_path):
+    first = make_main_window(demo_path)
+    second = make_main_window(demo_path)
+    second.read_only_message.close()
+    assert second.read_only_banner.isVisible() and not first.read_only_banner.isVisible()
+    text = second.read_only_banner.text.text()
+    assert "another phdesk window" in text and "Close the other window" in text
+    assert not second.notes_panel.add_button.isEnabled()
+    assert first.notes_panel.add_button.isEnabled()
+    # the service refuses writes too, whichever control might try
+    assert "another phdesk window" in (second.service.read_only_reason or "")
+    second.close()
+    first.close()
