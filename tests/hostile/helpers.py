@@ -85,34 +85,65 @@ def patient_extract(n: int, id_header: str = "pseudo_nhs_id", bad_share: float =
     })
 
 
+# The child's own peak: on Linux a process's ru_maxrss starts at its parent's resident size when
+# it forks (a pytest process that has grown to 1.4 GB would make every child look that big), so
+# the child reports VmHWM (its own address space's high-water mark) on exit.
+_HWM_WRAPPER = """
+import atexit, os, runpy, sys
+out = os.environ.pop("PHDESK_TEST_HWM")
+def _hwm():
+    with open("/proc/self/status") as f:
+        kb = next(line.split()[1] for line in f if line.startswith("VmHWM:"))
+    with open(out, "w") as f:
+        f.write(kb)
+atexit.register(_hwm)
+sys.argv = ["phdesk", *sys.argv[1:]]
+runpy.run_module("phdesk", run_name="__main__", alter_sys=True)
+"""
+
+
 def run_isolated(argv: list, timeout: float = 120.0) -> tuple[int, str, float, float]:
     """Run ``python -m phdesk argv`` in a child process: ``(exit status, stderr, peak resident
-    memory in MB, seconds)``. Peak memory is the child's own, from ``wait4``."""
+    memory in MB, seconds)``. Peak memory is the child's own: its VmHWM where ``/proc`` exists,
+    else ``ru_maxrss`` from ``wait4``."""
     import os
     import subprocess
     import sys
+    import tempfile
     import time
 
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": str(root), "QT_QPA_PLATFORM": "offscreen"}
-    start = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "phdesk", *map(str, argv)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = start + timeout
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.monotonic() > deadline:
-            proc.kill()
-            os.wait4(proc.pid, 0)
-            raise AssertionError(f"phdesk {argv} still running after {timeout} s (a hang)")
-        time.sleep(0.05)
-    seconds = time.monotonic() - start
-    err = proc.stderr.read().decode("utf-8", "replace")
-    proc.stderr.close()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, err, usage.ru_maxrss / 1024, seconds
+    proc_fs = Path("/proc/self/status").exists()
+    with tempfile.TemporaryDirectory() as tmp:
+        hwm_file = Path(tmp) / "hwm"
+        if proc_fs:
+            env["PHDESK_TEST_HWM"] = str(hwm_file)
+            cmd = [sys.executable, "-c", _HWM_WRAPPER, *map(str, argv)]
+        else:
+            cmd = [sys.executable, "-m", "phdesk", *map(str, argv)]
+        start = time.monotonic()
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = start + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                proc.kill()
+                os.wait4(proc.pid, 0)
+                raise AssertionError(f"phdesk {argv} still running after {timeout} s (a hang)")
+            time.sleep(0.05)
+        seconds = time.monotonic() - start
+        err = proc.stderr.read().decode("utf-8", "replace")
+        proc.stderr.close()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc_fs:
+            assert hwm_file.exists(), f"phdesk {argv} exited without reporting its peak: {err}"
+            peak_mb = int(hwm_file.read_text()) / 1024
+        else:
+            peak_mb = usage.ru_maxrss / 1024
+    return proc.returncode, err, peak_mb, seconds
 
 
 def logical_digest(path: Path) -> str:
