@@ -262,18 +262,26 @@ def test_full_log_folder_prints_no_traceback(tmp_path, capsys, monkeypatch):
 
 
 def test_ctrl_c_during_import_leaves_the_project_unchanged(tmp_path, proj):
+    # Ctrl+C while the import is writing: sent once the project's rollback journal exists (the
+    # write transaction is open), not after a fixed delay, which raced with a fast import's
+    # exit (a signal during interpreter shutdown kills silently).
     f = segments_csv(tmp_path / "big.csv", n=400_000, seed=4)
     before = digest(proj)
+    journal = Path(f"{proj}-journal")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    for delay in (1.5, 3.0):
-        proc = subprocess.Popen([sys.executable, "-m", "phdesk", "import", str(proj), str(f)],
-                                env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
-        time.sleep(delay)
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
-        if proc.returncode == 0:  # finished before the signal: too fast to test here
-            pytest.skip("import finished before Ctrl+C")
-        assert proc.returncode == 2, err
-        assert b"Traceback" not in err and b"interrupted" in err
-        assert digest(proj) == before
-        assert not Path(f"{proj}-journal").exists()
+    proc = subprocess.Popen([sys.executable, "-m", "phdesk", "import", str(proj), str(f)],
+                            env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not journal.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    if proc.poll() is not None or not journal.exists():
+        proc.communicate(timeout=60)
+        pytest.skip("the write transaction was not seen before the import ended")
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    if proc.returncode == 0:  # committed between the check and the signal
+        pytest.skip("import finished before Ctrl+C")
+    assert proc.returncode == 2, err
+    assert b"Traceback" not in err and b"interrupted" in err
+    assert digest(proj) == before
+    assert not journal.exists()
