@@ -41,6 +41,12 @@ def install_declutter(view, enabled, sizes: Sequence[float] | None = None) -> No
             for t in labels:
                 t.setVisible(False)
             return
+        # a TextItem keeps its on-screen size by a transform it updates only while visible
+        # (when painted or on a range change): a label hidden at a smaller size kept a stale,
+        # huge rectangle and stayed hidden for good, so each is measured as shown.
+        for t in labels:
+            t.setVisible(True)
+            t.updateTransform(force=True)
         rects = [t.mapRectToScene(t.boundingRect()) for t in labels]
         order = None
         if sizes is not None and len(sizes) == len(labels):
