@@ -234,7 +234,12 @@ def main(argv: list[str] | None = None) -> int:
         parser = build_parser(extra)
         if argv and (argv[0] in COMMANDS or argv[0] in extra) or argv[:1] in (["-h"], ["--help"]):
             setup_logging()
-            args = parser.parse_args(argv)
+            args, rest = parser.parse_known_args(argv)
+            if rest and args.command == "import" and not any(a.startswith("-") for a in rest):
+                # files after an option (import P A.csv --option k=v B.csv) are files too
+                args.files += [Path(a) for a in rest]
+            elif rest:
+                parser.parse_args(argv)   # the usual usage message, exit 2
             handler = {"new": cmd_new, "demo": cmd_demo, "import": cmd_import, "map": cmd_map,
                        **extra}
             if args.command is None:

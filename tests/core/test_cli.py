@@ -94,3 +94,21 @@ def test_usage_message_has_one_prefix(capsys):
     assert main(["--bogus"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("phdesk: ") and "phdesk: phdesk" not in err
+
+
+def test_import_takes_files_after_an_option_and_refuses_unknown_options(tmp_path, capsys):
+    f = tmp_path / "p.phdesk"
+    main(["new", str(f)])
+    one = tmp_path / "n1.csv"
+    one.write_text("LSOA21CD,Neighbourhood\nE01005001,North\n")
+    two = tmp_path / "n2.csv"
+    two.write_text("LSOA21CD,Neighbourhood\nE01005002,South\n")
+    assert main(["import", str(f), str(one), "--kind", "neighbourhoods", str(two)]) == 0
+    out = capsys.readouterr().out
+    assert "n1.csv" in out and "n2.csv" in out
+    from phdesk.store.project import Project
+
+    with Project(f) as p:
+        assert p.counts()["neighbourhoods"] == 2
+    assert main(["import", str(f), str(one), "--frobnicate"]) == 2
+    assert "unrecognized arguments: --frobnicate" in capsys.readouterr().err
