@@ -25,9 +25,12 @@ class WindowLayout:
         s = self.settings
         self._size_docks_on_show = True
         try:
-            if s.window_geometry:
-                self.restoreGeometry(QtCore.QByteArray(base64.b64decode(s.window_geometry)))
-            else:
+            self.prefers_maximised = False
+            if not (s.window_geometry and self.restoreGeometry(
+                    QtCore.QByteArray(base64.b64decode(s.window_geometry)))
+                    and self._fits_screen()):
+                # none saved, or saved on a bigger screen (a laptop off its docking station):
+                # a window larger than the screen would open partly off it
                 self._first_run_geometry()
             if s.window_state and self.restoreState(
                     QtCore.QByteArray(base64.b64decode(s.window_state))):
@@ -46,6 +49,20 @@ class WindowLayout:
             QtCore.QTimer.singleShot(0, self, lambda: self.restoreState(saved))
         elif getattr(self, "default_layout", False) and self.isVisible():
             QtCore.QTimer.singleShot(0, self, lambda: panels.size_docks(self))
+
+    def _fits_screen(self) -> bool:
+        """True when the restored window lies within a screen's available area (a few pixels
+        of frame allowed), or it was saved maximised."""
+        if self.isMaximized():
+            return True
+        screen = QtGui.QGuiApplication.screenAt(self.geometry().center()) or self.screen()
+        if screen is None:
+            return True
+        avail = screen.availableGeometry()
+        least = self.minimumSizeHint().expandedTo(self.minimumSize())
+        if least.width() > avail.width() or least.height() > avail.height():
+            return False   # only maximised does it fit at all
+        return avail.adjusted(-16, -40, 16, 16).contains(self.geometry())
 
     def _first_run_geometry(self) -> None:
         """Most of the screen, centred; a small laptop screen is better used maximised."""

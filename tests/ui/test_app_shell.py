@@ -271,6 +271,28 @@ def test_window_layout_is_remembered(make_main_window, demo_path):
         Qt.DockWidgetArea.RightDockWidgetArea
 
 
+def test_a_layout_saved_on_a_bigger_screen_opens_within_this_one(make_main_window, demo_path):
+    # a laptop off its docking station: a window saved 3000 x 2000 pixels must not open partly
+    # off the screen it opens on now (it then opens as on a first run: maximised on a laptop)
+    import base64
+
+    from PySide6 import QtGui, QtWidgets
+
+    big = QtWidgets.QMainWindow()
+    big.setGeometry(200, 150, 3000, 2000)
+    saved = base64.b64encode(bytes(big.saveGeometry())).decode("ascii")
+    big.deleteLater()
+    win = make_main_window(demo_path, settings=Settings(window_geometry=saved))
+    avail = QtGui.QGuiApplication.primaryScreen().availableGeometry()
+    # (Qt's offscreen screen clamps a restored geometry itself; an X11 window manager did not,
+    # and the window opened partly off a 1366 x 768 screen)
+    win.setGeometry(200, 150, 3000, 2000)
+    assert not win._fits_screen()
+    win.setGeometry(avail.x() + 10, avail.y() + 30, 500, 400)
+    assert win._fits_screen() == (win.minimumSizeHint().width() <= avail.width()
+                                  and win.minimumSizeHint().height() <= avail.height())
+
+
 def test_choose_project(tmp_path):
     from phdesk.ui.app import choose_project
 
