@@ -42,7 +42,10 @@ class Deferred(QtCore.QObject):
             error = ""
         except Exception as exc:  # noqa: BLE001 - shown in the chart, not lost on a thread
             error = str(exc) or type(exc).__name__
-        self._built.emit(result, error)
+        try:
+            self._built.emit(result, error)
+        except RuntimeError:   # the screen closed while the table was built: nobody to tell
+            pass
 
     def _deliver(self, result: Any, error: str) -> None:
         _, callbacks = self._waiting.pop(id(result), (None, []))

@@ -71,3 +71,34 @@ def test_on_screen_only_the_tab_shown_is_drawn_the_other_when_shown(qtbot):
     assert panel.gap_chart.message.text().startswith("Run mapping")   # not yet drawn
     panel.tabs.setCurrentIndex(1)
     assert not panel.gap_chart.showing_message() and not panel.sii_chart.showing_message()
+
+
+def test_a_table_built_after_its_screen_closed_raises_nothing_on_the_worker(qtbot, monkeypatch):
+    import threading
+    import time
+
+    from PySide6 import QtCore
+
+    from phdesk.ui.pending import Deferred
+
+    class Slow:
+        def table(self, name):
+            time.sleep(0.3)
+
+    errors, finished = [], threading.Event()
+    monkeypatch.setattr(threading, "excepthook", lambda a: errors.append(repr(a.exc_value)))
+    parent = QtCore.QObject()
+    deferred = Deferred("inequality", parent)
+    original = deferred._work
+
+    def work(result):
+        try:
+            original(result)
+        finally:
+            finished.set()
+    monkeypatch.setattr(deferred, "_work", work)
+    deferred.request(Slow(), lambda r, e: None)
+    parent.deleteLater()
+    QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+    assert finished.wait(10)
+    assert errors == []
