@@ -93,6 +93,7 @@ def cmd_scenario(args: argparse.Namespace) -> int:
 
 
 def _listing(project, only: str | None) -> str:
+    from phdesk.core import scenario_file
     from phdesk.store import planning
 
     table = planning.scenarios(project)
@@ -105,32 +106,9 @@ def _listing(project, only: str | None) -> str:
     for sc in table.itertuples():
         lines.append(f"{sc.name}: {sc.n_changes} change{'s' if sc.n_changes != 1 else ''}"
                      + (f" - {sc.description}" if sc.description else ""))
-        lines += [f"  {describe_change(ch)}" for ch in
+        lines += [f"  {scenario_file.describe_change(ch)}" for ch in
                   planning.scenario_changes(project, sc.name).to_dict("records")]
     return "\n".join(lines)
-
-
-def describe_change(ch: dict) -> str:
-    """One change in words, e.g. ``add 'Mill Road Health Centre' (GP practice) at 535620,
-    180480 (EPSG:27700 metres), capacity 8``."""
-    import pandas as pd  # not at module level: the parser is built before the window opens
-
-    def num(v) -> str:
-        return f"{float(v):g}"
-
-    where = (f" at {ch['easting']:.0f}, {ch['northing']:.0f}"
-             if pd.notna(ch.get("easting")) else "")
-    action = ch["action"]
-    if action == "add":
-        cap = f", capacity {num(ch['capacity'])}" if pd.notna(ch.get("capacity")) else ""
-        return f"add {ch['name']!r} ({ch['category']}){where}{cap}"
-    if action == "close":
-        return f"close asset {ch['asset']}"
-    if action == "move":
-        return f"move asset {ch['asset']}{where}"
-    if action == "capacity":
-        return f"set capacity of asset {ch['asset']} to {num(ch['capacity'])}"
-    return f"set radius of {ch['category']} to {num(ch['radius_m'])} m"
 
 
 def map_scenario(project, name: str, params, progress):

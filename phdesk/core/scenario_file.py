@@ -246,3 +246,27 @@ def check_change(change: dict, assets: pd.DataFrame) -> dict:
     if row["radius_m"] is not None and not row["radius_m"] > 0:
         raise UserError(f"scenario change ({action}): radius_m {NOT_POSITIVE}")
     return row
+
+
+def describe_change(ch) -> str:
+    """One change (a mapping: a ``scenario_changes`` row) in words, for the CLI's listing and
+    the scenario panel alike, e.g. ``add 'Mill Road Health Centre' (GP practice) at 535620,
+    180480 (EPSG:27700 metres), capacity 8``."""
+    def num(v) -> str:
+        return f"{float(v):g}"
+
+    asset = ch.get("asset")
+    asset = int(asset) if isinstance(asset, float) and asset.is_integer() else asset
+    where = (f" at {ch['easting']:.0f}, {ch['northing']:.0f}"
+             if pd.notna(ch.get("easting")) else "")
+    action = ch["action"]
+    if action == "add":
+        cap = f", capacity {num(ch['capacity'])}" if pd.notna(ch.get("capacity")) else ""
+        return f"add {ch['name']!r} ({ch['category']}){where}{cap}"
+    if action == "close":
+        return f"close asset {asset}"
+    if action == "move":
+        return f"move asset {asset}{where}"
+    if action == "capacity":
+        return f"set capacity of asset {asset} to {num(ch['capacity'])}"
+    return f"set radius of {ch['category']} to {num(ch['radius_m'])} m"

@@ -13,30 +13,13 @@ from __future__ import annotations
 import pandas as pd
 from PySide6 import QtWidgets
 
+from phdesk.core.scenario_file import describe_change
 from phdesk.ui.planning_access import PlanningAccess, planning_for
 from phdesk.ui.scenario_compare import CompareView
 
 BASELINE = "Baseline (the register as it is)"
 NO_COMPARISON = "(no comparison)"
 BASELINE_KEY = "baseline"   # the view state's comparison value for the baseline
-
-
-def describe(change) -> str:
-    """One line for a change, in plain words."""
-    act = change.action
-    name = f" '{change.name}'" if isinstance(change.name, str) and change.name else ""
-    asset = "" if pd.isna(change.asset) else f" asset {int(change.asset)}"
-    at = "" if pd.isna(change.easting) else \
-        f" at {float(change.easting):,.0f} E, {float(change.northing):,.0f} N"
-    if act == "add":
-        return f"Add {change.category or 'site'}{name}{at}"
-    if act == "move":
-        return f"Move{asset}{at}"
-    if act == "close":
-        return f"Close{asset}"
-    if act == "capacity":
-        return f"Capacity of{asset} → {change.capacity:g}"
-    return f"Radius of {change.category} → {change.radius_m:,.0f} m"
 
 
 class ScenarioPanel(QtWidgets.QWidget):
@@ -167,7 +150,7 @@ class ScenarioPanel(QtWidgets.QWidget):
         self.changes = changes
         self.change_list.clear()
         for ch in changes.itertuples(index=False):
-            self.change_list.addItem(describe(ch))
+            self.change_list.addItem(describe_change(ch._asdict()))
         overlays = getattr(getattr(self.window_, "map_panel", None), "planning_overlays", None)
         data = getattr(self.window_, "data", None)
         if overlays is not None:
