@@ -1,5 +1,6 @@
 """Regression for the PySide6 6.12.0 trap (docs/ARCHITECTURE.md, "Known traps"): void Qt calls
-must not lower the reference count of ``None``; if they do, a busy repaint aborts the interpreter."""
+must not lower the reference count of ``None``; if they do, a busy repaint aborts the
+interpreter."""
 
 from __future__ import annotations
 
