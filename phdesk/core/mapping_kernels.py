@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
-from phdesk.core.mapping_access import fca, nearest_distance, step_weights
+from phdesk.core.mapping_access import fca, nearest_distance, points_in_any, step_weights
 from phdesk.core.mapping_stages import AreaWork, AssetWork
 
 RADIUS_SENSITIVITY = (0.5, 1.5)   # coverage is also given at these multiples of the radius
@@ -81,7 +81,7 @@ def kernel_from_pairs(area: AreaWork, assets: AssetWork, c: int, radius: float,
     sites = np.flatnonzero(assets.cat_codes == c)
     bx, by, cap = assets.bx[sites], assets.by[sites], assets.capacity[sites]
     i, j, d = pairs
-    lo = RADIUS_SENSITIVITY[0]
+    lo, hi = RADIUS_SENSITIVITY[0], RADIUS_SENSITIVITY[1] * radius
     m = d <= radius
     within = np.bincount(i[m], minlength=n)
     within_half = np.bincount(i[d <= lo * radius], minlength=n)
@@ -91,7 +91,7 @@ def kernel_from_pairs(area: AreaWork, assets: AssetWork, c: int, radius: float,
     im, jm, dm = i[m], j[m], d[m]
     a2 = fca(pop, cap, im, jm, np.ones(len(dm)))
     a3 = fca(pop, cap, im, jm, step_weights(dm, radius, weights))
-    near = nearest_distance(area.ax, area.ay, bx, by, i, d, area.points(), None)
+    near = nearest_distance(area.ax, area.ay, bx, by, i, d, hi)
     nb_of_site = _site_neighbourhood(area, assets, sites)
     inside = np.bincount(nb_of_site[nb_of_site >= 0], minlength=len(area.nb_list)).astype(float)
     reaching = np.unique(jm[area.study[im]])
@@ -155,19 +155,18 @@ def _leaves_populated_areas(area: AreaWork, x: np.ndarray, y: np.ndarray, radius
     found = area.populated_polygons()
     if found is None or not len(x):
         return np.zeros(len(x), dtype=bool)
+    if "populated_bounds" not in area._cache:
+        area._cache["populated_bounds"] = shapely.bounds(found)
+    bounds = area._cache["populated_bounds"]
     t = np.linspace(0, 2 * np.pi, EDGE_SAMPLES, endpoint=False)
     out = np.empty(len(x), dtype=bool)
-    # in chunks of sites: the polygons are prepared once (in place), so a chunk costs only its
-    # points and tree, and the memory stays that of one chunk (England: 50,000 sites)
+    # in chunks of sites, so the memory stays that of one chunk (England: 50,000 sites); the
+    # polygons are prepared once (in place), so a chunk costs only its points
     for k in range(0, len(x), EDGE_CHUNK):
         cx, cy = x[k:k + EDGE_CHUNK], y[k:k + EDGE_CHUNK]
         px = (cx[:, None] + radius * np.cos(t)[None, :]).ravel()
         py = (cy[:, None] + radius * np.sin(t)[None, :]).ravel()
-        # a tree over the circle points queried with the (prepared) polygons: each polygon
-        # tests only the points in its bounding box (faster than a query per point)
-        _, hit = shapely.STRtree(shapely.points(px, py)).query(found, predicate="intersects")
-        inside = np.zeros(len(px), dtype=bool)
-        inside[hit] = True
+        inside = points_in_any(px, py, found, bounds)
         out[k:k + len(cx)] = ~inside.reshape(len(cx), EDGE_SAMPLES).all(axis=1)
     return out
 

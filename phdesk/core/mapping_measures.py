@@ -129,12 +129,13 @@ def access_matrix(kernel: CategoryKernel, segments: list[str], which: str) -> np
 def study_rates(area: AreaWork, kernel: CategoryKernel) -> np.ndarray:
     """The study area's rate R per segment column (per 1,000): the mean over the study area's
     residents of the demand the column's access comes from (everyone, or the target group)."""
-    study = area.study
+    if "study_pop" not in area._cache:
+        area._cache["study_pop"] = area.pop[area.study]
+    pop, a2 = area._cache["study_pop"], kernel.a2[area.study]
     by_demand = []   # one rate per demand group; a segment's column takes its group's
     for k, d in enumerate(kernel.demand):
-        w = area.pop[study, area.segments.index(d)]
-        a = kernel.a2[study, k]
-        by_demand.append((w * a).sum() / w.sum() if w.sum() > 0 else np.nan)
+        w = pop[:, area.segments.index(d)]
+        by_demand.append((w * a2[:, k]).sum() / w.sum() if w.sum() > 0 else np.nan)
     return np.array([by_demand[kernel.demand.index(s) if s in kernel.demand else 0]
                      for s in area.segments], dtype=float)
 

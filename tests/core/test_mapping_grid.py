@@ -78,3 +78,61 @@ def test_points_in_polygons_same_answer_either_way_round_lowest_index_on_shared_
     assert np.array_equal(many, want) and np.array_equal(few, want)
     shapely.prepare(polys[[k for k, g in enumerate(polys) if g is not None]])
     assert np.array_equal(points_in_polygons(xs, ys, polys), want)
+
+
+def test_points_in_any_equals_an_strtree_intersects_query():
+    import shapely
+
+    from phdesk.core.mapping_access import points_in_any
+
+    # Voronoi cells (a hole where two are left out), points inside, on edges and vertices,
+    # outside and unknown: the numpy candidate search must give the STRtree answer exactly
+    rng = np.random.default_rng(11)
+    seeds = rng.uniform(0, 10_000, (300, 2))
+    box = shapely.box(0, 0, 10_000, 10_000)
+    cells = shapely.intersection(shapely.get_parts(shapely.voronoi_polygons(
+        shapely.multipoints(seeds), extend_to=box)), box)
+    polys = np.delete(cells, [5, 6])
+    shapely.prepare(polys)
+    verts = shapely.get_coordinates(polys[:20])
+    edge_mid = (verts[:-1] + verts[1:]) / 2
+    xs = np.r_[rng.uniform(-2_000, 12_000, 5000), verts[:, 0], edge_mid[:, 0], np.nan, 5.0]
+    ys = np.r_[rng.uniform(-2_000, 12_000, 5000), verts[:, 1], edge_mid[:, 1], 5.0, np.nan]
+    ok = np.flatnonzero(np.isfinite(xs) & np.isfinite(ys))
+    _, hit = shapely.STRtree(shapely.points(xs[ok], ys[ok])).query(polys, predicate="intersects")
+    want = np.zeros(len(xs), dtype=bool)
+    want[ok[hit]] = True
+    got = points_in_any(xs, ys, polys, shapely.bounds(polys))
+    assert np.array_equal(got, want)
+    assert got[5000:5000 + len(verts)].all() and not got[-2:].any() and not got.all()
+    one = points_in_any(xs[:1], ys[:1], polys, shapely.bounds(polys))
+    assert one[0] == want[0]
+    assert not points_in_any(np.zeros(0), np.zeros(0), polys, shapely.bounds(polys)).size
+
+
+@pytest.mark.parametrize("searched", [0.0, 300.0])
+def test_nearest_distance_equals_an_strtree_nearest_search(searched):
+    import shapely
+
+    from phdesk.core.mapping_access import nearest_distance
+
+    # areas near and very far from the few sites (the search doubles its radius many times)
+    rng = np.random.default_rng(5)
+    ax = np.r_[rng.uniform(0, 20_000, 2000), 900_000.0, np.nan]
+    ay = np.r_[rng.uniform(0, 20_000, 2000), -400_000.0, 10.0]
+    bx, by = rng.uniform(5_000, 15_000, 30), rng.uniform(5_000, 15_000, 30)
+    ok = np.isfinite(ax) & np.isfinite(ay)
+    (qi, _), dist = shapely.STRtree(shapely.points(bx, by)).query_nearest(
+        shapely.points(ax[ok], ay[ok]), return_distance=True, all_matches=False)
+    want = np.full(len(ax), np.nan)
+    want[np.flatnonzero(ok)[qi]] = dist
+    i, j, d = PointGrid(ax, ay, max(searched, 1.0)).pairs(bx, by, searched) if searched else \
+        (None, None, None)
+    got = nearest_distance(ax, ay, bx, by, i, d, searched)
+    # the areas searched beyond the pairs: the same figures as GEOS, to the last bit; those
+    # with pairs take the pairs' (numpy hypot) distance, as before
+    beyond = np.ones(len(ax), dtype=bool) if i is None else ~np.isin(np.arange(len(ax)), i)
+    assert np.array_equal(got[beyond], want[beyond], equal_nan=True)
+    assert np.allclose(got, want, rtol=1e-12, atol=0, equal_nan=True)
+    assert beyond.sum() > 2 and (~beyond).sum() > (2 if searched else -1)
+    assert np.isnan(nearest_distance(ax, ay, bx[:0], by[:0])).all()
