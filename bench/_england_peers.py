@@ -17,6 +17,16 @@ access over its residents.
 asset points queried once with the area points (``dwithin``), distances and step weights in
 numpy, then for every category x demand group 2SFCA and E2SFCA by two ``bincount`` each. No
 nearest distances, neighbourhood figures, inequality or tables.
+
+(c) ``measures``: a second floor, beside (b) (which stays as issue 9 defines it): a bare STRtree
++ numpy kernel of the per-area and neighbourhood measures phdesk computes, written as an expert
+would. One STRtree over the asset points queried once with the area points (``dwithin`` 1.5 x
+the radius), distances in numpy; per category sites within reach at 0.5, 1 and 1.5 x the radius
+(``bincount``), 2SFCA and E2SFCA per demand group, nearest distance (minimum over the pairs,
+then STRtree ``query_nearest`` for the areas with none); per category and segment the
+neighbourhood sums of residents, residents within reach (0.5, 1, 1.5 x), with a choice of two
+and residents x 2SFCA / E2SFCA access (``np.add.reduceat`` over areas sorted by neighbourhood).
+No asset placement, edge test, shortfall, gap ranks, inequality or tables.
 """
 
 from __future__ import annotations
@@ -224,3 +234,95 @@ def check_kernel(base: dict, floor: dict, rules: dict) -> None:
         a2, a3 = floor[(cat, _demand_of(rules, cat, s))]
         assert np.allclose(a2, t["access_2sfca"], rtol=1e-9, atol=1e-9), "kernel 2SFCA"
         assert np.allclose(a3, t["access_e2sfca"], rtol=1e-9, atol=1e-9), "kernel E2SFCA"
+
+
+def measures(inputs: MappingInputs, rules: dict, radius: float) -> dict:
+    """Baseline (c): per category {"within", "half", "wide", "near", (group): (2SFCA, E2SFCA),
+    "nb": {sum: segments x neighbourhoods}} with neighbourhoods sorted by name, bare numpy."""
+    ar, a = inputs.areas, inputs.assets
+    ax, ay = ar["pw_centroid_e"].to_numpy(float), ar["pw_centroid_n"].to_numpy(float)
+    bx, by = a["easting"].to_numpy(float), a["northing"].to_numpy(float)
+    cap = a["capacity"].to_numpy(float)
+    n, m = len(ax), len(bx)
+    seg = inputs.segments
+    s_codes, s_names = pd.factorize(seg["segment"])
+    a_idx = pd.Index(ar["code"]).get_indexer(seg["area_code"])
+    pop = np.bincount(a_idx * len(s_names) + s_codes, weights=seg["population"].to_numpy(float),
+                      minlength=n * len(s_names)).reshape(n, len(s_names))
+    nb_codes, _ = pd.factorize(ar["neighbourhood"], sort=True)
+    by_nb = np.argsort(nb_codes, kind="stable")
+    starts = np.searchsorted(nb_codes[by_nb], np.arange(nb_codes.max() + 1))
+    pop_t = np.ascontiguousarray(pop[by_nb].T)          # segments x areas by neighbourhood
+    a_pts, b_pts = shapely.points(ax, ay), shapely.points(bx, by)
+    tree = shapely.STRtree(b_pts)
+    i, j = tree.query(a_pts, predicate="dwithin", distance=1.5 * radius)
+    d = np.hypot(ax[i] - bx[j], ay[i] - by[j])
+    c_codes, c_names = pd.factorize(a["category"], sort=True)
+    order = np.argsort(c_codes[j], kind="stable")
+    i, j, d = i[order], j[order], d[order]
+    bounds = np.searchsorted(c_codes[j], np.arange(len(c_names) + 1))
+    pos = {s: k for k, s in enumerate(s_names)}
+    out = {}
+    for c, cat in enumerate(c_names):
+        ci, cj, cd = (v[bounds[c]:bounds[c + 1]] for v in (i, j, d))
+        r = {"within": np.bincount(ci[cd <= radius], minlength=n),
+             "half": np.bincount(ci[cd <= radius / 2], minlength=n),
+             "wide": np.bincount(ci, minlength=n)}
+        near = np.full(n, np.inf)
+        np.minimum.at(near, ci, cd)
+        rest = np.flatnonzero(np.isinf(near))
+        if len(rest):
+            sites = np.flatnonzero(c_codes == c)
+            (qi, _), dist = shapely.STRtree(b_pts[sites]).query_nearest(
+                a_pts[rest], return_distance=True, all_matches=False)
+            near[rest[qi]] = dist
+        r["near"] = near
+        keep = cd <= radius
+        ci, cj, w3 = ci[keep], cj[keep], _steps(cd[keep], radius)
+        for s in rules[cat]["demand"]:
+            p = pop[ci, pos[s]]
+            res = []
+            for w in (None, w3):
+                demand = np.bincount(cj, weights=p if w is None else p * w, minlength=m)
+                ratio = np.divide(cap, demand, out=np.zeros(m), where=demand > 0)
+                res.append(1000 * np.bincount(ci, weights=ratio[cj] if w is None
+                                              else ratio[cj] * w, minlength=n))
+            r[s] = tuple(res)
+        a2, a3 = r[rules[cat]["demand"][0]]   # a universal category: everyone's access
+        per_area = {"covered": r["within"] >= 1, "choice": r["within"] >= 2,
+                    "half": r["half"] >= 1, "wide": r["wide"] >= 1, "pa2": a2, "pa3": a3}
+        r["nb"] = {k: np.add.reduceat(pop_t * v[by_nb][None, :], starts, axis=1)
+                   for k, v in per_area.items()}
+        out[cat] = r
+    out["population"] = np.add.reduceat(pop_t, starts, axis=1)
+    out["segments"] = list(s_names)
+    return out
+
+
+def check_measures(result, floor: dict) -> None:
+    """Baseline (c) against phdesk's arrays, category by category, to 1e-9: reach at the three
+    radii, nearest distance, 2SFCA and E2SFCA, and the neighbourhood coverage (three radii),
+    choice and access of every segment (universal categories)."""
+    arrays = result.arrays
+    segs = arrays.area.segments
+    cols = [floor["segments"].index(s) for s in segs]
+    p = floor["population"][cols]
+    close = lambda x, y: np.allclose(x, y, rtol=1e-9, atol=1e-9, equal_nan=True)  # noqa: E731
+    for k, nb in zip(arrays.kernels, arrays.nb, strict=True):
+        f = floor[k.category]
+        for mine, theirs in ((k.within, "within"), (k.within_half, "half"),
+                             (k.within_wide, "wide")):
+            assert np.array_equal(mine, f[theirs]), (k.category, theirs)
+        assert close(k.near, f["near"]), (k.category, "near")
+        for g, s in enumerate(k.demand):
+            assert close(k.a2[:, g], f[s][0]) and close(k.a3[:, g], f[s][1]), (k.category, s)
+        if k.demand != [segs[0]]:
+            continue
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for mine, theirs in (("coverage_pct", "covered"), ("coverage_pct_r050", "half"),
+                                 ("coverage_pct_r150", "wide"), ("choice_pct", "choice")):
+                want = np.where(p > 0, 100 * f["nb"][theirs][cols] / p, np.nan)
+                assert close(nb[mine], want), (k.category, mine)
+            for mine, theirs in (("access_2sfca", "pa2"), ("access_e2sfca", "pa3")):
+                assert close(nb[mine], np.where(p > 0, f["nb"][theirs][cols] / p, np.nan)), \
+                    (k.category, mine)

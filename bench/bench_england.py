@@ -1,5 +1,8 @@
 """England-scale asset mapping: phdesk's compute_mapping against (a) geopandas + PySAL access and
-(b) a bare STRtree + numpy 2SFCA kernel, on the same in-memory frames in the same process.
+(b) a bare STRtree + numpy 2SFCA kernel, on the same in-memory frames in the same process; and,
+beside them, (c) a second floor: a bare STRtree + numpy kernel of the same per-area and
+neighbourhood measures phdesk computes (bench/_england_peers.py ``measures``; goal (b) is not
+changed by it).
 
 Data: bench/_england_data.py (33,755 areas, 50,000 assets, 12 categories x 20 segments = 240
 blocks, 1,000 m). Baselines and checks: bench/_england_peers.py. Each side runs ``REPEATS`` times;
@@ -11,7 +14,8 @@ stage alone (bench/_england_stages.py) against (b). Then phdesk's peak memory: t
 size (VmHWM) of a child process that loads the pickled inputs and runs ``compute_mapping`` once
 (the size after loading the inputs in brackets), and one run's seconds by stage. Before timing is
 reported, phdesk's tables are checked against (a) to 1e-9, (b)'s kernels against (a)'s and
-phdesk's 2SFCA stage against (b)'s. Goals (issue 9): <= 0.5 x (a), <= 1.5 x (b), peak <= 1 GB.
+phdesk's 2SFCA stage against (b)'s, phdesk's arrays against (c)'s. Goals (issue 9): <= 0.5 x
+(a), <= 1.5 x (b), peak <= 1 GB.
 Quick mode: one eighth of the size.
 """
 
@@ -87,12 +91,14 @@ def run(quick: bool = False) -> str:
         pysal, base = repeat(lambda: peers.pysal(inputs, rules, RADIUS,
                                                  MappingParams().sii_repetitions), REPEATS)
     floor_s, floor = repeat(lambda: peers.kernel(inputs, rules, RADIUS), REPEATS)
+    same_s, same = repeat(lambda: peers.measures(inputs, rules, RADIUS), REPEATS)
     placed = stages.twosfca_setup(inputs)
     fca_s, fca = repeat(lambda: stages.twosfca(inputs, placed, rules, RADIUS), REPEATS)
     peers.check_agree(result, base)
     peers.check_kernel(base, floor, rules)
     check_twosfca(fca, floor)
-    del base, floor, result, fca
+    peers.check_measures(result, same)
+    del base, floor, result, fca, same
     spent, total = stages.breakdown(inputs, RADIUS)
     peak, loaded = peak_memory(inputs)
     med = statistics.median(ours)
@@ -108,6 +114,11 @@ def run(quick: bool = False) -> str:
             f"{spread(before)}, ratio to (b) {ratio_spread(before, floor_s)}, the inequality "
             f"table (SII simulations, deferred until asked for) {spread(ineq)}; phdesk's 2SFCA "
             f"stage alone {spread(fca_s)}, ratio to (b) {ratio_spread(fca_s, floor_s)}; "
+            f"(c) second floor, bare STRtree+numpy kernel of the same per-area and "
+            f"neighbourhood measures (reach at 0.5/1/1.5 x radius, 2SFCA, E2SFCA, nearest "
+            f"site, neighbourhood sums; no placement, edge test, ranks, SII or tables) "
+            f"{spread(same_s)}, phdesk's full run to (c) {ratio_spread(ours, same_s)}, "
+            f"before the inequality table to (c) {ratio_spread(before, same_s)}; "
             f"peak {peak:.0f} MB (inputs loaded {loaded:.0f} MB; "
             f"goal <= {GOALS['peak_mb']:.0f}: {_met(peak <= GOALS['peak_mb'])}); "
             f"{len(inputs.areas):,} areas, {len(inputs.assets):,} assets, {blocks} blocks; "
