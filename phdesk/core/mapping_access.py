@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from phdesk.core.mapping_points import box_candidates
+
 # pad the spatial query so that points exactly on the radius are not lost to rounding inside GEOS;
 # the exact, inclusive test (d <= r) is done afterwards in numpy
 _PAD = 1e-6
@@ -77,8 +79,10 @@ def points_in_polygons(x: np.ndarray, y: np.ndarray, polygons: np.ndarray,
     ``tree``: :func:`polygon_tree` of the polygons, if already built (a what-if places one or
     two sites: the tree is most of the cost). Fewer points than polygons: the polygon tree
     queried with the points; else a tree over the points queried with the polygons, which GEOS
-    then tests prepared (each polygon's edges indexed once, and kept if ``shapely.prepare`` was
-    called: the engine's full run, docs/ARCHITECTURE.md).
+    then tests prepared (each polygon's edges indexed once); or, when ``shapely.prepare`` was
+    called on them (the engine's full run, docs/ARCHITECTURE.md), the candidates of
+    :func:`~phdesk.core.mapping_points.box_candidates` tested with ``intersects_xy``: the same
+    test, without a tree of point geometries.
     """
     out = np.full(len(x), -1, dtype=np.int64)
     ok = np.isfinite(x) & np.isfinite(y)
@@ -90,69 +94,26 @@ def points_in_polygons(x: np.ndarray, y: np.ndarray, polygons: np.ndarray,
         poly_tree, poly_idx = tree
     if not ok.any() or not len(poly_idx):
         return out
-    pts = points[ok] if points is not None else shapely.points(x[ok], y[ok])
-    if len(pts) < len(poly_idx):
-        if poly_tree is None:
-            poly_tree = shapely.STRtree(polygons[poly_idx])
-        pi, ti = poly_tree.query(pts, predicate="intersects")
+    valid = polygons[poly_idx]
+    if ok.sum() >= len(poly_idx) and shapely.is_prepared(valid).all():
+        # many points, prepared polygons (the engine's full run): candidates in numpy
+        pi, ti = box_candidates(x, y, shapely.bounds(valid))
+        hit = shapely.intersects_xy(valid[ti], x[pi], y[pi])
+        pi, ti = pi[hit], ti[hit]
     else:
-        ti, pi = shapely.STRtree(pts).query(polygons[poly_idx], predicate="intersects")
+        pts = points[ok] if points is not None else shapely.points(x[ok], y[ok])
+        if len(pts) < len(poly_idx):
+            if poly_tree is None:
+                poly_tree = shapely.STRtree(valid)
+            pi, ti = poly_tree.query(pts, predicate="intersects")
+        else:
+            ti, pi = shapely.STRtree(pts).query(valid, predicate="intersects")
+        pi = np.flatnonzero(ok)[pi]
     if len(pi):
         order = np.lexsort((ti, pi))  # lowest polygon index first for each point
         pi, ti = pi[order], ti[order]
         first = np.r_[True, pi[1:] != pi[:-1]]
-        out[np.flatnonzero(ok)[pi[first]]] = poly_idx[ti[first]]
-    return out
-
-
-def points_in_any(x: np.ndarray, y: np.ndarray, polygons: np.ndarray, bounds: np.ndarray
-                  ) -> np.ndarray:
-    """True for each point inside or on the boundary of any of the polygons (GEOS
-    ``intersects``, as an STRtree query with that predicate gives; NaN points: False).
-
-    ``bounds``: ``shapely.bounds(polygons)``. The candidates are found in numpy, not in a tree of
-    point geometries: the points sorted into square cells about half a polygon wide, each polygon's
-    bounding box searched column by column (``searchsorted``) and its points kept if inside the
-    box; then each candidate is tested with ``shapely.intersects_xy``, polygon by polygon, so a
-    prepared polygon's index stays in the cache (docs/ARCHITECTURE.md, "The mapping engine").
-    """
-    out = np.zeros(len(x), dtype=bool)
-    ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
-    if not len(ok) or not len(polygons):
-        return out
-    x0, y0, x1, y1 = x[ok].min(), y[ok].min(), x[ok].max(), y[ok].max()
-    b = bounds
-    near = np.flatnonzero((b[:, 0] <= x1) & (b[:, 2] >= x0) & (b[:, 1] <= y1) & (b[:, 3] >= y0))
-    if not len(near):
-        return out
-    b = b[near]
-    # half the median box: each box spans a few cells, so few candidates fall outside it
-    wide = 0.5 * float(np.median(np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1])))
-    cell = max(wide, max(x1 - x0, y1 - y0, 1.0) / 2**20, 1e-6)
-
-    def cells(v: np.ndarray, origin: float) -> np.ndarray:   # monotone in v: exact bounds
-        return np.floor((v - origin) / cell).astype(np.int64)
-
-    rows = int(cells(y[ok], y0).max()) + 1
-    key = cells(x[ok], x0) * rows + cells(y[ok], y0)
-    order = np.argsort(key, kind="stable")
-    idx, keys = ok[order], key[order]
-    # each polygon's box, clipped to the points' (so its cells are the points' cells)
-    c0, c1 = cells(np.maximum(b[:, 0], x0), x0), cells(np.minimum(b[:, 2], x1), x0)
-    r0, r1 = cells(np.maximum(b[:, 1], y0), y0), cells(np.minimum(b[:, 3], y1), y0)
-    ncol = c1 - c0 + 1
-    poly = np.repeat(np.arange(len(b)), ncol)   # one row per polygon x column of its box
-    col = np.repeat(c0, ncol) + np.arange(len(poly)) - np.repeat(np.cumsum(ncol) - ncol, ncol)
-    lo = np.searchsorted(keys, col * rows + r0[poly], side="left")
-    count = np.searchsorted(keys, col * rows + r1[poly], side="right") - lo
-    start = np.repeat(lo - (np.cumsum(count) - count), count)
-    pt = idx[start + np.arange(int(count.sum()))]
-    poly = np.repeat(poly, count)
-    px, py = x[pt], y[pt]
-    box = (px >= b[poly, 0]) & (px <= b[poly, 2]) & (py >= b[poly, 1]) & (py <= b[poly, 3])
-    pt, poly = pt[box], poly[box]
-    hit = shapely.intersects_xy(polygons[near[poly]], x[pt], y[pt])
-    out[pt[hit]] = True
+        out[pi[first]] = poly_idx[ti[first]]
     return out
 
 

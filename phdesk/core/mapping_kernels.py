@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
-from phdesk.core.mapping_access import fca, nearest_distance, points_in_any, step_weights
+from phdesk.core.mapping_access import fca, nearest_distance, step_weights
+from phdesk.core.mapping_points import points_in_any
 from phdesk.core.mapping_stages import AreaWork, AssetWork
 
 RADIUS_SENSITIVITY = (0.5, 1.5)   # coverage is also given at these multiples of the radius

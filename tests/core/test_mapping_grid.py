@@ -83,7 +83,7 @@ def test_points_in_polygons_same_answer_either_way_round_lowest_index_on_shared_
 def test_points_in_any_equals_an_strtree_intersects_query():
     import shapely
 
-    from phdesk.core.mapping_access import points_in_any
+    from phdesk.core.mapping_points import points_in_any
 
     # Voronoi cells (a hole where two are left out), points inside, on edges and vertices,
     # outside and unknown: the numpy candidate search must give the STRtree answer exactly
