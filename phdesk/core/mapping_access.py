@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from phdesk.core.mapping_points import box_candidates
+from phdesk.core.mapping_points import SortedKeys, box_candidates
 
 # pad the spatial query so that points exactly on the radius are not lost to rounding inside GEOS;
 # the exact, inclusive test (d <= r) is done afterwards in numpy
@@ -272,8 +272,9 @@ class PointGrid:
     three cells is one run of the sorted keys (docs/ARCHITECTURE.md, "Mapping engine").
 
     Built once per set of areas and radius and reused for every category and what-if; a query is
-    three ``searchsorted`` per site and numpy over the candidates, about three times faster than
-    a GEOS ``dwithin`` query of an STRtree at England scale (no geometry objects).
+    three pairs of lookups in the sorted keys per site (:class:`SortedKeys`: a dense table of
+    run starts, else ``searchsorted``) and numpy over the candidates, about three times faster
+    than a GEOS ``dwithin`` query of an STRtree at England scale (no geometry objects).
     """
 
     def __init__(self, ax: np.ndarray, ay: np.ndarray, radius: float) -> None:
@@ -289,7 +290,7 @@ class PointGrid:
         self.rows = int(gy.max()) + 3 if len(ok) else 3   # rows 0, 1 and the last two empty
         key = gx * self.rows + gy
         order = np.argsort(key, kind="stable")
-        self.idx, self.keys = ok[order], key[order]
+        self.idx, self.keys = ok[order], SortedKeys(key[order])
 
     def _cells(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Cell column and row (from 2, so the neighbours of any cell have rows >= 0)."""
@@ -314,9 +315,9 @@ class PointGrid:
         starts, counts = [], []
         for dx in (-1, 0, 1):   # rows gy - 1 .. gy + 1 of a column are consecutive keys
             k = (gx + dx) * self.rows + gy
-            lo = np.searchsorted(self.keys, k - 1, side="left")
+            lo = self.keys.left(k - 1)
             starts.append(lo)
-            counts.append(np.searchsorted(self.keys, k + 1, side="right") - lo)
+            counts.append(self.keys.right(k + 1) - lo)
         # site by site (each site's three columns together), so the pairs come ordered by j
         start, count = np.stack(starts, axis=1).ravel(), np.stack(counts, axis=1).ravel()
         offset = np.repeat(start - (np.cumsum(count) - count), count)

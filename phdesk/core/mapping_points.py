@@ -14,6 +14,30 @@ import numpy as np
 import shapely
 
 
+class SortedKeys:
+    """Sorted integer keys (cell numbers), and where each key's run starts: ``left(v)`` and
+    ``right(v)`` equal ``np.searchsorted(keys, v, side="left" / "right")`` for any v. When the
+    keys span a range no wider than a few times their number (the usual grid), a dense table of
+    run starts (``bincount`` + ``cumsum``) makes each lookup one index instead of a binary
+    search: several times faster for the hundreds of thousands of lookups of an England run."""
+
+    def __init__(self, keys: np.ndarray) -> None:
+        self.keys = keys
+        self.first = None
+        if len(keys) and keys[0] >= 0 and keys[-1] < max(4 * len(keys), 1 << 20):
+            self.first = np.concatenate([[0], np.cumsum(np.bincount(keys))])
+
+    def left(self, v: np.ndarray) -> np.ndarray:
+        if self.first is None:
+            return np.searchsorted(self.keys, v, side="left")
+        return self.first[np.clip(v, 0, len(self.first) - 1)]
+
+    def right(self, v: np.ndarray) -> np.ndarray:
+        if self.first is None:
+            return np.searchsorted(self.keys, v, side="right")
+        return self.first[np.clip(v + 1, 0, len(self.first) - 1)]
+
+
 def box_candidates(x: np.ndarray, y: np.ndarray, bounds: np.ndarray
                    ) -> tuple[np.ndarray, np.ndarray]:
     """Every (point, polygon) pair with the point inside or on the polygon's bounding box:
@@ -21,9 +45,9 @@ def box_candidates(x: np.ndarray, y: np.ndarray, bounds: np.ndarray
     polygon, match nothing; NaN points match nothing), ordered by polygon.
 
     The points are sorted into square cells about half a polygon box wide; each box is searched
-    column of cells by column (one ``searchsorted`` pair per column) and its candidates kept if
-    inside the box. Exact: a point in a box lies in the box's cells, because the cell of a
-    coordinate never decreases as the coordinate grows.
+    column of cells by column (two lookups of :class:`SortedKeys` per column) and its
+    candidates kept if inside the box. Exact: a point in a box lies in the box's cells, because
+    the cell of a coordinate never decreases as the coordinate grows.
     """
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
     ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
@@ -45,15 +69,15 @@ def box_candidates(x: np.ndarray, y: np.ndarray, bounds: np.ndarray
     rows = int(cells(y[ok], y0).max()) + 1
     key = cells(x[ok], x0) * rows + cells(y[ok], y0)
     order = np.argsort(key, kind="stable")
-    idx, keys = ok[order], key[order]
+    idx, keys = ok[order], SortedKeys(key[order])
     # each box clipped to the points' extent, so its cells are among the points' cells
     c0, c1 = cells(np.maximum(b[:, 0], x0), x0), cells(np.minimum(b[:, 2], x1), x0)
     r0, r1 = cells(np.maximum(b[:, 1], y0), y0), cells(np.minimum(b[:, 3], y1), y0)
     ncol = c1 - c0 + 1
     poly = np.repeat(np.arange(len(b)), ncol)   # one row per box x column of its cells
     col = np.repeat(c0, ncol) + np.arange(len(poly)) - np.repeat(np.cumsum(ncol) - ncol, ncol)
-    lo = np.searchsorted(keys, col * rows + r0[poly], side="left")
-    count = np.searchsorted(keys, col * rows + r1[poly], side="right") - lo
+    lo = keys.left(col * rows + r0[poly])
+    count = keys.right(col * rows + r1[poly]) - lo
     start = np.repeat(lo - (np.cumsum(count) - count), count)
     pt = idx[start + np.arange(int(count.sum()))]
     poly = np.repeat(poly, count)

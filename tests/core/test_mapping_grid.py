@@ -136,3 +136,16 @@ def test_nearest_distance_equals_an_strtree_nearest_search(searched):
     assert np.allclose(got, want, rtol=1e-12, atol=0, equal_nan=True)
     assert beyond.sum() > 2 and (~beyond).sum() > (2 if searched else -1)
     assert np.isnan(nearest_distance(ax, ay, bx[:0], by[:0])).all()
+
+
+@pytest.mark.parametrize("spread", [10, 10**9])   # a dense table of run starts; searchsorted
+def test_sorted_keys_lookups_equal_searchsorted(spread):
+    from phdesk.core.mapping_points import SortedKeys
+
+    rng = np.random.default_rng(spread)
+    keys = np.sort(rng.integers(0, spread * 50, 500))
+    sk = SortedKeys(keys)
+    assert (sk.first is None) == (spread > 10)
+    v = np.r_[-5, -1, 0, keys, keys + 1, keys - 1, keys.max() + 1, keys.max() + 10**6]
+    assert np.array_equal(sk.left(v), np.searchsorted(keys, v, side="left"))
+    assert np.array_equal(sk.right(v), np.searchsorted(keys, v, side="right"))
