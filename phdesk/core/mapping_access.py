@@ -254,10 +254,12 @@ def _nearest_beyond(qx: np.ndarray, qy: np.ndarray, bx: np.ndarray, by: np.ndarr
     while len(todo):
         r = min(r, span)
         j, q, dist = PointGrid(bx, by, r).pairs(qx[todo], qy[todo], r)
-        if len(q):
-            o = np.lexsort((dist, q))       # per query, the nearest first
-            q, j = q[o], j[o]
-            first = np.r_[True, q[1:] != q[:-1]]
+        if len(q):   # the pairs come in runs by query: the first nearest of each run
+            starts = np.flatnonzero(np.r_[True, q[1:] != q[:-1]])
+            counts = np.diff(np.r_[starts, len(q)])
+            at = np.flatnonzero(dist == np.repeat(np.minimum.reduceat(dist, starts), counts))
+            run = np.repeat(np.arange(len(starts)), counts)[at]
+            first = at[np.r_[True, run[1:] != run[:-1]]]
             out[todo[q[first]]] = j[first]
         todo = todo[out[todo] < 0]
         if r >= span:
