@@ -102,8 +102,9 @@ def area_access(r: ResultArrays) -> pd.DataFrame:
 def cold_spots(r: ResultArrays) -> pd.DataFrame:
     """Study-area areas with no site of a category within reach (and a point to measure from)."""
     a, parts = r.area, []
+    measured = (a.point_src != "none") & a.study   # once, not per category
     for k in r.kernels:
-        cold = (k.within == 0) & (a.point_src != "none") & a.study
+        cold = (k.within == 0) & measured
         parts.append(pd.DataFrame({
             "area_code": a.codes[cold], "neighbourhood": a.nb_names[cold], "category": k.category,
             "population": a.pop[cold, 0], "nearest_m": k.near[cold],
