@@ -14,17 +14,24 @@ from PySide6 import QtCore, QtGui
 from phdesk.core.errors import UserError
 from phdesk.export.bundle import ExportBundle
 from phdesk.ui.report_draw import INK, draw_bars, draw_map
+from phdesk.ui.report_shading import shading
 
 WHAT = ("map", "gaps")
 
 
 def render(bundle: ExportBundle, what: str = "map", width: int = 1600, height: int = 1200,
-           dpi: int = 150) -> QtGui.QImage:
-    """The picture as a QImage (no file), white background, title and disclosure line."""
+           dpi: int = 150, measure: str | None = None, level: str | None = None,
+           category: str | None = None, segment: str | None = None) -> QtGui.QImage:
+    """The picture as a QImage (no file), white background, title and disclosure line. A map
+    is shaded by IMD decile unless ``measure`` (with ``level``, ``category``, ``segment``:
+    ``report_shading.shading``) says otherwise."""
     if what not in WHAT:
         raise UserError(f"PNG: 'what' must be one of {', '.join(WHAT)}, not {what!r}")
     if not (100 <= width <= 20000 and 100 <= height <= 20000 and 36 <= dpi <= 1200):
         raise UserError("PNG: width and height must be 100-20000 pixels, dpi 36-1200")
+    shade = None
+    if what == "map" and measure not in (None, "imd_decile"):
+        shade = shading(bundle, measure, level, category, segment)   # refuses before drawing
     img = QtGui.QImage(width, height, QtGui.QImage.Format.Format_ARGB32)
     # drawn at 72 dpi, where a point is a pixel and sizes below are scaled by dpi / 72; the
     # stated resolution is written once the drawing is done
@@ -51,7 +58,8 @@ def render(bundle: ExportBundle, what: str = "map", width: int = 1600, height: i
             assets = bundle.tables["assets"]
             if focus:
                 assets = assets[assets["neighbourhood"].astype(str) == focus]
-            draw_map(p, body, bundle.areas, assets, focus=focus, font_pt=8 * pt)
+            draw_map(p, body, bundle.areas, assets, focus=focus, font_pt=8 * pt,
+                     shading=shade)
         else:
             ns = bundle.tables["neighbourhood_segments"]
             ns = ns[ns["neighbourhood"].astype(str).isin(bundle.neighbourhoods)]
@@ -77,8 +85,10 @@ def render(bundle: ExportBundle, what: str = "map", width: int = 1600, height: i
 
 
 def write(bundle: ExportBundle, path: Path, what: str = "map", width: int = 1600,
-          height: int = 1200, dpi: int = 150, **_options) -> list[Path]:
-    img = render(bundle, what, width, height, dpi)
+          height: int = 1200, dpi: int = 150, measure: str | None = None,
+          level: str | None = None, category: str | None = None, segment: str | None = None,
+          **_options) -> list[Path]:
+    img = render(bundle, what, width, height, dpi, measure, level, category, segment)
     if not img.save(str(path), "PNG"):
         raise UserError(f"{path}: cannot write the PNG (is the folder writable?)")
     return [path]
