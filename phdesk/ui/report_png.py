@@ -52,8 +52,20 @@ def render(bundle: ExportBundle, what: str = "map", width: int = 1600, height: i
             (" — biggest gaps" if what == "gaps" else "")
         margin = 12 * pt
         p.drawText(QtCore.QPointF(margin, margin + 11 * pt), title)
-        body = QtCore.QRectF(margin, margin + 20 * pt, width - 2 * margin,
-                             height - 2 * margin - 40 * pt)
+        # the footer's height measured, not assumed: at 1200 px wide the statement takes three
+        # lines and its last one fell off the picture
+        small = QtGui.QFont(font)
+        small.setBold(False)
+        small.setPixelSize(max(6, round(6.5 * pt)))
+        footer_text = f"Mapping run of {bundle.run_date}, phdesk {bundle.version}. " \
+            f"{bundle.statement}"
+        wrap = int(QtCore.Qt.TextFlag.TextWordWrap)
+        footer_h = QtGui.QFontMetricsF(small, img).boundingRect(
+            QtCore.QRectF(0, 0, width - 2 * margin, height), wrap, footer_text).height()
+        footer = QtCore.QRectF(margin, height - margin - footer_h, width - 2 * margin, footer_h)
+        top = margin + 20 * pt
+        body = QtCore.QRectF(margin, top, width - 2 * margin,
+                             max(10.0, footer.top() - 6 * pt - top))
         if what == "map":
             assets = bundle.tables["assets"]
             if focus:
@@ -70,13 +82,8 @@ def render(bundle: ExportBundle, what: str = "map", width: int = 1600, height: i
             draw_bars(p, body, "Gap score, percentage points (> 0 = more need than provision)",
                       [f"{r.neighbourhood} · {r.segment} · {r.category}"
                        for r in g.itertuples()], list(g["gap_score"]), " pp", font_pt=8 * pt)
-        font.setBold(False)
-        font.setPixelSize(max(6, round(6.5 * pt)))
-        p.setFont(font)
-        p.drawText(QtCore.QRectF(margin, height - margin - 16 * pt, width - 2 * margin, 20 * pt),
-                   int(QtCore.Qt.TextFlag.TextWordWrap),
-                   f"Mapping run of {bundle.run_date}, phdesk {bundle.version}. "
-                   f"{bundle.statement}")
+        p.setFont(small)
+        p.drawText(footer, wrap, footer_text)
     finally:
         p.end()
     img.setDotsPerMeterX(round(dpi / 0.0254))
