@@ -214,3 +214,19 @@ def test_a_png_map_shaded_by_a_measure_reads_the_protected_tables(exported, tmp_
         shading(bundle, "access_2sfca")
     with pytest.raises(UserError, match="no map measure"):
         shading(bundle, "happiness")
+
+
+def test_a_small_png_keeps_its_whole_footer_inside_the_margin(exported, qapp):
+    """At 1200 x 900 the disclosure statement wraps to three lines; all of it is drawn above
+    the bottom margin (its last line used to fall off the picture)."""
+    from phdesk.export.bundle import build_bundle
+    from phdesk.ui.report_png import render
+
+    img = render(build_bundle(exported["service"], exported["result"]), "map", 1200, 900, 150)
+    margin = round(12 * 150 / 72)
+    white = img.pixel(0, 0)
+    bottom = {img.pixel(x, y) for x in range(0, 1200, 3) for y in range(900 - margin + 2, 900)}
+    assert bottom == {white}
+    above = {img.pixel(x, y) for x in range(0, 1200, 2)
+             for y in range(900 - 3 * margin, 900 - margin)}
+    assert len(above) > 1   # the footer's text is there
