@@ -31,6 +31,14 @@ def register(sub) -> dict:
     s.add_argument("--width", type=int, default=1600, help="for .png: width in pixels")
     s.add_argument("--height", type=int, default=1200, help="for .png: height in pixels")
     s.add_argument("--dpi", type=int, default=150, help="for .png: resolution, dots per inch")
+    s.add_argument("--measure", metavar="KEY",
+                   help="for a .png map: shade by this measure (e.g. coverage_pct, "
+                        "access_2sfca, population) instead of the IMD decile")
+    s.add_argument("--level", choices=("areas", "neighbourhoods"),
+                   help="for --measure: areas or neighbourhoods (the first offered if omitted)")
+    s.add_argument("--category", help="for --measure from a mapping run: the asset category")
+    s.add_argument("--segment", help="for --measure from a mapping run: the segment "
+                                     "(default All)")
     s.add_argument("--quiet", action="store_true")
 
     d = sub.add_parser("disclosure", help="show or set the project's disclosure rule")
@@ -53,7 +61,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     options = {}
     if args.out.suffix.lower() == ".png":
         options = {"what": args.png, "width": args.width, "height": args.height,
-                   "dpi": args.dpi}
+                   "dpi": args.dpi, "measure": args.measure, "level": args.level,
+                   "category": args.category, "segment": args.segment}
     if args.out.suffix.lower() in (".pdf", ".png"):
         _ensure_gui_app()
     with phdesk.open_project(args.project) as project:

@@ -121,16 +121,25 @@ def key_figures(summary: pd.DataFrame, neighbourhood: str | None) -> pd.DataFram
                                    f"{int(pd.to_numeric(s['assets']).sum()):,}"]})
 
 
-def biggest_gaps(result, neighbourhood: str | None, n: int = GAPS_SHOWN) -> pd.DataFrame:
-    """The ``n`` highest gap scores (category · segment) of a neighbourhood (or anywhere)."""
+def gap_candidates(result, neighbourhood: str | None) -> pd.DataFrame:
+    """Every gap score (category · segment, not "All") of a neighbourhood (or anywhere), the
+    result's index kept so that the disclosure rule can look its rows up."""
     if result is None:
         return pd.DataFrame(columns=["category", "segment", "gap_score", "coverage_pct"])
     ns = result.neighbourhood_segments
     ns = ns[ns["segment"] != "All"]
     if neighbourhood:
         ns = ns[ns["neighbourhood"] == neighbourhood]
-    return ns.dropna(subset=["gap_score"]).nlargest(n, "gap_score")[
-        ["category", "segment", "gap_score", "coverage_pct"]]
+    return ns.dropna(subset=["gap_score"])[["category", "segment", "gap_score", "coverage_pct"]]
+
+
+def biggest_gaps(shown: pd.DataFrame, n: int = GAPS_SHOWN) -> pd.DataFrame:
+    """The ``n`` highest gap scores of ``shown`` (``gap_candidates`` as the disclosure rule
+    lets them be shown), ranked by the shown value: ranking by the exact scores would let the
+    order hint at a protected one; a suppressed score is not ranked."""
+    score = pd.to_numeric(shown["gap_score"], errors="coerce")
+    return shown.assign(_rank=score).dropna(subset=["_rank"]).sort_values(
+        "_rank", ascending=False, kind="stable").head(n).drop(columns="_rank")
 
 
 class OverviewPage(QtWidgets.QTextBrowser):
