@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from phdesk.core.mapping_kernels import CategoryKernel
+from phdesk.core.mapping_measures import access_matrix
 from phdesk.core.mapping_stages import AreaWork
 from phdesk.stats import sii_many
 
@@ -32,14 +33,11 @@ MEASURES = ("coverage", "access_2sfca")
 FIELDS = ("sii", "sii_lower", "sii_upper", "rii", "rii_lower", "rii_upper", "intercept")
 
 
-def _weighted_se(group: np.ndarray, value: np.ndarray, weight: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def _mean_se(sw: np.ndarray, sw2: np.ndarray, swx: np.ndarray, swxx: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
     """Population-weighted mean of area values per decile and its standard error
-    (weighted SD / sqrt(effective number of areas), Kish's n_eff = (sum w)^2 / sum w^2)."""
-    sw = np.bincount(group, weights=weight, minlength=10)
-    sw2 = np.bincount(group, weights=weight**2, minlength=10)
-    swx = np.bincount(group, weights=weight * value, minlength=10)
-    swxx = np.bincount(group, weights=weight * value**2, minlength=10)
+    (weighted SD / sqrt(effective number of areas), Kish's n_eff = (sum w)^2 / sum w^2), from
+    the decile sums of w, w^2, w x and w x^2."""
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = swx / sw
         var = np.maximum(swxx / sw - mean**2, 0.0)
@@ -47,17 +45,41 @@ def _weighted_se(group: np.ndarray, value: np.ndarray, weight: np.ndarray
     return mean, se
 
 
+def _decile_sums(key: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Sums per decile (rows, 0-9) of each column of ``weights`` (areas x segments), ``key``:
+    :func:`_keys`. One ``bincount``, adding each bin's areas in area order, as a ``bincount``
+    per segment would (the same sums to the last bit)."""
+    k = weights.shape[1]
+    return np.bincount(key, weights=weights.ravel(), minlength=10 * k).reshape(10, k)
+
+
+def _base(area: AreaWork) -> tuple:
+    """What every category's inequality shares (cached with the areas): the areas with a
+    decile in the study area, their decile (0-9), residents (areas x segments), the
+    (decile, segment) key of each cell, and the decile sums of residents and residents^2."""
+    if "inequality_base" not in area._cache:
+        ok = area.study & np.isfinite(area.decile) & (area.decile >= 1) & (area.decile <= 10)
+        d = area.decile[ok].astype(np.int64) - 1
+        pop = area.pop[ok]
+        key = (d[:, None] * pop.shape[1] + np.arange(pop.shape[1])[None, :]).ravel()
+        area._cache["inequality_base"] = (ok, d, pop, key, _decile_sums(key, pop),
+                                          _decile_sums(key, pop**2))
+    return area._cache["inequality_base"]
+
+
 def inequality_rows(area: AreaWork, kernel: CategoryKernel, repetitions: int, seed: int
                     ) -> list[dict]:
     """One row per segment x measure for a category (see the module docstring). The fits are
     set up first and simulated together (``sii_many``: one matrix product of the draws)."""
-    ok = area.study & np.isfinite(area.decile) & (area.decile >= 1) & (area.decile <= 10)
-    d = area.decile[ok].astype(np.int64) - 1
-    covered = (kernel.within[ok] >= 1).astype(float)
+    ok, d, pop, key, sw, sw2 = _base(area)
+    covered = (kernel.within[ok] >= 1).astype(float)[:, None]
+    acc = access_matrix(kernel, area.segments, "a2")[ok]
+    # every segment's decile sums at once (areas x segments -> deciles x segments)
+    cov = (_decile_sums(key, pop * covered), _decile_sums(key, pop * covered**2))
+    access = (_decile_sums(key, pop * acc), _decile_sums(key, pop * acc**2))
     rows, calls, fitted = [], [], []
     for k, s in enumerate(area.segments):
-        p = area.pop[ok, k]
-        dp = np.bincount(d, weights=p, minlength=10)
+        dp = sw[:, k]
         keep = dp > 0
         for measure in MEASURES:
             row = {"category": kernel.category, "segment": s, "measure": measure,
@@ -67,8 +89,10 @@ def inequality_rows(area: AreaWork, kernel: CategoryKernel, repetitions: int, se
             elif keep.sum() < 5:
                 row["note"] = f"only {int(keep.sum())} IMD deciles have residents (need 5)"
             else:
-                call = (_coverage_call(d, covered, p, dp, keep) if measure == "coverage"
-                        else _access_call(d, kernel.access(s)[ok], p, dp, keep))
+                sums = (dp, sw2[:, k]) + tuple(x[:, k] for x in (cov if measure == "coverage"
+                                                                else access))
+                call = (_coverage_call(sums, keep) if measure == "coverage"
+                        else _access_call(sums, keep))
                 calls.append(dict(call, repetitions=repetitions, seed=seed, strict=False))
                 fitted.append((row, keep))
             rows.append(row)
@@ -108,9 +132,11 @@ def _fill(row: dict, res, keep: np.ndarray) -> None:
     row["note"] = note
 
 
-def _coverage_call(d, covered, p, dp, keep) -> dict:
-    x = np.bincount(d, weights=p * covered, minlength=10)
-    share, se = _weighted_se(d, covered, p)
+def _coverage_call(sums: tuple, keep: np.ndarray) -> dict:
+    """``sums``: the decile sums of residents, residents^2, residents covered, and residents x
+    covered^2 (covered = 0 or 1 per area)."""
+    dp, x = sums[0], sums[2]
+    share, se = _mean_se(*sums)
     # 0% and 100% have no logit: clip to half a resident of an average decile, the same bound
     # for every decile (so equal shares stay equal: no slope from the adjustment itself)
     c = 0.5 / dp[keep].mean()
@@ -119,8 +145,11 @@ def _coverage_call(d, covered, p, dp, keep) -> dict:
                 value_type=2, transform=True, multiplier=100)
 
 
-def _access_call(d, access, p, dp, keep) -> dict:
-    mean, se = _weighted_se(d, access, p)
+def _access_call(sums: tuple, keep: np.ndarray) -> dict:
+    """``sums``: the decile sums of residents, residents^2, residents x access, residents x
+    access^2."""
+    dp = sums[0]
+    mean, se = _mean_se(*sums)
     m, s = mean[keep], se[keep]
     if np.all(m > 0):
         with np.errstate(divide="ignore", invalid="ignore"):
