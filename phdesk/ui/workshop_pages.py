@@ -59,8 +59,8 @@ def workshop_map(window):
     for w in panel.findChildren(QtWidgets.QWidget):
         if w is not panel.canvas and not panel.canvas.isAncestorOf(w):
             w.hide()   # the toolbar: the workshop changes what is shown with keys only
-    for w in (panel.layer_list, panel.details):
-        w.hide()
+    for w in (panel.layer_list, panel.layer_buttons, panel.details):
+        w.hide()   # the workshop shows layers by the category key (G); the buttons were left
     for label in panel.canvas.findChildren(QtWidgets.QLabel):
         if label.buddy() is panel.layer_list:
             label.hide()
