@@ -72,6 +72,9 @@ def workshop_map(window):
     side = panel.legend.parentWidget()
     if side is not None and side is not panel.canvas:
         side.setFixedWidth(230)   # the map gets the room; the legend keeps readable type
+        # the legend at the top at its own height (alone in the column it was stretched to
+        # the map's height, its five classes a screen apart)
+        side.layout().addStretch(1)
         side.setStyleSheet("QLabel { font-size: 16px; }")
     panel.planning_overlays = MapOverlays(panel)
     window.view_state.follow("category", lambda cat: only_category(panel, cat), panel)
