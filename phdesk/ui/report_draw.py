@@ -19,6 +19,22 @@ INK = QtGui.QColor(palettes.TEXT)
 MUTED = QtGui.QColor(palettes.MUTED_TEXT)
 
 
+def draw_marker(p: QtGui.QPainter, style: tuple[str, str], centre: QtCore.QPointF, r: float,
+                outline: QtGui.QColor) -> None:
+    """One asset marker: ``style`` = (colour, pyqtgraph symbol name) as the window's map draws
+    it (``palettes.category_styles``), ``r`` its half-size in pixels, outlined in ``outline``."""
+    from pyqtgraph.graphicsItems.ScatterPlotItem import Symbols
+
+    colour, symbol = style
+    p.save()
+    p.translate(centre)
+    p.scale(2 * r, 2 * r)   # the symbols are paths about 1 unit across
+    p.setPen(QtGui.QPen(outline, 0.6 / (2 * r) * max(1.0, r * 0.5)))
+    p.setBrush(QtGui.QColor(colour))
+    p.drawPath(Symbols.get(symbol, Symbols["o"]))
+    p.restore()
+
+
 def _rings(g) -> list:
     if g is None or g.is_empty:
         return []
@@ -89,12 +105,11 @@ def draw_map(p: QtGui.QPainter, rect: QtCore.QRectF, areas: pd.DataFrame,
             p.drawPath(_path(poly, tf))
     if assets is not None and len(assets):
         r = max(1.5, font_pt * 0.35)
-        for (_, a) in assets.dropna(subset=["easting", "northing"]).iterrows():
-            c = QtGui.QColor(palettes.CATEGORICAL[cats.index(str(a["category"]))
-                                                  % len(palettes.CATEGORICAL)])
-            p.setPen(QtGui.QPen(QtGui.QColor("#ffffff"), max(0.6, r * 0.3)))  # seen on dark
-            p.setBrush(c)
-            p.drawEllipse(tf(a["easting"], a["northing"]), r, r)
+        styles = palettes.category_styles(cats)   # as on the window's map, by name
+        placed = assets.dropna(subset=["easting", "northing"])
+        for x, y, cat in zip(placed["easting"], placed["northing"],
+                             placed["category"].astype(str), strict=True):
+            draw_marker(p, styles[cat], tf(x, y), r, QtGui.QColor("#ffffff"))  # seen on dark
     p.restore()
     _map_legend(p, QtCore.QRectF(rect.x(), frame.bottom() + 2, rect.width(), legend_h - 2),
                 key, cats, font_pt)
@@ -132,14 +147,14 @@ def _map_legend(p, rect, key, cats, font_pt, draw: bool = True) -> float:
                 p.drawText(QtCore.QPointF(x + sw * 1.3, y + fm.ascent()), label)
             x += need
     x, y = rect.x(), y + fm.height() * 1.4
-    for i, c in enumerate(cats):
+    styles = palettes.category_styles(cats)
+    for c in cats:
         need = sw + fm.horizontalAdvance(c) + sw * 0.8
         if x + need > rect.right() and x > rect.x():
             x, y = rect.x(), y + fm.height() * 1.2
         if draw:
-            p.setBrush(QtGui.QColor(palettes.CATEGORICAL[i % len(palettes.CATEGORICAL)]))
-            p.setPen(QtGui.QPen(INK, 0.4))
-            p.drawEllipse(QtCore.QPointF(x + sw / 3, y + fm.height() / 2), sw / 3, sw / 3)
+            draw_marker(p, styles[c], QtCore.QPointF(x + sw / 3, y + fm.height() / 2), sw / 3,
+                        INK)
             p.setPen(INK)
             p.drawText(QtCore.QPointF(x + sw, y + fm.ascent()), c)
         x += need

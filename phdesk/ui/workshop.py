@@ -169,7 +169,8 @@ class WorkshopWindow(QtWidgets.QWidget):
         names = self.names()
         self.title.setText(nb or "All neighbourhoods")
         pos = names.index(nb) + 1 if nb in names else 0
-        self.position.setText(f"{pos} of {len(names)}" if pos else f"{len(names)} areas")
+        self.position.setText(f"{pos} of {len(names)}" if pos else
+                              f"{len(names)} neighbourhood{'s' if len(names) != 1 else ''}")
         scen = self.state.scenario or "Baseline"
         cat = f" · {self.state.category}" if self.state.category else ""
         self.scenario_label.setText(f"Scenario: {scen}{cat}")

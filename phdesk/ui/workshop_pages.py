@@ -59,8 +59,8 @@ def workshop_map(window):
     for w in panel.findChildren(QtWidgets.QWidget):
         if w is not panel.canvas and not panel.canvas.isAncestorOf(w):
             w.hide()   # the toolbar: the workshop changes what is shown with keys only
-    for w in (panel.layer_list, panel.details):
-        w.hide()
+    for w in (panel.layer_list, panel.layer_buttons, panel.details):
+        w.hide()   # the workshop shows layers by the category key (G); the buttons were left
     for label in panel.canvas.findChildren(QtWidgets.QLabel):
         if label.buddy() is panel.layer_list:
             label.hide()
@@ -72,6 +72,9 @@ def workshop_map(window):
     side = panel.legend.parentWidget()
     if side is not None and side is not panel.canvas:
         side.setFixedWidth(230)   # the map gets the room; the legend keeps readable type
+        # the legend at the top at its own height (alone in the column it was stretched to
+        # the map's height, its five classes a screen apart)
+        side.layout().addStretch(1)
         side.setStyleSheet("QLabel { font-size: 16px; }")
     panel.planning_overlays = MapOverlays(panel)
     window.view_state.follow("category", lambda cat: only_category(panel, cat), panel)

@@ -36,6 +36,9 @@ def test_page_keys_step_through_neighbourhoods(make_main_window, qtbot):
     assert "Residents" in page and "Living in Core20 areas" in page
     qtbot.keyClick(ws, QtCore.Qt.Key.Key_Home)
     assert win.view_state.neighbourhood is None and ws.title.text() == "All neighbourhoods"
+    assert ws.position.text() == f"{len(names)} neighbourhoods"   # it said "8 areas"
+    # the map's layer list is not in the workshop, nor its All / None / Only this buttons
+    assert not ws.map.layer_list.isVisibleTo(ws) and not ws.map.layer_buttons.isVisibleTo(ws)
 
 
 def test_one_key_capture_of_a_note_and_an_idea(make_main_window, qtbot, monkeypatch):
