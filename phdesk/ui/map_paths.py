@@ -44,24 +44,40 @@ class _Elements:
                                     "typestr": "|V24", "descr": _ELEMENT.descr}
 
 
-def _write_elements(x: np.ndarray, y: np.ndarray, connect: np.ndarray) -> QtGui.QPainterPath:
-    """The path with its elements written in place, through pyqtgraph's description of
-    ``QPainterPathPrivate`` (the layout its ``enableExperimental`` ``arrayToQPath`` uses)."""
+def _private(path: QtGui.QPainterPath, n: int):
+    """The path's ``QPainterPathPrivate`` with room for, and a size of, ``n`` elements."""
     import ctypes
 
     from pyqtgraph.Qt import compat, internals
 
-    n = len(x)
-    path = QtGui.QPainterPath()
     path.reserve(n)
     ptr = ctypes.c_void_p.from_address(compat.unwrapinstance(path))
     private = ctypes.cast(ptr, ctypes.POINTER(internals.QPainterPathPrivate)).contents
     private.size = n
-    arr = np.asarray(_Elements(private.data, n)).view(_ELEMENT)
+    return private
+
+
+def _write_elements(x: np.ndarray, y: np.ndarray, connect: np.ndarray) -> QtGui.QPainterPath:
+    """The path with its elements written in place, through pyqtgraph's description of
+    ``QPainterPathPrivate`` (the layout its ``enableExperimental`` ``arrayToQPath`` uses)."""
+    n = len(x)
+    path = QtGui.QPainterPath()
+    arr = np.asarray(_Elements(_private(path, n).data, n)).view(_ELEMENT)
     arr["x"] = x
     arr["y"] = y
     arr["c"][0] = 0                     # 0 = MoveTo, 1 = LineTo (QPainterPath::ElementType)
     arr["c"][1:] = connect[:-1]
+    return path
+
+
+def _copied_path(elements: np.ndarray, a: int, b: int) -> QtGui.QPainterPath:
+    """A path of the prepared elements ``a`` to ``b`` (one ``memmove``: no per-path numpy
+    views, the bulk of building hundreds of class x tile paths element by element)."""
+    import ctypes
+
+    path = QtGui.QPainterPath()
+    ctypes.memmove(_private(path, b - a).data, elements.ctypes.data + a * _ELEMENT.itemsize,
+                   (b - a) * _ELEMENT.itemsize)
     return path
 
 
@@ -239,15 +255,25 @@ def grouped_paths(rings: RingArrays, key: np.ndarray) -> list[tuple[int, QtGui.Q
     x, y, c = rings.x[idx], rings.y[idx], rings.connect[idx]
     keys_sorted = key[order]
     bounds = np.concatenate([[0], np.cumsum(counts)])
-    out = []
     uniq = np.unique(keys_sorted)
     lo_hi = np.searchsorted(keys_sorted, np.concatenate([uniq, uniq + 1]))
-    for j, k in enumerate(uniq):
-        a, b = int(bounds[lo_hi[j]]), int(bounds[lo_hi[j + len(uniq)]])
-        if b > a:
-            path = array_path(x[a:b], y[a:b], c[a:b])
-            path.setFillRule(QtCore.Qt.FillRule.OddEvenFill)
-            out.append((int(k), path))
+    starts, ends = bounds[lo_hi[:len(uniq)]], bounds[lo_hi[len(uniq):]]
+    keep = ends > starts
+    uniq, starts, ends = uniq[keep], starts[keep], ends[keep]
+    elements = None
+    if _in_place_ok() and len(x):
+        # every path's elements in one array (MoveTo at each path's start), then a copy each
+        elements = np.empty(len(x), dtype=_ELEMENT)
+        elements["x"], elements["y"] = x, y
+        elements["c"][0] = 0
+        elements["c"][1:] = c[:-1]
+        elements["c"][starts] = 0
+    out = []
+    for k, a, b in zip(uniq.tolist(), starts.tolist(), ends.tolist(), strict=True):
+        path = array_path(x[a:b], y[a:b], c[a:b]) if elements is None else \
+            _copied_path(elements, a, b)
+        path.setFillRule(QtCore.Qt.FillRule.OddEvenFill)
+        out.append((k, path))
     return out
 
 
