@@ -50,7 +50,7 @@ def test_layers_with_and_without_halos(qtbot, monkeypatch, halo_max):
     qtbot.addWidget(p)
     p.set_base(grid_areas(), grid_assets())
     assert p.asset_count("Pharmacy") == 2
-    assert bool(p.view.scatters["Pharmacy"].childItems()) == (halo_max > 0)
+    assert p.view.markers.halo == (halo_max > 0)
     p.set_layer_visible("Pharmacy", False)
     assert p.asset_count() == 3 and p.hit_test(X0 + 1100, Y0 + 2100) == ("area", 9)
 
@@ -59,7 +59,7 @@ def test_toggling_a_layer_hides_its_markers(panel):
     item = panel.layer_list.item(1)
     assert item.data(QtCore.Qt.ItemDataRole.UserRole) == "Pharmacy"
     item.setCheckState(QtCore.Qt.CheckState.Unchecked)
-    assert not panel.view.scatters["Pharmacy"].isVisible()
+    assert not panel.view.markers.is_shown("Pharmacy")
     assert panel.asset_count("Pharmacy") == 0
     assert panel.asset_count() == 3
     panel.set_layer_visible("Pharmacy", True)
