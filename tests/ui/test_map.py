@@ -395,3 +395,26 @@ def test_distance_legend_in_whole_metres():
     assert labels[0].startswith("20 – ") or labels[0].startswith("21 – ")
     access = next(m for m in MEASURES if m.key == "access_2sfca")
     assert any("." in lab for lab in classify_measure(access, values / 1000).labels)
+
+
+def _pixel_at(panel, x: float, y: float) -> QtGui.QColor:
+    """The colour the map shows at a map point (metres), from a grab of the canvas."""
+    image = panel.view.grab().toImage()
+    pos = panel.view.map_to_widget(x, y)
+    dpr = image.devicePixelRatio()
+    return image.pixelColor(round(pos.x() * dpr), round(pos.y() * dpr))
+
+
+def test_markers_are_painted_in_their_category_colour_and_hidden_with_their_layer(panel):
+    colour = QtGui.QColor(palettes.category_styles(["GP practice", "Pharmacy"])["Pharmacy"][0])
+    chemist_a = (X0 + 1100, Y0 + 2100)
+
+    def close(c: QtGui.QColor) -> bool:
+        return max(abs(c.red() - colour.red()), abs(c.green() - colour.green()),
+                   abs(c.blue() - colour.blue())) <= 8
+
+    assert close(_pixel_at(panel, *chemist_a))
+    panel.set_layer_visible("Pharmacy", False)
+    assert not close(_pixel_at(panel, *chemist_a))    # the fill shows through again
+    panel.set_layer_visible("Pharmacy", True)
+    assert close(_pixel_at(panel, *chemist_a))
