@@ -229,7 +229,7 @@ def _run_steps(work: Path, report: _Reporter) -> str:
             raise SelfcheckFailed(f"window: could not save {shot}")
         report.line(f"selfcheck: window ok ({info})")
 
-        map_info = _export_map(win, work / "map.png")
+        map_info = _export_map(app, win, work / "map.png")
         report.line(f"selfcheck: export ok ({len(files)} CSV files; map {map_info})")
     finally:
         if win is not None:
@@ -241,21 +241,21 @@ def _run_steps(work: Path, report: _Reporter) -> str:
             f"window {shown}, {time.monotonic() - t0:.1f} s")
 
 
-def _export_map(win, path: Path) -> str:
-    """Export the map panel's PNG if the window has one; 'not available' otherwise."""
-    panel = getattr(win, "map_panel", None)
-    if panel is None:
-        try:
-            from phdesk.ui.map_panel import MapPanel
-        except ImportError as exc:
-            if "phdesk.ui.map_panel" not in str(exc):
-                raise  # a dependency of the map panel is missing: a real fault
-            return "not available"
-        panel = win.findChild(MapPanel)
-    if panel is None or not hasattr(panel, "export_png"):
-        return "not available"
-    out = Path(panel.export_png(path) or path)
-    return _check_png(out, "map export")
+def _export_map(app, win, path: Path, wait_s: float = 120.0) -> str:
+    """Export the map as PNG the way File ▸ Export map does (rendered by the export path on a
+    background task) and check the file; waits up to ``wait_s`` seconds for the window's
+    project to open and the export to finish."""
+    end = time.monotonic() + wait_s
+    while getattr(win, "service", None) is None and time.monotonic() < end:
+        _settle(app, 0.1)
+    task = win.export_png("map", path)
+    if task is None:
+        raise SelfcheckFailed("map export: the window had nothing to export")
+    while task.running and time.monotonic() < end:
+        _settle(app, 0.1)
+    if task.status != "done":
+        raise SelfcheckFailed(f"map export: the export task ended {task.status or 'late'}")
+    return _check_png(path, "map export")
 
 
 def selfcheck() -> int:

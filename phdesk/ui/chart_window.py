@@ -8,9 +8,13 @@ can be exported as PNG.
 
 from __future__ import annotations
 
-from PySide6 import QtCore, QtWidgets
+from pathlib import Path
+
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from phdesk.ui import chart_items as ci
+
+EXPORT_WIDTH, EXPORT_DPI = 1600, 150   # pixels, dots per inch: as the export path's PNGs
 
 
 class ChartWindow(QtWidgets.QDialog):
@@ -46,7 +50,38 @@ class ChartWindow(QtWidgets.QDialog):
         name, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export the chart as PNG",
                                                         f"{self.attr}.png", "PNG image (*.png)")
         if name:
-            self.box.grab().save(name, "PNG")
+            try:
+                self.export_png(name)
+            except OSError as exc:
+                QtWidgets.QMessageBox.warning(self, "Export the chart", str(exc))
+
+    def export_png(self, path, width: int = EXPORT_WIDTH, dpi: int = EXPORT_DPI) -> Path:
+        """Render the chart (not a grab of the screen) ``width`` pixels wide, at the window's
+        proportions, with ``dpi`` written in the file; returns the path written."""
+        path = Path(path)
+        if path.suffix.lower() != ".png":
+            path = path.with_name(path.name + ".png")
+        view = self.box.layout_widget          # a QGraphicsView: its scene drawn afresh
+        source = view.viewport().rect()
+        height = max(1, round(width * source.height() / max(source.width(), 1)))
+        img = QtGui.QImage(width, height, QtGui.QImage.Format.Format_ARGB32)
+        img.fill(QtGui.QColor("#ffffff"))
+        # drawn at the view's own size in logical pixels on an image whose device pixel ratio
+        # makes it ``width`` real pixels: every item (text too) scales alike, as on a sharper
+        # screen; a scaled target rect instead left pyqtgraph's tick labels out of proportion
+        img.setDevicePixelRatio(width / max(source.width(), 1))
+        painter = QtGui.QPainter(img)
+        try:
+            painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+            view.render(painter, QtCore.QRectF(source), source)
+        finally:
+            painter.end()
+        img.setDevicePixelRatio(1.0)
+        img.setDotsPerMeterX(round(dpi / 0.0254))
+        img.setDotsPerMeterY(round(dpi / 0.0254))
+        if not img.save(str(path), "PNG"):
+            raise OSError(f"{path}: cannot write the PNG (is the folder writable?)")
+        return path
 
 
 def swap_and_draw(panel, attr: str, box: ci.ChartBox, draw) -> None:

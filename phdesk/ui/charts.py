@@ -71,7 +71,7 @@ class ChartsPanel(AcrossCharts, QtWidgets.QWidget):
         self.neighbourhood_combo.currentIndexChanged.connect(self._on_neighbourhood)
         self.segment_combo.currentIndexChanged.connect(self.redraw)
         self.category_combo.currentIndexChanged.connect(self._on_category)
-        self.export_button.clicked.connect(self._export_dialog)
+        self.export_button.hide()   # shown when a window gives it somewhere to export to
         self._resized = QtCore.QTimer(self, singleShot=True, interval=150)
         self._resized.timeout.connect(self.redraw)
         self._stale_tabs: set[int] = set()
@@ -160,14 +160,11 @@ class ChartsPanel(AcrossCharts, QtWidgets.QWidget):
         if i >= 0:
             self.neighbourhood_combo.setCurrentIndex(i)
 
-    def export_png(self, path) -> Path:
-        """Save the panel as it is shown (the current tab) to a PNG; returns the path."""
-        path = Path(path)
-        if path.suffix.lower() != ".png":
-            path = path.with_suffix(".png")
-        if not self.grab().save(str(path), "PNG"):
-            raise OSError(f"Could not write {path}")
-        return path
+    def set_export_handler(self, export) -> None:
+        """Show the Export PNG button, which calls ``export()``: the window's one export path
+        (rendered from the data at a stated size, under the disclosure rule), never a grab."""
+        self.export_button.clicked.connect(lambda _checked=False: export())
+        self.export_button.show()
 
     # ---- drawing --------------------------------------------------------------------------
     def redraw(self, *_) -> None:
@@ -272,12 +269,6 @@ class ChartsPanel(AcrossCharts, QtWidgets.QWidget):
         ci.vbars(plot, [str(d) for d in range(1, 11)], pop.to_numpy(float),
                  palettes.sequential(10)[::-1])
 
-    def _export_dialog(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export charts", "charts.png",
-                                                        "PNG image (*.png)")
-        if path:
-            self.export_png(path)
-
 
 def _grid(boxes: list[ci.ChartBox]) -> QtWidgets.QWidget:
     """The three charts side by side: they fit the bottom dock of a 1366 x 768 window (stacked,
@@ -333,7 +324,8 @@ def _preview() -> int:
             QtCore.QTimer.singleShot(300, app.quit)
             app.exec()
             shot = Path(args.shot)
-            panel.export_png(shot if tab == 0 else shot.with_name(shot.stem + "-2.png"))
+            # a preview screenshot of the widget (a user's export renders: set_export_handler)
+            panel.grab().save(str(shot if tab == 0 else shot.with_name(shot.stem + "-2.png")))
         return 0
     return app.exec()
 

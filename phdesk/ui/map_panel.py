@@ -11,7 +11,6 @@ data in, arrays and paths out) so ``set_base`` stays fast and can be split off t
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -72,7 +71,7 @@ class MapPanel(MapCombos, MapHits, QtWidgets.QWidget):
         install_declutter(self.view, self.labels_check.isChecked)
         self.labels_check.toggled.connect(lambda _on: self.view.declutter_labels())
         self.layer_list.itemChanged.connect(self._on_layer_item)
-        self.export_button.clicked.connect(self._export_dialog)
+        self.export_button.hide()   # shown when a window gives it somewhere to export to
         self.view.mouse_moved.connect(self._on_hover)
         self.view.mouse_left.connect(self._hide_tip)
         self.view.mouse_clicked.connect(self.click_at)
@@ -137,14 +136,11 @@ class MapPanel(MapCombos, MapHits, QtWidgets.QWidget):
                     name, n, self._profile, self._measure, self._nb_values))
         self.view.highlight.setPath(path)
 
-    def export_png(self, path) -> Path:
-        """Save the map and its legend as a PNG at screen resolution; returns the path."""
-        path = Path(path)
-        if path.suffix.lower() != ".png":
-            path = path.with_suffix(".png")
-        if not self.canvas.grab().save(str(path), "PNG"):
-            raise OSError(f"Could not write {path}")
-        return path
+    def set_export_handler(self, export) -> None:
+        """Show the Export PNG button, which calls ``export()``: the window's one export path
+        (rendered from the data at a stated size, under the disclosure rule), never a grab."""
+        self.export_button.clicked.connect(lambda _checked=False: export())
+        self.export_button.show()
 
     # ---- queries used by tests and other panels -----------------------------------------
     def area_count(self) -> int:
@@ -261,12 +257,6 @@ class MapPanel(MapCombos, MapHits, QtWidgets.QWidget):
             self.view.catchments.setBrush(QtGui.QBrush(colour,
                                                        QtCore.Qt.BrushStyle.BDiagPattern))
         self.view.catchments.setPath(path)
-
-    def _export_dialog(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export map", "map.png",
-                                                        "PNG image (*.png)")
-        if path:
-            self.export_png(path)
 
 
 if __name__ == "__main__":

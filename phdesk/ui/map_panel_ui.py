@@ -90,7 +90,7 @@ def build(panel: QtWidgets.QWidget) -> None:
     side_w.setLayout(side)
     side_w.setFixedWidth(300)
     side_w.setStyleSheet(f"QLabel {{ color: {palettes.TEXT}; }}")
-    panel.canvas = QtWidgets.QWidget()   # what export_png grabs: map + legend side column
+    panel.canvas = QtWidgets.QWidget()   # the map + legend side column
     panel.canvas.setStyleSheet("background: #ffffff;")
     row = QtWidgets.QHBoxLayout(panel.canvas)
     row.setContentsMargins(0, 0, 0, 0)

@@ -205,6 +205,10 @@ def build_panels(window: QtWidgets.QMainWindow, service, centre: QtWidgets.QLayo
     fill_docks(window)
     for spec in REGISTRY:
         connect_view_state(window, spec)
+    for attr, which in (("map_panel", "map"), ("charts_panel", "charts")):
+        panel = getattr(window, attr)
+        if hasattr(panel, "set_export_handler"):   # not a placeholder
+            panel.set_export_handler(lambda w=which: window.export_png(w))
 
 
 def rebuild_project_panels(window: QtWidgets.QMainWindow, service) -> None:

@@ -10,7 +10,6 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from phdesk import paths
 from phdesk.ui import panels, window_planning
-from phdesk.ui.errors import show_error
 
 if TYPE_CHECKING:
     from phdesk.ui.main_window import MainWindow
@@ -224,30 +223,6 @@ def open_demo(win: MainWindow) -> None:
     # writing it the first time takes a moment: off the GUI thread
     win.tasks.run(lambda progress, cancelled: ensure_demo(), win.open_path,
                   "Writing the demo project", cancellable=False)
-
-
-def export_png(win: MainWindow, which: str, path: str | Path | None = None) -> Path | None:
-    """File ▸ Export ▸ map or charts as PNG; asks for a file name when none is given."""
-    panel = win.map_panel if which == "map" else win.charts_panel
-    if not hasattr(panel, "export_png"):
-        win.statusBar().showMessage(f"The {which} cannot be exported yet.", 5000)
-        return None
-    if path is None:
-        start = Path(win.settings.last_export_dir or Path.home()) / \
-            f"{Path(win.project_path or 'phdesk').stem}-{which}.png"
-        chosen, _ = QtWidgets.QFileDialog.getSaveFileName(
-            win, f"Export the {which} as PNG", str(start), "PNG image (*.png)")
-        if not chosen:
-            return None
-        path = chosen
-    try:
-        out = Path(panel.export_png(Path(path)) or path)
-    except Exception as exc:  # noqa: BLE001 - shown to the user, logged by show_error
-        show_error(win, f"Export {which}", exc)
-        return None
-    win.settings.last_export_dir = str(out.parent)
-    win.statusBar().showMessage(f"Saved {out}", 8000)
-    return out
 
 
 def reset_layout(win: MainWindow) -> None:

@@ -744,3 +744,16 @@ def test_status_says_when_results_are_older_than_the_data(make_main_window, qtbo
     win.run_mapping(params)
     assert win.tasks.wait(60_000)
     assert "run again" not in win.run_label.text()
+
+
+def test_the_panels_export_buttons_go_through_the_window_export(make_main_window, monkeypatch,
+                                                                 qtbot):
+    """The map's and the charts' own Export PNG buttons call the same rendered export as
+    File ▸ Export map / charts (not a grab of the widgets)."""
+    win = make_main_window()
+    asked = []
+    monkeypatch.setattr(win, "export_png", lambda which, path=None: asked.append(which))
+    for panel in (win.map_panel, win.charts_panel):
+        assert panel.export_button.isVisibleTo(win)
+        panel.export_button.click()
+    assert asked == ["map", "charts"]

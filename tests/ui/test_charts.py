@@ -122,15 +122,33 @@ def test_controls_accessible(panel):
     assert len(charts) == 6 and all(c.accessibleName() for c in charts)
 
 
-def test_export_png_has_widget_size(panel, tmp_path, qtbot):
-    panel.set_data(grid_result(), grid_profile(), grid_segment_population())
+def test_export_button_calls_the_window_export_and_hides_without_one(panel, qtbot):
     panel.show()
-    qtbot.waitExposed(panel)
-    out = panel.export_png(tmp_path / "charts.png")
+    assert not panel.export_button.isVisible()
+    calls = []
+    panel.set_export_handler(lambda: calls.append("charts"))
+    assert panel.export_button.isVisible()
+    qtbot.mouseClick(panel.export_button, QtCore.Qt.MouseButton.LeftButton)
+    assert calls == ["charts"]
+
+
+def test_a_large_chart_exports_rendered_at_the_stated_width(panel, tmp_path, qtbot):
+    """A chart opened large exports a rendering 1600 pixels wide at 150 dpi, whatever the size
+    of its window on screen (never a grab of the widget)."""
+    panel.set_data(grid_result(), grid_profile(), grid_segment_population())
+    panel.gap_chart.open_large_requested.emit()
+    window = panel.large_window
+    qtbot.waitUntil(window.isVisible)
+    window.resize(700, 500)
+    window.redraw()
+    out = window.export_png(tmp_path / "gaps")
     img = QtGui.QImage(str(out))
-    dpr = panel.devicePixelRatioF()
-    assert (img.width(), img.height()) == (round(panel.width() * dpr),
-                                           round(panel.height() * dpr))
+    assert out.name == "gaps.png" and img.width() == 1600
+    assert img.height() > 0 and round(img.dotsPerMeterX() * 0.0254) == 150
+    # the chart is drawn, not a blank page: many distinct colours
+    colours = {img.pixel(x, y) for x in range(0, 1600, 20) for y in range(0, img.height(), 20)}
+    assert len(colours) > 5
+    window.close()
 
 
 def test_long_row_labels_are_elided(qtbot):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from phdesk.ui import map_layers as ml
 from phdesk.ui import palettes
@@ -187,13 +187,16 @@ def test_controls_have_accessible_names_and_take_focus(panel):
         assert w.focusPolicy() & QtCore.Qt.FocusPolicy.TabFocus, w.accessibleName()
 
 
-def test_export_png_writes_the_view(panel, tmp_path):
-    out = panel.export_png(tmp_path / "map")
-    assert out.suffix == ".png" and out.exists()
-    img = QtGui.QImage(str(out))
-    dpr = panel.canvas.devicePixelRatioF()
-    assert (img.width(), img.height()) == (round(panel.canvas.width() * dpr),
-                                           round(panel.canvas.height() * dpr))
+def test_export_button_calls_the_window_export_and_hides_without_one(panel, qtbot):
+    """The map's Export PNG button goes through the window's one export path (rendered at a
+    stated size under the disclosure rule); a panel with nowhere to export shows no button."""
+    panel.show()
+    assert not panel.export_button.isVisible()
+    calls = []
+    panel.set_export_handler(lambda: calls.append("map"))
+    assert panel.export_button.isVisible()
+    qtbot.mouseClick(panel.export_button, QtCore.Qt.MouseButton.LeftButton)
+    assert calls == ["map"]
 
 
 def test_no_data_yet_shows_outlines(qtbot):
@@ -293,6 +296,7 @@ def test_result_can_be_cleared(panel):
 
 
 def test_tab_reaches_every_control(panel):
+    panel.set_export_handler(lambda: None)   # the button shows when a window can export
     wanted = [panel.level_combo, panel.measure_combo, panel.breaks_combo, panel.category_combo,
               panel.segment_combo, panel.catchment_check, panel.labels_check,
               panel.export_button, panel.view, panel.layer_list]
