@@ -19,7 +19,7 @@ Plain data in, arrays and paths out, no widget touched: safe on a worker thread.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
@@ -44,40 +44,24 @@ class _Elements:
                                     "typestr": "|V24", "descr": _ELEMENT.descr}
 
 
-def _private(path: QtGui.QPainterPath, n: int):
-    """The path's ``QPainterPathPrivate`` with room for, and a size of, ``n`` elements."""
+def _write_elements(x: np.ndarray, y: np.ndarray, connect: np.ndarray) -> QtGui.QPainterPath:
+    """The path with its elements written in place, through pyqtgraph's description of
+    ``QPainterPathPrivate`` (the layout its ``enableExperimental`` ``arrayToQPath`` uses)."""
     import ctypes
 
     from pyqtgraph.Qt import compat, internals
 
+    n = len(x)
+    path = QtGui.QPainterPath()
     path.reserve(n)
     ptr = ctypes.c_void_p.from_address(compat.unwrapinstance(path))
     private = ctypes.cast(ptr, ctypes.POINTER(internals.QPainterPathPrivate)).contents
     private.size = n
-    return private
-
-
-def _write_elements(x: np.ndarray, y: np.ndarray, connect: np.ndarray) -> QtGui.QPainterPath:
-    """The path with its elements written in place, through pyqtgraph's description of
-    ``QPainterPathPrivate`` (the layout its ``enableExperimental`` ``arrayToQPath`` uses)."""
-    n = len(x)
-    path = QtGui.QPainterPath()
-    arr = np.asarray(_Elements(_private(path, n).data, n)).view(_ELEMENT)
+    arr = np.asarray(_Elements(private.data, n)).view(_ELEMENT)
     arr["x"] = x
     arr["y"] = y
     arr["c"][0] = 0                     # 0 = MoveTo, 1 = LineTo (QPainterPath::ElementType)
     arr["c"][1:] = connect[:-1]
-    return path
-
-
-def _copied_path(elements: np.ndarray, a: int, b: int) -> QtGui.QPainterPath:
-    """A path of the prepared elements ``a`` to ``b`` (one ``memmove``: no per-path numpy
-    views, the bulk of building hundreds of class x tile paths element by element)."""
-    import ctypes
-
-    path = QtGui.QPainterPath()
-    ctypes.memmove(_private(path, b - a).data, elements.ctypes.data + a * _ELEMENT.itemsize,
-                   (b - a) * _ELEMENT.itemsize)
     return path
 
 
@@ -125,23 +109,10 @@ class RingArrays:
     connect: np.ndarray
     start: np.ndarray
     count: np.ndarray
-    _elements: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def n(self) -> int:
         return len(self.count)
-
-    def elements(self) -> np.ndarray:
-        """Every vertex as a path element (x, y, MoveTo at a ring's first vertex, else LineTo),
-        made once: a polygon's elements stay the same in any path that holds it whole."""
-        if self._elements is None:
-            el = np.zeros(len(self.x), dtype=_ELEMENT)
-            el["x"], el["y"] = self.x, self.y
-            if len(el):
-                el["c"][0] = 0                  # 0 = MoveTo, 1 = LineTo
-                el["c"][1:] = self.connect[:-1]
-            self._elements = el
-        return self._elements
 
     def mask_for(self, polygons: np.ndarray) -> np.ndarray:
         """Vertex mask selecting the polygons where ``polygons`` (bool, length n) is True."""
@@ -265,26 +236,18 @@ def grouped_paths(rings: RingArrays, key: np.ndarray) -> list[tuple[int, QtGui.Q
     order = np.argsort(key, kind="stable")
     counts = rings.count[order]
     idx = runs(rings.start[order], counts)
+    x, y, c = rings.x[idx], rings.y[idx], rings.connect[idx]
     keys_sorted = key[order]
     bounds = np.concatenate([[0], np.cumsum(counts)])
+    out = []
     uniq = np.unique(keys_sorted)
     lo_hi = np.searchsorted(keys_sorted, np.concatenate([uniq, uniq + 1]))
-    starts, ends = bounds[lo_hi[:len(uniq)]], bounds[lo_hi[len(uniq):]]
-    keep = ends > starts
-    uniq, starts, ends = uniq[keep], starts[keep], ends[keep]
-    elements = x = y = c = None
-    if _in_place_ok() and len(idx):
-        # polygons move whole, so their elements are gathered as they are; a copy per path
-        # (as rows of three 8-byte words: a structured gather is several times slower)
-        elements = np.take(rings.elements().view(np.int64).reshape(-1, 3), idx, axis=0)
-    else:
-        x, y, c = rings.x[idx], rings.y[idx], rings.connect[idx]
-    out = []
-    for k, a, b in zip(uniq.tolist(), starts.tolist(), ends.tolist(), strict=True):
-        path = array_path(x[a:b], y[a:b], c[a:b]) if elements is None else \
-            _copied_path(elements, a, b)
-        path.setFillRule(QtCore.Qt.FillRule.OddEvenFill)
-        out.append((k, path))
+    for j, k in enumerate(uniq):
+        a, b = int(bounds[lo_hi[j]]), int(bounds[lo_hi[j + len(uniq)]])
+        if b > a:
+            path = array_path(x[a:b], y[a:b], c[a:b])
+            path.setFillRule(QtCore.Qt.FillRule.OddEvenFill)
+            out.append((int(k), path))
     return out
 
 
