@@ -26,11 +26,19 @@ def register(sub) -> dict:
     s.add_argument("--against", help="the scenario to compare --scenario with")
     s.add_argument("--neighbourhood", action="append", default=[], metavar="NAME",
                    help="only this neighbourhood (repeat for more)")
-    s.add_argument("--png", choices=("map", "gaps"), default="map",
+    s.add_argument("--png", choices=("map", "gaps"),
                    help="for .png: the map (default) or the biggest-gaps chart")
-    s.add_argument("--width", type=int, default=1600, help="for .png: width in pixels")
-    s.add_argument("--height", type=int, default=1200, help="for .png: height in pixels")
-    s.add_argument("--dpi", type=int, default=150, help="for .png: resolution, dots per inch")
+    s.add_argument("--width", type=int, help="for .png: width in pixels (default 1600)")
+    s.add_argument("--height", type=int, help="for .png: height in pixels (default 1200)")
+    s.add_argument("--dpi", type=int, help="for .png: resolution, dots per inch (default 150)")
+    s.add_argument("--measure", metavar="KEY",
+                   help="for a .png map: shade by this measure (e.g. coverage_pct, "
+                        "access_2sfca, population) instead of the IMD decile")
+    s.add_argument("--level", choices=("areas", "neighbourhoods"),
+                   help="for --measure: areas or neighbourhoods (the first offered if omitted)")
+    s.add_argument("--category", help="for --measure from a mapping run: the asset category")
+    s.add_argument("--segment", help="for --measure from a mapping run: the segment "
+                                     "(default All)")
     s.add_argument("--quiet", action="store_true")
 
     d = sub.add_parser("disclosure", help="show or set the project's disclosure rule")
@@ -46,14 +54,27 @@ def register(sub) -> dict:
     return {"export": cmd_export, "disclosure": cmd_disclosure}
 
 
+PNG_DEFAULTS = {"what": "map", "width": 1600, "height": 1200, "dpi": 150}
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     import phdesk
     from phdesk.cli import _progress_printer
+    from phdesk.core.errors import UserError
 
+    png = {"what": args.png, "width": args.width, "height": args.height, "dpi": args.dpi,
+           "measure": args.measure, "level": args.level, "category": args.category,
+           "segment": args.segment}
+    given = [f"--{'png' if k == 'what' else k}" for k, v in png.items() if v is not None]
+    if args.out.suffix.lower() != ".png" and given:
+        raise UserError(f"{', '.join(given)}: only for a .png export, not {args.out.name}")
+    if args.measure is None and (args.level or args.category or args.segment):
+        raise UserError("--level, --category and --segment choose what --measure shades")
+    if args.measure is not None and args.png == "gaps":
+        raise UserError("--measure shades the map, not --png gaps")
     options = {}
     if args.out.suffix.lower() == ".png":
-        options = {"what": args.png, "width": args.width, "height": args.height,
-                   "dpi": args.dpi}
+        options = {**PNG_DEFAULTS, **{k: v for k, v in png.items() if v is not None}}
     if args.out.suffix.lower() in (".pdf", ".png"):
         _ensure_gui_app()
     with phdesk.open_project(args.project) as project:

@@ -132,7 +132,10 @@ def build_bundle(service: ProjectService, result: MappingResult, *,
         tables=tables, parameters=dataclasses.asdict(result.params),
         summary=dict(result.summary or {}), provenance=service.provenance(), areas=areas,
         neighbourhoods=chosen, notes=notes, ideas=ideas, scenario=scenario, against=against,
-        comparison=comparison, extra={"reach": reach} if reach is not None else {})
+        comparison=comparison,
+        # the area profile: what a PNG map shaded by population or Core20 share reads
+        extra={"profile": service.area_profile(),
+               **({"reach": reach} if reach is not None else {})})
 
 
 def protected_reach(service, base, result, classes, rule, candidates, base_name, name):

@@ -58,10 +58,12 @@ def current_view(win: MainWindow) -> tuple[str | None, str | None]:
 def ask_and_export(win: MainWindow, ext: str, flt: str, **options) -> Task | None:
     nb, scenario = current_view(win)
     stem = Path(win.service.path).stem
-    suffix = "-".join(s for s in (scenario, nb) if s)
+    what = options.get("what")   # a PNG's picture: "map" or "gaps", named in the file name
+    suffix = "-".join(s for s in (scenario, nb, what) if s)
     start = Path(win.settings.last_export_dir or Path.home()) / \
         f"{stem}{'-' + suffix if suffix else ''}{ext}"
-    chosen, _ = QtWidgets.QFileDialog.getSaveFileName(win, "Export", str(start), flt)
+    title = {"map": "Export the map", "gaps": "Export the gaps chart"}.get(what, "Export")
+    chosen, _ = QtWidgets.QFileDialog.getSaveFileName(win, title, str(start), flt)
     if not chosen:
         return None
     path = Path(chosen)
@@ -107,12 +109,26 @@ def export_png(win: MainWindow, which: str, path: str | Path | None = None) -> T
                                     5000)
         return None
     what = PNG_OF.get(which, which)
+    shade = map_shading(win) if what == "map" else {}
     if path is None:
-        return ask_and_export(win, ".png", "PNG image (*.png)", what=what)
+        return ask_and_export(win, ".png", "PNG image (*.png)", what=what, **shade)
     path = Path(path)
     if path.suffix.lower() != ".png":
         path = path.with_name(path.name + ".png")
-    return export_view(win, path, what=what)
+    return export_view(win, path, what=what, **shade)
+
+
+def map_shading(win: MainWindow) -> dict:
+    """The PNG map's shading options for what the window's map shows: its measure and level,
+    and for a measure from the run, the category and segment (``report_shading.shading``)."""
+    measure = getattr(win.map_panel, "current_measure", lambda: None)()
+    if measure is None:
+        return {}
+    options = {"measure": measure.key, "level": measure.level}
+    if measure.source == "result":
+        state = win.view_state
+        options.update(category=state.get("category"), segment=state.get("segment") or "All")
+    return options
 
 
 class DisclosureDialog(QtWidgets.QDialog):

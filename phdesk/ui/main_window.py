@@ -114,7 +114,7 @@ class MainWindow(WindowMapping, WindowImport, WindowLayout, WindowOpening, QtWid
         panels.resolve_mnemonic_clashes(self)
         self._connect_panels()
         self._update_title()
-        self.reload(rerun_mapping=self.settings.rerun_mapping_on_open and not self.read_only)
+        self.reload(rerun_mapping=self.settings.rerun_mapping_on_open)
 
     # -- wiring --------------------------------------------------------------------------------
     def _connect_panels(self) -> None:
@@ -266,7 +266,7 @@ class MainWindow(WindowMapping, WindowImport, WindowLayout, WindowOpening, QtWid
             window_actions.refresh_edit_menu(self)
             panels.resolve_mnemonic_clashes(self)
             self._update_title()
-            self.reload(rerun_mapping=self.settings.rerun_mapping_on_open and not self.read_only)
+            self.reload(rerun_mapping=self.settings.rerun_mapping_on_open)
 
     def open_path(self, path: str | Path, create: bool = False):
         """Open (or create) a project file here, on the DB worker as at start-up (the file may

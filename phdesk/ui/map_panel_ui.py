@@ -83,7 +83,8 @@ def build(panel: QtWidgets.QWidget) -> None:
     layers_title.setBuddy(panel.layer_list)
     side.addWidget(layers_title)
     side.addWidget(panel.layer_list, 4)   # layers before details: a short map shows both
-    side.addWidget(make_layer_buttons(panel.layer_list, panel))
+    panel.layer_buttons = make_layer_buttons(panel.layer_list, panel)
+    side.addWidget(panel.layer_buttons)
     side.addWidget(panel.legend, 0)
     side.addWidget(panel.details, 1)
     side_w = QtWidgets.QWidget()

@@ -19,6 +19,22 @@ INK = QtGui.QColor(palettes.TEXT)
 MUTED = QtGui.QColor(palettes.MUTED_TEXT)
 
 
+def draw_marker(p: QtGui.QPainter, style: tuple[str, str], centre: QtCore.QPointF, r: float,
+                outline: QtGui.QColor) -> None:
+    """One asset marker: ``style`` = (colour, pyqtgraph symbol name) as the window's map draws
+    it (``palettes.category_styles``), ``r`` its half-size in pixels, outlined in ``outline``."""
+    from pyqtgraph.graphicsItems.ScatterPlotItem import Symbols
+
+    colour, symbol = style
+    p.save()
+    p.translate(centre)
+    p.scale(2 * r, 2 * r)   # the symbols are paths about 1 unit across
+    p.setPen(QtGui.QPen(outline, 0.6 / (2 * r) * max(1.0, r * 0.5)))
+    p.setBrush(QtGui.QColor(colour))
+    p.drawPath(Symbols.get(symbol, Symbols["o"]))
+    p.restore()
+
+
 def _rings(g) -> list:
     if g is None or g.is_empty:
         return []
@@ -41,16 +57,24 @@ def _path(poly, tf) -> QtGui.QPainterPath:
 
 def draw_map(p: QtGui.QPainter, rect: QtCore.QRectF, areas: pd.DataFrame,
              assets: pd.DataFrame | None = None, focus: str | None = None,
-             font_pt: float = 7.0) -> None:
-    """Areas shaded by IMD decile (1 = most deprived, darkest), the focus neighbourhood
-    outlined, assets as dots coloured by category, a legend below the map."""
+             font_pt: float = 7.0, shading=None) -> None:
+    """Areas shaded by IMD decile (1 = most deprived, darkest) or by ``shading`` (a
+    ``report_shading.Shading``), the focus neighbourhood outlined, assets as dots coloured by
+    category, a legend below the map."""
     geoms = areas["geometry"].to_numpy(dtype=object)
     shown = areas if focus is None else areas[areas["neighbourhood"] == focus]
     box = shapely.total_bounds([g for g in shown["geometry"] if g is not None])
     if not np.all(np.isfinite(box)):
         return
     cats = sorted(assets["category"].astype(str).unique()) if assets is not None else []
-    legend_h = _map_legend(p, QtCore.QRectF(rect.x(), 0, rect.width(), 0), [], cats, font_pt,
+    ramp = palettes.sequential(10, "cividis")[::-1]   # decile 1 (most deprived) darkest
+    if shading is None:
+        deciles = pd.to_numeric(areas["imd_decile"], errors="coerce").to_numpy(dtype=float)
+        cls = np.where(np.isfinite(deciles), np.nan_to_num(deciles, nan=0).astype(int) - 1, -1)
+        key = ("IMD decile: 1 (most deprived)", ramp, ["10 (least)"])
+    else:
+        cls, key = shading.classes, (shading.title, shading.colours, shading.labels)
+    legend_h = _map_legend(p, QtCore.QRectF(rect.x(), 0, rect.width(), 0), key, cats, font_pt,
                            draw=False)
     frame = QtCore.QRectF(rect.x(), rect.y(), rect.width(), rect.height() - legend_h)
     w, h = max(box[2] - box[0], 1.0), max(box[3] - box[1], 1.0)
@@ -61,14 +85,12 @@ def draw_map(p: QtGui.QPainter, rect: QtCore.QRectF, areas: pd.DataFrame,
     def tf(x: float, y: float) -> QtCore.QPointF:
         return QtCore.QPointF(ox + (x - box[0]) * scale, oy - (y - box[1]) * scale)
 
-    ramp = palettes.sequential(10, "cividis")[::-1]   # decile 1 (most deprived) darkest
     p.save()
     p.setClipRect(frame)
     p.fillRect(frame, QtGui.QColor("#ffffff"))
-    deciles = pd.to_numeric(areas["imd_decile"], errors="coerce").to_numpy(dtype=float)
     pen = QtGui.QPen(QtGui.QColor("#ffffff"), 0.4)
-    for g, d, nb in zip(geoms, deciles, areas["neighbourhood"], strict=True):
-        colour = QtGui.QColor(ramp[int(d) - 1] if np.isfinite(d) else palettes.NO_DATA)
+    for g, c, nb in zip(geoms, cls, areas["neighbourhood"], strict=True):
+        colour = QtGui.QColor(key[1][c] if c >= 0 else palettes.NO_DATA)
         if focus is not None and nb != focus:
             colour.setAlpha(70)
         for poly in _rings(g):
@@ -83,19 +105,20 @@ def draw_map(p: QtGui.QPainter, rect: QtCore.QRectF, areas: pd.DataFrame,
             p.drawPath(_path(poly, tf))
     if assets is not None and len(assets):
         r = max(1.5, font_pt * 0.35)
-        for (_, a) in assets.dropna(subset=["easting", "northing"]).iterrows():
-            c = QtGui.QColor(palettes.CATEGORICAL[cats.index(str(a["category"]))
-                                                  % len(palettes.CATEGORICAL)])
-            p.setPen(QtGui.QPen(QtGui.QColor("#ffffff"), max(0.6, r * 0.3)))  # seen on dark
-            p.setBrush(c)
-            p.drawEllipse(tf(a["easting"], a["northing"]), r, r)
+        styles = palettes.category_styles(cats)   # as on the window's map, by name
+        placed = assets.dropna(subset=["easting", "northing"])
+        for x, y, cat in zip(placed["easting"], placed["northing"],
+                             placed["category"].astype(str), strict=True):
+            draw_marker(p, styles[cat], tf(x, y), r, QtGui.QColor("#ffffff"))  # seen on dark
     p.restore()
     _map_legend(p, QtCore.QRectF(rect.x(), frame.bottom() + 2, rect.width(), legend_h - 2),
-                ramp, cats, font_pt)
+                key, cats, font_pt)
 
 
-def _map_legend(p, rect, ramp, cats, font_pt, draw: bool = True) -> float:
-    """Draw the legend (or only measure it); returns its height."""
+def _map_legend(p, rect, key, cats, font_pt, draw: bool = True) -> float:
+    """Draw the legend (or only measure it); returns its height. ``key``: (title, colours,
+    labels); for the IMD deciles one label ("10 (least)") after a row of swatches, else one
+    label per colour, flowing in rows."""
     f = p.font()
     f.setPointSizeF(font_pt)
     p.setFont(f)
@@ -103,22 +126,35 @@ def _map_legend(p, rect, ramp, cats, font_pt, draw: bool = True) -> float:
     fm = QtGui.QFontMetricsF(f, p.device())
     x, y = rect.x(), rect.y()
     sw = fm.height()
+    title, colours, labels = key
     if draw:
-        p.drawText(QtCore.QPointF(x, y + fm.ascent()), "IMD decile: 1 (most deprived)")
-        x += fm.horizontalAdvance("IMD decile: 1 (most deprived) ") + 2
-        for c in ramp:
-            p.fillRect(QtCore.QRectF(x, y, sw, sw * 0.8), QtGui.QColor(c))
-            x += sw
-        p.drawText(QtCore.QPointF(x + 3, y + fm.ascent()), "10 (least)")
+        p.drawText(QtCore.QPointF(x, y + fm.ascent()), title)
+    if len(labels) == 1:   # the deciles' ramp, on the title's line
+        x += fm.horizontalAdvance(title + " ") + 2
+        if draw:
+            for c in colours:
+                p.fillRect(QtCore.QRectF(x, y, sw, sw * 0.8), QtGui.QColor(c))
+                x += sw
+            p.drawText(QtCore.QPointF(x + 3, y + fm.ascent()), labels[0])
+    else:
+        y += fm.height() * 1.2
+        for c, label in zip(colours, labels, strict=True):
+            need = sw * 1.3 + fm.horizontalAdvance(label) + sw
+            if x + need > rect.right() and x > rect.x():
+                x, y = rect.x(), y + fm.height() * 1.2
+            if draw:
+                p.fillRect(QtCore.QRectF(x, y, sw, sw * 0.8), QtGui.QColor(c))
+                p.drawText(QtCore.QPointF(x + sw * 1.3, y + fm.ascent()), label)
+            x += need
     x, y = rect.x(), y + fm.height() * 1.4
-    for i, c in enumerate(cats):
+    styles = palettes.category_styles(cats)
+    for c in cats:
         need = sw + fm.horizontalAdvance(c) + sw * 0.8
         if x + need > rect.right() and x > rect.x():
             x, y = rect.x(), y + fm.height() * 1.2
         if draw:
-            p.setBrush(QtGui.QColor(palettes.CATEGORICAL[i % len(palettes.CATEGORICAL)]))
-            p.setPen(QtGui.QPen(INK, 0.4))
-            p.drawEllipse(QtCore.QPointF(x + sw / 3, y + fm.height() / 2), sw / 3, sw / 3)
+            draw_marker(p, styles[c], QtCore.QPointF(x + sw / 3, y + fm.height() / 2), sw / 3,
+                        INK)
             p.setPen(INK)
             p.drawText(QtCore.QPointF(x + sw, y + fm.ascent()), c)
         x += need

@@ -183,12 +183,24 @@ def _assets_in(b: ExportBundle, nb: str) -> pd.DataFrame:
     return a[a["neighbourhood"].astype(str) == nb]
 
 
+def _main_category(acc: pd.DataFrame, assets: pd.DataFrame) -> str:
+    """The category charted on a neighbourhood's second page: the one serving most segments,
+    and among those the one with most sites in the study area (a one-site category, often a
+    register's odd label such as "Clinic|Dentist", tied with the pharmacies and took the page
+    by coming first in the alphabet)."""
+    segments = acc["category"].astype(str).value_counts(sort=False)
+    if segments.empty:
+        return ""
+    sites = assets["category"].astype(str).value_counts() if "category" in assets else None
+    tied = sorted(c for c, n in segments.items() if n == segments.max())
+    return max(tied, key=lambda c: 0 if sites is None else int(sites.get(c, 0)))
+
+
 def _nb_second(d: _Doc, nb: str) -> None:
     b = d.b
     y = d.text(M, M, W - 2 * M, f"{nb}: access by segment", 14, bold=True)
     acc = key_figures(b, nb)["access"]
-    counts = acc["category"].astype(str).value_counts(sort=False)
-    main = str(counts.idxmax()) if len(counts) else ""   # the category serving most segments
+    main = _main_category(acc, b.tables["assets"])
     mine, more = _bars_for(acc[acc["category"].astype(str) == main])
     draw_bars(d.p, QtCore.QRectF(M, y + 6, W - 2 * M, 14 + 12 * max(len(mine), 1)),
               f"Coverage of each segment by {main} (% within the catchment radius)",

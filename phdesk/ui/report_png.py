@@ -14,17 +14,24 @@ from PySide6 import QtCore, QtGui
 from phdesk.core.errors import UserError
 from phdesk.export.bundle import ExportBundle
 from phdesk.ui.report_draw import INK, draw_bars, draw_map
+from phdesk.ui.report_shading import shading
 
 WHAT = ("map", "gaps")
 
 
 def render(bundle: ExportBundle, what: str = "map", width: int = 1600, height: int = 1200,
-           dpi: int = 150) -> QtGui.QImage:
-    """The picture as a QImage (no file), white background, title and disclosure line."""
+           dpi: int = 150, measure: str | None = None, level: str | None = None,
+           category: str | None = None, segment: str | None = None) -> QtGui.QImage:
+    """The picture as a QImage (no file), white background, title and disclosure line. A map
+    is shaded by IMD decile unless ``measure`` (with ``level``, ``category``, ``segment``:
+    ``report_shading.shading``) says otherwise."""
     if what not in WHAT:
         raise UserError(f"PNG: 'what' must be one of {', '.join(WHAT)}, not {what!r}")
     if not (100 <= width <= 20000 and 100 <= height <= 20000 and 36 <= dpi <= 1200):
         raise UserError("PNG: width and height must be 100-20000 pixels, dpi 36-1200")
+    shade = None
+    if what == "map" and measure not in (None, "imd_decile"):
+        shade = shading(bundle, measure, level, category, segment)   # refuses before drawing
     img = QtGui.QImage(width, height, QtGui.QImage.Format.Format_ARGB32)
     # drawn at 72 dpi, where a point is a pixel and sizes below are scaled by dpi / 72; the
     # stated resolution is written once the drawing is done
@@ -45,13 +52,26 @@ def render(bundle: ExportBundle, what: str = "map", width: int = 1600, height: i
             (" — biggest gaps" if what == "gaps" else "")
         margin = 12 * pt
         p.drawText(QtCore.QPointF(margin, margin + 11 * pt), title)
-        body = QtCore.QRectF(margin, margin + 20 * pt, width - 2 * margin,
-                             height - 2 * margin - 40 * pt)
+        # the footer's height measured, not assumed: at 1200 px wide the statement takes three
+        # lines and its last one fell off the picture
+        small = QtGui.QFont(font)
+        small.setBold(False)
+        small.setPixelSize(max(6, round(6.5 * pt)))
+        footer_text = f"Mapping run of {bundle.run_date}, phdesk {bundle.version}. " \
+            f"{bundle.statement}"
+        wrap = int(QtCore.Qt.TextFlag.TextWordWrap)
+        footer_h = QtGui.QFontMetricsF(small, img).boundingRect(
+            QtCore.QRectF(0, 0, width - 2 * margin, height), wrap, footer_text).height()
+        footer = QtCore.QRectF(margin, height - margin - footer_h, width - 2 * margin, footer_h)
+        top = margin + 20 * pt
+        body = QtCore.QRectF(margin, top, width - 2 * margin,
+                             max(10.0, footer.top() - 6 * pt - top))
         if what == "map":
             assets = bundle.tables["assets"]
             if focus:
                 assets = assets[assets["neighbourhood"].astype(str) == focus]
-            draw_map(p, body, bundle.areas, assets, focus=focus, font_pt=8 * pt)
+            draw_map(p, body, bundle.areas, assets, focus=focus, font_pt=8 * pt,
+                     shading=shade)
         else:
             ns = bundle.tables["neighbourhood_segments"]
             ns = ns[ns["neighbourhood"].astype(str).isin(bundle.neighbourhoods)]
@@ -62,13 +82,8 @@ def render(bundle: ExportBundle, what: str = "map", width: int = 1600, height: i
             draw_bars(p, body, "Gap score, percentage points (> 0 = more need than provision)",
                       [f"{r.neighbourhood} · {r.segment} · {r.category}"
                        for r in g.itertuples()], list(g["gap_score"]), " pp", font_pt=8 * pt)
-        font.setBold(False)
-        font.setPixelSize(max(6, round(6.5 * pt)))
-        p.setFont(font)
-        p.drawText(QtCore.QRectF(margin, height - margin - 16 * pt, width - 2 * margin, 20 * pt),
-                   int(QtCore.Qt.TextFlag.TextWordWrap),
-                   f"Mapping run of {bundle.run_date}, phdesk {bundle.version}. "
-                   f"{bundle.statement}")
+        p.setFont(small)
+        p.drawText(footer, wrap, footer_text)
     finally:
         p.end()
     img.setDotsPerMeterX(round(dpi / 0.0254))
@@ -77,8 +92,10 @@ def render(bundle: ExportBundle, what: str = "map", width: int = 1600, height: i
 
 
 def write(bundle: ExportBundle, path: Path, what: str = "map", width: int = 1600,
-          height: int = 1200, dpi: int = 150, **_options) -> list[Path]:
-    img = render(bundle, what, width, height, dpi)
+          height: int = 1200, dpi: int = 150, measure: str | None = None,
+          level: str | None = None, category: str | None = None, segment: str | None = None,
+          **_options) -> list[Path]:
+    img = render(bundle, what, width, height, dpi, measure, level, category, segment)
     if not img.save(str(path), "PNG"):
         raise UserError(f"{path}: cannot write the PNG (is the folder writable?)")
     return [path]

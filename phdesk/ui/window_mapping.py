@@ -43,7 +43,9 @@ class WindowMapping:
                     self.data.category_settings = category_table
             self._refresh_result_views()
             self._update_status()
-            self.statusBar().showMessage("Mapping finished.", 8000)
+            self.statusBar().showMessage(
+                f"Mapping finished; shown, not saved (read-only: {self.read_only_reason})."
+                if self.read_only else "Mapping finished.", 8000)
             self.mapping_finished.emit(result)
 
         self.tasks.run(job, done, "Running mapping")

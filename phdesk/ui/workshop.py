@@ -169,7 +169,8 @@ class WorkshopWindow(QtWidgets.QWidget):
         names = self.names()
         self.title.setText(nb or "All neighbourhoods")
         pos = names.index(nb) + 1 if nb in names else 0
-        self.position.setText(f"{pos} of {len(names)}" if pos else f"{len(names)} areas")
+        self.position.setText(f"{pos} of {len(names)}" if pos else
+                              f"{len(names)} neighbourhood{'s' if len(names) != 1 else ''}")
         scen = self.state.scenario or "Baseline"
         cat = f" · {self.state.category}" if self.state.category else ""
         self.scenario_label.setText(f"Scenario: {scen}{cat}")
@@ -183,7 +184,7 @@ class WorkshopWindow(QtWidgets.QWidget):
             self.say(f"Mapping scenario {self.state.scenario}…")   # keep the last map meanwhile
             result = self._shown_result
         figures = disclose("figures", wp.key_figures(data.summary, nb))
-        gaps = disclose("gaps", wp.biggest_gaps(result, nb))
+        gaps = wp.biggest_gaps(disclose("gaps", wp.gap_candidates(result, nb)))
         notes = self.notes[self.notes["neighbourhood"] == nb] if nb and len(self.notes) \
             else self.notes
         ideas = self.ranked[self.ranked["neighbourhood"] == nb] if nb and len(self.ranked) \

@@ -59,8 +59,8 @@ def workshop_map(window):
     for w in panel.findChildren(QtWidgets.QWidget):
         if w is not panel.canvas and not panel.canvas.isAncestorOf(w):
             w.hide()   # the toolbar: the workshop changes what is shown with keys only
-    for w in (panel.layer_list, panel.details):
-        w.hide()
+    for w in (panel.layer_list, panel.layer_buttons, panel.details):
+        w.hide()   # the workshop shows layers by the category key (G); the buttons were left
     for label in panel.canvas.findChildren(QtWidgets.QLabel):
         if label.buddy() is panel.layer_list:
             label.hide()
@@ -72,6 +72,9 @@ def workshop_map(window):
     side = panel.legend.parentWidget()
     if side is not None and side is not panel.canvas:
         side.setFixedWidth(230)   # the map gets the room; the legend keeps readable type
+        # the legend at the top at its own height (alone in the column it was stretched to
+        # the map's height, its five classes a screen apart)
+        side.layout().addStretch(1)
         side.setStyleSheet("QLabel { font-size: 16px; }")
     panel.planning_overlays = MapOverlays(panel)
     window.view_state.follow("category", lambda cat: only_category(panel, cat), panel)
@@ -121,16 +124,25 @@ def key_figures(summary: pd.DataFrame, neighbourhood: str | None) -> pd.DataFram
                                    f"{int(pd.to_numeric(s['assets']).sum()):,}"]})
 
 
-def biggest_gaps(result, neighbourhood: str | None, n: int = GAPS_SHOWN) -> pd.DataFrame:
-    """The ``n`` highest gap scores (category · segment) of a neighbourhood (or anywhere)."""
+def gap_candidates(result, neighbourhood: str | None) -> pd.DataFrame:
+    """Every gap score (category · segment, not "All") of a neighbourhood (or anywhere), the
+    result's index kept so that the disclosure rule can look its rows up."""
     if result is None:
         return pd.DataFrame(columns=["category", "segment", "gap_score", "coverage_pct"])
     ns = result.neighbourhood_segments
     ns = ns[ns["segment"] != "All"]
     if neighbourhood:
         ns = ns[ns["neighbourhood"] == neighbourhood]
-    return ns.dropna(subset=["gap_score"]).nlargest(n, "gap_score")[
-        ["category", "segment", "gap_score", "coverage_pct"]]
+    return ns.dropna(subset=["gap_score"])[["category", "segment", "gap_score", "coverage_pct"]]
+
+
+def biggest_gaps(shown: pd.DataFrame, n: int = GAPS_SHOWN) -> pd.DataFrame:
+    """The ``n`` highest gap scores of ``shown`` (``gap_candidates`` as the disclosure rule
+    lets them be shown), ranked by the shown value: ranking by the exact scores would let the
+    order hint at a protected one; a suppressed score is not ranked."""
+    score = pd.to_numeric(shown["gap_score"], errors="coerce")
+    return shown.assign(_rank=score).dropna(subset=["_rank"]).sort_values(
+        "_rank", ascending=False, kind="stable").head(n).drop(columns="_rank")
 
 
 class OverviewPage(QtWidgets.QTextBrowser):

@@ -30,6 +30,13 @@ def test_import_phdesk_is_light():
     (["--out", "x.xlsx", "--against", "A"], "--against needs --scenario"),
     (["--out", "x.xlsx", "--neighbourhood", "Atlantis"], "no neighbourhood 'Atlantis'"),
     (["--out", "x.xlsx", "--scenario", "Nope"], "Nope"),
+    (["--out", "x.png", "--measure", "nonsense"], "no map measure 'nonsense'"),
+    (["--out", "x.png", "--measure", "coverage_pct"], "is per category: give one of"),
+    (["--out", "x.png", "--measure", "coverage_pct", "--category", "Spa"], "(not 'Spa')"),
+    (["--out", "x.xlsx", "--measure", "population", "--width", "800"],
+     "--width, --measure: only for a .png export, not x.xlsx"),
+    (["--out", "x.png", "--category", "GP practice"], "choose what --measure shades"),
+    (["--out", "x.png", "--png", "gaps", "--measure", "population"], "not --png gaps"),
 ])
 def test_export_usage_errors_exit_2(demo_path, tmp_path, capsys, argv, message):
     argv = [a if not a.startswith("x.") else str(tmp_path / a) for a in argv]

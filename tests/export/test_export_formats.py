@@ -185,3 +185,48 @@ def test_only_the_neighbourhoods_asked_for(exported):
     wb = openpyxl.load_workbook(out)
     assert set(sheet_frame(wb["Neighbourhoods"])["neighbourhood"]) == {"Eastfield"}
     assert set(sheet_frame(wb["Areas"])["neighbourhood"]) == {"Eastfield"}
+
+
+def test_a_png_map_shaded_by_a_measure_reads_the_protected_tables(exported, tmp_path):
+    """A PNG map shaded by a run's measure takes its values from the export's protected
+    tables: an area whose figure the rule hides (``*``) is drawn as no data, every other area
+    in the class of its shown value; an unknown measure or a missing category is refused."""
+    from phdesk.core.errors import UserError
+    from phdesk.export.bundle import build_bundle
+    from phdesk.ui.report_shading import shading
+
+    bundle = build_bundle(exported["service"], exported["result"])
+    aa = bundle.tables["area_access"]
+    mine = aa[(aa["category"] == "GP practice") & (aa["segment"] == SMALL)]
+    shown = pd.to_numeric(mine.set_index("area_code")["population"], errors="coerce")
+    hidden = set(mine.loc[mine["population"].astype(str) == "*", "area_code"])
+    assert hidden and shown.notna().any()
+    # "population" with a category: the run's segment population, not the profile's
+    shade = shading(bundle, "population", "areas", "GP practice", SMALL)
+    codes = bundle.areas["code"].astype(str).to_numpy()
+    for code, c in zip(codes, shade.classes, strict=True):
+        assert (c == -1) == (code in hidden or code not in shown.index
+                             or np.isnan(shown[code])), code
+    assert SMALL in shade.title and len(shade.colours) == len(shade.labels) >= 1
+    everyone = shading(bundle, "access_2sfca", "areas", "GP practice")
+    assert (everyone.classes >= 0).all()   # a public segment: nothing hidden
+    with pytest.raises(UserError, match="is per category"):
+        shading(bundle, "access_2sfca")
+    with pytest.raises(UserError, match="no map measure"):
+        shading(bundle, "happiness")
+
+
+def test_a_small_png_keeps_its_whole_footer_inside_the_margin(exported, qapp):
+    """At 1200 x 900 the disclosure statement wraps to three lines; all of it is drawn above
+    the bottom margin (its last line used to fall off the picture)."""
+    from phdesk.export.bundle import build_bundle
+    from phdesk.ui.report_png import render
+
+    img = render(build_bundle(exported["service"], exported["result"]), "map", 1200, 900, 150)
+    margin = round(12 * 150 / 72)
+    white = img.pixel(0, 0)
+    bottom = {img.pixel(x, y) for x in range(0, 1200, 3) for y in range(900 - margin + 2, 900)}
+    assert bottom == {white}
+    above = {img.pixel(x, y) for x in range(0, 1200, 2)
+             for y in range(900 - 3 * margin, 900 - margin)}
+    assert len(above) > 1   # the footer's text is there

@@ -757,3 +757,27 @@ def test_the_panels_export_buttons_go_through_the_window_export(make_main_window
         assert panel.export_button.isVisibleTo(win)
         panel.export_button.click()
     assert asked == ["map", "charts"]
+
+
+def test_the_png_map_is_shaded_by_the_measure_the_map_shows(make_main_window, tmp_path, qtbot,
+                                                             monkeypatch):
+    """File ▸ Export map renders the measure on the map (here: population by area), not
+    always the IMD decile."""
+    from phdesk.ui import report_png
+
+    seen = []
+    real = report_png.render
+    monkeypatch.setattr(report_png, "render", lambda bundle, what="map", *a, **kw: (
+        seen.append((what, a)), real(bundle, what, *a, **kw))[1])
+    win = make_main_window()
+    combo = win.map_panel.measure_combo
+    index = next(i for i in range(combo.count())
+                 if combo.itemData(i).key == "population" and combo.itemData(i).level == "areas")
+    combo.setCurrentIndex(index)
+    task = win.export_png("map", tmp_path / "pop")
+    with qtbot.waitSignal(task.finished, timeout=300_000) as blocker:
+        pass
+    assert blocker.args == ["done"], blocker.args
+    what, args = seen[0]
+    assert what == "map" and args[3:5] == ("population", "areas")   # measure, level
+    assert (tmp_path / "pop.png").exists()

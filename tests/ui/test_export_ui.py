@@ -200,3 +200,17 @@ def test_workshop_shows_the_exports_protected_figures(make_main_window, qtbot, d
     ws._refresh()   # the pages fill with hidden values (no formatting error)
     assert "against" in ws.compare_page.text.toPlainText()
     ws.close()
+
+
+def test_the_report_charts_the_widest_category_with_most_sites_on_ties():
+    """A neighbourhood's second page charts the category serving most segments; among ties,
+    the one with most sites (a one-site odd label no longer wins by its place in the
+    alphabet)."""
+    import pandas as pd
+
+    from phdesk.ui.report_pdf import _main_category
+
+    acc = pd.DataFrame({"category": ["Clinic|Dentist"] * 3 + ["Pharmacy"] * 3 + ["Gym"] * 2})
+    assets = pd.DataFrame({"category": ["Clinic|Dentist"] + ["Pharmacy"] * 4 + ["Gym"] * 9})
+    assert _main_category(acc, assets) == "Pharmacy"   # Gym has more sites but serves fewer
+    assert _main_category(acc.iloc[:0], assets) == ""

@@ -3,6 +3,7 @@ read-only; closing the first frees it."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import time
@@ -63,6 +64,17 @@ def test_a_read_only_file_is_said_plainly_and_edits_are_off(qtbot, demo_path):
     from phdesk.settings import Settings
     from phdesk.ui.main_window import MainWindow
 
+    def runs() -> int:
+        with sqlite3.connect(f"file:{demo_path}?mode=ro", uri=True) as db:
+            return db.execute("SELECT count(*) FROM mapping_runs").fetchone()[0]
+
+    from phdesk.core.mapping import MappingParams
+
+    writer = ProjectService.open(demo_path)   # a project mapped before, as a planner's is
+    writer.run_mapping(MappingParams())
+    writer.close()
+    before = runs()
+    assert before >= 1
     service = ProjectService.open(demo_path, read_only=True)
     win = MainWindow(service, Settings())
     qtbot.addWidget(win)
@@ -87,6 +99,13 @@ def test_a_read_only_file_is_said_plainly_and_edits_are_off(qtbot, demo_path):
     win.notes_panel.edit_button.setEnabled(True)
     assert not win.notes_panel.edit_button.isEnabled()
     assert win.neighbourhood_panel.row_count() == 8   # still shows everything
+    # ... with the last run's results, computed again in memory and recorded nowhere (it
+    # once showed "Mapped <date>" over an empty map and results)
+    qtbot.waitUntil(lambda: service.last_result is not None, timeout=120_000)
+    assert win.tasks.wait(60_000)
+    assert len(service.last_result.neighbourhood_segments) > 0
+    assert win.map_panel._result is service.last_result
+    assert runs() == before
     win.close()
 
 

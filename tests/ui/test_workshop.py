@@ -36,6 +36,9 @@ def test_page_keys_step_through_neighbourhoods(make_main_window, qtbot):
     assert "Residents" in page and "Living in Core20 areas" in page
     qtbot.keyClick(ws, QtCore.Qt.Key.Key_Home)
     assert win.view_state.neighbourhood is None and ws.title.text() == "All neighbourhoods"
+    assert ws.position.text() == f"{len(names)} neighbourhoods"   # it said "8 areas"
+    # the map's layer list is not in the workshop, nor its All / None / Only this buttons
+    assert not ws.map.layer_list.isVisibleTo(ws) and not ws.map.layer_buttons.isVisibleTo(ws)
 
 
 def test_one_key_capture_of_a_note_and_an_idea(make_main_window, qtbot, monkeypatch):
@@ -76,3 +79,22 @@ def test_scenario_keys_switch_a_b_and_baseline(make_main_window, qtbot):
     assert win.view_state.scenario is None
     qtbot.keyClick(ws, QtCore.Qt.Key.Key_Escape)
     assert not ws.isVisible()
+
+
+def test_biggest_gaps_are_ranked_by_the_shown_scores_and_skip_suppressed_ones():
+    """Workshop mode ranks the gaps as the disclosure rule shows them: two patient-derived
+    scores rounded to 12 keep their table order (the exact 12.4 > 11.6 is not hinted), and a
+    suppressed score takes no place in the list."""
+    import pandas as pd
+
+    from phdesk.ui import workshop_pages as wp
+
+    shown = pd.DataFrame({"category": ["GP", "Library", "Pharmacy", "Dentist", "Gym"],
+                          "segment": ["65+", "Core20", "65+", "Core20", "All ages"],
+                          "gap_score": [12.0, 12.0, "*", 30.0, 5.5],
+                          "coverage_pct": ["*", "*", "*", "*", 80.0]},
+                         index=[7, 3, 9, 1, 4])
+    top = wp.biggest_gaps(shown, n=3)
+    assert list(top["category"]) == ["Dentist", "GP", "Library"]
+    assert list(top.index) == [1, 7, 3]
+    assert list(wp.biggest_gaps(shown, n=10)["category"]) == ["Dentist", "GP", "Library", "Gym"]

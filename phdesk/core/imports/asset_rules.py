@@ -100,18 +100,37 @@ def _words(name: str) -> set[str]:
     return out
 
 
+MULTI_VALUE = re.compile(r"\s*[|;]\s*")   # open registers list several types: "Clinic|Dentist"
+
+
+def _one_part_named(cat: str, names: list[str]) -> str | None:
+    """The one category in ``names`` that a part of the multi-valued ``cat`` names (same
+    words); None when no part does, or parts name different ones."""
+    parts = [_words(p) for p in MULTI_VALUE.split(str(cat)) if p.strip()]
+    hits = {n for n in names if str(n).strip() and _words(n) in parts}
+    return hits.pop() if len(hits) == 1 else None
+
+
 def suggest_category_map(file_categories: list[str], existing: list[str]) -> dict[str, str]:
     """{file category: existing category} for categories that name an existing one differently.
 
     Same words (any case, plural) map straight; otherwise an existing category all of whose
     words appear in the file's category, when exactly one (the longest wins a tie of nested
-    names: "Family hub" over "Hub").
+    names: "Family hub" over "Hub"). A multi-valued category ("Clinic|Dentist", "A; B") maps to
+    the one existing category, or the one other category of the same file, that a part of it
+    names ("Dentist"), when exactly one does.
     """
     out: dict[str, str] = {}
     existing_words = [(e, _words(e)) for e in existing if str(e).strip()]
+    single = [c for c in file_categories if not MULTI_VALUE.search(str(c))]
     for cat in file_categories:
         if cat in existing:
             continue
+        if MULTI_VALUE.search(str(cat)):   # "Clinic|Dentist" in a dentists file -> "Dentist"
+            target = _one_part_named(cat, [*existing, *single])
+            if target is not None:
+                out[cat] = target
+                continue
         words = _words(cat)
         same = [e for e, ew in existing_words if ew == words]
         if same:

@@ -310,7 +310,7 @@ def _map_categories(category: pd.Series, ctx, report: ImportReport) -> pd.Series
     report.details.update({"file_categories": found, "existing_categories": sorted(existing),
                            "category_map": mapping})
     if mapping:
-        report.warn("categories mapped onto the project's: " + "; ".join(
+        report.warn("categories mapped: " + "; ".join(
             f"{k} → {v}" for k, v in list(mapping.items())[:6]))
     return asset_rules.apply_category_map(category, mapping)
 

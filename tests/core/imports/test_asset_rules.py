@@ -137,3 +137,17 @@ def test_segment_column_without_counts_gives_the_true_reason(project, tmp_path):
     text = str(err.value)
     assert "has a segment column (segment) but no count column" in text
     assert "no segment column" not in text
+
+
+def test_a_multi_valued_category_takes_the_one_its_parts_name():
+    """Trafford's dentists file lists one site as "Clinic|Dentist" beside 40 "Dentist" ones: it
+    is a dentist, not a category of its own. Only when exactly one part names a category."""
+    assert suggest_category_map(["Clinic|Dentist", "Dentist"], []) == {
+        "Clinic|Dentist": "Dentist"}
+    assert suggest_category_map(["Clinic; dentists"], ["Dentist", "Pharmacy"]) == {
+        "Clinic; dentists": "Dentist"}
+    # two parts naming two categories, or none: left for the user to map
+    assert suggest_category_map(["Dentist|Pharmacy", "Dentist", "Pharmacy"], []) == {}
+    assert suggest_category_map(["Clinic|Surgery", "Dentist"], []) == {}
+    # a value without a separator is never merged into another of the same file
+    assert suggest_category_map(["Static library", "Library"], []) == {}
