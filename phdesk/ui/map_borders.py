@@ -46,9 +46,11 @@ class Borders:
 
 
 def neighbourhood_borders(rings: RingArrays, geoms: np.ndarray, groups: np.ndarray,
-                          tree: shapely.STRtree) -> Borders:
+                          tree) -> Borders:
     """Borders of the areas grouped by ``groups`` (one name or None per area; ``rings`` and
-    ``tree`` built from ``geoms``, in the same order). Safe on a worker thread."""
+    ``tree`` built from ``geoms``, in the same order; ``tree`` an STRtree or a function
+    returning it, called only when needed: the caller may still be building it). Safe on a
+    worker thread."""
     codes, names = pd.factorize(pd.Series(groups, dtype=object), sort=True)
     codes = np.where(rings.count > 0, codes, -1)
     vg = np.repeat(codes, rings.count)
@@ -70,7 +72,7 @@ def neighbourhood_borders(rings: RingArrays, geoms: np.ndarray, groups: np.ndarr
     idx = np.flatnonzero(first)
     partner[idx], partner[idx + 1] = sg[idx + 1], sg[idx]
     lone = (run_len == 1) & ~point
-    outside = _one_side_covered(rings, e[order[lone]], tree)
+    outside = _one_side_covered(rings, e[order[lone]], tree() if callable(tree) else tree)
     border = np.zeros(len(sg), dtype=bool)
     border[lone] = outside
     border |= (run_len == 2) & (partner != sg) & ~point

@@ -26,15 +26,7 @@ class MapHits:
         """
         if self._layers is None:
             return None
-        tol = 8 * self.view.metres_per_pixel()
-        best, best_d = None, tol
-        for s in self.view.scatters.values():
-            if not s.isVisible() or not len(s.data):
-                continue
-            d = np.hypot(s.data["x"] - x, s.data["y"] - y)
-            i = int(np.argmin(d))
-            if d[i] <= best_d:
-                best, best_d = int(s.data["data"][i]), float(d[i])
+        best = self.view.markers.nearest(x, y, 8 * self.view.metres_per_pixel())
         if best is not None:
             return "asset", best
         row = ml.area_at(self._layers, x, y)

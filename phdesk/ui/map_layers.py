@@ -4,8 +4,9 @@ Why it exists: everything the map draws is built here from plain data, off the G
 wanted: the areas' rings as numpy arrays and the paths made from them (``map_paths``), the
 neighbourhood borders and label points (``map_borders``, from the same arrays: no union), the
 asset table, a spatial index for hit-testing. What the first picture does not need is built on
-first use (area edges, the dissolved neighbourhood shapes) or beside it (the simplified rings
-for zoomed-out views, on a background thread). docs/ARCHITECTURE.md, map rendering.
+first use (area edges, the dissolved neighbourhood shapes) or after it (the simplified rings
+for zoomed-out views, on a background thread once the first paint is done).
+docs/ARCHITECTURE.md, map rendering.
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ class BaseLayers:
     ``extent``: (xmin, ymin, xmax, ymax) metres. Built on first use: ``outline`` (area edges,
     one path per tile), ``nbhd`` (dissolved neighbourhoods: group, geometry, label_x,
     label_y). ``lod``: simplified rings for zoomed-out views of big data (None for small),
-    made on a background thread; ``lod_ready()`` says whether they are there yet.
+    made on a background thread (``start_lod``, after the first paint); ``lod_ready()`` says
+    whether they are there yet.
     """
 
     areas: pd.DataFrame
@@ -109,12 +111,21 @@ class BaseLayers:
                 self._cache["nbhd"] = out.merge(self.labels, on="group", how="left")
             return self._cache["nbhd"]
 
+    def start_lod(self) -> None:
+        """Start making the simplified rings on the background thread (once; big data only).
+        Not at build time: on two cores they slowed the first paint, which never uses them."""
+        with self._lock:
+            if self._lod is None and self.lod_m_per_px != float("inf"):
+                self._lod = _POOL.submit(_simplified, self.geoms, self.lod_m_per_px)
+
     def lod_ready(self) -> bool:
         return self._lod is not None and self._lod.done()
 
     @property
     def lod(self) -> RingArrays | None:
-        """The simplified rings (waits for the background thread), None for small data."""
+        """The simplified rings (started if need be; waits for the background thread), None
+        for small data."""
+        self.start_lod()
         return None if self._lod is None else self._lod.result()
 
 
@@ -129,11 +140,19 @@ def build_base_layers(areas: pd.DataFrame, assets: pd.DataFrame) -> BaseLayers:
     geoms = (a["geometry"].to_numpy(dtype=object) if "geometry" in a
              else np.full(len(a), None, dtype=object))
     rings = ring_arrays(geoms)
-    tiles = tile_ids(rings)
     nb = a["neighbourhood"] if "neighbourhood" in a else pd.Series([None] * len(a))
     nb = nb.astype(object).where(nb.notna(), None).to_numpy()
-    tree = shapely.STRtree(geoms)
-    borders = _POOL.submit(neighbourhood_borders, rings, geoms, nb, tree)
+    # the borders (the first paint's longest job) start as soon as the rings are there; the
+    # index they use at their end is built meanwhile on this thread
+    tree_made: Future = Future()
+    borders = _POOL.submit(neighbourhood_borders, rings, geoms, nb, tree_made.result)
+    try:
+        tree = shapely.STRtree(geoms)
+    except BaseException as exc:   # (the worker must not wait for ever)
+        tree_made.set_exception(exc)
+        raise
+    tree_made.set_result(tree)
+    tiles = tile_ids(rings)
     labels = neighbourhood_labels(rings, geoms, nb)
     frame = pd.DataFrame({
         "code": a["code"].astype(str).to_numpy() if "code" in a else np.arange(len(a)).astype(str),
@@ -153,15 +172,15 @@ def build_base_layers(areas: pd.DataFrame, assets: pd.DataFrame) -> BaseLayers:
         ys = np.concatenate([[rings.y.min(), rings.y.max()], ys])
     extent = ((float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()))
               if len(xs) else (0.0, 0.0, 1000.0, 1000.0))
-    lod, lod_m = None, float("inf")
+    lod_m = float("inf")
     if len(rings.x) > LOD_MIN_VERTICES:
         # Zoomed out, most areas are a few pixels: polygons simplified to half a pixel of the
         # view that shows everything draw the same picture from a fraction of the vertices.
         # The first paint does not wait for them (it draws every vertex, as fast as building
-        # them would be); views after it use them once they are there.
+        # them would be); they are started once it is done (``lod_fills``), and views after
+        # it use them once they are there.
         lod_m = max(extent[2] - extent[0], extent[3] - extent[1]) / 2000
-        lod = _POOL.submit(_simplified, geoms, lod_m)
-    return BaseLayers(frame, geoms, rings, tiles, labels, borders, s, tree, extent, lod_m, lod)
+    return BaseLayers(frame, geoms, rings, tiles, labels, borders, s, tree, extent, lod_m)
 
 
 def lod_fills(layers: BaseLayers, classes: np.ndarray, brushes: list
@@ -174,6 +193,8 @@ def lod_fills(layers: BaseLayers, classes: np.ndarray, brushes: list
 
     def build():
         if not layers.lod_ready():
+            # (asked for while drawing: started when this paint is over, not beside it)
+            QtCore.QTimer.singleShot(0, layers.start_lod)
             return None
         return [(p, brushes[k]) for k, p in class_paths(layers.lod, classes, layers.tiles)]
     return build, layers.lod_m_per_px

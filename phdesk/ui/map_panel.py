@@ -147,12 +147,11 @@ class MapPanel(MapCombos, MapHits, QtWidgets.QWidget):
         return 0 if self._layers is None else int(self._layers.rings.n)
 
     def categories(self) -> list[str]:
-        return list(self.view.scatters)
+        return list(self.view.markers.categories)
 
     def asset_count(self, category: str | None = None, visible_only: bool = True) -> int:
         """Markers drawn, for one category or all (hidden layers count 0 when visible_only)."""
-        items = [self.view.scatters[category]] if category else list(self.view.scatters.values())
-        return sum(len(s.data) for s in items if s.isVisible() or not visible_only)
+        return self.view.markers.count(category, visible_only)
 
     def set_layer_visible(self, category: str, on: bool) -> None:
         for i in range(self.layer_list.count()):
@@ -169,29 +168,29 @@ class MapPanel(MapCombos, MapHits, QtWidgets.QWidget):
 
     # ---- internals ------------------------------------------------------------------------
     def _build_asset_layers(self) -> None:
-        self.view.clear_scatters()
+        """One marker item for every category (map_markers), one checkable row per category."""
         self.layer_list.blockSignals(True)
         self.layer_list.clear()
         s = self._layers.assets
-        halo = len(s) <= HALO_MAX_MARKERS
-        styles = palettes.category_styles(s["category"].unique().tolist())
-        for cat, part in s.groupby("category", sort=True):
+        code, cats = pd.factorize(s["category"], sort=True)
+        cats = [str(c) for c in cats]
+        styles = palettes.category_styles(cats)
+        self.view.set_markers(s["easting"].to_numpy(float), s["northing"].to_numpy(float),
+                              s["id"].to_numpy(), code, cats, [styles[c] for c in cats],
+                              halo=len(s) <= HALO_MAX_MARKERS)
+        for cat, n in zip(cats, np.bincount(code, minlength=len(cats)).tolist(), strict=True):
             colour, symbol = styles[cat]
-            self.view.set_scatter(cat, part["easting"].to_numpy(float),
-                                  part["northing"].to_numpy(float), colour, symbol,
-                                  part["id"].to_numpy(), halo=halo)
-            item = QtWidgets.QListWidgetItem(marker_icon(colour, symbol), f"{cat} ({len(part)})")
+            item = QtWidgets.QListWidgetItem(marker_icon(colour, symbol), f"{cat} ({n})")
             item.setData(QtCore.Qt.ItemDataRole.UserRole, cat)
             item.setFlags(item.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(QtCore.Qt.CheckState.Checked)
-            item.setData(QtCore.Qt.ItemDataRole.AccessibleTextRole, f"{cat}, {len(part)} assets")
+            item.setData(QtCore.Qt.ItemDataRole.AccessibleTextRole, f"{cat}, {n} assets")
             self.layer_list.addItem(item)
         self.layer_list.blockSignals(False)
 
     def _on_layer_item(self, item: QtWidgets.QListWidgetItem) -> None:
-        cat = item.data(QtCore.Qt.ItemDataRole.UserRole)
-        if cat in self.view.scatters:
-            self.view.scatters[cat].setVisible(item.checkState() == QtCore.Qt.CheckState.Checked)
+        self.view.markers.set_shown(item.data(QtCore.Qt.ItemDataRole.UserRole),
+                                    item.checkState() == QtCore.Qt.CheckState.Checked)
 
     def _recolour(self, *_):
         """Compute values for the chosen measure, class them, rebuild the fill paths."""

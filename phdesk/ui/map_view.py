@@ -3,8 +3,8 @@
 Why it exists: MapPanel (toolbar, legend, data) stays separate from the drawing. The canvas
 holds a ``FillItem`` (the choropleth and neighbourhood borders: one QPainterPath per colour
 class, drawn through an image cache so panning is a blit), a highlight, catchment circles,
-asset scatter layers and labels. It reports mouse moves and clicks in map coordinates and
-handles the keyboard: + / - zoom, arrow keys pan, Home resets.
+asset markers (all categories in one item) and labels (one item). It reports mouse moves and
+clicks in map coordinates and handles the keyboard: + / - zoom, arrow keys pan, Home resets.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from phdesk.ui import palettes
 from phdesk.ui.map_fill import FillItem
+from phdesk.ui.map_labels import LabelItem
+from phdesk.ui.map_markers import MarkerItem
 
 # translucent white behind text on the map: dark text stays >= 4.5:1 over any fill colour
 LABEL_BACKGROUND = (255, 255, 255, 215)
@@ -59,8 +61,12 @@ class MapView(pg.PlotWidget):
         self.scale_bar.text.fill = pg.mkBrush(LABEL_BACKGROUND)   # readable over dark fills
         self.scale_bar.setParentItem(self.vb)
         self.scale_bar.anchor((1, 1), (1, 1), offset=(-24, -24))
-        self.labels: list[pg.TextItem] = []
-        self.scatters: dict[str, pg.ScatterPlotItem] = {}
+        self.labels = LabelItem(LABEL_BACKGROUND)
+        self.labels.setZValue(6)
+        self.vb.addItem(self.labels)
+        self.markers = MarkerItem()
+        self.markers.setZValue(5)
+        self.vb.addItem(self.markers)
         self._home = QtCore.QRectF()
         self.scene().sigMouseMoved.connect(self._on_moved)
         self.scene().sigMouseClicked.connect(self._on_clicked)
@@ -145,51 +151,18 @@ class MapView(pg.PlotWidget):
     # ---- layers ---------------------------------------------------------------------------
     def set_labels(self, names, xs, ys) -> None:
         """Neighbourhood labels (dark text on a translucent white box: contrast >= 4.5)."""
-        for item in self.labels:
-            self.vb.removeItem(item)
-        self.labels = []
         font = QtGui.QFont(self.font())
         font.setBold(True)
-        for name, x, y in zip(names, xs, ys, strict=True):
-            t = pg.TextItem(str(name), color=palettes.TEXT, anchor=(0.5, 0.5),
-                            fill=pg.mkBrush(LABEL_BACKGROUND))
-            t.setFont(font)
-            t.setPos(float(x), float(y))
-            t.setZValue(6)
-            self.vb.addItem(t)
-            self.labels.append(t)
+        self.labels.set_labels([str(n) for n in names], xs, ys, font)
 
     def set_labels_visible(self, on: bool) -> None:
-        for t in self.labels:
-            t.setVisible(on)
+        self.labels.setVisible(on)
 
-    def set_scatter(self, name: str, x, y, colour: str, symbol: str, data, halo: bool = True
-                    ) -> pg.ScatterPlotItem:
-        """One scatter layer (one asset category): markers sized in pixels, dark outline."""
-        old = self.scatters.pop(name, None)
-        if old is not None:
-            self.vb.removeItem(old)
-        s = pg.ScatterPlotItem(x=x, y=y, data=data, symbol=symbol, size=12,
-                               brush=pg.mkBrush(colour), pen=pg.mkPen("#1a1a1a", width=1),
-                               pxMode=True, hoverable=False)
-        s.setZValue(5)
-        self.vb.addItem(s)
-        self.scatters[name] = s
-        if not halo:
-            return s
-        # a white halo behind each marker keeps it visible on dark fills as well as light ones;
-        # as a child it hides and shows with its layer. It doubles the drawing cost, so MapPanel
-        # asks for it only when markers are few enough to pick out one by one.
-        halo = pg.ScatterPlotItem(x=x, y=y, symbol=symbol, size=17, brush=pg.mkBrush("#ffffff"),
-                                  pen=None, pxMode=True, hoverable=False)
-        halo.setParentItem(s)
-        halo.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemStacksBehindParent)
-        return s
-
-    def clear_scatters(self) -> None:
-        for s in self.scatters.values():
-            self.vb.removeItem(s)
-        self.scatters = {}
+    def set_markers(self, x, y, ids, code, categories, styles, halo: bool = True) -> None:
+        """Asset markers (``map_markers.MarkerItem``): one category index per point, one
+        (colour, symbol) per category; ``halo``: a white halo behind each (it doubles the
+        drawing cost, so MapPanel asks for it only when markers are few enough to pick out)."""
+        self.markers.set_markers(x, y, ids, code, categories, styles, halo)
 
 
 if __name__ == "__main__":

@@ -65,20 +65,21 @@ def test_map_labels_never_overlap_on_screen(qtbot, make_main_window):
     view.zoom(3.0)   # zoomed out: labels crowd together
     qtbot.wait(50)
     view.declutter_labels()
-    shown = [t.mapRectToScene(t.boundingRect()) for t in view.labels if t.isVisible()]
+    shown = [r for r, on in zip(view.labels.screen_rects(), view.labels.shown, strict=True)
+             if on]
     assert shown
     for i, a in enumerate(shown):
         for b in shown[i + 1:]:
             assert not a.intersects(b)
-    hidden_out = sum(not t.isVisible() for t in view.labels)
+    hidden_out = int((~view.labels.shown).sum())
     view.zoom(1 / 9.0)   # zoomed in: room for more
     qtbot.wait(50)
     view.declutter_labels()
-    assert sum(not t.isVisible() for t in view.labels) <= hidden_out
+    assert int((~view.labels.shown).sum()) <= hidden_out
     # zoomed in three times past the whole study area, the demo's eight labels all have room;
     # a label hidden at the crowded zoom must come back (it kept a stale size and stayed hidden)
     assert len(view.labels) == 8 and hidden_out > 0
-    assert all(t.isVisible() for t in view.labels)
+    assert view.labels.shown.all() and view.labels.isVisible()
 
 
 def test_an_empty_measure_says_what_to_import_next():

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from phdesk.ui import map_layers as ml
 from phdesk.ui import palettes
@@ -50,7 +50,7 @@ def test_layers_with_and_without_halos(qtbot, monkeypatch, halo_max):
     qtbot.addWidget(p)
     p.set_base(grid_areas(), grid_assets())
     assert p.asset_count("Pharmacy") == 2
-    assert bool(p.view.scatters["Pharmacy"].childItems()) == (halo_max > 0)
+    assert p.view.markers.halo == (halo_max > 0)
     p.set_layer_visible("Pharmacy", False)
     assert p.asset_count() == 3 and p.hit_test(X0 + 1100, Y0 + 2100) == ("area", 9)
 
@@ -59,7 +59,7 @@ def test_toggling_a_layer_hides_its_markers(panel):
     item = panel.layer_list.item(1)
     assert item.data(QtCore.Qt.ItemDataRole.UserRole) == "Pharmacy"
     item.setCheckState(QtCore.Qt.CheckState.Unchecked)
-    assert not panel.view.scatters["Pharmacy"].isVisible()
+    assert not panel.view.markers.is_shown("Pharmacy")
     assert panel.asset_count("Pharmacy") == 0
     assert panel.asset_count() == 3
     panel.set_layer_visible("Pharmacy", True)
@@ -399,3 +399,26 @@ def test_distance_legend_in_whole_metres():
     assert labels[0].startswith("20 – ") or labels[0].startswith("21 – ")
     access = next(m for m in MEASURES if m.key == "access_2sfca")
     assert any("." in lab for lab in classify_measure(access, values / 1000).labels)
+
+
+def _pixel_at(panel, x: float, y: float) -> QtGui.QColor:
+    """The colour the map shows at a map point (metres), from a grab of the canvas."""
+    image = panel.view.grab().toImage()
+    pos = panel.view.map_to_widget(x, y)
+    dpr = image.devicePixelRatio()
+    return image.pixelColor(round(pos.x() * dpr), round(pos.y() * dpr))
+
+
+def test_markers_are_painted_in_their_category_colour_and_hidden_with_their_layer(panel):
+    colour = QtGui.QColor(palettes.category_styles(["GP practice", "Pharmacy"])["Pharmacy"][0])
+    chemist_a = (X0 + 1100, Y0 + 2100)
+
+    def close(c: QtGui.QColor) -> bool:
+        return max(abs(c.red() - colour.red()), abs(c.green() - colour.green()),
+                   abs(c.blue() - colour.blue())) <= 8
+
+    assert close(_pixel_at(panel, *chemist_a))
+    panel.set_layer_visible("Pharmacy", False)
+    assert not close(_pixel_at(panel, *chemist_a))    # the fill shows through again
+    panel.set_layer_visible("Pharmacy", True)
+    assert close(_pixel_at(panel, *chemist_a))
