@@ -156,6 +156,13 @@ class ProjectService:
                     nbh["geometry"].to_numpy(dtype=object))
         return df
 
+    def neighbourhood_borders(self, rings, geoms, groups, tree):
+        """The map's neighbourhood borders (``core.borders.BorderLines``), kept in the project
+        once found (``services.borders``; a worker thread, not the GUI thread)."""
+        from phdesk.services.borders import project_borders
+
+        return project_borders(self.project, rings, geoms, groups, tree)
+
     def assets(self) -> pd.DataFrame:
         """The asset register (eastings/northings in EPSG:27700 metres)."""
         return self._cached("assets", lambda: queries.assets_frame(self.project))

@@ -173,6 +173,20 @@ INSERT INTO deprivation_lean (area_code, edition, domain, score, rank, decile, p
     SELECT area_code, edition, domain, score, rank, decile, provenance_id FROM deprivation;
 DROP TABLE deprivation;
 ALTER TABLE deprivation_lean RENAME TO deprivation;
+""" + """
+-- the map's neighbourhood borders, kept once built (phdesk.core.borders, docs/ARCHITECTURE.md,
+-- map rendering): one row, valid while ``signature`` (a digest of the areas' vertices and each
+-- area's neighbourhood) matches; a different one means built again and replaced. A derived
+-- cache, never user data: dropping the row only costs the next load the build. names, fallback:
+-- JSON lists; offsets int64, x and y float64 (EPSG:27700 metres), code int8: little-endian
+-- arrays (neighbourhood k owns vertices offsets[k]:offsets[k + 1]).
+CREATE TABLE IF NOT EXISTS map_borders (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    signature TEXT NOT NULL,
+    names TEXT NOT NULL, fallback TEXT NOT NULL,
+    offsets BLOB NOT NULL, x BLOB NOT NULL, y BLOB NOT NULL, code BLOB NOT NULL,
+    built_at TEXT NOT NULL                     -- ISO 8601 UTC
+);
 """
 
 SECTIONS = (V2_VINTAGES, V2_PLANNING, V2_OUTPUTS, V2_STORAGE)

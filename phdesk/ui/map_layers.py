@@ -21,8 +21,8 @@ import shapely
 from PySide6 import QtCore, QtGui
 
 from phdesk.core import measures as catalogue
+from phdesk.core.outlines import dissolve
 from phdesk.ui.map_borders import Borders, neighbourhood_borders, neighbourhood_labels
-from phdesk.ui.map_outlines import dissolve
 from phdesk.ui.map_paths import (  # noqa: F401 - part of this module's interface
     RingArrays,
     array_path,
@@ -129,12 +129,16 @@ class BaseLayers:
         return None if self._lod is None else self._lod.result()
 
 
-def build_base_layers(areas: pd.DataFrame, assets: pd.DataFrame) -> BaseLayers:
+def build_base_layers(areas: pd.DataFrame, assets: pd.DataFrame, border_lines=None
+                      ) -> BaseLayers:
     """Flatten area polygons, find neighbourhood borders, index areas for hit-testing.
 
     ``areas`` as ``queries.areas_frame`` (code, name, neighbourhood, geometry shapely EPSG:27700);
-    ``assets`` as ``queries.assets_frame`` (id, name, category, easting, northing). Plain data
-    in, plain data and QPainterPaths out: safe on a worker thread.
+    ``assets`` as ``queries.assets_frame`` (id, name, category, easting, northing);
+    ``border_lines(rings, geoms, groups, tree)`` gives the borders' arrays
+    (``core.borders.BorderLines``; e.g. ``ProjectService.neighbourhood_borders``, which keeps
+    them in the project), by default found now. Plain data in, plain data and QPainterPaths
+    out: safe on a worker thread.
     """
     a = areas.reset_index(drop=True)
     geoms = (a["geometry"].to_numpy(dtype=object) if "geometry" in a
@@ -145,7 +149,10 @@ def build_base_layers(areas: pd.DataFrame, assets: pd.DataFrame) -> BaseLayers:
     # the borders (the first paint's longest job) start as soon as the rings are there; the
     # index they use at their end is built meanwhile on this thread
     tree_made: Future = Future()
-    borders = _POOL.submit(neighbourhood_borders, rings, geoms, nb, tree_made.result)
+    if border_lines is None:
+        borders = _POOL.submit(neighbourhood_borders, rings, geoms, nb, tree_made.result)
+    else:
+        borders = _POOL.submit(lambda: Borders(border_lines(rings, geoms, nb, tree_made.result)))
     try:
         tree = shapely.STRtree(geoms)
     except BaseException as exc:   # (the worker must not wait for ever)

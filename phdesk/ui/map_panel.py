@@ -93,9 +93,10 @@ class MapPanel(MapCombos, MapHits, QtWidgets.QWidget):
                 self._recolour()
 
     # ---- contract -------------------------------------------------------------------------
-    def set_base(self, areas: pd.DataFrame, assets: pd.DataFrame) -> None:
-        """Areas (queries.areas_frame) and assets (queries.assets_frame) to draw."""
-        self.set_base_layers(ml.build_base_layers(areas, assets))
+    def set_base(self, areas: pd.DataFrame, assets: pd.DataFrame, border_lines=None) -> None:
+        """Areas (queries.areas_frame) and assets (queries.assets_frame) to draw
+        (``border_lines``: see ``map_layers.build_base_layers``)."""
+        self.set_base_layers(ml.build_base_layers(areas, assets, border_lines))
 
     def set_base_layers(self, layers: ml.BaseLayers) -> None:
         """Show layers built by ``map_layers.build_base_layers`` (e.g. on a worker thread)."""

@@ -35,8 +35,9 @@ class ProjectData:
 
 
 def load_project_data(service: ProjectService, build_layers=None) -> ProjectData:
-    """Read what the window shows (runs on the DB worker); ``build_layers(areas, assets)``
-    prepares the map's geometry off the GUI thread too."""
+    """Read what the window shows (runs on the DB worker); ``build_layers(areas, assets,
+    border_lines)`` prepares the map's geometry off the GUI thread too, with the
+    neighbourhood borders the service keeps in the project."""
     data = ProjectData(
         counts=service.counts(), areas=service.areas(), assets=service.assets(),
         summary=service.neighbourhood_summary(), area_profile=service.area_profile(),
@@ -45,7 +46,7 @@ def load_project_data(service: ProjectService, build_layers=None) -> ProjectData
         last_run=service.last_run(), provenance=service.provenance(),
         view=service.view_settings())
     if build_layers is not None:
-        data.map_layers = build_layers(data.areas, data.assets)
+        data.map_layers = build_layers(data.areas, data.assets, service.neighbourhood_borders)
     return data
 
 

@@ -61,3 +61,23 @@ def test_upgrading_a_v1_file_keeps_postcode_and_deprivation_rows(tmp_path):
     assert len(backups) == 1                # the upgrade backed the file up first
     with sqlite3.connect(backups[0]) as old:
         assert old.execute("SELECT count(*) FROM postcodes").fetchone() == (3,)
+
+
+def test_the_kept_map_borders_table_is_made_new_and_by_the_v1_upgrade(tmp_path):
+    import numpy as np
+
+    from phdesk.store import border_cache
+
+    copy = tmp_path / "old.phdesk"
+    shutil.copy(V1, copy)
+    for path in (copy, tmp_path / "new.phdesk"):
+        with Project(path, create=not path.exists()) as p:
+            assert p.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'map_borders'") == 1
+            arrays = (np.array([0, 2], dtype=np.int64), np.array([1.5, 2.5]),
+                      np.array([3.0, 4.0]), np.array([3, 0], dtype=np.int8))
+            border_cache.write(p, "sig", ["N"], [], *arrays)
+            got = border_cache.read(p, "sig")
+            assert got["names"] == ["N"] and got["fallback"] == []
+            for key, want in zip(("offsets", "x", "y", "code"), arrays, strict=True):
+                assert np.array_equal(got[key], want) and got[key].dtype == want.dtype
+            assert border_cache.read(p, "other") is None

@@ -87,7 +87,7 @@ def test_borders_of_edge_matched_areas_are_the_dissolved_outlines_without_a_unio
     groups = np.where(cx < 1500, "W", np.where(cy < 1500, "SE", "NE")).astype(object)
     groups[0] = None                                   # one area in no neighbourhood
     b = _borders(cells, groups)
-    assert b.fallback == {}                            # matched edges: no union needed
+    assert not b.fallback                              # matched edges: no union needed
     dis = ml.dissolve(cells, groups).set_index("group")    # (rounded to 1 cm)
     outlines = {g: shapely.boundary(dis.loc[g, "geometry"]) for g in ("W", "SE", "NE")}
     for g, outline in outlines.items():
@@ -124,7 +124,7 @@ def test_a_lone_edge_with_both_sides_covered_sends_its_neighbourhood_to_the_unio
     assert set(slit.fallback) == {"N"}
     assert _length(slit.path_of("N")) == pytest.approx(1000, rel=1e-6)   # 200 x 300 outline
     apart = _borders(parts[:1] + [shapely.box(105, 0, 200, 100)], ["N", "N"])   # a 5 m gap
-    assert apart.fallback == {} and _length(apart.path_of("N")) == pytest.approx(790, rel=1e-9)
+    assert not apart.fallback and _length(apart.path_of("N")) == pytest.approx(790, rel=1e-9)
 
 
 def test_label_points_lie_inside_their_neighbourhood_even_when_it_is_c_shaped():
@@ -209,3 +209,19 @@ def test_borders_that_fail_on_their_worker_leave_the_map_drawn_without_them(qtbo
         p.view.viewport().repaint()
     assert p.view.fill.renders >= 1 and not p.view.fill._paint_failed
     assert "neighbourhood borders failed" in caplog.text
+
+
+def test_a_project_load_draws_the_borders_it_keeps_in_the_project(demo_path):
+    from phdesk.services.project_service import ProjectService
+    from phdesk.ui.project_data import load_project_data
+
+    paths = []
+    for _ in range(2):                          # the first load finds them, the second reads them
+        service = ProjectService.open(demo_path)
+        try:
+            layers = load_project_data(service, ml.build_base_layers).map_layers
+            paths.append(_elements(layers.borders.path))
+            assert service.project.scalar("SELECT count(*) FROM map_borders") == 1
+        finally:
+            service.close()
+    assert len(paths[0]) > 0 and np.array_equal(paths[0], paths[1])

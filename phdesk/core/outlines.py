@@ -1,6 +1,6 @@
 """Neighbourhood outlines: areas dissolved by neighbourhood, fast whether or not neighbouring
 boundaries share exact edges (docs/ARCHITECTURE.md, map rendering). Plain data in and out (shapely
-2, numpy, pandas): safe on a worker thread.
+2, numpy, pandas; no Qt, so the service builds borders with it): safe on a worker thread.
 """
 
 from __future__ import annotations
