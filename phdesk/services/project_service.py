@@ -20,6 +20,7 @@ import pandas as pd
 from phdesk.core import imports
 from phdesk.core.measures import is_core20
 from phdesk.core.progress import CancelFn, ProgressFn
+from phdesk.services.borders import BorderKeeper
 from phdesk.services.placement import assign_points
 from phdesk.services.planning import PlanningService
 from phdesk.store import edits, queries, view_settings
@@ -55,6 +56,7 @@ class ProjectService:
         self._title = self._read_title()   # read here, off the GUI thread (see title())
         self.planning = PlanningService(self)   # scenarios, notes, ideas (services/planning.py)
         self._view: dict[str, str] | None = None   # the window's choices, once set this session
+        self.borders = BorderKeeper(project)   # the map's borders, kept in the project
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
@@ -81,6 +83,7 @@ class ProjectService:
         # projects kept every old project's frames alive)
         self.invalidate()
         self.last_result = None
+        self.borders.wait()   # (a write of the borders under way ends first)
         self.project.close()
 
     def title(self) -> str:
@@ -159,9 +162,7 @@ class ProjectService:
     def neighbourhood_borders(self, rings, geoms, groups, tree):
         """The map's neighbourhood borders (``core.borders.BorderLines``), kept in the project
         once found (``services.borders``; a worker thread, not the GUI thread)."""
-        from phdesk.services.borders import project_borders
-
-        return project_borders(self.project, rings, geoms, groups, tree)
+        return self.borders.get(rings, geoms, groups, tree)
 
     def assets(self) -> pd.DataFrame:
         """The asset register (eastings/northings in EPSG:27700 metres)."""

@@ -25,6 +25,7 @@ def _inputs(service):
 
 
 def _kept_rows(service) -> int:
+    service.borders.wait()                        # (written on a thread of their own)
     return int(service.project.scalar("SELECT count(*) FROM map_borders"))
 
 

@@ -221,6 +221,7 @@ def test_a_project_load_draws_the_borders_it_keeps_in_the_project(demo_path):
         try:
             layers = load_project_data(service, ml.build_base_layers).map_layers
             paths.append(_elements(layers.borders.path))
+            service.borders.wait()              # (written on a thread of their own)
             assert service.project.scalar("SELECT count(*) FROM map_borders") == 1
         finally:
             service.close()
