@@ -274,8 +274,14 @@ class ProjectService:
         if ns.empty:
             return pd.DataFrame(columns=cols)
         cols += [c for c in ("access_ratio", "no_site_pct") if c in ns]
-        top = headline_order(ns).drop_duplicates("neighbourhood")
-        return top[cols].reset_index(drop=True)
+        top = headline_order(ns).drop_duplicates("neighbourhood")[cols].reset_index(drop=True)
+        # the category's site count in the run, so a headline resting on a category with one
+        # site (an odd register label) can say so
+        rules = result.category_rules
+        if rules is not None and "sites" in rules:
+            sites = rules.set_index("category")["sites"]
+            top["sites"] = top["category"].map(sites).astype("Int64")
+        return top
 
     def provenance(self) -> pd.DataFrame:
         return self.project.provenance()

@@ -29,6 +29,10 @@ def _number_item(value: float, text: str) -> QtGui.QStandardItem:
     return item
 
 
+# a headline resting on a category with fewer sites than this says how many (Trafford's one
+# "Clinic|Dentist" site headlined every neighbourhood: "no site within reach")
+FEW_SITES = 3
+
 class NeighbourhoodPanel(QtWidgets.QWidget):
     """A sortable table of neighbourhoods; emits the selected name (None = all)."""
 
@@ -88,8 +92,11 @@ class NeighbourhoodPanel(QtWidgets.QWidget):
         selected = self.selected()
         gap_text = {}
         if gaps is not None and len(gaps):
-            gap_text = {n: f"{c} · {s}" for n, s, c in
-                        zip(gaps["neighbourhood"], gaps["segment"], gaps["category"], strict=True)}
+            sites = gaps["sites"] if "sites" in gaps else pd.Series(pd.NA, index=gaps.index)
+            gap_text = {n: f"{c} · {s}" + (f" ({k} site{'s' if k != 1 else ''})"
+                                            if pd.notna(k) and k < FEW_SITES else "")
+                        for n, s, c, k in zip(gaps["neighbourhood"], gaps["segment"],
+                                              gaps["category"], sites, strict=True)}
         self._blocking = True
         try:
             self.model.setRowCount(0)

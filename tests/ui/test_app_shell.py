@@ -88,9 +88,11 @@ def test_run_mapping_from_dialog_refreshes_panels(make_main_window, qtbot):
     assert results[0].params.radius_m[first] == 1500
     # the list shows each neighbourhood's biggest gap, the status bar the run
     gaps = win.service.biggest_gaps()
+    assert gaps["sites"].notna().all()
     for row in gaps.itertuples():
+        few = f" ({row.sites} site{'s' if row.sites != 1 else ''})" if row.sites < 3 else ""
         assert win.neighbourhood_panel.gap_text(row.neighbourhood) == \
-            f"{row.category} · {row.segment}"
+            f"{row.category} · {row.segment}{few}"
     assert win.run_label.text().startswith("Mapped 20")
     # the map and the charts show the same category and segment
     map_cat, charts_cat = win.map_panel.category_combo, win.charts_panel.category_combo
@@ -781,3 +783,27 @@ def test_the_png_map_is_shaded_by_the_measure_the_map_shows(make_main_window, tm
     what, args = seen[0]
     assert what == "map" and args[3:5] == ("population", "areas")   # measure, level
     assert (tmp_path / "pop.png").exists()
+
+
+def test_a_headline_on_a_category_with_few_sites_says_how_many(qtbot):
+    """Trafford's one "Clinic|Dentist" site headlined every neighbourhood ("no site within
+    reach"): a headline resting on a category with fewer than three sites says its count."""
+    import pandas as pd
+
+    from phdesk.ui.neighbourhood_panel import NeighbourhoodPanel
+
+    panel = NeighbourhoodPanel()
+    qtbot.addWidget(panel)
+    summary = pd.DataFrame({"neighbourhood": ["A", "B", "C"], "areas": [1, 1, 1],
+                            "population": [100.0, 200.0, 300.0],
+                            "core20_pct": [0.0, 50.0, 100.0], "assets": [1, 2, 3]})
+    gaps = pd.DataFrame({"neighbourhood": ["A", "B", "C"], "segment": ["Core20"] * 3,
+                         "category": ["Clinic|Dentist", "Pharmacy", "Gym"],
+                         "gap_score": [40.0, 10.0, 5.0],
+                         "sites": pd.array([1, 57, 2], dtype="Int64")})
+    panel.set_data(summary, gaps)
+    assert panel.gap_text("A") == "Clinic|Dentist · Core20 (1 site)"
+    assert panel.gap_text("B") == "Pharmacy · Core20"
+    assert panel.gap_text("C") == "Gym · Core20 (2 sites)"
+    panel.set_data(summary, gaps.drop(columns="sites"))   # a result without the count
+    assert panel.gap_text("A") == "Clinic|Dentist · Core20"
