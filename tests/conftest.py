@@ -12,6 +12,26 @@ import pytest  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
+def _qt_garbage_on_the_gui_thread():
+    """Once a QApplication exists, cyclic garbage is collected on the GUI thread only
+    (``phdesk.ui.gc_guard``; docs/ARCHITECTURE.md, "Known traps"), and after every test: a
+    collection started by a worker thread freed an earlier test's map panel there and the
+    suite hung (Qt's connection mutex against the GIL)."""
+    yield
+    import sys
+
+    widgets = sys.modules.get("PySide6.QtWidgets")
+    app = widgets.QApplication.instance() if widgets is not None else None
+    if app is not None:
+        import gc
+
+        from phdesk.ui import gc_guard
+
+        gc_guard.install(app)
+        gc.collect()
+
+
+@pytest.fixture(autouse=True)
 def _phdesk_home(tmp_path_factory, monkeypatch):
     """Keep settings, logs and recent files out of the real user folders."""
     home = tmp_path_factory.mktemp("phdesk_home")

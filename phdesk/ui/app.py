@@ -23,6 +23,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from phdesk import __version__, paths
 from phdesk.core.errors import UserError
+from phdesk.ui import gc_guard
 
 log = logging.getLogger(__name__)
 qt_log = logging.getLogger("qt")
@@ -131,6 +132,7 @@ def make_app(argv: list[str] | None = None) -> QtWidgets.QApplication:
         QtGui.QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
             QtCore.Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
         app = QtWidgets.QApplication(argv or ["phdesk"])
+    gc_guard.install(app)   # cyclic garbage (closed widgets) freed on the GUI thread only
     QtCore.qInstallMessageHandler(qt_message_handler)
     sys.excepthook = excepthook
     app.setApplicationName("phdesk")
