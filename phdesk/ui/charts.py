@@ -283,10 +283,13 @@ def _grid(boxes: list[ci.ChartBox]) -> QtWidgets.QWidget:
 def _name_unassigned(profile: pd.DataFrame) -> pd.DataFrame:
     """Areas in no neighbourhood go by the mapping engine's name for them, so a project without
     a neighbourhood lookup still gets its segment mix and deprivation profile (the charts keyed
-    by "(no neighbourhood)" found no areas and said there were no segment populations)."""
+    by "(no neighbourhood)" found no areas and said there were no segment populations). When
+    some areas have a neighbourhood, the others are context (docs/mapping.md, "Study area and
+    edges"): never charted as a neighbourhood, so they keep no name (Lewisham's wards inside all
+    of London's areas had opened the charts on "(no neighbourhood)", 6.9 million people)."""
     nb = profile["neighbourhood"]
     missing = nb.isna() | (nb.astype("string").str.strip() == "")
-    if not missing.any():
+    if not missing.any() or not missing.all():
         return profile
     # imported here: start-up does not load the mapping engine
     from phdesk.core.mapping import NO_NEIGHBOURHOOD
