@@ -19,6 +19,7 @@ from phdesk import __version__
 from phdesk.core.compare import ALL_NEIGHBOURHOODS
 from phdesk.core.disclosure import DisclosureRule, segment_classes
 from phdesk.core.errors import UserError
+from phdesk.core.gap_ranking import biggest_gaps
 from phdesk.core.mapping_stages import NO_NEIGHBOURHOOD
 from phdesk.core.study_area import study_mask
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from phdesk.services.project_service import ProjectService
 
 QUINTILES_TOTAL = "All"
+REPORT_GAPS = 5   # biggest gaps charted on a neighbourhood's page
 
 
 @dataclass
@@ -217,9 +219,8 @@ def key_figures(bundle: ExportBundle, neighbourhood: str) -> dict:
                 else np.nan
         except (TypeError, ValueError):
             core20_pct = "*"
-    gaps = mine[pd.to_numeric(mine["gap_score"], errors="coerce").notna()]
-    gaps = gaps.assign(_g=pd.to_numeric(gaps["gap_score"])).sort_values("_g", ascending=False)
+    gaps = biggest_gaps(mine, REPORT_GAPS)
     return {"population": population, "core20_pct": core20_pct,
-            "gaps": gaps[["segment", "category", "gap_score"]].head(5),
+            "gaps": gaps[["segment", "category", "gap_score"]],
             "access": mine[["segment", "category", "population", "coverage_pct",
                             "access_2sfca"]]}

@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 from PySide6 import QtCore, QtWidgets
 
+from phdesk.core import gap_ranking
 from phdesk.ui import palettes
 from phdesk.ui.ideas_views import ImpactEffortChart
 from phdesk.ui.scenario_compare import (
@@ -146,17 +147,9 @@ def gap_text(gap, where: bool) -> str:
 
 
 def biggest_gaps(shown: pd.DataFrame, n: int = GAPS_SHOWN) -> pd.DataFrame:
-    """The ``n`` highest gap scores of ``shown`` (``gap_candidates`` as the disclosure rule
-    lets them be shown), ranked by the shown value: ranking by the exact scores would let the
-    order hint at a protected one; a suppressed score is not ranked. A category appears once
-    per neighbourhood, with its biggest gap."""
-    score = pd.to_numeric(shown["gap_score"], errors="coerce")
-    ranked = shown.assign(_rank=score).dropna(subset=["_rank"]).sort_values(
-        "_rank", ascending=False, kind="stable")
-    # one line per category (and neighbourhood): Core20 and IMD Q1 are the same residents, so
-    # a category's gap came twice and pushed a third one off the list
-    place = [c for c in ("neighbourhood", "category") if c in ranked]
-    return ranked.drop_duplicates(place).head(n).drop(columns="_rank")
+    """The ``n`` biggest gaps of ``shown`` (``gap_candidates`` as the disclosure rule lets them
+    be shown): ``phdesk.core.gap_ranking.biggest_gaps``."""
+    return gap_ranking.biggest_gaps(shown, n)
 
 
 class OverviewPage(QtWidgets.QTextBrowser):
