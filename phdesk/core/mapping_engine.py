@@ -217,12 +217,13 @@ class MappingEngine:
         sigs = list(used)
 
         def inequality() -> list[dict]:
-            rows = []
-            for sig, k in zip(sigs, kernels, strict=True):
-                if sig not in self._ineq:
-                    self._ineq[sig] = inequality_rows(area, k, params.sii_repetitions, SII_SEED)
-                rows += self._ineq[sig]
-            return rows
+            todo = {sig: k for sig, k in zip(sigs, kernels, strict=True)
+                    if sig not in self._ineq}
+            if todo:   # the categories not yet simulated, set up and simulated together
+                found = inequality_rows(area, list(todo.values()), params.sii_repetitions,
+                                        SII_SEED)
+                self._ineq.update(zip(todo, found, strict=True))
+            return [row for sig in sigs for row in self._ineq[sig]]
 
         prog(0.95, "Assembling")
         arrays = ResultArrays(area, aw, rules, kernels, nbs, core20_share(area), inequality,

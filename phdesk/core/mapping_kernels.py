@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 import shapely
 
 from phdesk.core.mapping_access import fca, nearest_distance, step_weights
@@ -143,9 +144,12 @@ def edge_flags(area: AreaWork, x: np.ndarray, y: np.ndarray, radius: float,
 
 def _site_neighbourhood(area: AreaWork, assets: AssetWork, sites: np.ndarray) -> np.ndarray:
     """Index into ``area.nb_list`` of the neighbourhood each site is located in (-1: none)."""
-    pos = {name: k for k, name in enumerate(area.nb_list)}
-    return np.array([pos.get(x, -1) if x is not None else -1 for x in assets.nb_name[sites]],
-                    dtype=np.int64)
+    memo = assets.__dict__.setdefault("_nb_index", {})
+    if id(area) not in memo:   # every site at once, once per run (not a lookup per site)
+        memo.clear()
+        memo[id(area)] = pd.Index(area.nb_list, dtype=object).get_indexer(
+            assets.nb_name.astype(object)).astype(np.int64)
+    return memo[id(area)][sites]
 
 
 def _leaves_populated_areas(area: AreaWork, x: np.ndarray, y: np.ndarray, radius: float
