@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from phdesk.core.mapping_points import SortedKeys, box_candidates
+from phdesk.core.mapping_points import SortedKeys, box_candidates, stable_argsort
 
 # pad the spatial query so that points exactly on the radius are not lost to rounding inside GEOS;
 # the exact, inclusive test (d <= r) is done afterwards in numpy
@@ -291,7 +291,7 @@ class PointGrid:
         gx, gy = self._cells(ax[ok], ay[ok])
         self.rows = int(gy.max()) + 3 if len(ok) else 3   # rows 0, 1 and the last two empty
         key = gx * self.rows + gy
-        order = np.argsort(key, kind="stable")
+        order = stable_argsort(key)
         self.idx, self.keys = ok[order], SortedKeys(key[order])
 
     def _cells(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -45,3 +45,13 @@ def test_decile_sums_by_sorted_blocks_equal_a_bincount_in_area_order():
                                   _decile_sums(key, pop * values[:, None]))
     np.testing.assert_array_equal(base.sums(values2[order]), _decile_sums(key, pop * values2))
     assert (base.sums(values[order])[3] == 0).all()
+
+
+def test_stable_argsort_by_16_bit_digits_is_numpys_stable_argsort():
+    from phdesk.core.mapping_points import stable_argsort
+
+    rng = np.random.default_rng(6)
+    for high in (50, 2**16, 300_000, 2**32 - 1, 2**40):
+        key = rng.integers(0, high, 20_000)                 # many equal keys
+        np.testing.assert_array_equal(stable_argsort(key), np.argsort(key, kind="stable"))
+    assert len(stable_argsort(np.zeros(0, np.int64))) == 0
