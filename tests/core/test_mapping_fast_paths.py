@@ -3,6 +3,7 @@ of a run are compared with the previous engine's bit for bit in bench/README.md;
 pieces on their own, with ties, NaNs and empty groups)."""
 
 import numpy as np
+import pandas as pd
 
 from phdesk.core.mapping_inequality import _Base, _decile_sums
 from phdesk.core.mapping_measures import rank_descending
@@ -55,3 +56,42 @@ def test_stable_argsort_by_16_bit_digits_is_numpys_stable_argsort():
         key = rng.integers(0, high, 20_000)                 # many equal keys
         np.testing.assert_array_equal(stable_argsort(key), np.argsort(key, kind="stable"))
     assert len(stable_argsort(np.zeros(0, np.int64))) == 0
+
+
+def _long_table(seg_dtype=object) -> pd.DataFrame:
+    codes = [f"E0100{i:04d}" for i in range(50)]
+    names = ["All", "Core20", "Age 0-15", "Age 65+"]
+    return pd.DataFrame({"area_code": pd.array(codes * len(names), dtype=seg_dtype),
+                         "segment": pd.array(np.repeat(names, len(codes)).tolist(),
+                                             dtype=seg_dtype),
+                         "population": np.arange(200.0)})
+
+
+def test_a_long_table_in_blocks_factorises_as_each_column_whole():
+    from phdesk.core.mapping_population import _blocks, factorize_long
+
+    def same(seg):
+        got = factorize_long(seg)
+        want = (*pd.factorize(seg["segment"]), *pd.factorize(seg["area_code"]))
+        for g, w in zip(got, want, strict=True):
+            assert type(g) is type(w)
+            np.testing.assert_array_equal(np.asarray(g, dtype=object),
+                                          np.asarray(w, dtype=object))
+
+    blocky = _long_table()
+    assert _blocks(blocky["segment"].to_numpy(object),
+                   blocky["area_code"].to_numpy(object)) is not None
+    same(blocky)
+    same(_long_table("str"))
+    same(_long_table("string"))                              # pd.NA strings
+    same(blocky.sample(frac=1.0, random_state=1))            # no blocks: whole
+    odd = blocky.copy()
+    odd.loc[60, "area_code"] = "E01009999"                   # a block with other areas
+    same(odd)
+    missing = blocky.astype({"area_code": object})
+    missing.loc[[3, 53, 103, 153], "area_code"] = None       # a missing code in every block
+    same(missing)
+    again = pd.concat([blocky.iloc[:50], blocky.iloc[100:150], blocky.iloc[:50]])
+    same(again)                                              # a segment in two runs
+    same(blocky.astype({"segment": "category", "area_code": "category"}))
+    same(blocky.iloc[:50])                                   # one segment
