@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from phdesk.core.edge_gaps import in_gap
 from phdesk.core.mapping_access import fca, nearest_distance, step_weights
 from phdesk.core.mapping_points import points_in_any
 from phdesk.core.mapping_stages import AreaWork, AssetWork
@@ -155,8 +156,9 @@ def _site_neighbourhood(area: AreaWork, assets: AssetWork, sites: np.ndarray) ->
 def _leaves_populated_areas(area: AreaWork, x: np.ndarray, y: np.ndarray, radius: float
                             ) -> np.ndarray:
     """True for each site whose catchment circle runs beyond the areas with residents: one of
-    ``EDGE_SAMPLES`` points on the circle lies in no populated area polygon. False for all when
-    the areas have no polygons (nothing to test against)."""
+    ``EDGE_SAMPLES`` points on the circle lies in no populated area polygon and not in a gap
+    between them (:func:`phdesk.core.edge_gaps.in_gap`: a river, not the project's edge). False
+    for all when the areas have no polygons (nothing to test against)."""
     found = area.populated_polygons()
     if found is None or not len(x):
         return np.zeros(len(x), dtype=bool)
@@ -172,6 +174,9 @@ def _leaves_populated_areas(area: AreaWork, x: np.ndarray, y: np.ndarray, radius
         px = (cx[:, None] + radius * np.cos(t)[None, :]).ravel()
         py = (cy[:, None] + radius * np.sin(t)[None, :]).ravel()
         inside = points_in_any(px, py, found, bounds)
+        # a point in no area may lie on a river between areas: not beyond the project's edge
+        outside = np.flatnonzero(~inside)
+        inside[outside] = in_gap(px[outside], py[outside], found, bounds)
         out[k:k + len(cx)] = ~inside.reshape(len(cx), EDGE_SAMPLES).all(axis=1)
     return out
 

@@ -19,7 +19,6 @@ import contextlib
 import datetime as _dt
 import json
 import logging
-import os
 import sqlite3
 import threading
 import time
@@ -35,8 +34,8 @@ from phdesk import __version__
 from phdesk.core.atomic import disk_full, is_disk_full, sqlite_uri
 from phdesk.core.errors import UserError
 from phdesk.store import schema
+from phdesk.store.project_files import SUFFIX, backups_of, restore_hint, why_read_only
 
-SUFFIX = ".phdesk"
 LOCK_WAIT_S = 10.0     # how long a writer waits for another phdesk's lock before refusing
 LOCK_NOTICE_S = 1.0    # after this, say that it is waiting
 log = logging.getLogger(__name__)
@@ -107,7 +106,7 @@ class Project:
         else:
             self._check_file()
             if self.read_only_reason is None:
-                self.read_only_reason = _why_read_only(self.path)
+                self.read_only_reason = why_read_only(self.path)
         try:
             self._connect(create)
         except sqlite3.DatabaseError as exc:
@@ -142,11 +141,11 @@ class Project:
         if not head.startswith(b"SQLite format 3\x00"):
             if len(head) == 0 or not head.strip(b"\x00"):
                 raise ProjectError(f"{p}: damaged (the file is empty or blank); "
-                                   f"{_restore_hint(p)}")
+                                   f"{restore_hint(p)}")
             raise ProjectError(f"{p}: not a phdesk project (not an SQLite database)")
         if len(head) < 100:
             raise ProjectError(f"{p}: damaged (truncated to {len(head)} bytes); "
-                               f"{_restore_hint(p)}")
+                               f"{restore_hint(p)}")
         self._wal = head[18] == 2 or head[19] == 2
 
     def _connect(self, create: bool) -> None:
@@ -182,7 +181,7 @@ class Project:
                                  f"try again when it has finished")
         if "unable to open" in text or "readonly" in text:
             return ProjectError(f"{self.path}: cannot be opened ({text})")
-        return ProjectError(f"{self.path}: damaged ({text}); {_restore_hint(self.path)}")
+        return ProjectError(f"{self.path}: damaged ({text}); {restore_hint(self.path)}")
 
     @property
     def read_only(self) -> bool:
@@ -230,7 +229,7 @@ class Project:
                     raise disk_full(self.path, exc) from exc
                 if isinstance(exc, sqlite3.DatabaseError) and "malformed" in str(exc):
                     raise ProjectError(f"{self.path}: damaged ({exc}); nothing was changed; "
-                                       f"{_restore_hint(self.path)}") from exc
+                                       f"{restore_hint(self.path)}") from exc
                 raise
 
     def _begin(self) -> None:
@@ -279,7 +278,7 @@ class Project:
             if [r[0] for r in rows] != ["ok"]:
                 first = " ".join(str(rows[0][0]).split())[:160] if rows else "unknown"
                 raise ProjectError(f"{self.path}: damaged ({first}); nothing was changed; "
-                                   f"{_restore_hint(self.path)}")
+                                   f"{restore_hint(self.path)}")
             self._checked = True
 
     # -- reads -------------------------------------------------------------------------------
@@ -391,34 +390,6 @@ class Project:
             finally:
                 target.close()
         return dest
-
-
-def _why_read_only(path: Path) -> str | None:
-    """Why a project cannot be written (the file, its folder — SQLite writes its journal beside
-    it — or the drive), or None."""
-    if not os.access(path, os.W_OK):
-        return "the file is read-only"
-    if not os.access(path.parent, os.W_OK):
-        return "its folder is read-only"
-    return None
-
-
-def backups_of(path: Path) -> list[Path]:
-    """Backups phdesk made of ``path`` (upgrade and WAL backups), newest first."""
-    found = [p for p in path.parent.glob(f"{path.stem}.*backup*{SUFFIX}") if p != path]
-    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
-
-
-def _restore_hint(path: Path) -> str:
-    try:
-        found = backups_of(path)
-    except OSError:
-        found = []
-    if found:
-        return f"restore the backup {found[0].name} (beside it) or another copy"
-    return "restore the backup (a copy of the file) if you have one"
-
-
 
 
 def dumps(value: Any) -> str:

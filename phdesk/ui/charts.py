@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from PySide6 import QtCore, QtWidgets
 
+from phdesk.core.study_area import study_mask
 from phdesk.ui import chart_items as ci
 from phdesk.ui import palettes
 from phdesk.ui.chart_window import open_large, swap_and_draw
@@ -283,14 +284,18 @@ def _grid(boxes: list[ci.ChartBox]) -> QtWidgets.QWidget:
 def _name_unassigned(profile: pd.DataFrame) -> pd.DataFrame:
     """Areas in no neighbourhood go by the mapping engine's name for them, so a project without
     a neighbourhood lookup still gets its segment mix and deprivation profile (the charts keyed
-    by "(no neighbourhood)" found no areas and said there were no segment populations)."""
+    by "(no neighbourhood)" found no areas and said there were no segment populations). When
+    some areas have a neighbourhood, the others are context (docs/mapping.md, "Study area and
+    edges"): never charted as a neighbourhood, so they keep no name (Lewisham's wards inside all
+    of London's areas had opened the charts on "(no neighbourhood)", 6.9 million people)."""
     nb = profile["neighbourhood"]
-    missing = nb.isna() | (nb.astype("string").str.strip() == "")
-    if not missing.any():
+    # unnamed yet in the study area: only when no area has a neighbourhood
+    whole = (nb.isna() | (nb.astype("string").str.strip() == "")).to_numpy(bool) & study_mask(nb)
+    if not whole.any():
         return profile
     # imported here: start-up does not load the mapping engine
     from phdesk.core.mapping import NO_NEIGHBOURHOOD
-    return profile.assign(neighbourhood=nb.astype(object).where(~missing, NO_NEIGHBOURHOOD))
+    return profile.assign(neighbourhood=nb.astype(object).where(~whole, NO_NEIGHBOURHOOD))
 
 
 def _nb_population(profile: pd.DataFrame, nb: str | None) -> float:

@@ -22,6 +22,7 @@ from PySide6 import QtCore, QtGui
 
 from phdesk.core import measures as catalogue
 from phdesk.core.outlines import dissolve
+from phdesk.core.study_area import study_mask
 from phdesk.ui.map_borders import Borders, neighbourhood_borders, neighbourhood_labels
 from phdesk.ui.map_paths import (  # noqa: F401 - part of this module's interface
     RingArrays,
@@ -83,6 +84,19 @@ class BaseLayers:
             return QtCore.QRectF()
         x, y = self.rings.x, self.rings.y
         return QtCore.QRectF(x.min(), y.min(), np.ptp(x), np.ptp(y))
+
+    @property
+    def home(self) -> QtCore.QRectF:
+        """The rectangle the map opens on (metres): the study area when the project holds
+        context areas around it (areas in no neighbourhood beside areas in one: Lewisham's wards
+        inside all of London's LSOAs), else everything (``extent``: areas and assets)."""
+        study = study_mask(self.areas["neighbourhood"])
+        if not study.all():
+            x0, y0, x1, y1 = shapely.total_bounds(self.geoms[study])
+            if np.isfinite([x0, y0, x1, y1]).all():
+                return QtCore.QRectF(x0, y0, x1 - x0, y1 - y0)
+        x0, y0, x1, y1 = self.extent
+        return QtCore.QRectF(x0, y0, x1 - x0, y1 - y0)
 
     @property
     def borders(self) -> Borders:

@@ -111,8 +111,7 @@ class MapPanel(MapCombos, MapHits, QtWidgets.QWidget):
         QtCore.QTimer.singleShot(0, self, self.view.declutter_labels)
         self._build_asset_layers()
         self._refill_combos()
-        x0, y0, x1, y1 = layers.extent
-        self.view.set_home(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
+        self.view.set_home(layers.home)
 
     def set_profile(self, profile: pd.DataFrame | None) -> None:
         """area_code, neighbourhood, imd_decile, population (service.area_profile())."""

@@ -180,8 +180,7 @@ if __name__ == "__main__":
                                                            strict=True)], layers.outline)
     view.fill.set_borders(layers.nbhd_outline)
     view.set_labels(layers.labels["group"], layers.labels["label_x"], layers.labels["label_y"])
-    x0, y0, x1, y1 = layers.extent
-    view.set_home(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
+    view.set_home(layers.home)
     view.resize(900, 700)
     view.show()
     sys.exit(app.exec())

@@ -13,6 +13,7 @@ import shapely
 from PySide6 import QtCore, QtGui
 
 from phdesk.core.disclosure import SUPPRESSED
+from phdesk.core.study_area import study_mask
 from phdesk.ui import palettes
 
 INK = QtGui.QColor(palettes.TEXT)
@@ -62,7 +63,9 @@ def draw_map(p: QtGui.QPainter, rect: QtCore.QRectF, areas: pd.DataFrame,
     ``report_shading.Shading``), the focus neighbourhood outlined, assets as dots coloured by
     category, a legend below the map."""
     geoms = areas["geometry"].to_numpy(dtype=object)
-    shown = areas if focus is None else areas[areas["neighbourhood"] == focus]
+    # the whole map shows the study area (context areas around it are drawn where they fall)
+    shown = (areas[study_mask(areas["neighbourhood"])] if focus is None
+             else areas[areas["neighbourhood"] == focus])
     box = shapely.total_bounds([g for g in shown["geometry"] if g is not None])
     if not np.all(np.isfinite(box)):
         return

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtWidgets
 
 from phdesk.ui import palettes
 from phdesk.ui.map_legend import Legend
@@ -125,8 +125,7 @@ class DifferenceMap(QtWidgets.QWidget):
         if (classes < 0).any():
             entries.append((palettes.NO_DATA, "No data"))
         self.legend.set_entries(title, entries)
-        x0, y0, x1, y1 = layers.extent
-        self.view.set_home(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
+        self.view.set_home(layers.home)
 
 
 class CompareView(QtWidgets.QTabWidget):

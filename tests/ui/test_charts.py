@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyqtgraph as pg
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -198,6 +199,22 @@ def test_areas_in_no_neighbourhood_get_their_charts(panel):
     assert sorted(bars.opts["width"]) == pytest.approx([0.2 * total, 0.5 * total])
     (deciles,) = _items(panel.decile_chart, pg.BarGraphItem)
     assert float(np.sum(deciles.opts["height"])) == pytest.approx(total)
+
+
+def test_context_areas_are_not_charted_as_a_neighbourhood(panel):
+    """A study area inside a wider project (a borough's wards inside all of London's areas):
+    the areas with no neighbourhood are context, so the neighbourhood list leaves them out and
+    the charts open on a study-area neighbourhood."""
+    from phdesk.core.mapping import NO_NEIGHBOURHOOD
+    profile = grid_profile()
+    context = profile.assign(neighbourhood=None, area_code=profile["area_code"] + "X")
+    panel.set_data(grid_result(), pd.concat([profile, context], ignore_index=True),
+                   grid_segment_population())
+    names = [panel.neighbourhood_combo.itemText(i)
+             for i in range(panel.neighbourhood_combo.count())]
+    assert NO_NEIGHBOURHOOD not in names
+    assert names == sorted(set(profile["neighbourhood"].dropna()))
+    assert not panel.composition_chart.showing_message()
 
 
 def test_long_title_does_not_push_the_chart_off_its_box(qtbot):

@@ -226,3 +226,16 @@ def test_a_project_load_draws_the_borders_it_keeps_in_the_project(demo_path):
         finally:
             service.close()
     assert len(paths[0]) > 0 and np.array_equal(paths[0], paths[1])
+
+
+def test_the_map_opens_on_the_study_area_not_its_context():
+    """A study area inside a wider project (a borough's wards inside all of London's areas): the
+    map's opening view is the study area's extent; with no context, everything."""
+    from tests.ui.map_fixtures import X0, Y0, grid_areas
+    areas = grid_areas()
+    assets = areas.iloc[:0].assign(id=[], category=[], easting=[], northing=[])
+    whole = ml.build_base_layers(areas, assets).home
+    assert (whole.left(), whole.top(), whole.width(), whole.height()) == (X0, Y0, 4000, 3000)
+    areas.loc[areas["neighbourhood"] == "North", "neighbourhood"] = None    # rows 1-2: context
+    home = ml.build_base_layers(areas, assets).home
+    assert (home.left(), home.top(), home.width(), home.height()) == (X0, Y0, 4000, 1000)

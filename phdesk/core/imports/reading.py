@@ -26,9 +26,17 @@ import pandas as pd
 
 from phdesk.core.errors import UserError
 from phdesk.core.imports import file_once
+from phdesk.core.imports.sniffing import (
+    choose_delimiter,
+    clean_columns,
+    detect_encoding,
+    first_records,
+    header_index,
+    looks_like_header,
+    utf16_encoding,
+)
 from phdesk.core.imports.workbook import note_placeholders, placeholders_to_missing, read_sheets
 
-DELIMITERS = [",", ";", "\t", "|"]
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 SNIFF_BYTES = 256 * 1024
 # read as missing by the chunked readers: empty cells and Excel's error values
@@ -64,135 +72,6 @@ class Table:
         return idx + self.fmt.first_data_row
 
 
-def detect_encoding(raw: bytes) -> str:
-    """``utf-8-sig`` if the bytes decode as UTF-8 (BOM or not), else ``cp1252``."""
-    try:
-        raw.decode("utf-8")
-        return "utf-8-sig"
-    except UnicodeDecodeError as exc:
-        # the sample may end inside a multi-byte character
-        if exc.start >= len(raw) - 3:
-            return "utf-8-sig"
-        return "cp1252"
-
-
-def _utf16(head: bytes) -> str | None:
-    """``utf-16`` for a UTF-16 file (with a BOM, or text whose every other byte is zero)."""
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    pairs = len(head) // 2
-    if pairs < 2:
-        return None
-    odd_zero = head[1:2 * pairs:2].count(0) / pairs
-    even_zero = head[0:2 * pairs:2].count(0) / pairs
-    if odd_zero > 0.9 and even_zero < 0.1:
-        return "utf-16-le"
-    if even_zero > 0.9 and odd_zero < 0.1:
-        return "utf-16-be"
-    return None
-
-
-def _records(text: str, delimiter: str, limit: int = 60) -> list[list[str]]:
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    out = []
-    try:
-        for rec in reader:
-            out.append(rec)
-            if len(out) >= limit:
-                break
-    except csv.Error:
-        pass
-    return out
-
-
-def _choose_delimiter(text: str) -> str:
-    best, best_score = ",", -1.0
-    for d in DELIMITERS:
-        recs = [r for r in _records(text, d, 40) if any(c.strip() for c in r)]
-        if len(recs) > 1:
-            recs = recs[:-1]  # the last sampled record may be cut short
-        if not recs:
-            continue
-        widths = [len(r) for r in recs]
-        common = max(set(widths), key=widths.count)
-        if common < 2:
-            continue
-        score = common * widths.count(common) / len(widths)
-        if score > best_score:
-            best, best_score = d, score
-    return best
-
-
-def _header_index(rows: list[list[str]]) -> int:
-    """Index of the header among the first rows: the first row as wide as the table's body.
-
-    A title row ("Table 1: ...") above the header has one or two filled cells; the header has as
-    many filled cells as the data rows below it.
-    """
-    filled = [sum(1 for c in r if str(c).strip()) for r in rows]
-    if not filled:
-        return 0
-    body = sorted(filled[-min(len(filled), 20):])
-    width = body[len(body) // 2]
-    for i, f in enumerate(filled[:15]):
-        if f >= max(2, int(width * 0.8)):
-            return i
-    return 0
-
-
-# cells that only ever appear in data rows: a postcode, a GSS code, a yyyymmdd date
-_DATA_CELL = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]? *[0-9][A-Z]{2}|[EWSN][0-9]{8}|(19|20)[0-9]{6}")
-
-
-def _is_number(cell: str) -> bool:
-    return cell.replace(",", "").replace(".", "", 1).replace("-", "", 1).isdigit()
-
-
-def _looks_like_header(row: list[str], below: list[list[str]] | None = None) -> bool:
-    """False when a first row is data (headerless ODS / Code-Point files): codes, numbers, dates.
-
-    A row is a header when some column has text in it above numbers in every row below (the
-    Trafford population header names columns "0" … "89", and ONS lookups have "WD19CD", which is
-    shaped like a postcode, above numbers in "FID").
-    """
-    cells = [c.strip() for c in row if c.strip()]
-    if not cells:
-        return False
-    below = [r for r in (below or []) if any(c.strip() for c in r)][:20]
-    if below:
-        for j, cell in enumerate(row):
-            cell = cell.strip()
-            if not cell or _is_number(cell) or _DATA_CELL.fullmatch(cell.upper()):
-                continue
-            col = [r[j].strip() for r in below if j < len(r) and r[j].strip()]
-            if len(col) >= min(3, len(below)) and all(_is_number(c) for c in col):
-                return True
-    # one postcode-shaped name among many (ONS's "OA11CD") is still a header; data rows of
-    # headerless files have several such cells (postcode + dates or GSS codes) or few cells
-    data_cells = sum(1 for c in cells if _DATA_CELL.fullmatch(c.upper()))
-    if data_cells >= 2 or (data_cells and len(cells) <= 3):
-        return False
-    numeric = sum(1 for c in cells if _is_number(c))
-    return numeric / len(cells) < 0.25
-
-
-def clean_columns(cols: list[str]) -> list[str]:
-    """Strip whitespace/BOM, name blanks ``column_N``, make duplicates unique (``name_2``)."""
-    out: list[str] = []
-    seen: dict[str, int] = {}
-    for i, c in enumerate(cols):
-        name = str(c).replace("\ufeff", "").strip() if c is not None else ""
-        if not name or name.lower().startswith("unnamed:") or name.lower() == "nan":
-            name = f"column_{i + 1}"
-        if name in seen:
-            seen[name] += 1
-            name = f"{name}_{seen[name]}"
-        else:
-            seen[name] = 1
-        out.append(name)
-    return out
-
-
 def sniff(path: str | Path, headerless: bool | None = None) -> TableFormat:
     """Find encoding, delimiter and header row of a text table (or the sheet of a workbook)."""
     path = Path(path)
@@ -204,22 +83,22 @@ def sniff(path: str | Path, headerless: bool | None = None) -> TableFormat:
         raise UserError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if not raw.strip():
         raise UserError(f"{path}: the file is empty")
-    enc = _utf16(raw[:4096])  # Excel's "Unicode text" export
+    enc = utf16_encoding(raw[:4096])  # Excel's "Unicode text" export
     if enc is None and b"\x00" in raw[:4096]:
         raise UserError(f"{path}: not a text table (binary content); expected CSV or XLSX")
     enc = enc or detect_encoding(raw)
     if enc == "cp1252" and raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8):]  # a UTF-8 BOM on a Windows-1252 file: not part of a name
     text = raw.decode(enc, errors="replace")
-    delim = _choose_delimiter(text)
-    rows = _records(text, delim, 40)
+    delim = choose_delimiter(text)
+    rows = first_records(text, delim, 40)
     if len(raw) == SNIFF_BYTES and len(rows) > 1:
         rows = rows[:-1]
     if not rows:  # a lone BOM, or an unreadable first record
         raise UserError(f"{path}: no rows could be read (empty, or not a text table)")
-    hi = _header_index(rows)
+    hi = header_index(rows)
     if headerless is None:
-        headerless = not _looks_like_header(rows[hi], rows[hi + 1:]) if rows else False
+        headerless = not looks_like_header(rows[hi], rows[hi + 1:]) if rows else False
     if headerless:
         width = max((len(r) for r in rows), default=0)
         return TableFormat(enc, delim, 0, [f"column_{i + 1}" for i in range(width)])
@@ -385,9 +264,9 @@ def _read_excel(path: Path, headerless: bool | None, nrows: int | None,
         raise UserError(f"{path}: the workbook has no data (sheet '{name}' is empty)")
     raw = raw.map(lambda v: v.strip() if isinstance(v, str) else v)
     rows = raw.head(40).fillna("").astype(str).values.tolist()
-    hi = _header_index(rows)
+    hi = header_index(rows)
     if headerless is None:
-        headerless = not _looks_like_header(rows[hi], rows[hi + 1:]) if rows else False
+        headerless = not looks_like_header(rows[hi], rows[hi + 1:]) if rows else False
     if headerless:
         cols = [f"column_{i + 1}" for i in range(raw.shape[1])]
         df, header_row = raw.copy(), 0
