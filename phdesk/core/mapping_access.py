@@ -179,8 +179,8 @@ def step_weights(d: np.ndarray, radius: np.ndarray | float,
     return np.select([d <= r / 3, d <= 2 * r / 3, d <= r], [w1, w2, w3], 0.0)
 
 
-def fca(pop: np.ndarray, capacity: np.ndarray, i: np.ndarray, j: np.ndarray, w: np.ndarray
-        ) -> np.ndarray:
+def fca(pop: np.ndarray, capacity: np.ndarray, i: np.ndarray, j: np.ndarray,
+        w: np.ndarray | None) -> np.ndarray:
     """Two-step floating catchment accessibility, per 1,000 residents.
 
     Parameters
@@ -191,7 +191,7 @@ def fca(pop: np.ndarray, capacity: np.ndarray, i: np.ndarray, j: np.ndarray, w: 
         (n_assets,) supply S_j of each asset.
     i, j, w
         area index, asset index and weight of each pair within the catchment (w = 1 for 2SFCA,
-        step weights for E2SFCA).
+        step weights for E2SFCA; None: 1 for every pair, without multiplying by it).
 
     Returns
     -------
@@ -200,10 +200,13 @@ def fca(pop: np.ndarray, capacity: np.ndarray, i: np.ndarray, j: np.ndarray, w: 
     n, k = pop.shape
     m = len(capacity)
     out = np.zeros((n, k))
+    columns = np.ascontiguousarray(pop.T)   # each segment's residents read from one row
     for s in range(k):
-        demand = np.bincount(j, weights=pop[i, s] * w, minlength=m)
+        demand = np.bincount(j, weights=columns[s][i] if w is None else columns[s][i] * w,
+                             minlength=m)
         ratio = np.divide(capacity, demand, out=np.zeros(m), where=demand > 0)
-        out[:, s] = np.bincount(i, weights=ratio[j] * w, minlength=n)
+        out[:, s] = np.bincount(i, weights=ratio[j] if w is None else ratio[j] * w,
+                                minlength=n)
     return out * 1000.0
 
 

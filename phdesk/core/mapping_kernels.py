@@ -92,12 +92,13 @@ def kernel_from_pairs(area: AreaWork, assets: AssetWork, c: int, radius: float,
     cols = [area.segments.index(s) for s in demand]
     pop = area.pop[:, cols]
     im, jm, dm = i[m], j[m], d[m]
-    a2 = fca(pop, cap, im, jm, np.ones(len(dm)))
+    a2 = fca(pop, cap, im, jm, None)   # every pair weighs 1
     a3 = fca(pop, cap, im, jm, step_weights(dm, radius, weights))
     near = nearest_distance(area.ax, area.ay, bx, by, i, d, hi)
     nb_of_site = _site_neighbourhood(area, assets, sites)
     inside = np.bincount(nb_of_site[nb_of_site >= 0], minlength=len(area.nb_list)).astype(float)
-    reaching = np.unique(jm[area.study[im]])
+    # sites with a pair in the study area, in index order (as np.unique gives them)
+    reaching = np.flatnonzero(np.bincount(jm[area.study[im]], minlength=len(sites)))
     kernel = CategoryKernel(assets.categories[c], float(radius), list(demand), sites, within,
                             within_half, within_wide, near, a2, a3, inside, 0, 0.0,
                             len(reaching), pairs if keep_pairs else None, reaching)

@@ -150,12 +150,17 @@ def study_rates(area: AreaWork, kernel: CategoryKernel) -> np.ndarray:
     """The study area's rate R per segment column (per 1,000): the mean over the study area's
     residents of the demand the column's access comes from (everyone, or the target group)."""
     if "study_pop" not in area._cache:
-        area._cache["study_pop"] = area.pop[area.study]
-    pop, a2 = area._cache["study_pop"], kernel.a2[area.study]
+        pop = area.pop[area.study]
+        # each segment's residents as a row, and their sum as it was always taken (down the
+        # column: a sum of a strided column may round differently from one of a row)
+        area._cache["study_pop"] = (np.flatnonzero(area.study), np.ascontiguousarray(pop.T),
+                                    [pop[:, c].sum() for c in range(pop.shape[1])])
+    study, pop_t, total = area._cache["study_pop"]
     by_demand = []   # one rate per demand group; a segment's column takes its group's
     for k, d in enumerate(kernel.demand):
-        w = pop[:, area.segments.index(d)]
-        by_demand.append((w * a2[:, k]).sum() / w.sum() if w.sum() > 0 else np.nan)
+        c = area.segments.index(d)
+        by_demand.append((pop_t[c] * kernel.a2[study, k]).sum() / total[c] if total[c] > 0
+                         else np.nan)
     return np.array([by_demand[kernel.demand.index(s) if s in kernel.demand else 0]
                      for s in area.segments], dtype=float)
 
