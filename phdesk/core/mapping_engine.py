@@ -199,9 +199,10 @@ class MappingEngine:
                           base=self._base[0] if self._base else None)
         rules, rule_notes = category_rules(aw, area, settings, params)
         kernels, nbs, used, new = [], [], {}, []
+        radii, demands = rules["radius_m"].tolist(), rules["demand"].tolist()
         for c, cat in enumerate(aw.categories):
             prog(0.1 + 0.8 * c / len(aw.categories), f"Mapping {cat}")
-            radius, demand = float(rules["radius_m"].iloc[c]), list(rules["demand"].iloc[c])
+            radius, demand = float(radii[c]), list(demands[c])
             sig = signature(aw, c, radius, demand)
             hit = self._kept.get(sig) or self._recent.get(sig)
             if hit is None:

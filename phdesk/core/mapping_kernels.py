@@ -146,12 +146,10 @@ def edge_flags(area: AreaWork, x: np.ndarray, y: np.ndarray, radius: float,
 
 def _site_neighbourhood(area: AreaWork, assets: AssetWork, sites: np.ndarray) -> np.ndarray:
     """Index into ``area.nb_list`` of the neighbourhood each site is located in (-1: none)."""
-    memo = assets.__dict__.setdefault("_nb_index", {})
-    if id(area) not in memo:   # every site at once, once per run (not a lookup per site)
-        memo.clear()
-        memo[id(area)] = pd.Index(area.nb_list, dtype=object).get_indexer(
-            assets.nb_name.astype(object)).astype(np.int64)
-    return memo[id(area)][sites]
+    if "nb_index" not in area._cache:   # one hash table of the names, kept with the areas
+        area._cache["nb_index"] = pd.Index(area.nb_list, dtype=object)
+    return area._cache["nb_index"].get_indexer(assets.nb_name[sites].astype(object)).astype(
+        np.int64)
 
 
 def _leaves_populated_areas(area: AreaWork, x: np.ndarray, y: np.ndarray, radius: float
