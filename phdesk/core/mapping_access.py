@@ -296,6 +296,7 @@ class PointGrid:
         key = gx * self.rows + gy
         order = stable_argsort(key)
         self.idx, self.keys = ok[order], SortedKeys(key[order])
+        self.sx, self.sy = ax[self.idx], ay[self.idx]   # in cell order: runs read in a row
 
     def _cells(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Cell column and row (from 2, so the neighbours of any cell have rows >= 0)."""
@@ -325,9 +326,11 @@ class PointGrid:
             counts.append(self.keys.right(k + 1) - lo)
         # site by site (each site's three columns together), so the pairs come ordered by j
         start, count = np.stack(starts, axis=1).ravel(), np.stack(counts, axis=1).ravel()
-        offset = np.repeat(start - (np.cumsum(count) - count), count)
-        i = self.idx[offset + np.arange(int(count.sum()))]
-        j = np.repeat(np.repeat(b_ok, 3), count)
-        d = np.hypot(self.ax[i] - bx[j], self.ay[i] - by[j])
+        at = np.repeat(start - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
+        per_site = count.reshape(-1, 3).sum(axis=1)
+        # the points' coordinates from the grid's sorted copy, the site's repeated over its
+        # candidates (the same numbers as gathering each by index, read in order)
+        d = np.hypot(self.sx[at] - np.repeat(bx[b_ok], per_site),
+                     self.sy[at] - np.repeat(by[b_ok], per_site))
         keep = d <= radius
-        return i[keep], j[keep], d[keep]
+        return self.idx[at[keep]], np.repeat(b_ok, per_site)[keep], d[keep]
