@@ -19,6 +19,8 @@ from phdesk import __version__
 from phdesk.core.compare import ALL_NEIGHBOURHOODS
 from phdesk.core.disclosure import DisclosureRule, segment_classes
 from phdesk.core.errors import UserError
+from phdesk.core.mapping_stages import NO_NEIGHBOURHOOD
+from phdesk.core.study_area import study_mask
 
 if TYPE_CHECKING:
     from phdesk.core.mapping import MappingResult
@@ -123,7 +125,11 @@ def build_bundle(service: ProjectService, result: MappingResult, *,
         comparison = _only(comparison, chosen) if comparison is not None else None
         reach = _only(reach, [*chosen, ALL_NEIGHBOURHOODS]) if reach is not None else None
     areas = service.areas()[["code", "name", "neighbourhood", "geometry"]].copy()
-    areas["neighbourhood"] = areas["neighbourhood"].fillna("(no neighbourhood)")
+    # the engine's name for the areas of a project with no neighbourhoods; context areas around
+    # a study area keep none (never reported)
+    nb = areas["neighbourhood"]
+    whole = study_mask(nb) & nb.isna().to_numpy(bool)
+    areas["neighbourhood"] = nb.astype(object).where(~whole, NO_NEIGHBOURHOOD)
     areas["imd_decile"] = service.imd_deciles().reindex(areas["code"].astype(str)).to_numpy()
     notes, ideas = planning_frames(service)
     return ExportBundle(

@@ -63,9 +63,11 @@ def draw_map(p: QtGui.QPainter, rect: QtCore.QRectF, areas: pd.DataFrame,
     ``report_shading.Shading``), the focus neighbourhood outlined, assets as dots coloured by
     category, a legend below the map."""
     geoms = areas["geometry"].to_numpy(dtype=object)
-    # the whole map shows the study area (context areas around it are drawn where they fall)
-    shown = (areas[study_mask(areas["neighbourhood"])] if focus is None
-             else areas[areas["neighbourhood"] == focus])
+    # the whole map shows the study area; context areas around it are drawn faded where they
+    # fall, as the areas of other neighbourhoods are on a neighbourhood's page
+    in_focus = (study_mask(areas["neighbourhood"]) if focus is None
+                else (areas["neighbourhood"] == focus).to_numpy(bool))
+    shown = areas[in_focus]
     box = shapely.total_bounds([g for g in shown["geometry"] if g is not None])
     if not np.all(np.isfinite(box)):
         return
@@ -92,15 +94,15 @@ def draw_map(p: QtGui.QPainter, rect: QtCore.QRectF, areas: pd.DataFrame,
     p.setClipRect(frame)
     p.fillRect(frame, QtGui.QColor("#ffffff"))
     pen = QtGui.QPen(QtGui.QColor("#ffffff"), 0.4)
-    for g, c, nb in zip(geoms, cls, areas["neighbourhood"], strict=True):
+    for g, c, inside in zip(geoms, cls, in_focus, strict=True):
         colour = QtGui.QColor(key[1][c] if c >= 0 else palettes.NO_DATA)
-        if focus is not None and nb != focus:
+        if not inside:
             colour.setAlpha(70)
         for poly in _rings(g):
             p.setPen(pen)
             p.setBrush(colour)
             p.drawPath(_path(poly, tf))
-    if focus is not None:
+    if not in_focus.all():
         outline = shapely.union_all([g for g in shown["geometry"] if g is not None])
         p.setPen(QtGui.QPen(QtGui.QColor("#d55e00"), 2.0))
         p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
