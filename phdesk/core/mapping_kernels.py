@@ -165,19 +165,24 @@ def _leaves_populated_areas(area: AreaWork, x: np.ndarray, y: np.ndarray, radius
         area._cache["populated_bounds"] = shapely.bounds(found)
     bounds = area._cache["populated_bounds"]
     t = np.linspace(0, 2 * np.pi, EDGE_SAMPLES, endpoint=False)
-    out = np.empty(len(x), dtype=bool)
+    ox, oy = radius * np.cos(t), radius * np.sin(t)
+    inside = np.empty((len(x), EDGE_SAMPLES), dtype=bool)
     # in chunks of sites, so the memory stays that of one chunk (England: 50,000 sites); the
-    # polygons are prepared once (in place), so a chunk costs only its points
+    # polygons are prepared once (in place), so a chunk costs only its points. The chunks are
+    # strips from west to east: each one's candidate search meets only its strip's polygons
+    order = np.argsort(x, kind="stable")
     for k in range(0, len(x), EDGE_CHUNK):
-        cx, cy = x[k:k + EDGE_CHUNK], y[k:k + EDGE_CHUNK]
-        px = (cx[:, None] + radius * np.cos(t)[None, :]).ravel()
-        py = (cy[:, None] + radius * np.sin(t)[None, :]).ravel()
-        inside = points_in_any(px, py, found, bounds)
-        # a point in no area may lie on a river between areas: not beyond the project's edge
-        outside = np.flatnonzero(~inside)
-        inside[outside] = in_gap(px[outside], py[outside], found, bounds)
-        out[k:k + len(cx)] = ~inside.reshape(len(cx), EDGE_SAMPLES).all(axis=1)
-    return out
+        s = order[k:k + EDGE_CHUNK]
+        px = (x[s][:, None] + ox[None, :]).ravel()
+        py = (y[s][:, None] + oy[None, :]).ravel()
+        inside[s] = points_in_any(px, py, found, bounds).reshape(len(s), EDGE_SAMPLES)
+    # a point in no area may lie on a river between areas: not beyond the project's edge (one
+    # test of every such point)
+    site, sample = np.nonzero(~inside)
+    if len(site):
+        inside[site, sample] = in_gap(x[site] + ox[sample], y[site] + oy[sample], found,
+                                      bounds)
+    return ~inside.all(axis=1)
 
 
 def signature(assets: AssetWork, c: int, radius: float, demand: list[str]) -> tuple:
