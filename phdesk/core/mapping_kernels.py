@@ -146,10 +146,14 @@ def edge_flags(area: AreaWork, x: np.ndarray, y: np.ndarray, radius: float,
 
 def _site_neighbourhood(area: AreaWork, assets: AssetWork, sites: np.ndarray) -> np.ndarray:
     """Index into ``area.nb_list`` of the neighbourhood each site is located in (-1: none)."""
-    if "nb_index" not in area._cache:   # one hash table of the names, kept with the areas
-        area._cache["nb_index"] = pd.Index(area.nb_list, dtype=object)
-    return area._cache["nb_index"].get_indexer(assets.nb_name[sites].astype(object)).astype(
-        np.int64)
+    if "nb_index" not in area._cache:   # the names' positions, kept with the areas
+        area._cache["nb_index"] = (pd.Index(area.nb_list, dtype=object),
+                                   {name: k for k, name in enumerate(area.nb_list)})
+    index, pos = area._cache["nb_index"]
+    names = assets.nb_name[sites]
+    if len(names) > 1000:   # many sites (a full run): one hash lookup of them all
+        return index.get_indexer(names.astype(object)).astype(np.int64)
+    return np.array([pos.get(x, -1) if x is not None else -1 for x in names], dtype=np.int64)
 
 
 def _leaves_populated_areas(area: AreaWork, x: np.ndarray, y: np.ndarray, radius: float
