@@ -11,6 +11,16 @@ import shutil  # noqa: E402
 import pytest  # noqa: E402
 
 
+def pytest_sessionstart(session):
+    """One QApplication for the whole run, made first: the CLI's PDF/PNG export makes a bare
+    QGuiApplication when none exists, and a widget test run after it in the same process (e.g.
+    ``pytest tests/export tests/ui``) then found no QApplication (``topLevelWidgets``)."""
+    from PySide6 import QtWidgets
+
+    if QtWidgets.QApplication.instance() is None:
+        session.config._phdesk_qapp = QtWidgets.QApplication(["pytest"])   # kept alive
+
+
 @pytest.fixture(autouse=True)
 def _qt_garbage_on_the_gui_thread():
     """Once a QApplication exists, cyclic garbage is collected on the GUI thread only

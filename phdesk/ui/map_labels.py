@@ -74,15 +74,30 @@ class LabelItem(pg.GraphicsObject):
 
     def set_labels(self, names: list[str], xs, ys, font: QtGui.QFont) -> None:
         self.prepareGeometryChange()
-        self.names, self._font = list(names), QtGui.QFont(font)
+        self.names = list(names)
         self.x, self.y = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
-        metrics = QtGui.QFontMetricsF(self._font)
-        self._size = np.array([[metrics.horizontalAdvance(n) + 2 * self.PAD,
-                                metrics.height() + 2 * self.PAD] for n in self.names]
-                              ).reshape(-1, 2)
+        self.set_font(font)
         self.shown = np.ones(len(self.names), dtype=bool)
         self._rect = QtCore.QRectF() if not len(self.x) else QtCore.QRectF(
             self.x.min(), self.y.min(), np.ptp(self.x), np.ptp(self.y))
+        self.update()
+
+    def set_font(self, font: QtGui.QFont) -> None:
+        """Draw (and measure) the labels in ``font``, every property fixed: ``QPainter.setFont``
+        fills unset ones from the widget's font, which may differ from the one measured."""
+        self.prepareGeometryChange()
+        f = QtGui.QFont(font)
+        f.setFamily(f.family())
+        if f.pixelSize() > 0:
+            f.setPixelSize(f.pixelSize())
+        else:
+            f.setPointSizeF(f.pointSizeF())
+        f.setBold(f.bold())
+        self._font = f
+        metrics = QtGui.QFontMetricsF(f)
+        self._size = np.array([[metrics.horizontalAdvance(n) + 2 * self.PAD,
+                                metrics.height() + 2 * self.PAD] for n in self.names]
+                              ).reshape(-1, 2)
         self.update()
 
     def set_shown(self, shown) -> None:

@@ -150,10 +150,23 @@ class MapView(pg.PlotWidget):
 
     # ---- layers ---------------------------------------------------------------------------
     def set_labels(self, names, xs, ys) -> None:
-        """Neighbourhood labels (dark text on a translucent white box: contrast >= 4.5)."""
+        """Neighbourhood labels (dark text on a translucent white box: contrast >= 4.5), in the
+        view's font, bold."""
         font = QtGui.QFont(self.font())
         font.setBold(True)
         self.labels.set_labels([str(n) for n in names], xs, ys, font)
+
+    def changeEvent(self, ev: QtCore.QEvent) -> None:
+        """A new font (workshop mode's style sheet, applied after the labels were set) gives the
+        labels new boxes: they were measured in the old font and drawn in the new one, so a
+        projector's larger text overran its box ("501372" for "E05013721")."""
+        super().changeEvent(ev)
+        if ev.type() == QtCore.QEvent.Type.FontChange and len(self.labels):
+            font = QtGui.QFont(self.font())
+            font.setBold(True)
+            self.labels.set_font(font)
+            if hasattr(self, "declutter_labels"):
+                self.declutter_labels()
 
     def set_labels_visible(self, on: bool) -> None:
         self.labels.setVisible(on)

@@ -13,8 +13,10 @@ import shapely
 from PySide6 import QtCore, QtGui
 
 from phdesk.core.disclosure import SUPPRESSED
+from phdesk.core.rings import RingArrays, ring_arrays
 from phdesk.core.study_area import study_mask
 from phdesk.ui import palettes
+from phdesk.ui.map_paths import grouped_paths
 
 INK = QtGui.QColor(palettes.TEXT)
 MUTED = QtGui.QColor(palettes.MUTED_TEXT)
@@ -56,6 +58,30 @@ def _path(poly, tf) -> QtGui.QPainterPath:
     return path
 
 
+def _fill_areas(p: QtGui.QPainter, geoms: np.ndarray, cls: np.ndarray, in_focus: np.ndarray,
+                colours: list, view: tuple, to_page) -> None:
+    """Fill the areas that reach into ``view`` (xmin, ymin, xmax, ymax metres), one path per
+    colour class and focus (faded outside it), edged in white. Building the paths from numpy
+    arrays, not vertex by vertex, and leaving out areas off the page matters: a neighbourhood
+    page of a London-wide project drew 4,994 areas point by point (49 s for a 19-neighbourhood
+    report)."""
+    visible = shapely.intersects(geoms, shapely.box(*view))
+    rings = ring_arrays(geoms[visible])
+    if not len(rings.x):
+        return
+    x, y = to_page(rings.x, rings.y)
+    rings = RingArrays(x, y, rings.connect, rings.start, rings.count)
+    keys = (cls[visible].astype(np.int64) + 1) * 2 + (~in_focus[visible]).astype(np.int64)
+    p.setPen(QtGui.QPen(QtGui.QColor("#ffffff"), 0.4))
+    for k, path in grouped_paths(rings, keys):
+        c, faded = k // 2 - 1, k % 2
+        colour = QtGui.QColor(colours[c] if c >= 0 else palettes.NO_DATA)
+        if faded:
+            colour.setAlpha(70)
+        p.setBrush(colour)
+        p.drawPath(path)
+
+
 def draw_map(p: QtGui.QPainter, rect: QtCore.QRectF, areas: pd.DataFrame,
              assets: pd.DataFrame | None = None, focus: str | None = None,
              font_pt: float = 7.0, shading=None) -> None:
@@ -93,15 +119,10 @@ def draw_map(p: QtGui.QPainter, rect: QtCore.QRectF, areas: pd.DataFrame,
     p.save()
     p.setClipRect(frame)
     p.fillRect(frame, QtGui.QColor("#ffffff"))
-    pen = QtGui.QPen(QtGui.QColor("#ffffff"), 0.4)
-    for g, c, inside in zip(geoms, cls, in_focus, strict=True):
-        colour = QtGui.QColor(key[1][c] if c >= 0 else palettes.NO_DATA)
-        if not inside:
-            colour.setAlpha(70)
-        for poly in _rings(g):
-            p.setPen(pen)
-            p.setBrush(colour)
-            p.drawPath(_path(poly, tf))
+    _fill_areas(p, geoms, np.asarray(cls), in_focus, key[1],
+                (box[0] - (ox - frame.x()) / scale, box[1] - (frame.bottom() - oy) / scale,
+                 box[0] + (frame.right() - ox) / scale, box[1] + (oy - frame.y()) / scale),
+                lambda x, y: (ox + (x - box[0]) * scale, oy - (y - box[1]) * scale))
     if not in_focus.all():
         outline = shapely.union_all([g for g in shown["geometry"] if g is not None])
         p.setPen(QtGui.QPen(QtGui.QColor("#d55e00"), 2.0))

@@ -190,7 +190,7 @@ class WorkshopWindow(QtWidgets.QWidget):
         ideas = self.ranked[self.ranked["neighbourhood"] == nb] if nb and len(self.ranked) \
             else self.ranked
         self.overview.fill(figures, gaps, notes, disclose("ranking", ideas),
-                           result is None)
+                           result is None, everywhere=nb is None)
         self.ideas_page.fill(disclose("ranking", ideas))
         if result is not self._shown_result:   # a new run or another scenario
             self._shown_result = result

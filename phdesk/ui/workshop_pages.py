@@ -127,22 +127,36 @@ def key_figures(summary: pd.DataFrame, neighbourhood: str | None) -> pd.DataFram
 def gap_candidates(result, neighbourhood: str | None) -> pd.DataFrame:
     """Every gap score (category · segment, not "All") of a neighbourhood (or anywhere), the
     result's index kept so that the disclosure rule can look its rows up."""
+    cols = ["neighbourhood", "category", "segment", "gap_score", "coverage_pct"]
     if result is None:
-        return pd.DataFrame(columns=["category", "segment", "gap_score", "coverage_pct"])
+        return pd.DataFrame(columns=cols)
     ns = result.neighbourhood_segments
     ns = ns[ns["segment"] != "All"]
     if neighbourhood:
         ns = ns[ns["neighbourhood"] == neighbourhood]
-    return ns.dropna(subset=["gap_score"])[["category", "segment", "gap_score", "coverage_pct"]]
+    return ns.dropna(subset=["gap_score"])[cols]
+
+
+def gap_text(gap, where: bool) -> str:
+    """One line of the biggest gaps: "Archive · Core20: 0% within reach", led by the
+    neighbourhood's name on the all-neighbourhoods page (a gap without its place told the room
+    nothing)."""
+    text = f"{gap.category} · {gap.segment}: {figure_text(gap.coverage_pct, '.0f')}% within reach"
+    return f"{gap.neighbourhood}: {text}" if where else text
 
 
 def biggest_gaps(shown: pd.DataFrame, n: int = GAPS_SHOWN) -> pd.DataFrame:
     """The ``n`` highest gap scores of ``shown`` (``gap_candidates`` as the disclosure rule
     lets them be shown), ranked by the shown value: ranking by the exact scores would let the
-    order hint at a protected one; a suppressed score is not ranked."""
+    order hint at a protected one; a suppressed score is not ranked. A category appears once
+    per neighbourhood, with its biggest gap."""
     score = pd.to_numeric(shown["gap_score"], errors="coerce")
-    return shown.assign(_rank=score).dropna(subset=["_rank"]).sort_values(
-        "_rank", ascending=False, kind="stable").head(n).drop(columns="_rank")
+    ranked = shown.assign(_rank=score).dropna(subset=["_rank"]).sort_values(
+        "_rank", ascending=False, kind="stable")
+    # one line per category (and neighbourhood): Core20 and IMD Q1 are the same residents, so
+    # a category's gap came twice and pushed a third one off the list
+    place = [c for c in ("neighbourhood", "category") if c in ranked]
+    return ranked.drop_duplicates(place).head(n).drop(columns="_rank")
 
 
 class OverviewPage(QtWidgets.QTextBrowser):
@@ -153,7 +167,8 @@ class OverviewPage(QtWidgets.QTextBrowser):
         self.setAccessibleName("Key figures and notes")
 
     def fill(self, figures: pd.DataFrame, gaps: pd.DataFrame, notes: pd.DataFrame,
-             ideas: pd.DataFrame, no_result: bool) -> None:
+             ideas: pd.DataFrame, no_result: bool, everywhere: bool = False) -> None:
+        """``everywhere``: the page is for all neighbourhoods, so each gap names its own."""
         e = html.escape
         rows = "".join(f"<tr><td>{e(f)}</td><td align='right'><b>{e(v)}</b></td></tr>"
                        for f, v in zip(figures["figure"], figures["value"], strict=True))
@@ -163,10 +178,9 @@ class OverviewPage(QtWidgets.QTextBrowser):
         elif gaps.empty:
             out.append("<p>No gaps found here.</p>")
         else:
-            out.append("<ol>" + "".join(
-                f"<li>{e(str(g.category))} · {e(str(g.segment))}: "
-                f"{figure_text(g.coverage_pct, '.0f')}% within reach</li>"
-                for g in gaps.itertuples(index=False)) + "</ol>")
+            where = everywhere and "neighbourhood" in gaps
+            out.append("<ol>" + "".join(f"<li>{e(gap_text(g, where))}</li>"
+                                        for g in gaps.itertuples(index=False)) + "</ol>")
         out.append(f"<h3>What people said ({len(notes)})</h3>")
         if notes.empty:
             out.append("<p>Nothing yet: press <b>N</b> to capture a comment.</p>")

@@ -98,3 +98,47 @@ def test_biggest_gaps_are_ranked_by_the_shown_scores_and_skip_suppressed_ones():
     assert list(top["category"]) == ["Dentist", "GP", "Library"]
     assert list(top.index) == [1, 7, 3]
     assert list(wp.biggest_gaps(shown, n=10)["category"]) == ["Dentist", "GP", "Library", "Gym"]
+
+
+def test_gaps_across_all_neighbourhoods_say_where_they_are():
+    """On "All neighbourhoods" each of the biggest gaps names its neighbourhood, even when the
+    top ones share one; one neighbourhood's own page does not repeat its name."""
+    import pandas as pd
+
+    from phdesk.ui import workshop_pages as wp
+
+    gaps = pd.DataFrame({"neighbourhood": ["Catford", "Deptford"],
+                         "category": ["Library", "GP practice"], "segment": ["Core20", "Age 65+"],
+                         "gap_score": [20.0, 15.0], "coverage_pct": [0.0, 42.4]})
+    page = wp.OverviewPage()
+    figures = pd.DataFrame({"figure": ["Residents"], "value": ["1,000"]})
+    empty = pd.DataFrame(columns=["text", "source_kind"])
+    page.fill(figures, gaps, empty, pd.DataFrame(), no_result=False, everywhere=True)
+    text = page.toPlainText()
+    assert "Catford: Library · Core20: 0% within reach" in text
+    assert "Deptford: GP practice · Age 65+: 42% within reach" in text
+    page.fill(figures, gaps.iloc[:1], empty, pd.DataFrame(), no_result=False, everywhere=True)
+    assert "Catford: Library · Core20: 0% within reach" in page.toPlainText()
+    page.fill(figures, gaps.iloc[:1], empty, pd.DataFrame(), no_result=False)
+    assert "Library · Core20: 0% within reach" in page.toPlainText()
+    assert "Catford:" not in page.toPlainText()
+
+
+def test_a_category_takes_one_place_in_the_biggest_gaps():
+    """Core20 and IMD Q1 are the same residents: a category's gap came twice and pushed a
+    third category off the list. Each category appears once per neighbourhood."""
+    import pandas as pd
+
+    from phdesk.ui import workshop_pages as wp
+
+    shown = pd.DataFrame({"neighbourhood": ["N1"] * 4 + ["N2"],
+                          "category": ["Archive", "Archive", "GP", "Library", "Archive"],
+                          "segment": ["Core20", "IMD Q1 (most deprived)", "Core20", "Age 65+",
+                                      "Core20"],
+                          "gap_score": [30.0, 30.0, 20.0, 10.0, 25.0],
+                          "coverage_pct": [0.0, 0.0, 10.0, 50.0, 0.0]})
+    top = wp.biggest_gaps(shown[shown["neighbourhood"] == "N1"], n=3)
+    assert list(top["category"]) == ["Archive", "GP", "Library"]
+    assert list(top["segment"]) == ["Core20", "Core20", "Age 65+"]
+    # across neighbourhoods the same category may come once for each
+    assert list(wp.biggest_gaps(shown, n=3)["neighbourhood"]) == ["N1", "N2", "N1"]
