@@ -80,7 +80,8 @@ from phdesk.core.stats import (
     wilson_ci,
     z_value,
 )
-from phdesk.core.stats_sii import SIIResult, sii, sii_many
+from phdesk.core.stats_sii import SIIResult, sii
+from phdesk.core.stats_sii_batch import sii_many
 
 __all__ = [
     "ESP2013",

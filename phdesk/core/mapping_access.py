@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from phdesk.core.mapping_points import SortedKeys, box_candidates
+from phdesk.core.mapping_points import SortedKeys, box_candidates, stable_argsort
 
 # pad the spatial query so that points exactly on the radius are not lost to rounding inside GEOS;
 # the exact, inclusive test (d <= r) is done afterwards in numpy
@@ -179,8 +179,8 @@ def step_weights(d: np.ndarray, radius: np.ndarray | float,
     return np.select([d <= r / 3, d <= 2 * r / 3, d <= r], [w1, w2, w3], 0.0)
 
 
-def fca(pop: np.ndarray, capacity: np.ndarray, i: np.ndarray, j: np.ndarray, w: np.ndarray
-        ) -> np.ndarray:
+def fca(pop: np.ndarray, capacity: np.ndarray, i: np.ndarray, j: np.ndarray,
+        w: np.ndarray | None) -> np.ndarray:
     """Two-step floating catchment accessibility, per 1,000 residents.
 
     Parameters
@@ -191,7 +191,7 @@ def fca(pop: np.ndarray, capacity: np.ndarray, i: np.ndarray, j: np.ndarray, w: 
         (n_assets,) supply S_j of each asset.
     i, j, w
         area index, asset index and weight of each pair within the catchment (w = 1 for 2SFCA,
-        step weights for E2SFCA).
+        step weights for E2SFCA; None: 1 for every pair, without multiplying by it).
 
     Returns
     -------
@@ -200,10 +200,13 @@ def fca(pop: np.ndarray, capacity: np.ndarray, i: np.ndarray, j: np.ndarray, w: 
     n, k = pop.shape
     m = len(capacity)
     out = np.zeros((n, k))
+    columns = np.ascontiguousarray(pop.T)   # each segment's residents read from one row
     for s in range(k):
-        demand = np.bincount(j, weights=pop[i, s] * w, minlength=m)
+        demand = np.bincount(j, weights=columns[s][i] if w is None else columns[s][i] * w,
+                             minlength=m)
         ratio = np.divide(capacity, demand, out=np.zeros(m), where=demand > 0)
-        out[:, s] = np.bincount(i, weights=ratio[j] * w, minlength=n)
+        out[:, s] = np.bincount(i, weights=ratio[j] if w is None else ratio[j] * w,
+                                minlength=n)
     return out * 1000.0
 
 
@@ -291,8 +294,9 @@ class PointGrid:
         gx, gy = self._cells(ax[ok], ay[ok])
         self.rows = int(gy.max()) + 3 if len(ok) else 3   # rows 0, 1 and the last two empty
         key = gx * self.rows + gy
-        order = np.argsort(key, kind="stable")
+        order = stable_argsort(key)
         self.idx, self.keys = ok[order], SortedKeys(key[order])
+        self.sx, self.sy = ax[self.idx], ay[self.idx]   # in cell order: runs read in a row
 
     def _cells(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Cell column and row (from 2, so the neighbours of any cell have rows >= 0)."""
@@ -322,9 +326,11 @@ class PointGrid:
             counts.append(self.keys.right(k + 1) - lo)
         # site by site (each site's three columns together), so the pairs come ordered by j
         start, count = np.stack(starts, axis=1).ravel(), np.stack(counts, axis=1).ravel()
-        offset = np.repeat(start - (np.cumsum(count) - count), count)
-        i = self.idx[offset + np.arange(int(count.sum()))]
-        j = np.repeat(np.repeat(b_ok, 3), count)
-        d = np.hypot(self.ax[i] - bx[j], self.ay[i] - by[j])
+        at = np.repeat(start - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
+        per_site = count.reshape(-1, 3).sum(axis=1)
+        # the points' coordinates from the grid's sorted copy, the site's repeated over its
+        # candidates (the same numbers as gathering each by index, read in order)
+        d = np.hypot(self.sx[at] - np.repeat(bx[b_ok], per_site),
+                     self.sy[at] - np.repeat(by[b_ok], per_site))
         keep = d <= radius
-        return i[keep], j[keep], d[keep]
+        return self.idx[at[keep]], np.repeat(b_ok, per_site)[keep], d[keep]

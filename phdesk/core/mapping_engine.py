@@ -199,9 +199,10 @@ class MappingEngine:
                           base=self._base[0] if self._base else None)
         rules, rule_notes = category_rules(aw, area, settings, params)
         kernels, nbs, used, new = [], [], {}, []
+        radii, demands = rules["radius_m"].tolist(), rules["demand"].tolist()
         for c, cat in enumerate(aw.categories):
             prog(0.1 + 0.8 * c / len(aw.categories), f"Mapping {cat}")
-            radius, demand = float(rules["radius_m"].iloc[c]), list(rules["demand"].iloc[c])
+            radius, demand = float(radii[c]), list(demands[c])
             sig = signature(aw, c, radius, demand)
             hit = self._kept.get(sig) or self._recent.get(sig)
             if hit is None:
@@ -217,12 +218,13 @@ class MappingEngine:
         sigs = list(used)
 
         def inequality() -> list[dict]:
-            rows = []
-            for sig, k in zip(sigs, kernels, strict=True):
-                if sig not in self._ineq:
-                    self._ineq[sig] = inequality_rows(area, k, params.sii_repetitions, SII_SEED)
-                rows += self._ineq[sig]
-            return rows
+            todo = {sig: k for sig, k in zip(sigs, kernels, strict=True)
+                    if sig not in self._ineq}
+            if todo:   # the categories not yet simulated, set up and simulated together
+                found = inequality_rows(area, list(todo.values()), params.sii_repetitions,
+                                        SII_SEED)
+                self._ineq.update(zip(todo, found, strict=True))
+            return [row for sig in sigs for row in self._ineq[sig]]
 
         prog(0.95, "Assembling")
         arrays = ResultArrays(area, aw, rules, kernels, nbs, core20_share(area), inequality,

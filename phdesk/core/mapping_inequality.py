@@ -22,6 +22,8 @@ of the SII are then the study area's most and least deprived residents, not Engl
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from phdesk.core.mapping_kernels import CategoryKernel
@@ -47,64 +49,104 @@ def _mean_se(sw: np.ndarray, sw2: np.ndarray, swx: np.ndarray, swxx: np.ndarray
 
 def _decile_sums(key: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Sums per decile (rows, 0-9) of each column of ``weights`` (areas x segments), ``key``:
-    :func:`_keys`. One ``bincount``, adding each bin's areas in area order, as a ``bincount``
-    per segment would (the same sums to the last bit)."""
+    the (decile, segment) key of each cell. One ``bincount``, adding each bin's areas in area
+    order, as a ``bincount`` per segment would (the same sums to the last bit)."""
     k = weights.shape[1]
     return np.bincount(key, weights=weights.ravel(), minlength=10 * k).reshape(10, k)
 
 
-def _base(area: AreaWork) -> tuple:
+@dataclass
+class _Base:
     """What every category's inequality shares (cached with the areas): the areas with a
-    decile in the study area, their decile (0-9), residents (areas x segments), the
-    (decile, segment) key of each cell, and the decile sums of residents and residents^2."""
+    decile in the study area (``ok``), their indices ordered by decile (stable: area order
+    within a decile) and where each decile starts, their residents in that order (areas x
+    segments), and the decile sums of residents and residents^2 (deciles x segments)."""
+
+    ok: np.ndarray
+    order: np.ndarray
+    bounds: np.ndarray
+    pop: np.ndarray
+    sw: np.ndarray
+    sw2: np.ndarray
+
+    def sums(self, values: np.ndarray) -> np.ndarray:
+        """Decile sums of residents x ``values`` (per area, or areas x segments, in area
+        order of ``order``'s areas): deciles x segments. Each decile's areas are added in
+        area order (a sum down the rows of its contiguous block), as ``_decile_sums``'s
+        ``bincount`` adds them: the same sums to the last bit, about twice as fast."""
+        x = self.pop * (values[:, None] if values.ndim == 1 else values)
+        return np.array([x[s:e].sum(axis=0) for s, e in zip(self.bounds[:-1], self.bounds[1:],
+                                                               strict=True)])
+
+
+def _base(area: AreaWork) -> _Base:
     if "inequality_base" not in area._cache:
         ok = area.study & np.isfinite(area.decile) & (area.decile >= 1) & (area.decile <= 10)
         d = area.decile[ok].astype(np.int64) - 1
         pop = area.pop[ok]
         key = (d[:, None] * pop.shape[1] + np.arange(pop.shape[1])[None, :]).ravel()
-        area._cache["inequality_base"] = (ok, d, pop, key, _decile_sums(key, pop),
-                                          _decile_sums(key, pop**2))
+        order = np.flatnonzero(ok)[np.argsort(d, kind="stable")]
+        bounds = np.searchsorted(np.sort(d), np.arange(11))
+        area._cache["inequality_base"] = _Base(ok, order, bounds, area.pop[order],
+                                               _decile_sums(key, pop), _decile_sums(key, pop**2))
     return area._cache["inequality_base"]
 
 
-def inequality_rows(area: AreaWork, kernel: CategoryKernel, repetitions: int, seed: int
-                    ) -> list[dict]:
-    """One row per segment x measure for a category (see the module docstring). The fits are
-    set up first and simulated together (``sii_many``: one matrix product of the draws)."""
-    ok, d, pop, key, sw, sw2 = _base(area)
-    covered = (kernel.within[ok] >= 1).astype(float)[:, None]
-    acc = access_matrix(kernel, area.segments, "a2")[ok]
-    # every segment's decile sums at once (areas x segments -> deciles x segments)
-    cov = (_decile_sums(key, pop * covered), _decile_sums(key, pop * covered**2))
-    access = (_decile_sums(key, pop * acc), _decile_sums(key, pop * acc**2))
+def inequality_rows(area: AreaWork, kernels: list[CategoryKernel], repetitions: int, seed: int
+                    ) -> list[list[dict]]:
+    """The rows of each category, one per segment x measure (see the module docstring). The
+    fits of every category are set up first and simulated together (``sii_many``)."""
+    base = _base(area)
     rows, calls, fitted = [], [], []
+    for kernel in kernels:
+        rows.append(_category_rows(area, base, kernel, repetitions, seed, calls, fitted))
+    with np.errstate(divide="ignore", invalid="ignore"):   # a linear model's zero intercept
+        results = sii_many(calls)
+    for (row, keep), res in zip(fitted, results, strict=True):
+        _fill(row, res, keep)
+    order = ("category", "segment", "measure", "deciles", "extrapolated", "model", *FIELDS,
+             "note")
+    for part in rows:
+        for row in part:
+            if "sii" not in row:
+                row.update(dict.fromkeys(FIELDS, np.nan))
+    return [[{k: row[k] for k in order} for row in part] for part in rows]
+
+
+def _category_rows(area: AreaWork, base: _Base, kernel: CategoryKernel, repetitions: int,
+                   seed: int, calls: list[dict], fitted: list) -> list[dict]:
+    """A category's rows, their fits added to ``calls`` (and ``fitted``: row, deciles kept)."""
+    covered = (kernel.within[base.order] >= 1).astype(float)
+    if len(kernel.demand) == 1:   # every segment's access is the one demand group's
+        acc = kernel.a2[base.order, 0]
+    else:
+        acc = access_matrix(kernel, area.segments, "a2")[base.order]
+    sw, sw2 = base.sw, base.sw2
+    # every segment's decile sums at once; covered is 0 or 1, so covered^2 sums are its sums
+    cov = base.sums(covered)
+    access = (base.sums(acc), base.sums(acc**2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stats = {"coverage": (cov, *_mean_se(sw, sw2, cov, cov)),
+                 "access_2sfca": (None, *_mean_se(sw, sw2, *access))}
+    rows = []
     for k, s in enumerate(area.segments):
         dp = sw[:, k]
         keep = dp > 0
         for measure in MEASURES:
             row = {"category": kernel.category, "segment": s, "measure": measure,
                    "deciles": int(keep.sum()), "extrapolated": False, "model": "", "note": ""}
-            if not ok.any():
+            if not base.ok.any():
                 row["note"] = "no IMD deciles for the areas (import the IMD to get the SII)"
             elif keep.sum() < 5:
                 row["note"] = f"only {int(keep.sum())} IMD deciles have residents (need 5)"
             else:
-                sums = (dp, sw2[:, k]) + tuple(x[:, k] for x in (cov if measure == "coverage"
-                                                                else access))
-                call = (_coverage_call(sums, keep) if measure == "coverage"
-                        else _access_call(sums, keep))
+                x, mean, se = stats[measure]
+                call = (_coverage_call(dp, x[:, k], se[:, k], keep) if measure == "coverage"
+                        else _access_call(dp, mean[:, k], se[:, k], keep))
                 calls.append(dict(call, repetitions=repetitions, seed=seed, strict=False))
                 fitted.append((row, keep))
             rows.append(row)
-    with np.errstate(divide="ignore", invalid="ignore"):   # a linear model's zero intercept
-        results = sii_many(calls)
-    for (row, keep), res in zip(fitted, results, strict=True):
-        _fill(row, res, keep)
-    for row in rows:
-        if "sii" not in row:
-            row.update(dict.fromkeys(FIELDS, np.nan))
-    return [{k: row[k] for k in ("category", "segment", "measure", "deciles", "extrapolated",
-                                 "model", *FIELDS, "note")} for row in rows]
+    return rows
 
 
 def _fill(row: dict, res, keep: np.ndarray) -> None:
@@ -132,11 +174,9 @@ def _fill(row: dict, res, keep: np.ndarray) -> None:
     row["note"] = note
 
 
-def _coverage_call(sums: tuple, keep: np.ndarray) -> dict:
-    """``sums``: the decile sums of residents, residents^2, residents covered, and residents x
-    covered^2 (covered = 0 or 1 per area)."""
-    dp, x = sums[0], sums[2]
-    share, se = _mean_se(*sums)
+def _coverage_call(dp: np.ndarray, x: np.ndarray, se: np.ndarray, keep: np.ndarray) -> dict:
+    """``dp``, ``x``: the decile sums of residents and of residents covered; ``se``: the
+    covered share's standard error (:func:`_mean_se`)."""
     # 0% and 100% have no logit: clip to half a resident of an average decile, the same bound
     # for every decile (so equal shares stay equal: no slope from the adjustment itself)
     c = 0.5 / dp[keep].mean()
@@ -145,11 +185,9 @@ def _coverage_call(sums: tuple, keep: np.ndarray) -> dict:
                 value_type=2, transform=True, multiplier=100)
 
 
-def _access_call(sums: tuple, keep: np.ndarray) -> dict:
-    """``sums``: the decile sums of residents, residents^2, residents x access, residents x
-    access^2."""
-    dp = sums[0]
-    mean, se = _mean_se(*sums)
+def _access_call(dp: np.ndarray, mean: np.ndarray, se: np.ndarray, keep: np.ndarray) -> dict:
+    """``dp``: the decile sums of residents; ``mean``, ``se``: the deciles' mean access and
+    its standard error (:func:`_mean_se`)."""
     m, s = mean[keep], se[keep]
     if np.all(m > 0):
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 import shapely
 
 from phdesk.core.edge_gaps import in_gap
@@ -91,12 +92,13 @@ def kernel_from_pairs(area: AreaWork, assets: AssetWork, c: int, radius: float,
     cols = [area.segments.index(s) for s in demand]
     pop = area.pop[:, cols]
     im, jm, dm = i[m], j[m], d[m]
-    a2 = fca(pop, cap, im, jm, np.ones(len(dm)))
+    a2 = fca(pop, cap, im, jm, None)   # every pair weighs 1
     a3 = fca(pop, cap, im, jm, step_weights(dm, radius, weights))
     near = nearest_distance(area.ax, area.ay, bx, by, i, d, hi)
     nb_of_site = _site_neighbourhood(area, assets, sites)
     inside = np.bincount(nb_of_site[nb_of_site >= 0], minlength=len(area.nb_list)).astype(float)
-    reaching = np.unique(jm[area.study[im]])
+    # sites with a pair in the study area, in index order (as np.unique gives them)
+    reaching = np.flatnonzero(np.bincount(jm[area.study[im]], minlength=len(sites)))
     kernel = CategoryKernel(assets.categories[c], float(radius), list(demand), sites, within,
                             within_half, within_wide, near, a2, a3, inside, 0, 0.0,
                             len(reaching), pairs if keep_pairs else None, reaching)
@@ -144,9 +146,14 @@ def edge_flags(area: AreaWork, x: np.ndarray, y: np.ndarray, radius: float,
 
 def _site_neighbourhood(area: AreaWork, assets: AssetWork, sites: np.ndarray) -> np.ndarray:
     """Index into ``area.nb_list`` of the neighbourhood each site is located in (-1: none)."""
-    pos = {name: k for k, name in enumerate(area.nb_list)}
-    return np.array([pos.get(x, -1) if x is not None else -1 for x in assets.nb_name[sites]],
-                    dtype=np.int64)
+    if "nb_index" not in area._cache:   # the names' positions, kept with the areas
+        area._cache["nb_index"] = (pd.Index(area.nb_list, dtype=object),
+                                   {name: k for k, name in enumerate(area.nb_list)})
+    index, pos = area._cache["nb_index"]
+    names = assets.nb_name[sites]
+    if len(names) > 1000:   # many sites (a full run): one hash lookup of them all
+        return index.get_indexer(names.astype(object)).astype(np.int64)
+    return np.array([pos.get(x, -1) if x is not None else -1 for x in names], dtype=np.int64)
 
 
 def _leaves_populated_areas(area: AreaWork, x: np.ndarray, y: np.ndarray, radius: float
@@ -162,19 +169,24 @@ def _leaves_populated_areas(area: AreaWork, x: np.ndarray, y: np.ndarray, radius
         area._cache["populated_bounds"] = shapely.bounds(found)
     bounds = area._cache["populated_bounds"]
     t = np.linspace(0, 2 * np.pi, EDGE_SAMPLES, endpoint=False)
-    out = np.empty(len(x), dtype=bool)
+    ox, oy = radius * np.cos(t), radius * np.sin(t)
+    inside = np.empty((len(x), EDGE_SAMPLES), dtype=bool)
     # in chunks of sites, so the memory stays that of one chunk (England: 50,000 sites); the
-    # polygons are prepared once (in place), so a chunk costs only its points
+    # polygons are prepared once (in place), so a chunk costs only its points. The chunks are
+    # strips from west to east: each one's candidate search meets only its strip's polygons
+    order = np.argsort(x, kind="stable")
     for k in range(0, len(x), EDGE_CHUNK):
-        cx, cy = x[k:k + EDGE_CHUNK], y[k:k + EDGE_CHUNK]
-        px = (cx[:, None] + radius * np.cos(t)[None, :]).ravel()
-        py = (cy[:, None] + radius * np.sin(t)[None, :]).ravel()
-        inside = points_in_any(px, py, found, bounds)
-        # a point in no area may lie on a river between areas: not beyond the project's edge
-        outside = np.flatnonzero(~inside)
-        inside[outside] = in_gap(px[outside], py[outside], found, bounds)
-        out[k:k + len(cx)] = ~inside.reshape(len(cx), EDGE_SAMPLES).all(axis=1)
-    return out
+        s = order[k:k + EDGE_CHUNK]
+        px = (x[s][:, None] + ox[None, :]).ravel()
+        py = (y[s][:, None] + oy[None, :]).ravel()
+        inside[s] = points_in_any(px, py, found, bounds).reshape(len(s), EDGE_SAMPLES)
+    # a point in no area may lie on a river between areas: not beyond the project's edge (one
+    # test of every such point)
+    site, sample = np.nonzero(~inside)
+    if len(site):
+        inside[site, sample] = in_gap(x[site] + ox[sample], y[site] + oy[sample], found,
+                                      bounds)
+    return ~inside.all(axis=1)
 
 
 def signature(assets: AssetWork, c: int, radius: float, demand: list[str]) -> tuple:

@@ -73,13 +73,19 @@ def rank_descending(score: np.ndarray) -> np.ndarray:
         s = np.where(ok, score, -np.inf)
         higher = (s[:, None, :] > s[:, :, None]).sum(axis=-1)
         return np.where(ok, higher + 1.0, np.nan)
-    out = np.full(score.shape, np.nan)
-    for r in range(score.shape[0]):
-        row = score[r]
-        ok = np.isfinite(row)
-        ordered = np.sort(-row[ok])
-        out[r, ok] = np.searchsorted(ordered, -row[ok], side="left") + 1
-    return out
+    # every row at once: sort, then each value's rank is 1 + where its run of ties starts
+    # (the number of higher scores), as a search of the sorted finite scores gives
+    ok = np.isfinite(score)
+    key = np.where(ok, -score, np.inf)   # unranked last
+    order = np.argsort(key, axis=-1, kind="stable")
+    ordered = np.take_along_axis(key, order, axis=-1)
+    pos = np.broadcast_to(np.arange(n), score.shape)
+    starts = np.ones(score.shape, dtype=bool)
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    first = np.maximum.accumulate(np.where(starts, pos, 0), axis=-1)
+    out = np.empty(score.shape)
+    np.put_along_axis(out, order, first + 1.0, axis=-1)
+    return np.where(ok, out, np.nan)
 
 
 def group_sums(area: AreaWork) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -119,23 +125,42 @@ def _weights_t(area: AreaWork) -> np.ndarray:
 def access_matrix(kernel: CategoryKernel, segments: list[str], which: str) -> np.ndarray:
     """areas x segments: the access each segment's figure is averaged from."""
     base = kernel.a2 if which == "a2" else kernel.a3
-    out = np.repeat(base[:, :1], len(segments), axis=1)
+    return base[:, _access_columns(kernel, segments)]
+
+
+def _access_columns(kernel: CategoryKernel, segments: list[str]) -> np.ndarray:
+    """Per segment, the demand kernel (column of ``a2``/``a3``) its figure comes from: its own
+    when it is one of the demand groups after the first, else the first."""
+    cols = np.zeros(len(segments), dtype=np.int64)
     for k, s in enumerate(kernel.demand):
         if k and s in segments:
-            out[:, segments.index(s)] = base[:, k]
-    return out
+            cols[segments.index(s)] = k
+    return cols
+
+
+def access_rows(kernel: CategoryKernel, segments: list[str], which: str, order: np.ndarray
+                ) -> np.ndarray:
+    """segments x areas (the areas ``order`` gives): :func:`access_matrix` transposed, built
+    row by row (contiguous rows for the neighbourhood sums)."""
+    base = np.ascontiguousarray((kernel.a2 if which == "a2" else kernel.a3)[order].T)
+    return base[_access_columns(kernel, segments)]
 
 
 def study_rates(area: AreaWork, kernel: CategoryKernel) -> np.ndarray:
     """The study area's rate R per segment column (per 1,000): the mean over the study area's
     residents of the demand the column's access comes from (everyone, or the target group)."""
     if "study_pop" not in area._cache:
-        area._cache["study_pop"] = area.pop[area.study]
-    pop, a2 = area._cache["study_pop"], kernel.a2[area.study]
+        pop = area.pop[area.study]
+        # each segment's residents as a row, and their sum as it was always taken (down the
+        # column: a sum of a strided column may round differently from one of a row)
+        area._cache["study_pop"] = (np.flatnonzero(area.study), np.ascontiguousarray(pop.T),
+                                    [pop[:, c].sum() for c in range(pop.shape[1])])
+    study, pop_t, total = area._cache["study_pop"]
     by_demand = []   # one rate per demand group; a segment's column takes its group's
     for k, d in enumerate(kernel.demand):
-        w = pop[:, area.segments.index(d)]
-        by_demand.append((w * a2[:, k]).sum() / w.sum() if w.sum() > 0 else np.nan)
+        c = area.segments.index(d)
+        by_demand.append((pop_t[c] * kernel.a2[study, k]).sum() / total[c] if total[c] > 0
+                         else np.nan)
     return np.array([by_demand[kernel.demand.index(s) if s in kernel.demand else 0]
                      for s in area.segments], dtype=float)
 
@@ -151,11 +176,9 @@ def neighbourhood_arrays(area: AreaWork, kernel: CategoryKernel) -> dict[str, np
     w_t = _weights_t(area)
 
     def per_nb(f: np.ndarray) -> np.ndarray:
-        """Sum over each neighbourhood's areas of residents x f (f per area, or areas x
-        segments) -> segments x neighbourhoods; one product at a time (no wide copies)."""
-        if f.ndim == 1 or f.shape[1] == 1:
-            return _by_nb_t(area, w_t * f.reshape(1, -1))
-        return _by_nb_t(area, w_t * f.T)
+        """Sum over each neighbourhood's areas of residents x f (f per area, or segments x
+        areas) -> segments x neighbourhoods; one product at a time (no wide copies)."""
+        return _by_nb_t(area, w_t * f.reshape(1, -1) if f.ndim == 1 else w_t * f)
 
     if "nb_population" not in area._cache:
         area._cache["nb_population"] = _by_nb_t(area, w_t)
@@ -164,16 +187,15 @@ def neighbourhood_arrays(area: AreaWork, kernel: CategoryKernel) -> dict[str, np
     half = per_nb((kernel.within_half[order] >= 1).astype(float))
     wide = per_nb((kernel.within_wide[order] >= 1).astype(float))
     targeted = len(kernel.demand) > 1 or kernel.demand[0] != segs[0]
-    if targeted:   # segments' access differs: full areas x segments matrices
-        a2 = access_matrix(kernel, segs, "a2")[order]
-        a3 = access_matrix(kernel, segs, "a3")[order]
-    else:          # universal: one column serves every segment
-        a2, a3 = kernel.a2[order, :1], kernel.a3[order, :1]
+    if targeted:   # segments' access differs: full segments x areas matrices
+        a2, a3 = access_rows(kernel, segs, "a2", order), access_rows(kernel, segs, "a3", order)
+    else:          # universal: one row serves every segment
+        a2, a3 = kernel.a2[order, 0][None, :], kernel.a3[order, 0][None, :]
     pa2, pa3 = per_nb(a2), per_nb(a3)
-    # universal: every segment has the same rate (everyone's), so one column serves them all
-    r = rate[None, :] if targeted else rate[None, :1]
+    # universal: every segment has the same rate (everyone's), so one row serves them all
+    r = rate[:, None] if targeted else rate[:1, None]
     short = per_nb(np.maximum(r - a2, 0.0) / 1000.0)
-    dup = per_nb(np.maximum(a2 - r, 0.0) * two[:, None])
+    dup = per_nb(np.maximum(a2 - r, 0.0) * two[None, :])
     with np.errstate(divide="ignore", invalid="ignore"):
         has = p > 0
         pct = (lambda x: np.where(has, 100.0 * x / p, np.nan))  # noqa: E731

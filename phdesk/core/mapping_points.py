@@ -68,8 +68,9 @@ def box_candidates(x: np.ndarray, y: np.ndarray, bounds: np.ndarray
 
     rows = int(cells(y[ok], y0).max()) + 1
     key = cells(x[ok], x0) * rows + cells(y[ok], y0)
-    order = np.argsort(key, kind="stable")
+    order = stable_argsort(key)
     idx, keys = ok[order], SortedKeys(key[order])
+    xs, ys = x[idx], y[idx]   # the points in cell order: each column's run is contiguous
     # each box clipped to the points' extent, so its cells are among the points' cells
     c0, c1 = cells(np.maximum(b[:, 0], x0), x0), cells(np.minimum(b[:, 2], x1), x0)
     r0, r1 = cells(np.maximum(b[:, 1], y0), y0), cells(np.minimum(b[:, 3], y1), y0)
@@ -78,12 +79,25 @@ def box_candidates(x: np.ndarray, y: np.ndarray, bounds: np.ndarray
     col = np.repeat(c0, ncol) + np.arange(len(poly)) - np.repeat(np.cumsum(ncol) - ncol, ncol)
     lo = keys.left(col * rows + r0[poly])
     count = keys.right(col * rows + r1[poly]) - lo
-    start = np.repeat(lo - (np.cumsum(count) - count), count)
-    pt = idx[start + np.arange(int(count.sum()))]
-    poly = np.repeat(poly, count)
-    px, py = x[pt], y[pt]
-    box = (px >= b[poly, 0]) & (px <= b[poly, 2]) & (py >= b[poly, 1]) & (py <= b[poly, 3])
-    return pt[box], near[poly[box]]
+    at = np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
+    px, py = xs[at], ys[at]
+    box = px >= np.repeat(b[poly, 0], count)   # each box's bounds, repeated over its run
+    box &= px <= np.repeat(b[poly, 2], count)
+    box &= py >= np.repeat(b[poly, 1], count)
+    box &= py <= np.repeat(b[poly, 3], count)
+    return idx[at[box]], near[np.repeat(poly, count)[box]]
+
+
+def stable_argsort(key: np.ndarray) -> np.ndarray:
+    """``np.argsort(key, kind="stable")`` of non-negative integer keys: the same permutation.
+    Keys below 2**32 are sorted as two 16-bit digits, low then high (each a stable radix
+    sort in numpy), about twice as fast as the merge sort numpy uses for 64-bit keys."""
+    if not len(key) or key.min() < 0 or key.max() >= 2**32:
+        return np.argsort(key, kind="stable")
+    order = np.argsort((key & 0xFFFF).astype(np.uint16), kind="stable")
+    if key.max() < 2**16:
+        return order
+    return order[np.argsort((key[order] >> 16).astype(np.uint16), kind="stable")]
 
 
 def points_in_any(x: np.ndarray, y: np.ndarray, polygons: np.ndarray, bounds: np.ndarray

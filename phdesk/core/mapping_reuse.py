@@ -34,8 +34,7 @@ def same_as(base: AssetWork | None, sel: pd.DataFrame, bx: np.ndarray, by: np.nd
     rc = base.raw_capacity[pos]
     code = sel["source_id"].to_numpy(dtype=object) if "source_id" in sel else None
     base_code = base.frame["source_id"].to_numpy(dtype=object)[pos]
-    same_code = (np.ones(len(sel), dtype=bool) if code is None else
-                 (code == base_code) | (pd.isna(code) & pd.isna(base_code)))
+    same_code = np.ones(len(sel), dtype=bool) if code is None else _equal(code, base_code)
     same_cap = known & ((rc == raw) | (np.isnan(rc) & np.isnan(raw))) & same_code
     return same_place, same_cap, pos
 
@@ -50,6 +49,16 @@ def same_rows(base: AssetWork | None, sel: pd.DataFrame, pos: np.ndarray) -> boo
     for col in ("id", "name", "category", "source_id"):
         a = base.frame[col].to_numpy(dtype=object)
         b = sel[col].to_numpy(dtype=object) if col in sel else np.full(len(sel), None)
-        if not ((a == b) | (pd.isna(a) & pd.isna(b))).all():
+        if not _equal(a, b).all():
             return False
     return True
+
+
+def _equal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Elementwise a == b, two missing values (None, NaN) counting as equal; the missing
+    values looked for only where == says no (a what-if's register is mostly unchanged)."""
+    eq = np.asarray(a == b, dtype=bool)
+    if not eq.all():
+        diff = np.flatnonzero(~eq)
+        eq[diff] = pd.isna(a[diff]) & pd.isna(b[diff])
+    return eq

@@ -28,6 +28,7 @@ from phdesk.core.mapping_access import (
     points_in_polygons,
     polygon_tree,
 )
+from phdesk.core.mapping_population import segment_matrix
 from phdesk.core.mapping_reuse import same_as, same_rows
 from phdesk.core.measures import is_core20
 from phdesk.core.segments import ALL
@@ -185,43 +186,11 @@ def prepare_areas(areas: pd.DataFrame, seg: pd.DataFrame, neighbourhoods: pd.Dat
         nb, nb_list = np.zeros(n, dtype=np.int64), [NO_NEIGHBOURHOOD]
     decile = (pd.to_numeric(areas["imd_decile"], errors="coerce").to_numpy(dtype=float)
               if "imd_decile" in areas else np.full(n, np.nan))
-    segments, pop = _segment_matrix(seg, codes, wanted_segments, notes)
+    segments, pop = segment_matrix(seg, codes, wanted_segments, notes)
     work = AreaWork(codes, geoms, ax, ay, point_src, nb_names, nb, nb_list, has_lookup, decile,
                     segments, pop, nbh_names, nbh_geoms, notes, summary)
     _study_notes(work)
     return work
-
-
-def _segment_matrix(seg: pd.DataFrame, codes: np.ndarray, wanted: list[str] | None,
-                    notes: list[str]) -> tuple[list[str], np.ndarray]:
-    """Residents per area x segment (``All`` first); factorised once (England: ~700k rows)."""
-    n = len(codes)
-    seg_codes, seg_names = pd.factorize(seg["segment"])
-    area_f, area_uniques = pd.factorize(seg["area_code"])
-    available = [str(s) for s in pd.Index(seg_names).astype(str)]
-    if wanted:
-        unknown = [s for s in wanted if s not in available]
-        if unknown:
-            notes.append(f"segments not in the data, skipped: {', '.join(unknown)}")
-        segments = [ALL] + [s for s in wanted if s in available and s != ALL]
-    else:
-        segments = [ALL] + [s for s in available if s != ALL]
-    pos = {s: k for k, s in enumerate(segments)}
-    a_pos = pd.Series(np.arange(n), index=codes)
-    ri_u = a_pos.reindex(pd.Index(area_uniques).astype(str)).to_numpy(dtype=float)
-    ri = ri_u[area_f]
-    si = np.array([pos.get(s, np.nan) for s in available], dtype=float)[seg_codes]
-    ok = np.isfinite(ri) & np.isfinite(si)
-    pop = np.bincount(ri[ok].astype(np.int64) * len(segments) + si[ok].astype(np.int64),
-                      weights=seg["population"].to_numpy(dtype=float)[ok],
-                      minlength=n * len(segments)).reshape(n, len(segments))
-    outside = int((~np.isfinite(ri_u)).sum())
-    if outside:
-        notes.append(f"population for {outside} areas without boundaries was left out")
-    if ALL not in available or pop[:, 0].sum() <= 0:
-        raise UserError("no population in the project's areas: import population estimates "
-                        "for the same areas as the boundaries")
-    return segments, pop
 
 
 def _study_notes(work: AreaWork) -> None:

@@ -101,18 +101,19 @@ def area_access(r: ResultArrays) -> pd.DataFrame:
 
 def cold_spots(r: ResultArrays) -> pd.DataFrame:
     """Study-area areas with no site of a category within reach (and a point to measure from)."""
-    a, parts = r.area, []
+    a = r.area
     measured = (a.point_src != "none") & a.study   # once, not per category
-    for k in r.kernels:
-        cold = (k.within == 0) & measured
-        parts.append(pd.DataFrame({
-            "area_code": a.codes[cold], "neighbourhood": a.nb_names[cold], "category": k.category,
-            "population": a.pop[cold, 0], "nearest_m": k.near[cold],
-            "imd_decile": a.decile[cold]}))
-    parts = [p for p in parts if len(p)]
-    if not parts:
+    cold = [np.flatnonzero((k.within == 0) & measured) for k in r.kernels]
+    if not sum(len(c) for c in cold):
         return pd.DataFrame(columns=COLUMNS["cold_spots"])
-    return pd.concat(parts, ignore_index=True)[COLUMNS["cold_spots"]]
+    idx = np.concatenate(cold)   # one frame (by category, then area), not one per category
+    return pd.DataFrame({
+        "area_code": a.codes[idx], "neighbourhood": a.nb_names[idx],
+        "category": np.repeat(np.array([k.category for k in r.kernels], dtype=object),
+                              [len(c) for c in cold]),
+        "population": a.pop[idx, 0],
+        "nearest_m": np.concatenate([k.near[c] for k, c in zip(r.kernels, cold, strict=True)]),
+        "imd_decile": a.decile[idx]})[COLUMNS["cold_spots"]]
 
 
 def assets_table(r: ResultArrays) -> pd.DataFrame:

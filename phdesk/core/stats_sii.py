@@ -152,55 +152,6 @@ def sii(values, population, se=None, lower_cl=None, upper_cl=None, value_type: i
     return _finish(fit, *_simulate(fit, seed))
 
 
-def sii_many(calls: list[dict]) -> list[SIIResult]:
-    """``[sii(**c) for c in calls]``, with the simulations of the calls that share an int seed,
-    repetitions and number of quantiles (and fit on the model scale) done as one matrix product
-    of the shared normal draws: a mapping run fits hundreds of SIIs of ten deciles each, and
-    one product per call was most of their cost. Same draws, same fits, same limits."""
-    fits = [_prepare(**{k: v for k, v in c.items() if k != "seed"}) for c in calls]
-    out: list[SIIResult | None] = [f if isinstance(f, SIIResult) else None for f in fits]
-    groups: dict[tuple, list[int]] = {}
-    for n, (f, c) in enumerate(zip(fits, calls, strict=True)):
-        seed = c.get("seed")
-        if (out[n] is None and f.linear and isinstance(seed, (int, np.integer))
-                and not isinstance(seed, bool)):
-            groups.setdefault((int(seed), f.repetitions, len(f.v_t)), []).append(n)
-        elif out[n] is None:
-            out[n] = _finish(f, *_simulate(f, seed))
-    for (seed, reps, q), members in groups.items():
-        for n in members:   # untransformed linear fits also need the intercepts: one by one
-            if not fits[n].transform:
-                out[n] = _finish(fits[n], *_simulate(fits[n], seed))
-        members = [n for n in members if fits[n].transform]
-        if members:
-            slopes = _transformed_slopes([fits[n] for n in members], seed, reps, q)
-            for pos in {tuple(_limit_positions(fits[n])) for n in members}:
-                rows = [k for k, n in enumerate(members)
-                        if tuple(_limit_positions(fits[n])) == pos]
-                picked = np.partition(slopes[rows], list(pos), axis=1)[:, list(pos)]
-                for k, lim in zip(rows, picked, strict=True):
-                    out[members[k]] = _finish(fits[members[k]], slopes[k], None, tuple(lim))
-    return out
-
-
-def _transformed_slopes(fits: list[_Fit], seed: int, reps: int, q: int) -> np.ndarray:
-    """fits x repetitions: every repetition's slope (on the model scale) of each fit, from
-    the seed's draws by one matrix product (the intercepts are not needed when transformed)."""
-    maps = np.column_stack([f.draw_map[:, 1] for f in fits])       # q x F
-    centres = np.array([f.centre[1] for f in fits])[:, None]       # F x 1
-    out = np.empty((len(fits), reps))
-    done = 0
-    for z in _normals(seed, reps, q):
-        # q (about ten) multiply-adds over fits x repetitions, in numpy: a BLAS product of
-        # this shape starts threads that only spin on a busy machine (no faster, more CPU)
-        block = out[:, done:done + len(z)]
-        block[:] = centres
-        for k in range(q):
-            block += maps[k][:, None] * z[:, k][None, :]
-        done += len(z)
-    return out
-
-
 def _limit_positions(fit: _Fit) -> list[int]:
     """0-based positions of the lower and upper limits among the sorted repetitions."""
     cv = fit.c + (1 - fit.c) / 2
