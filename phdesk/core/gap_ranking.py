@@ -1,4 +1,7 @@
-"""The biggest gaps of a table as shown: the one ranking the workshop and the reports read.
+"""Gap rankings, one home: the biggest gaps of a table as shown (the workshop and the reports), and
+each neighbourhood's headline gap (the neighbourhood list).
+
+The biggest gaps:
 
 Ranked by the gap score *as the disclosure rule shows it* (a rounded or suppressed score must not
 be ordered by its exact value: the order would hint at it; a suppressed one takes no place), and
@@ -8,6 +11,7 @@ deciles 1–2), so a category's gap came twice and pushed another category off a
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 
@@ -21,3 +25,53 @@ def biggest_gaps(shown: pd.DataFrame, n: int) -> pd.DataFrame:
         "_rank", ascending=False, kind="stable")
     place = [c for c in ("neighbourhood", "category") if c in ranked]
     return ranked.drop_duplicates(place).head(n).drop(columns="_rank")
+
+
+HEADLINE_MIN_PEOPLE = 100   # residents of a segment in a neighbourhood to make its headline
+
+
+def headline_order(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows ordered worst first for headlines: absolute before relative, so a neighbourhood with
+    no site within reach never ranks below one with some. Key: access_ratio ascending (0 = no
+    site within reach of anyone; also when no one in the study area has a site within reach, and
+    so there is no rate), then no_site_pct descending, then gap_score descending.
+
+    Rows of segments with fewer than ``HEADLINE_MIN_PEOPLE`` residents in the neighbourhood come
+    after all others: a ratio resting on a dozen people (one census ethnic group living in one
+    far area) would otherwise headline a neighbourhood of thousands."""
+    t = table.copy()
+    ratio = pd.to_numeric(t.get("access_ratio"), errors="coerce")
+    none = pd.to_numeric(t.get("no_site_pct"), errors="coerce")
+    # no site within reach of anyone in the study area: no rate to compare with, still absence
+    t["_r"] = ratio.where(ratio.notna(), np.where(none >= 100, 0.0, np.inf))
+    t["_n"] = -none.fillna(0.0)
+    t["_g"] = -pd.to_numeric(t.get("gap_score"), errors="coerce").fillna(-np.inf)
+    people = pd.to_numeric(t["population"], errors="coerce") if "population" in t else None
+    t["_s"] = False if people is None else (people.fillna(0.0) < HEADLINE_MIN_PEOPLE)
+    t = t[np.isfinite(t["_r"]) | pd.to_numeric(t.get("gap_score"), errors="coerce").notna()]
+    return t.sort_values(["_s", "_r", "_n", "_g"], kind="stable").drop(
+        columns=["_s", "_r", "_n", "_g"])
+
+
+def absent_everywhere(table: pd.DataFrame) -> list[str]:
+    """Categories that no resident of the study area has within reach (``no_site_pct`` 100 in
+    every neighbourhood's "All" row), sorted. Such an absence is the study area's, not a
+    neighbourhood's: it is said once, not as every neighbourhood's headline (three archives in
+    all of London headlined each of Lewisham's 19 wards and hid their own gaps)."""
+    if not {"category", "no_site_pct"} <= set(table.columns) or table.empty:
+        return []
+    rows = table[table["segment"].astype(str) == "All"] if "segment" in table else table
+    none = pd.to_numeric(rows["no_site_pct"], errors="coerce")
+    everywhere = (none >= 100).groupby(rows["category"]).all()
+    return sorted(everywhere.index[everywhere.to_numpy()].astype(str))
+
+
+def neighbourhood_headlines(table: pd.DataFrame) -> pd.DataFrame:
+    """One headline row per neighbourhood, worst first by ``headline_order``, among the
+    categories some resident of the study area can reach; a neighbourhood with nothing else
+    (every category absent everywhere) keeps its absence as its headline."""
+    ordered = headline_order(table)
+    absent = absent_everywhere(table)
+    local = ordered[~ordered["category"].isin(absent)]
+    rest = ordered[~ordered["neighbourhood"].isin(local["neighbourhood"])]
+    return pd.concat([local, rest]).drop_duplicates("neighbourhood")

@@ -29,7 +29,6 @@ gap_score / gap_rank
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from phdesk.core.mapping_kernels import CategoryKernel
 from phdesk.core.mapping_stages import AreaWork
@@ -228,29 +227,3 @@ def core20_share(area: AreaWork) -> np.ndarray:
     p, core = _by_nb(area, np.hstack([w, w * area.core20[order][:, None]]))
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(p > 0, 100.0 * core / p, np.nan)
-
-
-HEADLINE_MIN_PEOPLE = 100   # residents of a segment in a neighbourhood to make its headline
-
-
-def headline_order(table: pd.DataFrame) -> pd.DataFrame:
-    """Rows ordered worst first for headlines: absolute before relative, so a neighbourhood with
-    no site within reach never ranks below one with some. Key: access_ratio ascending (0 = no
-    site within reach of anyone; also when no one in the study area has a site within reach, and
-    so there is no rate), then no_site_pct descending, then gap_score descending.
-
-    Rows of segments with fewer than ``HEADLINE_MIN_PEOPLE`` residents in the neighbourhood come
-    after all others: a ratio resting on a dozen people (one census ethnic group living in one
-    far area) would otherwise headline a neighbourhood of thousands."""
-    t = table.copy()
-    ratio = pd.to_numeric(t.get("access_ratio"), errors="coerce")
-    none = pd.to_numeric(t.get("no_site_pct"), errors="coerce")
-    # no site within reach of anyone in the study area: no rate to compare with, still absence
-    t["_r"] = ratio.where(ratio.notna(), np.where(none >= 100, 0.0, np.inf))
-    t["_n"] = -none.fillna(0.0)
-    t["_g"] = -pd.to_numeric(t.get("gap_score"), errors="coerce").fillna(-np.inf)
-    people = pd.to_numeric(t["population"], errors="coerce") if "population" in t else None
-    t["_s"] = False if people is None else (people.fillna(0.0) < HEADLINE_MIN_PEOPLE)
-    t = t[np.isfinite(t["_r"]) | pd.to_numeric(t.get("gap_score"), errors="coerce").notna()]
-    return t.sort_values(["_s", "_r", "_n", "_g"], kind="stable").drop(
-        columns=["_s", "_r", "_n", "_g"])

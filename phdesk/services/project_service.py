@@ -261,10 +261,11 @@ class ProjectService:
 
     def biggest_gaps(self, result: MappingResult | None = None) -> pd.DataFrame:
         """neighbourhood, segment, category, gap_score (and access_ratio, no_site_pct when the
-        run has them): the headline row per neighbourhood, worst first by the engine's rule
-        (``phdesk.core.mapping_measures.headline_order``: absence and low access before the
-        relative gap score)."""
-        from phdesk.core.mapping_measures import headline_order
+        run has them): the headline row per neighbourhood, worst first by the one rule
+        (``phdesk.core.gap_ranking.neighbourhood_headlines``: absence and low access before the
+        relative gap score; a category absent from the whole study area is said once, by
+        ``absent_everywhere``, not as every neighbourhood's headline)."""
+        from phdesk.core.gap_ranking import neighbourhood_headlines
 
         result = result or self.last_result
         cols = ["neighbourhood", "segment", "category", "gap_score"]
@@ -274,7 +275,7 @@ class ProjectService:
         if ns.empty:
             return pd.DataFrame(columns=cols)
         cols += [c for c in ("access_ratio", "no_site_pct") if c in ns]
-        top = headline_order(ns).drop_duplicates("neighbourhood")[cols].reset_index(drop=True)
+        top = neighbourhood_headlines(ns)[cols].reset_index(drop=True)
         # the category's site count in the run, so a headline resting on a category with one
         # site (an odd register label) can say so
         rules = result.category_rules
@@ -282,6 +283,14 @@ class ProjectService:
             sites = rules.set_index("category")["sites"]
             top["sites"] = top["category"].map(sites).astype("Int64")
         return top
+
+    def absent_everywhere(self, result: MappingResult | None = None) -> list[str]:
+        """Categories no resident of the study area has within reach in the run (said once)."""
+        from phdesk.core.gap_ranking import absent_everywhere
+
+        result = result or self.last_result
+        ns = None if result is None else result.neighbourhood_segments
+        return [] if ns is None else absent_everywhere(ns)
 
     def provenance(self) -> pd.DataFrame:
         return self.project.provenance()

@@ -87,8 +87,11 @@ class NeighbourhoodPanel(QtWidgets.QWidget):
         self._blocking = False
 
     # -- data --------------------------------------------------------------------------------
-    def set_data(self, summary: pd.DataFrame, gaps: pd.DataFrame | None = None) -> None:
-        """Fill the list from ``ProjectService.neighbourhood_summary()`` and ``biggest_gaps()``."""
+    def set_data(self, summary: pd.DataFrame, gaps: pd.DataFrame | None = None,
+                 absent: list[str] | tuple[str, ...] = ()) -> None:
+        """Fill the list from ``ProjectService.neighbourhood_summary()`` and ``biggest_gaps()``;
+        ``absent``: the categories no one in the study area has within reach
+        (``ProjectService.absent_everywhere()``), said once under the list."""
         selected = self.selected()
         gap_text = {}
         if gaps is not None and len(gaps):
@@ -129,9 +132,11 @@ class NeighbourhoodPanel(QtWidgets.QWidget):
         elif not gap_text:
             self.caption.setText("Run mapping (F5) to find each neighbourhood's biggest gap.")
         else:
-            self.caption.setText("Gap: the asset category and population segment with the "
-                                 "lowest access against the study area (no site within reach "
-                                 "first), then the highest gap score.")
+            nowhere = (f"No site within reach of anyone in the study area: "
+                       f"{', '.join(absent)}.\n" if absent else "")
+            self.caption.setText(nowhere + "Gap: the asset category and population segment "
+                                 "with the lowest access against the study area (no site "
+                                 "within reach first), then the highest gap score.")
         self.select(selected, emit=False)
 
     def _fit_number_columns(self) -> None:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from phdesk.core.gap_ranking import biggest_gaps
+from phdesk.core.gap_ranking import (
+    absent_everywhere,
+    biggest_gaps,
+    headline_order,
+    neighbourhood_headlines,
+)
 
 
 def test_ranked_by_the_shown_score_one_place_per_category_and_never_all():
@@ -18,3 +24,45 @@ def test_ranked_by_the_shown_score_one_place_per_category_and_never_all():
     assert list(top.index) == [10, 15, 14]
     assert list(top["category"]) == ["Archive", "GP", "Dentist"]
     assert len(biggest_gaps(shown, 2)) == 2
+
+
+def _headline_table() -> pd.DataFrame:
+    # Archive: no one in the study area within reach (N1 and N2); GP: N1 has less than N2
+    return pd.DataFrame({
+        "neighbourhood": ["N1", "N1", "N2", "N2", "N1", "N2"],
+        "segment": ["All", "All", "All", "All", "Core20", "Core20"],
+        "category": ["Archive", "GP", "Archive", "GP", "GP", "GP"],
+        "population": [5000.0, 5000.0, 4000.0, 4000.0, 900.0, 800.0],
+        "access_ratio": [np.nan, 60.0, np.nan, 140.0, 40.0, 150.0],
+        "no_site_pct": [100.0, 20.0, 100.0, 0.0, 30.0, 0.0],
+        "gap_score": [1.0, 0.0, 1.0, 0.0, 3.0, -2.0]})
+
+
+def test_a_category_absent_everywhere_is_said_once_not_as_every_headline():
+    table = _headline_table()
+    assert absent_everywhere(table) == ["Archive"]
+    # the plain order still puts absence first (issue 8) ...
+    plain = headline_order(table).drop_duplicates("neighbourhood").set_index("neighbourhood")
+    assert set(plain["category"]) == {"Archive"}
+    # ... the headlines leave out what is absent from the whole study area
+    head = neighbourhood_headlines(table).set_index("neighbourhood")
+    assert head.loc["N1", "category"] == "GP" and head.loc["N1", "segment"] == "Core20"
+    assert head.loc["N2", "category"] == "GP"
+    assert list(neighbourhood_headlines(table)["neighbourhood"]) == ["N1", "N2"]   # worst first
+
+
+def test_absence_in_one_neighbourhood_still_leads_its_headline():
+    table = _headline_table()
+    table.loc[2, "no_site_pct"] = 90.0          # N2's residents: 10% reach an archive
+    table.loc[2, "access_ratio"] = 100.0
+    assert absent_everywhere(table) == []
+    head = neighbourhood_headlines(table).set_index("neighbourhood")
+    assert head.loc["N1", "category"] == "Archive"   # none within reach in N1, some elsewhere
+
+
+def test_a_neighbourhood_with_only_absent_categories_keeps_its_absence():
+    table = _headline_table()
+    only = table[table["category"] == "Archive"]
+    head = neighbourhood_headlines(only).set_index("neighbourhood")
+    assert list(head["category"]) == ["Archive", "Archive"]
+    assert absent_everywhere(table.drop(columns="no_site_pct")) == []

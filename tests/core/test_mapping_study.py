@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from phdesk.core.gap_ranking import headline_order
 from phdesk.core.mapping import NO_NEIGHBOURHOOD, MappingParams, compute_mapping
-from phdesk.core.mapping_measures import headline_order
 from tests.core.mapping_data import random_inputs, square, tiny_inputs
 
 
