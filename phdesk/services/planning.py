@@ -24,6 +24,7 @@ from phdesk.core.errors import UserError
 from phdesk.core.ideas import decisions_record, filter_notes, rank_ideas
 from phdesk.core.progress import CancelFn, ProgressFn, as_progress
 from phdesk.store import planning as store
+from phdesk.store.edits import rename_neighbourhood
 
 if TYPE_CHECKING:
     from phdesk.core.compare import Comparison
@@ -108,6 +109,17 @@ class PlanningService:
 
     def rename_scenario(self, old: str, new: str) -> None:
         store.rename_scenario(self.project, old, new)
+
+    def rename_neighbourhood(self, old: str, new: str) -> str:
+        """Rename a neighbourhood (``store.edits.rename_neighbourhood``); returns the name saved.
+        Every cached frame and result names it, so they go (the window maps again)."""
+        saved = rename_neighbourhood(self.project, old, new)
+        with self._lock:
+            self._results.clear()
+            self._inputs = self._engine = None
+        self._service.invalidate()
+        self._service.last_result = None
+        return saved
 
     def delete_scenario(self, name: str) -> dict[str, Any]:
         return store.delete_scenario(self.project, name)

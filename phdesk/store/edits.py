@@ -1,4 +1,5 @@
-"""The user's own edits to the asset register: each is saved at once, in its own transaction.
+"""The user's own edits to the asset register and the neighbourhoods' names: each is saved at
+once, in its own transaction.
 
 Deleting returns the deleted row so that the UI's undo can put it back with the same id.
 Scenarios (what-if changes) will live in their own tables and never call these.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from phdesk.core.errors import UserError
 from phdesk.store.project import Project, utc_now
 
 ASSET_FIELDS = ["name", "category", "easting", "northing", "postcode", "capacity", "source_id",
@@ -107,3 +109,26 @@ def asset_ids_in_category(project: Project, category: str) -> list[int]:
     """Ids of the assets of one category (for renaming or merging it)."""
     found = project.query("SELECT id FROM assets WHERE category = ? ORDER BY id", (category,))
     return [int(i) for i in found["id"]]
+
+
+NAME_MAX = 120   # characters in a neighbourhood's name (it heads lists, labels and tables)
+
+
+def rename_neighbourhood(project: Project, old: str, new: str) -> str:
+    """Give neighbourhood ``old`` the name ``new`` (spaces trimmed); returns the name saved.
+    Its areas, notes and ideas follow it (they refer to it by id). A name already used by
+    another neighbourhood, an empty one or an unknown ``old`` is a ``UserError``."""
+    new = " ".join(str(new or "").split())
+    if not new:
+        raise UserError("a neighbourhood needs a name")
+    if len(new) > NAME_MAX:
+        raise UserError(f"a neighbourhood's name is at most {NAME_MAX} characters")
+    nid = project.scalar("SELECT id FROM neighbourhoods WHERE name = ?", (old,))
+    if nid is None:
+        raise UserError(f"there is no neighbourhood called {old!r}")
+    other = project.scalar("SELECT id FROM neighbourhoods WHERE name = ?", (new,))
+    if other is not None and other != nid:
+        raise UserError(f"there is already a neighbourhood called {new!r}")
+    with project.transaction() as db:
+        db["neighbourhoods"].update(nid, {"name": new})
+    return new

@@ -263,7 +263,8 @@ def postcode_point(project: Project, normalised: str) -> tuple[float, float] | N
 # -- the inputs a scenario result depends on ----------------------------------------------------
 def data_version(project: Project) -> str:
     """A cheap fingerprint of what mapping reads (imports, the asset register, category settings,
-    user segments): cached scenario results are dropped when it changes."""
+    user segments, the neighbourhoods' names): cached scenario results are dropped when it
+    changes."""
     parts = [project.scalar("SELECT count(*) || ':' || coalesce(max(id), 0) FROM provenance"),
              project.scalar("""SELECT count(*) || ':' || coalesce(max(updated_at), '') || ':' ||
                                total(id) || ':' || total(easting) || ':' || total(northing)
@@ -271,7 +272,9 @@ def data_version(project: Project) -> str:
                                FROM assets"""),
              project.scalar("SELECT group_concat(category || radius_m || serves, '|') "
                             "FROM category_settings"),
-             project.scalar("SELECT group_concat(name || definition, '|') FROM user_segments")]
+             project.scalar("SELECT group_concat(name || definition, '|') FROM user_segments"),
+             # a renamed neighbourhood: every table of a result names it
+             project.scalar("SELECT group_concat(name, '|') FROM neighbourhoods")]
     return "/".join(str(p) for p in parts)
 
 

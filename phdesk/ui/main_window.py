@@ -123,6 +123,11 @@ class MainWindow(WindowMapping, WindowImport, WindowLayout, WindowOpening, QtWid
         if changed is not None:
             changed.connect(self._assets_changed)
         window_planning.wire(self)
+        rename = getattr(self.neighbourhood_panel, "rename_requested", None)
+        if rename is not None:
+            from phdesk.ui.window_rename import ask_and_rename
+
+            rename.connect(lambda name: ask_and_rename(self, name))
 
     def mapping_params(self):
         """The baseline's mapping parameters (scenarios are mapped with the same)."""

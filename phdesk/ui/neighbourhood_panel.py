@@ -37,6 +37,7 @@ class NeighbourhoodPanel(QtWidgets.QWidget):
     """A sortable table of neighbourhoods; emits the selected name (None = all)."""
 
     neighbourhood_selected = QtCore.Signal(object)   # str | None
+    rename_requested = QtCore.Signal(str)             # the selected neighbourhood's name
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -67,8 +68,16 @@ class NeighbourhoodPanel(QtWidgets.QWidget):
         self.view.setAccessibleDescription(
             "One row per neighbourhood: its name and the biggest gap found by mapping, population, "
             "percentage living in Core20 areas (the most deprived 20% nationally) and assets. "
-            "Select a row to show that neighbourhood on the map and charts.")
+            "Select a row to show that neighbourhood on the map and charts; F2 renames it.")
         self.view.selectionModel().selectionChanged.connect(self._on_selection)
+        # F2 and the context menu: a lookup of codes only (ward codes) gets names a room can read
+        self.rename_action = QtGui.QAction("&Rename neighbourhood…", self.view)
+        self.rename_action.setShortcut(QtGui.QKeySequence(QtCore.Qt.Key.Key_F2))
+        self.rename_action.setShortcutContext(QtCore.Qt.ShortcutContext.WidgetShortcut)
+        self.rename_action.setEnabled(False)
+        self.rename_action.triggered.connect(self._request_rename)
+        self.view.addAction(self.rename_action)
+        self.view.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.ActionsContextMenu)
 
         self.all_button = QtWidgets.QPushButton("Sho&w all neighbourhoods", self)
         self.all_button.setAccessibleName("Show all neighbourhoods")
@@ -194,6 +203,12 @@ class NeighbourhoodPanel(QtWidgets.QWidget):
     def _on_sorted(self, *_: object) -> None:
         self._fit_number_columns()
 
+    def _request_rename(self) -> None:
+        name = self.selected()
+        if name is not None:
+            self.rename_requested.emit(name)
+
     def _on_selection(self, *_: object) -> None:
+        self.rename_action.setEnabled(self.selected() is not None)
         if not self._blocking:
             self.neighbourhood_selected.emit(self.selected())

@@ -20,6 +20,8 @@ FOCUS = [("neighbourhoods", "&Neighbourhood list"), (None, "&Map"), ("charts", "
          ("results", "&Results tables"), ("assets", "&Asset register"),
          ("sources", "&Sources")]
 
+PANEL_SHORTCUTS = [("Rename neighbourhood (in the neighbourhood list)", "F2")]
+
 
 def build(win: MainWindow) -> None:
     """Create the actions and the menu bar of ``win``."""
@@ -117,7 +119,8 @@ def show_dialog(win: MainWindow, which: str) -> None:
 
         open_help(win)
     elif which == "shortcuts":
-        ShortcutsDialog(win.commands.shortcut_table(), win).exec()
+        # the panels' own keys (acting on the list that has the focus) after the window's
+        ShortcutsDialog(win.commands.shortcut_table() + PANEL_SHORTCUTS, win).exec()
     else:
         AboutDialog(str(win.project_path or ""), win).exec()
 
