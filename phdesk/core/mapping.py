@@ -43,6 +43,7 @@ def load_inputs(project: Project) -> MappingInputs:
 
     from phdesk.core.categories import practice_codes_by_postcode
     from phdesk.core.segments import project_segments
+    from phdesk.core.study_area import enclosed, enclosed_note
     from phdesk.core.vintages import area_deprivation
     from phdesk.store import queries
 
@@ -54,9 +55,14 @@ def load_inputs(project: Project) -> MappingInputs:
     nbh = queries.neighbourhood_polygons(project)
     assets = practice_codes_by_postcode(queries.assets_frame(project),
                                         queries.gp_practices_by_postcode(project))
+    info = dict(table.info)
+    inside = enclosed_note(areas["code"].to_numpy()[enclosed(areas["geometry"],
+                                                             areas["neighbourhood"])])
+    if inside:   # said where the run's notes are read, not only after the import
+        info["notes"] = [*info.get("notes", []), inside]
     return MappingInputs(areas=areas, assets=assets,
                          segments=table.population, neighbourhoods=nbh,
-                         settings=queries.category_settings(project), info=dict(table.info),
+                         settings=queries.category_settings(project), info=info,
                          list_sizes=queries.gp_list_sizes(project))
 
 

@@ -200,14 +200,16 @@ def _study_notes(work: AreaWork) -> None:
                           "import the IMD to get them")
     elif not np.isfinite(decile[study]).all():
         k = ~np.isfinite(decile) & study
-        work.notes.append(f"{int(k.sum())} areas ({work.pop[k, 0].sum():,.0f} residents) "
+        work.notes.append(f"{int(k.sum())} area{'s' if k.sum() != 1 else ''} "
+                          f"({work.pop[k, 0].sum():,.0f} residents) "
                           "without an IMD decile are left out of the inequality measures and "
                           "are not counted as Core20")
     context = ~study
     if context.any():
         work.notes.append(
             f"study area: {int(study.sum())} areas in {len(work.nb_list)} neighbourhoods "
-            f"({work.pop[study, 0].sum():,.0f} residents); {int(context.sum())} areas "
+            f"({work.pop[study, 0].sum():,.0f} residents); {int(context.sum()):,} "
+            f"area{'s' if context.sum() != 1 else ''} "
             f"({work.pop[context, 0].sum():,.0f} residents) outside it are context: their "
             "residents count as demand for the sites they can reach, they are not reported")
     work.summary.update(study_areas=int(study.sum()), context_areas=int(context.sum()),

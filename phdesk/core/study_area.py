@@ -19,3 +19,54 @@ def study_mask(neighbourhoods) -> np.ndarray:
     has = (nb.notna() & (nb.astype(str).str.strip() != "")).to_numpy(dtype=bool)
     return has if has.any() else np.ones(len(has), dtype=bool)
 
+
+
+ENCLOSED_GAP_M = 5.0   # metres: generalised boundaries leave slivers between neighbours
+
+
+def enclosed(geoms, neighbourhoods) -> np.ndarray:
+    """Indices of the areas without a neighbourhood whose every neighbour (the areas within
+    ``ENCLOSED_GAP_M`` metres; at least one) has one: inside the study area or on its outer edge
+    with nothing else beside them (not required to be ringed: Trafford's E01034000 has the
+    borough boundary along a third of its edge).
+
+    Such an area is almost always a slip of the lookup, not context: a split LSOA 2021 that the
+    ONS best-fit lookup leaves out gets nothing from a lookup on LSOA 2011 codes (E01034000,
+    1,471 residents, read as "outside the study area")."""
+    nb = pd.Series(np.asarray(neighbourhoods, dtype=object))
+    has = (nb.notna() & (nb.astype(str).str.strip() != "")).to_numpy(dtype=bool)
+    geoms = np.asarray(geoms, dtype=object)
+    none = np.empty(0, dtype=np.intp)
+    if has.all() or not has.any():
+        return none
+    import shapely
+
+    tree = shapely.STRtree(geoms)
+    # only an area touching the study area can be inside it: a borough in a region has a few
+    # hundred such, not the region's thousands (London: 0.47 s -> a few hundredths)
+    named = np.flatnonzero(has & (geoms != None))  # noqa: E711 - elementwise
+    _, touching = tree.query(geoms[named], predicate="dwithin", distance=ENCLOSED_GAP_M)
+    candidates = np.unique(touching[~has[touching]])
+    if not len(candidates):
+        return none
+    src, dst = tree.query(geoms[candidates], predicate="dwithin", distance=ENCLOSED_GAP_M)
+    keep = dst != candidates[src]
+    src, dst = src[keep], dst[keep]
+    near = np.bincount(src, minlength=len(candidates))
+    outside = np.bincount(src, weights=~has[dst], minlength=len(candidates))
+    return candidates[(near > 0) & (outside == 0)]
+
+
+def enclosed_note(codes) -> str | None:
+    """The note for areas found by :func:`enclosed` (None when there are none)."""
+    codes = [str(c) for c in codes]
+    if not codes:
+        return None
+    n = len(codes)
+    shown = ", ".join(codes[:5]) + (", …" if n > 5 else "")
+    return (f"{n} area{'s' if n != 1 else ''} {'have' if n != 1 else 'has'} no neighbourhood "
+            f"though every area beside {'them' if n != 1 else 'it'} has one ({shown}): "
+            f"{'they are' if n != 1 else 'it is'} treated as context and not reported. If the "
+            "neighbourhood lookup is on LSOA 2011 codes, import the LSOA 2011 boundaries (option "
+            "use=bridge) and then the lookup again; otherwise add "
+            f"{'them' if n != 1 else 'it'} to the lookup")

@@ -79,9 +79,21 @@ def coverage(project: Project) -> dict:
 
     info = project_segments(project).info
     notes = [n for n in info.get("notes", []) if n != info.get("coverage_note")]
+    inside = _enclosed_note(project)
     return {**info.get("coverage", {"areas": 0}),
-            "notes": notes + ([info["population_note"]]
-                                                     if info.get("population_note") else [])}
+            "notes": notes + ([info["population_note"]] if info.get("population_note") else [])
+            + ([inside] if inside else [])}
+
+
+def _enclosed_note(project: Project) -> str | None:
+    """Areas with no neighbourhood inside the study area (``study_area.enclosed``), said after
+    the import that left them so (a lookup on LSOA 2011 codes before the 2011 boundaries)."""
+    from phdesk.core.study_area import enclosed, enclosed_note
+    from phdesk.store.queries import areas_frame
+
+    areas = areas_frame(project)
+    return enclosed_note(areas["code"].to_numpy()[enclosed(areas["geometry"],
+                                                            areas["neighbourhood"])])
 
 
 def _areas(count: int) -> str:
