@@ -14,20 +14,25 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+HEADLINE_MIN_PEOPLE = 100   # residents of a segment in a neighbourhood to lead a gap list
+
 
 def biggest_gaps(shown: pd.DataFrame, n: int) -> pd.DataFrame:
     """The ``n`` rows of ``shown`` (neighbourhood_segments rows, values as shown: numbers or
     "*") with the highest gap scores, a category at most once per neighbourhood; the segment
-    "All" (no gap by definition) never. The index is kept (the disclosure rule's lookups)."""
+    "All" (no gap by definition) never. The index is kept (the disclosure rule's lookups).
+
+    With a ``population`` column, segments of fewer than ``HEADLINE_MIN_PEOPLE`` residents (or
+    a suppressed count) come after all others, as in the headlines: Trafford's report led
+    Altrincham's gaps with "Ethnicity: White: Roma", a score resting on a handful of people."""
     rows = shown[shown["segment"].astype(str) != "All"] if "segment" in shown else shown
     score = pd.to_numeric(rows["gap_score"], errors="coerce")
-    ranked = rows.assign(_rank=score).dropna(subset=["_rank"]).sort_values(
-        "_rank", ascending=False, kind="stable")
+    few = (~(pd.to_numeric(rows["population"], errors="coerce") >= HEADLINE_MIN_PEOPLE)
+           if "population" in rows else False)
+    ranked = rows.assign(_rank=score, _few=few).dropna(subset=["_rank"]).sort_values(
+        ["_few", "_rank"], ascending=[True, False], kind="stable")
     place = [c for c in ("neighbourhood", "category") if c in ranked]
-    return ranked.drop_duplicates(place).head(n).drop(columns="_rank")
-
-
-HEADLINE_MIN_PEOPLE = 100   # residents of a segment in a neighbourhood to make its headline
+    return ranked.drop_duplicates(place).head(n).drop(columns=["_rank", "_few"])
 
 
 def headline_order(table: pd.DataFrame) -> pd.DataFrame:

@@ -262,7 +262,8 @@ def install_screen_rule(win: MainWindow) -> None:
         signal.connect(lambda *_: refresh_disclosure(win))
 
 
-GAP_COLUMNS = {"gap_score": "gap_score", "coverage_pct": "coverage_pct"}
+GAP_COLUMNS = {"gap_score": "gap_score", "coverage_pct": "coverage_pct",
+               "population": "population"}   # the ranking puts small segments last
 
 
 def screen_rule(win: MainWindow, kind: str, table):

@@ -128,7 +128,7 @@ def key_figures(summary: pd.DataFrame, neighbourhood: str | None) -> pd.DataFram
 def gap_candidates(result, neighbourhood: str | None) -> pd.DataFrame:
     """Every gap score (category · segment, not "All") of a neighbourhood (or anywhere), the
     result's index kept so that the disclosure rule can look its rows up."""
-    cols = ["neighbourhood", "category", "segment", "gap_score", "coverage_pct"]
+    cols = ["neighbourhood", "category", "segment", "population", "gap_score", "coverage_pct"]
     if result is None:
         return pd.DataFrame(columns=cols)
     ns = result.neighbourhood_segments

@@ -66,3 +66,17 @@ def test_a_neighbourhood_with_only_absent_categories_keeps_its_absence():
     head = neighbourhood_headlines(only).set_index("neighbourhood")
     assert list(head["category"]) == ["Archive", "Archive"]
     assert absent_everywhere(table.drop(columns="no_site_pct")) == []
+
+
+def test_a_segment_of_a_few_residents_never_leads_the_biggest_gaps():
+    shown = pd.DataFrame({
+        "neighbourhood": "Altrincham",
+        "category": ["Library", "Food bank", "Dentist", "GP", "Pharmacy"],
+        "segment": ["Ethnicity: White: Roma", "IMD Q5", "IMD Q3", "Core20", "Age 65+"],
+        "population": [12.0, 8493.0, 1660.0, "*", 2100.0],    # "*": a suppressed count
+        "gap_score": [18.4, 10.6, 4.8, 30.0, 2.0]})
+    top = biggest_gaps(shown, 5)
+    assert list(top["segment"]) == ["IMD Q5", "IMD Q3", "Age 65+", "Core20",
+                                    "Ethnicity: White: Roma"]
+    assert list(biggest_gaps(shown.drop(columns="population"), 2)["segment"]) == [
+        "Core20", "Ethnicity: White: Roma"]   # no population: by score alone
