@@ -80,7 +80,7 @@ def test_missing_imd_is_noted():
     some = tiny_inputs()
     some.areas.loc[0, "imd_decile"] = np.nan
     notes = _quiet(some).summary["notes"]
-    assert any("1 areas (100 residents) without an IMD decile" in n for n in notes)
+    assert any("1 area (100 residents) without an IMD decile" in n for n in notes)
 
 
 def test_category_without_placed_assets_is_named_in_the_notes():
