@@ -11,10 +11,16 @@ deciles 1–2), so a category's gap came twice and pushed another category off a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
 HEADLINE_MIN_PEOPLE = 100   # residents of a segment in a neighbourhood to lead a gap list
+# a category with fewer sites than this in the run cannot tell neighbourhoods apart: nearly every
+# one lacks it (Trafford's one "Lostock High School run library" headlined 19 of 21 wards)
+FEW_SITES = 3
 
 
 def biggest_gaps(shown: pd.DataFrame, n: int) -> pd.DataFrame:
@@ -71,12 +77,53 @@ def absent_everywhere(table: pd.DataFrame) -> list[str]:
     return sorted(everywhere.index[everywhere.to_numpy()].astype(str))
 
 
-def neighbourhood_headlines(table: pd.DataFrame) -> pd.DataFrame:
+def few_sites(sites: pd.Series) -> list[tuple[str, int]]:
+    """(category, sites) of the categories with at least one but fewer than ``FEW_SITES`` sites
+    in the run (``sites``: the run's site count by category), fewest first, then by name. Such
+    a category is a study-area-wide scarcity, said once, not a neighbourhood's headline."""
+    counts = pd.to_numeric(sites, errors="coerce")
+    few = counts[(counts >= 1) & (counts < FEW_SITES)]
+    order = sorted(zip(few.index.astype(str), few.astype(int), strict=True),
+                   key=lambda cs: (cs[1], cs[0].casefold()))
+    return [(c, int(k)) for c, k in order]
+
+
+def neighbourhood_headlines(table: pd.DataFrame, set_aside: Iterable[str] = ()) -> pd.DataFrame:
     """One headline row per neighbourhood, worst first by ``headline_order``, among the
-    categories some resident of the study area can reach; a neighbourhood with nothing else
-    (every category absent everywhere) keeps its absence as its headline."""
+    categories some resident of the study area can reach and not ``set_aside`` (the categories
+    of ``few_sites``); a neighbourhood with nothing else keeps its worst row as its headline."""
     ordered = headline_order(table)
-    absent = absent_everywhere(table)
+    absent = set(absent_everywhere(table)) | set(set_aside)
     local = ordered[~ordered["category"].isin(absent)]
     rest = ordered[~ordered["neighbourhood"].isin(local["neighbourhood"])]
     return pd.concat([local, rest]).drop_duplicates("neighbourhood")
+
+
+HEADLINE_COLUMNS = ["neighbourhood", "segment", "category", "gap_score"]
+
+
+@dataclass(frozen=True)
+class Headlines:
+    """What the neighbourhood list says about gaps: one headline row per neighbourhood (columns
+    ``HEADLINE_COLUMNS``, with access_ratio and no_site_pct when the run has them, and
+    ``sites``, the category's site count), and the categories said once instead of headlining
+    every neighbourhood: ``absent`` (no one in the study area has one within reach) and ``few``
+    ((category, sites) with fewer than ``FEW_SITES`` sites)."""
+
+    gaps: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=HEADLINE_COLUMNS))
+    absent: list[str] = field(default_factory=list)
+    few: list[tuple[str, int]] = field(default_factory=list)
+
+
+def headlines(table: pd.DataFrame | None, sites: pd.Series | None) -> Headlines:
+    """The one headline rule for a run: ``table`` its neighbourhood_segments, ``sites`` its
+    site count by category (``category_rules.sites``; None when unknown)."""
+    if table is None or table.empty:
+        return Headlines()
+    absent = absent_everywhere(table)
+    few = [] if sites is None else [(c, k) for c, k in few_sites(sites) if c not in absent]
+    cols = HEADLINE_COLUMNS + [c for c in ("access_ratio", "no_site_pct") if c in table]
+    gaps = neighbourhood_headlines(table, [c for c, _ in few])[cols].reset_index(drop=True)
+    if sites is not None:   # a headline left on a scarce category says how many sites
+        gaps["sites"] = gaps["category"].map(sites).astype("Int64")
+    return Headlines(gaps, absent, few)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from phdesk.core import imports
+from phdesk.core.gap_ranking import Headlines, headlines
 from phdesk.core.measures import is_core20
 from phdesk.core.progress import CancelFn, ProgressFn
 from phdesk.services.borders import BorderKeeper
@@ -260,37 +261,20 @@ class ProjectService:
         return out[SUMMARY_COLUMNS]
 
     def biggest_gaps(self, result: MappingResult | None = None) -> pd.DataFrame:
-        """neighbourhood, segment, category, gap_score (and access_ratio, no_site_pct when the
-        run has them): the headline row per neighbourhood, worst first by the one rule
-        (``phdesk.core.gap_ranking.neighbourhood_headlines``: absence and low access before the
-        relative gap score; a category absent from the whole study area is said once, by
-        ``absent_everywhere``, not as every neighbourhood's headline)."""
-        from phdesk.core.gap_ranking import neighbourhood_headlines
+        """The headline row per neighbourhood (``headlines(result).gaps``)."""
+        return self.headlines(result).gaps
 
+    def headlines(self, result: MappingResult | None = None) -> Headlines:
+        """Each neighbourhood's headline gap, and the categories said once instead (absent
+        from the whole study area; fewer than ``FEW_SITES`` sites) by the one rule,
+        ``phdesk.core.gap_ranking.headlines``, for the run (default: the last)."""
         result = result or self.last_result
-        cols = ["neighbourhood", "segment", "category", "gap_score"]
         if result is None or result.neighbourhood_segments is None:
-            return pd.DataFrame(columns=cols)
-        ns = result.neighbourhood_segments
-        if ns.empty:
-            return pd.DataFrame(columns=cols)
-        cols += [c for c in ("access_ratio", "no_site_pct") if c in ns]
-        top = neighbourhood_headlines(ns)[cols].reset_index(drop=True)
-        # the category's site count in the run, so a headline resting on a category with one
-        # site (an odd register label) can say so
+            return headlines(None, None)
         rules = result.category_rules
-        if rules is not None and "sites" in rules:
-            sites = rules.set_index("category")["sites"]
-            top["sites"] = top["category"].map(sites).astype("Int64")
-        return top
-
-    def absent_everywhere(self, result: MappingResult | None = None) -> list[str]:
-        """Categories no resident of the study area has within reach in the run (said once)."""
-        from phdesk.core.gap_ranking import absent_everywhere
-
-        result = result or self.last_result
-        ns = None if result is None else result.neighbourhood_segments
-        return [] if ns is None else absent_everywhere(ns)
+        sites = (rules.set_index("category")["sites"]
+                 if rules is not None and "sites" in rules else None)
+        return headlines(result.neighbourhood_segments, sites)
 
     def provenance(self) -> pd.DataFrame:
         return self.project.provenance()

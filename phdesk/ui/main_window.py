@@ -192,8 +192,7 @@ class MainWindow(WindowMapping, WindowImport, WindowLayout, WindowOpening, QtWid
             return
         result = self.current_result()
         if self.data is not None:
-            self.neighbourhood_panel.set_data(self.data.summary, self.service.biggest_gaps(),
-                                             self.service.absent_everywhere())
+            self.neighbourhood_panel.set_data(self.data.summary, self.service.headlines())
             panels.call(self.charts_panel, "set_data", result, self.data.area_profile,
                         self.data.segment_population)
         panels.call(self.map_panel, "set_result", result)

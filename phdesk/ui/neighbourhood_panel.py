@@ -9,6 +9,8 @@ import math
 import pandas as pd
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from phdesk.core.gap_ranking import FEW_SITES, Headlines
+
 # The biggest gap is a second line under the name: five columns do not fit beside the map on a
 # laptop screen, and a wrapped line keeps every figure readable without scrolling sideways.
 COLUMNS = ["Neighbourhood", "People", "Core20", "Assets"]
@@ -29,9 +31,17 @@ def _number_item(value: float, text: str) -> QtGui.QStandardItem:
     return item
 
 
-# a headline resting on a category with fewer sites than this says how many (Trafford's one
-# "Clinic|Dentist" site headlined every neighbourhood: "no site within reach")
-FEW_SITES = 3
+def _said_once(heads: Headlines) -> str:
+    """The lines under the list for categories that headline no neighbourhood."""
+    text = ""
+    if heads.absent:
+        text += f"No site within reach of anyone in the study area: {', '.join(heads.absent)}.\n"
+    if heads.few:
+        named = ", ".join(f"{c} ({k} site{'s' if k != 1 else ''})" for c, k in heads.few)
+        text += (f"Fewer than {FEW_SITES} sites, so not a neighbourhood's headline: "
+                 f"{named}.\n")
+    return text
+
 
 class NeighbourhoodPanel(QtWidgets.QWidget):
     """A sortable table of neighbourhoods; emits the selected name (None = all)."""
@@ -96,12 +106,13 @@ class NeighbourhoodPanel(QtWidgets.QWidget):
         self._blocking = False
 
     # -- data --------------------------------------------------------------------------------
-    def set_data(self, summary: pd.DataFrame, gaps: pd.DataFrame | None = None,
-                 absent: list[str] | tuple[str, ...] = ()) -> None:
-        """Fill the list from ``ProjectService.neighbourhood_summary()`` and ``biggest_gaps()``;
-        ``absent``: the categories no one in the study area has within reach
-        (``ProjectService.absent_everywhere()``), said once under the list."""
+    def set_data(self, summary: pd.DataFrame, heads: Headlines | None = None) -> None:
+        """Fill the list from ``ProjectService.neighbourhood_summary()`` and ``headlines()``:
+        each neighbourhood's headline gap, and under the list the categories said once instead
+        (none within reach of the study area; too few sites to tell neighbourhoods apart)."""
         selected = self.selected()
+        heads = heads or Headlines()
+        gaps = heads.gaps
         gap_text = {}
         if gaps is not None and len(gaps):
             sites = gaps["sites"] if "sites" in gaps else pd.Series(pd.NA, index=gaps.index)
@@ -141,11 +152,9 @@ class NeighbourhoodPanel(QtWidgets.QWidget):
         elif not gap_text:
             self.caption.setText("Run mapping (F5) to find each neighbourhood's biggest gap.")
         else:
-            nowhere = (f"No site within reach of anyone in the study area: "
-                       f"{', '.join(absent)}.\n" if absent else "")
-            self.caption.setText(nowhere + "Gap: the asset category and population segment "
-                                 "with the lowest access against the study area (no site "
-                                 "within reach first), then the highest gap score.")
+            self.caption.setText(_said_once(heads) + "Gap: the asset category and population "
+                                 "segment with the lowest access against the study area (no "
+                                 "site within reach first), then the highest gap score.")
         self.select(selected, emit=False)
 
     def _fit_number_columns(self) -> None:

@@ -6,9 +6,12 @@ import numpy as np
 import pandas as pd
 
 from phdesk.core.gap_ranking import (
+    FEW_SITES,
     absent_everywhere,
     biggest_gaps,
+    few_sites,
     headline_order,
+    headlines,
     neighbourhood_headlines,
 )
 
@@ -80,3 +83,29 @@ def test_a_segment_of_a_few_residents_never_leads_the_biggest_gaps():
                                     "Ethnicity: White: Roma"]
     assert list(biggest_gaps(shown.drop(columns="population"), 2)["segment"]) == [
         "Core20", "Ethnicity: White: Roma"]   # no population: by score alone
+
+
+def test_a_category_with_too_few_sites_is_said_once_not_as_headlines():
+    """Trafford's one "Lostock High School run library" headlined 19 of 21 wards ("no site
+    within reach"): a category with fewer than FEW_SITES sites cannot tell neighbourhoods apart."""
+    table = _headline_table()
+    table.loc[2, ["no_site_pct", "access_ratio"]] = [90.0, 100.0]   # some of N2 reach it
+    sites = pd.Series({"Archive": 1, "GP": 40, "Hospice": 2, "Gym": 0})
+    assert few_sites(sites) == [("Archive", 1), ("Hospice", 2)]
+    assert FEW_SITES == 3
+    plain = neighbourhood_headlines(table).set_index("neighbourhood")
+    assert plain.loc["N1", "category"] == "Archive"          # absence leads without the rule
+    heads = headlines(table, sites)
+    assert heads.absent == [] and heads.few == [("Archive", 1), ("Hospice", 2)]
+    got = heads.gaps.set_index("neighbourhood")
+    assert list(got["category"]) == ["GP", "GP"] and got.loc["N1", "segment"] == "Core20"
+    assert list(got["sites"]) == [40, 40]
+    # a category both absent everywhere and scarce is said once, as absent
+    table.loc[2, ["no_site_pct", "access_ratio"]] = [100.0, np.nan]
+    heads = headlines(table, sites)
+    assert heads.absent == ["Archive"] and heads.few == [("Hospice", 2)]
+    # only scarce categories: the worst of them stays the headline
+    only = headlines(table[table["category"] == "Archive"], sites).gaps
+    assert list(only["category"]) == ["Archive", "Archive"]
+    empty = headlines(None, None)
+    assert empty.gaps.empty and empty.absent == [] and empty.few == []

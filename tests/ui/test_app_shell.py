@@ -790,6 +790,7 @@ def test_a_headline_on_a_category_with_few_sites_says_how_many(qtbot):
     reach"): a headline resting on a category with fewer than three sites says its count."""
     import pandas as pd
 
+    from phdesk.core.gap_ranking import Headlines
     from phdesk.ui.neighbourhood_panel import NeighbourhoodPanel
 
     panel = NeighbourhoodPanel()
@@ -801,9 +802,9 @@ def test_a_headline_on_a_category_with_few_sites_says_how_many(qtbot):
                          "category": ["Clinic|Dentist", "Pharmacy", "Gym"],
                          "gap_score": [40.0, 10.0, 5.0],
                          "sites": pd.array([1, 57, 2], dtype="Int64")})
-    panel.set_data(summary, gaps)
+    panel.set_data(summary, Headlines(gaps))
     assert panel.gap_text("A") == "Clinic|Dentist · Core20 (1 site)"
     assert panel.gap_text("B") == "Pharmacy · Core20"
     assert panel.gap_text("C") == "Gym · Core20 (2 sites)"
-    panel.set_data(summary, gaps.drop(columns="sites"))   # a result without the count
+    panel.set_data(summary, Headlines(gaps.drop(columns="sites")))   # a result without counts
     assert panel.gap_text("A") == "Clinic|Dentist · Core20"
