@@ -23,22 +23,35 @@ HEADLINE_MIN_PEOPLE = 100   # residents of a segment in a neighbourhood to lead 
 FEW_SITES = 3
 
 
-def biggest_gaps(shown: pd.DataFrame, n: int) -> pd.DataFrame:
+def biggest_gaps(shown: pd.DataFrame, n: int, set_aside: Iterable[str] = ()) -> pd.DataFrame:
     """The ``n`` rows of ``shown`` (neighbourhood_segments rows, values as shown: numbers or
     "*") with the highest gap scores, a category at most once per neighbourhood; the segment
     "All" (no gap by definition) never. The index is kept (the disclosure rule's lookups).
 
     With a ``population`` column, segments of fewer than ``HEADLINE_MIN_PEOPLE`` residents (or
     a suppressed count) come after all others, as in the headlines: Trafford's report led
-    Altrincham's gaps with "Ethnicity: White: Roma", a score resting on a handful of people."""
+    Altrincham's gaps with "Ethnicity: White: Roma", a score resting on a handful of people.
+    Categories ``set_aside`` (``scarce_categories``: too few sites to tell neighbourhoods
+    apart) come after those: with no site of them near, each scores the segment's whole need
+    share, and Altrincham's report listed four such categories tied at 10.5 pp."""
     rows = shown[shown["segment"].astype(str) != "All"] if "segment" in shown else shown
     score = pd.to_numeric(rows["gap_score"], errors="coerce")
     few = (~(pd.to_numeric(rows["population"], errors="coerce") >= HEADLINE_MIN_PEOPLE)
            if "population" in rows else False)
-    ranked = rows.assign(_rank=score, _few=few).dropna(subset=["_rank"]).sort_values(
-        ["_few", "_rank"], ascending=[True, False], kind="stable")
+    aside = rows["category"].isin(list(set_aside)) if "category" in rows else False
+    ranked = rows.assign(_rank=score, _few=few, _aside=aside).dropna(subset=["_rank"])
+    ranked = ranked.sort_values(["_aside", "_few", "_rank"], ascending=[True, True, False],
+                                kind="stable")
     place = [c for c in ("neighbourhood", "category") if c in ranked]
-    return ranked.drop_duplicates(place).head(n).drop(columns=["_rank", "_few"])
+    return ranked.drop_duplicates(place).head(n).drop(columns=["_rank", "_few", "_aside"])
+
+
+def gap_label(row, where: bool = False) -> str:
+    """A gap as every list names it: "Dentist · IMD Q5", the category first, so that a long
+    census segment cut short on a chart ("Ethnicity: Asian, Asian British or Asian Welsh: …")
+    never hides which category it is; led by the neighbourhood when ``where``."""
+    text = f"{row.category} · {row.segment}"
+    return f"{row.neighbourhood} · {text}" if where else text
 
 
 def headline_order(table: pd.DataFrame) -> pd.DataFrame:
@@ -86,6 +99,14 @@ def few_sites(sites: pd.Series) -> list[tuple[str, int]]:
     order = sorted(zip(few.index.astype(str), few.astype(int), strict=True),
                    key=lambda cs: (cs[1], cs[0].casefold()))
     return [(c, int(k)) for c, k in order]
+
+
+def scarce_categories(rules: pd.DataFrame | None) -> list[str]:
+    """The categories of a run's ``category_rules`` table (its ``sites`` column) with fewer than
+    ``FEW_SITES`` sites: the rows ``biggest_gaps`` and the headlines set aside."""
+    if rules is None or not {"category", "sites"} <= set(rules.columns):
+        return []
+    return [c for c, _ in few_sites(rules.set_index("category")["sites"])]
 
 
 def neighbourhood_headlines(table: pd.DataFrame, set_aside: Iterable[str] = ()) -> pd.DataFrame:

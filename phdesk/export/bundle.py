@@ -19,7 +19,7 @@ from phdesk import __version__
 from phdesk.core.compare import ALL_NEIGHBOURHOODS
 from phdesk.core.disclosure import DisclosureRule, segment_classes
 from phdesk.core.errors import UserError
-from phdesk.core.gap_ranking import biggest_gaps
+from phdesk.core.gap_ranking import biggest_gaps, scarce_categories
 from phdesk.core.mapping_stages import NO_NEIGHBOURHOOD
 from phdesk.core.study_area import study_mask
 
@@ -219,7 +219,8 @@ def key_figures(bundle: ExportBundle, neighbourhood: str) -> dict:
                 else np.nan
         except (TypeError, ValueError):
             core20_pct = "*"
-    gaps = biggest_gaps(mine, REPORT_GAPS)
+    gaps = biggest_gaps(mine, REPORT_GAPS,
+                        scarce_categories(bundle.tables.get("category_rules")))
     return {"population": population, "core20_pct": core20_pct,
             "gaps": gaps[["segment", "category", "gap_score"]],
             "access": mine[["segment", "category", "population", "coverage_pct",

@@ -75,6 +75,12 @@ def asset_categories(project: Project) -> list[str]:
     return df["category"].astype(str).tolist()
 
 
+def area_names(project: Project) -> list[str]:
+    """The names of the areas held (LSOA names such as "Trafford 025A"), without empties."""
+    df = project.query("SELECT DISTINCT name FROM areas WHERE name IS NOT NULL AND name != ''")
+    return df["name"].astype(str).tolist()
+
+
 def area_centroid_box(project: Project) -> tuple[float, float, float, float] | None:
     """(min easting, max easting, min northing, max northing) of the area centroids, EPSG:27700
     metres; None when no area has a centroid."""

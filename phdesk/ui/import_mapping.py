@@ -248,6 +248,9 @@ class MappingPage(QtWidgets.QWizardPage):
     def _show_category_map(self, details: dict) -> None:
         found = details.get("file_categories") or []
         existing = details.get("existing_categories") or []
+        kind = details.get("one_kind")   # the file's categories all name one kind of site
+        if kind and kind not in existing:
+            existing = [kind, *existing]
         # a file category column, or a suggested match: a category named after the file alone
         # is better fixed by typing one above
         has_column = bool((details.get("mapping") or {}).get("category"))

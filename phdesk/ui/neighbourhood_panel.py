@@ -9,7 +9,7 @@ import math
 import pandas as pd
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from phdesk.core.gap_ranking import FEW_SITES, Headlines
+from phdesk.core.gap_ranking import FEW_SITES, Headlines, gap_label
 
 # The biggest gap is a second line under the name: five columns do not fit beside the map on a
 # laptop screen, and a wrapped line keeps every figure readable without scrolling sideways.
@@ -116,10 +116,10 @@ class NeighbourhoodPanel(QtWidgets.QWidget):
         gap_text = {}
         if gaps is not None and len(gaps):
             sites = gaps["sites"] if "sites" in gaps else pd.Series(pd.NA, index=gaps.index)
-            gap_text = {n: f"{c} · {s}" + (f" ({k} site{'s' if k != 1 else ''})"
-                                            if pd.notna(k) and k < FEW_SITES else "")
-                        for n, s, c, k in zip(gaps["neighbourhood"], gaps["segment"],
-                                              gaps["category"], sites, strict=True)}
+            gap_text = {r.neighbourhood: gap_label(r) + (f" ({k} site{'s' if k != 1 else ''})"
+                                                         if pd.notna(k) and k < FEW_SITES
+                                                         else "")
+                        for r, k in zip(gaps.itertuples(), sites, strict=True)}
         self._blocking = True
         try:
             self.model.setRowCount(0)

@@ -14,6 +14,7 @@ import pandas as pd
 from PySide6 import QtCore, QtGui
 
 from phdesk.core.errors import UserError
+from phdesk.core.gap_ranking import gap_label
 from phdesk.export.bundle import ExportBundle, key_figures
 from phdesk.export.formats import shown
 from phdesk.ui.report_draw import INK, MUTED, draw_bars, draw_map
@@ -174,7 +175,7 @@ def _nb_first(d: _Doc, nb: str) -> None:
                "percentage points; > 0 = more need than provision)", 11, bold=True) + 2
     gaps = kf["gaps"]
     draw_bars(d.p, QtCore.QRectF(M, y, W - 2 * M, 150), "",
-              [f"{r.segment} · {r.category}" for r in gaps.itertuples()],
+              [gap_label(r) for r in gaps.itertuples()],
               list(gaps["gap_score"]), " pp", font_pt=8)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui
 
 from phdesk.core.errors import UserError
+from phdesk.core.gap_ranking import biggest_gaps, gap_label, scarce_categories
 from phdesk.export.bundle import ExportBundle
 from phdesk.ui.report_draw import INK, draw_bars, draw_map
 from phdesk.ui.report_shading import shading
@@ -75,13 +76,12 @@ def render(bundle: ExportBundle, what: str = "map", width: int = 1600, height: i
         else:
             ns = bundle.tables["neighbourhood_segments"]
             ns = ns[ns["neighbourhood"].astype(str).isin(bundle.neighbourhoods)]
-            import pandas as pd
-
-            g = ns.assign(_g=pd.to_numeric(ns["gap_score"], errors="coerce")).dropna(
-                subset=["_g"]).sort_values("_g", ascending=False).head(15)
+            # the one ranking (core/gap_ranking): a category once per neighbourhood, small
+            # segments and categories of too few sites after the others
+            g = biggest_gaps(ns, 15, scarce_categories(bundle.tables.get("category_rules")))
             draw_bars(p, body, "Gap score, percentage points (> 0 = more need than provision)",
-                      [f"{r.neighbourhood} · {r.segment} · {r.category}"
-                       for r in g.itertuples()], list(g["gap_score"]), " pp", font_pt=8 * pt)
+                      [gap_label(r, where=True) for r in g.itertuples()],
+                      list(g["gap_score"]), " pp", font_pt=8 * pt)
         p.setFont(small)
         p.drawText(footer, wrap, footer_text)
     finally:

@@ -184,7 +184,7 @@ class WorkshopWindow(QtWidgets.QWidget):
             self.say(f"Mapping scenario {self.state.scenario}…")   # keep the last map meanwhile
             result = self._shown_result
         figures = disclose("figures", wp.key_figures(data.summary, nb))
-        gaps = wp.biggest_gaps(disclose("gaps", wp.gap_candidates(result, nb)))
+        gaps = wp.biggest_gaps(disclose("gaps", wp.gap_candidates(result, nb)), result=result)
         notes = self.notes[self.notes["neighbourhood"] == nb] if nb and len(self.notes) \
             else self.notes
         ideas = self.ranked[self.ranked["neighbourhood"] == nb] if nb and len(self.ranked) \

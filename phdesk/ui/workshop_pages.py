@@ -142,14 +142,17 @@ def gap_text(gap, where: bool) -> str:
     """One line of the biggest gaps: "Archive · Core20: 0% within reach", led by the
     neighbourhood's name on the all-neighbourhoods page (a gap without its place told the room
     nothing)."""
-    text = f"{gap.category} · {gap.segment}: {figure_text(gap.coverage_pct, '.0f')}% within reach"
+    text = (f"{gap_ranking.gap_label(gap)}: {figure_text(gap.coverage_pct, '.0f')}% "
+            f"within reach")
     return f"{gap.neighbourhood}: {text}" if where else text
 
 
-def biggest_gaps(shown: pd.DataFrame, n: int = GAPS_SHOWN) -> pd.DataFrame:
+def biggest_gaps(shown: pd.DataFrame, n: int = GAPS_SHOWN, result=None) -> pd.DataFrame:
     """The ``n`` biggest gaps of ``shown`` (``gap_candidates`` as the disclosure rule lets them
-    be shown): ``phdesk.core.gap_ranking.biggest_gaps``."""
-    return gap_ranking.biggest_gaps(shown, n)
+    be shown): ``phdesk.core.gap_ranking.biggest_gaps``, the run's (``result``) categories of
+    too few sites after the others."""
+    rules = None if result is None else result.category_rules
+    return gap_ranking.biggest_gaps(shown, n, gap_ranking.scarce_categories(rules))
 
 
 class OverviewPage(QtWidgets.QTextBrowser):

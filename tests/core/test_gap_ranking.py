@@ -13,6 +13,7 @@ from phdesk.core.gap_ranking import (
     headline_order,
     headlines,
     neighbourhood_headlines,
+    scarce_categories,
 )
 
 
@@ -109,3 +110,23 @@ def test_a_category_with_too_few_sites_is_said_once_not_as_headlines():
     assert list(only["category"]) == ["Archive", "Archive"]
     empty = headlines(None, None)
     assert empty.gaps.empty and empty.absent == [] and empty.few == []
+
+
+def test_biggest_gaps_put_categories_of_too_few_sites_after_the_others():
+    """Altrincham's report listed four categories tied at 10.5 pp, three of them of one or two
+    sites in all Trafford: no site near scores the segment's whole need share."""
+    shown = pd.DataFrame({
+        "neighbourhood": "Altrincham",
+        "category": ["School library", "Children's centre", "Food bank", "Dentist"],
+        "segment": ["IMD Q5"] * 3 + ["IMD Q3"],
+        "population": [8389.0, 8389.0, 8389.0, 1645.0],
+        "gap_score": [10.5, 10.5, 10.5, 4.8]})
+    rules = pd.DataFrame({"category": ["School library", "Children's centre", "Food bank",
+                                       "Dentist"], "sites": [1, 2, 7, 53]})
+    aside = scarce_categories(rules)
+    assert aside == ["School library", "Children's centre"]
+    top = biggest_gaps(shown, 3, aside)
+    assert list(top["category"]) == ["Food bank", "Dentist", "School library"]
+    assert list(biggest_gaps(shown, 3)["category"]) == ["School library", "Children's centre",
+                                                        "Food bank"]
+    assert scarce_categories(None) == [] and scarce_categories(rules.drop(columns="sites")) == []

@@ -78,6 +78,26 @@ def test_geojson_register_shows_the_column_page_and_maps_categories(qtbot, env, 
     assert set(wiz.prepared.preview["category"]) == {"Library", "Partnership run library"}
 
 
+def test_categories_that_all_name_the_files_kind_are_offered_as_one(qtbot, env, tmp_path):
+    """A first libraries file (no category in the project yet) whose Type column says how each
+    library is run: the category map shows, offering "Library" for each, and changes nothing
+    until the user picks it."""
+    _, tasks, _, _ = env
+    wiz = make_wizard(qtbot, env, [geojson_libraries(tmp_path / "libraries.geojson")])
+    click(wiz, WizardButton.NextButton, tasks)
+    page = wiz.mapping_page
+    table = page.category_map
+    assert table.isVisibleTo(page)
+    assert set(wiz.prepared.preview["category"]) == {"Local authority run library",
+                                                     "Partnership run library"}
+    for box in table.combos.values():
+        assert box.currentIndex() == 0 and box.itemText(1) == "Library"
+        box.setCurrentIndex(1)
+        box.activated.emit(1)
+        assert tasks.wait(10_000)
+    assert set(wiz.prepared.preview["category"]) == {"Library"}
+
+
 def test_status_column_leaves_closed_rows_out_and_can_be_changed(qtbot, env, tmp_path):
     _, tasks, _, _ = env
     csv = tmp_path / "sites.csv"

@@ -88,7 +88,7 @@ def closed_mask(df: pd.DataFrame, status_col: str | None, values: list[str],
     return closed
 
 
-def _words(name: str) -> set[str]:
+def category_words(name: str) -> set[str]:
     """Words of a category, plurals folded (libraries -> library, centres -> centre)."""
     out = set()
     for w in normalise_header(str(name).replace("'", "")).split():
@@ -106,8 +106,8 @@ MULTI_VALUE = re.compile(r"\s*[|;]\s*")   # open registers list several types: "
 def _one_part_named(cat: str, names: list[str]) -> str | None:
     """The one category in ``names`` that a part of the multi-valued ``cat`` names (same
     words); None when no part does, or parts name different ones."""
-    parts = [_words(p) for p in MULTI_VALUE.split(str(cat)) if p.strip()]
-    hits = {n for n in names if str(n).strip() and _words(n) in parts}
+    parts = [category_words(p) for p in MULTI_VALUE.split(str(cat)) if p.strip()]
+    hits = {n for n in names if str(n).strip() and category_words(n) in parts}
     return hits.pop() if len(hits) == 1 else None
 
 
@@ -121,7 +121,7 @@ def suggest_category_map(file_categories: list[str], existing: list[str]) -> dic
     names ("Dentist"), when exactly one does.
     """
     out: dict[str, str] = {}
-    existing_words = [(e, _words(e)) for e in existing if str(e).strip()]
+    existing_words = [(e, category_words(e)) for e in existing if str(e).strip()]
     single = [c for c in file_categories if not MULTI_VALUE.search(str(c))]
     for cat in file_categories:
         if cat in existing:
@@ -131,7 +131,7 @@ def suggest_category_map(file_categories: list[str], existing: list[str]) -> dic
             if target is not None:
                 out[cat] = target
                 continue
-        words = _words(cat)
+        words = category_words(cat)
         same = [e for e, ew in existing_words if ew == words]
         if same:
             out[cat] = same[0]

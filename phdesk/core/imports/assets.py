@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from phdesk.core.errors import UserError
-from phdesk.core.imports import asset_rules, placing
+from phdesk.core.imports import asset_rules, category_names, placing
 from phdesk.core.imports.contract import TableWriter
 from phdesk.core.imports.reading import find_column, normalise_header, read_table, to_number
 from phdesk.core.imports.report import (
@@ -27,7 +27,7 @@ from phdesk.core.imports.report import (
     NOT_A_NUMBER,
     ImportReport,
 )
-from phdesk.store.import_queries import area_centroid_box, asset_categories
+from phdesk.store.import_queries import area_centroid_box, area_names, asset_categories
 
 KIND = "assets"
 LABEL = "Asset register (your own list of services and places)"
@@ -203,9 +203,12 @@ def prepare(path: Path, ctx):
     empty = name.fillna("").eq("").to_numpy()
     report.reject(rows[empty], mapping["name"], MISSING_VALUE)
     ok &= ~empty
-    category = _category(df, mapping, category_value, path, rows, report)
+    existing = asset_categories(ctx.project) if ctx.project is not None else []
+    kind = _file_kind(path, ctx, existing)
+    category = _category(df, mapping, category_value, kind, rows, report)
     ok &= category.notna().to_numpy()
-    category = _map_categories(category, ctx, report)
+    named = "category" in mapping and not category_value
+    category = _map_categories(category, ctx, report, existing, kind if named else None)
     ok &= ~_closed_rows(df, mapping, ctx.options, report)
     capacity = pd.Series(1.0, index=df.index)
     if "capacity" in mapping:
@@ -248,17 +251,28 @@ def prepare(path: Path, ctx):
     return Prepared(path, report, write, out.head(20))
 
 
-def _category(df: pd.DataFrame, mapping: dict, value: str | None, path: Path, rows: np.ndarray,
+def _file_kind(path: Path, ctx, existing: list[str]) -> str:
+    """The kind of site the file's name names (``category_names.file_category``); a project
+    that already holds the old-style whole-name category ("Trafford Food Banks") keeps it, so
+    a re-import does not split its sites and settings in two."""
+    old = path.stem.replace("_", " ").replace("-", " ").strip().title()
+    if old in existing:
+        return old
+    names = area_names(ctx.project) if ctx.project is not None else []
+    places = category_names.place_words(names)
+    return category_names.file_category(path.stem, places)
+
+
+def _category(df: pd.DataFrame, mapping: dict, value: str | None, kind: str, rows: np.ndarray,
               report: ImportReport) -> pd.Series:
     """Category per row; spelling variants of one category ('Static library'/'Static Library')
-    are merged into the most common spelling."""
+    are merged into the most common spelling. No category column: ``kind``, the file's name's."""
     if value:
         return pd.Series(value, index=df.index, dtype="string")
     if "category" not in mapping:
-        stem = path.stem.replace("_", " ").replace("-", " ").strip().title()
-        report.warn(f"no category column: every asset gets the category '{stem}' "
+        report.warn(f"no category column: every asset gets the category '{kind}' "
                     f"(type one for every row, or choose the category column)")
-        return pd.Series(stem, index=df.index, dtype="string")
+        return pd.Series(kind, index=df.index, dtype="string")
     col = mapping["category"]
     cat = df[col].astype("string").str.strip().str.replace(r"\s+", " ", regex=True)
     empty = cat.fillna("").eq("").to_numpy()
@@ -296,16 +310,24 @@ def _closed_rows(df: pd.DataFrame, mapping: dict, options: dict, report: ImportR
     return closed
 
 
-def _map_categories(category: pd.Series, ctx, report: ImportReport) -> pd.Series:
+def _map_categories(category: pd.Series, ctx, report: ImportReport, existing: list[str],
+                    kind: str | None) -> pd.Series:
     """The file's categories mapped onto the project's existing ones (the user's map, or the
-    suggested one when the user gave none)."""
-    existing: list[str] = []
-    if ctx.project is not None:
-        existing = asset_categories(ctx.project)
+    suggested one when the user gave none). ``kind``: the file name's kind of site, when the
+    categories came from a column: values that all name it ("… run library" in a libraries
+    file) and map to nothing are named in a hint (``category_names.all_name``)."""
     found = sorted(category.dropna().unique().tolist())
     chosen = ctx.options.get("category_map")
     mapping = (dict(chosen) if chosen is not None
                else asset_rules.suggest_category_map(found, existing))
+    one_kind = bool(kind) and category_names.all_name(found, kind)
+    if one_kind:
+        report.details["one_kind"] = kind   # the wizard offers it in its category map
+    if one_kind and not mapping:
+        report.warn(f"the {len(found)} categories all name a {kind.lower()} "
+                    f"({'; '.join(found[:4])}{'; …' if len(found) > 4 else ''}): to map them "
+                    f"as one, map each to '{kind}' (category map), or use Rename or merge "
+                    f"category… in the asset register")
     mapping = {k: v for k, v in mapping.items() if k in found and str(v).strip() and k != v}
     report.details.update({"file_categories": found, "existing_categories": sorted(existing),
                            "category_map": mapping})

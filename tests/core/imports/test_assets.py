@@ -98,7 +98,7 @@ def test_postcode_and_easting_northing_registers(with_postcodes, tmp_path):
     assert a[["easting", "northing"]].values.tolist() == [[372000, 392000], [378500, 395200]]
     assert a["postcode"].tolist() == ["M31 4BU", "M32 9AF"]
     # no category column: the file's name, with a warning
-    assert set(a["category"]) == {"Food Banks"}
+    assert set(a["category"]) == {"Food bank"}     # the kind of site, as one is called
     assert any("no category column" in w for w in rep.warnings)
     bng = write(tmp_path / "hubs.csv", ["Site name,Service,Easting,Northing",
                                         "Hub A,Family hub,530000,180000"])
@@ -276,3 +276,44 @@ def test_many_unknown_postcodes_are_summarised(with_postcodes, tmp_path):
                "(postcode areas: S 12)" in w and "accept the 1 rows" in w for w in rep.warnings)
     rep = run_import(with_postcodes, f, accept_partial=True)
     assert assets(with_postcodes)[["name", "postcode"]].values.tolist() == [["Here", "M31 4BU"]]
+
+
+def test_a_file_without_a_category_column_gives_the_kind_its_name_says(project, tmp_path):
+    """Councils name files after the place and the kind ("trafford_food_banks.csv"): the sites
+    get the kind, without the place (known from the project's LSOA names), as one is called."""
+    from phdesk.core.imports.category_names import file_category, place_words
+
+    places = place_words(["Trafford 025A", "Barking and Dagenham 001A", "Kingston upon Thames 1"])
+    assert places == {"trafford", "barking", "dagenham", "kingston", "thames"}
+    named = {s: file_category(s, places) for s in [
+        "trafford_food_banks", "trafford_places_of_worship", "trafford_childrens_centres",
+        "GP_practices", "barking_and_dagenham_churches", "community_assets_2024", "Trafford"]}
+    assert named == {
+        "trafford_food_banks": "Food bank", "trafford_places_of_worship": "Place of worship",
+        "trafford_childrens_centres": "Children's centre", "GP_practices": "GP practice",
+        "barking_and_dagenham_churches": "Church", "community_assets_2024": "Community asset",
+        "Trafford": "Trafford"}
+    with project.transaction() as db:   # an area named as LSOAs are: the place, then a code
+        db["areas"].insert({"code": "E01006074", "name": "Trafford 025A", "level": "lsoa"})
+    f = write(tmp_path / "trafford_food_banks.csv", [
+        "Name,Latitude,Longitude", "Pantry,53.4558,-2.2974"])
+    rep = run_import(project, f)
+    assert assets(project).iloc[-1]["category"] == "Food bank"
+    assert any("no category column" in w and "'Food bank'" in w for w in rep.warnings)
+
+
+def test_categories_that_all_name_the_files_kind_are_pointed_out_not_merged(project, tmp_path):
+    f = write(tmp_path / "libraries.csv", [
+        "Name,Type,Latitude,Longitude",
+        "Altrincham Library,Local authority run library,53.4558,-2.2974",
+        "Coppice Library,Partnership run library,53.4559,-2.2975"])
+    rep = run_import(project, f)
+    cats = set(assets(project)["category"])
+    assert {"Local authority run library", "Partnership run library"} <= cats
+    hint = [w for w in rep.warnings if "all name a library" in w]
+    assert hint and "Rename or merge category" in hint[0]
+    one = write(tmp_path / "clubs.csv", ["Name,Type,Latitude,Longitude",
+                                         "Hall,Lunch club,53.4558,-2.2974"])
+    rep = run_import(project, one)
+    assert "Lunch club" in set(assets(project)["category"])
+    assert not any("all name" in w for w in rep.warnings)
