@@ -61,7 +61,7 @@ def border_signature(rings: RingArrays, groups) -> str:
 
     SHA-256 over each array's bytes, one update per array (no copies), and the assignment as
     codes (one array) plus each distinct name once: a string per area was most of its time
-    (50 -> 19 ms at England scale; docs/ARCHITECTURE.md, map rendering)."""
+    (30 -> 15 ms at England scale; docs/ARCHITECTURE.md, map rendering)."""
     h = hashlib.sha256(f"borders-v{FORMAT};sha256;".encode())
     for a, dtype in ((rings.x, "<f8"), (rings.y, "<f8"), (rings.connect, "<i4"),
                      (rings.count, "<i8")):

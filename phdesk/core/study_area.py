@@ -16,7 +16,7 @@ def has_name(neighbourhoods) -> np.ndarray:
     """True for each area with a neighbourhood name (None, NaN or blank: none).
 
     Each distinct name is tested once, not each area: England's 33,755 areas have a few
-    hundred names (0.1 s of string work per area -> 8 ms; docs/ARCHITECTURE.md, map
+    hundred names (5 ms of string work per area -> under 1 ms; docs/ARCHITECTURE.md, map
     rendering)."""
     codes, names = pd.factorize(np.asarray(neighbourhoods, dtype=object).ravel())
     ok = np.array([str(n).strip() != "" for n in names], dtype=bool)
