@@ -97,8 +97,11 @@ class BaseLayers:
         """The rectangle the area polygons cover (metres; empty when there are none)."""
         if not len(self.rings.x):
             return QtCore.QRectF()
-        x, y = self.rings.x, self.rings.y
-        return QtCore.QRectF(x.min(), y.min(), np.ptp(x), np.ptp(y))
+        with self._lock:   # (asked for by every recolour: four passes over every vertex)
+            if "bounds" not in self._cache:
+                x, y = self.rings.x, self.rings.y
+                self._cache["bounds"] = (x.min(), y.min(), np.ptp(x), np.ptp(y))
+            return QtCore.QRectF(*self._cache["bounds"])
 
     @property
     def home(self) -> QtCore.QRectF:
@@ -310,7 +313,7 @@ def measure_values(measure: Measure, areas: pd.DataFrame, profile: pd.DataFrame 
         else:
             df = _filter(result.area_access, segment, category)
             s = _indexed(df, "area_code", measure.key)
-        return codes.map(s).to_numpy(dtype=float), None
+        return _lookup(s, codes), None
     if measure.source == "profile":
         p = profile.dropna(subset=["neighbourhood"]) if profile is not None else None
         if p is None or p.empty:
@@ -329,6 +332,16 @@ def measure_values(measure: Measure, areas: pd.DataFrame, profile: pd.DataFrame 
         nb = _indexed(df, "neighbourhood", measure.key)
     nb = pd.Series(nb, dtype=float)
     return areas["neighbourhood"].map(nb).to_numpy(dtype=float), nb
+
+
+def _lookup(s: pd.Series, keys: pd.Series) -> np.ndarray:
+    """``keys.map(s)`` as floats (NaN where a key is not in ``s``'s unique index), without
+    ``map``'s pointwise cast of a string column back to its dtype (most of a recolour's
+    lookup at England scale)."""
+    if s.empty:
+        return np.full(len(keys), np.nan)
+    at = s.index.get_indexer(keys.to_numpy(dtype=object))
+    return np.where(at >= 0, s.to_numpy(dtype=float)[at], np.nan)
 
 
 def _filter(df: pd.DataFrame, segment: str | None, category: str | None) -> pd.DataFrame:

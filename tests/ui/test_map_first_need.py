@@ -65,3 +65,15 @@ def test_label_points_from_the_worker_equal_the_direct_ones():
     direct = mb.neighbourhood_labels(mp.ring_arrays(geoms), geoms,
                                      areas["neighbourhood"].to_numpy(object))
     pd.testing.assert_frame_equal(layers.labels, direct)
+
+
+def test_the_measure_lookup_equals_series_map():
+    keys = pd.Series(["E1", "E2", "E9", None, "E3", "E1"], dtype=object)
+    cases = [pd.Series([1.0, np.nan, 3.0, 4.0], index=["E1", "E2", "E3", None]),
+             pd.Series([5.0, 6.0], index=[1, 2]),          # codes that cannot match
+             pd.Series(dtype=float)]
+    for s in cases:
+        np.testing.assert_array_equal(ml._lookup(s, keys), keys.map(s).to_numpy(dtype=float))
+    strs = keys.fillna("E0").astype("string")               # a string column, as areas have
+    np.testing.assert_array_equal(ml._lookup(cases[0], strs),
+                                  strs.map(cases[0]).to_numpy(dtype=float))
