@@ -92,7 +92,7 @@ def _idle() -> None:
     """Start each timing clean, for both sides alike: the event loop idle, phdesk's map worker
     done, the earlier maps deleted and collected. Events first, then the worker, twice: an
     earlier paint queues the simplified rings' start as an event (``BaseLayers.start_lod``),
-    so waiting for the worker before processing events let that job (~0.3 s at England scale,
+    so waiting for the worker before processing events let that job (~0.1 s at England scale,
     on the map worker) run into the next timing, whichever side it was."""
     import gc
 
