@@ -89,26 +89,29 @@ def kept_borders(folder):
 
 
 def _idle() -> None:
-    """Start each timing clean: phdesk's map worker done with what an earlier run left it
-    (the simplified rings a paint starts), the earlier maps deleted and collected."""
+    """Start each timing clean, for both sides alike: the event loop idle, phdesk's map worker
+    done, the earlier maps deleted and collected. Events first, then the worker, twice: an
+    earlier paint queues the simplified rings' start as an event (``BaseLayers.start_lod``),
+    so waiting for the worker before processing events let that job (~0.1 s at England scale,
+    on the map worker) run into the next timing, whichever side it was."""
     import gc
 
     from PySide6 import QtCore, QtWidgets
 
     from phdesk.ui import map_layers
 
-    map_layers._POOL.submit(lambda: None).result()
-    QtWidgets.QApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
-    QtWidgets.QApplication.processEvents()
+    for _ in range(2):
+        QtWidgets.QApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+        QtWidgets.QApplication.processEvents()
+        map_layers._POOL.submit(lambda: None).result()
     gc.collect()
+    QtWidgets.QApplication.processEvents()
 
 
 def _time_phdesk(areas, assets, profile, border_lines=None) -> float:
-    from PySide6 import QtWidgets
 
-    _idle()
     panel = phdesk_panel()
-    QtWidgets.QApplication.processEvents()
+    _idle()
     held = getattr(panel, "held", contextlib.nullcontext)   # as the window loads a project
     t0 = time.perf_counter()
     with held():
@@ -122,12 +125,10 @@ def _time_phdesk(areas, assets, profile, border_lines=None) -> float:
 
 
 def _time_baseline(areas, assets, profile, tuned: bool = False) -> float:
-    from PySide6 import QtWidgets
 
-    _idle()
     bare = BareMap(SIZE, tuned=tuned)
     bare.widget.show()
-    QtWidgets.QApplication.processEvents()
+    _idle()
     t0 = time.perf_counter()
     bare.draw(areas["geometry"].to_numpy(), quintile_classes(profile["population"].to_numpy()),
               assets["easting"].to_numpy(), assets["northing"].to_numpy())

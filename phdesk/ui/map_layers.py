@@ -47,14 +47,29 @@ def _simplified(geoms: np.ndarray, tolerance_m: float) -> RingArrays:
     return ring_arrays(shapely.simplify(geoms, tolerance_m, preserve_topology=False))
 
 
+class _Lazy:
+    """A value made by ``make`` on its first ``get`` (from any thread; made once)."""
+
+    def __init__(self, make):
+        self._make, self._value, self._lock = make, None, threading.Lock()
+
+    def get(self):
+        with self._lock:
+            if self._make is not None:
+                self._value, self._make = self._make(), None
+            return self._value
+
+
 @dataclass
 class BaseLayers:
     """Everything the map needs from the areas and assets.
 
     ``areas``: code, name, neighbourhood (row order = polygon order of ``rings``);
     ``tiles``: tile number per area; ``labels``: a point inside each neighbourhood (group,
-    label_x, label_y); ``borders``: neighbourhood borders (``.path``, ``.path_of(name)``),
-    made on a background thread (the property waits for them); ``assets``: id, name,
+    label_x, label_y; made on the background thread, the property waits); ``tree``: an
+    STRtree of ``geoms`` for hit-testing (built on first use); ``borders``: neighbourhood
+    borders (``.path``, ``.path_of(name)``), made on a background thread (the property waits
+    for them); ``assets``: id, name,
     category, easting, northing (placed assets only);
     ``extent``: (xmin, ymin, xmax, ymax) metres. Built on first use: ``outline`` (area edges,
     one path per tile), ``nbhd`` (dissolved neighbourhoods: group, geometry, label_x,
@@ -67,10 +82,10 @@ class BaseLayers:
     geoms: np.ndarray
     rings: RingArrays
     tiles: np.ndarray
-    labels: pd.DataFrame
+    _labels: Future
     _borders: Future
     assets: pd.DataFrame
-    tree: shapely.STRtree
+    _tree: _Lazy
     extent: tuple[float, float, float, float]
     lod_m_per_px: float = float("inf")   # use ``lod`` at this many metres per pixel or more
     _lod: Future | None = None
@@ -82,8 +97,11 @@ class BaseLayers:
         """The rectangle the area polygons cover (metres; empty when there are none)."""
         if not len(self.rings.x):
             return QtCore.QRectF()
-        x, y = self.rings.x, self.rings.y
-        return QtCore.QRectF(x.min(), y.min(), np.ptp(x), np.ptp(y))
+        with self._lock:   # (asked for by every recolour: four passes over every vertex)
+            if "bounds" not in self._cache:
+                x, y = self.rings.x, self.rings.y
+                self._cache["bounds"] = (x.min(), y.min(), np.ptp(x), np.ptp(y))
+            return QtCore.QRectF(*self._cache["bounds"])
 
     @property
     def home(self) -> QtCore.QRectF:
@@ -97,6 +115,14 @@ class BaseLayers:
                 return QtCore.QRectF(x0, y0, x1 - x0, y1 - y0)
         x0, y0, x1, y1 = self.extent
         return QtCore.QRectF(x0, y0, x1 - x0, y1 - y0)
+
+    @property
+    def labels(self) -> pd.DataFrame:
+        return self._labels.result()
+
+    @property
+    def tree(self) -> shapely.STRtree:
+        return self._tree.get()
 
     @property
     def borders(self) -> Borders:
@@ -160,21 +186,17 @@ def build_base_layers(areas: pd.DataFrame, assets: pd.DataFrame, border_lines=No
     rings = ring_arrays(geoms)
     nb = a["neighbourhood"] if "neighbourhood" in a else pd.Series([None] * len(a))
     nb = nb.astype(object).where(nb.notna(), None).to_numpy()
-    # the borders (the first paint's longest job) start as soon as the rings are there; the
-    # index they use at their end is built meanwhile on this thread
-    tree_made: Future = Future()
+    # The label points and then the borders (the first paint's longest job, unless kept) are
+    # made on the worker from the rings, while this thread builds the rest. The index (for
+    # hit-testing, and for borders that must be found) is built on first need: a first paint
+    # of kept borders never uses it.
+    tree = _Lazy(lambda: shapely.STRtree(geoms))
+    labels = _POOL.submit(neighbourhood_labels, rings, geoms, nb)
     if border_lines is None:
-        borders = _POOL.submit(neighbourhood_borders, rings, geoms, nb, tree_made.result)
+        borders = _POOL.submit(neighbourhood_borders, rings, geoms, nb, tree.get)
     else:
-        borders = _POOL.submit(lambda: Borders(border_lines(rings, geoms, nb, tree_made.result)))
-    try:
-        tree = shapely.STRtree(geoms)
-    except BaseException as exc:   # (the worker must not wait for ever)
-        tree_made.set_exception(exc)
-        raise
-    tree_made.set_result(tree)
+        borders = _POOL.submit(lambda: Borders(border_lines(rings, geoms, nb, tree.get)))
     tiles = tile_ids(rings)
-    labels = neighbourhood_labels(rings, geoms, nb)
     frame = pd.DataFrame({
         "code": a["code"].astype(str).to_numpy() if "code" in a else np.arange(len(a)).astype(str),
         "name": a["name"].astype(object).to_numpy() if "name" in a else None,
@@ -291,7 +313,7 @@ def measure_values(measure: Measure, areas: pd.DataFrame, profile: pd.DataFrame 
         else:
             df = _filter(result.area_access, segment, category)
             s = _indexed(df, "area_code", measure.key)
-        return codes.map(s).to_numpy(dtype=float), None
+        return _lookup(s, codes), None
     if measure.source == "profile":
         p = profile.dropna(subset=["neighbourhood"]) if profile is not None else None
         if p is None or p.empty:
@@ -310,6 +332,16 @@ def measure_values(measure: Measure, areas: pd.DataFrame, profile: pd.DataFrame 
         nb = _indexed(df, "neighbourhood", measure.key)
     nb = pd.Series(nb, dtype=float)
     return areas["neighbourhood"].map(nb).to_numpy(dtype=float), nb
+
+
+def _lookup(s: pd.Series, keys: pd.Series) -> np.ndarray:
+    """``keys.map(s)`` as floats (NaN where a key is not in ``s``'s unique index), without
+    ``map``'s pointwise cast of a string column back to its dtype (most of a recolour's
+    lookup at England scale)."""
+    if s.empty:
+        return np.full(len(keys), np.nan)
+    at = s.index.get_indexer(keys.to_numpy(dtype=object))
+    return np.where(at >= 0, s.to_numpy(dtype=float)[at], np.nan)
 
 
 def _filter(df: pd.DataFrame, segment: str | None, category: str | None) -> pd.DataFrame:

@@ -104,13 +104,13 @@ class MapPanel(MapCombos, MapHits, QtWidgets.QWidget):
         self._selected_nbhd = None
         self.view.highlight.setPath(QtGui.QPainterPath())
         self.view.fill.set_borders(lambda: layers.borders.path)   # (made on a worker)
-        labels = layers.labels
+        self._build_asset_layers()
+        self._refill_combos()
+        labels = layers.labels   # (made on the worker meanwhile: asked for last)
         labels = labels if len(labels) <= 120 else labels[:0]   # more only clutter (and cost)
         self.view.set_labels(labels["group"], labels["label_x"], labels["label_y"])
         self.view.set_labels_visible(self.labels_check.isChecked())
         QtCore.QTimer.singleShot(0, self, self.view.declutter_labels)
-        self._build_asset_layers()
-        self._refill_combos()
         self.view.set_home(layers.home)
 
     def set_profile(self, profile: pd.DataFrame | None) -> None:

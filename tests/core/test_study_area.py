@@ -76,3 +76,22 @@ def test_the_run_and_the_import_summary_say_so_on_a_project(demo_path):
         said = [n for n in notes if "no neighbourhood though" in n]
         assert len(said) == 1 and code in said[0]
         assert any(code in n for n in coverage(project)["notes"])
+
+
+def test_names_tested_once_give_the_per_area_rule():
+    """``has_name`` tests each distinct name once; the answer is the plain per-area test's."""
+    import pandas as pd
+
+    from phdesk.core.study_area import has_name
+
+    rng = np.random.default_rng(3)
+    pool = np.array(["N1", "N2", " N3 ", "", "  ", "\t", None, np.nan, pd.NA, 7, 0.0, "0"],
+                    dtype=object)
+    nb = pool[rng.integers(0, len(pool), 500)]
+    plain = [not (v is None or v is pd.NA or (isinstance(v, float) and v != v))
+             and str(v).strip() != "" for v in nb]
+    assert has_name(nb).tolist() == plain
+    assert has_name(pd.Series(nb)).tolist() == plain
+    assert has_name(pd.Series(nb.astype(str)).astype("category")).tolist() == \
+        [str(v).strip() != "" for v in nb]
+    assert has_name([]).tolist() == []
