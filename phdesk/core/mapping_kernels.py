@@ -144,12 +144,17 @@ def edge_flags(area: AreaWork, x: np.ndarray, y: np.ndarray, radius: float,
     return np.array([memo[k] for k in keys], dtype=bool)
 
 
-def _site_neighbourhood(area: AreaWork, assets: AssetWork, sites: np.ndarray) -> np.ndarray:
-    """Index into ``area.nb_list`` of the neighbourhood each site is located in (-1: none)."""
-    if "nb_index" not in area._cache:   # the names' positions, kept with the areas
+def site_neighbourhood_index(area: AreaWork) -> tuple[pd.Index, dict]:
+    """The neighbourhood names' positions, as an index and a dict; kept with the areas."""
+    if "nb_index" not in area._cache:
         area._cache["nb_index"] = (pd.Index(area.nb_list, dtype=object),
                                    {name: k for k, name in enumerate(area.nb_list)})
-    index, pos = area._cache["nb_index"]
+    return area._cache["nb_index"]
+
+
+def _site_neighbourhood(area: AreaWork, assets: AssetWork, sites: np.ndarray) -> np.ndarray:
+    """Index into ``area.nb_list`` of the neighbourhood each site is located in (-1: none)."""
+    index, pos = site_neighbourhood_index(area)
     names = assets.nb_name[sites]
     if len(names) > 1000:   # many sites (a full run): one hash lookup of them all
         return index.get_indexer(names.astype(object)).astype(np.int64)
