@@ -60,7 +60,8 @@ def breakdown(inputs, radius: float) -> tuple[dict[str, float], float]:
             stack.enter_context(mock.patch.object(owner, name,
                                                   timed(label, getattr(owner, name))))
         t0 = time.perf_counter()
-        result = compute_mapping(inputs, MappingParams(default_radius_m=radius))
+        # on one thread: the timers add up one stage at a time (docs/ARCHITECTURE.md)
+        result = compute_mapping(inputs, MappingParams(default_radius_m=radius), threads=1)
         result.neighbourhood_segments, result.cold_spots, result.inequality  # noqa: B018
         total = time.perf_counter() - t0
     spent["other"] = total - sum(spent.values())

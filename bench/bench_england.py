@@ -29,12 +29,14 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from bench import _england_peers as peers
 from bench import _england_stages as stages
 from bench._england_data import RADIUS, make_inputs
 from bench._timing import child_peak, ratio_spread, repeat, spread
 from phdesk.core.mapping import MappingParams, compute_mapping
+from phdesk.core.mapping_threads import thread_count
 
 REPEATS = 3
 GOALS = {"pysal": 0.5, "kernel": 1.5, "peak_mb": 1024.0}
@@ -52,13 +54,16 @@ print(hwm_mb(), n)
 """
 
 
-def timed_runs(inputs, times: int) -> tuple[list[float], list[float], object]:
+def timed_runs(inputs, times: int, threads: int | None = None
+               ) -> tuple[list[float], list[float], object]:
     """Seconds of each full run, the part of it before the inequality table was asked for
-    (the engine defers the SII simulations until then), and the last result."""
+    (the engine defers the SII simulations until then), and the last result. ``threads``:
+    the engine's (None: its default, every usable processor up to 4; 1: none)."""
     full, before, result = [], [], None
     for _ in range(times):
         t0 = time.perf_counter()
-        result = compute_mapping(inputs, MappingParams(default_radius_m=RADIUS))
+        result = compute_mapping(inputs, MappingParams(default_radius_m=RADIUS),
+                                 threads=threads)
         result.neighbourhood_segments, result.cold_spots  # noqa: B018
         t1 = time.perf_counter()
         result.inequality  # noqa: B018
@@ -84,6 +89,10 @@ def peak_memory(inputs) -> tuple[float, float]:
 def run(quick: bool = False) -> str:
     inputs = make_inputs(0.125 if quick else 1.0)
     ours, before, result = timed_runs(inputs, REPEATS)
+    one, one_before, one_result = timed_runs(inputs, REPEATS, threads=1)
+    threads = thread_count()
+    check_same(result, one_result)
+    del one_result
     rules = result.summary["categories"]
     blocks = len(rules) * len(result.summary["segments"])
     with warnings.catch_warnings():
@@ -91,6 +100,9 @@ def run(quick: bool = False) -> str:
         pysal, base = repeat(lambda: peers.pysal(inputs, rules, RADIUS,
                                                  MappingParams().sii_repetitions), REPEATS)
     floor_s, floor = repeat(lambda: peers.kernel(inputs, rules, RADIUS), REPEATS)
+    floor_t, floor_par = repeat(lambda: peers.kernel(inputs, rules, RADIUS, threads), REPEATS)
+    peers.check_kernel(base, floor_par, rules)
+    del floor_par
     same_s, same = repeat(lambda: peers.measures(inputs, rules, RADIUS), REPEATS)
     placed = stages.twosfca_setup(inputs)
     fca_s, fca = repeat(lambda: stages.twosfca(inputs, placed, rules, RADIUS), REPEATS)
@@ -106,11 +118,16 @@ def run(quick: bool = False) -> str:
     r_b = med / statistics.median(floor_s)
     ineq = [f - b for f, b in zip(ours, before, strict=True)]
     parts = ", ".join(f"{k} {v:.2f}" for k, v in spent.items())
-    return (f"phdesk {spread(ours)}, baseline (a) geopandas+PySAL {spread(pysal)}, "
+    return (f"phdesk {spread(ours)} on {threads} threads (one thread: {spread(one)}, before "
+            f"the inequality table {spread(one_before)}; the same tables to the last bit), "
+            f"baseline (a) geopandas+PySAL {spread(pysal)}, "
             f"ratio {ratio_spread(ours, pysal)} (goal <= {GOALS['pysal']}: "
             f"{_met(r_a <= GOALS['pysal'])}); (b) STRtree+numpy kernel {spread(floor_s)}, "
             f"ratio {ratio_spread(ours, floor_s)} (goal <= {GOALS['kernel']}: "
-            f"{_met(r_b <= GOALS['kernel'])}); phdesk before the inequality table "
+            f"{_met(r_b <= GOALS['kernel'])}; (b) is single-threaded: phdesk on one thread "
+            f"to (b) {ratio_spread(one, floor_s)}; (b) on {threads} threads "
+            f"{spread(floor_t)}, phdesk on {threads} to it {ratio_spread(ours, floor_t)}); "
+            f"phdesk before the inequality table "
             f"{spread(before)}, ratio to (b) {ratio_spread(before, floor_s)}, the inequality "
             f"table (SII simulations, deferred until asked for) {spread(ineq)}; phdesk's 2SFCA "
             f"stage alone {spread(fca_s)}, ratio to (b) {ratio_spread(fca_s, floor_s)}; "
@@ -122,7 +139,23 @@ def run(quick: bool = False) -> str:
             f"peak {peak:.0f} MB (inputs loaded {loaded:.0f} MB; "
             f"goal <= {GOALS['peak_mb']:.0f}: {_met(peak <= GOALS['peak_mb'])}); "
             f"{len(inputs.areas):,} areas, {len(inputs.assets):,} assets, {blocks} blocks; "
-            f"min/median/max of {REPEATS}; one run by stage ({total:.2f} s): {parts}")
+            f"min/median/max of {REPEATS}; one run by stage, on one thread "
+            f"({total:.2f} s): {parts}")
+
+
+def check_same(threaded, one) -> None:
+    """The default (threaded) run's tables equal the one-thread run's, column by column,
+    to the last bit."""
+    for name in ("area_access", "neighbourhood_segments", "cold_spots", "inequality",
+                 "assets", "category_rules"):
+        a, b = threaded.table(name), one.table(name)
+        assert list(a.columns) == list(b.columns) and len(a) == len(b), name
+        for col in a.columns:
+            u, v = a[col].to_numpy(), b[col].to_numpy()
+            same = (np.array_equal(u, v, equal_nan=True) if u.dtype.kind == "f"
+                    else bool((pd.Series(u) == pd.Series(v)).all()
+                              or pd.Series(u).equals(pd.Series(v))))
+            assert u.dtype == v.dtype and same, f"{name}.{col}: threads differ from one"
 
 
 def check_twosfca(fca: dict, floor: dict) -> None:

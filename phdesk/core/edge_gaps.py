@@ -19,10 +19,11 @@ _DIRECTIONS = np.radians([0.0, 45.0, 90.0, 135.0])
 
 
 def in_gap(x: np.ndarray, y: np.ndarray, polygons: np.ndarray, bounds: np.ndarray,
-           half_width_m: float = GAP_HALF_WIDTH_M) -> np.ndarray:
+           half_width_m: float = GAP_HALF_WIDTH_M, threads: bool = False) -> np.ndarray:
     """True for each point (EPSG:27700 metres) with a populated polygon ``half_width_m`` away on
     both sides along one of four directions (0°, 45°, 90°, 135°). ``polygons`` and ``bounds`` as
-    for :func:`phdesk.core.mapping_points.points_in_any` (one test of all the probe points)."""
+    for :func:`phdesk.core.mapping_points.points_in_any` (one test of all the probe points;
+    ``threads`` as there)."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if not len(x):
         return np.zeros(0, dtype=bool)
@@ -31,5 +32,5 @@ def in_gap(x: np.ndarray, y: np.ndarray, polygons: np.ndarray, bounds: np.ndarra
     # probes: for each point, each direction, the + side then the - side
     px = (x[:, None, None] + np.stack([dx, -dx], axis=1)[None, :, :]).ravel()
     py = (y[:, None, None] + np.stack([dy, -dy], axis=1)[None, :, :]).ravel()
-    hit = points_in_any(px, py, polygons, bounds).reshape(len(x), len(_DIRECTIONS), 2)
+    hit = points_in_any(px, py, polygons, bounds, threads).reshape(len(x), len(_DIRECTIONS), 2)
     return (hit[:, :, 0] & hit[:, :, 1]).any(axis=1)

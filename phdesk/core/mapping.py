@@ -67,12 +67,15 @@ def load_inputs(project: Project) -> MappingInputs:
 
 
 def compute_mapping(inputs: MappingInputs, params: MappingParams | None = None,
-                    progress: ProgressFn | Progress | None = None) -> MappingResult:
+                    progress: ProgressFn | Progress | None = None,
+                    threads: int | None = None) -> MappingResult:
     """Compute every mapping table from plain inputs (no project, nothing written).
+    ``threads``: the engine's worker threads (None: ``PHDESK_THREADS``, else the processors;
+    1: none); the numbers are the same whatever the count.
 
     Raises UserError when there are no areas, no population or no placed assets.
     """
-    return MappingEngine(inputs, params).run(progress)
+    return MappingEngine(inputs, params, threads=threads).run(progress)
 
 
 def run_mapping(project: Project, params: MappingParams | None = None,

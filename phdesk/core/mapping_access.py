@@ -23,7 +23,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from phdesk.core.mapping_points import SortedKeys, box_candidates, stable_argsort
+from phdesk.core.mapping_points import (
+    SortedKeys,
+    box_candidates,
+    intersects_xy,
+    stable_argsort,
+)
 
 # pad the spatial query so that points exactly on the radius are not lost to rounding inside GEOS;
 # the exact, inclusive test (d <= r) is done afterwards in numpy
@@ -70,8 +75,8 @@ def polygon_tree(polygons: np.ndarray) -> tuple[shapely.STRtree | None, np.ndarr
 
 def points_in_polygons(x: np.ndarray, y: np.ndarray, polygons: np.ndarray,
                        points: np.ndarray | None = None,
-                       tree: tuple[shapely.STRtree | None, np.ndarray] | None = None
-                       ) -> np.ndarray:
+                       tree: tuple[shapely.STRtree | None, np.ndarray] | None = None,
+                       threads: bool = False) -> np.ndarray:
     """Index of the polygon containing each point (-1 for none), with one STRtree.
 
     A point on a shared boundary goes to the polygon with the lowest index, so every point gets
@@ -82,7 +87,8 @@ def points_in_polygons(x: np.ndarray, y: np.ndarray, polygons: np.ndarray,
     then tests prepared (each polygon's edges indexed once); or, when ``shapely.prepare`` was
     called on them (the engine's full run, docs/ARCHITECTURE.md), the candidates of
     :func:`~phdesk.core.mapping_points.box_candidates` tested with ``intersects_xy``: the same
-    test, without a tree of point geometries.
+    test, without a tree of point geometries (``threads``: that test on the engine's
+    threads, see :func:`~phdesk.core.mapping_points.intersects_xy`).
     """
     out = np.full(len(x), -1, dtype=np.int64)
     ok = np.isfinite(x) & np.isfinite(y)
@@ -98,7 +104,7 @@ def points_in_polygons(x: np.ndarray, y: np.ndarray, polygons: np.ndarray,
     if ok.sum() >= len(poly_idx) and shapely.is_prepared(valid).all():
         # many points, prepared polygons (the engine's full run): candidates in numpy
         pi, ti = box_candidates(x, y, shapely.bounds(valid))
-        hit = shapely.intersects_xy(valid[ti], x[pi], y[pi])
+        hit = intersects_xy(valid[ti], x[pi], y[pi], threads)
         pi, ti = pi[hit], ti[hit]
     else:
         pts = points[ok] if points is not None else shapely.points(x[ok], y[ok])
@@ -330,7 +336,14 @@ class PointGrid:
         per_site = count.reshape(-1, 3).sum(axis=1)
         # the points' coordinates from the grid's sorted copy, the site's repeated over its
         # candidates (the same numbers as gathering each by index, read in order)
-        d = np.hypot(self.sx[at] - np.repeat(bx[b_ok], per_site),
-                     self.sy[at] - np.repeat(by[b_ok], per_site))
-        keep = d <= radius
-        return self.idx[at[keep]], np.repeat(b_ok, per_site)[keep], d[keep]
+        dx = self.sx[at] - np.repeat(bx[b_ok], per_site)
+        dy = self.sy[at] - np.repeat(by[b_ok], per_site)
+        # about two thirds of the 3 x 3 cells lie beyond the radius: squared distances
+        # (a multiply-add each) set those aside first, with a margin far wider than their
+        # rounding, so ``hypot`` (the distance and the exact test, as before) runs only for
+        # the rest: the same pairs and distances
+        near = np.flatnonzero(dx * dx + dy * dy <= (radius * radius) * (1 + 1e-9))
+        d = np.hypot(dx[near], dy[near])
+        inside = d <= radius
+        keep = near[inside]
+        return self.idx[at[keep]], np.repeat(b_ok, per_site)[keep], d[inside]

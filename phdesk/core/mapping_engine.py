@@ -26,8 +26,14 @@ import pandas as pd
 from phdesk.core.categories import DEFAULT_RADIUS_M
 from phdesk.core.errors import UserError
 from phdesk.core.mapping_inequality import inequality_rows
-from phdesk.core.mapping_kernels import CategoryKernel, compute_kernel, fill_edges, signature
-from phdesk.core.mapping_measures import core20_share, neighbourhood_arrays
+from phdesk.core.mapping_kernels import (
+    RADIUS_SENSITIVITY,
+    CategoryKernel,
+    compute_kernel,
+    fill_edges,
+    signature,
+)
+from phdesk.core.mapping_measures import core20_share, neighbourhood_arrays, share_areas
 from phdesk.core.mapping_result import MappingResult
 from phdesk.core.mapping_stages import (
     AreaWork,
@@ -37,6 +43,7 @@ from phdesk.core.mapping_stages import (
     prepare_areas,
 )
 from phdesk.core.mapping_tables import ResultArrays
+from phdesk.core.mapping_threads import using, workers
 from phdesk.core.mapping_whatif import update_kernel
 from phdesk.core.progress import Progress, ProgressFn, as_progress
 
@@ -128,11 +135,15 @@ class MappingEngine:
     ``compute_mapping`` on those inputs."""
 
     def __init__(self, inputs: MappingInputs, params: MappingParams | None = None,
-                 live: bool = False) -> None:
+                 live: bool = False, threads: int | None = None) -> None:
         """``live``: keep the run's catchment pairs (memory: a few numbers per area-site pair)
         so a what-if updates a changed category for its changed sites only; without it a
-        changed category is computed whole (as ``compute_mapping`` does, which keeps none)."""
+        changed category is computed whole (as ``compute_mapping`` does, which keeps none).
+        ``threads``: worker threads for the stages that split (``core/mapping_threads``;
+        None: ``PHDESK_THREADS``, else the processors; 1: none). Every number is the same
+        whatever the count."""
         self.inputs = inputs
+        self.threads = threads
         self.params = params or MappingParams()
         check_params(self.params)
         self.live = live
@@ -145,7 +156,9 @@ class MappingEngine:
     def areas(self) -> AreaWork:
         if self._area is None:
             i = self.inputs
-            self._area = prepare_areas(i.areas, i.segments, i.neighbourhoods, self.params.segments)
+            with using(self.threads):
+                self._area = prepare_areas(i.areas, i.segments, i.neighbourhoods,
+                                           self.params.segments)
         return self._area
 
     @property
@@ -154,8 +167,9 @@ class MappingEngine:
         return self._base is not None
 
     def run(self, progress: ProgressFn | Progress | None = None) -> MappingResult:
-        result, self._kept = self._compute(self.inputs.assets, self.inputs.settings,
-                                           as_progress(progress))
+        with using(self.threads):
+            result, self._kept = self._compute(self.inputs.assets, self.inputs.settings,
+                                               as_progress(progress))
         arrays = result.arrays
         self._base = (arrays.assets, {k.category: k for k in arrays.kernels})
         return result
@@ -174,7 +188,8 @@ class MappingEngine:
             assets = _moved(assets, move)
         if settings is None:
             settings = self.inputs.settings
-        result, self._recent = self._compute(assets, settings, as_progress(None))
+        with using(self.threads):
+            result, self._recent = self._compute(assets, settings, as_progress(None))
         return result
 
     def _kernel(self, area: AreaWork, aw: AssetWork, c: int, radius: float, demand: list[str]
@@ -198,21 +213,30 @@ class MappingEngine:
         aw = place_assets(area, assets, params.categories, self.inputs.list_sizes,
                           base=self._base[0] if self._base else None)
         rules, rule_notes = category_rules(aw, area, settings, params)
-        kernels, nbs, used, new = [], [], {}, []
         radii, demands = rules["radius_m"].tolist(), rules["demand"].tolist()
-        for c, cat in enumerate(aw.categories):
-            prog(0.1 + 0.8 * c / len(aw.categories), f"Mapping {cat}")
-            radius, demand = float(radii[c]), list(demands[c])
-            sig = signature(aw, c, radius, demand)
-            hit = self._kept.get(sig) or self._recent.get(sig)
-            if hit is None:
-                k, deferred = self._kernel(area, aw, c, radius, demand)
-                hit = (k, neighbourhood_arrays(area, k))
-                if deferred:
-                    new.append(k)
-            used[sig] = hit
-            kernels.append(hit[0])
-            nbs.append(hit[1])
+        sigs, hits, todo = [], [], []
+        for c in range(len(aw.categories)):
+            sigs.append(signature(aw, c, float(radii[c]), list(demands[c])))
+            hits.append(self._kept.get(sigs[c]) or self._recent.get(sigs[c]))
+            if hits[c] is None:
+                todo.append(c)
+        # the changed categories, one part each on the engine's threads (each computed as on
+        # its own: the same numbers whatever the thread count); what they share built first
+        share_areas(area, [RADIUS_SENSITIVITY[1] * float(radii[c]) for c in todo])
+
+        def one(c: int) -> tuple:
+            k, deferred = self._kernel(area, aw, c, float(radii[c]), list(demands[c]))
+            return k, neighbourhood_arrays(area, k), deferred
+
+        new = []
+        for n, (c, (k, nb, deferred)) in enumerate(zip(todo, workers().imap(one, todo),
+                                                      strict=True)):
+            prog(0.1 + 0.8 * n / len(todo), f"Mapped {aw.categories[c]}")
+            hits[c] = (k, nb)
+            if deferred:
+                new.append(k)
+        used = dict(zip(sigs, hits, strict=True))
+        kernels, nbs = [h[0] for h in hits], [h[1] for h in hits]
         prog(0.9, "Checking the edges of the catchments")
         fill_edges(area, aw, new, remember=self.live)   # one test for every new kernel
         sigs = list(used)
@@ -221,8 +245,9 @@ class MappingEngine:
             todo = {sig: k for sig, k in zip(sigs, kernels, strict=True)
                     if sig not in self._ineq}
             if todo:   # the categories not yet simulated, set up and simulated together
-                found = inequality_rows(area, list(todo.values()), params.sii_repetitions,
-                                        SII_SEED)
+                with using(self.threads):   # asked for later, maybe from another thread
+                    found = inequality_rows(area, list(todo.values()),
+                                            params.sii_repetitions, SII_SEED)
                 self._ineq.update(zip(todo, found, strict=True))
             return [row for sig in sigs for row in self._ineq[sig]]
 

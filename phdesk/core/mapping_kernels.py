@@ -22,6 +22,7 @@ from phdesk.core.edge_gaps import in_gap
 from phdesk.core.mapping_access import fca, nearest_distance, step_weights
 from phdesk.core.mapping_points import points_in_any
 from phdesk.core.mapping_stages import AreaWork, AssetWork
+from phdesk.core.mapping_threads import workers
 
 RADIUS_SENSITIVITY = (0.5, 1.5)   # coverage is also given at these multiples of the radius
 EDGE_SAMPLES = 8                  # points on a catchment circle (45 degrees apart) tested
@@ -144,12 +145,17 @@ def edge_flags(area: AreaWork, x: np.ndarray, y: np.ndarray, radius: float,
     return np.array([memo[k] for k in keys], dtype=bool)
 
 
-def _site_neighbourhood(area: AreaWork, assets: AssetWork, sites: np.ndarray) -> np.ndarray:
-    """Index into ``area.nb_list`` of the neighbourhood each site is located in (-1: none)."""
-    if "nb_index" not in area._cache:   # the names' positions, kept with the areas
+def site_neighbourhood_index(area: AreaWork) -> tuple[pd.Index, dict]:
+    """The neighbourhood names' positions, as an index and a dict; kept with the areas."""
+    if "nb_index" not in area._cache:
         area._cache["nb_index"] = (pd.Index(area.nb_list, dtype=object),
                                    {name: k for k, name in enumerate(area.nb_list)})
-    index, pos = area._cache["nb_index"]
+    return area._cache["nb_index"]
+
+
+def _site_neighbourhood(area: AreaWork, assets: AssetWork, sites: np.ndarray) -> np.ndarray:
+    """Index into ``area.nb_list`` of the neighbourhood each site is located in (-1: none)."""
+    index, pos = site_neighbourhood_index(area)
     names = assets.nb_name[sites]
     if len(names) > 1000:   # many sites (a full run): one hash lookup of them all
         return index.get_indexer(names.astype(object)).astype(np.int64)
@@ -174,18 +180,25 @@ def _leaves_populated_areas(area: AreaWork, x: np.ndarray, y: np.ndarray, radius
     # in chunks of sites, so the memory stays that of one chunk (England: 50,000 sites); the
     # polygons are prepared once (in place), so a chunk costs only its points. The chunks are
     # strips from west to east: each one's candidate search meets only its strip's polygons
+    # (each strip one part on the engine's threads, once GEOS has indexed every polygon)
     order = np.argsort(x, kind="stable")
-    for k in range(0, len(x), EDGE_CHUNK):
-        s = order[k:k + EDGE_CHUNK]
+    threads = area.warm_polygons()
+    strips = [order[k:k + EDGE_CHUNK] for k in range(0, len(x), EDGE_CHUNK)]
+
+    def strip(s: np.ndarray) -> np.ndarray:
         px = (x[s][:, None] + ox[None, :]).ravel()
         py = (y[s][:, None] + oy[None, :]).ravel()
-        inside[s] = points_in_any(px, py, found, bounds).reshape(len(s), EDGE_SAMPLES)
+        return points_in_any(px, py, found, bounds, threads).reshape(len(s), EDGE_SAMPLES)
+
+    for s, found_in in zip(strips, workers().map(strip, strips) if threads else
+                           map(strip, strips), strict=True):
+        inside[s] = found_in
     # a point in no area may lie on a river between areas: not beyond the project's edge (one
     # test of every such point)
     site, sample = np.nonzero(~inside)
     if len(site):
         inside[site, sample] = in_gap(x[site] + ox[sample], y[site] + oy[sample], found,
-                                      bounds)
+                                      bounds, threads=threads)
     return ~inside.all(axis=1)
 
 

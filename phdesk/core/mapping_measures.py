@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from phdesk.core.mapping_kernels import CategoryKernel
+from phdesk.core.mapping_kernels import CategoryKernel, site_neighbourhood_index
 from phdesk.core.mapping_stages import AreaWork
 
 NB_MEASURES = ("population", "assets_inside", "assets_per_10k", "coverage_pct",
@@ -148,13 +148,7 @@ def access_rows(kernel: CategoryKernel, segments: list[str], which: str, order: 
 def study_rates(area: AreaWork, kernel: CategoryKernel) -> np.ndarray:
     """The study area's rate R per segment column (per 1,000): the mean over the study area's
     residents of the demand the column's access comes from (everyone, or the target group)."""
-    if "study_pop" not in area._cache:
-        pop = area.pop[area.study]
-        # each segment's residents as a row, and their sum as it was always taken (down the
-        # column: a sum of a strided column may round differently from one of a row)
-        area._cache["study_pop"] = (np.flatnonzero(area.study), np.ascontiguousarray(pop.T),
-                                    [pop[:, c].sum() for c in range(pop.shape[1])])
-    study, pop_t, total = area._cache["study_pop"]
+    study, pop_t, total = _study_pop(area)
     by_demand = []   # one rate per demand group; a segment's column takes its group's
     for k, d in enumerate(kernel.demand):
         c = area.segments.index(d)
@@ -162,6 +156,35 @@ def study_rates(area: AreaWork, kernel: CategoryKernel) -> np.ndarray:
                          else np.nan)
     return np.array([by_demand[kernel.demand.index(s) if s in kernel.demand else 0]
                      for s in area.segments], dtype=float)
+
+
+def _study_pop(area: AreaWork) -> tuple[np.ndarray, np.ndarray, list]:
+    """The study areas, their segments' residents as rows, and each segment's total. Cached."""
+    if "study_pop" not in area._cache:
+        pop = area.pop[area.study]
+        # each segment's residents as a row, and their sum as it was always taken (down the
+        # column: a sum of a strided column may round differently from one of a row)
+        area._cache["study_pop"] = (np.flatnonzero(area.study), np.ascontiguousarray(pop.T),
+                                    [pop[:, c].sum() for c in range(pop.shape[1])])
+    return area._cache["study_pop"]
+
+
+def _nb_population(area: AreaWork) -> np.ndarray:
+    """Residents per segment x neighbourhood (study areas). Cached."""
+    if "nb_population" not in area._cache:
+        area._cache["nb_population"] = _by_nb_t(area, _weights_t(area))
+    return area._cache["nb_population"]
+
+
+def share_areas(area: AreaWork, grid_radii: list[float]) -> None:
+    """Build what every category's kernel and measures read from the areas (the point grids
+    at ``grid_radii``, metres; the neighbourhood groups, residents and totals) before the
+    categories run on threads: each built once, not once per thread."""
+    for r in dict.fromkeys(grid_radii):
+        area.grid(r)
+    _nb_population(area)
+    _study_pop(area)
+    site_neighbourhood_index(area)
 
 
 def neighbourhood_arrays(area: AreaWork, kernel: CategoryKernel) -> dict[str, np.ndarray]:
@@ -179,9 +202,7 @@ def neighbourhood_arrays(area: AreaWork, kernel: CategoryKernel) -> dict[str, np
         areas) -> segments x neighbourhoods; one product at a time (no wide copies)."""
         return _by_nb_t(area, w_t * f.reshape(1, -1) if f.ndim == 1 else w_t * f)
 
-    if "nb_population" not in area._cache:
-        area._cache["nb_population"] = _by_nb_t(area, w_t)
-    p = area._cache["nb_population"]
+    p = _nb_population(area)
     covered, choice = per_nb(cov.astype(float)), per_nb(two.astype(float))
     half = per_nb((kernel.within_half[order] >= 1).astype(float))
     wide = per_nb((kernel.within_wide[order] >= 1).astype(float))

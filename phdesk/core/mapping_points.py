@@ -13,6 +13,10 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
+from phdesk.core.mapping_threads import workers
+
+_LEAST = 20_000   # points per thread part of an intersects_xy call (fewer: one call)
+
 
 class SortedKeys:
     """Sorted integer keys (cell numbers), and where each key's run starts: ``left(v)`` and
@@ -100,13 +104,28 @@ def stable_argsort(key: np.ndarray) -> np.ndarray:
     return order[np.argsort((key[order] >> 16).astype(np.uint16), kind="stable")]
 
 
-def points_in_any(x: np.ndarray, y: np.ndarray, polygons: np.ndarray, bounds: np.ndarray
-                  ) -> np.ndarray:
+def points_in_any(x: np.ndarray, y: np.ndarray, polygons: np.ndarray, bounds: np.ndarray,
+                  threads: bool = False) -> np.ndarray:
     """True for each point inside or on the boundary of any of the polygons (GEOS
     ``intersects``, as an STRtree query with that predicate gives; NaN points: False).
-    ``bounds``: ``shapely.bounds(polygons)``; prepare the polygons for speed."""
+    ``bounds``: ``shapely.bounds(polygons)``; prepare the polygons for speed. ``threads``:
+    see :func:`intersects_xy`."""
     out = np.zeros(len(x), dtype=bool)
     pt, poly = box_candidates(x, y, bounds)
     if len(pt):
-        out[pt[shapely.intersects_xy(polygons[poly], x[pt], y[pt])]] = True
+        out[pt[intersects_xy(polygons[poly], x[pt], y[pt], threads)]] = True
     return out
+
+
+def intersects_xy(polygons: np.ndarray, x: np.ndarray, y: np.ndarray, threads: bool = False
+                  ) -> np.ndarray:
+    """``shapely.intersects_xy``, elementwise; with ``threads`` in contiguous parts on the
+    engine's threads (GEOS runs without the GIL). Only for prepared polygons whose point index
+    GEOS has already built (``AreaWork.warm_polygons``): GEOS builds it lazily on first use,
+    and two threads building the same one at once is not safe."""
+    w = workers()
+    parts = w.chunks(len(x), least=_LEAST) if threads else [slice(0, len(x))]
+    if len(parts) == 1:
+        return shapely.intersects_xy(polygons, x, y)
+    return np.concatenate(w.map(lambda s: shapely.intersects_xy(polygons[s], x[s], y[s]),
+                                parts))

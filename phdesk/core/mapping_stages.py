@@ -30,6 +30,7 @@ from phdesk.core.mapping_access import (
 )
 from phdesk.core.mapping_population import segment_matrix
 from phdesk.core.mapping_reuse import same_as, same_rows
+from phdesk.core.mapping_threads import workers
 from phdesk.core.measures import is_core20
 from phdesk.core.segments import ALL
 
@@ -94,7 +95,8 @@ class AreaWork:
         memo = self._cache.setdefault("placed", {})
         keys = list(zip(x.tolist(), y.tolist(), strict=True))
         if not memo:   # the first run: every point is new (no per-point lookups)
-            found = points_in_polygons(x, y, self.prepared_polygons())
+            found = points_in_polygons(x, y, self.prepared_polygons(),
+                                       threads=self.warm_polygons())
             memo.update(zip(keys, found.tolist(), strict=True))
             return found.astype(np.int64)
         new = [k for k in dict.fromkeys(keys) if k not in memo]
@@ -116,6 +118,24 @@ class AreaWork:
                                                 dtype=bool)])
             self._cache["prepared"] = True
         return self.geoms
+
+    def warm_polygons(self) -> bool:
+        """True when the prepared polygons may be tested on the engine's threads: with more
+        than one, GEOS builds each polygon's point index first, in parts on the threads (each
+        polygon in one part), because it builds them lazily and not safely from two threads
+        at once (docs/ARCHITECTURE.md, "The mapping engine"). False with one thread."""
+        w = workers()
+        if "warm" not in self._cache and w.threads > 1:
+            geoms = self.prepared_polygons()
+            has = np.flatnonzero(np.array([g is not None for g in geoms], dtype=bool))
+            b = shapely.bounds(geoms[has])
+            # a point inside each box (its centre) reaches GEOS's point index, not only the
+            # box test; each polygon once, in one part
+            cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+            w.map(lambda s: shapely.intersects_xy(geoms[has[s]], cx[s], cy[s]),
+                  w.chunks(len(has)))
+            self._cache["warm"] = True
+        return "warm" in self._cache and w.threads > 1
 
     def populated_polygons(self) -> np.ndarray | None:
         """The polygons of the areas with residents (None when there are none), prepared."""

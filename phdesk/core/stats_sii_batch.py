@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from phdesk.core import stats_sii as one
+from phdesk.core.mapping_threads import workers
 from phdesk.core.stats import scale_confidence
 from phdesk.core.stats_sii import SIIResult, _Fit
 
@@ -149,34 +150,39 @@ def _no_convergence(err, flag):
 
 
 def _slope_limits(fits: list[_Fit], seed: int, reps: int, q: int) -> list[tuple]:
-    """Each fit's simulated slopes (model scale) at its two limit positions."""
+    """Each fit's simulated slopes (model scale) at its two limit positions. The blocks of
+    fits are independent (each its own slopes, from the same draws): one part each on the
+    mapping engine's threads (``core/mapping_threads``), the same numbers on any number."""
     maps = np.array([f.draw_map[:, 1] for f in fits]).T             # q x fits
     centres = np.array([f.centre[1] for f in fits])
     draws = [np.ascontiguousarray(z.T) for z in one._normals(seed, reps, q)]   # q x k each
     positions = [tuple(one._limit_positions(f)) for f in fits]
-    limits: list[tuple] = [()] * len(fits)
-    tmp = np.empty((_ROWS, _COLS))
-    for r0 in range(0, len(fits), _ROWS):
+
+    def block(r0: int) -> list[tuple]:
         r1 = min(r0 + _ROWS, len(fits))
+        tmp = np.empty((r1 - r0, _COLS))
         slopes = np.empty((r1 - r0, reps))
         done = 0
         for zt in draws:
             for c0 in range(0, zt.shape[1], _COLS):
                 c1 = min(c0 + _COLS, zt.shape[1])
-                block = slopes[:, done + c0:done + c1]
-                t = tmp[:r1 - r0, :c1 - c0]
-                block[:] = centres[r0:r1, None]
+                part = slopes[:, done + c0:done + c1]
+                t = tmp[:, :c1 - c0]
+                part[:] = centres[r0:r1, None]
                 for k in range(q):
                     np.multiply(maps[k, r0:r1, None], zt[k, c0:c1], out=t)
-                    block += t
+                    part += t
             done += zt.shape[1]
+        limits: list[tuple] = [()] * (r1 - r0)
         for pos in set(positions[r0:r1]):
             rows = [r for r in range(r0, r1) if positions[r] == pos]
             sub = slopes if len(rows) == r1 - r0 else slopes[[r - r0 for r in rows]]
             picked = _order_statistics(sub, *pos)
             for r, lim in zip(rows, picked, strict=True):
-                limits[r] = tuple(lim)
-    return limits
+                limits[r - r0] = tuple(lim)
+        return limits
+
+    return [lim for part in workers().map(block, range(0, len(fits), _ROWS)) for lim in part]
 
 
 def _order_statistics(x: np.ndarray, lo: int, hi: int) -> np.ndarray:

@@ -149,3 +149,22 @@ def test_sorted_keys_lookups_equal_searchsorted(spread):
     v = np.r_[-5, -1, 0, keys, keys + 1, keys - 1, keys.max() + 1, keys.max() + 10**6]
     assert np.array_equal(sk.left(v), np.searchsorted(keys, v, side="left"))
     assert np.array_equal(sk.right(v), np.searchsorted(keys, v, side="right"))
+
+
+def test_squared_distance_prefilter_keeps_points_one_ulp_either_side_of_the_radius():
+    """The squared-distance prefilter sets nothing aside that ``hypot`` would keep: points a
+    few ulps inside, on and outside the radius, at many angles, are kept exactly as a plain
+    ``hypot(dx, dy) <= r`` test keeps them, with the same distances."""
+    radius = 1000.0
+    t = np.linspace(0, 2 * np.pi, 360, endpoint=False)
+    ax0, ay0 = 500_123.25, 200_456.5
+    steps = [-3, -1, 0, 1, 3]
+    ax = np.concatenate([np.nextafter(ax0 + radius * np.cos(t), np.inf) if s > 0 else
+                         ax0 + radius * np.cos(t) * (1 + s * 1e-16) for s in steps])
+    ay = np.tile(ay0 + radius * np.sin(t), len(steps))
+    bx, by = np.array([ax0]), np.array([ay0])
+    i, j, d = PointGrid(ax, ay, radius).pairs(bx, by, radius)
+    want, dist = _brute(ax, ay, bx, by, radius)
+    assert set(zip(i.tolist(), j.tolist(), strict=True)) == want and len(i) == len(want)
+    assert 0 < len(want) < len(ax)
+    assert np.array_equal(d, dist[i, j])
