@@ -101,12 +101,18 @@ def few_sites(sites: pd.Series) -> list[tuple[str, int]]:
     return [(c, int(k)) for c, k in order]
 
 
+def site_counts(rules: pd.DataFrame | None) -> pd.Series | None:
+    """A run's site count by category (its ``category_rules.sites``), or None when unknown."""
+    if rules is None or not {"category", "sites"} <= set(rules.columns):
+        return None
+    return rules.set_index("category")["sites"]
+
+
 def scarce_categories(rules: pd.DataFrame | None) -> list[str]:
     """The categories of a run's ``category_rules`` table (its ``sites`` column) with fewer than
     ``FEW_SITES`` sites: the rows ``biggest_gaps`` and the headlines set aside."""
-    if rules is None or not {"category", "sites"} <= set(rules.columns):
-        return []
-    return [c for c, _ in few_sites(rules.set_index("category")["sites"])]
+    sites = site_counts(rules)
+    return [] if sites is None else [c for c, _ in few_sites(sites)]
 
 
 def neighbourhood_headlines(table: pd.DataFrame, set_aside: Iterable[str] = ()) -> pd.DataFrame:
@@ -136,11 +142,12 @@ class Headlines:
     few: list[tuple[str, int]] = field(default_factory=list)
 
 
-def headlines(table: pd.DataFrame | None, sites: pd.Series | None) -> Headlines:
-    """The one headline rule for a run: ``table`` its neighbourhood_segments, ``sites`` its
-    site count by category (``category_rules.sites``; None when unknown)."""
+def headlines(table: pd.DataFrame | None, rules: pd.DataFrame | None) -> Headlines:
+    """The one headline rule for a run: ``table`` its neighbourhood_segments, ``rules`` its
+    category_rules (the site count by category; None when unknown)."""
     if table is None or table.empty:
         return Headlines()
+    sites = site_counts(rules)
     absent = absent_everywhere(table)
     few = [] if sites is None else [(c, k) for c, k in few_sites(sites) if c not in absent]
     cols = HEADLINE_COLUMNS + [c for c in ("access_ratio", "no_site_pct") if c in table]

@@ -271,10 +271,7 @@ class ProjectService:
         result = result or self.last_result
         if result is None or result.neighbourhood_segments is None:
             return headlines(None, None)
-        rules = result.category_rules
-        sites = (rules.set_index("category")["sites"]
-                 if rules is not None and "sites" in rules else None)
-        return headlines(result.neighbourhood_segments, sites)
+        return headlines(result.neighbourhood_segments, result.category_rules)
 
     def provenance(self) -> pd.DataFrame:
         return self.project.provenance()

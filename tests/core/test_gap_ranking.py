@@ -92,21 +92,22 @@ def test_a_category_with_too_few_sites_is_said_once_not_as_headlines():
     table = _headline_table()
     table.loc[2, ["no_site_pct", "access_ratio"]] = [90.0, 100.0]   # some of N2 reach it
     sites = pd.Series({"Archive": 1, "GP": 40, "Hospice": 2, "Gym": 0})
+    rules = sites.rename("sites").rename_axis("category").reset_index()   # category_rules
     assert few_sites(sites) == [("Archive", 1), ("Hospice", 2)]
     assert FEW_SITES == 3
     plain = neighbourhood_headlines(table).set_index("neighbourhood")
     assert plain.loc["N1", "category"] == "Archive"          # absence leads without the rule
-    heads = headlines(table, sites)
+    heads = headlines(table, rules)
     assert heads.absent == [] and heads.few == [("Archive", 1), ("Hospice", 2)]
     got = heads.gaps.set_index("neighbourhood")
     assert list(got["category"]) == ["GP", "GP"] and got.loc["N1", "segment"] == "Core20"
     assert list(got["sites"]) == [40, 40]
     # a category both absent everywhere and scarce is said once, as absent
     table.loc[2, ["no_site_pct", "access_ratio"]] = [100.0, np.nan]
-    heads = headlines(table, sites)
+    heads = headlines(table, rules)
     assert heads.absent == ["Archive"] and heads.few == [("Hospice", 2)]
     # only scarce categories: the worst of them stays the headline
-    only = headlines(table[table["category"] == "Archive"], sites).gaps
+    only = headlines(table[table["category"] == "Archive"], rules).gaps
     assert list(only["category"]) == ["Archive", "Archive"]
     empty = headlines(None, None)
     assert empty.gaps.empty and empty.absent == [] and empty.few == []
