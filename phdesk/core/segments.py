@@ -47,7 +47,7 @@ from phdesk.core.age_bands import age_groups, parse_age_band
 from phdesk.core.errors import UserError
 from phdesk.core.measures import is_core20
 from phdesk.core.segment_rows import PopulationRows
-from phdesk.core.vintage_population import choose_datasets
+from phdesk.core.vintage_population import choose_datasets, dataset_year
 
 if TYPE_CHECKING:
     from phdesk.store.project import Project
@@ -89,7 +89,8 @@ def collapse(rows: pd.DataFrame, keys: list[str], bands: list[str] | None = None
 
 
 def _latest(rows: pd.DataFrame, per_group: bool) -> pd.DataFrame:
-    """Rows of the most recently imported dataset (per group name if asked).
+    """Rows of the dataset with the most recent figures (per group name if asked): the latest
+    year in its name, then the newest import (``vintage_population.default_order``).
 
     "Dataset" is the label, not the import: two boroughs' files of one dataset are two imports
     (provenance ids) whose rows together make the dataset, so both are kept.
@@ -97,13 +98,16 @@ def _latest(rows: pd.DataFrame, per_group: bool) -> pd.DataFrame:
     if rows.empty:
         return rows
     pid = rows["provenance_id"].fillna(-1).to_numpy(dtype=float)
-    ds = (pd.factorize(rows["dataset"].astype(str))[0] if "dataset" in rows
-          else pid.astype(np.int64))
+    if "dataset" in rows:
+        ds, names = pd.factorize(rows["dataset"].astype(str))
+        year = np.array([dataset_year(n) or 0 for n in names])[ds]
+    else:
+        ds, year = pid.astype(np.int64), np.zeros(len(pid))
     if not per_group:
-        return rows[ds == ds[np.argmax(pid)]]
+        return rows[ds == ds[np.lexsort((pid, year))[-1]]]
     codes, _ = pd.factorize(rows["group_name"].astype(str))
-    order = np.lexsort((pid, codes))          # by group, then import; the last row of a group
-    last = order[np.r_[codes[order][1:] != codes[order][:-1], True]]   # is its newest import
+    order = np.lexsort((pid, year, codes))   # by group, year, import; the last row of a group
+    last = order[np.r_[codes[order][1:] != codes[order][:-1], True]]   # is its most recent
     best = np.empty(codes.max() + 1, dtype=ds.dtype)
     best[codes[last]] = ds[last]
     return rows[ds == best[codes]]
@@ -129,7 +133,7 @@ def base_population(population: pd.DataFrame, areas: pd.Index | None = None,
     """Base population per area (Series indexed by area_code) and where it came from.
 
     Population rows with group_type ``none``, one dataset per area (``order``: the planner's
-    preferred datasets first, else the most recently imported); without any,
+    preferred datasets first, else the most recent figures); without any,
     the sum of the (latest) ethnic groups; without those, a total row of a segment extract.
     """
     if "provenance_id" not in population:

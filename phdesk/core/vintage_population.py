@@ -12,10 +12,14 @@ project's areas are carried onto them through :func:`phdesk.core.vintages.build_
 
 Several datasets (:func:`choose_datasets`): each area takes its rows from one dataset, so
 datasets for different places combine; where two cover the same area, the planner's order
-(``phdesk.store.vintages.population_order``) decides, else the newest import; the reports say so.
+(``phdesk.store.vintages.population_order``) decides, else the most recent figures (the latest
+year in the dataset's name: ONS mid-2022 before Census 2021), else the newest import; the
+reports say so. The order of imports alone must not decide which residents a run counts.
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pandas as pd
@@ -117,16 +121,32 @@ def _notes(name: str, s: dict, unknown: list[str], bridge: pd.DataFrame) -> list
     return notes
 
 
+def dataset_year(name: str) -> int | None:
+    """The reference year in a population dataset's name ("ONS mid-2022 estimates" 2022,
+    "Census 2021 TS007A" 2021, "trafford_population_2024" 2024), None when it names none."""
+    years = re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", str(name))
+    return int(years[-1]) if years else None
+
+
+def default_order(newest_import: pd.Series) -> list[str]:
+    """Datasets (index: name, value: their newest provenance id) most recent figures first:
+    the latest year in the name, then the newest import (a dataset whose name gives no year
+    comes after those that do)."""
+    key = {d: (dataset_year(d) or 0, float(p)) for d, p in newest_import.items()}
+    return sorted(key, key=key.get, reverse=True)
+
+
 def choose_datasets(none: pd.DataFrame, order: list[str] | None = None
                     ) -> tuple[pd.DataFrame, dict]:
     """Rows of one dataset per area: the first of ``order`` (the planner's) that covers the area,
-    else the most recently imported. Returns the rows and the info for the run summary."""
+    else the most recent figures (:func:`default_order`). Returns the rows and the info for the
+    run summary."""
     pid = none["provenance_id"].fillna(-1).to_numpy(dtype=float)
     ds = none["dataset"].astype(str)
     newest = pd.Series(pid, index=ds.index).groupby(ds).max()
     order = [d for d in (order or []) if d in newest.index]
     rank = {d: k for k, d in enumerate(order)}
-    later = [d for d in newest.sort_values(ascending=False).index if d not in rank]
+    later = [d for d in default_order(newest) if d not in rank]
     rank.update({d: len(order) + k for k, d in enumerate(later)})
     r = ds.map(rank).to_numpy(int)
     area = none["area_code"].astype(str)
@@ -144,10 +164,20 @@ def choose_datasets(none: pd.DataFrame, order: list[str] | None = None
             for b in names[i + 1:]:
                 n = len(cover[a] & cover[b])
                 if n:
-                    why = "the project's setting" if b in order or a in order else "newest import"
+                    why = _why(a, b, order)
                     overlaps.append(f"'{a}' and '{b}' both cover {n} areas; '{a}' used there "
                                     f"({why})")
         info["population_note"] = (
             f"{len(rank)} population datasets combined ({', '.join(used)})"
             + (": " + "; ".join(overlaps) if overlaps else ", each for its own areas"))
     return rows, info
+
+
+def _why(used: str, other: str, order: list[str]) -> str:
+    """Why ``used`` was taken before ``other`` where both cover an area (for the run notes)."""
+    if used in order or other in order:
+        return "the project's setting"
+    y1, y2 = dataset_year(used), dataset_year(other)
+    if y1 and y1 != (y2 or 0):
+        return f"more recent figures, {y1}" + (f" against {y2}" if y2 else "")
+    return "newest import"

@@ -81,6 +81,24 @@ def test_latest_population_dataset_is_used_and_named():
     assert "New" in t.info["population_note"]
 
 
+def test_the_most_recent_figures_come_before_the_newest_import():
+    mye = rows([("A", "all", "all", "", 70)], dataset="ONS mid-2022 estimates", provenance_id=1)
+    census = rows([("A", "all", "all", "", 65)], dataset="Census 2021 TS007A", provenance_id=2)
+    t = build_segments(pd.concat([census, mye]))
+    assert seg(t, "All").to_dict() == {"A": 70}
+    assert "'ONS mid-2022 estimates' used there (more recent figures, 2022 against 2021)" in \
+        t.info["population_note"]
+    # the same for an ethnic group two censuses give (the later census imported first)
+    e21 = rows([("A", "all", "all", "Asian", 30)], dataset="Census 2021 TS021",
+               group_type="ethnicity", provenance_id=3)
+    e11 = rows([("A", "all", "all", "Asian", 20)], dataset="Census 2011 ethnic group",
+               group_type="ethnicity", provenance_id=4)
+    t = build_segments(pd.concat([mye, e21, e11]))
+    assert seg(t, "Ethnicity: Asian").to_dict() == {"A": 30}
+    t = build_segments(pd.concat([e21, e11]))             # no population rows: their sum
+    assert seg(t, "All").to_dict() == {"A": 30}
+
+
 def test_fallback_to_ethnic_groups_without_subgroups_or_totals():
     eth = rows([("A", "all", "all", "White", 60), ("A", "all", "all", "Asian", 30),
                 ("A", "all", "all", "Asian: Indian", 20), ("A", "all", "all", "Total", 90)],

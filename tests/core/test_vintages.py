@@ -211,11 +211,39 @@ def test_population_datasets_for_different_places_combine(project, tmp_path):
 def test_where_two_datasets_cover_an_area_the_planners_order_decides(project, tmp_path):
     run_import(project, fv.write_london_pop(tmp_path / "london-mid2020-pop.csv", {fv.P1: 1500}))
     run_import(project, fv.write_london_pop(tmp_path / "london-mid2019-pop.csv", {fv.P1: 1400}))
-    assert people(project) == {fv.P1: 1400}                      # newest import by default
-    assert "newest import" in project_segments(project).info["population_note"]
-    sv.set_population_order(project, ["ONS mid-2020 estimates"])
+    # by default the most recent figures, not the newest import: mid-2020 was imported first
     assert people(project) == {fv.P1: 1500}
+    assert "(more recent figures, 2020 against 2019)" in \
+        project_segments(project).info["population_note"]
+    sv.set_population_order(project, ["ONS mid-2019 estimates"])
+    assert people(project) == {fv.P1: 1400}
     assert "the project's setting" in project_segments(project).info["population_note"]
+
+
+def test_datasets_of_the_same_year_or_none_fall_back_to_the_newest_import(project, tmp_path):
+    run_import(project, fv.write_london_pop(tmp_path / "london-mid2020-pop.csv", {fv.P1: 1500}))
+    run_import(project, fv.write_london_pop(tmp_path / "london-mid2020-pop.csv", {fv.P1: 1450}),
+               options={"dataset": "Borough estimates 2020"})
+    assert people(project) == {fv.P1: 1450}                         # the same year: newest
+    assert "(newest import)" in project_segments(project).info["population_note"]
+    run_import(project, fv.write_london_pop(tmp_path / "ours.csv", {fv.P1: 1300}),
+               options={"dataset": "Our own counts"})
+    assert people(project) == {fv.P1: 1450}           # a name without a year comes after
+
+
+def test_dataset_year_reads_the_year_a_name_gives():
+    from phdesk.core.vintage_population import dataset_year, default_order
+
+    assert dataset_year("ONS mid-2022 estimates") == 2022
+    assert dataset_year("Census 2021 TS007A") == 2021
+    assert dataset_year("trafford_population_2024") == 2024
+    assert dataset_year("Census 2021 TS007A for 2023 wards") == 2023   # the last year named
+    assert dataset_year("Our own counts") is None
+    assert dataset_year("Area 12345 counts") is None                 # not a year: five digits
+    newest = pd.Series({"Census 2021 TS007A": 3.0, "ONS mid-2022 estimates": 2.0,
+                        "Our own counts": 9.0, "ONS mid-2021 estimates": 1.0})
+    assert default_order(newest) == ["ONS mid-2022 estimates", "Census 2021 TS007A",
+                                     "ONS mid-2021 estimates", "Our own counts"]
 
 
 # -- coverage --------------------------------------------------------------------------------
@@ -236,14 +264,14 @@ def test_coverage_counts_areas_and_residents_without_decile_or_population(projec
 
 
 def test_prefer_option_sets_the_planners_order(project, tmp_path):
-    run_import(project, fv.write_london_pop(tmp_path / "london-mid2020-pop.csv", {fv.P1: 1500}),
+    run_import(project, fv.write_london_pop(tmp_path / "london-mid2019-pop.csv", {fv.P1: 1400}),
                options={"prefer": "this"})
-    run_import(project, fv.write_london_pop(tmp_path / "london-mid2019-pop.csv", {fv.P1: 1400}))
-    assert sv.population_order(project) == ["ONS mid-2020 estimates"]
-    assert people(project) == {fv.P1: 1500}          # not the newest import: the planner's choice
-    run_import(project, fv.write_london_pop(tmp_path / "london-mid2020-pop.csv", {fv.P1: 1500}),
+    run_import(project, fv.write_london_pop(tmp_path / "london-mid2020-pop.csv", {fv.P1: 1500}))
+    assert sv.population_order(project) == ["ONS mid-2019 estimates"]
+    assert people(project) == {fv.P1: 1400}   # neither the newest nor the latest: the planner's
+    run_import(project, fv.write_london_pop(tmp_path / "london-mid2019-pop.csv", {fv.P1: 1400}),
                options={"prefer": "others"})
-    assert people(project) == {fv.P1: 1400}
+    assert people(project) == {fv.P1: 1500}
     with pytest.raises(UserError, match="option prefer must be"):
         run_import(project, fv.write_london_pop(tmp_path / "x-mid2020-pop.csv", {fv.P1: 1}),
                    options={"prefer": "mine"})

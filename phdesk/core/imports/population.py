@@ -45,7 +45,7 @@ LABEL = "Population by area (ONS estimates, Census tables, count tables)"
 # offered by the import wizard as a control: where this dataset and another cover the same
 # areas, which one the project uses (a project setting, shown in run notes; docs/mapping.md)
 CHOICES = {"prefer": ("Where another population dataset covers the same areas, use",
-                      [("", "The newest import"), ("this", "This dataset"),
+                      [("", "The most recent figures"), ("this", "This dataset"),
                        ("others", "The other dataset")])}
 PREFER = {"this": True, "others": False}
 
