@@ -10,8 +10,10 @@ each library is run), the import says so and how to merge them (the category map
 merge category…* later); it does not merge them itself, since "Lunch club" and "Breakfast club"
 in a clubs file are two kinds of site.
 
-Place words come from the project's LSOA names ("Trafford 025A" → "trafford"), so no gazetteer
-is needed and a borough the project does not hold is left in the name.
+Place names come from the project's LSOA names ("Trafford 025A" → "trafford", "Waltham Forest
+012B" → "waltham forest"), so no gazetteer is needed and a borough the project does not hold is
+left in the name. A place is taken out only as a whole name: with all of London held,
+``forest_school_sites`` stays "Forest school site" (Waltham Forest's "forest" alone is no place).
 """
 
 from __future__ import annotations
@@ -26,16 +28,35 @@ JOINERS = {"and", "of", "the", "upon", "on", "in", "with", "by"}
 VOWELS = set("aeiouy")
 
 
-def place_words(area_names: list[str]) -> set[str]:
-    """Lower-case words of the places in LSOA-style names ("Barking and Dagenham 001A"): each
-    name without its last token (the MSOA number and letter), joiners left out."""
-    out: set[str] = set()
+def place_words(area_names: list[str]) -> set[tuple[str, ...]]:
+    """The places in LSOA-style names ("Barking and Dagenham 001A"): each name without its last
+    token (the MSOA number and letter), lower case, as a tuple of its words without joiners
+    (``("barking", "dagenham")``)."""
+    out: set[tuple[str, ...]] = set()
     for name in area_names:
         words = str(name).split()
         if len(words) < 2 or not any(ch.isdigit() for ch in words[-1]):
             continue
-        out.update(w.casefold() for w in words[:-1] if w.casefold() not in JOINERS)
+        place = tuple(w.casefold() for w in words[:-1] if w.casefold() not in JOINERS)
+        if place:
+            out.add(place)
     return out
+
+
+def _without_places(words: list[str], places: set[tuple[str, ...]]) -> list[str]:
+    """``words`` with every whole place name taken out (joining words inside it too:
+    "barking and dagenham", "kingston upon thames"), longest places first."""
+    low = [w.casefold() for w in words]
+    keep = [True] * len(words)
+    content = [i for i, w in enumerate(low) if w not in JOINERS]
+    for place in sorted(places, key=len, reverse=True):
+        n = len(place)
+        for k in range(len(content) - n + 1):
+            at = content[k:k + n]
+            if all(keep[i] for i in at) and tuple(low[i] for i in at) == place:
+                for i in range(at[0], at[-1] + 1):
+                    keep[i] = False
+    return [w for w, k in zip(words, keep, strict=True) if k]
 
 
 def _singular(word: str) -> str:
@@ -59,12 +80,12 @@ def _cased(word: str, first: bool) -> str:
     return word.capitalize() if first else word.lower()
 
 
-def file_category(stem: str, places: set[str]) -> str:
-    """The kind of site a file's name names, without its place words, the head noun singular
-    ("trafford_places_of_worship" → "Place of worship", "GP_practices" → "GP practice").
-    A name of place words only is title-cased whole, as before."""
+def file_category(stem: str, places: set[tuple[str, ...]]) -> str:
+    """The kind of site a file's name names, without its places (``place_words``), the head noun
+    singular ("trafford_places_of_worship" → "Place of worship", "GP_practices" → "GP
+    practice"). A name of places only is title-cased whole, as before."""
     words = [w for w in SPLIT.split(stem) if w]
-    kind = [w for w in words if w.casefold() not in places and not w.isdigit()]  # 2024: a date
+    kind = [w for w in _without_places(words, places) if not w.isdigit()]   # 2024: a date
     while kind and kind[0].casefold() in JOINERS:   # "barking_and_dagenham_churches"
         kind.pop(0)
     if not kind or not any(ch.isalpha() for w in kind for ch in w):

@@ -283,16 +283,24 @@ def test_a_file_without_a_category_column_gives_the_kind_its_name_says(project, 
     get the kind, without the place (known from the project's LSOA names), as one is called."""
     from phdesk.core.imports.category_names import file_category, place_words
 
-    places = place_words(["Trafford 025A", "Barking and Dagenham 001A", "Kingston upon Thames 1"])
-    assert places == {"trafford", "barking", "dagenham", "kingston", "thames"}
+    places = place_words(["Trafford 025A", "Barking and Dagenham 001A", "Kingston upon Thames 1",
+                          "Waltham Forest 012B", "Tower Hamlets 003C", "City of London 001F"])
+    assert places == {("trafford",), ("barking", "dagenham"), ("kingston", "thames"),
+                      ("waltham", "forest"), ("tower", "hamlets"), ("city", "london")}
     named = {s: file_category(s, places) for s in [
         "trafford_food_banks", "trafford_places_of_worship", "trafford_childrens_centres",
-        "GP_practices", "barking_and_dagenham_churches", "community_assets_2024", "Trafford"]}
+        "GP_practices", "barking_and_dagenham_churches", "community_assets_2024", "Trafford",
+        "forest_school_sites", "tower-hamlets-libraries", "city_of_london_city_farms",
+        "barking_dagenham_pharmacies", "Waltham Forest Youth Clubs"]}
     assert named == {
         "trafford_food_banks": "Food bank", "trafford_places_of_worship": "Place of worship",
         "trafford_childrens_centres": "Children's centre", "GP_practices": "GP practice",
         "barking_and_dagenham_churches": "Church", "community_assets_2024": "Community asset",
-        "Trafford": "Trafford"}
+        "Trafford": "Trafford",
+        # a place is taken out only whole: Waltham Forest's "forest" alone is no place
+        "forest_school_sites": "Forest school site", "tower-hamlets-libraries": "Library",
+        "city_of_london_city_farms": "City farm", "barking_dagenham_pharmacies": "Pharmacy",
+        "Waltham Forest Youth Clubs": "Youth club"}
     with project.transaction() as db:   # an area named as LSOAs are: the place, then a code
         db["areas"].insert({"code": "E01006074", "name": "Trafford 025A", "level": "lsoa"})
     f = write(tmp_path / "trafford_food_banks.csv", [
