@@ -56,8 +56,11 @@ def _partition(bands: list[str]) -> list[tuple[str, float, float]]:
 
 
 def age_label(lo: float, hi: float) -> str:
-    """Segment name for ages lo..hi years: ``Age 0-4`` / ``Age 65+``."""
-    return f"Age {int(lo)}+" if hi == math.inf else f"Age {int(lo)}-{int(hi)}"
+    """Segment name for ages lo..hi years: ``Age 0-4`` / ``Age 65+`` / ``Age 15`` (one year
+    of age, as the ONS estimates' band "15" between 10-14 and 16-17: not "Age 15-15")."""
+    if hi == math.inf:
+        return f"Age {int(lo)}+"
+    return f"Age {int(lo)}" if int(lo) == int(hi) else f"Age {int(lo)}-{int(hi)}"
 
 
 def age_groups(bands: list[str]) -> dict[str, list[str]]:

@@ -47,6 +47,12 @@ def test_parse_age_band():
     assert parse_age_band("all") is None
 
 
+def test_a_band_of_one_year_is_named_by_that_year():
+    groups = age_groups(["0-4", "5-9", "10-14", "15", "16-17", "18-19", "20-24", "90+"])
+    assert groups["Age 15"] == ["15"] and "Age 15-15" not in groups
+    assert groups["Age 16-17"] == ["16-17"] and groups["Age 0-15"][-1] == "15"
+
+
 def test_age_groups_from_bands():
     groups = age_groups(["0-4", "5-15", "16-24", "25-64", "65-74", "75+"])
     assert groups["Age 0-4"] == ["0-4"]
