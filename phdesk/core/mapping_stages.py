@@ -348,7 +348,7 @@ def place_assets(area: AreaWork, assets: pd.DataFrame, wanted: list[str] | None,
     new = ~same_place
     if new.any():
         in_area[new] = area.place(bx[new], by[new])
-        nb_name[new] = _neighbourhood_of(area, bx[new], by[new], in_area[new])
+        nb_name[new] = neighbourhood_of(area, bx[new], by[new], in_area[new])
     summary["assets_outside_areas"] = int((in_area < 0).sum())
     if same_rows(base, sel, pos):   # a site moved or resized: the same rows otherwise
         return AssetWork(base.frame, bx, by, cap, cap_source, in_area, nb_name, base.cat_codes,
@@ -361,7 +361,7 @@ def place_assets(area: AreaWork, assets: pd.DataFrame, wanted: list[str] | None,
                      [str(c) for c in cats], notes, summary, raw)
 
 
-def _neighbourhood_of(area: AreaWork, bx: np.ndarray, by: np.ndarray, in_area: np.ndarray
+def neighbourhood_of(area: AreaWork, bx: np.ndarray, by: np.ndarray, in_area: np.ndarray
                       ) -> np.ndarray:
     """The neighbourhood containing each site: its area's, else the neighbourhood polygon it
     is in (None: outside all); ``NO_NEIGHBOURHOOD`` for sites in an area without a lookup."""
@@ -383,25 +383,38 @@ CAPACITY_UNITS = {"list size": "registered patients", "capacity": "capacity (ass
 
 
 def category_rules(assets: AssetWork, area: AreaWork, settings: pd.DataFrame | None,
-                   params) -> tuple[pd.DataFrame, list[str]]:
+                   params, saved: str | None = None
+                   ) -> tuple[pd.DataFrame, list[str], dict[str, list]]:
     """The rules each category is mapped by: category, radius_m (metres), serves (segments),
-    universal, demand (segments whose residents compete for the capacity), capacity_unit.
+    universal, demand (segments whose residents compete for the capacity), capacity_unit;
+    the notes; and the same columns as lists (shared between calls: read them only).
 
     Targeted categories whose served segments are not in the data fall back to universal,
     with a note. Remembered per (categories, settings, parameters, capacity units): a what-if
-    that moves a site asks again with the same.
+    that moves a site asks again with the same. ``saved``: ``settings`` as
+    :func:`settings_key` gives it, if already known.
     """
-    have = set(zip(assets.cat_codes.tolist(), assets.capacity_source.tolist(), strict=True))
-    units = tuple(" / ".join(CAPACITY_UNITS[s] for s in ("list size", "capacity", "default")
-                             if (k, s) in have) for k in range(len(assets.categories)))
-    saved = None if settings is None else settings.to_json(orient="split", default_handler=str)
+    units = assets.__dict__.get("_units")   # kept with a what-if's unchanged capacities
+    if units is None:
+        have = set(zip(assets.cat_codes.tolist(), assets.capacity_source.tolist(), strict=True))
+        units = assets.__dict__["_units"] = tuple(
+            " / ".join(CAPACITY_UNITS[s] for s in ("list size", "capacity", "default")
+                       if (k, s) in have) for k in range(len(assets.categories)))
+    if saved is None:
+        saved = settings_key(settings)
     key = (tuple(assets.categories), saved, params.default_radius_m, params.radius_override,
            tuple(sorted(params.radius_m.items())), params.segments is None, units)
     memo = area._cache.setdefault("category_rules", {})
     if key not in memo:
-        memo[key] = _category_rules(assets.categories, area, settings, params, list(units))
-    rules, notes = memo[key]
-    return rules.copy(), list(notes)
+        rules, notes = _category_rules(assets.categories, area, settings, params, list(units))
+        memo[key] = rules, notes, {c: rules[c].tolist() for c in rules.columns}
+    rules, notes, lists = memo[key]
+    return rules.copy(), list(notes), lists
+
+
+def settings_key(settings: pd.DataFrame | None) -> str | None:
+    """The saved category settings as text: the rules are remembered by it."""
+    return None if settings is None else settings.to_json(orient="split", default_handler=str)
 
 
 def _category_rules(categories: list[str], area: AreaWork, settings: pd.DataFrame | None,
