@@ -251,6 +251,12 @@ class PlanningService:
             return engine.run(prog)
         if not engine.has_run:   # the baseline first: a scenario updates its kernels
             engine.run(prog.sub(0.0, 0.9))
+        moves = _moves(changes, inputs.assets)
+        if moves is not None:   # sites moved (a drag on the map): no copy of the register
+            prog.check()
+            result = engine.whatif(move=moves)
+            prog(1.0, "Mapping done")
+            return result
         notes: list[str] = []
         # the segments a radius change's default "serves" come from, as with_changes takes them
         segments = ([str(x) for x in pd.unique(inputs.segments["segment"])]
@@ -292,11 +298,29 @@ class PlanningService:
         return score
 
 
+def _moves(changes: pd.DataFrame, assets: pd.DataFrame) -> dict | None:
+    """``{asset_id: (easting, northing)}`` when every change moves a site that is one row of the
+    register to a place (metres), the last move of a site winning, as ``apply_changes`` makes
+    them; else None (the changes are applied to a copy of the register)."""
+    if changes.empty or not (changes["action"] == "move").all():
+        return None
+    ids = pd.to_numeric(assets["id"], errors="coerce").to_numpy(dtype=float)
+    moves = {}
+    for asset, x, y in zip(changes["asset"].tolist(), changes["easting"].tolist(),
+                           changes["northing"].tolist(), strict=True):
+        if pd.isna(asset) or pd.isna(x) or pd.isna(y) or (ids == asset).sum() != 1:
+            return None
+        moves[int(asset)] = (float(x), float(y))
+    return moves
+
+
 def _params_key(params: MappingParams) -> str:
     return json.dumps(dataclasses.asdict(params), sort_keys=True, default=str)
 
 
 def _changes_key(changes: pd.DataFrame | None) -> str:
+    """The changes as text, every number as ``repr`` gives it (exactly: two moves a few
+    millimetres apart are two keys)."""
     if changes is None:
         return ""
-    return changes.to_json(orient="values", double_precision=15)
+    return repr(changes.to_numpy(dtype=object).tolist())
