@@ -83,7 +83,7 @@ def delta_kernel(area: AreaWork, assets: AssetWork, c: int, radius: float, deman
                           np.bincount(loc[d <= RADIUS_SENSITIVITY[0] * radius], minlength=na))
     within_wide = patched(base.within_wide, np.bincount(loc, minlength=na))
     live = base.live
-    pop_t = np.ascontiguousarray(area.pop[:, [area.segments.index(s) for s in demand]].T)
+    pop_t = _demand_rows(area, demand)
     fm = fd <= radius
     fw = step_weights(fd[fm], radius, weights)
     w = step_weights(d[m], radius, weights)
@@ -104,8 +104,12 @@ def delta_kernel(area: AreaWork, assets: AssetWork, c: int, radius: float, deman
     near = _near(area, base, base_assets, aff, aff_idx, loc, d, bx, by, gone, fresh)
     if near is None:
         return None
-    nb_of_site = _site_neighbourhood(area, assets, sites)
-    inside = np.bincount(nb_of_site[nb_of_site >= 0], minlength=len(area.nb_list)).astype(float)
+    # sites per neighbourhood (whole numbers): the run's, less the old places, plus the new
+    inside = base.inside.copy()
+    out = _site_neighbourhood(area, base_assets, base.sites[gone])
+    np.subtract.at(inside, out[out >= 0], 1.0)
+    now = _site_neighbourhood(area, assets, sites[fresh])
+    np.add.at(inside, now[now >= 0], 1.0)
     # the sites reaching the study area: the run's that stayed, and the new places that do
     was = new_of_old[base.reaching]
     reach_fresh = fresh[np.unique(fj[fm & area.study[fi]])]
@@ -119,6 +123,16 @@ def delta_kernel(area: AreaWork, assets: AssetWork, c: int, radius: float, deman
                             len(reaching), None, reaching)
     set_edges(kernel, flags, assets.capacity[sites[reaching]])
     return kernel
+
+
+def _demand_rows(area: AreaWork, demand: list[str]) -> np.ndarray:
+    """The demand groups' residents, one row each (as ``mapping_access.fca`` reads them);
+    kept with the areas per demand."""
+    rows = area._cache.setdefault("demand_rows", {})
+    if tuple(demand) not in rows:
+        cols = [area.segments.index(s) for s in demand]
+        rows[tuple(demand)] = np.ascontiguousarray(area.pop[:, cols].T)
+    return rows[tuple(demand)]
 
 
 def _near(area: AreaWork, base: CategoryKernel, base_assets: AssetWork, aff: np.ndarray,

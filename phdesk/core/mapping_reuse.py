@@ -74,14 +74,15 @@ def moved_work(area, base: AssetWork, ids: np.ndarray, move: dict) -> AssetWork 
 
     if base.raw_capacity is None:
         return None
-    index = base.__dict__.get("_index")
+    index = base.__dict__.get("_index")   # id -> row, None when the ids repeat
+    if "_index" not in base.__dict__:
+        index = dict(zip(base.ids.tolist(), range(len(base.ids)), strict=True))
+        index = base.__dict__["_index"] = index if len(index) == len(base.ids) else None
     if index is None:
-        index = base.__dict__["_index"] = pd.Index(base.ids)
-    if not index.is_unique:
         return None
     rows, xs, ys = [], [], []
     for asset_id, (x, y) in move.items():
-        row = index.get_indexer([asset_id])[0]
+        row = index.get(asset_id, -1)
         if row < 0 or (ids == asset_id).sum() != 1 or not np.isfinite([x, y]).all():
             return None
         rows.append(row)
