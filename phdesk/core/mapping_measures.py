@@ -67,7 +67,8 @@ def rank_descending(score: np.ndarray) -> np.ndarray:
     unranked (as ``pandas.Series.rank(ascending=False, method='min')``)."""
     score = np.atleast_2d(score)
     n = score.shape[-1]
-    if score.size * n <= 4_000_000:   # a few MB: count the higher scores of each at once
+    if n <= 32 and score.size * n <= 4_000_000:   # a few neighbourhoods (a few MB): count
+        # the higher scores of each at once (for more, n x n comparisons cost more than a sort)
         ok = np.isfinite(score)
         s = np.where(ok, score, -np.inf)
         higher = (s[:, None, :] > s[:, :, None]).sum(axis=-1)

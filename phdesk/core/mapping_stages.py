@@ -387,7 +387,8 @@ def category_rules(assets: AssetWork, area: AreaWork, settings: pd.DataFrame | N
                    ) -> tuple[pd.DataFrame, list[str], dict[str, list]]:
     """The rules each category is mapped by: category, radius_m (metres), serves (segments),
     universal, demand (segments whose residents compete for the capacity), capacity_unit;
-    the notes; and the same columns as lists (shared between calls: read them only).
+    the notes; and the same columns as lists (the frame and lists are shared between calls:
+    read them only; ``mapping_tables.category_rules`` copies the frame).
 
     Targeted categories whose served segments are not in the data fall back to universal,
     with a note. Remembered per (categories, settings, parameters, capacity units): a what-if
@@ -409,7 +410,7 @@ def category_rules(assets: AssetWork, area: AreaWork, settings: pd.DataFrame | N
         rules, notes = _category_rules(assets.categories, area, settings, params, list(units))
         memo[key] = rules, notes, {c: rules[c].tolist() for c in rules.columns}
     rules, notes, lists = memo[key]
-    return rules.copy(), list(notes), lists
+    return rules, list(notes), lists
 
 
 def settings_key(settings: pd.DataFrame | None) -> str | None:
