@@ -321,6 +321,9 @@ def _geos_distance(qx: np.ndarray, qy: np.ndarray, bx: np.ndarray, by: np.ndarra
     return np.sqrt(dx * dx + dy * dy)
 
 
+_COLUMNS = np.array([-1, 0, 1])   # a site's cell column and its neighbours (PointGrid.pairs)
+
+
 class PointGrid:
     """The area points sorted into square cells at least ``radius`` wide (metres), so that the
     points within ``radius`` of a site lie in the 3 x 3 cells around the site's: each column of
@@ -368,14 +371,11 @@ class PointGrid:
         if not len(b_ok) or not len(self.idx):
             return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
         gx, gy = self._cells(bx[b_ok], by[b_ok])
-        starts, counts = [], []
-        for dx in (-1, 0, 1):   # rows gy - 1 .. gy + 1 of a column are consecutive keys
-            k = (gx + dx) * self.rows + gy
-            lo = self.keys.left(k - 1)
-            starts.append(lo)
-            counts.append(self.keys.right(k + 1) - lo)
-        # site by site (each site's three columns together), so the pairs come ordered by j
-        start, count = np.stack(starts, axis=1).ravel(), np.stack(counts, axis=1).ravel()
+        # columns gx - 1 .. gx + 1, site by site (each site's three together, so the pairs
+        # come ordered by j); rows gy - 1 .. gy + 1 of a column are consecutive keys
+        k = ((gx[:, None] + _COLUMNS) * self.rows + gy[:, None]).ravel()
+        start = self.keys.left(k - 1)
+        count = self.keys.right(k + 1) - start
         at = np.repeat(start - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
         per_site = count.reshape(-1, 3).sum(axis=1)
         # the points' coordinates from the grid's sorted copy, the site's repeated over its

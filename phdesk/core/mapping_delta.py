@@ -58,17 +58,19 @@ def delta_kernel(area: AreaWork, assets: AssetWork, c: int, radius: float, deman
     hi = RADIUS_SENSITIVITY[1] * radius
     fi, fj, fd = area.grid(hi).pairs(bx[fresh], by[fresh], hi)
     # the affected areas: reached by a site that moved away, closed, was resized or is new
-    touched = np.r_[gone, old_of_new[resized]]
+    touched = np.concatenate([gone, old_of_new[resized]])
     lo_at, hi_at = np.searchsorted(bj, touched), np.searchsorted(bj, touched, side="right")
-    spans = np.repeat(lo_at - np.cumsum(np.r_[0, (hi_at - lo_at)[:-1]]), hi_at - lo_at)
-    aff_idx = np.unique(np.r_[bi[spans + np.arange(len(spans))], fi])
+    count = hi_at - lo_at
+    spans = np.repeat(lo_at - (np.cumsum(count) - count), count) + np.arange(count.sum())
+    aff_idx = np.unique(np.concatenate([bi[spans], fi]))
     aff = np.zeros(area.n, dtype=bool)
     aff[aff_idx] = True
     # their pairs as the category's would come: by site, each site's in its query order
     stay = aff[bi] & (new_of_old[bj] >= 0)
-    j = np.r_[new_of_old[bj[stay]], fresh[fj]]
+    j = np.concatenate([new_of_old[bj[stay]], fresh[fj]])
     order = np.argsort(j, kind="stable")
-    i, j, d = np.r_[bi[stay], fi][order], j[order], np.r_[bd[stay], fd][order]
+    i, j = np.concatenate([bi[stay], fi])[order], j[order]
+    d = np.concatenate([bd[stay], fd])[order]
     loc = np.searchsorted(aff_idx, i)   # index among the affected areas
     na = len(aff_idx)
 
@@ -113,9 +115,10 @@ def delta_kernel(area: AreaWork, assets: AssetWork, c: int, radius: float, deman
     # the sites reaching the study area: the run's that stayed, and the new places that do
     was = new_of_old[base.reaching]
     reach_fresh = fresh[np.unique(fj[fm & area.study[fi]])]
-    reaching = np.r_[was[was >= 0], reach_fresh]
-    flags = np.r_[base.edge[was >= 0],
-                  edge_flags(area, bx[reach_fresh], by[reach_fresh], radius, remember=True)]
+    reaching = np.concatenate([was[was >= 0], reach_fresh])
+    flags = np.concatenate([base.edge[was >= 0], edge_flags(area, bx[reach_fresh],
+                                                            by[reach_fresh], radius,
+                                                            remember=True)])
     order = np.argsort(reaching, kind="stable")
     reaching, flags = reaching[order], flags[order]
     kernel = CategoryKernel(assets.categories[c], float(radius), list(demand), sites, within,
@@ -168,7 +171,8 @@ def _near(area: AreaWork, base: CategoryKernel, base_assets: AssetWork, aff: np.
         row, col = np.nonzero((h == low[:, None]) & (low <= hyp[b0])[:, None])
         if len(row):
             dist = _geos_distance(qx[row], qy[row], fx[col], fy[col])
-            first = np.r_[True, row[1:] != row[:-1]]
+            first = np.ones(len(row), dtype=bool)
+            first[1:] = row[1:] != row[:-1]
             lead = dist[first][np.cumsum(first) - 1]
             nearer = low[row] < hyp[b0[row]]   # else as near as the run's: the same figure?
             if (dist != lead).any() or (dist != np.where(nearer, dist, near[b0[row]])).any():

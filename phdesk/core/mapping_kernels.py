@@ -237,10 +237,11 @@ def _leaves_populated_areas(area: AreaWork, x: np.ndarray, y: np.ndarray, radius
 
 
 def signature(assets: AssetWork, c: int, radius: float, demand: list[str]) -> tuple:
-    """What a category's kernel depends on besides the areas: its sites (id, place, capacity),
-    radius and demand. Equal signatures give equal kernels."""
+    """What a category's kernel depends on besides the areas: its sites (id, place, capacity,
+    neighbourhood), radius and demand. Equal signatures give equal kernels. Text and bytes,
+    whose hashes Python keeps: a what-if looks every category's up."""
     sites = np.flatnonzero(assets.cat_codes == c)
     ids = assets.ids[sites]
     return (assets.categories[c], float(radius), tuple(demand), ids.tobytes() if ids.dtype != object
-            else tuple(ids), assets.bx[sites].tobytes(), assets.by[sites].tobytes(),
-            assets.capacity[sites].tobytes(), tuple(assets.nb_name[sites].tolist()))
+            else repr(ids.tolist()), assets.bx[sites].tobytes(), assets.by[sites].tobytes(),
+            assets.capacity[sites].tobytes(), repr(assets.nb_name[sites].tolist()))

@@ -35,12 +35,12 @@ class SortedKeys:
     def left(self, v: np.ndarray) -> np.ndarray:
         if self.first is None:
             return np.searchsorted(self.keys, v, side="left")
-        return self.first[np.clip(v, 0, len(self.first) - 1)]
+        return self.first[np.minimum(np.maximum(v, 0), len(self.first) - 1)]
 
     def right(self, v: np.ndarray) -> np.ndarray:
         if self.first is None:
             return np.searchsorted(self.keys, v, side="right")
-        return self.first[np.clip(v + 1, 0, len(self.first) - 1)]
+        return self.first[np.minimum(np.maximum(v + 1, 0), len(self.first) - 1)]
 
 
 def box_candidates(x: np.ndarray, y: np.ndarray, bounds: np.ndarray
