@@ -312,12 +312,15 @@ def _moves(changes: pd.DataFrame, ids: np.ndarray) -> dict | None:
     register (``ids``: its ids as numbers) to a place (metres), the last move of a site
     winning, as ``apply_changes`` makes them; else None (the changes are applied to a copy of
     the register)."""
-    if changes.empty or not (changes["action"] == "move").all():
+    if changes.empty:
         return None
+    cols = list(changes.columns)
+    at = [cols.index(c) for c in ("action", "asset", "easting", "northing")]
     moves = {}
-    for asset, x, y in zip(changes["asset"].tolist(), changes["easting"].tolist(),
-                           changes["northing"].tolist(), strict=True):
-        if pd.isna(asset) or pd.isna(x) or pd.isna(y) or (ids == asset).sum() != 1:
+    for row in changes.to_numpy(dtype=object).tolist():   # plain values, no pandas per row
+        action, asset, x, y = (row[k] for k in at)
+        if (action != "move" or pd.isna(asset) or pd.isna(x) or pd.isna(y)
+                or (ids == asset).sum() != 1):
             return None
         moves[int(asset)] = (float(x), float(y))
     return moves
