@@ -36,14 +36,8 @@ from phdesk.core.mapping_kernels import (
 from phdesk.core.mapping_measures import core20_share, neighbourhood_arrays, share_areas
 from phdesk.core.mapping_result import MappingResult
 from phdesk.core.mapping_reuse import moved_work
-from phdesk.core.mapping_stages import (
-    AreaWork,
-    AssetWork,
-    category_rules,
-    place_assets,
-    prepare_areas,
-    settings_key,
-)
+from phdesk.core.mapping_rules import category_rules, settings_key
+from phdesk.core.mapping_stages import AreaWork, AssetWork, place_assets, prepare_areas
 from phdesk.core.mapping_tables import ResultArrays
 from phdesk.core.mapping_threads import using, workers
 from phdesk.core.mapping_whatif import update_kernel
