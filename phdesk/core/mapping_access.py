@@ -182,11 +182,16 @@ def step_weights(d: np.ndarray, radius: np.ndarray | float,
     zone inclusive at its outer edge), 0 beyond the radius."""
     r = np.asarray(radius, dtype=float)
     w1, w2, w3 = (float(v) for v in weights)
-    return np.select([d <= r / 3, d <= 2 * r / 3, d <= r], [w1, w2, w3], 0.0)
+    # the zones written outermost first (as np.select's first true condition wins; twice as
+    # fast for the few pairs of a what-if)
+    out = np.where(d <= r, w3, 0.0)
+    out[d <= 2 * r / 3] = w2
+    out[d <= r / 3] = w1
+    return out
 
 
 def fca(pop: np.ndarray, capacity: np.ndarray, i: np.ndarray, j: np.ndarray,
-        w: np.ndarray | None) -> np.ndarray:
+        w: np.ndarray | None, demand_out: np.ndarray | None = None) -> np.ndarray:
     """Two-step floating catchment accessibility, per 1,000 residents.
 
     Parameters
@@ -198,6 +203,9 @@ def fca(pop: np.ndarray, capacity: np.ndarray, i: np.ndarray, j: np.ndarray,
     i, j, w
         area index, asset index and weight of each pair within the catchment (w = 1 for 2SFCA,
         step weights for E2SFCA; None: 1 for every pair, without multiplying by it).
+    demand_out
+        (n_assets, k), if given: filled with each asset's demand (step 1's denominator), which
+        a live what-if keeps (``phdesk.core.mapping_delta``).
 
     Returns
     -------
@@ -210,6 +218,8 @@ def fca(pop: np.ndarray, capacity: np.ndarray, i: np.ndarray, j: np.ndarray,
     for s in range(k):
         demand = np.bincount(j, weights=columns[s][i] if w is None else columns[s][i] * w,
                              minlength=m)
+        if demand_out is not None:
+            demand_out[:, s] = demand
         ratio = np.divide(capacity, demand, out=np.zeros(m), where=demand > 0)
         out[:, s] = np.bincount(i, weights=ratio[j] if w is None else ratio[j] * w,
                                 minlength=n)
@@ -218,13 +228,16 @@ def fca(pop: np.ndarray, capacity: np.ndarray, i: np.ndarray, j: np.ndarray,
 
 def nearest_distance(ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.ndarray,
                      i: np.ndarray | None = None, d: np.ndarray | None = None,
-                     searched: float = 0.0) -> np.ndarray:
+                     searched: float = 0.0, keep: dict | None = None) -> np.ndarray:
     """Distance (metres) from each area point to the nearest of the given asset points; NaN when
     there are no assets (or the area has no point).
 
     ``i``, ``d``: every pair within ``searched`` metres (area index, distance). An area with
     such a pair has its nearest asset among them; the others are searched by
-    :func:`_nearest_beyond`.
+    :func:`nearest_beyond`. ``keep``: a dict given the search's ``hyp`` (per area, the
+    distance it compared, NaN for areas not searched) and ``tied`` (see
+    :func:`nearest_beyond`), from which a live what-if updates the figure
+    (``phdesk.core.mapping_delta``).
     """
     out = np.full(len(ax), np.nan)
     if i is not None and len(i):
@@ -233,31 +246,47 @@ def nearest_distance(ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.ndar
         out = np.where(np.isfinite(best), best, np.nan)
     else:
         searched = 0.0
+    if keep is not None:
+        keep.update(hyp=np.full(len(ax), np.nan), tied=False)
     a_ok = np.flatnonzero(np.isfinite(ax) & np.isfinite(ay) & np.isnan(out))
     b_ok = np.flatnonzero(np.isfinite(bx) & np.isfinite(by))
     if not len(a_ok) or not len(b_ok):
         return out
-    qx, qy = ax[a_ok], ay[a_ok]
-    k = b_ok[_nearest_beyond(qx, qy, bx[b_ok], by[b_ok], searched)]
-    dx, dy = qx - bx[k], qy - by[k]
-    # as GEOS computes a point-to-point distance (an STRtree ``query_nearest`` did this search
-    # before): the same figures to the last bit
-    out[a_ok] = np.sqrt(dx * dx + dy * dy)
+    out[a_ok], hyp, tied = nearest_beyond(ax[a_ok], ay[a_ok], bx[b_ok], by[b_ok], searched)
+    if keep is not None:
+        keep["hyp"][a_ok] = hyp
+        keep["tied"] = tied
     return out
 
 
+def nearest_beyond(qx: np.ndarray, qy: np.ndarray, bx: np.ndarray, by: np.ndarray,
+                   searched: float) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Distance from each query point to the nearest point (bx, by), none of the queries having
+    a point within ``searched`` metres: the nearest by :func:`_nearest_beyond`, its distance
+    computed as GEOS does, sqrt(dx·dx + dy·dy) (an STRtree ``query_nearest`` did this search
+    before: the same figures to the last bit). Also the distance the search compared (numpy
+    ``hypot``) and ``tied``: whether some query had two nearest points at that distance whose
+    GEOS distances differ (then which one is taken depends on the search's cell order)."""
+    k, hyp, tied = _nearest_beyond(qx, qy, bx, by, searched)
+    return _geos_distance(qx, qy, bx[k], by[k]), hyp, tied
+
+
 def _nearest_beyond(qx: np.ndarray, qy: np.ndarray, bx: np.ndarray, by: np.ndarray,
-                    searched: float) -> np.ndarray:
+                    searched: float) -> tuple[np.ndarray, np.ndarray, bool]:
     """Index of the nearest point (bx, by) to each query point, none of which has a point
     within ``searched`` metres: every pair within twice that (a :class:`PointGrid` over the
     points), the nearest of them for the queries that have some; the radius doubled for the
     others, until it spans every point. Exact (each pass finds every point within its radius),
     and at England scale about twice as fast as an STRtree ``query_nearest``: the queries are
-    areas far from a category's sites, which a few doublings reach."""
+    areas far from a category's sites, which a few doublings reach. Also each query's
+    distance compared (``hypot``) and whether any query had nearest points tied at it whose
+    GEOS distances differ (see :func:`nearest_beyond`)."""
     span = float(np.hypot(max(qx.max(), bx.max()) - min(qx.min(), bx.min()),
                           max(qy.max(), by.max()) - min(qy.min(), by.min())))
     span = span * (1 + 1e-9) + 1.0          # beyond any distance between the points
     out = np.full(len(qx), -1, dtype=np.int64)
+    hyp = np.full(len(qx), np.nan)
+    tied = False
     todo = np.arange(len(qx))
     r = max(2.0 * searched, span / 256)
     while len(todo):
@@ -268,13 +297,31 @@ def _nearest_beyond(qx: np.ndarray, qy: np.ndarray, bx: np.ndarray, by: np.ndarr
             counts = np.diff(np.r_[starts, len(q)])
             at = np.flatnonzero(dist == np.repeat(np.minimum.reduceat(dist, starts), counts))
             run = np.repeat(np.arange(len(starts)), counts)[at]
-            first = at[np.r_[True, run[1:] != run[:-1]]]
+            firsts = np.r_[True, run[1:] != run[:-1]]
+            first = at[firsts]
             out[todo[q[first]]] = j[first]
+            hyp[todo[q[first]]] = dist[first]
+            if not firsts.all():   # a nearest tied with another: do their distances differ?
+                later, lead = at[~firsts], first[np.cumsum(firsts)[~firsts] - 1]
+                tied = tied or bool((_geos_distance(qx[todo[q[later]]], qy[todo[q[later]]],
+                                                    bx[j[later]], by[j[later]])
+                                     != _geos_distance(qx[todo[q[lead]]], qy[todo[q[lead]]],
+                                                       bx[j[lead]], by[j[lead]])).any())
         todo = todo[out[todo] < 0]
         if r >= span:
             break
         r *= 2.0
-    return out
+    return out, hyp, tied
+
+
+def _geos_distance(qx: np.ndarray, qy: np.ndarray, bx: np.ndarray, by: np.ndarray
+                   ) -> np.ndarray:
+    """Point-to-point distances as GEOS computes them (metres)."""
+    dx, dy = qx - bx, qy - by
+    return np.sqrt(dx * dx + dy * dy)
+
+
+_COLUMNS = np.array([-1, 0, 1])   # a site's cell column and its neighbours (PointGrid.pairs)
 
 
 class PointGrid:
@@ -324,14 +371,11 @@ class PointGrid:
         if not len(b_ok) or not len(self.idx):
             return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
         gx, gy = self._cells(bx[b_ok], by[b_ok])
-        starts, counts = [], []
-        for dx in (-1, 0, 1):   # rows gy - 1 .. gy + 1 of a column are consecutive keys
-            k = (gx + dx) * self.rows + gy
-            lo = self.keys.left(k - 1)
-            starts.append(lo)
-            counts.append(self.keys.right(k + 1) - lo)
-        # site by site (each site's three columns together), so the pairs come ordered by j
-        start, count = np.stack(starts, axis=1).ravel(), np.stack(counts, axis=1).ravel()
+        # columns gx - 1 .. gx + 1, site by site (each site's three together, so the pairs
+        # come ordered by j); rows gy - 1 .. gy + 1 of a column are consecutive keys
+        k = ((gx[:, None] + _COLUMNS) * self.rows + gy[:, None]).ravel()
+        start = self.keys.left(k - 1)
+        count = self.keys.right(k + 1) - start
         at = np.repeat(start - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
         per_site = count.reshape(-1, 3).sum(axis=1)
         # the points' coordinates from the grid's sorted copy, the site's repeated over its

@@ -16,11 +16,11 @@ Stages (docs/ARCHITECTURE.md, "The mapping engine"):
 
 from __future__ import annotations
 
-import copy
 import numbers
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from phdesk.core.categories import DEFAULT_RADIUS_M
@@ -35,13 +35,9 @@ from phdesk.core.mapping_kernels import (
 )
 from phdesk.core.mapping_measures import core20_share, neighbourhood_arrays, share_areas
 from phdesk.core.mapping_result import MappingResult
-from phdesk.core.mapping_stages import (
-    AreaWork,
-    AssetWork,
-    category_rules,
-    place_assets,
-    prepare_areas,
-)
+from phdesk.core.mapping_reuse import moved_work
+from phdesk.core.mapping_rules import category_rules, settings_key
+from phdesk.core.mapping_stages import AreaWork, AssetWork, place_assets, prepare_areas
 from phdesk.core.mapping_tables import ResultArrays
 from phdesk.core.mapping_threads import using, workers
 from phdesk.core.mapping_whatif import update_kernel
@@ -109,7 +105,14 @@ def _area_counts(area: AreaWork) -> dict:
             area_points={str(k): int(v) for k, v in pts.items()},
             areas_without_imd_decile=int((~pd.notna(area.decile)).sum()),
             neighbourhoods=len(area.nb_list) if area.has_lookup else 0)
-    return copy.deepcopy(area._cache["summary_counts"])
+    return {k: dict(v) if isinstance(v, dict) else v
+            for k, v in area._cache["summary_counts"].items()}   # a copy of its own
+
+
+def _population_total(area: AreaWork) -> float:
+    if "population_total" not in area._cache:
+        area._cache["population_total"] = float(area.pop[:, 0].sum())
+    return area._cache["population_total"]
 
 
 def check_params(params: MappingParams) -> None:
@@ -126,6 +129,30 @@ def check_params(params: MappingParams) -> None:
     w = params.e2sfca_weights
     if len(w) != 3 or any(not 0 <= float(x) < float("inf") for x in w) or not any(w):
         raise UserError(f"E2SFCA weights must be three numbers >= 0, not all 0 (got {w!r})")
+
+
+@dataclass
+class _Run:
+    """What a live what-if starts from: the run's placed assets, kernels by category and each
+    category's signature (``mapping_kernels.signature``)."""
+
+    assets: AssetWork
+    kernels: dict[str, CategoryKernel]
+    sigs: list[tuple]
+
+    def unchanged(self, aw: AssetWork, radii: list, demands: list) -> set[int]:
+        """The categories of ``aw`` whose signature is the run's without computing it: the
+        run's rows and codes (a site moved or resized), none of the category's sites at
+        another place or capacity, the same radius and demand."""
+        base = self.assets
+        if (aw.frame is not base.frame or aw.cat_codes is not base.cat_codes
+                or len(self.sigs) != len(aw.categories)):
+            return set()
+        rows = np.flatnonzero((aw.bx != base.bx) | (aw.by != base.by)
+                              | (aw.capacity != base.capacity))
+        changed = set(aw.cat_codes[rows].tolist())
+        return {c for c, sig in enumerate(self.sigs)
+                if c not in changed and sig[1] == float(radii[c]) and sig[2] == tuple(demands[c])}
 
 
 class MappingEngine:
@@ -151,7 +178,9 @@ class MappingEngine:
         self._kept: dict[tuple, tuple] = {}     # signature -> (kernel, nb arrays) of the run
         self._recent: dict[tuple, tuple] = {}   # ... of the last what-if
         self._ineq: dict[tuple, list[dict]] = {}
-        self._base: tuple[AssetWork, dict[str, CategoryKernel]] | None = None   # the run's
+        self._ids = None   # the register's ids (every row), read once for moves
+        self._settings: tuple | None = None   # (inputs.settings, its settings_key)
+        self._base: _Run | None = None   # the run's assets, kernels and signatures
 
     def areas(self) -> AreaWork:
         if self._area is None:
@@ -171,7 +200,8 @@ class MappingEngine:
             result, self._kept = self._compute(self.inputs.assets, self.inputs.settings,
                                                as_progress(progress))
         arrays = result.arrays
-        self._base = (arrays.assets, {k.category: k for k in arrays.kernels})
+        self._base = _Run(arrays.assets, {k.category: k for k in arrays.kernels},
+                          list(self._kept))
         return result
 
     def whatif(self, assets: pd.DataFrame | None = None, *, move: dict | None = None,
@@ -182,14 +212,19 @@ class MappingEngine:
         Only the categories whose sites or rules changed are recomputed (from the run's pairs
         when the engine is ``live``); the SII simulations wait until the inequality table is
         asked for."""
+        work = None
+        if move and assets is None and self._base is not None:   # the run's rows, a few moved
+            if self._ids is None:
+                self._ids = self.inputs.assets["id"].to_numpy()
+            work = moved_work(self.areas(), self._base.assets, self._ids, move)
         if assets is None:
             assets = self.inputs.assets
-        if move:
+        if move and work is None:
             assets = _moved(assets, move)
         if settings is None:
             settings = self.inputs.settings
         with using(self.threads):
-            result, self._recent = self._compute(assets, settings, as_progress(None))
+            result, self._recent = self._compute(assets, settings, as_progress(None), work)
         return result
 
     def _kernel(self, area: AreaWork, aw: AssetWork, c: int, radius: float, demand: list[str]
@@ -197,26 +232,33 @@ class MappingEngine:
         """A changed category's kernel: updated from the run's when the engine is live; and
         whether its edge test was left for ``fill_edges`` (done once for all new kernels)."""
         w = self.params.e2sfca_weights
-        base = self._base[1].get(aw.categories[c]) if self._base else None
+        base = self._base.kernels.get(aw.categories[c]) if self._base else None
         if self.live and base is not None:
-            return update_kernel(area, aw, c, radius, demand, w, base, self._base[0]), False
+            return update_kernel(area, aw, c, radius, demand, w, base, self._base.assets), False
         return compute_kernel(area, aw, c, radius, demand, w, keep_pairs=self.live,
                               edges=False), True
 
-    def _compute(self, assets: pd.DataFrame, settings: pd.DataFrame | None, prog
-                 ) -> tuple[MappingResult, dict]:
+    def _compute(self, assets: pd.DataFrame, settings: pd.DataFrame | None, prog,
+                 work: AssetWork | None = None) -> tuple[MappingResult, dict]:
+        """One run over ``assets`` (already placed: ``work``)."""
         t0 = time.perf_counter()
         params = self.params
         prog(0.0, "Preparing areas")
         area = self.areas()
         prog(0.05, "Placing assets")
-        aw = place_assets(area, assets, params.categories, self.inputs.list_sizes,
-                          base=self._base[0] if self._base else None)
-        rules, rule_notes = category_rules(aw, area, settings, params)
-        radii, demands = rules["radius_m"].tolist(), rules["demand"].tolist()
+        aw = work or place_assets(area, assets, params.categories, self.inputs.list_sizes,
+                                  base=self._base.assets if self._base else None)
+        if self._settings is None or self._settings[0] is not self.inputs.settings:
+            self._settings = (self.inputs.settings, settings_key(self.inputs.settings))
+        rules, rule_notes, lists = category_rules(
+            aw, area, settings, params,
+            self._settings[1] if settings is self.inputs.settings else None)
+        radii, demands = lists["radius_m"], lists["demand"]
+        same = self._base.unchanged(aw, radii, demands) if self._base else set()
         sigs, hits, todo = [], [], []
         for c in range(len(aw.categories)):
-            sigs.append(signature(aw, c, float(radii[c]), list(demands[c])))
+            sigs.append(self._base.sigs[c] if c in same else
+                        signature(aw, c, float(radii[c]), list(demands[c])))
             hits.append(self._kept.get(sigs[c]) or self._recent.get(sigs[c]))
             if hits[c] is None:
                 todo.append(c)
@@ -254,13 +296,13 @@ class MappingEngine:
         prog(0.95, "Assembling")
         arrays = ResultArrays(area, aw, rules, kernels, nbs, core20_share(area), inequality,
                               lambda: all(sig in self._ineq for sig in sigs))
-        summary = self._summary(area, aw, rules, rule_notes, kernels)
+        summary = self._summary(area, aw, lists, rule_notes, kernels)
         summary["seconds"] = round(time.perf_counter() - t0, 3)
         prog(1.0, "Mapping done")
         return MappingResult(params, run_id=None, finished_at="", summary=summary,
                              arrays=arrays), used
 
-    def _summary(self, area: AreaWork, aw, rules: pd.DataFrame, rule_notes: list[str],
+    def _summary(self, area: AreaWork, aw, rules: dict[str, list], rule_notes: list[str],
                  kernels: list) -> dict:
         info = self.inputs.info
         summary = {k: v for k, v in info.items() if k != "notes"}
@@ -278,9 +320,8 @@ class MappingEngine:
         summary.update(aw.summary)
         summary.update(_area_counts(area))
         summary.update(
-            assets_mapped=len(aw.frame), catchment_pairs=int(sum(k.within.sum()
-                                                                 for k in kernels)),
-            population_total=float(area.pop[:, 0].sum()), segments=list(area.segments),
+            assets_mapped=len(aw.frame), catchment_pairs=sum(k.within_total for k in kernels),
+            population_total=_population_total(area), segments=list(area.segments),
             categories={c: {"radius_m": float(r), "serves": list(sv), "universal": bool(u),
                             "demand": list(dm), "capacity_unit": cu, "assets": len(k.sites),
                             "edge_sites": k.edge_sites}

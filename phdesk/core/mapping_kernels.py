@@ -30,6 +30,19 @@ EDGE_CHUNK = 12_500               # sites per edge test query (100,000 circle po
 
 
 @dataclass
+class LiveState:
+    """What a live what-if updates a run's kernel from besides its pairs
+    (``phdesk.core.mapping_delta``): each site's 2SFCA and E2SFCA demand (sites x demand
+    groups, step 1's denominators), and the nearest-site search of the areas with no pair
+    (``mapping_access.nearest_distance``'s ``hyp`` and ``tied``)."""
+
+    demand2: np.ndarray
+    demand3: np.ndarray
+    near_hyp: np.ndarray
+    near_tied: bool
+
+
+@dataclass
 class CategoryKernel:
     """One category's arrays. ``a2``/``a3``: areas x demand segments, per 1,000 residents."""
 
@@ -50,6 +63,15 @@ class CategoryKernel:
     pairs: tuple | None = None  # (i, j, d) at 1.5 x the radius, kept for live what-ifs
     reaching: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
     # ... sites within reach of the study area, as indices into ``sites`` (see fill_edges)
+    edge: np.ndarray | None = field(default=None, repr=False)   # per reaching site: leaves?
+    live: LiveState | None = field(default=None, repr=False)    # kept with the pairs
+
+    @property
+    def within_total(self) -> int:
+        """Catchment pairs (area within reach of a site) of the category; computed once."""
+        if "_within_total" not in self.__dict__:
+            self.__dict__["_within_total"] = int(self.within.sum())
+        return self.__dict__["_within_total"]
 
     def access(self, segment: str, which: str = "a2") -> np.ndarray:
         """Access per area used for ``segment``: its own 2SFCA when it is a target segment of
@@ -93,16 +115,23 @@ def kernel_from_pairs(area: AreaWork, assets: AssetWork, c: int, radius: float,
     cols = [area.segments.index(s) for s in demand]
     pop = area.pop[:, cols]
     im, jm, dm = i[m], j[m], d[m]
-    a2 = fca(pop, cap, im, jm, None)   # every pair weighs 1
-    a3 = fca(pop, cap, im, jm, step_weights(dm, radius, weights))
-    near = nearest_distance(area.ax, area.ay, bx, by, i, d, hi)
+    live = LiveState(np.zeros((len(sites), len(cols))), np.zeros((len(sites), len(cols))),
+                     np.zeros(0), False) if keep_pairs else None
+    a2 = fca(pop, cap, im, jm, None, None if live is None else live.demand2)   # weighs 1
+    a3 = fca(pop, cap, im, jm, step_weights(dm, radius, weights),
+             None if live is None else live.demand3)
+    found: dict = {}
+    near = nearest_distance(area.ax, area.ay, bx, by, i, d, hi, found if keep_pairs else None)
+    if live is not None:
+        live.near_hyp, live.near_tied = found["hyp"], found["tied"]
     nb_of_site = _site_neighbourhood(area, assets, sites)
     inside = np.bincount(nb_of_site[nb_of_site >= 0], minlength=len(area.nb_list)).astype(float)
     # sites with a pair in the study area, in index order (as np.unique gives them)
     reaching = np.flatnonzero(np.bincount(jm[area.study[im]], minlength=len(sites)))
     kernel = CategoryKernel(assets.categories[c], float(radius), list(demand), sites, within,
                             within_half, within_wide, near, a2, a3, inside, 0, 0.0,
-                            len(reaching), pairs if keep_pairs else None, reaching)
+                            len(reaching), pairs if keep_pairs else None, reaching,
+                            live=live)
     if edges:
         fill_edges(area, assets, [kernel], remember=keep_pairs)
     return kernel
@@ -123,10 +152,15 @@ def fill_edges(area: AreaWork, assets: AssetWork, kernels: list[CategoryKernel],
         edge = edge_flags(area, assets.bx[flat], assets.by[flat], radius, remember=remember)
         for k, e, s in zip(group, np.split(edge, np.cumsum([len(x) for x in idx])[:-1]), idx,
                            strict=True):
-            cap = assets.capacity[s]
-            total = cap.sum()
-            k.edge_sites = int(e.sum())
-            k.edge_capacity_share = float(cap[e].sum() / total) if total > 0 else 0.0
+            set_edges(k, e, assets.capacity[s])
+
+
+def set_edges(kernel: CategoryKernel, edge: np.ndarray, cap: np.ndarray) -> None:
+    """A kernel's edge figures from the flags of its reaching sites and their capacities."""
+    total = cap.sum()
+    kernel.edge = edge
+    kernel.edge_sites = int(edge.sum())
+    kernel.edge_capacity_share = float(cap[edge].sum() / total) if total > 0 else 0.0
 
 
 def edge_flags(area: AreaWork, x: np.ndarray, y: np.ndarray, radius: float,
@@ -203,10 +237,11 @@ def _leaves_populated_areas(area: AreaWork, x: np.ndarray, y: np.ndarray, radius
 
 
 def signature(assets: AssetWork, c: int, radius: float, demand: list[str]) -> tuple:
-    """What a category's kernel depends on besides the areas: its sites (id, place, capacity),
-    radius and demand. Equal signatures give equal kernels."""
+    """What a category's kernel depends on besides the areas: its sites (id, place, capacity,
+    neighbourhood), radius and demand. Equal signatures give equal kernels. Text and bytes,
+    whose hashes Python keeps: a what-if looks every category's up."""
     sites = np.flatnonzero(assets.cat_codes == c)
     ids = assets.ids[sites]
     return (assets.categories[c], float(radius), tuple(demand), ids.tobytes() if ids.dtype != object
-            else tuple(ids), assets.bx[sites].tobytes(), assets.by[sites].tobytes(),
-            assets.capacity[sites].tobytes(), tuple(assets.nb_name[sites].tolist()))
+            else repr(ids.tolist()), assets.bx[sites].tobytes(), assets.by[sites].tobytes(),
+            assets.capacity[sites].tobytes(), repr(assets.nb_name[sites].tolist()))

@@ -67,7 +67,8 @@ def rank_descending(score: np.ndarray) -> np.ndarray:
     unranked (as ``pandas.Series.rank(ascending=False, method='min')``)."""
     score = np.atleast_2d(score)
     n = score.shape[-1]
-    if score.size * n <= 4_000_000:   # a few MB: count the higher scores of each at once
+    if n <= 32 and score.size * n <= 4_000_000:   # a few neighbourhoods (a few MB): count
+        # the higher scores of each at once (for more, n x n comparisons cost more than a sort)
         ok = np.isfinite(score)
         s = np.where(ok, score, -np.inf)
         higher = (s[:, None, :] > s[:, :, None]).sum(axis=-1)
@@ -242,9 +243,12 @@ def neighbourhood_arrays(area: AreaWork, kernel: CategoryKernel) -> dict[str, np
 
 
 def core20_share(area: AreaWork) -> np.ndarray:
-    """Core20 share of each neighbourhood's residents (%), from the one Core20 definition."""
-    order, _, pop = group_sums(area)
-    w = pop[:, :1]
-    p, core = _by_nb(area, np.hstack([w, w * area.core20[order][:, None]]))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(p > 0, 100.0 * core / p, np.nan)
+    """Core20 share of each neighbourhood's residents (%), from the one Core20 definition.
+    Cached with the areas (the same for every run of an engine)."""
+    if "core20_share" not in area._cache:
+        order, _, pop = group_sums(area)
+        w = pop[:, :1]
+        p, core = _by_nb(area, np.hstack([w, w * area.core20[order][:, None]]))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            area._cache["core20_share"] = np.where(p > 0, 100.0 * core / p, np.nan)
+    return area._cache["core20_share"]

@@ -16,6 +16,7 @@ import shapely
 from phdesk.core.mapping_threads import workers
 
 _LEAST = 20_000   # points per thread part of an intersects_xy call (fewer: one call)
+FEW_POINTS = 64   # up to this many points, points_in_any tests every box (no cells)
 
 
 class SortedKeys:
@@ -34,12 +35,12 @@ class SortedKeys:
     def left(self, v: np.ndarray) -> np.ndarray:
         if self.first is None:
             return np.searchsorted(self.keys, v, side="left")
-        return self.first[np.clip(v, 0, len(self.first) - 1)]
+        return self.first[np.minimum(np.maximum(v, 0), len(self.first) - 1)]
 
     def right(self, v: np.ndarray) -> np.ndarray:
         if self.first is None:
             return np.searchsorted(self.keys, v, side="right")
-        return self.first[np.clip(v + 1, 0, len(self.first) - 1)]
+        return self.first[np.minimum(np.maximum(v + 1, 0), len(self.first) - 1)]
 
 
 def box_candidates(x: np.ndarray, y: np.ndarray, bounds: np.ndarray
@@ -111,10 +112,29 @@ def points_in_any(x: np.ndarray, y: np.ndarray, polygons: np.ndarray, bounds: np
     ``bounds``: ``shapely.bounds(polygons)``; prepare the polygons for speed. ``threads``:
     see :func:`intersects_xy`."""
     out = np.zeros(len(x), dtype=bool)
-    pt, poly = box_candidates(x, y, bounds)
+    pt, poly = (box_candidates(x, y, bounds) if len(x) > FEW_POINTS
+                else _few_candidates(x, y, bounds))
     if len(pt):
         out[pt[intersects_xy(polygons[poly], x[pt], y[pt], threads)]] = True
     return out
+
+
+def _few_candidates(x: np.ndarray, y: np.ndarray, bounds: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`box_candidates` for a few points (a what-if's moved site): the same (point,
+    polygon) pairs, each box tested against every point, without the cells (in another order,
+    which an "inside any" test does not see)."""
+    ok = np.isfinite(x) & np.isfinite(y)
+    if not ok.any() or not len(bounds):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    x0, y0, x1, y1 = x[ok].min(), y[ok].min(), x[ok].max(), y[ok].max()
+    near = np.flatnonzero((bounds[:, 0] <= x1) & (bounds[:, 2] >= x0) & (bounds[:, 1] <= y1)
+                          & (bounds[:, 3] >= y0))
+    b = bounds[near]
+    box = ((x[None, :] >= b[:, :1]) & (x[None, :] <= b[:, 2:3]) & (y[None, :] >= b[:, 1:2])
+           & (y[None, :] <= b[:, 3:]))
+    poly, pt = np.nonzero(box)
+    return pt, near[poly]
 
 
 def intersects_xy(polygons: np.ndarray, x: np.ndarray, y: np.ndarray, threads: bool = False

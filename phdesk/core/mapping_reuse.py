@@ -62,3 +62,43 @@ def _equal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         diff = np.flatnonzero(~eq)
         eq[diff] = pd.isna(a[diff]) & pd.isna(b[diff])
     return eq
+
+
+def moved_work(area, base: AssetWork, ids: np.ndarray, move: dict) -> AssetWork | None:
+    """``base`` (the run's placed assets) with sites moved, ``move={asset_id: (easting,
+    northing)}`` (metres), placing only those: the AssetWork ``place_assets`` gives for the
+    register with those rows moved. ``ids``: the register's ids (every row, placed or not).
+    None when an id is not a single row of the register placed in ``base``, or a place is not
+    finite (then the register is placed as usual)."""
+    from phdesk.core.mapping_stages import AssetWork, neighbourhood_of
+
+    if base.raw_capacity is None:
+        return None
+    index = base.__dict__.get("_index")   # id -> row, None when the ids repeat
+    if "_index" not in base.__dict__:
+        index = dict(zip(base.ids.tolist(), range(len(base.ids)), strict=True))
+        index = base.__dict__["_index"] = index if len(index) == len(base.ids) else None
+    if index is None:
+        return None
+    rows, xs, ys = [], [], []
+    for asset_id, (x, y) in move.items():
+        row = index.get(asset_id, -1)
+        if row < 0 or (ids == asset_id).sum() != 1 or not np.isfinite([x, y]).all():
+            return None
+        rows.append(row)
+        xs.append(float(x))
+        ys.append(float(y))
+    rows = np.array(rows, dtype=np.int64)
+    bx, by = base.bx.copy(), base.by.copy()
+    bx[rows], by[rows] = xs, ys
+    in_area, nb_name = base.in_area.copy(), base.nb_name.copy()
+    in_area[rows] = area.place(bx[rows], by[rows])
+    nb_name[rows] = neighbourhood_of(area, bx[rows], by[rows], in_area[rows])
+    summary = dict(base.summary, assets_outside_areas=int((in_area < 0).sum()))
+    work = AssetWork(base.frame, bx, by, base.capacity, base.capacity_source, in_area, nb_name,
+                     base.cat_codes, base.categories, list(base.notes), summary,
+                     base.raw_capacity)
+    for kept in ("_ids", "_index", "_units"):   # the same rows, codes and capacities
+        if kept in base.__dict__:
+            work.__dict__[kept] = base.__dict__[kept]
+    return work

@@ -1,4 +1,5 @@
-"""The mapping engine's first stages: areas and population, placement, category rules.
+"""The mapping engine's first stages: areas and population, and placement (the category
+rules, the stage after: ``phdesk.core.mapping_rules``).
 
 Each stage is a plain function over small work objects (arrays, not long frames), so the engine
 can keep the ones that did not change (``phdesk.core.mapping_engine``): :class:`AreaWork` depends
@@ -19,7 +20,6 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from phdesk.core.categories import category_table
 from phdesk.core.errors import UserError
 from phdesk.core.mapping_access import (
     PointGrid,
@@ -32,7 +32,6 @@ from phdesk.core.mapping_population import segment_matrix
 from phdesk.core.mapping_reuse import same_as, same_rows
 from phdesk.core.mapping_threads import workers
 from phdesk.core.measures import is_core20
-from phdesk.core.segments import ALL
 
 NO_NEIGHBOURHOOD = "(no neighbourhood)"
 
@@ -348,7 +347,7 @@ def place_assets(area: AreaWork, assets: pd.DataFrame, wanted: list[str] | None,
     new = ~same_place
     if new.any():
         in_area[new] = area.place(bx[new], by[new])
-        nb_name[new] = _neighbourhood_of(area, bx[new], by[new], in_area[new])
+        nb_name[new] = neighbourhood_of(area, bx[new], by[new], in_area[new])
     summary["assets_outside_areas"] = int((in_area < 0).sum())
     if same_rows(base, sel, pos):   # a site moved or resized: the same rows otherwise
         return AssetWork(base.frame, bx, by, cap, cap_source, in_area, nb_name, base.cat_codes,
@@ -361,7 +360,7 @@ def place_assets(area: AreaWork, assets: pd.DataFrame, wanted: list[str] | None,
                      [str(c) for c in cats], notes, summary, raw)
 
 
-def _neighbourhood_of(area: AreaWork, bx: np.ndarray, by: np.ndarray, in_area: np.ndarray
+def neighbourhood_of(area: AreaWork, bx: np.ndarray, by: np.ndarray, in_area: np.ndarray
                       ) -> np.ndarray:
     """The neighbourhood containing each site: its area's, else the neighbourhood polygon it
     is in (None: outside all); ``NO_NEIGHBOURHOOD`` for sites in an area without a lookup."""
@@ -376,54 +375,3 @@ def _neighbourhood_of(area: AreaWork, bx: np.ndarray, by: np.ndarray, in_area: n
     if not area.has_lookup:
         nb_name[in_area >= 0] = NO_NEIGHBOURHOOD
     return nb_name
-
-
-CAPACITY_UNITS = {"list size": "registered patients", "capacity": "capacity (asset register)",
-                  "default": "sites (capacity 1 each)"}
-
-
-def category_rules(assets: AssetWork, area: AreaWork, settings: pd.DataFrame | None,
-                   params) -> tuple[pd.DataFrame, list[str]]:
-    """The rules each category is mapped by: category, radius_m (metres), serves (segments),
-    universal, demand (segments whose residents compete for the capacity), capacity_unit.
-
-    Targeted categories whose served segments are not in the data fall back to universal,
-    with a note. Remembered per (categories, settings, parameters, capacity units): a what-if
-    that moves a site asks again with the same.
-    """
-    have = set(zip(assets.cat_codes.tolist(), assets.capacity_source.tolist(), strict=True))
-    units = tuple(" / ".join(CAPACITY_UNITS[s] for s in ("list size", "capacity", "default")
-                             if (k, s) in have) for k in range(len(assets.categories)))
-    saved = None if settings is None else settings.to_json(orient="split", default_handler=str)
-    key = (tuple(assets.categories), saved, params.default_radius_m, params.radius_override,
-           tuple(sorted(params.radius_m.items())), params.segments is None, units)
-    memo = area._cache.setdefault("category_rules", {})
-    if key not in memo:
-        memo[key] = _category_rules(assets.categories, area, settings, params, list(units))
-    rules, notes = memo[key]
-    return rules.copy(), list(notes)
-
-
-def _category_rules(categories: list[str], area: AreaWork, settings: pd.DataFrame | None,
-                    params, units: list[str]) -> tuple[pd.DataFrame, list[str]]:
-    notes: list[str] = []
-    table = category_table(categories, settings, area.segments, params.default_radius_m)
-    radius = [params.default_radius_m if params.radius_override else
-              float(params.radius_m.get(c, r)) for c, r in zip(table["category"],
-                                                                table["radius_m"], strict=True)]
-    serves, demand = [], []
-    for c, sv, uni in zip(table["category"], table["serves"], table["universal"], strict=True):
-        missing = [s for s in sv if s not in area.segments]
-        if missing and params.segments is None:
-            notes.append(f"{c}: serves segments not in the data: {', '.join(missing)}")
-        present = [s for s in sv if s in area.segments]
-        targets = [s for s in present if s != ALL]
-        if not uni and not targets:
-            notes.append(f"{c}: targeted, but none of its segments is in the data: everyone "
-                         "counts as its demand")
-        serves.append(present)
-        demand.append(targets if (not uni and targets) else [ALL])
-    rules = pd.DataFrame({"category": table["category"], "radius_m": radius, "serves": serves,
-                          "universal": [d == [ALL] for d in demand], "demand": demand,
-                          "capacity_unit": units})
-    return rules, notes

@@ -18,6 +18,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from phdesk.core.errors import UserError
@@ -45,6 +46,7 @@ class PlanningService:
         self._inputs: tuple[str, MappingInputs] | None = None
         self._engine: tuple[tuple, MappingEngine] | None = None   # (params, data version)
         self._engine_lock = threading.Lock()   # one computation at a time per engine
+        self._ids: tuple[MappingInputs, np.ndarray] | None = None
 
     @property
     def project(self):
@@ -186,11 +188,13 @@ class PlanningService:
         return rank_ideas(self.ideas(), self.scores(), self.criteria())
 
     # -- what-if mapping ---------------------------------------------------------------------------
-    def inputs(self) -> MappingInputs:
-        """The project's mapping inputs (cached per data version)."""
+    def inputs(self, version: str | None = None) -> MappingInputs:
+        """The project's mapping inputs (cached per data version; ``version``: the project's
+        ``data_version``, if just read)."""
         from phdesk.core.mapping import load_inputs
 
-        version = store.data_version(self.project)
+        if version is None:
+            version = store.data_version(self.project)
         with self._lock:
             if self._inputs is None or self._inputs[0] != version:
                 self._inputs = (version, load_inputs(self.project))
@@ -231,7 +235,7 @@ class PlanningService:
                  prog) -> MappingResult:
         from phdesk.core.mapping import MappingEngine
 
-        inputs = self.inputs()
+        inputs = self.inputs(engine_key[1])
         with self._lock:
             if self._engine is None or self._engine[0] != engine_key:
                 # live: the baseline's catchment pairs are kept, so a scenario recomputes only
@@ -239,18 +243,29 @@ class PlanningService:
                 self._engine = (engine_key, MappingEngine(inputs, dataclasses.replace(params),
                                                           live=True))
             engine = self._engine[1]
+            if self._ids is None or self._ids[0] is not inputs:
+                # the register's ids as apply_changes matches them, read once per inputs
+                self._ids = (inputs, pd.to_numeric(inputs.assets["id"], errors="coerce")
+                             .to_numpy(dtype=float))
+            ids = self._ids[1]
         with self._engine_lock:
-            return self._run(engine, inputs, changes, prog)
+            return self._run(engine, inputs, changes, prog, ids)
 
     @staticmethod
-    def _run(engine, inputs: MappingInputs, changes: pd.DataFrame | None, prog
-             ) -> MappingResult:
+    def _run(engine, inputs: MappingInputs, changes: pd.DataFrame | None, prog,
+             ids: np.ndarray) -> MappingResult:
         from phdesk.core.scenarios import apply_changes
 
         if changes is None:
             return engine.run(prog)
         if not engine.has_run:   # the baseline first: a scenario updates its kernels
             engine.run(prog.sub(0.0, 0.9))
+        moves = _moves(changes, ids)
+        if moves is not None:   # sites moved (a drag on the map): no copy of the register
+            prog.check()
+            result = engine.whatif(move=moves)
+            prog(1.0, "Mapping done")
+            return result
         notes: list[str] = []
         # the segments a radius change's default "serves" come from, as with_changes takes them
         segments = ([str(x) for x in pd.unique(inputs.segments["segment"])]
@@ -292,11 +307,32 @@ class PlanningService:
         return score
 
 
+def _moves(changes: pd.DataFrame, ids: np.ndarray) -> dict | None:
+    """``{asset_id: (easting, northing)}`` when every change moves a site that is one row of the
+    register (``ids``: its ids as numbers) to a place (metres), the last move of a site
+    winning, as ``apply_changes`` makes them; else None (the changes are applied to a copy of
+    the register)."""
+    if changes.empty:
+        return None
+    cols = list(changes.columns)
+    at = [cols.index(c) for c in ("action", "asset", "easting", "northing")]
+    moves = {}
+    for row in changes.to_numpy(dtype=object).tolist():   # plain values, no pandas per row
+        action, asset, x, y = (row[k] for k in at)
+        if (action != "move" or pd.isna(asset) or pd.isna(x) or pd.isna(y)
+                or (ids == asset).sum() != 1):
+            return None
+        moves[int(asset)] = (float(x), float(y))
+    return moves
+
+
 def _params_key(params: MappingParams) -> str:
     return json.dumps(dataclasses.asdict(params), sort_keys=True, default=str)
 
 
 def _changes_key(changes: pd.DataFrame | None) -> str:
+    """The changes as text, every number as ``repr`` gives it (exactly: two moves a few
+    millimetres apart are two keys)."""
     if changes is None:
         return ""
-    return changes.to_json(orient="values", double_precision=15)
+    return repr(changes.to_numpy(dtype=object).tolist())

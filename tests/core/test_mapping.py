@@ -230,6 +230,18 @@ def test_step_weight_zones_are_inclusive_at_their_outer_edge():
     assert w.tolist() == [1, 1, 0.68, 0.68, 0.22, 0.22, 0]
 
 
+def test_step_weights_equal_the_legacy_select():
+    from tests.core.legacy.mapping_access import step_weights as legacy
+
+    rng = np.random.default_rng(3)
+    d = np.r_[rng.uniform(0, 1600, 5000), 1000 / 3, 2000 / 3, 1000.0, np.nan, 0.0, -1.0]
+    r = rng.uniform(300, 1200, len(d))
+    for radius in (1000.0, r):
+        want = legacy(d, radius, (1.0, 0.68, 0.22))
+        got = step_weights(d, radius, (1.0, 0.68, 0.22))
+        assert got.dtype == want.dtype and np.array_equal(got, want)
+
+
 def test_square_helper_geometry():
     assert square(0, 0).area == 1_000_000
 

@@ -30,6 +30,16 @@ def test_rank_of_many_rows_at_once_equals_a_search_row_by_row():
     assert np.nanmin(ranks) == 1 and np.isnan(ranks[1]).all()
 
 
+def test_rank_of_few_and_more_neighbourhoods_equals_a_search_row_by_row():
+    """Up to 32 neighbourhoods the ranks count the higher scores; beyond, they sort."""
+    rng = np.random.default_rng(6)
+    for n in (1, 5, 32, 33, 62, 200):
+        score = np.round(rng.normal(size=(20, n)), 1)
+        score[rng.random(score.shape) < 0.1] = np.nan
+        score[0, :1] = -0.0
+        np.testing.assert_array_equal(rank_descending(score), _rank_by_search(score))
+
+
 def test_decile_sums_by_sorted_blocks_equal_a_bincount_in_area_order():
     rng = np.random.default_rng(5)
     n, k = 5000, 7

@@ -107,6 +107,11 @@ def test_points_in_any_equals_an_strtree_intersects_query():
     assert got[5000:5000 + len(verts)].all() and not got[-2:].any() and not got.all()
     one = points_in_any(xs[:1], ys[:1], polys, shapely.bounds(polys))
     assert one[0] == want[0]
+    # a few points (a moved site's circle) take every box without the cells: the same answers,
+    # on vertices and edges too
+    for few in (slice(0, 8), slice(5000, 5064), slice(len(xs) - 40, len(xs))):
+        got = points_in_any(xs[few], ys[few], polys, shapely.bounds(polys))
+        assert np.array_equal(got, want[few])
     assert not points_in_any(np.zeros(0), np.zeros(0), polys, shapely.bounds(polys)).size
 
 

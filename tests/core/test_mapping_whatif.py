@@ -129,3 +129,90 @@ def test_comparing_two_results_of_one_engine_equals_comparing_separate_runs(icb)
     for name in ("reach", "neighbourhoods", "areas", "assets"):
         pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name), obj=name)
     assert fast.summary == slow.summary
+
+
+def _spy(monkeypatch, module, name):
+    """Count the calls of ``module.name`` (still calling it)."""
+    calls = []
+    real = getattr(module, name)
+
+    def spy(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, spy)
+    return calls
+
+
+@pytest.mark.parametrize("category", ["GP practice", "Day centre"])
+def test_far_moves_update_only_what_the_site_reaches_and_the_nearest_sites(icb, category,
+                                                                          monkeypatch):
+    """Moves far enough that areas lose their last site within 1.5 x the radius, areas whose
+    nearest site was the moved one search again, and areas beyond every catchment get the new
+    place as their nearest: every table equals the full run's, from the changed sites only."""
+    from phdesk.core import mapping_delta
+
+    inputs, params, engine, base = icb
+    monkeypatch.setattr(mapping_whatif, "kernel_from_pairs", _not_whole)
+    monkeypatch.setattr(mapping_whatif, "compute_kernel", _not_whole)
+    searches = _spy(monkeypatch, mapping_delta, "nearest_beyond")
+    mine = inputs.assets[inputs.assets["category"] == category]
+    c = base.arrays.assets.categories.index(category)
+    old = base.arrays.kernels[c]
+    # the area farthest from the category's sites, and a place nearer to it than its nearest
+    # site but beyond 1.5 x the radius (so it stays among the areas searched)
+    area = engine.areas()
+    q = int(np.nanargmax(np.where(old.within_wide == 0, old.near, np.nan)))
+    gap = (1.5 * old.radius_m + old.near[q]) / 2
+    nearer = 0
+    for k, (x, y) in enumerate([(-3000.0, -3000.0), (19_000.0, 500.0),
+                                (area.ax[q], area.ay[q] + gap)]):
+        assets = inputs.assets.copy()
+        assets.loc[mine.index[k], ["easting", "northing"]] = [x, y]
+        live = engine.whatif(assets)
+        _same_tables(live, _full(inputs, assets, None, params))
+        new = live.arrays.kernels[c]
+        beyond = (old.within_wide == 0) & (new.within_wide == 0) & np.isfinite(old.near)
+        nearer += int((new.near[beyond] < old.near[beyond]).sum())
+    assert searches and nearer
+
+
+def test_a_tie_in_the_nearest_site_search_is_left_to_the_full_search(icb, monkeypatch):
+    """Two nearest sites at the same distance whose reported distances differ by a bit: which
+    one a search takes depends on its order, so the update gives way to the full kernel."""
+    inputs, params, engine, base = icb
+    kernel = engine._base.kernels["Pharmacy"]
+    monkeypatch.setattr(kernel.live, "near_tied", True)
+    whole = _spy(monkeypatch, mapping_whatif, "kernel_from_pairs")
+    assets, _ = _changed(inputs, "move", "Pharmacy", 4)
+    _same_tables(engine.whatif(assets), _full(inputs, assets, None, params))
+    assert whole
+
+
+def test_nearest_beyond_says_when_tied_sites_report_different_distances():
+    from phdesk.core.mapping_access import nearest_beyond
+
+    # (a, b) and (hypot(a, b), 0) from the origin: the same hypot, GEOS distances a bit apart
+    a, b = 491.7798645649925, 2192.3161865628367
+    c = float(np.hypot(a, b))
+    assert np.sqrt(a * a + b * b) != np.sqrt(c * c)
+    q = np.array([0.0, 50_000.0])
+    got, hyp, tied = nearest_beyond(q[:1], q[:1], np.array([a, c]), np.array([b, 0.0]), 0.0)
+    assert tied and hyp[0] == c
+    _, _, tied = nearest_beyond(q[:1], q[:1], np.array([a, 9000.0]), np.array([b, 0.0]), 0.0)
+    assert not tied
+
+
+def test_moving_a_site_the_run_did_not_place_places_the_register_again():
+    """A move of an asset without coordinates in the run (not among its placed rows) goes
+    through the register, as a full run would."""
+    inputs = _icb()
+    inputs.assets.loc[3, ["easting", "northing"]] = np.nan
+    params = MappingParams(sii_repetitions=1000)
+    engine = MappingEngine(inputs, params, live=True)
+    engine.run()
+    site = int(inputs.assets.loc[3, "id"])
+    live = engine.whatif(move={site: (5000.0, 5000.0)})
+    assets = inputs.assets.copy()
+    assets.loc[3, ["easting", "northing"]] = [5000.0, 5000.0]
+    _same_tables(live, _full(inputs, assets, None, params))

@@ -130,7 +130,7 @@ def test_changes_typed_in_the_window_are_checked(svc):
     assert plan.scenario_changes("C").empty
 
 
-def test_live_what_if_equals_a_full_computation(svc, tmp_path):
+def test_live_what_if_equals_a_full_computation(svc, tmp_path, monkeypatch):
     """The service answers scenarios with MappingEngine.whatif (radius changes: in full); every
     table equals compute_mapping on the changed inputs, byte for byte as CSV."""
     from phdesk.core.mapping import compute_mapping, load_inputs, write_outputs
@@ -145,11 +145,26 @@ def test_live_what_if_equals_a_full_computation(svc, tmp_path):
     plan.add_change("Mixed", {"action": "add", "name": "Hub", "category": "Family hub",
                               "easting": 533500.0, "northing": 180200.0})
     plan.add_change("Radius", {"action": "radius", "category": "Pharmacy", "radius_m": 600})
+    # moves only (one site twice: the last wins) take the engine's move path, no register copy
+    plan.add_change("Moves", {"action": "move", "asset": ids[3], "easting": 533000.0,
+                              "northing": 180500.0})
+    plan.add_change("Moves", {"action": "move", "asset": ids[7], "easting": 534500.0,
+                              "northing": 181500.0})
+    plan.add_change("Moves", {"action": "move", "asset": ids[3], "easting": 533100.25,
+                              "northing": 180400.5})
     params = MappingParams(sii_repetitions=1000)
     inputs = load_inputs(svc.project)
     plan.result(None, params)   # the baseline first, as the window does: its kernels are reused
-    for name in (A, B, "Mixed", "Radius"):
+    import phdesk.core.scenarios as scenarios
+
+    applied = []
+    real_apply = scenarios.apply_changes
+    monkeypatch.setattr(scenarios, "apply_changes",
+                        lambda *a, **k: applied.append(1) or real_apply(*a, **k))
+    for name in (A, B, "Mixed", "Radius", "Moves"):
+        applied.clear()
         live = plan.result(name, params)
+        assert bool(applied) == (name != "Moves"), name
         full = compute_mapping(with_changes(inputs, plan.scenario_changes(name)),
                                MappingParams(sii_repetitions=1000))
         got = write_outputs(live, tmp_path / f"live-{name[:1]}")
