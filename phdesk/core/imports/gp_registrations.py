@@ -37,6 +37,7 @@ from phdesk.core.imports.report import (
     NEGATIVE_COUNT,
     NOT_A_NUMBER,
     ImportReport,
+    RowRejects,
 )
 
 KIND = "gp-registrations"
@@ -192,26 +193,11 @@ def _practices_only(df: pd.DataFrame, rows: np.ndarray, cols: dict, report: Impo
     return df, rows
 
 
-class _Rejects:
-    """Rejections of long rows, reported at their file row; a value is rejected once, for its
-    first fault."""
-
-    def __init__(self, long: pd.DataFrame, report: ImportReport) -> None:
-        self.rows, self.report = long["row"].to_numpy(), report
-        self.ok = np.ones(len(long), bool)
-
-    def __call__(self, mask, column, reason, values=None) -> None:
-        mask = np.asarray(mask, bool) & self.ok
-        self.report.reject(self.rows[mask], column,
-                           reason, None if values is None else values[mask])
-        self.ok &= ~mask
-
-
 def _check(long: pd.DataFrame, cols: dict, report: ImportReport
            ) -> tuple[np.ndarray, pd.Series, pd.Series, pd.Series]:
     """Check every long row: practice code, count, sex, age, LSOA, then repeats of a (practice,
     area, age band, sex) key. Returns (good rows, counts of patients, sexes, age bands)."""
-    reject = _Rejects(long, report)
+    reject = RowRejects(report, long["row"].to_numpy())
     bad_code = ~long["practice"].fillna("").str.fullmatch(r"[A-Z0-9]{3,8}").to_numpy(bool)
     reject(bad_code, cols["practice"], MALFORMED_PRACTICE, long["practice"])
     counts, not_num = to_number(long["value"])
