@@ -228,7 +228,7 @@ class _Rejects:
 
 @dataclass
 class _Checked:
-    """A chunk's valid rows reduced to numbers: no id or other value of the file is kept."""
+    """A chunk's valid rows reduced to numbers; the person ids themselves are not kept."""
 
     hashes: np.ndarray   # 64-bit fingerprint of each person id (duplicate check)
     keys: np.ndarray     # (area, band, sex) indexes, int32, one row per person
