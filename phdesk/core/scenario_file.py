@@ -77,70 +77,101 @@ def read_changes(path: str | Path, project: Project | None,
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path}: no such file")
-    table = read_table(path)
-    df, rows = table.df.reset_index(drop=True), table.row_numbers()
-    report = ImportReport(file=path.name, kind="scenario changes", rows_read=len(df))
-    cols = {key: find_column(list(df.columns), *names) for key, names in COLUMN_NAMES.items()}
-    if cols["action"] is None:
-        raise UserError(f"{path.name}: no 'action' column (columns: "
-                        f"{', '.join(map(str, df.columns[:12]))})")
+    f = _ChangeFile(path)
     if assets is None:
         from phdesk.store.queries import assets_frame
 
         assets = assets_frame(project) if project is not None else pd.DataFrame(
             columns=["id", "category", "source_id"])
-    n = len(df)
-    bad = np.zeros(n, bool)
+    act = _actions(f)
+    name, category = f.text("name"), f.text("category")
+    asset_ids, capacity, radius = _check_values(f, act, name, category, assets)
+    east, north = _place_rows(f, act, project)
+    _check_order(act, asset_ids, category, assets, f.bad, f.reject)
+    changes = pd.DataFrame({
+        "action": act, "asset": pd.array(asset_ids, dtype="Int64"),
+        "name": name.to_numpy(dtype=object), "category": category.to_numpy(dtype=object),
+        "easting": east, "northing": north, "capacity": capacity, "radius_m": radius})
+    good = changes[~f.bad].reset_index(drop=True)
+    f.report.rows_accepted = int((~f.bad).sum())
+    return PreparedChanges(good[CHANGE_COLUMNS], f.report)
 
-    def text(key: str) -> pd.Series:
-        if cols[key] is None:
-            return pd.Series([None] * n, dtype=object)
-        s = df[cols[key]].astype("string").str.strip()
+
+class _ChangeFile:
+    """A change file read as text, its columns by role, and which rows are rejected so far (a
+    row is reported once, for its first fault)."""
+
+    def __init__(self, path: Path) -> None:
+        table = read_table(path)
+        self.df, self.rows = table.df.reset_index(drop=True), table.row_numbers()
+        df = self.df
+        self.report = ImportReport(file=path.name, kind="scenario changes", rows_read=len(df))
+        self.cols = {key: find_column(list(df.columns), *names)
+                     for key, names in COLUMN_NAMES.items()}
+        if self.cols["action"] is None:
+            raise UserError(f"{path.name}: no 'action' column (columns: "
+                            f"{', '.join(map(str, df.columns[:12]))})")
+        self.n = len(df)
+        self.bad = np.zeros(self.n, bool)
+
+    def text(self, key: str) -> pd.Series:
+        """The column's cells stripped, None where empty or where the file has no such column."""
+        if self.cols[key] is None:
+            return pd.Series([None] * self.n, dtype=object)
+        s = self.df[self.cols[key]].astype("string").str.strip()
         return s.where(s.notna() & (s != ""), None).astype(object)
 
-    def reject(mask: np.ndarray, key: str, reason: str, values: pd.Series | None = None) -> None:
-        mask = mask & ~bad
-        report.reject(rows[mask], cols[key] or key, reason,
-                      None if values is None else values[mask])
-        bad[mask] = True
+    def reject(self, mask: np.ndarray, key: str, reason: str,
+               values: pd.Series | None = None) -> None:
+        mask = mask & ~self.bad
+        self.report.reject(self.rows[mask], self.cols[key] or key, reason,
+                           None if values is None else values[mask])
+        self.bad[mask] = True
 
-    action = text("action").map(lambda v: None if v is None else str(v).casefold())
+
+def _actions(f: _ChangeFile) -> np.ndarray:
+    """Each row's action, case-folded (None where empty); empty and unknown ones rejected."""
+    action = f.text("action").map(lambda v: None if v is None else str(v).casefold())
     act = action.to_numpy(dtype=object)
-    reject(pd.isna(act), "action", MISSING_VALUE)
-    reject(~pd.isna(act) & ~np.isin(act.astype(str), ACTIONS), "action", UNKNOWN_ACTION,
-           text("action"))
-    is_ = {a: (act == a) & ~bad for a in ACTIONS}
+    f.reject(pd.isna(act), "action", MISSING_VALUE)
+    f.reject(~pd.isna(act) & ~np.isin(act.astype(str), ACTIONS), "action", UNKNOWN_ACTION,
+             f.text("action"))
+    return act
 
-    name, category = text("name"), text("category")
+
+def _check_values(f: _ChangeFile, act: np.ndarray, name: pd.Series, category: pd.Series,
+                  assets: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Reject rows missing what their action needs, naming an unknown asset, or with a bad
+    capacity or radius (metres). Returns (asset ids, capacities, radii), NaN where not given."""
+    reject = f.reject
+    is_ = {a: (act == a) & ~f.bad for a in ACTIONS}
     reject(is_["add"] & name.isna().to_numpy(), "name", MISSING_VALUE)
     reject((is_["add"] | is_["radius"]) & category.isna().to_numpy(), "category", MISSING_VALUE)
-    asset_ids = _resolve_assets(text("asset"), assets, NEEDS_ASSET, act, reject)
-    capacity = _numbers(df, cols, "capacity", n, reject)
-    radius = _numbers(df, cols, "radius_m", n, reject)
+    asset_ids = _resolve_assets(f.text("asset"), assets, NEEDS_ASSET, act, reject)
+    capacity = _numbers(f.df, f.cols, "capacity", f.n, reject)
+    radius = _numbers(f.df, f.cols, "radius_m", f.n, reject)
     reject(is_["capacity"] & np.isnan(capacity), "capacity", MISSING_VALUE)
     reject(~np.isnan(capacity) & (capacity < 0), "capacity", NEGATIVE, pd.Series(capacity))
     reject(is_["radius"] & np.isnan(radius), "radius_m", MISSING_VALUE)
     reject(is_["radius"] & ~np.isnan(radius) & (radius <= 0), "radius_m", NOT_POSITIVE,
            pd.Series(radius))
+    return asset_ids, capacity, radius
 
-    east = np.full(n, np.nan)
-    north = np.full(n, np.nan)
-    todo = np.isin(act.astype(str), list(NEEDS_PLACE)) & ~bad
+
+def _place_rows(f: _ChangeFile, act: np.ndarray, project: Project | None
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Easting/northing (EPSG:27700 metres) of the add and move rows still good, placed as the
+    asset importers place rows; rows that cannot be placed are rejected."""
+    east = np.full(f.n, np.nan)
+    north = np.full(f.n, np.nan)
+    todo = np.isin(act.astype(str), list(NEEDS_PLACE)) & ~f.bad
     if todo.any():
-        sub = df[todo].reset_index(drop=True)
-        placed = place(sub, location_columns(list(df.columns)), rows[todo],
-                       ImportContext(project), report)
+        sub = f.df[todo].reset_index(drop=True)
+        placed = place(sub, location_columns(list(f.df.columns)), f.rows[todo],
+                       ImportContext(project), f.report)
         east[todo], north[todo] = placed["easting"].to_numpy(), placed["northing"].to_numpy()
-        bad[np.flatnonzero(todo)[~placed["ok"].to_numpy()]] = True
-
-    _check_order(act, asset_ids, category, assets, bad, reject)
-    changes = pd.DataFrame({
-        "action": act, "asset": pd.array(asset_ids, dtype="Int64"),
-        "name": name.to_numpy(dtype=object), "category": category.to_numpy(dtype=object),
-        "easting": east, "northing": north, "capacity": capacity, "radius_m": radius})
-    good = changes[~bad].reset_index(drop=True)
-    report.rows_accepted = int((~bad).sum())
-    return PreparedChanges(good[CHANGE_COLUMNS], report)
+        f.bad[np.flatnonzero(todo)[~placed["ok"].to_numpy()]] = True
+    return east, north
 
 
 def _numbers(df: pd.DataFrame, cols: dict, key: str, n: int, reject) -> np.ndarray:

@@ -44,9 +44,13 @@ import numpy as np
 import pandas as pd
 
 from phdesk.core.age_bands import age_groups, parse_age_band
-from phdesk.core.errors import UserError
 from phdesk.core.measures import is_core20
 from phdesk.core.segment_rows import PopulationRows
+from phdesk.core.user_segments import USER_KEYS as USER_KEYS  # saved user segments: public here
+from phdesk.core.user_segments import delete_user_segment as delete_user_segment
+from phdesk.core.user_segments import list_user_segments as list_user_segments
+from phdesk.core.user_segments import save_user_segment as save_user_segment
+from phdesk.core.user_segments import validate_definition as validate_definition
 from phdesk.core.vintage_population import choose_datasets, dataset_year
 
 if TYPE_CHECKING:
@@ -56,7 +60,6 @@ ALL = "All"
 CORE20 = "Core20"
 QUINTILES = ["IMD Q1 (most deprived)", "IMD Q2", "IMD Q3", "IMD Q4", "IMD Q5"]
 ETHNICITY_PREFIX = "Ethnicity: "
-USER_KEYS = {"age_bands", "sex", "imd_deciles", "segments", "ethnicity"}
 _TOTAL_NAME = re.compile(r"^\s*(all\b|total\b|all categories|registered population)", re.I)
 
 
@@ -193,68 +196,99 @@ def build_segments(population: pd.DataFrame, deciles: pd.Series | None = None,
     areas = pd.Index(pd.unique(population["area_code"].astype(str)), name="area_code")
     parts = _by_type(population)
     base, info, base_rows = _base(parts, areas, order)
-    names: list[str] = []
-    cols: list[np.ndarray] = []
-    kinds: dict[str, str] = {}
-    notes: list[str] = []
-
-    def add(name: str, kind: str, values: np.ndarray) -> None:
-        if name in kinds:
-            notes.append(f"segment {name!r} defined twice; kept the first")
-            return
-        kinds[name] = kind
-        names.append(name)
-        cols.append(np.asarray(values, dtype=float))
-
+    out = _Segments()
     if base is None:
-        return SegmentTable(_long(areas, names, cols), kinds, {**info, "notes": notes})
-    add(ALL, "all", base)
+        return SegmentTable(_long(areas, out.names, out.cols), out.kinds,
+                            {**info, "notes": out.notes})
+    out.add(ALL, "all", base)
     dec = (deciles if deciles is not None else pd.Series(dtype=float)).reindex(areas)
     dec = dec.to_numpy(dtype=float)
-    if np.isfinite(dec).any():
-        add(CORE20, "imd", np.where(is_core20(dec), base, 0.0))
-        quint = np.ceil(dec / 2)
-        for q, name in enumerate(QUINTILES, start=1):
-            add(name, "imd", np.where(quint == q, base, 0.0))
+    _add_imd(out, base, dec)
     none = PopulationRows(base_rows, areas) if info.get("population_source") == "population" \
         else None
-    age_map: dict[str, list[str]] = {}
-    if none is not None:
-        bands = sorted(none.bands(), key=lambda b: (parse_age_band(b) or (math.inf,) * 2, b))
-        age_map = age_groups(bands)
-        by_band = none.by_band()
-        pos = {b: k for k, b in enumerate(none.band_names)}
-        for name, members in age_map.items():
-            add(name, "age", by_band[:, [pos[b] for b in members]].sum(axis=1))
-    eth_rows = _latest(parts["ethnicity"], per_group=True)
-    eth = PopulationRows(eth_rows, areas)
-    if eth.group_names:
-        # Census tables list sub-groups ("Asian, Asian British…: Indian"); where the broad group
-        # has no row of its own, it is the sum of its sub-groups
-        m = eth.by_group()
-        gpos = {g: k for k, g in enumerate(eth.group_names)}
-        heads = {g: g.split(":")[0].strip() for g in eth.group_names}
-        broad = {h for g, h in heads.items() if h != g} - set(gpos)
-        for g in sorted(set(gpos) | broad):
-            values = (m[:, [gpos[s] for s, h in heads.items() if h == g and s != g]].sum(axis=1)
-                      if g in broad else m[:, gpos[g]])
-            add(f"{ETHNICITY_PREFIX}{g}", "ethnicity", values)
+    age_map = _add_ages(out, none)
+    eth = PopulationRows(_latest(parts["ethnicity"], per_group=True), areas)
+    _add_ethnicity(out, eth)
     seg = PopulationRows(_latest(parts["segment"], per_group=True), areas)
-    if seg.group_names:
-        m = seg.by_group()
-        for k, g in sorted(enumerate(seg.group_names), key=lambda t: t[1]):
-            add(g, "segment", m[:, k])
+    _add_extract_segments(out, seg)
     for name, definition in (user_segments or {}).items():
         values, note = _user_segment(definition, none, eth, seg, age_map, dec, len(areas))
         if note:
-            notes.append(f"{name}: {note}")
-        add(name, "user", values)
-    info["notes"] = notes
+            out.notes.append(f"{name}: {note}")
+        out.add(name, "user", values)
+    info["notes"] = out.notes
     # carried into the mapping run's summary: which counts are patient-derived (disclosure)
-    info["segment_kinds"] = dict(kinds)
+    info["segment_kinds"] = dict(out.kinds)
     info["user_segments_from_extracts"] = sorted(
-        n for n, d in (user_segments or {}).items() if d.get("segments") and n in kinds)
-    return SegmentTable(_long(areas, names, cols), kinds, info)
+        n for n, d in (user_segments or {}).items() if d.get("segments") and n in out.kinds)
+    return SegmentTable(_long(areas, out.names, out.cols), out.kinds, info)
+
+
+class _Segments:
+    """The segment columns in the order added (residents per area), each with its kind; a name
+    added twice keeps its first column and gets a note."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.cols: list[np.ndarray] = []
+        self.kinds: dict[str, str] = {}
+        self.notes: list[str] = []
+
+    def add(self, name: str, kind: str, values: np.ndarray) -> None:
+        if name in self.kinds:
+            self.notes.append(f"segment {name!r} defined twice; kept the first")
+            return
+        self.kinds[name] = kind
+        self.names.append(name)
+        self.cols.append(np.asarray(values, dtype=float))
+
+
+def _add_extract_segments(out: _Segments, seg: PopulationRows) -> None:
+    """A segment per segment of the imported extracts (latest dataset per name), by name."""
+    if seg.group_names:
+        m = seg.by_group()
+        for k, g in sorted(enumerate(seg.group_names), key=lambda t: t[1]):
+            out.add(g, "segment", m[:, k])
+
+
+def _add_imd(out: _Segments, base: np.ndarray, dec: np.ndarray) -> None:
+    """Core20 and the IMD quintiles: the base residents of areas in those national deciles
+    (none when no area has a decile)."""
+    if np.isfinite(dec).any():
+        out.add(CORE20, "imd", np.where(is_core20(dec), base, 0.0))
+        quint = np.ceil(dec / 2)
+        for q, name in enumerate(QUINTILES, start=1):
+            out.add(name, "imd", np.where(quint == q, base, 0.0))
+
+
+def _add_ages(out: _Segments, none: PopulationRows | None) -> dict[str, list[str]]:
+    """An age segment per band of the base population and the broad groups made of whole bands;
+    returns segment name -> its raw bands (empty without a base population dataset)."""
+    if none is None:
+        return {}
+    bands = sorted(none.bands(), key=lambda b: (parse_age_band(b) or (math.inf,) * 2, b))
+    age_map = age_groups(bands)
+    by_band = none.by_band()
+    pos = {b: k for k, b in enumerate(none.band_names)}
+    for name, members in age_map.items():
+        out.add(name, "age", by_band[:, [pos[b] for b in members]].sum(axis=1))
+    return age_map
+
+
+def _add_ethnicity(out: _Segments, eth: PopulationRows) -> None:
+    """A segment per ethnic group imported, plus each broad group that has no row of its own."""
+    if not eth.group_names:
+        return
+    # Census tables list sub-groups ("Asian, Asian British…: Indian"); where the broad group
+    # has no row of its own, it is the sum of its sub-groups
+    m = eth.by_group()
+    gpos = {g: k for k, g in enumerate(eth.group_names)}
+    heads = {g: g.split(":")[0].strip() for g in eth.group_names}
+    broad = {h for g, h in heads.items() if h != g} - set(gpos)
+    for g in sorted(set(gpos) | broad):
+        values = (m[:, [gpos[s] for s, h in heads.items() if h == g and s != g]].sum(axis=1)
+                  if g in broad else m[:, gpos[g]])
+        out.add(f"{ETHNICITY_PREFIX}{g}", "ethnicity", values)
 
 
 def _long(areas: pd.Index, names: list[str], cols: list[np.ndarray]) -> pd.DataFrame:
@@ -304,51 +338,6 @@ def _user_segment(definition: dict, none: PopulationRows | None, eth: Population
         keep = np.isin(deciles, [float(d) for d in definition["imd_deciles"]])
         values = np.where(keep, values, 0.0)
     return values, note
-
-
-# -- the project's saved user segments ------------------------------------------------------------
-def validate_definition(name: str, definition: dict) -> dict:
-    """Check a user segment definition; raise UserError naming the problem."""
-    if not str(name).strip():
-        raise UserError("a segment needs a name")
-    if not isinstance(definition, dict):
-        raise UserError(f"segment {name!r}: the definition must be a JSON object")
-    unknown = set(definition) - USER_KEYS
-    if unknown:
-        raise UserError(f"segment {name!r}: unknown keys {sorted(unknown)} "
-                        f"(allowed: {sorted(USER_KEYS)})")
-    sex = definition.get("sex")
-    if sex is not None and str(sex).lower() not in ("male", "female"):
-        raise UserError(f"segment {name!r}: sex must be 'male' or 'female', not {sex!r}")
-    for key in ("age_bands", "segments", "ethnicity", "imd_deciles"):
-        if key in definition and not isinstance(definition[key], list):
-            raise UserError(f"segment {name!r}: {key} must be a list")
-    bad = [d for d in definition.get("imd_deciles", []) if d not in range(1, 11)]
-    if bad:
-        raise UserError(f"segment {name!r}: IMD deciles must be 1–10, not {bad}")
-    return definition
-
-
-def save_user_segment(project: Project, name: str, definition: dict) -> None:
-    """Save (or replace) a user-defined segment."""
-    validate_definition(name, definition)
-    from phdesk.store import records
-
-    records.save_user_segment(project, name.strip(), definition)
-
-
-def list_user_segments(project: Project) -> dict[str, dict]:
-    """name -> definition of every user-defined segment, by name."""
-    from phdesk.store.queries import user_segments
-
-    return user_segments(project)
-
-
-def delete_user_segment(project: Project, name: str) -> bool:
-    """Delete a user-defined segment; False if there was none of that name."""
-    from phdesk.store import records
-
-    return records.delete_user_segment(project, name)
 
 
 def project_segments(project: Project) -> SegmentTable:

@@ -53,9 +53,30 @@ class MappingDialog(QtWidgets.QDialog):
         self.setWindowTitle("Run mapping")
         self.setAccessibleName("Run mapping")
         self.choices = choices
-        saved = choices.settings.set_index("category") if len(choices.settings) else None
         self._serves: dict[str, list[str]] = {}
+        # built in this order, then laid out: the buttons are parented at once (see
+        # _build_buttons); every other widget joins the dialog, and its tab order, in
+        # _lay_out's order
+        self._build_default_radius(choices)
+        self._build_category_table(choices)
+        self._build_segment_lists(choices)
+        weight_row = self._build_weights(choices)
+        form = self._settings_form(weight_row)
+        grid = self._lists_grid()
+        self._build_buttons()
+        self._lay_out(form, grid)
+        if choices.categories:
+            self.table.setCurrentCell(0, 0)
+            self._show_serves(0, 0, -1, -1)
+        else:
+            self.message.setText(" ".join(self.problems()))
+            self.run_button.setEnabled(False)
+        self.resize(self.fontMetrics().averageCharWidth() * 150,
+                    self.fontMetrics().height() * 38)
 
+    # -- building the dialog -------------------------------------------------------------------
+    def _build_default_radius(self, choices: MappingChoices) -> None:
+        """The default catchment radius (metres), for categories without one of their own."""
         self.default_radius = QtWidgets.QSpinBox()
         self.default_radius.setRange(50, MAX_RADIUS_M)
         self.default_radius.setSingleStep(100)
@@ -65,7 +86,9 @@ class MappingDialog(QtWidgets.QDialog):
         self.default_radius.setAccessibleDescription("Used for categories without a radius of "
                                                      "their own")
 
-        # categories: map? / name / radius (metres)
+    def _build_category_table(self, choices: MappingChoices) -> None:
+        """The categories: map? / name / radius (metres), from the project's saved settings."""
+        saved = choices.settings.set_index("category") if len(choices.settings) else None
         self.table = QtWidgets.QTableWidget(len(choices.categories), 2)
         self.table.setHorizontalHeaderLabels(["Category (tick to map)", "Radius (metres)"])
         self.table.setAccessibleName("Categories and their catchment radius")
@@ -78,27 +101,34 @@ class MappingDialog(QtWidgets.QDialog):
             0, QtWidgets.QHeaderView.ResizeMode.Stretch)
         self.radius: dict[str, QtWidgets.QSpinBox] = {}
         for row, cat in enumerate(choices.categories):
-            item = QtWidgets.QTableWidgetItem(cat)
-            item.setFlags(QtCore.Qt.ItemFlag.ItemIsEnabled | QtCore.Qt.ItemFlag.ItemIsSelectable
-                          | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
-            on = choices.selected_categories is None or cat in choices.selected_categories
-            item.setCheckState(QtCore.Qt.CheckState.Checked if on
-                               else QtCore.Qt.CheckState.Unchecked)
-            self.table.setItem(row, 0, item)
-            spin = QtWidgets.QSpinBox()
-            spin.setRange(50, MAX_RADIUS_M)
-            spin.setSingleStep(100)
-            spin.setSuffix(" m")
-            has = saved is not None and cat in saved.index
-            spin.setValue(int(saved.loc[cat, "radius_m"]) if has else int(choices.default_radius_m))
-            spin.setAccessibleName(f"Radius for {cat} in metres")
-            self.table.setCellWidget(row, 1, spin)
-            self.radius[cat] = spin
-            serves = saved.loc[cat, "serves"] if has else ["All"]
-            self._serves[cat] = list(serves) if isinstance(serves, list | tuple) else ["All"]
+            self._add_category_row(row, cat, choices, saved)
         self.table.resizeColumnToContents(1)
         self.table.currentCellChanged.connect(self._show_serves)
 
+    def _add_category_row(self, row: int, cat: str, choices: MappingChoices,
+                          saved: pd.DataFrame | None) -> None:
+        """One category's row: its tick, its radius (metres) and whom it serves, as saved."""
+        item = QtWidgets.QTableWidgetItem(cat)
+        item.setFlags(QtCore.Qt.ItemFlag.ItemIsEnabled | QtCore.Qt.ItemFlag.ItemIsSelectable
+                      | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
+        on = choices.selected_categories is None or cat in choices.selected_categories
+        item.setCheckState(QtCore.Qt.CheckState.Checked if on
+                           else QtCore.Qt.CheckState.Unchecked)
+        self.table.setItem(row, 0, item)
+        spin = QtWidgets.QSpinBox()
+        spin.setRange(50, MAX_RADIUS_M)
+        spin.setSingleStep(100)
+        spin.setSuffix(" m")
+        has = saved is not None and cat in saved.index
+        spin.setValue(int(saved.loc[cat, "radius_m"]) if has else int(choices.default_radius_m))
+        spin.setAccessibleName(f"Radius for {cat} in metres")
+        self.table.setCellWidget(row, 1, spin)
+        self.radius[cat] = spin
+        serves = saved.loc[cat, "serves"] if has else ["All"]
+        self._serves[cat] = list(serves) if isinstance(serves, list | tuple) else ["All"]
+
+    def _build_segment_lists(self, choices: MappingChoices) -> None:
+        """Whom the selected category serves, and the segments to map: two check lists."""
         self.serves_label = QtWidgets.QLabel("&Serves:")
         self.serves = _check_list(choices.segments, [], "Segments the selected category serves")
         self.serves.setAccessibleDescription("Tick the population segments the selected category "
@@ -110,6 +140,8 @@ class MappingDialog(QtWidgets.QDialog):
                                     "Segments to map")
         self.segments.setAccessibleDescription("Tick the population segments to include")
 
+    def _build_weights(self, choices: MappingChoices) -> QtWidgets.QHBoxLayout:
+        """The three E2SFCA distance weights (inner, middle and outer third of the radius)."""
         self.weights = []
         weight_row = QtWidgets.QHBoxLayout()
         zones = ["inner third", "middle third", "outer third"]
@@ -122,8 +154,11 @@ class MappingDialog(QtWidgets.QDialog):
             w.setAccessibleName(f"E2SFCA weight, {zone} of the radius")
             weight_row.addWidget(w)
             self.weights.append(w)
-
         weight_row.addStretch(1)
+        return weight_row
+
+    def _settings_form(self, weight_row: QtWidgets.QHBoxLayout) -> QtWidgets.QFormLayout:
+        """The default radius and the weights, labelled."""
         form = QtWidgets.QFormLayout()
         form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         lbl = QtWidgets.QLabel("&Default radius:")
@@ -134,7 +169,11 @@ class MappingDialog(QtWidgets.QDialog):
         wl.setToolTip("How much a service counts for people in the inner, middle and outer "
                       "third of its catchment (enhanced two-step floating catchment)")
         form.addRow(wl, weight_row)
+        return form
 
+    def _lists_grid(self) -> QtWidgets.QGridLayout:
+        """Categories, whom the selected one serves and the segments to map, side by side, with
+        buttons to tick or untick every segment."""
         cats_label = QtWidgets.QLabel("&Categories:")
         cats_label.setBuddy(self.table)
         seg_label = QtWidgets.QLabel("Se&gments to map:")
@@ -159,7 +198,10 @@ class MappingDialog(QtWidgets.QDialog):
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
         grid.setColumnStretch(2, 2)
+        return grid
 
+    def _build_buttons(self) -> None:
+        """Run mapping (the default button) and Cancel, and the line that names problems."""
         # parented at once: setDefault() below tells the dialog only when the button is already
         # inside it; otherwise the dialog made its first push button ("Tick all") the default
         self.buttons = QtWidgets.QDialogButtonBox(
@@ -176,6 +218,8 @@ class MappingDialog(QtWidgets.QDialog):
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Problems with the settings")
 
+    def _lay_out(self, form: QtWidgets.QFormLayout, grid: QtWidgets.QGridLayout) -> None:
+        """An introduction, the settings, the lists, the problems line and the buttons."""
         intro = QtWidgets.QLabel(
             "An area counts as served by an asset when its population-weighted centre lies within "
             "the category's radius (straight line). Radii and whom each category serves are saved "
@@ -188,14 +232,6 @@ class MappingDialog(QtWidgets.QDialog):
         lay.addLayout(grid, 1)
         lay.addWidget(self.message)
         lay.addWidget(self.buttons)
-        if choices.categories:
-            self.table.setCurrentCell(0, 0)
-            self._show_serves(0, 0, -1, -1)
-        else:
-            self.message.setText(" ".join(self.problems()))
-            self.run_button.setEnabled(False)
-        self.resize(self.fontMetrics().averageCharWidth() * 150,
-                    self.fontMetrics().height() * 38)
 
     def _tick_all_segments(self, on: bool) -> None:
         state = QtCore.Qt.CheckState.Checked if on else QtCore.Qt.CheckState.Unchecked

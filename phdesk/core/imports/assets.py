@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from phdesk.core.errors import UserError
-from phdesk.core.imports import asset_rules, category_names, placing
+from phdesk.core.imports import asset_category, asset_rules, placing
 from phdesk.core.imports.contract import TableWriter
 from phdesk.core.imports.reading import find_column, normalise_header, read_table, to_number
 from phdesk.core.imports.report import (
@@ -27,7 +27,7 @@ from phdesk.core.imports.report import (
     NOT_A_NUMBER,
     ImportReport,
 )
-from phdesk.store.import_queries import area_centroid_box, area_names, asset_categories
+from phdesk.store.import_queries import area_centroid_box
 
 KIND = "assets"
 LABEL = "Asset register (your own list of services and places)"
@@ -182,52 +182,28 @@ def resolve_mapping(columns: list[str], options: dict, fixed: dict[str, str] | N
 
 
 def prepare(path: Path, ctx):
+    """Read and check an asset register into asset rows placed in EPSG:27700 (metres); writes
+    nothing until the returned ``Prepared`` is committed."""
     from phdesk.core.imports import Prepared
-    from phdesk.store.project import utc_now
 
     report = ImportReport(path.name)
     df, rows, fixed = _load(path, report)
     report.rows_read = len(df)
-    mapping, category_value = resolve_mapping(list(df.columns), ctx.options, fixed)
-    if "name" not in mapping:
-        raise UserError(f"{path.name}: no name column (expected e.g. Name, Organisation); "
-                        f"choose the column for Name")
-    loc = placing.LocationColumns(mapping.get("latitude"), mapping.get("longitude"),
-                                  mapping.get("easting"), mapping.get("northing"),
-                                  mapping.get("postcode"))
-    if not loc.any:
-        raise UserError(f"{path.name}: no location columns (latitude/longitude, easting/northing "
-                        f"or postcode)")
-    ok = np.ones(len(df), bool)
+    mapping, category_value, loc = _mapping(path, list(df.columns), ctx.options, fixed)
     name = df[mapping["name"]].astype("string").str.strip()
     empty = name.fillna("").eq("").to_numpy()
     report.reject(rows[empty], mapping["name"], MISSING_VALUE)
-    ok &= ~empty
-    existing = asset_categories(ctx.project) if ctx.project is not None else []
-    kind = _file_kind(path, ctx, existing)
-    category = _category(df, mapping, category_value, kind, rows, report)
-    ok &= category.notna().to_numpy()
-    named = "category" in mapping and not category_value
-    category = _map_categories(category, ctx, report, existing, kind if named else None)
+    ok = ~empty
+    has_category, category = asset_category.categories(path, df, mapping, category_value,
+                                                       rows, ctx, report)
+    ok &= has_category
     ok &= ~_closed_rows(df, mapping, ctx.options, report)
-    capacity = pd.Series(1.0, index=df.index)
-    if "capacity" in mapping:
-        col = mapping["capacity"]
-        nums, bad = to_number(df[col])
-        bad = bad.to_numpy()
-        neg = (nums < 0).to_numpy()
-        report.reject(rows[bad], col, NOT_A_NUMBER, df[col][bad])
-        report.reject(rows[neg], col, NEGATIVE_COUNT, df[col][neg])
-        ok &= ~bad & ~neg
-        capacity = nums.fillna(1.0)
+    capacity, bad_capacity = _capacity(df, mapping, rows, report)
+    ok &= ~bad_capacity
     where = placing.place(df, loc, rows, ctx, report)
     ok &= where["ok"].to_numpy()
     placing.summarise_missing_postcodes(report, int(ok.sum()))
-    source_id = (df[mapping["source_id"]].astype("string").str.strip().replace("", pd.NA)
-                 if "source_id" in mapping else pd.Series(pd.NA, index=df.index, dtype="string"))
-    dup = ok & source_id.notna().to_numpy() & source_id.where(ok).duplicated().to_numpy()
-    report.reject(rows[dup], mapping.get("source_id", ""), DUPLICATE_KEY, source_id[dup])
-    ok &= ~dup
+    source_id = _source_ids(df, mapping, rows, ok, report)
     out = pd.DataFrame({
         "name": name, "category": category, "easting": where["easting"],
         "northing": where["northing"], "postcode": where["postcode"], "capacity": capacity,
@@ -241,6 +217,57 @@ def prepare(path: Path, ctx):
         "placed_by": {k: int(v) for k, v in where.loc[ok, "placed_by"].value_counts().items()},
         "categories": {k: int(v) for k, v in out["category"].value_counts().items()}})
     _warn_unknown_areas(report, where.loc[ok], ctx)
+    return Prepared(path, report, _writer(out, report), out.head(20))
+
+
+def _mapping(path: Path, columns: list[str], options: dict, fixed: dict[str, str]
+             ) -> tuple[dict[str, str], str | None, placing.LocationColumns]:
+    """(field -> column, category typed for every row, location columns); UserError without a
+    name column or any location column."""
+    mapping, category_value = resolve_mapping(columns, options, fixed)
+    if "name" not in mapping:
+        raise UserError(f"{path.name}: no name column (expected e.g. Name, Organisation); "
+                        f"choose the column for Name")
+    loc = placing.LocationColumns(mapping.get("latitude"), mapping.get("longitude"),
+                                  mapping.get("easting"), mapping.get("northing"),
+                                  mapping.get("postcode"))
+    if not loc.any:
+        raise UserError(f"{path.name}: no location columns (latitude/longitude, easting/northing "
+                        f"or postcode)")
+    return mapping, category_value, loc
+
+
+def _capacity(df: pd.DataFrame, mapping: dict, rows: np.ndarray, report: ImportReport
+              ) -> tuple[pd.Series, np.ndarray]:
+    """(capacity per row, 1 where not given; rows rejected for a capacity that is not a number
+    or is negative)."""
+    if "capacity" not in mapping:
+        return pd.Series(1.0, index=df.index), np.zeros(len(df), bool)
+    col = mapping["capacity"]
+    nums, bad = to_number(df[col])
+    bad = bad.to_numpy()
+    neg = (nums < 0).to_numpy()
+    report.reject(rows[bad], col, NOT_A_NUMBER, df[col][bad])
+    report.reject(rows[neg], col, NEGATIVE_COUNT, df[col][neg])
+    return nums.fillna(1.0), bad | neg
+
+
+def _source_ids(df: pd.DataFrame, mapping: dict, rows: np.ndarray, ok: np.ndarray,
+                report: ImportReport) -> pd.Series:
+    """Each row's own id (NA where none); a repeat among the good rows is rejected (``ok`` is
+    updated in place)."""
+    source_id = (df[mapping["source_id"]].astype("string").str.strip().replace("", pd.NA)
+                 if "source_id" in mapping else pd.Series(pd.NA, index=df.index, dtype="string"))
+    dup = ok & source_id.notna().to_numpy() & source_id.where(ok).duplicated().to_numpy()
+    report.reject(rows[dup], mapping.get("source_id", ""), DUPLICATE_KEY, source_id[dup])
+    ok &= ~dup
+    return source_id
+
+
+def _writer(out: pd.DataFrame, report: ImportReport):
+    """The commit step: new assets appended, those already imported from this file (same id)
+    updated."""
+    from phdesk.store.project import utc_now
 
     def write(w: TableWriter, prog) -> None:
         updated, added = w.upsert_assets(out, utc_now(), prog)
@@ -248,43 +275,7 @@ def prepare(path: Path, ctx):
             report.details["updated"] = updated
         report.details["added"] = added
 
-    return Prepared(path, report, write, out.head(20))
-
-
-def _file_kind(path: Path, ctx, existing: list[str]) -> str:
-    """The kind of site the file's name names (``category_names.file_category``); a project
-    that already holds the old-style whole-name category ("Trafford Food Banks") keeps it, so
-    a re-import does not split its sites and settings in two."""
-    old = path.stem.replace("_", " ").replace("-", " ").strip().title()
-    if old in existing:
-        return old
-    names = area_names(ctx.project) if ctx.project is not None else []
-    places = category_names.place_words(names)
-    return category_names.file_category(path.stem, places)
-
-
-def _category(df: pd.DataFrame, mapping: dict, value: str | None, kind: str, rows: np.ndarray,
-              report: ImportReport) -> pd.Series:
-    """Category per row; spelling variants of one category ('Static library'/'Static Library')
-    are merged into the most common spelling. No category column: ``kind``, the file's name's."""
-    if value:
-        return pd.Series(value, index=df.index, dtype="string")
-    if "category" not in mapping:
-        report.warn(f"no category column: every asset gets the category '{kind}' "
-                    f"(type one for every row, or choose the category column)")
-        return pd.Series(kind, index=df.index, dtype="string")
-    col = mapping["category"]
-    cat = df[col].astype("string").str.strip().str.replace(r"\s+", " ", regex=True)
-    empty = cat.fillna("").eq("").to_numpy()
-    report.reject(rows[empty], col, MISSING_VALUE)
-    cat = cat.mask(empty)
-    key = cat.str.lower()
-    counts = pd.DataFrame({"key": key, "cat": cat}).dropna().value_counts()
-    best = counts.reset_index().drop_duplicates("key").set_index("key")["cat"]
-    merged = key.map(best).astype("string")
-    if (merged.fillna("") != cat.fillna("")).any():
-        report.warn(f"category spellings differing only in case were merged ({col})")
-    return merged
+    return write
 
 
 def _closed_rows(df: pd.DataFrame, mapping: dict, options: dict, report: ImportReport
@@ -308,33 +299,6 @@ def _closed_rows(df: pd.DataFrame, mapping: dict, options: dict, report: ImportR
         report.warn(f"{int(closed.sum()):,} rows marked closed were left out "
                     f"({'; '.join(h for h in how if h)})")
     return closed
-
-
-def _map_categories(category: pd.Series, ctx, report: ImportReport, existing: list[str],
-                    kind: str | None) -> pd.Series:
-    """The file's categories mapped onto the project's existing ones (the user's map, or the
-    suggested one when the user gave none). ``kind``: the file name's kind of site, when the
-    categories came from a column: values that all name it ("… run library" in a libraries
-    file) and map to nothing are named in a hint (``category_names.all_name``)."""
-    found = sorted(category.dropna().unique().tolist())
-    chosen = ctx.options.get("category_map")
-    mapping = (dict(chosen) if chosen is not None
-               else asset_rules.suggest_category_map(found, existing))
-    one_kind = bool(kind) and category_names.all_name(found, kind)
-    if one_kind:
-        report.details["one_kind"] = kind   # the wizard offers it in its category map
-    if one_kind and not mapping:
-        report.warn(f"the {len(found)} categories all name a {kind.lower()} "
-                    f"({'; '.join(found[:4])}{'; …' if len(found) > 4 else ''}): to map them "
-                    f"as one, map each to '{kind}' (category map), or use Rename or merge "
-                    f"category… in the asset register")
-    mapping = {k: v for k, v in mapping.items() if k in found and str(v).strip() and k != v}
-    report.details.update({"file_categories": found, "existing_categories": sorted(existing),
-                           "category_map": mapping})
-    if mapping:
-        report.warn("categories mapped: " + "; ".join(
-            f"{k} → {v}" for k, v in list(mapping.items())[:6]))
-    return asset_rules.apply_category_map(category, mapping)
 
 
 def _address(df: pd.DataFrame, mapping: dict) -> pd.Series:

@@ -29,6 +29,7 @@ from phdesk.core.imports.report import (
     NEGATIVE_COUNT,
     NOT_A_NUMBER,
     ImportReport,
+    RowRejects,
 )
 from phdesk.core.imports.segments import write_segment_rows
 
@@ -81,6 +82,8 @@ def detect(sample) -> str | None:
 
 
 def prepare(path: Path, ctx):
+    """Read and check a tidy census table into segment rows (count: persons, all ages, both
+    sexes); writes nothing until the returned ``Prepared`` is committed."""
     from phdesk.core.imports import Prepared
 
     report = ImportReport(path.name)
@@ -92,12 +95,36 @@ def prepare(path: Path, ctx):
         raise UserError(f"{path.name}: not a tidy census table (expected an area code column, "
                         f"one topic column and a value column)")
     area_col, topic_col, value_col = found
+    dataset = _dataset_name(df, topic_col, ctx.options)
+    category = df[topic_col].astype("string").str.strip()
+    ok = _counted_rows(df, category, report)
+    out = _check(df, RowRejects(report, rows, ok), area_col, topic_col, value_col, category)
+    report.rows_accepted = len(out)
+    _warn_unknown_areas(out, ctx.known_areas, report)
+    report.details.update({"dataset": dataset, "layout": "census tidy", "topic": topic_col,
+                           "segments": sorted(out["group_name"].unique().tolist()),
+                           "cells": len(out)})
+
+    def write(w: TableWriter, prog) -> None:
+        write_segment_rows(w, dataset, out, prog, report)
+
+    return Prepared(path, report, write, out.head(20))
+
+
+def _dataset_name(df: pd.DataFrame, topic_col: str, options: dict) -> str:
+    """The option ``dataset``, else "Census <year>: <topic>" (the commonest year of the period
+    column), else "Census: <topic>"."""
     period = find_column(list(df.columns), "period", "date")
     year = (df[period].astype("string").str.extract(r"(\d{4})")[0].dropna().mode()
             if period else pd.Series(dtype="string"))
     label = topic_label(topic_col)
-    dataset = str(ctx.options.get("dataset") or
-                  (f"Census {year.iloc[0]}: {label}" if len(year) else f"Census: {label}"))
+    return str(options.get("dataset") or
+               (f"Census {year.iloc[0]}: {label}" if len(year) else f"Census: {label}"))
+
+
+def _counted_rows(df: pd.DataFrame, category: pd.Series, report: ImportReport) -> np.ndarray:
+    """Rows to read: not a measure other than a count (percentages), not a total row; each
+    kind left out is counted in a warning."""
     ok = np.ones(len(df), bool)
     measure = find_column(list(df.columns), "measure", "measures")
     if measure:
@@ -107,18 +134,17 @@ def prepare(path: Path, ctx):
             report.warn(f"{int(not_count.sum()):,} rows that are not counts ({measure}) were "
                         f"left out")
         ok &= ~not_count
-    category = df[topic_col].astype("string").str.strip()
     total = category.str.match(TOTAL).fillna(False).to_numpy(bool) & ok
     if total.any():
         report.warn(f"{int(total.sum()):,} total rows were left out")
     ok &= ~total
+    return ok
 
-    def reject(mask, column, reason, values=None):
-        nonlocal ok
-        mask = np.asarray(mask, bool) & ok
-        report.reject(rows[mask], column, reason, None if values is None else values[mask])
-        ok &= ~mask
 
+def _check(df: pd.DataFrame, reject: RowRejects, area_col: str, topic_col: str,
+           value_col: str, category: pd.Series) -> pd.DataFrame:
+    """Check the rows still ``reject.ok`` (area code, category, count, then repeats of an
+    (area, category) pair) and return the good ones as segment rows."""
     codes = df[area_col].astype("string").str.strip().str.upper()
     reject(~geo.valid_area_code(codes).to_numpy(), area_col, MALFORMED_AREA_CODE, codes)
     reject(category.fillna("").eq("").to_numpy(), topic_col, MISSING_VALUE)
@@ -128,23 +154,18 @@ def prepare(path: Path, ctx):
     reject((counts < 0).to_numpy(), value_col, NEGATIVE_COUNT, df[value_col])
     out = pd.DataFrame({"area_code": codes, "age_band": "all", "sex": "all",
                         "group_name": category, "count": counts})
+    ok = reject.ok
     dup = np.zeros(len(out), bool)
     dup[np.flatnonzero(ok)] = out.loc[ok, ["area_code", "group_name"]].duplicated().to_numpy()
     reject(dup, topic_col, DUPLICATE_KEY, category)
-    out = out.loc[ok].reset_index(drop=True)
-    report.rows_accepted = len(out)
-    known = ctx.known_areas
+    return out.loc[reject.ok].reset_index(drop=True)
+
+
+def _warn_unknown_areas(out: pd.DataFrame, known: set[str], report: ImportReport) -> None:
+    """Warn about area codes that are not among the project's areas (naming three)."""
     if known and len(out):
         unknown = pd.Series(out["area_code"].unique())
         unknown = unknown[~unknown.isin(known)]
         if len(unknown):
             report.warn(f"{len(unknown)} area codes are not among the project's areas "
                         f"(e.g. {', '.join(unknown.head(3).astype(str))})")
-    report.details.update({"dataset": dataset, "layout": "census tidy", "topic": topic_col,
-                           "segments": sorted(out["group_name"].unique().tolist()),
-                           "cells": len(out)})
-
-    def write(w: TableWriter, prog) -> None:
-        write_segment_rows(w, dataset, out, prog, report)
-
-    return Prepared(path, report, write, out.head(20))

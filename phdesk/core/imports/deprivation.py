@@ -158,53 +158,19 @@ def _edition(table: Table, ctx: ImportContext, report: ImportReport) -> int:
 
 
 def prepare(path: Path, ctx: ImportContext) -> Prepared:
+    """Read and check an IoD file into long ``deprivation`` rows (area, edition, domain, score,
+    rank, decile); writes nothing until the returned ``Prepared`` is committed."""
     table = read_table(path)
     df = table.df
-    cols = list(df.columns)
     report = ImportReport(file=path.name, rows_read=len(df))
-    ac.check_option_columns(path.name, cols, ctx.options, ("area",))
-    code_col = ac.find_code_column(cols, ctx.options.get("area"))
-    if code_col is None:
-        raise UserError(f"{path.name}: no LSOA code column (expected e.g. 'LSOA code (2011)' or "
-                        "'LSOA11CD')")
-    found = _measure_columns(cols)
-    if ("imd", "rank") not in found and ("imd", "decile") not in found:
-        raise UserError(f"{path.name}: no IMD rank or decile column (expected e.g. 'Index of "
-                        "Multiple Deprivation (IMD) Rank (where 1 is most deprived)')")
+    code_col, found = _columns(path, list(df.columns), ctx.options)
     edition = _edition(table, ctx, report)
     ctx.progress(0.2, "checking deprivation values")
     rows = table.row_numbers()
     codes = ac.clean_codes(df[code_col])
-    keep = np.ones(len(df), dtype=bool)
-
-    # Welsh rows of the HoCL lookup carry 'Wales' instead of a decile: not English IoD, skipped
-    wales = np.zeros(len(df), dtype=bool)
-    welsh = codes.str.startswith("W").fillna(False).to_numpy()
-    if welsh.any():
-        for col in found.values():
-            wales |= welsh & df[col].astype("string").str.strip().str.lower().eq(
-                "wales").fillna(False).to_numpy()
-    if wales.any():
-        report.warn(f"{int(wales.sum())} Welsh rows skipped (the English indices cover England "
-                    "only)")
-        keep &= ~wales
-
+    keep = ~_welsh_rows(df, codes, found, report)
     keep = ac.reject_malformed(report, codes, rows, code_col, keep)
-    values: dict[tuple[str, str], pd.Series] = {}
-    for (domain, measure), col in found.items():
-        nums, bad = to_number(df[col])
-        bad = bad.to_numpy() & keep
-        report.reject(rows[bad], col, NOT_A_NUMBER, df[col][bad])
-        missing = nums.isna().to_numpy() & ~bad & keep
-        report.reject(rows[missing], col, MISSING_VALUE)
-        ok = keep & ~bad & ~missing
-        if measure == "decile":
-            out = ok & ((nums < 1) | (nums > 10) | (nums % 1 != 0)).to_numpy()
-            report.reject(rows[out], col, DECILE_RANGE, df[col][out])
-        elif measure == "rank":
-            out = ok & ((nums < 1) | (nums % 1 != 0)).to_numpy()
-            report.reject(rows[out], col, RANK_RANGE, df[col][out])
-        values[(domain, measure)] = nums
+    values = _values(df, found, rows, keep, report)
     # an area listed twice is rejected in every copy, whatever else is wrong with either
     accepted = ac.reject_duplicates(report, codes, rows, code_col, keep)
     accepted &= ~np.isin(rows, report.rejections["row"].to_numpy())
@@ -224,6 +190,60 @@ def prepare(path: Path, ctx: ImportContext) -> Prepared:
 
     preview = long.head(200)
     return Prepared(path, report, write, preview)
+
+
+def _columns(path: Path, cols: list[str], options: dict
+             ) -> tuple[str, dict[tuple[str, str], str]]:
+    """(LSOA code column, (domain, measure) -> column); UserError without an LSOA code column
+    or any IMD rank or decile column."""
+    ac.check_option_columns(path.name, cols, options, ("area",))
+    code_col = ac.find_code_column(cols, options.get("area"))
+    if code_col is None:
+        raise UserError(f"{path.name}: no LSOA code column (expected e.g. 'LSOA code (2011)' or "
+                        "'LSOA11CD')")
+    found = _measure_columns(cols)
+    if ("imd", "rank") not in found and ("imd", "decile") not in found:
+        raise UserError(f"{path.name}: no IMD rank or decile column (expected e.g. 'Index of "
+                        "Multiple Deprivation (IMD) Rank (where 1 is most deprived)')")
+    return code_col, found
+
+
+def _welsh_rows(df: pd.DataFrame, codes: pd.Series, found: dict[tuple[str, str], str],
+                report: ImportReport) -> np.ndarray:
+    """Rows to skip, with a warning: Welsh rows of the HoCL lookup carry 'Wales' instead of a
+    decile (not English IoD)."""
+    wales = np.zeros(len(df), dtype=bool)
+    welsh = codes.str.startswith("W").fillna(False).to_numpy()
+    if welsh.any():
+        for col in found.values():
+            wales |= welsh & df[col].astype("string").str.strip().str.lower().eq(
+                "wales").fillna(False).to_numpy()
+    if wales.any():
+        report.warn(f"{int(wales.sum())} Welsh rows skipped (the English indices cover England "
+                    "only)")
+    return wales
+
+
+def _values(df: pd.DataFrame, found: dict[tuple[str, str], str], rows: np.ndarray,
+            keep: np.ndarray, report: ImportReport) -> dict[tuple[str, str], pd.Series]:
+    """Each measure column as numbers; among the ``keep`` rows, cells that are not numbers,
+    empty, or out of range (decile 1-10, rank from 1, both whole) are rejected."""
+    values: dict[tuple[str, str], pd.Series] = {}
+    for (domain, measure), col in found.items():
+        nums, bad = to_number(df[col])
+        bad = bad.to_numpy() & keep
+        report.reject(rows[bad], col, NOT_A_NUMBER, df[col][bad])
+        missing = nums.isna().to_numpy() & ~bad & keep
+        report.reject(rows[missing], col, MISSING_VALUE)
+        ok = keep & ~bad & ~missing
+        if measure == "decile":
+            out = ok & ((nums < 1) | (nums > 10) | (nums % 1 != 0)).to_numpy()
+            report.reject(rows[out], col, DECILE_RANGE, df[col][out])
+        elif measure == "rank":
+            out = ok & ((nums < 1) | (nums % 1 != 0)).to_numpy()
+            report.reject(rows[out], col, RANK_RANGE, df[col][out])
+        values[(domain, measure)] = nums
+    return values
 
 
 def _long_frame(codes: pd.Series, values: dict[tuple[str, str], pd.Series], edition: int

@@ -37,6 +37,7 @@ from phdesk.core.imports.report import (
     NEGATIVE_COUNT,
     NOT_A_NUMBER,
     ImportReport,
+    RowRejects,
 )
 
 KIND = "gp-registrations"
@@ -149,6 +150,8 @@ def parse_dates(text: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def prepare(path: Path, ctx):
+    """Read and check a registrations or list-size file into ``gp_registrations`` rows (count:
+    patients); writes nothing until the returned ``Prepared`` is committed."""
     from phdesk.core.imports import Prepared
 
     report = ImportReport(path.name)
@@ -159,27 +162,46 @@ def prepare(path: Path, ctx):
         raise UserError(f"{path.name}: needs a practice code column (CODE, PRACTICE_CODE) and a "
                         f"count column (NUMBER_OF_PATIENTS, LIST_SIZE)")
     report.rows_read = len(df)
-    rows = table.row_numbers()
+    df, rows = _practices_only(df, table.row_numbers(), cols, report)
+    long = _long(df, cols, rows)
+    ok, counts, sex, age = _check(long, cols, report)
+    dates = _dates(long["date"], ctx.options, report)
+    out = pd.DataFrame({"practice_code": long["practice"], "area_code": long["area"].fillna(""),
+                        "age_band": age, "sex": sex, "count": counts,
+                        "extract_date": dates,
+                        "practice_postcode": long["postcode"],
+                        "practice_name": long["name"]}).loc[ok].reset_index(drop=True)
+    report.rows_accepted = int(len(np.unique(long["row"].to_numpy()[ok])))
+    _warn_unknown_areas(out, ctx, report)
+    report.details.update({
+        "layout": "by LSOA" if cols["lsoa"] else ("by age" if cols["age"] else "list sizes"),
+        "practices": int(out["practice_code"].nunique()), "values": len(out),
+        "age_band_columns": cols["bands"]})
+    return Prepared(path, report, _writer(out, report), out.head(20))
+
+
+def _practices_only(df: pd.DataFrame, rows: np.ndarray, cols: dict, report: ImportReport
+                    ) -> tuple[pd.DataFrame, np.ndarray]:
+    """Without the CCG / region / national total rows (``TYPE`` other than GP) of a file that
+    has practice rows, with a warning."""
     if cols["type"] is not None and df[cols["type"]].eq("GP").any():
         other = df[cols["type"]].fillna("") != "GP"
         if other.any():
             report.warn(f"{int(other.sum())} rows are not practices (TYPE other than GP) and "
                         f"were skipped")
             df, rows = df.loc[~other.to_numpy()], rows[~other.to_numpy()]
-    long = _long(df, cols, rows)
-    ok = np.ones(len(long), bool)
+    return df, rows
 
-    def reject(mask, column, reason, values=None):
-        nonlocal ok
-        mask = np.asarray(mask, bool) & ok
-        report.reject(long["row"].to_numpy()[mask], column,
-                      reason, None if values is None else values[mask])
-        ok &= ~mask
 
+def _check(long: pd.DataFrame, cols: dict, report: ImportReport
+           ) -> tuple[np.ndarray, pd.Series, pd.Series, pd.Series]:
+    """Check every long row: practice code, count, sex, age, LSOA, then repeats of a (practice,
+    area, age band, sex) key. Returns (good rows, counts of patients, sexes, age bands)."""
+    reject = RowRejects(report, long["row"].to_numpy())
     bad_code = ~long["practice"].fillna("").str.fullmatch(r"[A-Z0-9]{3,8}").to_numpy(bool)
     reject(bad_code, cols["practice"], MALFORMED_PRACTICE, long["practice"])
     counts, not_num = to_number(long["value"])
-    for col in long["column"].unique():
+    for col in long["column"].unique():  # reported under the column each value came from
         here = (long["column"] == col).to_numpy()
         reject(here & not_num.to_numpy(), col, NOT_A_NUMBER, long["value"])
         reject(here & counts.isna().to_numpy(), col, MISSING_VALUE)
@@ -193,31 +215,24 @@ def prepare(path: Path, ctx):
                long["area"])
     key = pd.DataFrame({"p": long["practice"], "a": long["area"], "g": age, "s": sex})
     dup = np.zeros(len(long), bool)
-    dup[np.flatnonzero(ok)] = key.loc[ok].duplicated().to_numpy()
+    dup[np.flatnonzero(reject.ok)] = key.loc[reject.ok].duplicated().to_numpy()
     reject(dup, cols["practice"], DUPLICATE_KEY,
            long["practice"] + " " + long["sex"].fillna("") + " " + long["age"].fillna(""))
-    dates = _dates(long["date"], ctx.options, report)
-    out = pd.DataFrame({"practice_code": long["practice"], "area_code": long["area"].fillna(""),
-                        "age_band": age, "sex": sex, "count": counts,
-                        "extract_date": dates,
-                        "practice_postcode": long["postcode"],
-                        "practice_name": long["name"]}).loc[ok].reset_index(drop=True)
-    report.rows_accepted = int(len(np.unique(long["row"].to_numpy()[ok])))
-    _warn_unknown_areas(out, ctx, report)
-    report.details.update({
-        "layout": "by LSOA" if cols["lsoa"] else ("by age" if cols["age"] else "list sizes"),
-        "practices": int(out["practice_code"].nunique()), "values": len(out),
-        "age_band_columns": cols["bands"]})
+    return reject.ok, counts, sex, age
+
+
+def _writer(out: pd.DataFrame, report: ImportReport):
+    """The commit step: upsert the rows; an older (or undated) extract never replaces a newer
+    one (the store's upsert), and the values kept are counted in a warning."""
 
     def write(w: TableWriter, prog) -> None:
-        # an older (or undated) extract never replaces a newer one (the store's upsert)
         kept = w.upsert_gp_registrations(out, prog, batch=BATCH)
         if kept:
             report.warn(f"{kept:,} values already stored from a newer extract were kept")
             w.set_warnings(report.warnings)
         report.details["kept_newer"] = kept
 
-    return Prepared(path, report, write, out.head(20))
+    return write
 
 
 def _dates(text: pd.Series, options: dict, report: ImportReport) -> pd.Series:

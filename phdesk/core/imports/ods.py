@@ -103,8 +103,9 @@ def _codes_option(options: dict, key: str) -> set[str] | None:
 
 
 def prepare(path: Path, ctx):
+    """Read and check an ODS file into asset rows placed by postcode (EPSG:27700 metres);
+    writes nothing until the returned ``Prepared`` is committed."""
     from phdesk.core.imports import Prepared
-    from phdesk.store.project import utc_now
 
     report = ImportReport(path.name)
     table = read_table(path, headerless=True)
@@ -118,15 +119,35 @@ def prepare(path: Path, ctx):
     text = {c: df[c].fillna("").str.strip() for c in df.columns}
     active = (text[STATUS] == "A") & (text[CLOSE] == "")
     inactive_codes = set(text[CODE][~active])
+    keep, notes, filters = _wanted(path, text, active, category, ctx.options)
+    ok, pc = _check_rows(text, keep, rows, report)
+    coords, ok = _place(path, ctx, text, pc, ok, rows, bool(filters), report)
+    _warn_skipped(report, notes, category)
+    out = pd.DataFrame({
+        "name": title_case(text[NAME]), "category": category,
+        "easting": coords["easting"].to_numpy(), "northing": coords["northing"].to_numpy(),
+        "postcode": placing.display_postcode(pc), "capacity": 1.0, "source_id": text[CODE],
+        "source": path.name, "address": _addresses(text, pc).str.strip(", "),
+    }).loc[ok].reset_index(drop=True)
+    report.rows_accepted = len(out)
+    report.details.update({"category": category, "filters": filters, **notes})
+    _warn_outside_areas(ctx, out, report)
+    return Prepared(path, report, _writer(out, inactive_codes, report), out.head(20))
+
+
+def _wanted(path: Path, text: dict, active: pd.Series, category: str, options: dict
+            ) -> tuple[np.ndarray, dict, dict]:
+    """Rows to import: active ones, GP practices only in a GP file, and those matching the
+    ``icb``/``commissioner`` options. Returns (mask, counts skipped by reason, filters used)."""
     keep = active.to_numpy().copy()
     notes = {"inactive": int((~active).sum())}
-    if category == "GP practice" and SETTING in df.columns:
+    if category == "GP practice" and SETTING in text:
         other = keep & (text[SETTING] != GP_SETTING).to_numpy()
         notes["not_gp_practice"] = int(other.sum())
         keep &= ~other
     filters = {}
     for key, col in (("icb", ICB), ("commissioner", COMMISSIONER)):
-        wanted = _codes_option(ctx.options, key)
+        wanted = _codes_option(options, key)
         if wanted:
             filters[key] = sorted(wanted)
             match = text[col].str.upper().isin(wanted).to_numpy()
@@ -135,6 +156,13 @@ def prepare(path: Path, ctx):
     if filters and not keep.any():
         raise UserError(f"{path.name}: no active organisations match "
                         + ", ".join(f"{k} {', '.join(v)}" for k, v in filters.items()))
+    return keep, notes, filters
+
+
+def _check_rows(text: dict, keep: np.ndarray, rows: np.ndarray, report: ImportReport
+                ) -> tuple[np.ndarray, pd.Series]:
+    """Reject wanted rows without a name, with a malformed or repeated code, or a malformed
+    postcode (in that order). Returns (rows still good, normalised postcodes)."""
     ok = keep.copy()
     missing_name = ok & (text[NAME] == "").to_numpy()
     report.reject(rows[missing_name], "2 (name)", MISSING_VALUE)
@@ -150,6 +178,16 @@ def prepare(path: Path, ctx):
     bad_pc = ok & ~valid
     report.reject(rows[bad_pc], "10 (postcode)", MALFORMED_POSTCODE, text[POSTCODE][bad_pc])
     ok &= valid
+    return ok, pc
+
+
+def _place(path: Path, ctx, text: dict, pc: pd.Series, ok: np.ndarray, rows: np.ndarray,
+           filtered: bool, report: ImportReport) -> tuple[pd.DataFrame, np.ndarray]:
+    """Coordinates (EPSG:27700 metres) from the project's postcode lookup, and the rows placed.
+
+    A postcode not in the lookup is a rejected row when the user filtered by ICB or
+    commissioner; otherwise the organisation is outside a local project and is skipped.
+    """
     if not placing.has_postcode_lookup(ctx):
         raise UserError(f"{path.name}: the project has no postcode lookup; import a postcode "
                         f"directory (ONSPD, NSPL or Code-Point Open) first so that organisations "
@@ -157,7 +195,7 @@ def prepare(path: Path, ctx):
     coords = placing.lookup_coordinates(ctx, pc.where(ok))
     got = ok & coords["easting"].notna().to_numpy()
     unplaced = ok & ~got
-    if filters:
+    if filtered:
         report.reject(rows[unplaced], "10 (postcode)", POSTCODE_NOT_FOUND,
                       text[POSTCODE][unplaced])
     elif unplaced.any():
@@ -168,23 +206,22 @@ def prepare(path: Path, ctx):
                 f"the area first, or choose organisations with the option icb=… or commissioner=…")
         report.warn(f"{int(unplaced.sum()):,} organisations outside the project's postcode lookup "
                     f"were skipped")
-    ok &= got
-    _warn_skipped(report, notes, category)
-    addr_text = pd.Series("", index=df.index, dtype="string")
+    return coords, ok & got
+
+
+def _addresses(text: dict, pc: pd.Series) -> pd.Series:
+    """Address lines 5-9 title-cased and joined with ', ', then the display postcode."""
+    addr_text = pd.Series("", index=text[CODE].index, dtype="string")
     for c in ADDRESS:
         part = title_case(text[c]).fillna("")
         addr_text = addr_text + ((addr_text != "") & (part != "")).map(
             {True: ", ", False: ""}).astype("string") + part
-    addr_text = addr_text + ", " + placing.display_postcode(pc)
-    out = pd.DataFrame({
-        "name": title_case(text[NAME]), "category": category,
-        "easting": coords["easting"].to_numpy(), "northing": coords["northing"].to_numpy(),
-        "postcode": placing.display_postcode(pc), "capacity": 1.0, "source_id": text[CODE],
-        "source": path.name, "address": addr_text.str.strip(", "),
-    }).loc[ok].reset_index(drop=True)
-    report.rows_accepted = len(out)
-    report.details.update({"category": category, "filters": filters, **notes})
-    _warn_outside_areas(ctx, out, report)
+    return addr_text + ", " + placing.display_postcode(pc)
+
+
+def _writer(out: pd.DataFrame, inactive_codes: set[str], report: ImportReport):
+    """The commit step: upsert by ODS code, and remove assets whose organisation has closed."""
+    from phdesk.store.project import utc_now
 
     def write(w: TableWriter, prog) -> None:
         updated, added, closed = w.upsert_ods_assets(out, utc_now(), inactive_codes, prog)
@@ -193,7 +230,7 @@ def prepare(path: Path, ctx):
             report.warn(f"{closed} organisations closed since an earlier import were removed")
             w.set_warnings(report.warnings)
 
-    return Prepared(path, report, write, out.head(20))
+    return write
 
 
 def _warn_skipped(report: ImportReport, notes: dict, category: str) -> None:

@@ -20,9 +20,20 @@ import numpy as np
 import pandas as pd
 
 from phdesk.core import geo
-from phdesk.core.errors import UserError
 from phdesk.core.imports.fastparse import NotNumeric, read_chunks
-from phdesk.core.imports.reading import read_table, sniff
+from phdesk.core.imports.patient_keys import (
+    SEXES,
+    _check_budget,
+    _count_flags,
+    _count_segments,
+    _duplicates,
+    _key_span,
+    _pack,
+    _rank,
+    _unpack,
+    fingerprint,
+)
+from phdesk.core.imports.reading import TableFormat, read_table, sniff
 from phdesk.core.imports.report import MALFORMED_AREA_CODE, MISSING_VALUE, ImportReport
 
 IMPOSSIBLE_AGE = "impossible age (expected a whole number of years from 0 to 120)"
@@ -34,7 +45,6 @@ TRUE_VALUES = {"1", "Y", "YES", "TRUE", "T"}
 FALSE_VALUES = {"0", "N", "NO", "FALSE", "F", ""}
 SEX_CODES = {"M": "male", "MALE": "male", "1": "male", "F": "female", "FEMALE": "female",
              "2": "female"}
-SEXES = ["male", "female", "all"]
 TOP_AGE = 90  # 5-year bands 0-4 … 85-89, then 90+
 CHUNK = 500_000
 ID_BYTES = 64  # ids read as bytes up to this length on the fast path; longer: read as text
@@ -145,9 +155,31 @@ def aggregate(path: Path, roles: Roles, report: ImportReport, progress) -> pd.Da
 
 def _aggregate(path: Path, roles: Roles, report: ImportReport, progress, fast: bool
                ) -> pd.DataFrame:
-    fmt = sniff(path)
+    """One pass over the file: counts per (area_code, age_band, sex, group_name), sorted.
+
+    ``fast``: numbers parsed by the C parser (see :func:`aggregate`); NotNumeric when that fails.
+    """
     cols = [c for c in (roles.person, roles.area, roles.age, roles.band, roles.sex,
                         roles.segment) if c] + roles.flags
+    fmt = sniff(path)
+    dtypes = _chunk_dtypes(path, roles, cols, fast)
+    seen = _Seen(roles)
+    expected, read = max(1, _estimate_rows(path)), 0
+    for rows, chunk in _numbered_chunks(path, fmt, cols, dtypes, fast):
+        seen.add(_check_chunk(chunk, rows, roles, seen, report))
+        read += len(rows)
+        del chunk  # one chunk in memory at a time
+        progress(min(0.95, read / expected), f"read {read:,} rows")
+    report.rows_read = read
+    return _count(seen, roles, report)
+
+
+def _chunk_dtypes(path: Path, roles: Roles, cols: list[str], fast: bool) -> dict:
+    """pandas dtype per needed column: categoricals, so checks run once per distinct value.
+
+    On the fast path ids are bytes, ages floats and 0/1 flag columns (judged on the first 200
+    rows) small integers; otherwise every column but the id is a categorical of text.
+    """
     dtypes = {c: "category" for c in cols if c != roles.person}
     dtypes[roles.person] = object
     if fast:
@@ -158,188 +190,202 @@ def _aggregate(path: Path, roles: Roles, report: ImportReport, progress, fast: b
         for c in roles.flags:
             if sample[c].fillna("").isin(["0", "1"]).all():
                 dtypes[c] = np.uint8
-    areas, bands, segments = _Index(), _Index(), _Index()
-    if roles.age:
-        bands.take(pd.Index(FIVE_YEAR_LABELS))
-    hashes, keys, segs, rownums = [], [], [], []
-    expected = max(1, _estimate_rows(path))
-    start, read = fmt.first_data_row, 0
+    return dtypes
+
+
+def _numbered_chunks(path: Path, fmt: TableFormat, cols: list[str], dtypes: dict, fast: bool):
+    """(file row numbers, chunk of ``cols``) pairs, CHUNK rows at a time (a workbook: one)."""
     if fmt.encoding == "xlsx":  # a workbook holds at most a million rows: one chunk
         table = read_table(path)
         fmt.header_row = table.fmt.header_row
-        start, chunks = fmt.first_data_row, [table.df[cols]]
+        chunks = [table.df[cols]]
     else:
         chunks = read_chunks(path, fmt, cols, dtypes, CHUNK, strict_numbers=fast)
+    start = fmt.first_data_row  # read after the workbook's header row is known
     for chunk in chunks:
         n = len(chunk)
-        rows = np.arange(start, start + n)
+        yield np.arange(start, start + n), chunk
         start += n
-        read += n
-        ok = np.ones(n, bool)
+        del chunk  # before the next chunk is parsed: one chunk in memory at a time
 
-        def reject(mask, column, reason, values=None, ok=ok, rows=rows):
-            """``values``: the chunk column, turned into text only when rows are rejected."""
-            mask = mask & ok
-            if mask.any():
-                vals = None if values is None else values[mask].astype("string")
-                report.reject(rows[mask], column, reason, vals)
-                ok &= ~mask
 
-        pid = chunk[roles.person].to_numpy()
-        if pid.dtype.kind == "S":
-            length = np.strings.str_len(pid)
-            if (length >= ID_BYTES).any():
-                raise NotNumeric("ids too long for the fast path")  # may have been cut short
-            reject(length == 0, roles.person, MISSING_VALUE)
-        else:
-            reject(pd.isna(pid), roles.person, MISSING_VALUE)
-        codes, cats = _codes(chunk[roles.area])
-        cats = pd.Index(geo.clean_code(pd.Series(cats, dtype="string")))  # e01… is E01…
-        good = geo.valid_area_code(pd.Series(cats, dtype="string")).to_numpy()
-        bad_area = (codes < 0) | ~np.append(good, False)[codes]
-        reject(bad_area, roles.area, MALFORMED_AREA_CODE, chunk[roles.area])
-        area_idx = np.append(areas.take(cats), -1)[codes]
+class _Rejects:
+    """A chunk's rejections: a row is reported once, for the first column that fails."""
+
+    def __init__(self, report: ImportReport, rows: np.ndarray) -> None:
+        self.report, self.rows = report, rows
+        self.ok = np.ones(len(rows), bool)
+
+    def __call__(self, mask: np.ndarray, column: str, reason: str,
+                 values: pd.Series | None = None) -> None:
+        """``values``: the chunk column, turned into text only when rows are rejected."""
+        mask = mask & self.ok
+        if mask.any():
+            vals = None if values is None else values[mask].astype("string")
+            self.report.reject(self.rows[mask], column, reason, vals)
+            self.ok &= ~mask
+
+
+@dataclass
+class _Checked:
+    """A chunk's valid rows reduced to numbers; the person ids themselves are not kept."""
+
+    hashes: np.ndarray   # 64-bit fingerprint of each person id (duplicate check)
+    keys: np.ndarray     # (area, band, sex) indexes, int32, one row per person
+    segments: np.ndarray  # segment index, or condition flag bits
+    rows: np.ndarray     # file row numbers, for the duplicate rejections
+
+
+class _Seen:
+    """What the chunks have shown so far: the label indexes and the checked rows."""
+
+    def __init__(self, roles: Roles) -> None:
+        self.areas, self.bands, self.segments = _Index(), _Index(), _Index()
         if roles.age:
-            age, bad_age = _ages(chunk[roles.age])
-            reject(bad_age, roles.age, IMPOSSIBLE_AGE, chunk[roles.age])
-            band_idx = five_year_band(age)
-        elif roles.band:
-            codes, cats = _codes(chunk[roles.band])
-            labels = normalise_band(pd.Series(cats, dtype="object"))
-            known = labels.notna().to_numpy()
-            reject(~np.append(known, False)[codes], roles.band, BAD_BAND,
-                   chunk[roles.band])
-            band_idx = np.append(bands.take(pd.Index(labels.fillna(""))), 0)[codes]
-        else:
-            band_idx = np.zeros(n, np.int64)
-            bands.take(pd.Index(["all"]))
-        if roles.sex:
-            codes, cats = _codes(chunk[roles.sex])
-            mapped = pd.Series(cats, dtype="string").str.strip().str.upper().map(SEX_CODES)
-            sex_of = np.append(mapped.map({"male": 0, "female": 1}).fillna(-1).to_numpy(int), -1)
-            sex_idx = sex_of[codes]
-            reject(sex_idx < 0, roles.sex, UNKNOWN_SEX, chunk[roles.sex])
-        else:
-            sex_idx = np.full(n, 2)
-        if roles.segment:
-            codes, cats = _codes(chunk[roles.segment])
-            clean = pd.Series(cats, dtype="string").str.strip()
-            empty = np.append(clean.fillna("").eq("").to_numpy(), True)[codes]
-            reject(empty, roles.segment, MISSING_VALUE)
-            seg = np.append(segments.take(pd.Index(clean.fillna(""))), -1)[codes]
-        else:
-            seg = np.zeros(n, np.int64)
-            for bit, col in enumerate(roles.flags):
-                truth, bad_flag = _flags(chunk[col])
-                reject(bad_flag, col, BAD_FLAG, chunk[col])
-                seg |= truth.astype(np.int64) << bit
-        keep = ok
-        hashes.append(fingerprint(pid[keep]))
-        keys.append(np.column_stack([area_idx[keep], band_idx[keep], sex_idx[keep]]
-                                    ).astype(np.int32))
-        segs.append(seg[keep])
-        rownums.append(rows[keep])
-        del chunk, pid
-        progress(min(0.95, read / expected), f"read {read:,} rows")
-    report.rows_read = read
-    h = np.concatenate(hashes or [np.empty(0, np.uint64)])
-    _check_budget(_key_span(len(bands.values)) * max(len(areas.values), 1), 1)
-    key = _pack(np.concatenate(keys or [np.empty((0, 3), np.int32)]), len(bands.values))
-    seg, rown = np.concatenate(segs or [[]]), np.concatenate(rownums or [[]])
-    del hashes, keys, segs
-    order = np.argsort(h, kind="stable")
-    dup_sorted = np.zeros(len(h), bool)
-    dup_sorted[1:] = h[order][1:] == h[order][:-1]
-    dup = np.zeros(len(h), bool)
-    dup[order] = dup_sorted
+            self.bands.take(pd.Index(FIVE_YEAR_LABELS))
+        self.checked: list[_Checked] = []
+
+    def add(self, checked: _Checked) -> None:
+        self.checked.append(checked)
+
+
+def _check_chunk(chunk: pd.DataFrame, rows: np.ndarray, roles: Roles, seen: _Seen,
+                 report: ImportReport) -> _Checked:
+    """Validate one chunk (rejections into ``report``) and keep its good rows as numbers.
+
+    The checks run in this order, so a row is reported for the first failing column: id, area,
+    age or age band, sex, then segment or flags.
+    """
+    n = len(rows)
+    reject = _Rejects(report, rows)
+    pid = chunk[roles.person].to_numpy()
+    _check_ids(pid, roles.person, reject)
+    area_idx = _area_index(chunk[roles.area], roles.area, seen.areas, reject)
+    band_idx = _band_index(chunk, roles, seen.bands, reject)
+    if roles.sex:
+        sex_idx = _sex_index(chunk[roles.sex], roles.sex, reject)
+    else:
+        sex_idx = np.full(n, 2)  # SEXES[2]: 'all'
+    if roles.segment:
+        seg = _segment_index(chunk[roles.segment], roles.segment, seen.segments, reject)
+    else:
+        seg = _flag_bits(chunk, roles.flags, reject)
+    keep = reject.ok
+    return _Checked(fingerprint(pid[keep]),
+                    np.column_stack([area_idx[keep], band_idx[keep], sex_idx[keep]]
+                                    ).astype(np.int32),
+                    seg[keep], rows[keep])
+
+
+def _check_ids(pid: np.ndarray, column: str, reject: _Rejects) -> None:
+    """Reject empty ids; NotNumeric when a bytes id may have been cut at ID_BYTES."""
+    if pid.dtype.kind == "S":
+        length = np.strings.str_len(pid)
+        if (length >= ID_BYTES).any():
+            raise NotNumeric("ids too long for the fast path")  # may have been cut short
+        reject(length == 0, column, MISSING_VALUE)
+    else:
+        reject(pd.isna(pid), column, MISSING_VALUE)
+
+
+def _area_index(col: pd.Series, column: str, areas: _Index, reject: _Rejects) -> np.ndarray:
+    """Index of each row's area code in ``areas`` (-1 where empty); malformed codes rejected."""
+    codes, cats = _codes(col)
+    cats = pd.Index(geo.clean_code(pd.Series(cats, dtype="string")))  # e01… is E01…
+    good = geo.valid_area_code(pd.Series(cats, dtype="string")).to_numpy()
+    bad_area = (codes < 0) | ~np.append(good, False)[codes]
+    reject(bad_area, column, MALFORMED_AREA_CODE, col)
+    return np.append(areas.take(cats), -1)[codes]
+
+
+def _band_index(chunk: pd.DataFrame, roles: Roles, bands: _Index, reject: _Rejects
+                ) -> np.ndarray:
+    """Index of each row's age band in ``bands``: 5-year bands from ages (years), the file's
+    own bands normalised, or the one band 'all' when the file has neither."""
+    if roles.age:
+        age, bad_age = _ages(chunk[roles.age])
+        reject(bad_age, roles.age, IMPOSSIBLE_AGE, chunk[roles.age])
+        return five_year_band(age)
+    if roles.band:
+        codes, cats = _codes(chunk[roles.band])
+        labels = normalise_band(pd.Series(cats, dtype="object"))
+        known = labels.notna().to_numpy()
+        reject(~np.append(known, False)[codes], roles.band, BAD_BAND, chunk[roles.band])
+        return np.append(bands.take(pd.Index(labels.fillna(""))), 0)[codes]
+    bands.take(pd.Index(["all"]))
+    return np.zeros(len(chunk), np.int64)
+
+
+def _sex_index(col: pd.Series, column: str, reject: _Rejects) -> np.ndarray:
+    """Index of each row's sex in SEXES (0 male, 1 female); unrecognised values rejected."""
+    codes, cats = _codes(col)
+    mapped = pd.Series(cats, dtype="string").str.strip().str.upper().map(SEX_CODES)
+    sex_of = np.append(mapped.map({"male": 0, "female": 1}).fillna(-1).to_numpy(int), -1)
+    sex_idx = sex_of[codes]
+    reject(sex_idx < 0, column, UNKNOWN_SEX, col)
+    return sex_idx
+
+
+def _segment_index(col: pd.Series, column: str, segments: _Index, reject: _Rejects
+                   ) -> np.ndarray:
+    """Index of each row's segment name in ``segments``; empty names rejected."""
+    codes, cats = _codes(col)
+    clean = pd.Series(cats, dtype="string").str.strip()
+    empty = np.append(clean.fillna("").eq("").to_numpy(), True)[codes]
+    reject(empty, column, MISSING_VALUE)
+    return np.append(segments.take(pd.Index(clean.fillna(""))), -1)[codes]
+
+
+def _flag_bits(chunk: pd.DataFrame, flags: list[str], reject: _Rejects) -> np.ndarray:
+    """Bit ``i`` set where flag column ``flags[i]`` is true; values that are not flags rejected."""
+    seg = np.zeros(len(chunk), np.int64)
+    for bit, col in enumerate(flags):
+        truth, bad_flag = _flags(chunk[col])
+        reject(bad_flag, col, BAD_FLAG, chunk[col])
+        seg |= truth.astype(np.int64) << bit
+    return seg
+
+
+def _count(seen: _Seen, roles: Roles, report: ImportReport) -> pd.DataFrame:
+    """Drop duplicate persons, then count persons per (area, band, sex, segment)."""
+    checked, seen.checked = seen.checked, []
+    h = np.concatenate([c.hashes for c in checked] or [np.empty(0, np.uint64)])
+    n_bands = len(seen.bands.values)
+    _check_budget(_key_span(n_bands) * max(len(seen.areas.values), 1), 1)
+    key = _pack(np.concatenate([c.keys for c in checked] or [np.empty((0, 3), np.int32)]),
+                n_bands)
+    seg = np.concatenate([c.segments for c in checked] or [[]])
+    rown = np.concatenate([c.rows for c in checked] or [[]])
+    del checked  # the chunks' arrays are not needed past here
+    dup = _duplicates(h)
     report.reject(rown[dup], roles.person, DUPLICATE_PERSON)  # no id value: ids stay out
     key, seg = key[~dup].astype(np.int64), seg[~dup].astype(np.int64)
     report.rows_accepted = int(len(key))
     report.details["persons"] = int(len(key))
     if roles.segment:
-        names = np.array(segments.values, dtype=object)
-        nseg = max(len(names), 1)
-        _check_budget(_key_span(len(bands.values)) * max(len(areas.values), 1), nseg)
-        combo, counts = np.unique(key * nseg + seg, return_counts=True)
-        k, g = combo // nseg, combo % nseg
+        names = np.array(seen.segments.values, dtype=object)
+        k, g, counts = _count_segments(key, seg, len(names), n_bands, len(seen.areas.values))
     else:
         names = np.array(roles.flags, dtype=object)
         report.details["persons_in_no_segment"] = int((seg == 0).sum())
-        parts = [np.unique(key[(seg >> b) & 1 == 1], return_counts=True)
-                 for b in range(len(roles.flags))]
-        k = np.concatenate([u for u, _ in parts] or [np.empty(0, np.int64)])
-        counts = np.concatenate([c for _, c in parts] or [np.empty(0, np.int64)])
-        g = np.repeat(np.arange(len(parts)), [len(u) for u, _ in parts]).astype(np.int64)
-    area_arr = np.array(areas.values, dtype=object)
-    band_arr = np.array(bands.values, dtype=object)
+        k, g, counts = _count_flags(key, seg, len(roles.flags))
+    return _count_frame(k, g, counts, names, seen)
+
+
+def _count_frame(k: np.ndarray, g: np.ndarray, counts: np.ndarray, names: np.ndarray,
+                 seen: _Seen) -> pd.DataFrame:
+    """The counts as population rows (count: persons, float), in the population table's order."""
+    area_arr = np.array(seen.areas.values, dtype=object)
+    band_arr = np.array(seen.bands.values, dtype=object)
     sex_arr = np.array(SEXES, dtype=object)
     # rows in the order of the population table's key: SQLite then appends to its B-trees
-    a, b, s = _unpack(k, len(bands.values))
+    a, b, s = _unpack(k, len(seen.bands.values))
     order = np.lexsort((_rank(names)[g], _rank(sex_arr)[s], _rank(band_arr)[b],
                         _rank(area_arr)[a]))
     a, b, s, g = a[order], b[order], s[order], g[order]
     return pd.DataFrame({"area_code": area_arr[a], "age_band": band_arr[b],
                          "sex": sex_arr[s], "group_name": names[g],
                          "count": counts[order].astype(float)})
-
-
-# (area, band, sex) -> one int64 key in mixed radix: area * (bands * 3) + band * 3 + sex. The
-# radix is the number of labels actually seen, so any number of labels is counted right; a
-# product beyond int64 is refused by _check_budget rather than wrapped.
-def _key_span(n_bands: int) -> int:
-    return max(n_bands, 1) * len(SEXES)
-
-
-def _pack(triples: np.ndarray, n_bands: int) -> np.ndarray:
-    t = triples.astype(np.int64)
-    return t[:, 0] * _key_span(n_bands) + t[:, 1] * len(SEXES) + t[:, 2]
-
-
-def _unpack(key: np.ndarray, n_bands: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    span = _key_span(n_bands)
-    rest = key % span
-    return key // span, rest // len(SEXES), rest % len(SEXES)
-
-
-def _check_budget(cells: int, groups: int) -> None:
-    """UserError when (area, band, sex) cells × groups cannot be keyed in a 64-bit integer."""
-    if cells * groups >= 2**62:
-        raise UserError(f"too many distinct values to count: {cells:,} (area, age band, sex) "
-                        f"cells × {groups:,} segments; check the age band and segment columns")
-
-
-def _rank(values: np.ndarray) -> np.ndarray:
-    """Position of each element among the sorted distinct values (text order)."""
-    return np.unique(values.astype(str), return_inverse=True)[1].reshape(-1)
-
-
-def fingerprint(ids: np.ndarray) -> np.ndarray:
-    """A 64-bit fingerprint per id (exact for ids up to 8 bytes), the same for an id whatever
-    the array's width (padding is skipped), from text or bytes (UTF-8) arrays.
-
-    The id's bytes are read as 64-bit words and folded with the splitmix64 mixer, which is a
-    bijection: two different ids of up to 8 bytes never collide, longer ones with probability
-    about n^2 / 2^65 (1e-7 for two million people). Far faster than hashing Python strings.
-    """
-    if len(ids) == 0:
-        return np.empty(0, np.uint64)
-    b = ids if ids.dtype.kind == "S" else np.strings.encode(ids.astype(str), "utf-8")
-    width = max(b.dtype.itemsize, 1)
-    b = b.astype(f"S{width + (-width) % 8}")
-    words = np.frombuffer(b.tobytes(), dtype="<u8").reshape(len(b), -1)
-    with np.errstate(over="ignore"):
-        h = _mix(words[:, 0].copy())
-        for j in range(1, words.shape[1]):
-            w = words[:, j]
-            h = np.where(w != 0, _mix(h ^ w), h)  # a zero word is padding: ids hold no NUL
-    return h
-
-
-def _mix(z: np.ndarray) -> np.ndarray:
-    z = z + np.uint64(0x9E3779B97F4A7C15)
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
 
 
 def _estimate_rows(path: Path) -> int:

@@ -100,93 +100,154 @@ def place(df: pd.DataFrame, loc: LocationColumns, rows: np.ndarray, ctx,
     Returns a frame (aligned to ``df``) with ``easting``, ``northing``, ``postcode`` (display
     form where valid), ``placed_by`` and ``ok``.
     """
+    out = _Placement(len(df), rows, report)
+    xy = _read_coordinates(df, loc, out)
+    has_ll = _place_lonlat(xy, out)
+    _place_bng(xy, has_ll, out)
+    pc_disp = _place_postcodes(df, loc.postcode, ctx, out)
+    nowhere = ~out.bad & np.isnan(out.east)
+    report.reject(rows[nowhere], "location", NO_LOCATION)
+    out.bad |= nowhere
+    return pd.DataFrame({"easting": out.east, "northing": out.north, "postcode": pc_disp.to_numpy(),
+                         "placed_by": out.placed_by, "ok": ~out.bad}, index=df.index)
+
+
+class _Placement:
+    """Where each row is being placed: easting/northing (EPSG:27700 metres, NaN until placed),
+    how, and whether the row is already rejected (a row is rejected once, at its first fault)."""
+
+    def __init__(self, n: int, rows: np.ndarray, report: ImportReport) -> None:
+        self.rows, self.report = rows, report
+        self.east = np.full(n, np.nan)
+        self.north = np.full(n, np.nan)
+        self.placed_by = np.full(n, "", dtype=object)
+        self.bad = np.zeros(n, bool)
+
+
+@dataclass
+class _Coordinates:
+    """The numbers in the coordinate columns (NaN where absent) and the columns they came from."""
+
+    lat: np.ndarray  # WGS84 degrees
+    lon: np.ndarray
+    x: np.ndarray  # easting, metres
+    y: np.ndarray  # northing, metres
+    lat_col: str | None
+    lon_col: str | None
+    e_col: str | None
+    n_col: str | None
+
+
+def _read_coordinates(df: pd.DataFrame, loc: LocationColumns, out: _Placement) -> _Coordinates:
+    """Coordinate columns as numbers, rejecting cells that are not numbers.
+
+    Columns called X/Y that hold degrees are read as longitude/latitude (with a warning).
+    """
     n = len(df)
-    e = np.full(n, np.nan)
-    nn = np.full(n, np.nan)
-    placed_by = np.full(n, "", dtype=object)
-    bad = np.zeros(n, bool)
-    lat_col, lon_col = loc.lat, loc.lon
-    e_col, n_col = loc.easting, loc.northing
 
     def numbers(col: str | None) -> np.ndarray:
         if col is None:
             return np.full(n, np.nan)
         vals, not_num = to_number(df[col])
         nb = not_num.to_numpy()
-        report.reject(rows[nb & ~bad], col, NOT_A_NUMBER, df[col][nb & ~bad])
-        bad[nb] = True
+        out.report.reject(out.rows[nb & ~out.bad], col, NOT_A_NUMBER, df[col][nb & ~out.bad])
+        out.bad[nb] = True
         return vals.to_numpy()
 
+    lat_col, lon_col = loc.lat, loc.lon
+    e_col, n_col = loc.easting, loc.northing
     x, y = numbers(e_col), numbers(n_col)
     # columns called X/Y that hold degrees: treat them as longitude/latitude
     if e_col and lat_col is None and lon_col is None:
         both = ~np.isnan(x) & ~np.isnan(y)
         if both.any() and geo.in_gb_lonlat(x[both], y[both]).mean() > 0.9:
-            report.warn(f"columns {e_col}/{n_col} hold degrees; read as longitude/latitude")
-            lat_col, lon_col, e_col, n_col = n_col, e_col, None, None
-            lat, lon = y, x
-            x = y = np.full(n, np.nan)
-        else:
-            lat = lon = np.full(n, np.nan)
+            out.report.warn(f"columns {e_col}/{n_col} hold degrees; read as longitude/latitude")
+            return _Coordinates(lat=y, lon=x, x=np.full(n, np.nan), y=np.full(n, np.nan),
+                                lat_col=n_col, lon_col=e_col, e_col=None, n_col=None)
+        lat = lon = np.full(n, np.nan)
     else:
         lat, lon = numbers(lat_col), numbers(lon_col)
+    return _Coordinates(lat, lon, x, y, lat_col, lon_col, e_col, n_col)
 
-    has_ll = ~bad & ~np.isnan(lat) & ~np.isnan(lon)
+
+def _place_lonlat(xy: _Coordinates, out: _Placement) -> np.ndarray:
+    """Place rows with latitude/longitude (projected to EPSG:27700); reject swapped pairs and
+    points outside Great Britain. Returns which rows had a pair (placed or rejected)."""
+    lat, lon, rows, report = xy.lat, xy.lon, out.rows, out.report
+    has_ll = ~out.bad & ~np.isnan(lat) & ~np.isnan(lon)
     if has_ll.any():
         swapped = has_ll & geo.looks_swapped(lon, lat)
-        report.reject(rows[swapped], f"{lat_col}/{lon_col}", SWAPPED_LATLON,
+        report.reject(rows[swapped], f"{xy.lat_col}/{xy.lon_col}", SWAPPED_LATLON,
                       _pair(lat, lon, swapped))
         outside = has_ll & ~swapped & ~geo.in_gb_lonlat(lon, lat)
-        report.reject(rows[outside], f"{lat_col}/{lon_col}", OUTSIDE_GB, _pair(lat, lon, outside))
-        bad |= swapped | outside
-        good = has_ll & ~bad
+        report.reject(rows[outside], f"{xy.lat_col}/{xy.lon_col}", OUTSIDE_GB,
+                      _pair(lat, lon, outside))
+        out.bad |= swapped | outside
+        good = has_ll & ~out.bad
         if good.any():
-            e[good], nn[good] = geo.lonlat_to_bng(lon[good], lat[good])
-            placed_by[good] = "latitude/longitude"
-    has_en = ~bad & ~has_ll & ~np.isnan(x) & ~np.isnan(y)
+            out.east[good], out.north[good] = geo.lonlat_to_bng(lon[good], lat[good])
+            out.placed_by[good] = "latitude/longitude"
+    return has_ll
+
+
+def _place_bng(xy: _Coordinates, has_ll: np.ndarray, out: _Placement) -> None:
+    """Place rows without a latitude/longitude pair by easting/northing (metres); reject
+    points outside Great Britain."""
+    x, y = xy.x, xy.y
+    has_en = ~out.bad & ~has_ll & ~np.isnan(x) & ~np.isnan(y)
     if has_en.any():
         outside = has_en & ~geo.in_gb_bng(x, y)
-        report.reject(rows[outside], f"{e_col}/{n_col}", OUTSIDE_GB, _pair(x, y, outside))
-        bad |= outside
-        good = has_en & ~bad
-        e[good], nn[good] = x[good], y[good]
-        placed_by[good] = "easting/northing"
+        out.report.reject(out.rows[outside], f"{xy.e_col}/{xy.n_col}", OUTSIDE_GB,
+                          _pair(x, y, outside))
+        out.bad |= outside
+        good = has_en & ~out.bad
+        out.east[good], out.north[good] = x[good], y[good]
+        out.placed_by[good] = "easting/northing"
 
+
+def _place_postcodes(df: pd.DataFrame, column: str | None, ctx, out: _Placement) -> pd.Series:
+    """Place the rows still unplaced by their postcode; reject malformed postcodes.
+
+    Returns every row's postcode for display (``N1 0AA`` where valid, else as written).
+    """
     pc_disp = pd.Series(pd.NA, index=df.index, dtype="string")
-    need_pc = ~bad & np.isnan(e)
-    if loc.postcode is not None:
-        raw = df[loc.postcode].astype("string").str.strip()
-        # stray punctuation ('NE26 1EJ.') is not part of a postcode
-        norm = geo.normalise_postcode(raw.str.replace(r"[^A-Za-z0-9\s]", "", regex=True))
-        valid = geo.valid_postcode(norm).to_numpy()
-        pc_disp = display_postcode(norm).where(valid, raw)
-        has_pc = raw.notna().to_numpy() & (raw.fillna("") != "").to_numpy()
-        malformed = need_pc & has_pc & ~valid
-        report.reject(rows[malformed], loc.postcode, MALFORMED_POSTCODE, raw[malformed])
-        bad |= malformed
-        todo = need_pc & has_pc & valid
-        if todo.any():
-            if not has_postcode_lookup(ctx):
-                report.warn("the project has no postcode lookup: import a postcode directory "
-                            "(ONSPD, NSPL or Code-Point Open) to place rows by postcode")
-            found = lookup_coordinates(ctx, norm[todo])
-            got = found["easting"].notna().to_numpy() & found["northing"].notna().to_numpy()
-            idx = np.flatnonzero(todo)
-            e[idx[got]] = found["easting"].to_numpy()[got]
-            nn[idx[got]] = found["northing"].to_numpy()[got]
-            placed_by[idx[got]] = "postcode"
-            no_coords = found["found"].to_numpy() & ~got
-            report.reject(rows[idx[no_coords]], loc.postcode, POSTCODE_NO_COORDS,
-                          raw[todo][no_coords])
-            missing = ~found["found"].to_numpy()
-            report.reject(rows[idx[missing]], loc.postcode, POSTCODE_NOT_FOUND,
-                          raw[todo][missing])
-            bad[idx[~got]] = True
-    nowhere = ~bad & np.isnan(e)
-    report.reject(rows[nowhere], "location", NO_LOCATION)
-    bad |= nowhere
-    return pd.DataFrame({"easting": e, "northing": nn, "postcode": pc_disp.to_numpy(),
-                         "placed_by": placed_by, "ok": ~bad}, index=df.index)
+    need_pc = ~out.bad & np.isnan(out.east)
+    if column is None:
+        return pc_disp
+    raw = df[column].astype("string").str.strip()
+    # stray punctuation ('NE26 1EJ.') is not part of a postcode
+    norm = geo.normalise_postcode(raw.str.replace(r"[^A-Za-z0-9\s]", "", regex=True))
+    valid = geo.valid_postcode(norm).to_numpy()
+    pc_disp = display_postcode(norm).where(valid, raw)
+    has_pc = raw.notna().to_numpy() & (raw.fillna("") != "").to_numpy()
+    malformed = need_pc & has_pc & ~valid
+    out.report.reject(out.rows[malformed], column, MALFORMED_POSTCODE, raw[malformed])
+    out.bad |= malformed
+    todo = need_pc & has_pc & valid
+    if todo.any():
+        _look_up_postcodes(raw, norm, todo, column, ctx, out)
+    return pc_disp
+
+
+def _look_up_postcodes(raw: pd.Series, norm: pd.Series, todo: np.ndarray, column: str, ctx,
+                       out: _Placement) -> None:
+    """Place the ``todo`` rows from the project's postcode lookup; reject postcodes it does not
+    hold, or holds without coordinates."""
+    if not has_postcode_lookup(ctx):
+        out.report.warn("the project has no postcode lookup: import a postcode directory "
+                        "(ONSPD, NSPL or Code-Point Open) to place rows by postcode")
+    found = lookup_coordinates(ctx, norm[todo])
+    got = found["easting"].notna().to_numpy() & found["northing"].notna().to_numpy()
+    idx = np.flatnonzero(todo)
+    out.east[idx[got]] = found["easting"].to_numpy()[got]
+    out.north[idx[got]] = found["northing"].to_numpy()[got]
+    out.placed_by[idx[got]] = "postcode"
+    no_coords = found["found"].to_numpy() & ~got
+    out.report.reject(out.rows[idx[no_coords]], column, POSTCODE_NO_COORDS,
+                      raw[todo][no_coords])
+    missing = ~found["found"].to_numpy()
+    out.report.reject(out.rows[idx[missing]], column, POSTCODE_NOT_FOUND, raw[todo][missing])
+    out.bad[idx[~got]] = True
 
 
 def summarise_missing_postcodes(report: ImportReport, placed: int) -> None:

@@ -112,3 +112,22 @@ class ImportRejected(UserError):
         super().__init__(f"{report.file}: {report.rows_rejected} of {report.rows_read} rows "
                          "rejected; nothing imported "
                          "(use --accept-partial to import the good rows)")
+
+
+class RowRejects:
+    """Rejections of a table's rows, reported at their file row numbers; a row is rejected once,
+    for its first fault, so checks run in the order their reasons should win.
+
+    ``ok`` (updated in place): the rows not rejected yet (default: all).
+    """
+
+    def __init__(self, report: ImportReport, rows: np.ndarray, ok: np.ndarray | None = None
+                 ) -> None:
+        self.report, self.rows = report, np.asarray(rows)
+        self.ok = np.ones(len(self.rows), bool) if ok is None else ok
+
+    def __call__(self, mask, column: str, reason: str, values=None) -> None:
+        mask = np.asarray(mask, bool) & self.ok
+        self.report.reject(self.rows[mask], column, reason,
+                           None if values is None else values[mask])
+        self.ok &= ~mask
