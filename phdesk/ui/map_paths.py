@@ -35,6 +35,7 @@ from phdesk.core.rings import (  # noqa: F401 - part of this module's interface
 
 log = logging.getLogger(__name__)
 _IN_PLACE: bool | None = None   # whether array_path may write element arrays (checked once)
+_LAYOUT: tuple | None = None    # (see _layout)
 
 
 _ELEMENT = np.dtype({"names": ["x", "y", "c"], "formats": ["<f8", "<f8", "<i4"],
@@ -59,16 +60,25 @@ def _new_path(n: int) -> tuple[QtGui.QPainterPath, int]:
     """An empty path holding ``n`` elements not yet written, and their address, through
     pyqtgraph's description of ``QPainterPathPrivate`` (the layout its
     ``enableExperimental`` ``arrayToQPath`` uses)."""
+    unwrap, pointer, size, size_at, data_at = _LAYOUT or _layout()
+    path = QtGui.QPainterPath()
+    path.reserve(n)
+    private = pointer.from_address(unwrap(path)).value
+    size.from_address(private + size_at).value = n
+    return path, pointer.from_address(private + data_at).value
+
+
+def _layout() -> tuple:
+    """What ``_new_path`` needs, looked up once (a path's memory is found ~400 times a paint)."""
     import ctypes
 
     from pyqtgraph.Qt import compat, internals
 
-    path = QtGui.QPainterPath()
-    path.reserve(n)
-    private = ctypes.c_void_p.from_address(compat.unwrapinstance(path)).value
-    layout = internals.QPainterPathPrivate
-    ctypes.c_ssize_t.from_address(private + layout.size.offset).value = n
-    return path, ctypes.c_void_p.from_address(private + layout.data.offset).value
+    global _LAYOUT
+    private = internals.QPainterPathPrivate
+    _LAYOUT = (compat.unwrapinstance, ctypes.c_void_p, ctypes.c_ssize_t, private.size.offset,
+               private.data.offset)
+    return _LAYOUT
 
 
 def _write_types(address: int, connect: np.ndarray) -> None:
