@@ -188,7 +188,7 @@ def build_base_layers(areas: pd.DataFrame, assets: pd.DataFrame, border_lines=No
              else np.full(len(a), None, dtype=object))
     # The rings are flattened on the map worker (GEOS and numpy, mostly without the GIL) while
     # this thread prepares the area and asset frames.
-    flat = _on_worker(ring_arrays, geoms)
+    flat = on_worker(ring_arrays, geoms)
     nb = a["neighbourhood"] if "neighbourhood" in a else pd.Series([None] * len(a))
     nb = nb.astype(object).where(nb.notna(), None).to_numpy()
     frame = pd.DataFrame({
@@ -203,11 +203,11 @@ def build_base_layers(areas: pd.DataFrame, assets: pd.DataFrame, border_lines=No
     # hit-testing, and for borders that must be found) is built on first need: a first paint
     # of kept borders never uses it.
     tree = _Lazy(lambda: shapely.STRtree(geoms))
-    labels = _on_worker(neighbourhood_labels, rings, geoms, nb)
+    labels = on_worker(neighbourhood_labels, rings, geoms, nb)
     if border_lines is None:
-        borders = _on_worker(neighbourhood_borders, rings, geoms, nb, tree.get)
+        borders = on_worker(neighbourhood_borders, rings, geoms, nb, tree.get)
     else:
-        borders = _on_worker(lambda: Borders(border_lines(rings, geoms, nb, tree.get)))
+        borders = on_worker(lambda: Borders(border_lines(rings, geoms, nb, tree.get)))
     box = vertex_box(rings)   # (one pass per side over every vertex, for all who ask)
     tiles = tile_ids(rings, box=box)
     xs, ys = s["easting"].to_numpy(float), s["northing"].to_numpy(float)
@@ -229,7 +229,7 @@ def build_base_layers(areas: pd.DataFrame, assets: pd.DataFrame, border_lines=No
     return layers
 
 
-def _on_worker(fn, *args) -> Future:
+def on_worker(fn, *args) -> Future:
     """``fn(*args)`` on the map worker, after the jobs before it (run now, in this thread, when
     this is the worker: it would wait for itself)."""
     if threading.current_thread().name.startswith(_WORKER):
