@@ -38,10 +38,10 @@ from phdesk.ui.map_paths import (  # noqa: F401 - part of this module's interfac
 )
 
 LOD_MIN_VERTICES = 300_000   # below this, drawing every vertex is fast enough at any zoom
-# One background thread for the flattened rings, label points and neighbourhood borders (needed
-# by the first paint, made while the calling thread builds the rest) and then the simplified
-# rings (needed later). Their numpy and GEOS calls release the GIL, so on two cores they run
-# beside the GUI thread.
+# One background thread for the label points and neighbourhood borders (needed by the first
+# paint, made while the calling thread builds the rest), the borders' outline (stroked while
+# the fills are drawn) and then the simplified rings (needed later). Their numpy, GEOS and
+# stroking calls release the GIL, so on two cores they run beside the GUI thread.
 _WORKER = "map-layers"   # (the name of its thread)
 _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix=_WORKER)
 
@@ -186,18 +186,12 @@ def build_base_layers(areas: pd.DataFrame, assets: pd.DataFrame, border_lines=No
     a = areas.reset_index(drop=True)
     geoms = (a["geometry"].to_numpy(dtype=object) if "geometry" in a
              else np.full(len(a), None, dtype=object))
-    # The rings are flattened on the map worker (GEOS and numpy, mostly without the GIL) while
-    # this thread prepares the area and asset frames.
-    flat = on_worker(ring_arrays, geoms)
+    # (Flattening on the map worker while this thread made the frames below was tried and not
+    # kept: no gain measured at load 3-4, and the worker first waits up to the GIL's switch
+    # interval, 5 ms, for this thread, about what the frames take.)
+    rings = ring_arrays(geoms)
     nb = a["neighbourhood"] if "neighbourhood" in a else pd.Series([None] * len(a))
     nb = nb.astype(object).where(nb.notna(), None).to_numpy()
-    frame = pd.DataFrame({
-        "code": a["code"].astype(str).to_numpy() if "code" in a else np.arange(len(a)).astype(str),
-        "name": a["name"].astype(object).to_numpy() if "name" in a else None,
-        "neighbourhood": nb,
-    })
-    s = _placed_assets(assets)
-    rings = flat.result()
     # The label points and then the borders (the first paint's longest job, unless kept) are
     # made on the worker from the rings, while this thread builds the rest. The index (for
     # hit-testing, and for borders that must be found) is built on first need: a first paint
@@ -210,6 +204,12 @@ def build_base_layers(areas: pd.DataFrame, assets: pd.DataFrame, border_lines=No
         borders = on_worker(lambda: Borders(border_lines(rings, geoms, nb, tree.get)))
     box = vertex_box(rings)   # (one pass per side over every vertex, for all who ask)
     tiles = tile_ids(rings, box=box)
+    frame = pd.DataFrame({
+        "code": a["code"].astype(str).to_numpy() if "code" in a else np.arange(len(a)).astype(str),
+        "name": a["name"].astype(object).to_numpy() if "name" in a else None,
+        "neighbourhood": nb,
+    })
+    s = _placed_assets(assets)
     xs, ys = s["easting"].to_numpy(float), s["northing"].to_numpy(float)
     if len(rings.x):
         xs = np.concatenate([[box[0], box[2]], xs])
