@@ -46,7 +46,6 @@ class FillItem(pg.GraphicsObject):
         self._outline_later = None
         self._outline_pen = pg.mkPen(QtGui.QColor(255, 255, 255, 200), width=0.6)
         self._borders = QtGui.QPainterPath()
-        self._stroke_on = None     # runs a job on a worker thread (see set_borders)
         self._border_pen = pg.mkPen(palettes.TEXT, width=1.6)
         # borders come in pieces (each shared edge once): round ends hide the seams
         self._border_pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
@@ -108,14 +107,12 @@ class FillItem(pg.GraphicsObject):
             self._outline = [(p, p.boundingRect()) for p in build() if not p.isEmpty()]
         return self._outline
 
-    def set_borders(self, path, stroke_on=None) -> None:
+    def set_borders(self, path) -> None:
         """Neighbourhood borders, drawn over the fills in a dark, heavier line: a path, or a
         function returning it, called when first drawn (the borders may still be in the
-        making on a worker thread; they lie within the fills' bounds). ``stroke_on(fn, *args)``
-        (a ``Future``): a worker thread to stroke them on while the fills are drawn."""
+        making on a worker thread; they lie within the fills' bounds)."""
         self.prepareGeometryChange()
         self._borders = path
-        self._stroke_on = stroke_on
         self._update_rect()
 
     def _border_path(self) -> QtGui.QPainterPath:
@@ -193,40 +190,13 @@ class FillItem(pg.GraphicsObject):
         image.fill(QtCore.Qt.GlobalColor.transparent)
         p = QtGui.QPainter(image)
         p.setTransform(t * QtGui.QTransform.fromTranslate(-left, -top))
-        self._draw(p, abs(t.m11()), area, self._start_stroke(p.worldTransform(), dpr))
+        self._draw(p, abs(t.m11()), area)
         p.end()
         self.renders += 1
         return (round(t.m11(), 12), round(t.m22(), 12)), area, image
 
-    def _start_stroke(self, transform: QtGui.QTransform, dpr: float):
-        """The borders' outline in pixels of ``transform``, stroked on the worker (a Future),
-        or None to stroke them while drawing.
-
-        Drawing the borders with their pen (1.6 px, round joins and caps) was ~15 ms of an
-        England-scale first paint, about half of it making the outline. A cosmetic pen is
-        stroked in device pixels, so the same outline made beforehand by a
-        ``QPainterPathStroker`` from the borders mapped to pixels, and filled with the pen's
-        brush in pixels, draws the same pixels (docs/ARCHITECTURE.md, map rendering)."""
-        if self._stroke_on is None or dpr != 1 or not self._border_pen.isCosmetic():
-            return None
-        if not callable(self._borders) and self._borders.isEmpty():
-            return None
-        return self._stroke_on(_stroked, self._borders, QtGui.QTransform(transform),
-                               QtGui.QPen(self._border_pen))
-
-    def _stroked_borders(self, job) -> QtGui.QPainterPath | None:
-        """The outline from ``_start_stroke`` (None without one, or if it failed)."""
-        if job is None:
-            return None
-        try:
-            path, outline = job.result()
-        except Exception:   # (drawn the usual way, which logs a failure of the borders)
-            return None
-        self._borders = path
-        return outline
-
-    def _draw(self, painter: QtGui.QPainter, pixels_per_metre: float, area: QtCore.QRectF,
-              stroke=None) -> None:
+    def _draw(self, painter: QtGui.QPainter, pixels_per_metre: float, area: QtCore.QRectF
+              ) -> None:
         painter.setPen(QtCore.Qt.PenStyle.NoPen)
         fills = None
         if pixels_per_metre > 0 and 1 / pixels_per_metre >= self._lod_m_per_px:
@@ -246,25 +216,9 @@ class FillItem(pg.GraphicsObject):
             for path, rect in self._outline_paths():
                 if rect.intersects(area):
                     painter.drawPath(path)
-        outline = self._stroked_borders(stroke)
-        if outline is not None:
-            painter.save()
-            painter.resetTransform()
-            painter.setPen(QtCore.Qt.PenStyle.NoPen)
-            painter.setBrush(self._border_pen.brush())
-            painter.drawPath(outline)
-            painter.restore()
-        elif not self._border_path().isEmpty():
+        if not self._border_path().isEmpty():
             painter.setPen(self._border_pen)
             painter.drawPath(self._borders)
-
-
-def _stroked(borders, transform: QtGui.QTransform, pen: QtGui.QPen
-             ) -> tuple[QtGui.QPainterPath, QtGui.QPainterPath]:
-    """(the border path, its outline stroked with ``pen`` in the pixels of ``transform``);
-    ``borders``: the path or a function returning it. For a worker thread."""
-    path = borders() if callable(borders) else borders
-    return path, QtGui.QPainterPathStroker(pen).createStroke(transform.map(path))
 
 
 def _measured(pairs) -> list[tuple[QtGui.QPainterPath, QtGui.QBrush, QtCore.QRectF]]:

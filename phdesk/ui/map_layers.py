@@ -38,12 +38,10 @@ from phdesk.ui.map_paths import (  # noqa: F401 - part of this module's interfac
 )
 
 LOD_MIN_VERTICES = 300_000   # below this, drawing every vertex is fast enough at any zoom
-# One background thread for the label points and neighbourhood borders (needed by the first
-# paint, made while the calling thread builds the rest), the borders' outline (stroked while
-# the fills are drawn) and then the simplified rings (needed later). Their numpy, GEOS and
-# stroking calls release the GIL, so on two cores they run beside the GUI thread.
-_WORKER = "map-layers"   # (the name of its thread)
-_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix=_WORKER)
+# One background thread for the neighbourhood borders (needed by the first paint, made while
+# the GUI thread builds the rest) and then the simplified rings (needed later). Their numpy
+# sorts and GEOS calls release the GIL, so on two cores they run beside the GUI thread.
+_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="map-layers")
 
 
 def _simplified(geoms: np.ndarray, tolerance_m: float) -> RingArrays:
@@ -186,9 +184,6 @@ def build_base_layers(areas: pd.DataFrame, assets: pd.DataFrame, border_lines=No
     a = areas.reset_index(drop=True)
     geoms = (a["geometry"].to_numpy(dtype=object) if "geometry" in a
              else np.full(len(a), None, dtype=object))
-    # (Flattening on the map worker while this thread made the frames below was tried and not
-    # kept: no gain measured at load 3-4, and the worker first waits up to the GIL's switch
-    # interval, 5 ms, for this thread, about what the frames take.)
     rings = ring_arrays(geoms)
     nb = a["neighbourhood"] if "neighbourhood" in a else pd.Series([None] * len(a))
     nb = nb.astype(object).where(nb.notna(), None).to_numpy()
@@ -197,11 +192,11 @@ def build_base_layers(areas: pd.DataFrame, assets: pd.DataFrame, border_lines=No
     # hit-testing, and for borders that must be found) is built on first need: a first paint
     # of kept borders never uses it.
     tree = _Lazy(lambda: shapely.STRtree(geoms))
-    labels = on_worker(neighbourhood_labels, rings, geoms, nb)
+    labels = _POOL.submit(neighbourhood_labels, rings, geoms, nb)
     if border_lines is None:
-        borders = on_worker(neighbourhood_borders, rings, geoms, nb, tree.get)
+        borders = _POOL.submit(neighbourhood_borders, rings, geoms, nb, tree.get)
     else:
-        borders = on_worker(lambda: Borders(border_lines(rings, geoms, nb, tree.get)))
+        borders = _POOL.submit(lambda: Borders(border_lines(rings, geoms, nb, tree.get)))
     box = vertex_box(rings)   # (one pass per side over every vertex, for all who ask)
     tiles = tile_ids(rings, box=box)
     frame = pd.DataFrame({
@@ -209,7 +204,13 @@ def build_base_layers(areas: pd.DataFrame, assets: pd.DataFrame, border_lines=No
         "name": a["name"].astype(object).to_numpy() if "name" in a else None,
         "neighbourhood": nb,
     })
-    s = _placed_assets(assets)
+    cols = ["id", "name", "category", "easting", "northing"]
+    s = assets.reindex(columns=cols).copy() if assets is not None else pd.DataFrame(columns=cols)
+    s["easting"] = pd.to_numeric(s["easting"], errors="coerce")
+    s["northing"] = pd.to_numeric(s["northing"], errors="coerce")
+    s = s[np.isfinite(s["easting"].to_numpy(float)) & np.isfinite(s["northing"].to_numpy(float))]
+    s["category"] = s["category"].astype(object).where(s["category"].notna(), "Uncategorised")
+    s = s.reset_index(drop=True)
     xs, ys = s["easting"].to_numpy(float), s["northing"].to_numpy(float)
     if len(rings.x):
         xs = np.concatenate([[box[0], box[2]], xs])
@@ -227,30 +228,6 @@ def build_base_layers(areas: pd.DataFrame, assets: pd.DataFrame, border_lines=No
     layers = BaseLayers(frame, geoms, rings, tiles, labels, borders, s, tree, extent, lod_m)
     layers._cache["box"] = box
     return layers
-
-
-def on_worker(fn, *args) -> Future:
-    """``fn(*args)`` on the map worker, after the jobs before it (run now, in this thread, when
-    this is the worker: it would wait for itself)."""
-    if threading.current_thread().name.startswith(_WORKER):
-        done: Future = Future()
-        try:
-            done.set_result(fn(*args))
-        except Exception as exc:   # (handed over as the pool would)
-            done.set_exception(exc)
-        return done
-    return _POOL.submit(fn, *args)
-
-
-def _placed_assets(assets: pd.DataFrame | None) -> pd.DataFrame:
-    """id, name, category, easting, northing of the assets with both coordinates."""
-    cols = ["id", "name", "category", "easting", "northing"]
-    s = assets.reindex(columns=cols).copy() if assets is not None else pd.DataFrame(columns=cols)
-    s["easting"] = pd.to_numeric(s["easting"], errors="coerce")
-    s["northing"] = pd.to_numeric(s["northing"], errors="coerce")
-    s = s[np.isfinite(s["easting"].to_numpy(float)) & np.isfinite(s["northing"].to_numpy(float))]
-    s["category"] = s["category"].astype(object).where(s["category"].notna(), "Uncategorised")
-    return s.reset_index(drop=True)
 
 
 def lod_fills(layers: BaseLayers, classes: np.ndarray, brushes: list

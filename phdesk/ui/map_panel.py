@@ -108,8 +108,7 @@ class MapPanel(MapCombos, MapHits, QtWidgets.QWidget):
         self._layers = layers
         self._selected_nbhd = None
         self.view.highlight.setPath(QtGui.QPainterPath())
-        # (made on the map worker, and stroked there while the fills are drawn)
-        self.view.fill.set_borders(lambda: layers.borders.path, ml.on_worker)
+        self.view.fill.set_borders(lambda: layers.borders.path)   # (made on a worker)
         self._build_asset_layers()
         self._refill_combos()
         self.view.set_home(layers.home)

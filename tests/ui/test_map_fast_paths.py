@@ -1,10 +1,8 @@
 """The first paint's fast paths equal the plain ones (docs/ARCHITECTURE.md, map rendering):
 rings told one ring per polygon, class paths written in place from complex x + iy, tiles by
-first vertex, borders stroked on a worker, labels shown when a hold ends."""
+first vertex, labels shown when a hold ends."""
 
 from __future__ import annotations
-
-from concurrent.futures import Future
 
 import numpy as np
 import pyqtgraph as pg
@@ -13,8 +11,7 @@ import shapely
 from PySide6 import QtCore, QtGui
 
 from phdesk.core import rings as core_rings
-from phdesk.ui import map_fill, map_paths
-from phdesk.ui import map_layers as ml
+from phdesk.ui import map_paths
 from phdesk.ui.map_panel import MapPanel
 from tests.ui.map_fixtures import grid_areas, grid_assets, grid_profile
 
@@ -94,44 +91,6 @@ def test_fills_split_by_any_tiles_draw_the_same_pixels():
         assert _render(map_paths.class_paths(rings, classes, tiles)) == whole
 
 
-def _now(fn, *args) -> Future:
-    done: Future = Future()
-    done.set_result(fn(*args))
-    return done
-
-
-def _fill_image(stroke_on) -> QtGui.QImage:
-    rings = core_rings.ring_arrays(_mixed()[:60])
-    item = map_fill.FillItem()
-    fills = [(p, pg.mkBrush("#21918c")) for _, p in map_paths.class_paths(
-        rings, np.zeros(rings.n, dtype=int))]
-    item.set_paths(fills)
-    border = map_paths.path_for(rings, np.arange(rings.n) % 3 == 0)
-    item.set_borders(lambda: border, stroke_on)
-    scene = QtCore.QRectF(-50, -50, 1100, 1100)
-    t = QtGui.QTransform.fromScale(0.37, -0.37) * QtGui.QTransform.fromTranslate(21.3, 390.7)
-    _, _, image = item._render(t, scene, 1.0)
-    return image
-
-
-def test_borders_stroked_on_a_worker_draw_the_pixels_of_the_pen():
-    calls = []
-
-    def worker(fn, *args):
-        calls.append(fn)
-        return _now(fn, *args)
-    assert _fill_image(worker) == _fill_image(None)
-    assert calls == [map_fill._stroked]
-
-
-def test_a_failed_border_stroke_still_draws_the_fills():
-    def failing(fn, *args):
-        done: Future = Future()
-        done.set_exception(RuntimeError("no"))
-        return done
-    assert _fill_image(failing) == _fill_image(None)
-
-
 def test_labels_of_a_held_panel_appear_when_the_hold_ends(qtbot):
     held = MapPanel()
     qtbot.addWidget(held)
@@ -145,8 +104,3 @@ def test_labels_of_a_held_panel_appear_when_the_hold_ends(qtbot):
     assert held.view.labels.names == plain.view.labels.names and len(plain.view.labels) > 0
     assert np.array_equal(held.view.labels.x, plain.view.labels.x)
     assert np.array_equal(held.view.labels.shown, plain.view.labels.shown)
-
-
-def test_a_job_for_the_map_worker_asked_on_the_worker_runs_at_once():
-    inner = ml._POOL.submit(lambda: ml.on_worker(lambda: 7).result(timeout=5)).result(timeout=10)
-    assert inner == 7
