@@ -34,6 +34,7 @@ from phdesk.ui.map_paths import (  # noqa: F401 - part of this module's interfac
     path_for,
     ring_arrays,
     tile_ids,
+    vertex_box,
 )
 
 LOD_MIN_VERTICES = 300_000   # below this, drawing every vertex is fast enough at any zoom
@@ -98,10 +99,10 @@ class BaseLayers:
         if not len(self.rings.x):
             return QtCore.QRectF()
         with self._lock:   # (asked for by every recolour: four passes over every vertex)
-            if "bounds" not in self._cache:
-                x, y = self.rings.x, self.rings.y
-                self._cache["bounds"] = (x.min(), y.min(), np.ptp(x), np.ptp(y))
-            return QtCore.QRectF(*self._cache["bounds"])
+            if "box" not in self._cache:
+                self._cache["box"] = vertex_box(self.rings)
+            x0, y0, x1, y1 = self._cache["box"]
+            return QtCore.QRectF(x0, y0, x1 - x0, y1 - y0)
 
     @property
     def home(self) -> QtCore.QRectF:
@@ -196,7 +197,8 @@ def build_base_layers(areas: pd.DataFrame, assets: pd.DataFrame, border_lines=No
         borders = _POOL.submit(neighbourhood_borders, rings, geoms, nb, tree.get)
     else:
         borders = _POOL.submit(lambda: Borders(border_lines(rings, geoms, nb, tree.get)))
-    tiles = tile_ids(rings)
+    box = vertex_box(rings)   # (one pass per side over every vertex, for all who ask)
+    tiles = tile_ids(rings, box=box)
     frame = pd.DataFrame({
         "code": a["code"].astype(str).to_numpy() if "code" in a else np.arange(len(a)).astype(str),
         "name": a["name"].astype(object).to_numpy() if "name" in a else None,
@@ -211,8 +213,8 @@ def build_base_layers(areas: pd.DataFrame, assets: pd.DataFrame, border_lines=No
     s = s.reset_index(drop=True)
     xs, ys = s["easting"].to_numpy(float), s["northing"].to_numpy(float)
     if len(rings.x):
-        xs = np.concatenate([[rings.x.min(), rings.x.max()], xs])
-        ys = np.concatenate([[rings.y.min(), rings.y.max()], ys])
+        xs = np.concatenate([[box[0], box[2]], xs])
+        ys = np.concatenate([[box[1], box[3]], ys])
     extent = ((float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()))
               if len(xs) else (0.0, 0.0, 1000.0, 1000.0))
     lod_m = float("inf")
@@ -223,7 +225,9 @@ def build_base_layers(areas: pd.DataFrame, assets: pd.DataFrame, border_lines=No
         # them would be); they are started once it is done (``lod_fills``), and views after
         # it use them once they are there.
         lod_m = max(extent[2] - extent[0], extent[3] - extent[1]) / 2000
-    return BaseLayers(frame, geoms, rings, tiles, labels, borders, s, tree, extent, lod_m)
+    layers = BaseLayers(frame, geoms, rings, tiles, labels, borders, s, tree, extent, lod_m)
+    layers._cache["box"] = box
+    return layers
 
 
 def lod_fills(layers: BaseLayers, classes: np.ndarray, brushes: list

@@ -52,6 +52,7 @@ class MapPanel(MapCombos, MapHits, QtWidgets.QWidget):
         self._selected_nbhd: str | None = None
         self._last_tip = ""
         self._hold, self._pending = 0, False
+        self._labels_from: ml.BaseLayers | None = None   # labels still to show (see held)
         self.recolours = 0   # fill paths rebuilt (a project load should cost one)
         self._build_ui()
 
@@ -82,7 +83,9 @@ class MapPanel(MapCombos, MapHits, QtWidgets.QWidget):
 
         A project load sets the base layers, the profile and the result one after the other, and
         each would rebuild every fill path (three recolours per load): inside ``with
-        panel.held():`` they only mark the colours stale."""
+        panel.held():`` they only mark the colours stale. The neighbourhood labels of new base
+        layers are shown then too, after the recolour: they are made on the map worker, which
+        has that much longer to finish them before the GUI thread waits."""
         self._hold += 1
         try:
             yield self
@@ -91,6 +94,8 @@ class MapPanel(MapCombos, MapHits, QtWidgets.QWidget):
             if not self._hold and self._pending:
                 self._pending = False
                 self._recolour()
+            if not self._hold:
+                self._show_labels()
 
     # ---- contract -------------------------------------------------------------------------
     def set_base(self, areas: pd.DataFrame, assets: pd.DataFrame, border_lines=None) -> None:
@@ -106,12 +111,23 @@ class MapPanel(MapCombos, MapHits, QtWidgets.QWidget):
         self.view.fill.set_borders(lambda: layers.borders.path)   # (made on a worker)
         self._build_asset_layers()
         self._refill_combos()
-        labels = layers.labels   # (made on the worker meanwhile: asked for last)
+        self.view.set_home(layers.home)
+        self._labels_from = layers
+        if not self._hold:
+            self._show_labels()
+
+    def _show_labels(self) -> None:
+        """The labels of the base layers last set, if not shown yet (made on the map worker
+        meanwhile: asked for last), decluttered for the current view."""
+        layers, self._labels_from = self._labels_from, None
+        if layers is None or layers is not self._layers:
+            return
+        labels = layers.labels
         labels = labels if len(labels) <= 120 else labels[:0]   # more only clutter (and cost)
         self.view.set_labels(labels["group"], labels["label_x"], labels["label_y"])
         self.view.set_labels_visible(self.labels_check.isChecked())
+        self.view.declutter_labels()
         QtCore.QTimer.singleShot(0, self, self.view.declutter_labels)
-        self.view.set_home(layers.home)
 
     def set_profile(self, profile: pd.DataFrame | None) -> None:
         """area_code, neighbourhood, imd_decile, population (service.area_profile())."""

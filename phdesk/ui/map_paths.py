@@ -35,40 +35,74 @@ from phdesk.core.rings import (  # noqa: F401 - part of this module's interface
 
 log = logging.getLogger(__name__)
 _IN_PLACE: bool | None = None   # whether array_path may write element arrays (checked once)
+_LAYOUT: tuple | None = None    # (see _layout)
 
 
 _ELEMENT = np.dtype({"names": ["x", "y", "c"], "formats": ["<f8", "<f8", "<i4"],
                      "offsets": [0, 8, 16], "itemsize": 24})   # QPainterPath::Element
 
 
-class _Elements:
-    """Memory at an address seen by numpy as ``n`` path elements. (pyqtgraph's
-    ``get_qpainterpath_element_array`` makes a ctypes array type per length and numpy converts
-    it to a dtype each time: ~0.5 ms a path, a fifth of a large map's first paint.)"""
+class _Field:
+    """One field of ``n`` path elements at ``address`` (+ ``offset`` bytes), seen by numpy as
+    a strided array to write into. (pyqtgraph's ``get_qpainterpath_element_array`` makes a
+    ctypes array type per length and numpy converts it to a dtype each time: ~0.5 ms a path,
+    a fifth of a large map's first paint.)"""
 
-    def __init__(self, address: int, n: int):
-        self.__array_interface__ = {"data": (address, False), "shape": (n,), "version": 3,
-                                    "typestr": "|V24", "descr": _ELEMENT.descr}
+    __slots__ = ("__array_interface__",)
+
+    def __init__(self, address: int, n: int, typestr: str, offset: int = 0):
+        self.__array_interface__ = {"data": (address + offset, False), "shape": (n,),
+                                    "strides": (_ELEMENT.itemsize,), "typestr": typestr,
+                                    "version": 3}
 
 
-def _write_elements(x: np.ndarray, y: np.ndarray, connect: np.ndarray) -> QtGui.QPainterPath:
-    """The path with its elements written in place, through pyqtgraph's description of
-    ``QPainterPathPrivate`` (the layout its ``enableExperimental`` ``arrayToQPath`` uses)."""
+def _new_path(n: int) -> tuple[QtGui.QPainterPath, int]:
+    """An empty path holding ``n`` elements not yet written, and their address, through
+    pyqtgraph's description of ``QPainterPathPrivate`` (the layout its
+    ``enableExperimental`` ``arrayToQPath`` uses)."""
+    unwrap, pointer, size, size_at, data_at = _LAYOUT or _layout()
+    path = QtGui.QPainterPath()
+    path.reserve(n)
+    private = pointer.from_address(unwrap(path)).value
+    size.from_address(private + size_at).value = n
+    return path, pointer.from_address(private + data_at).value
+
+
+def _layout() -> tuple:
+    """What ``_new_path`` needs, looked up once (a path's memory is found ~400 times a paint)."""
     import ctypes
 
     from pyqtgraph.Qt import compat, internals
 
-    n = len(x)
-    path = QtGui.QPainterPath()
-    path.reserve(n)
-    ptr = ctypes.c_void_p.from_address(compat.unwrapinstance(path))
-    private = ctypes.cast(ptr, ctypes.POINTER(internals.QPainterPathPrivate)).contents
-    private.size = n
-    arr = np.asarray(_Elements(private.data, n)).view(_ELEMENT)
-    arr["x"] = x
-    arr["y"] = y
-    arr["c"][0] = 0                     # 0 = MoveTo, 1 = LineTo (QPainterPath::ElementType)
-    arr["c"][1:] = connect[:-1]
+    global _LAYOUT
+    private = internals.QPainterPathPrivate
+    _LAYOUT = (compat.unwrapinstance, ctypes.c_void_p, ctypes.c_ssize_t, private.size.offset,
+               private.data.offset)
+    return _LAYOUT
+
+
+def _write_types(address: int, connect: np.ndarray) -> None:
+    """Element types: 0 = MoveTo where a ring starts, 1 = LineTo after a joined vertex
+    (QPainterPath::ElementType)."""
+    types = np.asarray(_Field(address, len(connect), "<i4", 16))
+    types[0] = 0
+    types[1:] = connect[:-1]
+
+
+def _write_elements(x: np.ndarray, y: np.ndarray, connect: np.ndarray) -> QtGui.QPainterPath:
+    """The path with its elements written in place."""
+    path, at = _new_path(len(x))
+    np.asarray(_Field(at, len(x), "<f8"))[:] = x
+    np.asarray(_Field(at, len(x), "<f8", 8))[:] = y
+    _write_types(at, connect)
+    return path
+
+
+def _write_xy(xy: np.ndarray, connect: np.ndarray) -> QtGui.QPainterPath:
+    """The same from vertices as complex numbers (``RingArrays.xy``): one strided copy."""
+    path, at = _new_path(len(xy))
+    np.asarray(_Field(at, len(xy), "<c16"))[:] = xy
+    _write_types(at, connect)
     return path
 
 
@@ -79,11 +113,11 @@ def _in_place_ok() -> bool:
         try:
             x, y = np.array([0.0, 4.0, 4.0, 9.0, 7.5]), np.array([0.0, 0.0, 3.0, 1.0, -2.0])
             c = np.array([1, 1, 0, 1, 0], dtype=np.int32)
-            p = _write_elements(x, y, c)
             types = [0, 1, 1, 0, 1]
-            _IN_PLACE = p.elementCount() == 5 and all(
+            _IN_PLACE = all(p.elementCount() == 5 and all(
                 (e := p.elementAt(i)).x == x[i] and e.y == y[i] and int(e.type.value) == types[i]
                 for i in range(5)) and p.boundingRect() == QtCore.QRectF(0, -2, 9, 5)
+                for p in (_write_elements(x, y, c), _write_xy(x + 1j * y, c)))
         except Exception:   # any surprise in the layout: the portable path
             _IN_PLACE = False
         if not _IN_PLACE:
@@ -115,27 +149,56 @@ def path_for(rings: RingArrays, polygons: np.ndarray | None = None) -> QtGui.QPa
     return path
 
 
-def tile_ids(rings: RingArrays, per_tile: int = 500) -> np.ndarray:
-    """A square-grid tile number for each polygon (by the mean of its vertices), about
-    ``per_tile`` polygons to a tile, so the map can skip paths outside the part on screen."""
+def vertex_box(rings: RingArrays) -> tuple[float, float, float, float]:
+    """(xmin, ymin, xmax, ymax) metres of every vertex (NaN when there are none)."""
+    if not len(rings.x):
+        return (np.nan,) * 4
+    return (float(rings.x.min()), float(rings.y.min()), float(rings.x.max()),
+            float(rings.y.max()))
+
+
+def tile_ids(rings: RingArrays, per_tile: int = 500,
+             box: tuple[float, float, float, float] | None = None) -> np.ndarray:
+    """A square-grid tile number for each polygon (by its first vertex), about ``per_tile``
+    polygons to a tile, so the map can skip paths outside the part on screen. ``box``: the
+    vertices' ``vertex_box``, if known. (The first vertex, not the mean of all: two passes
+    over every vertex less, and a tile only groups paths: opaque fills drawn without
+    antialiasing give the same pixels whichever tile a polygon falls in.)"""
     n = rings.n
     k = max(1, int(np.ceil(np.sqrt(n / per_tile))))
     if k == 1 or len(rings.x) == 0:
         return np.zeros(n, dtype=np.int64)
-    mx, my = (np.nan_to_num(v, nan=0.0) for v in vertex_means(rings))
-    gx = np.clip(((mx - rings.x.min()) / (np.ptp(rings.x) or 1) * k).astype(np.int64), 0, k - 1)
-    gy = np.clip(((my - rings.y.min()) / (np.ptp(rings.y) or 1) * k).astype(np.int64), 0, k - 1)
+    x0, y0, x1, y1 = vertex_box(rings) if box is None else box
+    first = np.minimum(rings.start, len(rings.x) - 1)     # (a polygon without vertices: any)
+    fx, fy = rings.x[first], rings.y[first]
+    gx = np.clip(((fx - x0) / ((x1 - x0) or 1) * k).astype(np.int64), 0, k - 1)
+    gy = np.clip(((fy - y0) / ((y1 - y0) or 1) * k).astype(np.int64), 0, k - 1)
     return gy * k + gx
 
 
 def grouped_paths(rings: RingArrays, key: np.ndarray) -> list[tuple[int, QtGui.QPainterPath]]:
     """One path per distinct ``key`` value (int per polygon), built from contiguous slices after
-    one reordering of the vertex arrays (no per-group masking of all vertices)."""
+    one reordering of the vertex arrays (no per-group masking of all vertices).
+
+    The reordering gathers each vertex's x and y as one complex number (numpy's fast 16-byte
+    gather; QPainterPath's 24-byte elements have none) and its connect code, and each path's
+    elements are written from those slices: about two thirds of the time of gathering x, y and
+    connect separately (docs/ARCHITECTURE.md, map rendering)."""
     key = np.asarray(key, dtype=np.int64)
     order = np.argsort(key, kind="stable")
     counts = rings.count[order]
     idx = runs(rings.start[order], counts)
-    x, y, c = rings.x[idx], rings.y[idx], rings.connect[idx]
+    c = rings.connect.take(idx)
+    if _in_place_ok():
+        xy = rings.xy.take(idx)
+
+        def make(a: int, b: int) -> QtGui.QPainterPath:
+            return _write_xy(xy[a:b], c[a:b])
+    else:
+        x, y = rings.x[idx], rings.y[idx]
+
+        def make(a: int, b: int) -> QtGui.QPainterPath:
+            return array_path(x[a:b], y[a:b], c[a:b])
     keys_sorted = key[order]
     bounds = np.concatenate([[0], np.cumsum(counts)])
     out = []
@@ -144,7 +207,7 @@ def grouped_paths(rings: RingArrays, key: np.ndarray) -> list[tuple[int, QtGui.Q
     for j, k in enumerate(uniq):
         a, b = int(bounds[lo_hi[j]]), int(bounds[lo_hi[j + len(uniq)]])
         if b > a:
-            path = array_path(x[a:b], y[a:b], c[a:b])
+            path = make(a, b)
             path.setFillRule(QtCore.Qt.FillRule.OddEvenFill)
             out.append((int(k), path))
     return out
