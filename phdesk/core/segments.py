@@ -51,7 +51,7 @@ from phdesk.core.user_segments import delete_user_segment as delete_user_segment
 from phdesk.core.user_segments import list_user_segments as list_user_segments
 from phdesk.core.user_segments import save_user_segment as save_user_segment
 from phdesk.core.user_segments import validate_definition as validate_definition
-from phdesk.core.vintage_population import choose_datasets, dataset_year
+from phdesk.core.vintage_population import choose_datasets, default_order
 
 if TYPE_CHECKING:
     from phdesk.store.project import Project
@@ -103,17 +103,18 @@ def _latest(rows: pd.DataFrame, per_group: bool) -> pd.DataFrame:
     pid = rows["provenance_id"].fillna(-1).to_numpy(dtype=float)
     if "dataset" in rows:
         ds, names = pd.factorize(rows["dataset"].astype(str))
-        year = np.array([dataset_year(n) or 0 for n in names])[ds]
+        newest = pd.Series(pid).groupby(ds).max().set_axis(names)
+        place = {d: k for k, d in enumerate(default_order(newest))}
+        rank = np.array([place[n] for n in names])[ds]   # 0 = the most recent figures
     else:
-        ds, year = pid.astype(np.int64), np.zeros(len(pid))
+        ds = pid.astype(np.int64)
+        rank = -pid
     if not per_group:
-        return rows[ds == ds[np.lexsort((pid, year))[-1]]]
+        return rows[ds == ds[np.argmin(rank)]]
     codes, _ = pd.factorize(rows["group_name"].astype(str))
-    order = np.lexsort((pid, year, codes))   # by group, year, import; the last row of a group
-    last = order[np.r_[codes[order][1:] != codes[order][:-1], True]]   # is its most recent
-    best = np.empty(codes.max() + 1, dtype=ds.dtype)
-    best[codes[last]] = ds[last]
-    return rows[ds == best[codes]]
+    best_rank = pd.Series(rank).groupby(codes).transform("min").to_numpy()
+    best = pd.Series(np.where(rank == best_rank, ds, -1)).groupby(codes).transform("max")
+    return rows[ds == best.to_numpy()]
 
 
 def _top_level(names: list[str]) -> np.ndarray:
