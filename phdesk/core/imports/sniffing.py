@@ -93,6 +93,9 @@ def header_index(rows: list[list[str]]) -> int:
 
 # cells that only ever appear in data rows: a postcode, a GSS code, a yyyymmdd date
 _DATA_CELL = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]? *[0-9][A-Z]{2}|[EWSN][0-9]{8}|(19|20)[0-9]{6}")
+# an ONS column name ("LSOA11CD", "MSOA21NM", "LAD22NM") is never a value: its row is a header,
+# even beside a name shaped like a postcode ("WD22NM" reads as Watford's "WD2 2NM")
+_ONS_HEADER = re.compile(r"(LSOA|MSOA|LAD|LTLA|UTLA|CCG|ICB|OA)[0-9]{2}(CD|NM|NMW|CODE|NAME)")
 
 
 def _is_number(cell: str) -> bool:
@@ -120,6 +123,8 @@ def looks_like_header(row: list[str], below: list[list[str]] | None = None) -> b
                 return True
     # one postcode-shaped name among many (ONS's "OA11CD") is still a header; data rows of
     # headerless files have several such cells (postcode + dates or GSS codes) or few cells
+    if any(_ONS_HEADER.fullmatch(c.upper()) for c in cells):
+        return True
     data_cells = sum(1 for c in cells if _DATA_CELL.fullmatch(c.upper()))
     if data_cells >= 2 or (data_cells and len(cells) <= 3):
         return False

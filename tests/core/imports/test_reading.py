@@ -54,6 +54,18 @@ def test_headerless_file_keeps_all_columns(tmp_path):
     assert t.row_numbers().tolist() == [1, 2]
 
 
+def test_a_two_column_ward_lookup_keeps_its_header(tmp_path):
+    # "WD22NM" is shaped like Watford's postcode "WD2 2NM": beside "LSOA11CD" it is a header,
+    # not a first data row (the file read as headerless had no LSOA column to find)
+    f = tmp_path / "wards.csv"
+    f.write_text("LSOA11CD,WD22NM\nE01003189,Lewisham Central\nE01003190,Catford\n")
+    t = read_table(f)
+    assert t.fmt.header_row == 1 and list(t.df.columns) == ["LSOA11CD", "WD22NM"]
+    g = tmp_path / "codepoint.csv"        # a headerless postcode file stays headerless
+    g.write_text('"WD2 2NM",10,523000,196000\n"WD2 2NN",10,523010,196010\n')
+    assert read_table(g).fmt.header_row == 0
+
+
 def test_xlsx_with_title_row(tmp_path):
     f = tmp_path / "f.xlsx"
     with pd.ExcelWriter(f) as xw:
