@@ -104,32 +104,53 @@ def build_bridge(targets: pd.DataFrame, target_vintage: int | None, sources: set
                                    "how": LOOKUP}))
         rest -= codeset(hit[t_col])
     if rest and source_geoms is not None and len(source_geoms):
-        parts.append(overlay_largest_source(targets[codes.isin(rest)], source_geoms[
-            source_geoms["code"].isin(sources)]))
+        parts.append(overlay_largest_source(targets[codes.isin(rest)], source_geoms, sources))
     bridge = pd.concat(parts, ignore_index=True).drop_duplicates(["target", "source"])
     if not overlap:
         return bridge.assign(overlap_m2=np.nan)
     return _with_overlap(bridge, targets, source_geoms)
 
 
-def overlay_largest_source(targets: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
-    """Each target's source of largest shared area (targets with no polygon are skipped)."""
+# a target is carried from a source only when the held polygons of the other vintage cover at
+# least this share of it: a borough's areas must not take a neighbour's data through the sliver
+# where generalised boundaries of two vintages overlap along the borough's edge
+OVERLAY_MIN_COVERED = 0.5
+
+
+def overlay_largest_source(targets: pd.DataFrame, geoms: pd.DataFrame,
+                           sources: set[str] | None = None) -> pd.DataFrame:
+    """Each target's source: the polygon of the other vintage (``geoms``: code, geometry, every
+    one held) sharing the largest area (m²) with it, when that polygon holds the data
+    (``sources``; None: any) and the held polygons cover at least ``OVERLAY_MIN_COVERED`` of
+    the target. So Southwark's areas, which the Lewisham file's split parent touches along the
+    borough boundary, are not given Lewisham's data: their largest share lies in a Southwark
+    polygon, or (with only Lewisham's 2011 boundaries held) in no polygon held. Targets
+    with no polygon are skipped."""
     tg = targets["geometry"].to_numpy(dtype=object)
     have = ~pd.isna(tg)
     empty = pd.DataFrame(columns=["target", "source", "how"])
-    if not have.any() or sources.empty:
+    if not have.any() or geoms.empty:
         return empty
     tg, tcode = tg[have], targets["code"].to_numpy(dtype=object)[have]
-    sg = sources["geometry"].to_numpy(dtype=object)
+    sg, scode = geoms["geometry"].to_numpy(dtype=object), geoms["code"].to_numpy(dtype=object)
     ti, si = shapely.STRtree(sg).query(tg, predicate="intersects")
+    is_src = (np.ones(len(si), dtype=bool) if sources is None
+              else pd.Index(scode[si].astype(str)).isin(list(sources)))
+    near = np.isin(ti, ti[is_src])   # (only targets a source touches: the others cannot gain)
+    ti, si, is_src = ti[near], si[near], is_src[near]
     if len(ti) == 0:
         return empty
-    shared = shapely.area(shapely.intersection(tg[ti], sg[si]))
-    frame = pd.DataFrame({"t": ti, "s": si, "a": shared})
-    best = frame[frame["a"] > 0].sort_values("a").drop_duplicates("t", keep="last")
+    frame = pd.DataFrame({"t": ti, "s": si, "src": is_src,
+                          "a": shapely.area(shapely.intersection(tg[ti], sg[si]))})
+    frame = frame[frame["a"] > 0]
+    covered = frame.groupby("t")["a"].sum()
+    best = frame.sort_values("a").drop_duplicates("t", keep="last")
+    whole = shapely.area(tg[best["t"].to_numpy()])
+    ok = best["src"].to_numpy() & (covered.reindex(best["t"]).to_numpy() >=
+                                   OVERLAY_MIN_COVERED * whole)
+    best = best[ok]
     return pd.DataFrame({"target": tcode[best["t"].to_numpy()],
-                         "source": sources["code"].to_numpy(dtype=object)[best["s"].to_numpy()],
-                         "how": OVERLAY})
+                         "source": scode[best["s"].to_numpy()], "how": OVERLAY})
 
 
 def _with_overlap(bridge: pd.DataFrame, targets: pd.DataFrame,

@@ -83,8 +83,8 @@ def _overlay_children(ctx: ImportContext, rest: pd.DataFrame, wanted: set[str]) 
     if vintages.empty:
         return pd.DataFrame(columns=["src", "dst"])
     geoms = sv.bridge_geometries(ctx.project, other_vintage(int(vintages.mode().iloc[0])))
-    best = overlay_largest_source(areas[areas["code"].isin(wanted)],
-                    geoms[geoms["code"].isin(set(rest["area_code"]))])
+    best = overlay_largest_source(areas[areas["code"].isin(wanted)], geoms,
+                                  set(rest["area_code"].astype(str)))
     return pd.DataFrame({"src": best["source"].to_numpy(), "dst": best["target"].to_numpy()})
 
 

@@ -145,3 +145,32 @@ def test_split_child_missing_from_the_best_fit_lookup_is_named_by_overlay(projec
     run_import(project, path)
     assert lookup(project) == {fv.P1: "North PCN", fv.C1: "South PCN", fv.C2: "South PCN",
                                fv.M: "East PCN"}
+
+
+def _boundaries_2011(path, codes):
+    """LSOA 2011 boundaries of ``codes`` as a generalised file draws them: P2 reaching 2 m
+    over its western edge into P1 (two vintages' generalised lines never quite agree)."""
+    geoms = {c: fv.strip(198, 400) if c == fv.P2 else fv.GEOM11[c] for c in codes}
+    props = [{"area_code": c, "area_name": fv.name(c)} for c in geoms]
+    return fx.write_geojson(path, [fx.to_lonlat(g) for g in geoms.values()], props,
+                            crs="urn:ogc:def:crs:OGC:1.3:CRS84")
+
+
+def test_one_boroughs_lookup_does_not_name_a_neighbour_through_a_sliver(project, tmp_path):
+    """Lewisham's ward lookup (LSOA 2011) inside all of London's 2021 LSOAs had named a
+    Southwark area after a Lewisham ward: the split parent's generalised 2011 polygon reached a
+    few metres into it. Only P2's borough is in the lookup here; P1 is the neighbour."""
+    for held in ([fv.P1, fv.P2, fv.P3, fv.P4], [fv.P2]):   # all of the region, or one borough
+        for table in ("area_neighbourhood", "neighbourhoods", "lsoa_lookup", "bridge_areas",
+                      "areas"):
+            project.db.execute(f"DELETE FROM {table}")
+        for f in [fv.write_boundaries(tmp_path / "lsoa21.geojson", 2021),
+                  _boundaries_2011(tmp_path / "lsoa11.geojson", held),
+                  fv.write_best_fit(tmp_path / "best.csv")]:
+            run_import(project, f)
+        run_import(project, fx.write_csv(tmp_path / "wards.csv", ["LSOA11CD", "WD22NM"],
+                                         [[fv.P2, "Lewisham Central"], [fv.P3, "Catford"]]),
+                   kind="neighbourhoods")
+        got = lookup(project)
+        assert got.get(fv.C1) == "Lewisham Central" and got.get(fv.C2) == "Lewisham Central"
+        assert fv.P1 not in got or got[fv.P1] != "Lewisham Central", held
